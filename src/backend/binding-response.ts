@@ -1,0 +1,36 @@
+/**
+ * Step 5, pure: the backend's 200 body → what the rest of the run needs: the
+ * decoded kubeconfig text, its cluster namespace and server, and the export
+ * requests. Anything unusable is a BackendError listing every problem.
+ */
+import { BackendError } from '../errors.ts';
+import { inspectKubeconfig, isStrictBase64, type ProviderKubeconfig } from '../kube/kubeconfig.ts';
+import { addSecret } from '../log.ts';
+import type { ExportRequest } from '../types.ts';
+import { validateBindingResponse } from '../validate/schemas.ts';
+
+export interface BindingResult {
+  kubeconfig: string;
+  provider: ProviderKubeconfig;
+  requests: ExportRequest[];
+}
+
+/** Validates and decodes a BindingResponse; throws BackendError. */
+export function parseBindingResponse(body: unknown): BindingResult {
+  const res = validateBindingResponse(body);
+  if (!isStrictBase64(res.kubeconfig)) {
+    throw new BackendError('HELPER_BACKEND_RESPONSE_INVALID', 'the backend\'s BindingResponse.kubeconfig is not valid standard base64');
+  }
+  const kubeconfig = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
+  registerKubeconfigSecrets(kubeconfig);
+  const k = inspectKubeconfig(kubeconfig);
+  if (!k.ok) {
+    throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${k.problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return { kubeconfig, provider: k.value, requests: res.requests };
+}
+
+/** Marks every token in a kubeconfig as a secret the logger must redact. */
+export function registerKubeconfigSecrets(text: string): void {
+  for (const m of text.matchAll(/^\s*(?:token|client-key-data|password):\s*["']?([^\s"']+)/gm)) addSecret(m[1]);
+}

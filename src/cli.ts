@@ -1,0 +1,116 @@
+/**
+ * The yargs root: global flags, the commands, and the one place that turns
+ * an outcome into an exit code and a stderr message (see errors.ts for the
+ * table). Nothing else sets process.exitCode or writes to stdout.
+ */
+import { createRequire } from 'node:module';
+import yargs from 'yargs';
+import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
+import { createNsCommand } from './commands/create-ns.ts';
+import { ExitCode, HelperError, InputError, InterruptedError, UsageError } from './errors.ts';
+import { log, redact, type Level } from './log.ts';
+import type { RunContext } from './run-context.ts';
+import { cleanupTempFiles } from './write/files.ts';
+
+export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+export interface MainIo {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  signal: AbortSignal;
+}
+
+/** Runs one command line; resolves to the exit code. */
+export async function main(args: string[], io: MainIo): Promise<number> {
+  const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
+  const parser = yargs(args)
+    .scriptName('helper')
+    .usage('$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.')
+    .option('verbose', { alias: 'v', type: 'count', describe: 'more diagnostics on stderr (-v, -vv)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr format' })
+    .middleware((a) => {
+      const v = Number(a.verbose ?? 0);
+      log.level = (a.quiet ? 'error' : v >= 1 ? 'debug' : 'info') satisfies Level;
+      log.format = a['log-format'] === 'json' ? 'json' : 'text';
+    }, true)
+    .command(bootstrapEnvCommand(ctx))
+    .command(createNsCommand(ctx))
+    .command('control-plane', 'Set up a Control Plane Cluster from the Klutch docs (not built yet)', (y) => y, () => {
+      throw new HelperError('HELPER_NOT_IMPLEMENTED', 'helper control-plane is not implemented yet', ExitCode.usage);
+    })
+    .completion('completion', 'Print a bash/zsh completion script')
+    .demandCommand(1, 'name a command: bootstrap-env or create-ns (see --help)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(version)
+    .wrap(Math.min(110, process.stderr.columns || 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg ?? 'invalid command line');
+    });
+
+  // yargs prints help/version itself (to stdout, as users expect of --help).
+  try {
+    await parser.parseAsync();
+    return io.signal.aborted ? exitCodeOf(io.signal.reason) : ExitCode.ok;
+  } catch (err) {
+    const e = io.signal.aborted ? io.signal.reason : err;
+    report(e, ctx);
+    return exitCodeOf(e);
+  }
+}
+
+function exitCodeOf(err: unknown): number {
+  return err instanceof HelperError ? err.exitCode : ExitCode.internal;
+}
+
+function report(err: unknown, ctx: RunContext): void {
+  const he = err instanceof HelperError ? err : undefined;
+  const message = he ? he.message : `unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug in helper; please report it with -v output)`;
+  const fields: Record<string, unknown> = { code: he?.code ?? 'HELPER_INTERNAL', exitCode: exitCodeOf(err) };
+  if (he?.hint) fields.hint = he.hint;
+  if (log.format === 'json') {
+    log.error(message, fields);
+  } else {
+    process.stderr.write(redact(`error: ${message}\n${he?.hint ? `hint: ${he.hint}\n` : ''}`));
+    if (he instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
+    if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(redact(`${err.stack}\n`));
+  }
+  const p = ctx.progress;
+  if (p?.bound && !(err instanceof InputError)) {
+    const made = p.exportRequests.length ? `, APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
+    log.warn(`already done on the control plane: the backend at ${p.bound.host} bound this cluster to namespace ${p.bound.clusterNamespace}${made}; re-running the same command is safe and finishes the binding`);
+  }
+}
+
+/** The process entry: wires signals, stdout and exit code. */
+export async function run(): Promise<void> {
+  const ac = new AbortController();
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (ac.signal.aborted) {
+      // A second signal: stop now.
+      cleanupTempFiles();
+      process.exit(sig === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm);
+    }
+    cleanupTempFiles();
+    ac.abort(new InterruptedError(sig));
+    // Every wait observes the signal; this is only a backstop.
+    setTimeout(() => process.exit(sig === 'SIGINT' ? ExitCode.sigint : ExitCode.sigterm), 3000).unref();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  const code = await main(process.argv.slice(2), {
+    env: process.env,
+    signal: ac.signal,
+    stdout: (text) => { process.stdout.write(text); },
+  });
+  cleanupTempFiles();
+  process.exitCode = code;
+}

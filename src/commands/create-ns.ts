@@ -1,0 +1,37 @@
+/** `helper create-ns`: flags and help; the work is in flows/create-ns.ts. */
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import { runCreateNs } from '../flows/create-ns.ts';
+import type { RunContext } from '../run-context.ts';
+
+export function createNsCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'create-ns',
+    describe: 'Create a namespace in a binding before the App Cluster exists; prints its control-plane name',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
+        .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
+        .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
+        .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request' })
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
+        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the control plane' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' })
+        .example('$0 create-ns --kubeconfig provider.kfg.yaml -n team-a', 'prints e.g. cluster-x7k2p-team-a')
+        .example('kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n team-a)" apply -f my-instance.yaml', 'create an instance in the binding')
+        .epilog('Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
+    handler: async (argv) => {
+      const result = await runCreateNs({
+        kubeconfig: argv.kubeconfig as string,
+        name: argv.name as string,
+        timeoutMs: parseDuration('--timeout', argv.timeout),
+        requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']),
+        caFile: argv['ca-file'] as string | undefined,
+        insecure: Boolean(argv['insecure-skip-tls-verify']),
+      }, { signal: ctx.signal });
+      ctx.stdout(argv.output === 'json'
+        ? JSON.stringify({ name: result.name, namespace: result.namespace, clusterNamespace: result.clusterNamespace, created: result.created }) + '\n'
+        : result.namespace + '\n');
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * create-ns, step by step:
+ *   load the provider kubeconfig → check the name against the namespace
+ *   budget → create the APIServiceNamespace → wait for status.namespace →
+ *   return it (the command prints it).
+ */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../errors.ts';
+import { readCaFile } from '../http.ts';
+import { registerKubeconfigSecrets } from '../backend/binding-response.ts';
+import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
+import { inspectKubeconfig } from '../kube/kubeconfig.ts';
+import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
+import { log } from '../log.ts';
+import { namespaceNameProblems } from '../validate/names.ts';
+
+export interface CreateNsOptions {
+  kubeconfig: string;
+  name: string;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  caFile?: string | undefined;
+  insecure: boolean;
+}
+
+/** Creates the namespace in the binding and returns its control-plane name. */
+export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortSignal | undefined } = {}): Promise<NamespaceResult> {
+  let text: string;
+  try {
+    text = readFileSync(opts.kubeconfig, 'utf8');
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --kubeconfig ${opts.kubeconfig}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  registerKubeconfigSecrets(text);
+  const k = inspectKubeconfig(text);
+  if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used:`, k.problems);
+  const problems = namespaceNameProblems(opts.name, k.value.namespace);
+  if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.value.namespace}:`, problems);
+  const caPem = readCaFile(opts.caFile);
+  if (opts.insecure) log.warn('--insecure-skip-tls-verify: the control plane\'s TLS certificate is NOT verified');
+  let kc;
+  try {
+    kc = loadKubeConfig(text, { extraCaPem: caPem, insecure: opts.insecure });
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used: ${(err as Error).message}`);
+  }
+  const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, signal: deps.signal });
+  const result = await ensureServiceNamespace(cp, opts.name, { timeoutMs: opts.timeoutMs, signal: deps.signal });
+  log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);
+  return result;
+}

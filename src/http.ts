@@ -1,0 +1,59 @@
+/**
+ * Outbound HTTPS for the token endpoint and the bind backend: one undici
+ * dispatcher that trusts the system roots plus --ca-file, honours
+ * HTTPS_PROXY/HTTP_PROXY/NO_PROXY, and verifies TLS unless the user opted out.
+ */
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { InputError } from './errors.ts';
+
+export interface TlsSettings {
+  /** Extra PEM bundle(s) to trust besides the system roots. */
+  caPem?: string | undefined;
+  /** Skip certificate verification (the user said --insecure-skip-tls-verify). */
+  insecure?: boolean | undefined;
+}
+
+/** Reads a --ca-file, failing with an InputError that names the file. */
+export function readCaFile(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError('HELPER_CA_FILE', `cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new InputError('HELPER_CA_FILE', `--ca-file ${path} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----")`);
+  }
+  return pem;
+}
+
+export interface DispatcherOptions extends TlsSettings {
+  connectTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  bodyTimeoutMs?: number;
+}
+
+/** Builds the dispatcher every outbound call of one run shares. */
+export function makeDispatcher(opts: DispatcherOptions = {}): Dispatcher {
+  const ca = opts.caPem ? [...rootCertificates, opts.caPem] : undefined;
+  const tls = { ...(ca ? { ca } : {}), rejectUnauthorized: !opts.insecure };
+  return new EnvHttpProxyAgent({
+    connect: { ...tls, timeout: opts.connectTimeoutMs ?? 10_000 },
+    // Through a proxy the TLS session to the target is the tunnelled one.
+    requestTls: tls,
+    headersTimeout: opts.headersTimeoutMs ?? 30_000,
+    bodyTimeout: opts.bodyTimeoutMs ?? 30_000,
+  } as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+}
+
+/** "host:port" of a URL, for error messages (never the path or query). */
+export function hostOf(url: string | URL): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return String(url);
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Pure checks of a provider kubeconfig: the subset helper relies on is a
+ * current context that exists, names a cluster with an https server and a
+ * user, and carries a namespace (the cluster namespace on the control plane).
+ */
+import { parse } from 'yaml';
+
+export interface ProviderKubeconfig {
+  contextName: string;
+  /** The cluster namespace on the control plane. */
+  namespace: string;
+  server: string;
+  clusterName: string;
+  userName: string;
+}
+
+/** Returns the facts we use, or the list of problems (never both). */
+export function inspectKubeconfig(text: string): { ok: true; value: ProviderKubeconfig } | { ok: false; problems: string[] } {
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 100, uniqueKeys: false });
+  } catch (err) {
+    return { ok: false, problems: [`not YAML: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  if (!isObject(doc)) return { ok: false, problems: ['not a kubeconfig: expected a YAML mapping'] };
+  const problems: string[] = [];
+  if (doc.kind !== undefined && doc.kind !== 'Config') problems.push(`kind is ${JSON.stringify(doc.kind)}, expected "Config"`);
+  const current = doc['current-context'];
+  if (typeof current !== 'string' || !current) {
+    problems.push('current-context is not set');
+    return { ok: false, problems };
+  }
+  const ctx = named(doc.contexts, current);
+  if (!ctx) return { ok: false, problems: [...problems, `current-context ${JSON.stringify(current)} is not in contexts`] };
+  const c = isObject(ctx.context) ? ctx.context : {};
+  const namespace = c.namespace;
+  if (typeof namespace !== 'string' || !namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
+  const clusterName = typeof c.cluster === 'string' ? c.cluster : '';
+  const userName = typeof c.user === 'string' ? c.user : '';
+  const cluster = named(doc.clusters, clusterName);
+  let server = '';
+  if (!cluster) problems.push(`cluster ${JSON.stringify(clusterName)} of context ${JSON.stringify(current)} is not in clusters`);
+  else {
+    const cl = isObject(cluster.cluster) ? cluster.cluster : {};
+    server = typeof cl.server === 'string' ? cl.server : '';
+    if (!/^https?:\/\/[^\s]+$/.test(server)) problems.push(`cluster ${JSON.stringify(clusterName)} has no valid server URL`);
+    const cad = cl['certificate-authority-data'];
+    if (cad !== undefined && (typeof cad !== 'string' || !Buffer.from(cad, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----'))) {
+      problems.push(`cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`);
+    }
+  }
+  if (!named(doc.users, userName)) problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
+  if (problems.length) return { ok: false, problems };
+  return { ok: true, value: { contextName: current, namespace: namespace as string, server, clusterName, userName } };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function named(list: unknown, name: string): Record<string, unknown> | undefined {
+  if (!Array.isArray(list) || !name) return undefined;
+  return list.find((e): e is Record<string, unknown> => isObject(e) && e.name === name);
+}
+
+/** True when the string is canonical standard base64 (padding included). */
+export function isStrictBase64(s: string): boolean {
+  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
+}

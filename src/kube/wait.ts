@@ -1,0 +1,102 @@
+/**
+ * Bounded waits on one object. A watch on the object wakes the loop as soon
+ * as it changes; a GET on every wake-up (and on an interval, faster when the
+ * watch is unavailable) decides. A timeout says what it last saw.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { ClusterError, TimeoutError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { KObject } from './client.ts';
+
+export type Check<R> = { done: true; value: R } | { done: false; seen: string };
+
+export interface WaitOptions<R> {
+  /** Human name of what we wait for, e.g. `APIServiceNamespace "team-a"`. */
+  what: string;
+  /** Reads the object; resolves undefined when it does not exist. */
+  get: () => Promise<KObject | undefined>;
+  /** Decides; may throw (e.g. FailedError) to end the wait. */
+  check: (obj: KObject | undefined) => Check<R>;
+  timeoutMs: number;
+  /** Poll interval while the watch works / when it does not. */
+  intervalMs?: number;
+  fallbackIntervalMs?: number;
+  watch?: { kc: k8s.KubeConfig; collectionPath: string; name: string } | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: (seen: string) => void;
+}
+
+/** Resolves with check()'s value, or throws TimeoutError carrying the last state seen. */
+export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
+  const start = Date.now();
+  const deadline = start + opts.timeoutMs;
+  let wake: (() => void) | undefined;
+  let watchAlive = false;
+  let watcher: AbortController | undefined;
+  let lastSeen = 'nothing yet';
+  let lastReported = '';
+
+  if (opts.watch) {
+    try {
+      watcher = await new k8s.Watch(opts.watch.kc).watch(
+        opts.watch.collectionPath,
+        { fieldSelector: `metadata.name=${opts.watch.name}` },
+        () => wake?.(),
+        (err) => {
+          if (watchAlive) log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
+          watchAlive = false;
+          wake?.();
+        },
+      );
+      watchAlive = true;
+    } catch (err) {
+      log.debug(`cannot watch ${opts.what} (${(err as Error).message}); polling instead`);
+    }
+  }
+
+  try {
+    for (;;) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      let obj: KObject | undefined;
+      let fetched = true;
+      try {
+        obj = await opts.get();
+      } catch (err) {
+        // Refusals are final; anything passing is retried until the deadline.
+        if (err instanceof ClusterError && (err.status === 401 || err.status === 403)) throw err;
+        if (!(err instanceof ClusterError)) throw err;
+        fetched = false;
+        lastSeen = `error: ${err.message}`;
+      }
+      if (fetched) {
+        const r = opts.check(obj);
+        if (r.done) return r.value;
+        lastSeen = r.seen;
+      }
+      if (lastSeen !== lastReported) {
+        opts.onProgress?.(lastSeen);
+        lastReported = lastSeen;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new TimeoutError('HELPER_WAIT_TIMEOUT', `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what}; last seen: ${lastSeen}`);
+      }
+      const interval = watchAlive ? (opts.intervalMs ?? 5000) : (opts.fallbackIntervalMs ?? 1000);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(done, Math.min(interval, left));
+        const onAbort = () => { clearTimeout(timer); reject(opts.signal!.reason); };
+        function done() {
+          clearTimeout(timer);
+          opts.signal?.removeEventListener('abort', onAbort);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  } finally {
+    watchAlive = false;
+    watcher?.abort();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Step 3: an OAuth2 client-credentials access token from OIDC_TOKEN_URL.
+ * Client authentication follows Go's x/oauth2 (what the a9s CLI uses):
+ * HTTP Basic first, and on invalid_client once more with the credentials in
+ * the form body. Every foreign error is translated here into an AuthError
+ * that names the token endpoint's host and never carries the secret.
+ */
+import * as oidc from 'openid-client';
+import { fetch, type Dispatcher } from 'undici';
+import { AuthError, describeCause, InputError } from '../errors.ts';
+import { hostOf } from '../http.ts';
+import { log } from '../log.ts';
+import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
+
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+  scope?: string | undefined;
+}
+
+export interface TokenOptions {
+  dispatcher: Dispatcher;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  attempts: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  insecure?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface AccessToken {
+  accessToken: string;
+  expiresAt: number | undefined;
+  /** The client authentication method that worked. */
+  method: 'client_secret_basic' | 'client_secret_post';
+}
+
+class RetryableStatus extends Error {
+  readonly status: number;
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, retryAfterMs: number | undefined) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Fetches an access token; throws AuthError (or InputError for an unusable URL). */
+export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): Promise<AccessToken> {
+  let url: URL;
+  try {
+    url = new URL(creds.tokenUrl);
+  } catch {
+    throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL is not a URL: ${JSON.stringify(creds.tokenUrl.slice(0, 200))}`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && opts.insecure)) {
+    throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send the client secret in clear (allowed only with --insecure-skip-tls-verify)`);
+  }
+  const host = url.host;
+  const attempt = async (method: AccessToken['method']) =>
+    withRetry(() => requestToken(creds, url, method, opts), {
+      attempts: opts.attempts,
+      baseDelayMs: opts.baseDelayMs ?? 1000,
+      maxDelayMs: opts.maxDelayMs ?? 10_000,
+      signal: opts.signal,
+      classify: classifyTokenError,
+      onRetry: ({ attempt, delayMs, reason }) =>
+        log.warn(`token endpoint ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`),
+    });
+  try {
+    try {
+      return await attempt('client_secret_basic');
+    } catch (err) {
+      if (oauthError(err) !== 'invalid_client') throw err;
+      log.debug(`token endpoint ${host} refused HTTP Basic client authentication; retrying with credentials in the request body`);
+      return await attempt('client_secret_post');
+    }
+  } catch (err) {
+    throw translateTokenError(err, host, creds.clientId, opts.signal);
+  }
+}
+
+async function requestToken(creds: ClientCredentials, url: URL, method: AccessToken['method'], opts: TokenOptions): Promise<AccessToken> {
+  const auth = method === 'client_secret_basic' ? oidc.ClientSecretBasic(creds.clientSecret) : oidc.ClientSecretPost(creds.clientSecret);
+  const config = new oidc.Configuration({ issuer: url.origin, token_endpoint: url.href }, creds.clientId, {}, auth);
+  if (url.protocol === 'http:') oidc.allowInsecureRequests(config);
+  config.timeout = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
+  config[oidc.customFetch] = async (input, init) => {
+    const signal = opts.signal && init.signal ? AbortSignal.any([init.signal, opts.signal]) : (init.signal ?? opts.signal);
+    const res = await fetch(input, { ...(init as object), signal, dispatcher: opts.dispatcher } as Parameters<typeof fetch>[1]);
+    // openid-client would turn these into a generic "unexpected status" error;
+    // surface them as retryable with the server's Retry-After.
+    if (res.status === 429 || res.status >= 500) {
+      await res.body?.cancel().catch(() => {});
+      throw new RetryableStatus(res.status, parseRetryAfter(res.headers.get('retry-after')));
+    }
+    return res as unknown as Response;
+  };
+  const params: Record<string, string> = {};
+  if (creds.scope) params.scope = creds.scope;
+  const res = await oidc.clientCredentialsGrant(config, params);
+  const expiresIn = res.expiresIn();
+  return { accessToken: res.access_token, expiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000, method };
+}
+
+function oauthError(err: unknown): string | undefined {
+  if (err instanceof oidc.ResponseBodyError) return err.error;
+  if (err instanceof oidc.WWWAuthenticateChallengeError) {
+    const c = err.cause?.[0]?.parameters?.error;
+    return typeof c === 'string' ? c : err.status === 401 ? 'invalid_client' : undefined;
+  }
+  return undefined;
+}
+
+function retryableCause(err: unknown): RetryableStatus | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    if (e instanceof RetryableStatus) return e;
+  }
+  return undefined;
+}
+
+function isNetworkError(err: unknown): boolean {
+  const text = describeCause(err);
+  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up/i.test(text)
+    || (err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT'));
+}
+
+function classifyTokenError(err: unknown): RetryDecision {
+  const st = retryableCause(err);
+  if (st) return { retry: true, delayMs: st.retryAfterMs, reason: `HTTP ${st.status}` };
+  if (isTlsError(err)) return { retry: false };
+  if (isNetworkError(err)) return { retry: true, reason: describeCause(err) };
+  return { retry: false };
+}
+
+function isTlsError(err: unknown): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|unable to get local issuer|altnames/i.test(describeCause(err));
+}
+
+function translateTokenError(err: unknown, host: string, clientId: string, signal: AbortSignal | undefined): unknown {
+  if (signal?.aborted) return signal.reason;
+  if (err instanceof InputError) return err;
+  const code = oauthError(err);
+  if (code) {
+    const desc = err instanceof oidc.ResponseBodyError ? err.error_description : undefined;
+    const status = (err as { status?: number }).status;
+    const hint = code === 'invalid_client'
+      ? 'check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or --client-secret-file)'
+      : code === 'invalid_scope' ? 'check OIDC_SCOPE / --oidc-scope' : undefined;
+    return new AuthError('HELPER_TOKEN_REFUSED', `token endpoint ${host} refused client ${JSON.stringify(clientId)}: HTTP ${status ?? '?'} ${code}${desc ? ` (${desc})` : ''}`, { hint, cause: err });
+  }
+  const st = retryableCause(err);
+  if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
+  if (isTlsError(err)) {
+    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${describeCause(err)}`, { hint: 'pass the issuing CA with --ca-file', cause: err });
+  }
+  if (isNetworkError(err)) {
+    return new AuthError('HELPER_TOKEN_UNREACHABLE', `cannot reach token endpoint ${host}: ${describeCause(err)}`, { cause: err });
+  }
+  return new AuthError('HELPER_TOKEN_FAILED', `token request to ${host} failed: ${describeCause(err)}`, { cause: err });
+}

@@ -1,0 +1,42 @@
+/**
+ * Local side effects: files are written atomically (temp file in the same
+ * directory, fsync, rename) with mode 0600, so a reader never sees half a
+ * file and an interrupted run leaves no partial or temp file behind.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { InputError } from '../errors.ts';
+
+/** Temp files of writes in progress, removed by cleanupTempFiles() on a signal. */
+const pending = new Set<string>();
+
+/** Writes data to path atomically with the given mode (default 0600). */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  pending.add(tmp);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', mode);
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.byteLength) off += writeSync(fd, buf, off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new InputError('HELPER_WRITE_FILE', `cannot write ${path}: ${code}`, [], { cause: err });
+  } finally {
+    pending.delete(tmp);
+  }
+}
+
+/** Removes temp files of writes that were cut short (called on SIGINT/SIGTERM). */
+export function cleanupTempFiles(): void {
+  for (const tmp of pending) rmSync(tmp, { force: true });
+  pending.clear();
+}

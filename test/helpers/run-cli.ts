@@ -1,0 +1,62 @@
+/**
+ * Runs the helper CLI as a user would: a child process with a clean
+ * environment (only what the test passes, plus PATH/HOME), capturing stdout,
+ * stderr and the exit code. HELPER_BIN selects another executable (e.g. the
+ * single-file build); by default it is bin/helper under the Node that runs the tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const defaultBin = fileURLToPath(new URL('../../bin/helper', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export interface CliOptions {
+  env?: Record<string, string | undefined>;
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Called once the child runs (e.g. to send it a signal later). */
+  onSpawn?: (child: ChildProcess) => void;
+  /** Called for every stderr chunk (e.g. to act when a phase is reached). */
+  onStderr?: (text: string, child: ChildProcess) => void;
+}
+
+export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const bin = process.env.HELPER_BIN;
+  const [cmd, argv] = bin ? [bin, args] : [process.execPath, [defaultBin, ...args]];
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      stderr += s;
+      opts.onStderr?.(stderr, child);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 180_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
+    });
+    opts.onSpawn?.(child);
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Every JWT-shaped string (access tokens, ServiceAccount tokens) in a text. */
+export function jwtsIn(text: string): string[] {
+  return text.match(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g) ?? [];
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm test`: starts one sandbox for the whole suite (test files attach to it
+ * through HELPER_SANDBOX_DIR), runs tap, stops the sandbox (also on failure
+ * and on SIGINT/SIGTERM), and ends with the line `N passed, N failed`.
+ * Extra arguments are passed to tap (e.g. a test file).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'helper-test-sandbox-'));
+let sb: Awaited<ReturnType<typeof startSandbox>> | undefined;
+let tap: ReturnType<typeof spawn> | undefined;
+let stopping = false;
+
+async function cleanup(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    tap?.kill('SIGTERM');
+    await sb?.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void cleanup(130));
+process.on('SIGTERM', () => void cleanup(143));
+
+const t0 = Date.now();
+try {
+  sb = await startSandbox({ dir });
+} catch (err) {
+  process.stderr.write(`test: the sandbox did not start: ${err instanceof Error ? err.stack : err}\n`);
+  process.stdout.write('0 passed, 1 failed\n');
+  await cleanup(1);
+}
+writeSandboxInfo({ dir: sb!.dir, caFile: sb!.caFile, controlPlane: sb!.controlPlane, app: sb!.app, oidc: sb!.oidc, bindUrl: sb!.bindUrl, env: sb!.env, pidFile: sb!.pidFile }, join(dir, 'sandbox.env'));
+process.stderr.write(`test: sandbox up in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
+
+let out = '';
+const code: number = await new Promise((resolve) => {
+  tap = spawn(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...process.argv.slice(2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HELPER_SANDBOX_DIR: dir, HELPER_SANDBOX_BIN: join(sb!.bin.kube, '..') },
+  });
+  tap.stdout!.on('data', (d: Buffer) => { out += d.toString(); process.stdout.write(d); });
+  tap.on('close', (c) => resolve(c ?? 1));
+});
+const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(out.slice(-2000));
+const failed = m ? Number(m[3] ?? 0) : 1;
+const passed = m ? Number(m[2]) : 0;
+process.stdout.write(`${passed} passed, ${failed} failed\n`);
+await cleanup(code !== 0 && failed === 0 ? 1 : code);

@@ -1,0 +1,170 @@
+/**
+ * One real Kubernetes control plane for the sandbox: kube-apiserver and
+ * kube-controller-manager from the `kube` binary (test/sandbox/kube), on
+ * loopback, free ports, TLS from the sandbox CA, RBAC on, ServiceAccount
+ * tokens working. Several clusters share one embedded etcd, each under its
+ * own key prefix.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Agent, fetch } from 'undici';
+import { freePort, type Proc, type Procs } from './procs.ts';
+
+const run = promisify(execFile);
+
+export interface Binaries {
+  kube: string;
+  kubectl: string;
+}
+
+/** Builds (or finds cached) sandbox binaries via build.sh; HELPER_SANDBOX_BIN skips the script. */
+export async function sandboxBinaries(): Promise<Binaries> {
+  let dir = process.env.HELPER_SANDBOX_BIN;
+  if (!dir) {
+    const script = new URL('./build.sh', import.meta.url).pathname;
+    const { stdout } = await run('bash', [script], { maxBuffer: 1 << 20, timeout: 80 * 60_000 });
+    dir = /^kube=(.+)$/m.exec(stdout)?.[1];
+    if (!dir) throw new Error(`build.sh printed no kube=DIR line: ${stdout}`);
+  }
+  return { kube: join(dir, 'kube'), kubectl: join(dir, 'kubectl') };
+}
+
+export interface Pki {
+  caFile: string;
+  caPem: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  saPubFile: string;
+  saKeyFile: string;
+}
+
+export interface Etcd {
+  url: string;
+  proc: Proc;
+}
+
+export async function startEtcd(procs: Procs, bin: Binaries, dir: string): Promise<Etcd> {
+  const client = await freePort();
+  const peer = await freePort();
+  const url = `http://127.0.0.1:${client}`;
+  const proc = procs.start('etcd', bin.kube, ['etcd', '--data-dir', join(dir, 'etcd-data'), '--client-url', url, '--peer-url', `http://127.0.0.1:${peer}`]);
+  await until(`etcd on ${url}`, 60_000, proc, procs, async () => {
+    const res = await fetch(`${url}/health`).catch(() => undefined);
+    return res?.ok === true;
+  });
+  return { url, proc };
+}
+
+export interface Cluster {
+  name: string;
+  server: string;
+  adminToken: string;
+  /** Admin kubeconfig file (token auth, sandbox CA). */
+  kubeconfig: string;
+  caPem: string;
+  apiserver: Proc;
+  controllerManager: Proc;
+}
+
+/** Starts kube-apiserver + kube-controller-manager for one cluster; resolves when /readyz is ok. */
+export async function startCluster(procs: Procs, bin: Binaries, pki: Pki, etcd: Etcd, name: string, dir: string): Promise<Cluster> {
+  const cdir = join(dir, name);
+  mkdirSync(cdir, { recursive: true, mode: 0o700 });
+  const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
+  const adminToken = randomBytes(24).toString('hex');
+  const tokenFile = join(cdir, 'tokens.csv');
+  writeFileSync(tokenFile, `${adminToken},sandbox-admin,sandbox-admin,system:masters\n`, { mode: 0o600 });
+  const apiserver = procs.start(`${name}-apiserver`, bin.kube, [
+    'apiserver',
+    `--etcd-servers=${etcd.url}`,
+    `--etcd-prefix=/registry-${name}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${pki.serverCertFile}`,
+    `--tls-private-key-file=${pki.serverKeyFile}`,
+    `--client-ca-file=${pki.caFile}`,
+    `--token-auth-file=${tokenFile}`,
+    '--authorization-mode=RBAC',
+    `--service-account-issuer=${server}`,
+    `--service-account-key-file=${pki.saPubFile}`,
+    `--service-account-signing-key-file=${pki.saKeyFile}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--endpoint-reconciler-type=none',
+    '--enable-priority-and-fairness=false',
+    '--profiling=false',
+    `--cert-dir=${cdir}`,
+    '-v=1',
+  ]);
+  const ca = new Agent({ connect: { ca: pki.caPem } });
+  await until(`${name} kube-apiserver /readyz on ${server}`, 120_000, apiserver, procs, async () => {
+    const res = await fetch(`${server}/readyz`, { dispatcher: ca }).catch(() => undefined);
+    if (!res) return false;
+    await res.body?.cancel();
+    return res.status === 200;
+  });
+  await ca.close();
+  const kubeconfig = join(cdir, 'admin.kubeconfig');
+  writeFileSync(kubeconfig, adminKubeconfig(name, server, pki.caPem, adminToken), { mode: 0o600 });
+  const controllerManager = procs.start(`${name}-controller-manager`, bin.kube, [
+    'controller-manager',
+    `--kubeconfig=${kubeconfig}`,
+    `--service-account-private-key-file=${pki.saKeyFile}`,
+    `--root-ca-file=${pki.caFile}`,
+    '--controllers=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller,root-ca-certificate-publisher-controller',
+    '--leader-elect=false',
+    '--use-service-account-credentials=false',
+    '--secure-port=0',
+    '-v=1',
+  ]);
+  return { name, server, adminToken, kubeconfig, caPem: pki.caPem, apiserver, controllerManager };
+}
+
+export function adminKubeconfig(name: string, server: string, caPem: string, token: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: ${name}`,
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
+    'users:',
+    '- name: admin',
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    `- name: ${name}`,
+    '  context:',
+    `    cluster: ${name}`,
+    '    user: admin',
+    `current-context: ${name}`,
+    '',
+  ].join('\n');
+}
+
+/** Polls ok() until true; fails early with the log tail if the process died. */
+export async function until(what: string, timeoutMs: number, proc: Proc | undefined, procs: Procs | undefined, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await ok()) return;
+    if (proc && procs && !procs.alive(proc)) throw new Error(`${what}: process ${proc.name} exited\n${procs.tail(proc)}`);
+    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs / 1000}s${proc && procs ? `\n${procs.tail(proc)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Runs the sandbox's kubectl; resolves with stdout/stderr/exit code (never throws on non-zero). */
+export async function kubectl(bin: Binaries, kubeconfig: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(bin.kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { maxBuffer: 32 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}

@@ -1,0 +1,29 @@
+import t from 'tap';
+import { addSecret, Logger, redact } from '../../src/log.ts';
+
+t.test('registered secrets and token shapes never reach the output', async (t) => {
+  addSecret('s3cr3t-value-xyz');
+  const lines: string[] = [];
+  const log = new Logger({ level: 'debug', format: 'text', write: (l) => lines.push(l) });
+  log.info('client secret is s3cr3t-value-xyz');
+  log.debug('header Authorization: Bearer abcdefghijklmnop');
+  log.warn('jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl here');
+  const json = new Logger({ level: 'debug', format: 'json', write: (l) => lines.push(l) });
+  json.info('x', { body: '{"access_token":"abcdef123456"}', b64: Buffer.from('s3cr3t-value-xyz').toString('base64') });
+  const all = lines.join('');
+  t.notMatch(all, /s3cr3t-value-xyz/);
+  t.notMatch(all, /abcdefghijklmnop/);
+  t.notMatch(all, /eyJzdWIiOiJ4In0/);
+  t.notMatch(all, /abcdef123456/);
+  t.notMatch(all, new RegExp(Buffer.from('s3cr3t-value-xyz').toString('base64')));
+  t.match(all, /\[REDACTED/);
+  t.equal(redact('nothing secret here'), 'nothing secret here');
+});
+
+t.test('levels', async (t) => {
+  const lines: string[] = [];
+  const log = new Logger({ level: 'error', write: (l) => lines.push(l) });
+  log.info('hidden');
+  log.error('shown');
+  t.same(lines, ['error: shown\n']);
+});
