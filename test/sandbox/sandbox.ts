@@ -24,6 +24,8 @@ export const TEMPLATE_GROUP = 'example-backend.klutch.anynines.com';
 export interface SandboxInfo {
   dir: string;
   caFile: string;
+  /** The serving certificate (127.0.0.1) the sandbox's HTTPS servers use; tests reuse it for fault proxies. */
+  serverTls: { certFile: string; keyFile: string };
   controlPlane: { server: string; kubeconfig: string };
   app: { server: string; kubeconfig: string };
   oidc: { issuer: string; tokenUrl: string; clientId: string; clientSecret: string; audience: string };
@@ -93,6 +95,7 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     return {
       dir,
       caFile: ca.caFile,
+      serverTls: { certFile: server.certFile, keyFile: server.keyFile },
       controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig },
       app: { server: app.server, kubeconfig: app.kubeconfig },
       oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },

@@ -19,6 +19,7 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 	"k8s.io/component-base/cli"
 	kubectl "k8s.io/kubectl/pkg/cmd"
+	kubectlutil "k8s.io/kubectl/pkg/cmd/util"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	kcm "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 )
@@ -49,7 +50,11 @@ func main() {
 	case "controller-manager", "kube-controller-manager":
 		os.Exit(cli.Run(kcm.NewControllerManagerCommand()))
 	case "kubectl":
-		os.Exit(cli.RunNoErrOutput(kubectl.NewDefaultKubectlCommand()))
+		if err := cli.RunNoErrOutput(kubectl.NewDefaultKubectlCommand()); err != nil {
+			// kubectl formats its own errors (and picks the exit code) in CheckErr.
+			kubectlutil.CheckErr(err)
+		}
+		os.Exit(0)
 	default:
 		fmt.Fprintf(os.Stderr, "kube: unknown subcommand %q\n%s\n", name, usage)
 		os.Exit(2)
