@@ -31,12 +31,15 @@ export interface CliOptions {
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
   const bin = process.env.HELPER_BIN;
-  const [cmd, argv] = bin ? [bin, args] : [process.execPath, [defaultBin, ...args]];
+  const [exe, argv] = bin ? [bin, args] : [process.execPath, [defaultBin, ...args]];
+  // tap injects its process hooks into children through NODE_OPTIONS; the CLI
+  // must run exactly as a user runs it, so `env -u` drops them.
+  const [cmd, cmdArgs] = ['env', ['-u', 'NODE_OPTIONS', exe, ...argv]];
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -27,3 +27,9 @@ t.test('levels', async (t) => {
   log.error('shown');
   t.same(lines, ['error: shown\n']);
 });
+
+t.test('regression: a message that merely mentions a token is not redacted', async (t) => {
+  t.equal(redact('backend b rejected the access token: HTTP 401: unauthorized'), 'backend b rejected the access token: HTTP 401: unauthorized');
+  t.equal(redact('token=abcdefgh12345678&x=1'), 'token=[REDACTED]&x=1');
+  t.equal(redact('    token: abcdefgh12345678'), '    token: [REDACTED]');
+});

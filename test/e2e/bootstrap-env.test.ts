@@ -1,0 +1,171 @@
+/**
+ * bootstrap-env end to end on the sandbox: real OIDC provider, the reference
+ * backend, real kube-apiservers and kubectl. What a user sees is asserted:
+ * exit code, stdout, files, objects in the clusters, and that no secret is
+ * printed.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { parseAllDocuments } from 'yaml';
+import { kubectl } from '../sandbox/cluster.ts';
+import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
+
+const sb: TestSandbox = await useSandbox(t);
+
+function binding(dir: string, apis = ['postgresqlinstances', 'servicebindings'], clusterID = `e2e-${randomBytes(4).toString('hex')}`): { file: string; clusterID: string } {
+  const file = join(dir, 'binding.json');
+  writeFileSync(file, JSON.stringify({ clusterID, apis: apis.map((resource) => ({ group: 'anynines.com', resource })) }));
+  return { file, clusterID };
+}
+
+function bootstrap(args: string[], env: Record<string, string | undefined> = {}, opts: Parameters<typeof runCli>[1] = {}): Promise<CliResult> {
+  return runCli(['bootstrap-env', '--ca-file', sb.caFile, ...args], { ...opts, env: { ...sb.env, ...env } });
+}
+
+/** No client secret and no token (JWT-shaped: access and ServiceAccount tokens) in what a user sees on stderr. */
+function assertNoSecrets(t: Test, r: CliResult, opts: { stdoutIsArtifact?: boolean } = {}): void {
+  t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stderr');
+  t.same(jwtsIn(r.stderr), [], 'no token on stderr');
+  if (!opts.stdoutIsArtifact) {
+    t.notOk(r.stdout.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stdout');
+    t.same(jwtsIn(r.stdout), [], 'no token on stdout');
+  }
+}
+
+function docs(yaml: string): Array<Record<string, any>> {
+  return parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, any>).filter(Boolean);
+}
+
+async function exportRequests(ns: string): Promise<string[]> {
+  const r = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']);
+  return r.stdout.split(/\s+/).filter(Boolean).sort();
+}
+
+t.test('binds, prints ordered all.yaml, writes the kubeconfig 0600, creates export requests once', async (t) => {
+  const dir = t.testdir();
+  const { file } = binding(dir);
+  const kfg = join(dir, 'provider.kfg.yaml');
+  const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--write-kubeconfig', kfg, '--no-wait']);
+  t.equal(r.code, 0, `exit 0 (stderr: ${r.stderr})`);
+  assertNoSecrets(t, r, { stdoutIsArtifact: true });
+
+  const all = docs(r.stdout);
+  const kinds = all.map((d) => d.kind);
+  t.equal(kinds[0], 'Namespace');
+  t.same(kinds.slice(1, 6), Array(5).fill('CustomResourceDefinition'), 'the five klutch CRDs right after the namespace');
+  const firstBinding = kinds.indexOf('APIServiceBinding');
+  t.ok(firstBinding > kinds.indexOf('Deployment'), 'APIServiceBindings come last');
+  t.same(all.filter((d) => d.kind === 'APIServiceBinding').map((d) => d.metadata.name).sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com']);
+  const secret = all.find((d) => d.kind === 'Secret');
+  t.equal(secret?.metadata.name, 'kubeconfig');
+
+  t.equal(statSync(kfg).mode & 0o777, 0o600, 'kubeconfig mode 0600');
+  t.equal(Buffer.from(secret!.data.kubeconfig, 'base64').toString(), readFileSync(kfg, 'utf8'), 'Secret holds the same kubeconfig as the file');
+  t.same(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left');
+
+  const ns = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
+  t.same(await exportRequests(ns), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com']);
+
+  const again = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait']);
+  t.equal(again.code, 0, 're-run exits 0');
+  t.match(again.stderr, /reused/);
+  t.same(await exportRequests(ns), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 're-run piles up no duplicates');
+  t.equal(docs(again.stdout).length, all.length, 're-run prints the same documents');
+
+  t.test('the written kubeconfig works before the App Cluster exists, and only in its namespace', async (t) => {
+    const obj = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'pre-cluster' }, spec: {} };
+    const ok = await kubectl(sb.bin, kfg, ['create', '-f', '-'], JSON.stringify(obj));
+    t.equal(ok.code, 0, `create in own namespace: ${ok.stderr}`);
+    const denied = await kubectl(sb.bin, kfg, ['create', '-n', 'default', '-f', '-'], JSON.stringify(obj));
+    t.not(denied.code, 0);
+    t.match(denied.stderr, /forbidden/i, '403 in another namespace');
+  });
+
+  t.test('all.yaml applies to the App Cluster with kubectl: which documents fail on the first pass, second pass clean', async (t) => {
+    const yamlFile = join(dir, 'all.yaml');
+    writeFileSync(yamlFile, r.stdout);
+    const first = await kubectl(sb.bin, sb.app.kubeconfig, ['apply', '-f', yamlFile]);
+    const failing = [...first.stderr.matchAll(/resource mapping not found for name: "([^"]+)".*kind "(\w+)"/g)].map((m) => `${m[2]}/${m[1]}`).sort();
+    t.comment(`first pass exit ${first.code}; documents that failed: ${failing.join(', ') || 'none'}`);
+    // kubectl maps every document before applying any, so only the bindings (whose CRD is new) can fail.
+    for (const f of failing) t.match(f, /^APIServiceBinding\//);
+    const second = await kubectl(sb.bin, sb.app.kubeconfig, ['apply', '-f', yamlFile]);
+    t.equal(second.code, 0, `second pass clean: ${second.stderr}`);
+    const bindings = await kubectl(sb.bin, sb.app.kubeconfig, ['get', 'apiservicebindings', '-o', 'jsonpath={.items[*].metadata.name}']);
+    t.match(bindings.stdout, /postgresqlinstances\.anynines\.com/);
+    const sec = await kubectl(sb.bin, sb.app.kubeconfig, ['get', 'secret', 'kubeconfig', '-n', 'klutch-bind', '-o', 'jsonpath={.data.kubeconfig}']);
+    t.equal(Buffer.from(sec.stdout, 'base64').toString(), readFileSync(kfg, 'utf8'), 'kubeconfig Secret on the App Cluster');
+  });
+});
+
+t.test('-o writes all.yaml atomically with mode 0600 and keeps stdout empty', async (t) => {
+  const dir = t.testdir();
+  const { file } = binding(dir, ['postgresqlinstances']);
+  const out = join(dir, 'all.yaml');
+  const r = await bootstrap(['-f', file, '-u', new URL(sb.bindUrl).origin, '-o', out, '--no-wait']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, '');
+  t.equal(statSync(out).mode & 0o777, 0o600);
+  t.ok(docs(readFileSync(out, 'utf8')).some((d) => d.kind === 'APIServiceBinding'), 'bare backend URL got /bind-noninteractive appended');
+});
+
+t.test('binding.json from stdin', async (t) => {
+  const r = await bootstrap(['-f', '-', '-u', sb.bindUrl, '--no-wait'], {}, { input: JSON.stringify({ clusterID: `stdin-${randomBytes(3).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'servicebindings' }] }) });
+  t.equal(r.code, 0, r.stderr);
+  t.ok(docs(r.stdout).some((d) => d.kind === 'APIServiceBinding' && d.metadata.name === 'servicebindings.anynines.com'));
+});
+
+t.test('waiting for the export requests', async (t) => {
+  async function clusterNs(clusterID: string, dir: string): Promise<string> {
+    const kfg = join(dir, 'k.yaml');
+    const { file } = binding(dir, ['postgresqlinstances'], clusterID);
+    const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '--write-kubeconfig', kfg]);
+    t.equal(r.code, 0, r.stderr);
+    return /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
+  }
+  // The sandbox cannot run the klutch example-backend (its Go module is not on
+  // the proxy), so no controller moves the requests on. The admin sets their
+  // status the way that controller would, to drive each outcome of the wait.
+  async function setPhase(ns: string, phase: string, terminalMessage?: string): Promise<void> {
+    const patch = JSON.stringify({ status: { phase, ...(terminalMessage ? { terminalMessage } : {}) } });
+    const r = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', 'apiserviceexportrequests.klutch.anynines.com', 'postgresqlinstances.anynines.com', '-n', ns, '--subresource=status', '--type=merge', '-p', patch]);
+    if (r.code !== 0) throw new Error(r.stderr);
+  }
+
+  t.test('timeout says what it last saw (exit 7)', async (t) => {
+    const dir = t.testdir();
+    const { file } = binding(dir, ['postgresqlinstances']);
+    const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '3s']);
+    t.equal(r.code, 7, r.stderr);
+    t.match(r.stderr, /timed out after \d+s waiting for APIServiceExportRequest .*postgresqlinstances\.anynines\.com.*last seen: phase Pending/);
+    t.equal(r.stdout, '', 'nothing printed');
+    t.match(r.stderr, /re-running the same command is safe/);
+    assertNoSecrets(t, r);
+  });
+
+  t.test('Succeeded ends the wait (exit 0) and Failed fails with the terminal message (exit 8)', async (t) => {
+    const dir = t.testdir();
+    const id = `wait-${randomBytes(3).toString('hex')}`;
+    const ns = await clusterNs(id, dir);
+    const { file } = binding(dir, ['postgresqlinstances'], id);
+    const ok = bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '60s'], {}, {
+      onStderr: (text) => { if (/waiting for APIServiceExportRequest/.test(text)) void setPhase(ns, 'Succeeded'); },
+    });
+    const r = await ok;
+    t.equal(r.code, 0, r.stderr);
+    t.match(r.stderr, /Succeeded/);
+
+    await setPhase(ns, 'Failed', 'CRD postgresqlinstances.anynines.com not found');
+    // A Failed request is replaced by a fresh one on re-run; fail that one too.
+    const failed = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '60s'], {}, {
+      onStderr: (text) => { if (/waiting for APIServiceExportRequest/.test(text)) void setPhase(ns, 'Failed', 'exports not ready: CRDNotFound').catch(() => {}); },
+    });
+    t.equal(failed.code, 8, failed.stderr);
+    t.match(failed.stderr, /replacing Failed APIServiceExportRequest/);
+    t.match(failed.stderr, /failed: exports not ready: CRDNotFound/);
+    t.equal(failed.stdout, '');
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * A loopback HTTPS proxy placed in front of a real sandbox server, for fault
+ * injection only: per request, a script decides to forward to the real
+ * server or to answer with a fault (status, body, reset, stall). It never
+ * stands in for a server's behaviour on the forwarded requests.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { Agent, request } from 'undici';
+
+export type Fault =
+  | 'forward'
+  | 'reset'
+  | 'stall'
+  | { status: number; body?: string; headers?: Record<string, string> };
+
+export interface FaultProxy {
+  url: string;
+  /** Requests seen so far (1-based count), with their method and path. */
+  seen: Array<{ method: string; path: string }>;
+  close(): Promise<void>;
+}
+
+/** Starts the proxy; `script(n, req)` picks the fault for the n-th request (1-based). */
+export async function startFaultProxy(opts: { target: string; caFile: string; tls: { certFile: string; keyFile: string }; script: (n: number, req: IncomingMessage) => Fault }): Promise<FaultProxy> {
+  const ca = readFileSync(opts.caFile, 'utf8');
+  const agent = new Agent({ connect: { ca } });
+  const sockets = new Set<Socket>();
+  const seen: FaultProxy['seen'] = [];
+  const server = createServer({ cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) }, (req: IncomingMessage, res: ServerResponse) => {
+    seen.push({ method: req.method ?? '', path: req.url ?? '' });
+    const fault = opts.script(seen.length, req);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (fault === 'reset') { req.socket.destroy(); return; }
+      if (fault === 'stall') return; // never answer; the client's timeout must fire
+      if (fault !== 'forward') {
+        res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.headers ?? {}) });
+        res.end(fault.body ?? '');
+        return;
+      }
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
+      request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent })
+        .then(async (up) => {
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) h[k] = v;
+          const body = Buffer.from(await up.body.arrayBuffer());
+          res.writeHead(up.statusCode, h);
+          res.end(body);
+        })
+        .catch(() => { res.writeHead(502); res.end('fault proxy: upstream failed'); });
+    });
+  });
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    seen,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await agent.close();
+    },
+  };
+}
