@@ -5,7 +5,8 @@
  * stands in for a server's behaviour on the forwarded requests.
  */
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent, request } from 'undici';
 
