@@ -5,6 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import yargs from 'yargs';
+import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { ExitCode, HelperError, InputError, InterruptedError, UsageError } from './errors.ts';
@@ -36,11 +37,12 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     }, true)
     .command(bootstrapEnvCommand(ctx))
     .command(createNsCommand(ctx))
+    .command(applyCommand(ctx))
     .command('control-plane', 'Set up a Control Plane Cluster from the Klutch docs (not built yet)', (y) => y, () => {
       throw new HelperError('HELPER_NOT_IMPLEMENTED', 'helper control-plane is not implemented yet', ExitCode.usage);
     })
     .completion('completion', 'Print a bash/zsh completion script')
-    .demandCommand(1, 'name a command: bootstrap-env or create-ns (see --help)')
+    .demandCommand(1, 'name a command: bootstrap-env, create-ns or apply (see --help)')
     .strict()
     .recommendCommands()
     .help()

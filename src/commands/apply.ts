@@ -1,0 +1,49 @@
+/** `helper apply`: one-pass server-side apply of all.yaml to an App Cluster. */
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import { InputError } from '../errors.ts';
+import { readCaFile } from '../http.ts';
+import { applyInPhases, parseManifest } from '../kube/apply.ts';
+import { loadKubeConfig } from '../kube/client.ts';
+import { log } from '../log.ts';
+import type { RunContext } from '../run-context.ts';
+
+export function applyCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'apply',
+    describe: 'Apply all.yaml to an App Cluster in one pass (CRDs, wait until Established, then the rest)',
+    builder: (y: Argv) =>
+      y
+        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'manifest to apply (all.yaml), or - for stdin' })
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the App Cluster' })
+        .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'server: validate on the API server, persist nothing' })
+        .option('timeout', { type: 'string', default: '2m', describe: 'bound of the whole apply, including the wait for CRDs' })
+        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the App Cluster' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the App Cluster\'s TLS certificate (prints a warning)' })
+        .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
+        .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
+    handler: async (argv) => {
+      const file = argv.file as string;
+      let text: string;
+      try {
+        text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      } catch (err) {
+        throw new InputError('HELPER_MANIFEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+      const kubeconfig = argv.kubeconfig as string;
+      let kcText: string;
+      try {
+        kcText = readFileSync(kubeconfig, 'utf8');
+      } catch (err) {
+        throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --kubeconfig ${kubeconfig}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+      }
+      const insecure = Boolean(argv['insecure-skip-tls-verify']);
+      if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
+      const objects = parseManifest(text, file === '-' ? 'stdin' : file);
+      const kc = loadKubeConfig(kcText, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
+      const r = await applyInPhases(kc, objects, { dryRun: argv['dry-run'] === 'server', timeoutMs: parseDuration('--timeout', argv.timeout), signal: ctx.signal });
+      log.info(`${argv['dry-run'] === 'server' ? '(dry run) ' : ''}${r.applied.length} object(s) applied`);
+    },
+  };
+}

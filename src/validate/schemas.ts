@@ -1,0 +1,210 @@
+/**
+ * Pure: unknown input → typed value, or one error listing every problem as
+ * "<JSON path>: <what is wrong>". The JSON Schemas in schemas/ are the
+ * contract; they are read and compiled once, on first use, by a single Ajv.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import { BackendError, InputError } from '../errors.ts';
+import type { Binding, BindingResponse } from '../types.ts';
+
+type FormatsPlugin = typeof formatsModule.default;
+// Under NodeNext the default import of this CommonJS module is its module.exports, typed as the namespace.
+const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
+
+/** Longest problem list shown; a garbage document would otherwise produce thousands of lines. */
+const MAX_PROBLEMS = 25;
+
+/** The APIServiceBinding/APIServiceExport name <resource>.<group> is a DNS subdomain. */
+const MAX_OBJECT_NAME = 253;
+
+let ajv: Ajv2020 | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+function validator<T>(file: string): ValidateFunction<T> {
+  let fn = compiled.get(file);
+  if (!fn) {
+    if (!ajv) {
+      ajv = new Ajv2020({ allErrors: true, strict: true });
+      addFormats(ajv);
+    }
+    const schema = JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8')) as object;
+    fn = ajv.compile(schema);
+    compiled.set(file, fn);
+  }
+  return fn as ValidateFunction<T>;
+}
+
+/** Formats Ajv errors as "<path>: <message>" lines, with the allowed values where Ajv leaves them out. */
+export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  const lines: string[] = [];
+  for (const e of errors ?? []) {
+    const path = e.instancePath || '/';
+    const p = e.params as Record<string, unknown>;
+    let msg = e.message ?? e.keyword;
+    if (e.keyword === 'enum') msg += ` (${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})`;
+    else if (e.keyword === 'const') msg += ` ${JSON.stringify(p.allowedValue)}`;
+    else if (e.keyword === 'uniqueItems') msg = `must NOT have duplicate items (${path}/${String(p.j)} and ${path}/${String(p.i)} are identical)`;
+    else if (e.keyword === 'additionalProperties') msg = `must NOT have additional property ${JSON.stringify(p.additionalProperty)}`;
+    const line = `${path}: ${msg}`;
+    if (!lines.includes(line)) lines.push(line);
+  }
+  return lines;
+}
+
+function capped(problems: string[]): string[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  return [...problems.slice(0, MAX_PROBLEMS), `(${problems.length - MAX_PROBLEMS} more problems not shown)`];
+}
+
+/** Parses and validates binding.json; throws InputError (HELPER_BINDING_JSON or HELPER_BINDING_INVALID) naming `source`. */
+export function validateBinding(raw: Buffer | string, source: string): Binding {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const value = parseJson(text, source);
+  const validate = validator<Binding>('binding.schema.json');
+  const problems = validate(value) ? [] : formatSchemaErrors(validate.errors);
+  problems.push(...nameLengthProblems(value));
+  if (problems.length) throw new InputError('HELPER_BINDING_INVALID', `${source} is not a valid binding`, capped(problems));
+  return value as Binding;
+}
+
+/** Validates the backend's parsed 200 body; throws BackendError HELPER_BACKEND_RESPONSE_INVALID listing every problem. */
+export function validateBindingResponse(body: unknown): BindingResponse {
+  const validate = validator<BindingResponse>('binding-response.schema.json');
+  if (validate(body)) return body;
+  const problems = capped(formatSchemaErrors(validate.errors));
+  throw new BackendError(
+    'HELPER_BACKEND_RESPONSE_INVALID',
+    `the backend's 200 response is not a valid BindingResponse\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+  );
+}
+
+function nameLengthProblems(value: unknown): string[] {
+  const apis = (value as { apis?: unknown } | null)?.apis;
+  if (!Array.isArray(apis)) return [];
+  const problems: string[] = [];
+  apis.forEach((api: unknown, i) => {
+    const { group, resource } = (api ?? {}) as { group?: unknown; resource?: unknown };
+    if (typeof group !== 'string' || typeof resource !== 'string') return;
+    const name = group ? `${resource}.${group}` : resource;
+    if (name.length > MAX_OBJECT_NAME) {
+      problems.push(`/apis/${i}: the name "<resource>.<group>" is ${name.length} characters; it names the APIServiceBinding and must be at most ${MAX_OBJECT_NAME}`);
+    }
+  });
+  return problems;
+}
+
+function parseJson(text: string, source: string): unknown {
+  if (text.charCodeAt(0) === 0xfeff) {
+    throw new InputError('HELPER_BINDING_JSON', `${source} starts with a byte order mark (BOM); save it as UTF-8 without BOM (the backend rejects it)`);
+  }
+  if (!text.trim()) throw new InputError('HELPER_BINDING_JSON', `${source} is empty; expected a JSON object like {"clusterID": "...", "apis": [...]}`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    // V8 gives a position for some syntax errors only; find it ourselves for the others.
+    const detail = String((err as Error).message)
+      .replace(/ in JSON at position \d+(?: \(line \d+ column \d+\))?$/, '')
+      .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+    const m = /at position (\d+)/.exec(String((err as Error).message));
+    const offset = m ? Number(m[1]) : syntaxErrorOffset(text);
+    const where = offset >= 0 ? ` at line ${lineColumn(text, offset)}` : '';
+    throw new InputError('HELPER_BINDING_JSON', `${source} is not valid JSON${where}: ${detail}`, [], { cause: err });
+  }
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - (before.lastIndexOf('\n') + 1) + 1;
+  return `${line}, column ${column} (position ${offset})`;
+}
+
+/** The offset of the first JSON syntax error in `s`, or -1 if none is found. */
+function syntaxErrorOffset(s: string): number {
+  let i = 0;
+  const fail = (): never => {
+    throw i;
+  };
+  const ws = (): void => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === '\n' || s[i] === '\r')) i++;
+  };
+  const str = (): void => {
+    i++;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        const e = s[++i];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(s.slice(i + 1, i + 5))) fail();
+          i += 5;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(e)) fail();
+        i++;
+        continue;
+      }
+      i++;
+    }
+    fail();
+  };
+  const num = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/y;
+  const value = (): void => {
+    ws();
+    const c = s[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (s[i] === close) {
+        i++;
+        return;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (s[i] !== '"') fail();
+          str();
+          ws();
+          if (s[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (s[i] === ',') i++;
+        else if (s[i] === close) {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') return str();
+    for (const lit of ['true', 'false', 'null']) {
+      if (s.startsWith(lit, i)) {
+        i += lit.length;
+        return;
+      }
+    }
+    num.lastIndex = i;
+    if (num.exec(s)) {
+      i = num.lastIndex;
+      return;
+    }
+    fail();
+  };
+  try {
+    value();
+    ws();
+    if (i < s.length) fail();
+    return -1;
+  } catch (e) {
+    if (typeof e === 'number') return e;
+    return -1; // RangeError: nesting too deep for this scanner
+  }
+}
