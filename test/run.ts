@@ -35,7 +35,7 @@ try {
   process.stdout.write('0 passed, 1 failed\n');
   await cleanup(1);
 }
-writeSandboxInfo({ dir: sb!.dir, caFile: sb!.caFile, serverTls: sb!.serverTls, controlPlane: sb!.controlPlane, app: sb!.app, oidc: sb!.oidc, bindUrl: sb!.bindUrl, env: sb!.env, pidFile: sb!.pidFile }, join(dir, 'sandbox.env'));
+writeSandboxInfo({ dir: sb!.dir, caFile: sb!.caFile, serverTls: sb!.serverTls, etcdUrl: sb!.etcdUrl, pki: sb!.pki, controlPlane: sb!.controlPlane, app: sb!.app, oidc: sb!.oidc, bindUrl: sb!.bindUrl, env: sb!.env, pidFile: sb!.pidFile }, join(dir, 'sandbox.env'));
 process.stderr.write(`test: sandbox up in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
 
 let out = '';

@@ -22,6 +22,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each HTTP request' })
         .option('retries', { type: 'number', default: 4, describe: 'retries of the token and bind calls on network errors, 429 and 5xx' })
+        .option('apply-to', { type: 'string', requiresArg: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })
         .option('wait', { type: 'boolean', default: true, describe: 'wait until the export requests are Succeeded (--no-wait skips)' })
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com/bind-noninteractive > all.yaml', 'bind and save the App Cluster manifests')
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml -o all.yaml', 'also keep the provider kubeconfig to use the binding before the App Cluster exists')

@@ -13,6 +13,7 @@ import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
 import { InputError } from '../errors.ts';
 import { makeDispatcher, readCaFile } from '../http.ts';
+import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests } from '../kube/export-requests.ts';
 import { addSecret, log } from '../log.ts';
@@ -39,6 +40,8 @@ export interface BootstrapOptions {
   requestTimeoutMs: number;
   attempts: number;
   wait: boolean;
+  /** Kubeconfig of the App Cluster to apply all.yaml to (one pass, server-side apply). */
+  applyTo?: string | undefined;
 }
 
 /** What the run has changed outside this machine so far, for interruption reports. */
@@ -89,7 +92,22 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
     requestTimeoutMs: argv.requestTimeoutMs as number,
     attempts: argv.retries as number + 1,
     wait: argv.wait !== false,
+    applyTo: argv['apply-to'] as string | undefined,
   };
+}
+
+function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --apply-to ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return loadKubeConfig(text, { extraCaPem: caPem, insecure });
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_INVALID', `--apply-to ${path} is not a usable kubeconfig: ${(err as Error).message}`);
+  }
 }
 
 /** Reads binding.json from a path or '-' (stdin), bounded to 1 MiB. */
@@ -146,6 +164,12 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
   const names = created.map((r) => r.name);
   if (opts.wait) await waitForExportRequests(cp, names, { timeoutMs: opts.timeoutMs, signal: deps.signal });
   else log.info('--no-wait: not waiting for the export requests to succeed');
+
+  if (opts.applyTo) {
+    const appKc = readAppKubeconfig(opts.applyTo, caPem, opts.insecure);
+    log.info(`applying all.yaml to the App Cluster ${new URL(appKc.getCurrentCluster()?.server ?? 'https://unknown').host}`);
+    await applyInPhases(appKc, parseManifest(yaml, 'all.yaml'), { timeoutMs: opts.timeoutMs, signal: deps.signal });
+  }
 
   if (opts.writeKubeconfig) {
     writeFileAtomic(opts.writeKubeconfig, result.kubeconfig, 0o600);

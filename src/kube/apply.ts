@@ -112,9 +112,12 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
     try {
       await applyOne(c2, o, 2);
     } catch (err) {
-      // A server-side dry run cannot validate kinds whose CRD it did not store.
-      if (!opts.dryRun || !crds.some((c) => crdServes(c, o)) || opts.signal?.aborted) throw err;
-      log.info(`(dry run) not validated: ${o.kind} ${o.metadata.name} (its CRD is new and was only dry-run applied)`);
+      // A server-side dry run cannot validate objects whose CRD or namespace it
+      // did not store (both are new in this manifest and were only dry-run applied).
+      const newCrd = crds.some((c) => crdServes(c, o));
+      const newNs = o.metadata.namespace !== undefined && first.some((n) => n.kind === 'Namespace' && n.metadata.name === o.metadata.namespace);
+      if (!opts.dryRun || !(newCrd || newNs) || opts.signal?.aborted) throw err;
+      log.info(`(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`);
     }
   }
   return { applied };

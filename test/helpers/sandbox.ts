@@ -2,10 +2,13 @@
  * Gives a test file the sandbox: the one test/run.ts started for the whole
  * suite (HELPER_SANDBOX_DIR), or a fresh one stopped at teardown.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { sandboxBinaries, type Binaries } from '../sandbox/cluster.ts';
+import { randomBytes } from 'node:crypto';
+import { sandboxBinaries, startCluster, type Binaries, type Cluster } from '../sandbox/cluster.ts';
+import { Procs } from '../sandbox/procs.ts';
 import { startSandbox, type SandboxInfo } from '../sandbox/sandbox.ts';
 
 export type TestSandbox = SandboxInfo & { bin: Binaries };
@@ -24,4 +27,16 @@ export async function useSandbox(t: Test): Promise<TestSandbox> {
 /** The env a user of helper sets for this sandbox, plus the CA. */
 export function userEnv(sb: SandboxInfo, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   return { ...sb.env, ...extra };
+}
+
+/** Starts one more, empty cluster on the sandbox's etcd (a new App Cluster); stopped at teardown. */
+export async function extraCluster(t: Test, sb: TestSandbox, name: string): Promise<Cluster> {
+  // Not t.testdir(): that would empty the test's own fixture directory.
+  const dir = mkdtempSync(join(tmpdir(), 'helper-extra-cluster-'));
+  const procs = new Procs(dir);
+  t.teardown(async () => {
+    await procs.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return startCluster(procs, sb.bin, sb.pki, sb.etcdUrl, `${name}-${randomBytes(3).toString('hex')}`, dir);
 }

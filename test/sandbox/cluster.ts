@@ -70,7 +70,7 @@ export interface Cluster {
 }
 
 /** Starts kube-apiserver + kube-controller-manager for one cluster; resolves when /readyz is ok. */
-export async function startCluster(procs: Procs, bin: Binaries, pki: Pki, etcd: Etcd, name: string, dir: string): Promise<Cluster> {
+export async function startCluster(procs: Procs, bin: Binaries, pki: Pki, etcdUrl: string, name: string, dir: string): Promise<Cluster> {
   const cdir = join(dir, name);
   mkdirSync(cdir, { recursive: true, mode: 0o700 });
   const port = await freePort();
@@ -80,7 +80,7 @@ export async function startCluster(procs: Procs, bin: Binaries, pki: Pki, etcd: 
   writeFileSync(tokenFile, `${adminToken},sandbox-admin,sandbox-admin,system:masters\n`, { mode: 0o600 });
   const apiserver = procs.start(`${name}-apiserver`, bin.kube, [
     'apiserver',
-    `--etcd-servers=${etcd.url}`,
+    `--etcd-servers=${etcdUrl}`,
     `--etcd-prefix=/registry-${name}`,
     '--bind-address=127.0.0.1',
     '--advertise-address=127.0.0.1',

@@ -15,7 +15,7 @@ if (!dir) throw new Error('daemon: --dir is required');
 let stopping = false;
 try {
   const sb = await startSandbox({ dir });
-  const info = { dir: sb.dir, caFile: sb.caFile, serverTls: sb.serverTls, controlPlane: sb.controlPlane, app: sb.app, oidc: sb.oidc, bindUrl: sb.bindUrl, env: sb.env, pidFile: sb.pidFile };
+  const info = { dir: sb.dir, caFile: sb.caFile, serverTls: sb.serverTls, etcdUrl: sb.etcdUrl, pki: sb.pki, controlPlane: sb.controlPlane, app: sb.app, oidc: sb.oidc, bindUrl: sb.bindUrl, env: sb.env, pidFile: sb.pidFile };
   writeSandboxInfo(info, join(dir, 'sandbox.env'));
   const shutdown = async () => {
     if (stopping) return;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { klutchCrds, exportTemplateCrd } from '../../src/render/crds.ts';
 import { toYaml } from '../../src/render/to-yaml.ts';
 import { startBindBackend } from './bind-backend.ts';
-import { kubectl, sandboxBinaries, startCluster, startEtcd, type Binaries, type Cluster } from './cluster.ts';
+import { kubectl, sandboxBinaries, startCluster, startEtcd, type Binaries, type Cluster, type Pki } from './cluster.ts';
 import { startOidcProvider } from './oidc.ts';
 import { Procs } from './procs.ts';
 import { createCa, createRsaKeyPair } from './tls.ts';
@@ -26,6 +26,9 @@ export interface SandboxInfo {
   caFile: string;
   /** The serving certificate (127.0.0.1) the sandbox's HTTPS servers use; tests reuse it for fault proxies. */
   serverTls: { certFile: string; keyFile: string };
+  /** What a test needs to start more clusters on the same etcd. */
+  etcdUrl: string;
+  pki: Pki;
   controlPlane: { server: string; kubeconfig: string };
   app: { server: string; kubeconfig: string };
   oidc: { issuer: string; tokenUrl: string; clientId: string; clientSecret: string; audience: string };
@@ -68,8 +71,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     const etcd = await startEtcd(procs, bin, dir);
     log(`etcd ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     const [cpc, app] = await Promise.all([
-      startCluster(procs, bin, pki, etcd, 'control-plane', dir),
-      startCluster(procs, bin, pki, etcd, 'app', dir),
+      startCluster(procs, bin, pki, etcd.url, 'control-plane', dir),
+      startCluster(procs, bin, pki, etcd.url, 'app', dir),
     ]);
     log(`clusters ready: control plane ${cpc.server}, app ${app.server} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
 
@@ -96,6 +99,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       dir,
       caFile: ca.caFile,
       serverTls: { certFile: server.certFile, keyFile: server.keyFile },
+      etcdUrl: etcd.url,
+      pki,
       controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig },
       app: { server: app.server, kubeconfig: app.kubeconfig },
       oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },

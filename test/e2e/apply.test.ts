@@ -1,0 +1,71 @@
+/**
+ * One-pass apply on a brand-new App Cluster: `helper apply` and
+ * `bootstrap-env --apply-to` create everything in one run where
+ * `kubectl apply -f all.yaml` needs two; re-runs change nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t from 'tap';
+import { kubectl } from '../sandbox/cluster.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
+
+const sb = await useSandbox(t);
+
+function bindingFile(dir: string): string {
+  const f = join(dir, 'binding.json');
+  writeFileSync(f, JSON.stringify({ clusterID: `apply-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }] }));
+  return f;
+}
+
+async function managedFields(kubeconfig: string): Promise<string> {
+  const r = await kubectl(sb.bin, kubeconfig, ['get', 'apiservicebindings,secret/kubeconfig,deployment/konnector', '-n', 'klutch-bind', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}']);
+  return r.stdout;
+}
+
+t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-run changes nothing', async (t) => {
+  const dir = t.testdir({});
+  const gen = await runCli(['bootstrap-env', '-f', bindingFile(dir), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '-o', join(dir, 'all.yaml')], { env: sb.env });
+  t.equal(gen.code, 0, gen.stderr);
+  const app = await extraCluster(t, sb, 'fresh');
+
+  const dry = await runCli(['apply', '-f', join(dir, 'all.yaml'), '--kubeconfig', app.kubeconfig, '--dry-run', 'server']);
+  t.equal(dry.code, 0, dry.stderr);
+  t.match(dry.stderr, /\(dry run\) applied CustomResourceDefinition apiservicebindings\.klutch\.anynines\.com/);
+  const none = await kubectl(sb.bin, app.kubeconfig, ['get', 'crd', '-o', 'name']);
+  t.notMatch(none.stdout, /klutch/, 'dry run created no CRD');
+
+  const r = await runCli(['apply', '-f', join(dir, 'all.yaml'), '--kubeconfig', app.kubeconfig]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /5 CRD\(s\) Established/);
+  t.match(r.stderr, /13 object\(s\) applied/);
+  const bindings = await kubectl(sb.bin, app.kubeconfig, ['get', 'apiservicebindings', '-o', 'jsonpath={.items[*].metadata.name}']);
+  t.same(bindings.stdout.split(' ').sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 'bindings exist after one pass');
+
+  const before = await managedFields(app.kubeconfig);
+  const again = await runCli(['apply', '-f', join(dir, 'all.yaml'), '--kubeconfig', app.kubeconfig]);
+  t.equal(again.code, 0, again.stderr);
+  t.equal(await managedFields(app.kubeconfig), before, 're-run leaves every object unchanged (same resourceVersions)');
+});
+
+t.test('bootstrap-env --apply-to binds and applies in one command', async (t) => {
+  const dir = t.testdir({});
+  const app = await extraCluster(t, sb, 'applyto');
+  const r = await runCli(['bootstrap-env', '-f', bindingFile(dir), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--apply-to', app.kubeconfig], { env: sb.env });
+  t.equal(r.code, 0, r.stderr);
+  const sec = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', 'kubeconfig', '-n', 'klutch-bind', '-o', 'name']);
+  t.equal(sec.stdout.trim(), 'secret/kubeconfig');
+  const dep = await kubectl(sb.bin, app.kubeconfig, ['get', 'deployment', 'konnector', '-n', 'klutch-bind', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+  t.equal(dep.stdout, 'public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0');
+});
+
+t.test('apply errors: bad manifest exit 3, unreachable cluster exit 6', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': 'kind: Thing\n---\n: : :\n', 'empty.yaml': '' });
+  const bad = await runCli(['apply', '-f', join(dir, 'bad.yaml'), '--kubeconfig', sb.app.kubeconfig]);
+  t.equal(bad.code, 3);
+  t.match(bad.stderr, /bad\.yaml: document 1 is not a Kubernetes object|bad\.yaml: document 2 is not valid YAML/);
+  const empty = await runCli(['apply', '-f', join(dir, 'empty.yaml'), '--kubeconfig', sb.app.kubeconfig]);
+  t.equal(empty.code, 3);
+  t.match(empty.stderr, /no objects/);
+});
