@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import yargs from 'yargs';
 import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
+import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { ExitCode, HelperError, InputError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
@@ -38,9 +39,7 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     .command(bootstrapEnvCommand(ctx))
     .command(createNsCommand(ctx))
     .command(applyCommand(ctx))
-    .command('control-plane', 'Set up a Control Plane Cluster from the Klutch docs (not built yet)', (y) => y, () => {
-      throw new HelperError('HELPER_NOT_IMPLEMENTED', 'helper control-plane is not implemented yet', ExitCode.usage);
-    })
+    .command(controlPlaneCommand(ctx))
     .completion('completion', 'Print a bash/zsh completion script')
     .demandCommand(1, 'name a command: bootstrap-env, create-ns or apply (see --help)')
     .strict()
