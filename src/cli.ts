@@ -3,8 +3,8 @@
  * an outcome into an exit code and a stderr message (see errors.ts for the
  * table). Nothing else sets process.exitCode or writes to stdout.
  */
-import { createRequire } from 'node:module';
 import yargs from 'yargs';
+import { readAsset } from './assets.ts';
 import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { controlPlaneCommand } from './commands/control-plane.ts';
@@ -14,7 +14,7 @@ import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
 import { cleanupTempFiles } from './write/files.ts';
 
-export const version: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+export const version: string = (JSON.parse(readAsset('package.json')) as { version: string }).version;
 
 export interface MainIo {
   env: NodeJS.ProcessEnv;

@@ -3,9 +3,9 @@
  * "<JSON path>: <what is wrong>". The JSON Schemas in schemas/ are the
  * contract; they are read and compiled once, on first use, by a single Ajv.
  */
-import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
+import { readAsset } from '../assets.ts';
 import { BackendError, InputError } from '../errors.ts';
 import type { Binding, BindingResponse } from '../types.ts';
 
@@ -29,7 +29,7 @@ function validator<T>(file: string): ValidateFunction<T> {
       ajv = new Ajv2020({ allErrors: true, strict: true });
       addFormats(ajv);
     }
-    const schema = JSON.parse(readFileSync(new URL(`../../schemas/${file}`, import.meta.url), 'utf8')) as object;
+    const schema = JSON.parse(readAsset(`schemas/${file}`)) as object;
     fn = ajv.compile(schema);
     compiled.set(file, fn);
   }
