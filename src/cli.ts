@@ -82,9 +82,10 @@ function report(err: unknown, ctx: RunContext): void {
     if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(redact(`${err.stack}\n`));
   }
   const p = ctx.progress;
-  if (p?.bound && !(err instanceof InputError)) {
-    const made = p.exportRequests.length ? `, APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
-    log.warn(`already done on the control plane: the backend at ${p.bound.host} bound this cluster to namespace ${p.bound.clusterNamespace}${made}; re-running the same command is safe and finishes the binding`);
+  if (p?.bound.length && !(err instanceof InputError) && he?.code !== 'HELPER_FLEET_PARTIAL') {
+    const made = p.exportRequests.length ? `; APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
+    const clusters = p.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
+    log.warn(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
   }
 }
 

@@ -16,6 +16,7 @@
  * | 6    | ClusterError   | control-plane API unreachable, refused or rejected a request  |
  * | 7    | TimeoutError   | a bounded wait ran out (the message says what it last saw)    |
  * | 8    | FailedError    | the control plane reported a terminal failure (e.g. Failed)   |
+ * | 9    |                | fleet: some clusters failed, the others were bound            |
  * | 130  |                | interrupted by SIGINT                                         |
  * | 143  |                | terminated by SIGTERM                                         |
  */
@@ -30,6 +31,7 @@ export const ExitCode = {
   cluster: 6,
   timeout: 7,
   failed: 8,
+  partial: 9,
   sigint: 130,
   sigterm: 143,
 } as const;

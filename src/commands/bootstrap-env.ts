@@ -1,7 +1,8 @@
 /** `helper bootstrap-env`: flags and help; the work is in flows/bootstrap-env.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { resolveBootstrapOptions, runBootstrapEnv, type Progress } from '../flows/bootstrap-env.ts';
+import { ExitCode, HelperError, UsageError } from '../errors.ts';
+import type { Progress } from '../flows/bootstrap-env.ts';
 import type { RunContext } from '../run-context.ts';
 
 export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
@@ -10,7 +11,10 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
     describe: 'Bind an App Cluster non-interactively and print its manifests (all.yaml)',
     builder: (y: Argv) =>
       y
-        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin' })
+        .option('file', { alias: 'f', type: 'string', array: true, demandOption: true, requiresArg: true, describe: 'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin; several files or a directory bind a fleet (needs --out-dir)' })
+        .option('out-dir', { type: 'string', requiresArg: true, describe: 'fleet: write <dir>/<clusterID>/all.yaml and provider.kfg.yaml (mode 0600) per cluster' })
+        .option('concurrency', { type: 'number', default: 4, describe: 'fleet: how many clusters to bind at once' })
+        .option('summary', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'fleet: format of the summary printed on stdout' })
         .option('url', { alias: 'u', type: 'string', demandOption: true, requiresArg: true, describe: 'backend URL; /bind-noninteractive is appended when absent' })
         .option('write-kubeconfig', { type: 'string', requiresArg: true, describe: 'also write the provider kubeconfig to this file (mode 0600)' })
         .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write all.yaml to this file (mode 0600) instead of stdout' })
@@ -26,19 +30,33 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('wait', { type: 'boolean', default: true, describe: 'wait until the export requests are Succeeded (--no-wait skips)' })
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com/bind-noninteractive > all.yaml', 'bind and save the App Cluster manifests')
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml -o all.yaml', 'also keep the provider kubeconfig to use the binding before the App Cluster exists')
+        .example('$0 bootstrap-env -f bindings/ -u https://backend.example.com --out-dir out --concurrency 8', 'bind a fleet: every bindings/*.json, files under out/<clusterID>/')
         .example('OIDC_SCOPE=klutch/bind $0 bootstrap-env -f - -u https://backend.example.com --no-wait < binding.json', 'binding from stdin, with a scope, without waiting')
-        .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HTTPS_PROXY/NO_PROXY.\nExit codes: 0 ok, 2 usage, 3 input, 4 auth, 5 backend, 6 cluster, 7 timeout, 8 export failed, 130/143 interrupted.')
+        .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HTTPS_PROXY/NO_PROXY.\nExit codes: 0 ok, 2 usage, 3 input, 4 auth, 5 backend, 6 cluster, 7 timeout, 8 export failed, 9 fleet partly failed, 130/143 interrupted.')
         .check((a) => {
-          if (a.retries !== undefined && (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 20)) throw new Error('--retries must be a whole number from 0 to 20');
+          const files = ([] as unknown[]).concat(a.file ?? []);
+          const fleet = a['out-dir'] !== undefined || files.length > 1;
+          if (fleet && !a['out-dir']) throw new UsageError('several binding files make a fleet: pass --out-dir DIR for the per-cluster files');
+          if (fleet && (a.output || a['write-kubeconfig'] || a['apply-to'])) throw new UsageError('--output, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir');
+          if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 256)) throw new UsageError('--concurrency must be a whole number from 1 to 256');
+          if (a.retries !== undefined && (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 20)) throw new UsageError('--retries must be a whole number from 0 to 20');
           return true;
         }),
     handler: async (argv) => {
-      const progress: Progress = { exportRequests: [] };
+      // The flow pulls in undici, openid-client, ajv and @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { formatFleetSummary, resolveBootstrapOptions, runBootstrapEnv, runFleet } = await import('../flows/bootstrap-env.ts');
+      const progress: Progress = { bound: [], exportRequests: [] };
       ctx.progress = progress;
       const opts = resolveBootstrapOptions(
         { ...argv, timeoutMs: parseDuration('--timeout', argv.timeout), requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']) },
         ctx.env,
       );
+      if (opts.outDir) {
+        const summary = await runFleet(opts, { signal: ctx.signal, progress });
+        ctx.stdout(argv.summary === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary));
+        if (summary.failed) throw new HelperError('HELPER_FLEET_PARTIAL', `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`, ExitCode.partial);
+        return;
+      }
       const result = await runBootstrapEnv(opts, { signal: ctx.signal, progress });
       if (!opts.output) ctx.stdout(result.yaml);
     },

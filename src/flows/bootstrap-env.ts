@@ -2,16 +2,24 @@
  * bootstrap-env, step by step:
  *   read binding.json → validate → token → POST /bind-noninteractive →
  *   parse BindingResponse → render all.yaml → create export requests →
- *   wait until Succeeded → write the kubeconfig / all.yaml → print all.yaml.
+ *   wait until Succeeded → (apply to the App Cluster) → write the
+ *   kubeconfig / all.yaml → print all.yaml.
  * Artifacts are written and printed only after every earlier step
  * succeeded, so a failed run leaves no half-written file and an empty stdout.
+ *
+ * A fleet (several -f files or a directory, with --out-dir) runs the same
+ * steps per cluster with one shared token and bounded concurrency, writes
+ * each cluster's files under its own directory, and keeps the clusters that
+ * succeeded when others fail.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
-import { InputError } from '../errors.ts';
+import { ExitCode, HelperError, InputError } from '../errors.ts';
 import { makeDispatcher, readCaFile } from '../http.ts';
 import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
@@ -20,15 +28,18 @@ import { addSecret, log } from '../log.ts';
 import { renderAppCluster } from '../render/app-cluster.ts';
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
 import { toYaml } from '../render/to-yaml.ts';
-import { fetchToken } from '../token/client-credentials.ts';
+import { TokenSource } from '../token/token-source.ts';
+import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
 import { writeFileAtomic } from '../write/files.ts';
 
 export interface BootstrapOptions {
-  file: string;
+  files: string[];
   url: string;
   writeKubeconfig?: string | undefined;
   output?: string | undefined;
+  outDir?: string | undefined;
+  concurrency: number;
   konnectorImage: string;
   clientId: string;
   clientSecret: string;
@@ -46,7 +57,7 @@ export interface BootstrapOptions {
 
 /** What the run has changed outside this machine so far, for interruption reports. */
 export interface Progress {
-  bound?: { clusterNamespace: string; host: string } | undefined;
+  bound: Array<{ clusterID: string; clusterNamespace: string; host: string }>;
   exportRequests: string[];
 }
 
@@ -72,15 +83,18 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
   const tokenUrl = env.OIDC_TOKEN_URL?.trim() ?? '';
   if (!clientId) problems.push('OIDC_CLIENT_ID is not set (the client ID of the OIDC client-credentials client)');
   if (!clientSecret && !secretFile) problems.push('OIDC_CLIENT_SECRET is not set (or pass --client-secret-file)');
-  else if (!clientSecret) problems.push(`--client-secret-file ${secretFile} is empty`);
+  else if (!clientSecret && !problems.length) problems.push(`--client-secret-file ${secretFile} is empty`);
   if (!tokenUrl) problems.push('OIDC_TOKEN_URL is not set (the token endpoint of your OIDC provider)');
   if (problems.length) throw new InputError('HELPER_ENV', 'missing credentials for the OIDC client-credentials grant:', problems);
   addSecret(clientSecret);
+  const files = ([] as string[]).concat(argv.file as string | string[]);
   return {
-    file: argv.file as string,
+    files,
     url: argv.url as string,
     writeKubeconfig: argv['write-kubeconfig'] as string | undefined,
     output: argv.output as string | undefined,
+    outDir: argv['out-dir'] as string | undefined,
+    concurrency: (argv.concurrency as number | undefined) ?? 4,
     konnectorImage: (argv['konnector-image'] as string | undefined) ?? DEFAULT_KONNECTOR_IMAGE,
     clientId,
     clientSecret,
@@ -90,24 +104,10 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
     insecure: Boolean(argv['insecure-skip-tls-verify']),
     timeoutMs: argv.timeoutMs as number,
     requestTimeoutMs: argv.requestTimeoutMs as number,
-    attempts: argv.retries as number + 1,
+    attempts: (argv.retries as number) + 1,
     wait: argv.wait !== false,
     applyTo: argv['apply-to'] as string | undefined,
   };
-}
-
-function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean) {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --apply-to ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  try {
-    return loadKubeConfig(text, { extraCaPem: caPem, insecure });
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `--apply-to ${path} is not a usable kubeconfig: ${(err as Error).message}`);
-  }
 }
 
 /** Reads binding.json from a path or '-' (stdin), bounded to 1 MiB. */
@@ -130,54 +130,226 @@ export interface BootstrapDeps {
   stdin?: () => Buffer;
 }
 
-/** Runs the whole binding; returns all.yaml (already written with -o). */
+interface Shared {
+  opts: BootstrapOptions;
+  url: URL;
+  caPem: string | undefined;
+  dispatcher: Dispatcher;
+  tokens: TokenSource;
+  signal: AbortSignal | undefined;
+  progress: Progress;
+}
+
+interface BindingInput {
+  raw: Buffer;
+  binding: Binding;
+  source: string;
+}
+
+interface BindOutputs {
+  /** Create this directory (0700) for the files, once everything before writing succeeded. */
+  dir?: string | undefined;
+  writeKubeconfig?: string | undefined;
+  output?: string | undefined;
+  applyTo?: string | undefined;
+}
+
+/** Runs one binding; returns all.yaml (already written with -o). */
 export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDeps = {}): Promise<BootstrapResult> {
-  const progress = deps.progress ?? { exportRequests: [] };
-  const source = opts.file === '-' ? 'binding.json (stdin)' : opts.file;
-  const raw = readBindingInput(opts.file, deps.stdin);
+  const file = opts.files[0]!;
+  const source = file === '-' ? 'binding.json (stdin)' : file;
+  const raw = readBindingInput(file, deps.stdin);
   const binding = validateBinding(raw, source);
+  const shared = prepare(opts, deps);
+  log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
+  await shared.tokens.get();
+  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo: opts.applyTo });
+}
+
+function prepare(opts: BootstrapOptions, deps: BootstrapDeps): Shared {
   const url = bindUrl(opts.url, { insecure: opts.insecure });
   const caPem = readCaFile(opts.caFile);
   if (opts.insecure) log.warn('--insecure-skip-tls-verify: TLS certificates of the token endpoint, the backend and the control plane are NOT verified');
   const dispatcher = deps.dispatcher ?? makeDispatcher({ caPem, insecure: opts.insecure, headersTimeoutMs: opts.requestTimeoutMs, bodyTimeoutMs: opts.requestTimeoutMs });
-
-  log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
-  const token = await fetchToken(
+  const tokens = new TokenSource(
     { clientId: opts.clientId, clientSecret: opts.clientSecret, tokenUrl: opts.tokenUrl, scope: opts.scope },
     { dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, insecure: opts.insecure, signal: deps.signal },
   );
-  addSecret(token.accessToken);
+  return { opts, url, caPem, dispatcher, tokens, signal: deps.signal, progress: deps.progress ?? { bound: [], exportRequests: [] } };
+}
 
+async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promise<BootstrapResult> {
+  const { opts, url } = s;
+  const { binding } = input;
+  const token = await s.tokens.get();
   log.info(`binding cluster ${JSON.stringify(binding.clusterID)} (${binding.apis.length} API(s)) at ${url.host}`);
-  const body = await postBinding(url, raw, token.accessToken, {
-    dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, deadlineMs: Math.max(opts.timeoutMs, 60_000), signal: deps.signal,
+  const body = await postBinding(url, input.raw, token, {
+    dispatcher: s.dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, deadlineMs: Math.max(opts.timeoutMs, 60_000), signal: s.signal,
   });
   const result = parseBindingResponse(body);
-  progress.bound = { clusterNamespace: result.provider.namespace, host: url.host };
-  log.info(`bound to cluster namespace ${result.provider.namespace} on ${new URL(result.provider.server).host}`);
+  s.progress.bound.push({ clusterID: binding.clusterID, clusterNamespace: result.provider.namespace, host: url.host });
+  log.info(`cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${result.provider.namespace} on ${new URL(result.provider.server).host}`);
 
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
-  const kc = loadKubeConfig(result.kubeconfig, { extraCaPem: caPem, insecure: opts.insecure });
-  const cp = new ControlPlane(kc, result.provider.namespace, { requestTimeoutMs: opts.requestTimeoutMs, signal: deps.signal });
-  const created = await createExportRequests(cp, result.requests, (r) => progress.exportRequests.push(r.name));
+  const kc = loadKubeConfig(result.kubeconfig, { extraCaPem: s.caPem, insecure: opts.insecure });
+  const cp = new ControlPlane(kc, result.provider.namespace, { requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
+  const created = await createExportRequests(cp, result.requests, (r) => s.progress.exportRequests.push(`${result.provider.namespace}/${r.name}`));
   const names = created.map((r) => r.name);
-  if (opts.wait) await waitForExportRequests(cp, names, { timeoutMs: opts.timeoutMs, signal: deps.signal });
-  else log.info('--no-wait: not waiting for the export requests to succeed');
+  if (opts.wait) await waitForExportRequests(cp, names, { timeoutMs: opts.timeoutMs, signal: s.signal });
+  else log.info(`--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`);
 
-  if (opts.applyTo) {
-    const appKc = readAppKubeconfig(opts.applyTo, caPem, opts.insecure);
+  if (out.applyTo) {
+    const appKc = readAppKubeconfig(out.applyTo, s.caPem, opts.insecure);
     log.info(`applying all.yaml to the App Cluster ${new URL(appKc.getCurrentCluster()?.server ?? 'https://unknown').host}`);
-    await applyInPhases(appKc, parseManifest(yaml, 'all.yaml'), { timeoutMs: opts.timeoutMs, signal: deps.signal });
+    await applyInPhases(appKc, parseManifest(yaml, 'all.yaml'), { timeoutMs: opts.timeoutMs, signal: s.signal });
   }
-
-  if (opts.writeKubeconfig) {
-    writeFileAtomic(opts.writeKubeconfig, result.kubeconfig, 0o600);
-    log.info(`wrote provider kubeconfig to ${opts.writeKubeconfig} (mode 0600; it holds a long-lived token)`);
+  if (out.dir) mkdirSync(out.dir, { recursive: true, mode: 0o700 });
+  if (out.writeKubeconfig) {
+    writeFileAtomic(out.writeKubeconfig, result.kubeconfig, 0o600);
+    log.info(`wrote provider kubeconfig to ${out.writeKubeconfig} (mode 0600; it holds a long-lived token)`);
   }
-  if (opts.output) {
-    writeFileAtomic(opts.output, yaml, 0o600);
-    log.info(`wrote ${opts.output} (mode 0600; it holds the provider kubeconfig)`);
+  if (out.output) {
+    writeFileAtomic(out.output, yaml, 0o600);
+    log.info(`wrote ${out.output} (mode 0600; it holds the provider kubeconfig)`);
   }
   return { yaml, clusterNamespace: result.provider.namespace, exportRequests: names };
+}
+
+function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --apply-to ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  try {
+    return loadKubeConfig(text, { extraCaPem: caPem, insecure });
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_INVALID', `--apply-to ${path} is not a usable kubeconfig: ${(err as Error).message}`);
+  }
+}
+
+export interface FleetEntry {
+  source: string;
+  clusterID?: string | undefined;
+  status: 'ok' | 'failed';
+  dir?: string | undefined;
+  clusterNamespace?: string | undefined;
+  exportRequests?: string[] | undefined;
+  error?: { code: string; exitCode: number; message: string } | undefined;
+  ms: number;
+}
+
+export interface FleetSummary {
+  total: number;
+  succeeded: number;
+  failed: number;
+  tokensFetched: number;
+  concurrency: number;
+  ms: number;
+  clusters: FleetEntry[];
+}
+
+/** Expands -f arguments: files as given, directories to their *.json files (sorted). */
+export function expandBindingFiles(args: string[]): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    let isDir = false;
+    try {
+      isDir = a !== '-' && statSync(a).isDirectory();
+    } catch {
+      // a missing file is reported when it is read
+    }
+    if (!isDir) {
+      out.push(a);
+      continue;
+    }
+    const found = readdirSync(a).filter((f) => f.endsWith('.json')).sort().map((f) => join(a, f));
+    if (!found.length) throw new InputError('HELPER_BINDING_READ', `directory ${a} holds no *.json binding files`);
+    out.push(...found);
+  }
+  return out;
+}
+
+/** A directory name for a cluster: its ID when that is a safe file name, else a stable hash of it. */
+export function clusterDirName(clusterID: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(clusterID) ? clusterID : `cluster-${createHash('sha256').update(clusterID).digest('hex').slice(0, 12)}`;
+}
+
+/** Binds every cluster of a fleet; never throws for one cluster's failure (see the summary). */
+export async function runFleet(opts: BootstrapOptions, deps: BootstrapDeps = {}): Promise<FleetSummary> {
+  const start = Date.now();
+  const outDir = opts.outDir!;
+  const files = expandBindingFiles(opts.files);
+  if (files.includes('-')) throw new InputError('HELPER_BINDING_READ', 'a fleet reads binding files, not stdin (-)');
+  // Every file is read and validated before anything leaves the machine.
+  const entries: Array<FleetEntry & { input?: BindingInput }> = files.map((source) => {
+    try {
+      const raw = readBindingInput(source);
+      return { source, status: 'ok' as const, ms: 0, input: { raw, binding: validateBinding(raw, source), source } };
+    } catch (err) {
+      return { source, status: 'failed' as const, ms: 0, error: errorInfo(err) };
+    }
+  });
+  const byId = new Map<string, string>();
+  for (const e of entries) {
+    if (!e.input) continue;
+    e.clusterID = e.input.binding.clusterID;
+    const dir = clusterDirName(e.clusterID);
+    const other = byId.get(dir);
+    if (other) {
+      e.status = 'failed';
+      e.error = errorInfo(new InputError('HELPER_FLEET_DUPLICATE', `${e.source}: clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`));
+      delete e.input;
+      continue;
+    }
+    byId.set(dir, e.source);
+    e.dir = join(outDir, dir);
+  }
+  const invalid = entries.filter((e) => e.status === 'failed').length;
+  if (invalid) log.warn(`${invalid} of ${entries.length} binding file(s) are invalid and will be skipped`);
+
+  const shared = prepare(opts, deps);
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  const queue = entries.filter((e) => e.input);
+  log.info(`binding ${queue.length} cluster(s) at ${shared.url.host} with concurrency ${opts.concurrency}`);
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const e = queue[next++]!;
+      if (deps.signal?.aborted) throw deps.signal.reason;
+      const t0 = Date.now();
+      try {
+        const r = await bindOne(shared, e.input!, { dir: e.dir, writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'), output: join(e.dir!, 'all.yaml') });
+        e.clusterNamespace = r.clusterNamespace;
+        e.exportRequests = r.exportRequests;
+      } catch (err) {
+        if (deps.signal?.aborted) throw deps.signal.reason;
+        e.status = 'failed';
+        e.error = errorInfo(err);
+        log.error(`cluster ${JSON.stringify(e.clusterID)} (${e.source}) failed: ${e.error.message}`);
+      }
+      e.ms = Date.now() - t0;
+      delete e.input;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+  const clusters = entries.map(({ input: _input, ...rest }) => rest);
+  const failed = clusters.filter((c) => c.status === 'failed').length;
+  return { total: clusters.length, succeeded: clusters.length - failed, failed, tokensFetched: shared.tokens.fetched, concurrency: opts.concurrency, ms: Date.now() - start, clusters };
+}
+
+function errorInfo(err: unknown): { code: string; exitCode: number; message: string } {
+  if (err instanceof HelperError) return { code: err.code, exitCode: err.exitCode, message: err.message };
+  return { code: 'HELPER_INTERNAL', exitCode: ExitCode.internal, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The fleet summary as text lines (one per cluster, then the totals). */
+export function formatFleetSummary(s: FleetSummary): string {
+  const lines = s.clusters.map((c) => c.status === 'ok'
+    ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}`
+    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${c.error?.message.split('\n')[0]}`);
+  lines.push(`${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`);
+  return lines.join('\n') + '\n';
 }
