@@ -3,9 +3,6 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
-import { readCaFile } from '../http.ts';
-import { applyInPhases, parseManifest } from '../kube/apply.ts';
-import { loadKubeConfig } from '../kube/client.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
 
@@ -24,6 +21,10 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
         .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
     handler: async (argv) => {
+      // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
+      const [{ readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }] = await Promise.all([
+        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'),
+      ]);
       const file = argv.file as string;
       let text: string;
       try {

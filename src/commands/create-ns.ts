@@ -1,7 +1,6 @@
 /** `helper create-ns`: flags and help; the work is in flows/create-ns.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { runCreateNs } from '../flows/create-ns.ts';
 import type { RunContext } from '../run-context.ts';
 
 export function createNsCommand(ctx: RunContext): CommandModule {
@@ -21,6 +20,8 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .example('kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n team-a)" apply -f my-instance.yaml', 'create an instance in the binding')
         .epilog('Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
     handler: async (argv) => {
+      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { runCreateNs } = await import('../flows/create-ns.ts');
       const result = await runCreateNs({
         kubeconfig: argv.kubeconfig as string,
         name: argv.name as string,
