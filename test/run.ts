@@ -5,12 +5,27 @@
  * Extra arguments are passed to tap (e.g. a test file).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'helper-test-sandbox-'));
+const captureFile = join(dir, 'cli-output.jsonl');
+
+/** Scans every CLI run's captured output for the client secret and JWT-shaped tokens (access and ServiceAccount tokens). */
+function scanForSecrets(file: string, clientSecret: string): { ok: boolean; runs: number; problem?: string } {
+  if (!existsSync(file)) return { ok: false, runs: 0, problem: 'no CLI run was captured' };
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  for (const line of lines) {
+    const r = JSON.parse(line) as { args: string[]; stdout: string; stderr: string };
+    const text = r.stdout + r.stderr;
+    // Only say which run leaked, never the leaked value.
+    if (text.includes(clientSecret)) return { ok: false, runs: lines.length, problem: `client secret in the output of helper ${r.args.join(' ')}` };
+    if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./.test(text)) return { ok: false, runs: lines.length, problem: `a token in the output of helper ${r.args.join(' ')}` };
+  }
+  return { ok: lines.length > 0, runs: lines.length, problem: lines.length ? undefined : 'no CLI run was captured' };
+}
 let sb: Awaited<ReturnType<typeof startSandbox>> | undefined;
 let tap: ReturnType<typeof spawn> | undefined;
 let stopping = false;
@@ -42,13 +57,15 @@ let out = '';
 const code: number = await new Promise((resolve) => {
   tap = spawn(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...process.argv.slice(2)], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, HELPER_SANDBOX_DIR: dir, HELPER_SANDBOX_BIN: join(sb!.bin.kube, '..') },
+    env: { ...process.env, HELPER_SANDBOX_DIR: dir, HELPER_SANDBOX_BIN: join(sb!.bin.kube, '..'), HELPER_CLI_CAPTURE: captureFile },
   });
   tap.stdout!.on('data', (d: Buffer) => { out += d.toString(); process.stdout.write(d); });
   tap.on('close', (c) => resolve(c ?? 1));
 });
 const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(out.slice(-2000));
-const failed = m ? Number(m[3] ?? 0) : 1;
-const passed = m ? Number(m[2]) : 0;
+const scan = scanForSecrets(captureFile, sb!.env.OIDC_CLIENT_SECRET);
+process.stdout.write(`${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no client secret and no token${scan.ok ? '' : `: ${scan.problem}`}\n`);
+const failed = (m ? Number(m[3] ?? 0) : 1) + (scan.ok ? 0 : 1);
+const passed = (m ? Number(m[2]) : 0) + (scan.ok ? 1 : 0);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 await cleanup(code !== 0 && failed === 0 ? 1 : code);

@@ -169,3 +169,24 @@ t.test('waiting for the export requests', async (t) => {
     t.equal(failed.stdout, '');
   });
 });
+
+t.test('most verbose level and JSON logs: every stderr line is JSON, no secret in any', async (t) => {
+  const dir = t.testdir();
+  const { file } = binding(dir, ['postgresqlinstances']);
+  const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-vv', '--log-format', 'json', '--write-kubeconfig', join(dir, 'k.yaml')]);
+  t.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  t.ok(lines.length >= 4, `${lines.length} log lines`);
+  for (const l of lines) t.doesNotThrow(() => JSON.parse(l), `JSON: ${l.slice(0, 80)}`);
+  t.ok(lines.some((l) => JSON.parse(l).level === 'debug' || /APIServiceExportRequest/.test(l)));
+  const kubeToken = /token: (\S+)/.exec(readFileSync(join(dir, 'k.yaml'), 'utf8'))![1]!;
+  t.notOk(r.stderr.includes(kubeToken), 'kubeconfig token not logged');
+  assertNoSecrets(t, r, { stdoutIsArtifact: true });
+  const fail = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-vv', '--log-format', 'json'], { OIDC_CLIENT_SECRET: 'definitely-wrong-secret' });
+  t.equal(fail.code, 4);
+  const err = JSON.parse(fail.stderr.trim().split('\n').at(-1)!);
+  t.equal(err.level, 'error');
+  t.equal(err.code, 'HELPER_TOKEN_REFUSED');
+  t.equal(err.exitCode, 4);
+  t.notOk(fail.stderr.includes('definitely-wrong-secret'));
+});

@@ -5,6 +5,7 @@
  * single-file build); by default it is bin/helper under the Node that runs the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -52,11 +53,24 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      capture(args, stdout, stderr);
       resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
     });
     opts.onSpawn?.(child);
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/**
+ * Records what a user saw, for the suite-wide secret scan in test/run.ts.
+ * stdout is left out where it is the artifact (bootstrap-env's all.yaml
+ * carries the provider kubeconfig by design).
+ */
+function capture(args: string[], stdout: string, stderr: string): void {
+  const file = process.env.HELPER_CLI_CAPTURE;
+  if (!file) return;
+  const artifact = args[0] === 'bootstrap-env' && !args.includes('--out-dir') && !args.includes('-o');
+  appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', { mode: 0o600 });
 }
 
 /** Every JWT-shaped string (access tokens, ServiceAccount tokens) in a text. */
