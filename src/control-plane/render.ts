@@ -1,0 +1,343 @@
+/**
+ * Pure: resolved inputs → the Control Plane Cluster's objects, in an order
+ * where nothing precedes what it depends on, and the same inputs always give
+ * the same objects (no timestamps, no random values: the cookie keys come in).
+ *
+ * What is rendered (protocol.md §8, Klutch v1.4.0 setup guide):
+ *  1. the klutch.anynines.com CRDs and the bind.anynines.com template CRD;
+ *  2. Namespace bind;
+ *  3. Crossplane packages: provider-anynines (+ DeploymentRuntimeConfig with
+ *     its health probe), provider-kubernetes (+ DeploymentRuntimeConfig,
+ *     cluster-admin binding of its ServiceAccount), the dataservices Configuration;
+ *  4. the provider-kubernetes ProviderConfig and, per data service, a
+ *     credentials Secret + ProviderConfig for its service broker and backup manager;
+ *  5. the ClusterRole the backend binds in every cluster namespace;
+ *  6. APIServiceExportTemplates: one per data service, then servicebindings,
+ *     backups and restores;
+ *  7. the backend: ServiceAccount, cluster-admin binding, ConfigMap, the
+ *     cookie-config / k8sca / oidc-config Secrets, Deployment, Service, the
+ *     ACME Issuer (unless the user brings one) and the Ingress.
+ *
+ * Intended differences from the upstream YAML: every Secret uses `data`
+ * (k8sca must, pitfall 6; the others so that a server-side re-apply is a
+ * no-op); the Ingress annotation names the issuer that exists (pitfall 10);
+ * the ClusterRole's rules use klutch.anynines.com, the group of the CRDs
+ * rendered here, where the v1.4.0 guide still wrote kube-bind.io; the pod
+ * template carries a hash of the backend's configuration so that a changed
+ * Secret restarts the backend.
+ */
+import { createHash } from 'node:crypto';
+import { exportTemplateCrd, klutchCrds, KLUTCH_GROUP } from '../render/crds.ts';
+import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
+import type { Credentials, ResolvedSecrets } from './secrets.ts';
+import type { Settings } from './values.ts';
+
+export const BACKEND_NAMESPACE = 'bind';
+export const BACKEND_NAME = 'anynines-backend';
+export const CA_SECRET = 'k8sca';
+export const OIDC_SECRET = 'oidc-config';
+export const TEMPLATE_GROUP = 'bind.anynines.com';
+export const TEMPLATE_API_VERSION = `${TEMPLATE_GROUP}/v1alpha1`;
+export const COMMON_TEMPLATES = ['servicebindings', 'backups', 'restores'] as const;
+export const CONFIG_HASH_ANNOTATION = 'helper.klutch.anynines.com/config-hash';
+const LISTEN_PORT = 9443;
+
+/**
+ * Kinds this render uses whose CRDs come from elsewhere, and what installs
+ * them: Crossplane and cert-manager are prerequisites, the ProviderConfig
+ * CRDs appear once the Provider packages rendered here are installed.
+ */
+export const FOREIGN_KINDS: ReadonlyArray<{ apiVersion: string; kind: string; crd: string; installedBy: string; afterPackages: boolean }> = [
+  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', crd: 'providers.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
+  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', crd: 'configurations.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
+  { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', crd: 'deploymentruntimeconfigs.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
+  { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', crd: 'issuers.cert-manager.io', installedBy: 'cert-manager', afterPackages: false },
+  { apiVersion: 'dataservices.anynines.com/v1', kind: 'ProviderConfig', crd: 'providerconfigs.dataservices.anynines.com', installedBy: 'the provider-anynines package', afterPackages: true },
+  { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io', installedBy: 'the provider-kubernetes package', afterPackages: true },
+];
+
+export interface RenderInputs {
+  settings: Settings;
+  secrets: Pick<ResolvedSecrets, 'oidcClientSecret' | 'endpoints'>;
+  /** Control-plane API URL handed to App Clusters. */
+  externalAddress: string;
+  /** PEM CA of that API, stored as is in k8sca. */
+  caPem: string;
+  cookieKeys: CookieKeys;
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: unknown;
+}
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
+const secret = (namespace: string, name: string, data: Record<string, string>): K8sObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace },
+  type: 'Opaque',
+  data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
+});
+
+/** The objects, in apply order. */
+export function renderControlPlane(inp: RenderInputs): K8sObject[] {
+  return [
+    ...(klutchCrds() as K8sObject[]),
+    exportTemplateCrd(TEMPLATE_GROUP) as K8sObject,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NAMESPACE } },
+    ...crossplanePackages(inp.settings),
+    ...providerConfigs(inp),
+    binderClusterRole(inp.settings.backend.binderClusterRole),
+    ...exportTemplates(inp.settings),
+    ...backend(inp),
+  ];
+}
+
+function crossplanePackages(s: Settings): K8sObject[] {
+  const cp = s.crossplane;
+  return [
+    {
+      apiVersion: 'pkg.crossplane.io/v1beta1',
+      kind: 'DeploymentRuntimeConfig',
+      metadata: { name: 'provider-anynines' },
+      spec: {
+        deploymentTemplate: {
+          spec: {
+            selector: {},
+            template: { spec: { containers: [{ name: 'package-runtime', readinessProbe: { httpGet: { path: '/healthz', port: 8081 } } }] } },
+          },
+        },
+      },
+    },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-anynines' }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: 'provider-anynines' } } },
+    {
+      apiVersion: 'pkg.crossplane.io/v1beta1',
+      kind: 'DeploymentRuntimeConfig',
+      metadata: { name: 'provider-kubernetes' },
+      // A fixed ServiceAccount name, so that the binding below can name it.
+      spec: { serviceAccountTemplate: { metadata: { name: 'provider-kubernetes' } } },
+    },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-kubernetes' }, spec: { package: cp.providerKubernetes, runtimeConfigRef: { name: 'provider-kubernetes' } } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'provider-kubernetes-admin-binding' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'provider-kubernetes', namespace: cp.namespace }],
+    },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', metadata: { name: 'anynines-dataservices' }, spec: { package: cp.configuration } },
+  ];
+}
+
+/** Name of the credentials Secret of one endpoint, e.g. postgresql-service-broker-credentials. */
+export function credentialsSecretName(service: string, endpoint: 'service-broker' | 'backup-manager'): string {
+  return `${service}-${endpoint}-credentials`;
+}
+
+function providerConfigs(inp: RenderInputs): K8sObject[] {
+  const s = inp.settings;
+  const ns = s.crossplane.namespace;
+  const out: K8sObject[] = [{
+    apiVersion: 'kubernetes.crossplane.io/v1alpha1',
+    kind: 'ProviderConfig',
+    metadata: { name: 'kubernetes-provider' },
+    spec: { credentials: { source: 'InjectedIdentity' } },
+  }];
+  for (const ds of s.dataServices) {
+    const creds = inp.secrets.endpoints[ds.name]!;
+    for (const [which, endpoint, serviceType] of [['serviceBroker', 'service-broker', 'servicebroker'], ['backupManager', 'backup-manager', 'backupmanager']] as const) {
+      const e = ds[which];
+      const c: Credentials = creds[which];
+      const secretName = credentialsSecretName(ds.name, endpoint);
+      const ref = (key: string) => ({ secretRef: { namespace: ns, name: secretName, key } });
+      const tls = {
+        ...(e.insecureSkipVerify !== undefined ? { insecureSkipVerify: e.insecureSkipVerify } : {}),
+        ...(e.overrideServerName ? { overrideServerName: e.overrideServerName } : {}),
+      };
+      out.push(secret(ns, secretName, { username: c.username, password: c.password }), {
+        apiVersion: 'dataservices.anynines.com/v1',
+        kind: 'ProviderConfig',
+        metadata: { name: `${ds.name}-${endpoint}` },
+        spec: {
+          url: e.url,
+          ...(s.crossplane.providerConfigServiceType ? { serviceType } : {}),
+          ...(e.healthCheckEndpoint ? { healthCheckEndpoint: e.healthCheckEndpoint } : {}),
+          ...(Object.keys(tls).length ? { tls } : {}),
+          providerCredentials: { source: 'Secret', username: ref('username'), password: ref('password') },
+        },
+      });
+    }
+  }
+  return out;
+}
+
+/** What the backend lets each cluster namespace's ServiceAccount do (protocol.md §8.1). */
+export function binderClusterRole(name: string): K8sObject {
+  const g = KLUTCH_GROUP;
+  const all = ['create', 'delete', 'patch', 'update', 'get', 'list', 'watch'];
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name },
+    rules: [
+      { apiGroups: [g], resources: ['apiserviceexportrequests'], verbs: all },
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch', 'list'] },
+      { apiGroups: [g], resources: ['clusterbindings'], verbs: ['get', 'watch', 'list'] },
+      { apiGroups: [g], resources: ['clusterbindings/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [g], resources: ['apiserviceexports'], verbs: ['get', 'watch', 'list'] },
+      { apiGroups: [g], resources: ['apiserviceexports/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [g], resources: ['apiservicenamespaces'], verbs: all },
+    ],
+  };
+}
+
+/** The resources App Clusters may bind: one per chosen data service, then the common ones. */
+export function exportedResources(s: Settings): string[] {
+  return [...s.dataServices.map((d) => d.resource), ...COMMON_TEMPLATES];
+}
+
+function exportTemplates(s: Settings): K8sObject[] {
+  const claim = (resource: string) => ({ group: '', resource, version: 'v1', selector: { owner: 'Provider' } });
+  // Instances and service bindings hand out Secrets and ConfigMaps; backups and restores Secrets; keyvalue nothing.
+  const claims = (resource: string) =>
+    resource === 'keyvalueinstances' ? []
+      : resource === 'backups' || resource === 'restores' ? [claim('secrets')]
+        : [claim('secrets'), claim('configmaps')];
+  return exportedResources(s).map((resource) => {
+    const permissionClaims = claims(resource);
+    return {
+      apiVersion: TEMPLATE_API_VERSION,
+      kind: 'APIServiceExportTemplate',
+      metadata: { name: resource, namespace: s.crossplane.namespace },
+      spec: { APIServiceSelector: { group: 'anynines.com', resource }, ...(permissionClaims.length ? { permissionClaims } : {}) },
+    };
+  });
+}
+
+function backend(inp: RenderInputs): K8sObject[] {
+  const s = inp.settings;
+  const b = s.backend;
+  const ns = BACKEND_NAMESPACE;
+  const labels = (): Record<string, string> => ({ app: BACKEND_NAME });
+  const issuer = s.tls.issuer;
+  const fromSecret = (env: string, name: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name, key } } });
+  const configHash = createHash('sha256')
+    .update(JSON.stringify([inp.cookieKeys.signingKey, inp.cookieKeys.encryptionKey, s.oidc.clientId, inp.secrets.oidcClientSecret, s.oidc.issuerUrl, s.oidc.callbackUrl, inp.externalAddress, inp.caPem]))
+    .digest('hex')
+    .slice(0, 32);
+  const objects: K8sObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: BACKEND_NAME, namespace: ns } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: BACKEND_NAME },
+      // The backend creates cluster namespaces, RoleBindings to the binder role and the exported CRDs.
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: BACKEND_NAME, namespace: ns }],
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: BACKEND_NAME, namespace: ns }, data: { 'external-address': inp.externalAddress } },
+    secret(ns, COOKIE_SECRET, { 'signing-key': inp.cookieKeys.signingKey, 'encryption-key': inp.cookieKeys.encryptionKey }),
+    secret(ns, CA_SECRET, { ca: inp.caPem }),
+    secret(ns, OIDC_SECRET, {
+      'oidc-issuer-client-id': s.oidc.clientId,
+      'oidc-issuer-client-secret': inp.secrets.oidcClientSecret,
+      'oidc-issuer-url': s.oidc.issuerUrl,
+      'oidc-callback-url': s.oidc.callbackUrl,
+    }),
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: BACKEND_NAME, namespace: ns, labels: labels() },
+      spec: {
+        replicas: 1,
+        // One backend at a time: two would race on the cluster namespaces they create.
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: labels() },
+        template: {
+          metadata: { labels: labels(), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+          spec: {
+            serviceAccountName: BACKEND_NAME,
+            containers: [{
+              name: BACKEND_NAME,
+              image: b.image,
+              args: [
+                `--namespace-prefix=${b.namespacePrefix}`,
+                `--pretty-name=${b.prettyName}`,
+                `--consumer-scope=${b.consumerScope}`,
+                '--oidc-issuer-client-id=$(OIDC_ISSUER_CLIENT_ID)',
+                '--oidc-issuer-client-secret=$(OIDC_ISSUER_CLIENT_SECRET)',
+                '--oidc-issuer-url=$(OIDC_ISSUER_URL)',
+                '--oidc-callback-url=$(OIDC_CALLBACK_URL)',
+                `--listen-address=0.0.0.0:${LISTEN_PORT}`,
+                '--cookie-signing-key=$(COOKIE_SIGNING_KEY)',
+                '--cookie-encryption-key=$(COOKIE_ENCRYPTION_KEY)',
+                '--external-address=$(EXTERNAL_ADDRESS)',
+                '--external-ca-file=/certa/ca',
+                ...b.extraArgs,
+              ],
+              env: [
+                fromSecret('OIDC_ISSUER_CLIENT_ID', OIDC_SECRET, 'oidc-issuer-client-id'),
+                fromSecret('OIDC_ISSUER_CLIENT_SECRET', OIDC_SECRET, 'oidc-issuer-client-secret'),
+                fromSecret('OIDC_ISSUER_URL', OIDC_SECRET, 'oidc-issuer-url'),
+                fromSecret('OIDC_CALLBACK_URL', OIDC_SECRET, 'oidc-callback-url'),
+                fromSecret('COOKIE_SIGNING_KEY', COOKIE_SECRET, 'signing-key'),
+                fromSecret('COOKIE_ENCRYPTION_KEY', COOKIE_SECRET, 'encryption-key'),
+                { name: 'EXTERNAL_ADDRESS', valueFrom: { configMapKeyRef: { name: BACKEND_NAME, key: 'external-address' } } },
+              ],
+              ports: [{ name: 'http', containerPort: LISTEN_PORT, protocol: 'TCP' }],
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+              volumeMounts: [{ name: 'ca', mountPath: '/certa/', readOnly: true }],
+            }],
+            volumes: [{ name: 'ca', secret: { secretName: CA_SECRET, items: [{ key: 'ca', path: 'ca' }] } }],
+          },
+        },
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: BACKEND_NAME, namespace: ns, labels: labels() },
+      spec: { type: b.serviceType, selector: labels(), ports: [{ name: 'http', protocol: 'TCP', port: 443, targetPort: LISTEN_PORT }] },
+    },
+  ];
+  if (issuer.mode === 'acme') {
+    objects.push({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Issuer',
+      metadata: { name: issuer.name, namespace: ns },
+      spec: {
+        acme: {
+          server: issuer.server,
+          email: issuer.email,
+          privateKeySecretRef: { name: `${issuer.name}-account-key` },
+          solvers: [{ http01: { ingress: { ingressClassName: s.tls.ingressClass } } }],
+        },
+      },
+    });
+  }
+  objects.push({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: BACKEND_NAME, namespace: ns, annotations: issuerAnnotation(s) },
+    spec: {
+      ingressClassName: s.tls.ingressClass,
+      tls: [{ hosts: [b.host], secretName: s.tls.secretName }],
+      rules: [{
+        host: b.host,
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: BACKEND_NAME, port: { number: 443 } } } }] },
+      }],
+    },
+  });
+  return objects;
+}
+
+/** cert-manager's ingress-shim annotation, naming exactly the issuer that is rendered or brought. */
+export function issuerAnnotation(s: Settings): Record<string, string> {
+  const i = s.tls.issuer;
+  if (i.mode === 'acme' || i.kind === 'Issuer') return { 'cert-manager.io/issuer': i.name };
+  return { 'cert-manager.io/cluster-issuer': i.name };
+}

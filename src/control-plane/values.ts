@@ -1,0 +1,224 @@
+/**
+ * The values file of `helper control-plane`: YAML → validated Values (the
+ * contract is schemas/control-plane.schema.json) → Settings with every
+ * default filled in. Problems are reported as "<JSON path> (line N): what is
+ * wrong", all at once. Secret references are resolved separately
+ * (secrets.ts), so validation never reads the environment or files.
+ */
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { readAsset } from '../assets.ts';
+import { InputError } from '../errors.ts';
+import { formatSchemaErrors } from '../validate/schemas.ts';
+
+type FormatsPlugin = typeof formatsModule.default;
+const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
+
+/** The a9s data services, in the order they are rendered, with the claim resource each exports. */
+export const DATA_SERVICES = {
+  keyvalue: { resource: 'keyvalueinstances', title: 'a9s KeyValue' },
+  logme2: { resource: 'logme2instances', title: 'a9s LogMe2' },
+  mariadb: { resource: 'mariadbinstances', title: 'a9s MariaDB' },
+  messaging: { resource: 'messaginginstances', title: 'a9s Messaging' },
+  mongodb: { resource: 'mongodbinstances', title: 'a9s MongoDB' },
+  postgresql: { resource: 'postgresqlinstances', title: 'a9s PostgreSQL' },
+  prometheus: { resource: 'prometheusinstances', title: 'a9s Prometheus' },
+  search: { resource: 'searchinstances', title: 'a9s Search' },
+} as const;
+
+export type DataServiceName = keyof typeof DATA_SERVICES;
+export const DATA_SERVICE_NAMES = Object.keys(DATA_SERVICES) as DataServiceName[];
+
+export const DEFAULTS = {
+  backendImage: 'public.ecr.aws/w5n9a2g2/anynines/kubebind-backend:v1.4.0',
+  namespacePrefix: 'cluster',
+  prettyName: 'anynines',
+  consumerScope: 'Namespaced',
+  serviceType: 'ClusterIP',
+  binderClusterRole: 'kube-binder',
+  clientId: 'kube-bind',
+  ingressClass: 'nginx',
+  tlsSecretName: 'anynines-backend-tls',
+  acmeServer: 'https://acme-v02.api.letsencrypt.org/directory',
+  acmeIssuerName: 'letsencrypt',
+  crossplaneNamespace: 'crossplane-system',
+  providerAnynines: 'public.ecr.aws/w5n9a2g2/klutch/provider-anynines:v1.4.0',
+  configuration: 'public.ecr.aws/w5n9a2g2/anynines/dataservices:v1.4.0',
+  providerKubernetes: 'xpkg.upbound.io/crossplane-contrib/provider-kubernetes:v0.14.1',
+} as const;
+
+export interface EndpointValues {
+  url: string;
+  username: string;
+  password: string;
+  healthCheckEndpoint?: string;
+  insecureSkipVerify?: boolean;
+  overrideServerName?: string;
+}
+
+export interface DataServiceValues {
+  serviceBroker: EndpointValues;
+  backupManager: EndpointValues;
+}
+
+/** A values file that passed the schema (optional fields may be absent). */
+export interface Values {
+  backend: {
+    host: string;
+    image?: string;
+    externalAddress?: string;
+    caCertificate?: string;
+    cookieKeys?: { signingKey: string; encryptionKey: string };
+    namespacePrefix?: string;
+    prettyName?: string;
+    consumerScope?: 'Namespaced' | 'Cluster';
+    serviceType?: 'ClusterIP' | 'LoadBalancer';
+    binderClusterRole?: string;
+    extraArgs?: string[];
+  };
+  oidc: { issuerUrl: string; clientId?: string; clientSecret: string; callbackUrl?: string };
+  tls: {
+    ingressClass?: string;
+    secretName?: string;
+    acme?: { email: string; server?: string; issuerName?: string };
+    issuer?: { kind: 'Issuer' | 'ClusterIssuer'; name: string };
+  };
+  crossplane?: {
+    namespace?: string;
+    providerAnynines?: string;
+    configuration?: string;
+    providerKubernetes?: string;
+    providerConfigServiceType?: boolean;
+  };
+  dataServices: Partial<Record<DataServiceName, DataServiceValues>>;
+}
+
+/** How the backend's certificate is issued: an ACME Issuer we render, or one the user has. */
+export type IssuerSettings =
+  | { mode: 'acme'; name: string; email: string; server: string }
+  | { mode: 'own'; kind: 'Issuer' | 'ClusterIssuer'; name: string };
+
+/** Values with every default applied; secret fields still hold their references. */
+export interface Settings {
+  backend: {
+    host: string;
+    image: string;
+    externalAddress: string | undefined;
+    caCertificate: string | undefined;
+    cookieKeys: { signingKey: string; encryptionKey: string } | undefined;
+    namespacePrefix: string;
+    prettyName: string;
+    consumerScope: 'Namespaced' | 'Cluster';
+    serviceType: 'ClusterIP' | 'LoadBalancer';
+    binderClusterRole: string;
+    extraArgs: string[];
+  };
+  oidc: { issuerUrl: string; clientId: string; clientSecret: string; callbackUrl: string };
+  tls: { ingressClass: string; secretName: string; issuer: IssuerSettings };
+  crossplane: { namespace: string; providerAnynines: string; configuration: string; providerKubernetes: string; providerConfigServiceType: boolean };
+  /** The chosen data services in render order. */
+  dataServices: Array<{ name: DataServiceName; resource: string } & DataServiceValues>;
+}
+
+const MAX_PROBLEMS = 25;
+let validate: ValidateFunction<Values> | undefined;
+
+function validator(): ValidateFunction<Values> {
+  if (!validate) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    validate = ajv.compile<Values>(JSON.parse(readAsset('schemas/control-plane.schema.json')) as object);
+  }
+  return validate;
+}
+
+/** Parses and validates a values file; InputError lists every problem with its path and line. */
+export function parseValues(text: string, source: string): Values {
+  if (!text.trim()) throw new InputError('HELPER_VALUES_YAML', `${source} is empty; start from \`helper control-plane init > values.yaml\``);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
+    throw new InputError('HELPER_VALUES_YAML', `${source} is not valid YAML${at}: ${e.message.split('\n')[0]}`);
+  }
+  const value = doc.toJS() as unknown;
+  const v = validator();
+  if (v(value)) return value;
+  const problems = schemaProblems(v.errors ?? []).map((p) => {
+    const node = nodeAt(doc.contents, p.path);
+    const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
+    return line ? p.text.replace(/^(\S*): /, `$1 (line ${line}): `) : p.text;
+  });
+  const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(${problems.length - MAX_PROBLEMS} more problems not shown)`] : problems;
+  throw new InputError('HELPER_VALUES_INVALID', `${source} is not a valid control-plane values file (schema: schemas/control-plane.schema.json)`, shown);
+}
+
+/** Ajv errors as lines; the tls oneOf becomes one sentence instead of three cryptic ones. */
+function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; text: string }> {
+  const oneOfAt = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath));
+  const out: Array<{ path: string; text: string }> = [];
+  for (const e of errors) {
+    if ([...oneOfAt].some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
+    const path = e.instancePath || '/';
+    let text = formatSchemaErrors([e])[0]!;
+    if (e.keyword === 'oneOf' && path === '/tls') text = '/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)';
+    else if (e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/secretRef/')) text = `${path}: must be a reference, env:NAME or file:PATH (the values file holds no secrets)`;
+    else if (e.keyword === 'additionalProperties' && path === '/dataServices') text += ` (data services: ${DATA_SERVICE_NAMES.join(', ')})`;
+    if (!out.some((o) => o.text === text)) out.push({ path, text });
+  }
+  return out;
+}
+
+function nodeAt(root: unknown, pointer: string): YamlNode | undefined {
+  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = root as YamlNode | undefined;
+  for (const seg of segments) {
+    let next: unknown;
+    if (isMap(node)) next = node.get(seg, true);
+    else if (isSeq(node)) next = node.get(Number(seg), true);
+    if (!next || typeof next !== 'object') break;
+    node = next as YamlNode;
+  }
+  return node;
+}
+
+/** Fills in every default. */
+export function settingsOf(v: Values): Settings {
+  const b = v.backend;
+  const cp = v.crossplane ?? {};
+  const issuer: IssuerSettings = v.tls.acme
+    ? { mode: 'acme', name: v.tls.acme.issuerName ?? DEFAULTS.acmeIssuerName, email: v.tls.acme.email, server: v.tls.acme.server ?? DEFAULTS.acmeServer }
+    : { mode: 'own', kind: v.tls.issuer!.kind, name: v.tls.issuer!.name };
+  return {
+    backend: {
+      host: b.host,
+      image: b.image ?? DEFAULTS.backendImage,
+      externalAddress: b.externalAddress,
+      caCertificate: b.caCertificate,
+      cookieKeys: b.cookieKeys,
+      namespacePrefix: b.namespacePrefix ?? DEFAULTS.namespacePrefix,
+      prettyName: b.prettyName ?? DEFAULTS.prettyName,
+      consumerScope: b.consumerScope ?? DEFAULTS.consumerScope,
+      serviceType: b.serviceType ?? DEFAULTS.serviceType,
+      binderClusterRole: b.binderClusterRole ?? DEFAULTS.binderClusterRole,
+      extraArgs: b.extraArgs ?? [],
+    },
+    oidc: {
+      issuerUrl: v.oidc.issuerUrl,
+      clientId: v.oidc.clientId ?? DEFAULTS.clientId,
+      clientSecret: v.oidc.clientSecret,
+      callbackUrl: v.oidc.callbackUrl ?? `https://${b.host}/callback`,
+    },
+    tls: { ingressClass: v.tls.ingressClass ?? DEFAULTS.ingressClass, secretName: v.tls.secretName ?? DEFAULTS.tlsSecretName, issuer },
+    crossplane: {
+      namespace: cp.namespace ?? DEFAULTS.crossplaneNamespace,
+      providerAnynines: cp.providerAnynines ?? DEFAULTS.providerAnynines,
+      configuration: cp.configuration ?? DEFAULTS.configuration,
+      providerKubernetes: cp.providerKubernetes ?? DEFAULTS.providerKubernetes,
+      providerConfigServiceType: cp.providerConfigServiceType ?? false,
+    },
+    dataServices: DATA_SERVICE_NAMES.filter((n) => v.dataServices[n]).map((name) => ({ name, resource: DATA_SERVICES[name].resource, ...v.dataServices[name]! })),
+  };
+}
