@@ -87,7 +87,9 @@ export function renderControlPlane(inp: RenderInputs): K8sObject[] {
   return [
     ...(klutchCrds() as K8sObject[]),
     exportTemplateCrd(TEMPLATE_GROUP) as K8sObject,
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NAMESPACE } },
+    // The label gives server-side apply a field to own: an object applied with no owned field gets no
+    // managedFields, and the next apply then records the server's own fields, a change on every first re-run.
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'helper' } } },
     ...crossplanePackages(inp.settings),
     ...providerConfigs(inp),
     binderClusterRole(inp.settings.backend.binderClusterRole),
