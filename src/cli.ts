@@ -115,4 +115,9 @@ export async function run(): Promise<void> {
   });
   cleanupTempFiles();
   process.exitCode = code;
+  // A request abandoned at its timeout (a stalled server) can keep a socket
+  // open; once stdout and stderr are drained nothing is left to do, so end now.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write('', () => resolve()));
+  process.exit(code);
 }

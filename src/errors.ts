@@ -89,6 +89,8 @@ export class BackendError extends HelperError {
 /** A Kubernetes API server failed, refused or rejected a request. */
 export class ClusterError extends HelperError {
   readonly status: number | undefined;
+  /** Server-requested delay before a retry (Retry-After), when given. */
+  retryAfterMs: number | undefined;
   constructor(code: string, message: string, opts: HelperErrorOptions & { status?: number | undefined } = {}) {
     super(code, message, ExitCode.cluster, opts);
     this.status = opts.status;

@@ -13,6 +13,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
         .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
         .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request' })
+        .option('retries', { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, 429 and 5xx' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
         .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the control plane' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' })
@@ -27,6 +28,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         name: argv.name as string,
         timeoutMs: parseDuration('--timeout', argv.timeout),
         requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']),
+        attempts: Math.max(0, Math.min(20, Math.trunc(Number(argv.retries)))) + 1,
         caFile: argv['ca-file'] as string | undefined,
         insecure: Boolean(argv['insecure-skip-tls-verify']),
       }, { signal: ctx.signal });

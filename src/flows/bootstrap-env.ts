@@ -193,7 +193,7 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
   const kc = loadKubeConfig(result.kubeconfig, { extraCaPem: s.caPem, insecure: opts.insecure });
-  const cp = new ControlPlane(kc, result.provider.namespace, { requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
+  const cp = new ControlPlane(kc, result.provider.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: s.signal });
   const created = await createExportRequests(cp, result.requests, (r) => s.progress.exportRequests.push(`${result.provider.namespace}/${r.name}`));
   const names = created.map((r) => r.name);
   if (opts.wait) await waitForExportRequests(cp, names, { timeoutMs: opts.timeoutMs, signal: s.signal });

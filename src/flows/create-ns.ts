@@ -19,6 +19,7 @@ export interface CreateNsOptions {
   name: string;
   timeoutMs: number;
   requestTimeoutMs: number;
+  attempts: number;
   caFile?: string | undefined;
   insecure: boolean;
 }
@@ -44,7 +45,7 @@ export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortS
   } catch (err) {
     throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used: ${(err as Error).message}`);
   }
-  const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, signal: deps.signal });
+  const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const result = await ensureServiceNamespace(cp, opts.name, { timeoutMs: opts.timeoutMs, signal: deps.signal });
   log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);
   return result;

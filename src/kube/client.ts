@@ -8,7 +8,8 @@
 import * as k8s from '@kubernetes/client-node';
 import { ClusterError, describeCause } from '../errors.ts';
 import { hostOf } from '../http.ts';
-import { redact } from '../log.ts';
+import { log, redact } from '../log.ts';
+import { parseRetryAfter, withRetry } from '../retry.ts';
 
 export const KLUTCH_GROUP = 'klutch.anynines.com';
 export const KLUTCH_VERSION = 'v1alpha1';
@@ -18,6 +19,9 @@ export interface ClientOptions {
   extraCaPem?: string | undefined;
   insecure?: boolean | undefined;
   requestTimeoutMs?: number;
+  /** Attempts per call (network errors, timeouts, 429 and 5xx are retried). */
+  attempts?: number;
+  baseDelayMs?: number;
   signal?: AbortSignal | undefined;
 }
 
@@ -43,6 +47,7 @@ export interface ApiFailure {
   status: number | undefined;
   reason: string | undefined;
   message: string;
+  retryAfterMs?: number | undefined;
 }
 
 /** Extracts status/reason/message from an ApiException or a network error, without headers. */
@@ -54,7 +59,8 @@ export function apiFailure(err: unknown): ApiFailure {
     }
     const b = (body && typeof body === 'object' ? body : {}) as { reason?: unknown; message?: unknown };
     const message = typeof b.message === 'string' ? b.message : typeof body === 'string' ? body.slice(0, 300) : `HTTP ${err.code}`;
-    return { status: err.code, reason: typeof b.reason === 'string' ? b.reason : undefined, message: redact(message) };
+    const ra = err.headers?.['retry-after'] ?? err.headers?.['Retry-After'];
+    return { status: err.code, reason: typeof b.reason === 'string' ? b.reason : undefined, message: redact(message), retryAfterMs: parseRetryAfter(ra) };
   }
   return { status: undefined, reason: undefined, message: redact(describeCause(err)) };
 }
@@ -65,6 +71,8 @@ export class ControlPlane {
   readonly namespace: string;
   private readonly api: k8s.CustomObjectsApi;
   private readonly timeoutMs: number;
+  private readonly attempts: number;
+  private readonly baseDelayMs: number;
   private readonly signal: AbortSignal | undefined;
 
   constructor(kc: k8s.KubeConfig, namespace: string, opts: ClientOptions = {}) {
@@ -73,11 +81,35 @@ export class ControlPlane {
     this.host = hostOf(kc.getCurrentCluster()?.server ?? '');
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
     this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.attempts = opts.attempts ?? 4;
+    this.baseDelayMs = opts.baseDelayMs ?? 500;
     this.signal = opts.signal;
   }
 
-  /** Runs one API call bounded by the request timeout and the run's signal. */
+  /**
+   * Runs one API call, each attempt bounded by the request timeout and the
+   * run's signal; network errors, timeouts, 429 (Retry-After honoured) and
+   * 5xx are retried with backoff. Creates are safe to retry: a create that
+   * landed before its answer was lost comes back as AlreadyExists, which
+   * every caller treats as success.
+   */
   async call<T>(what: { verb: string; resource: string; name?: string | undefined }, fn: () => Promise<T>): Promise<T> {
+    return withRetry(() => this.attempt(what, fn), {
+      attempts: this.attempts,
+      baseDelayMs: this.baseDelayMs,
+      maxDelayMs: 8000,
+      signal: this.signal,
+      classify: (err) => {
+        if (!(err instanceof ClusterError)) return { retry: false };
+        const passing = err.code === 'HELPER_CLUSTER_UNREACHABLE' || err.code === 'HELPER_CLUSTER_TIMEOUT' || err.code === 'HELPER_CLUSTER_RESPONSE' || (err.status !== undefined && (err.status === 429 || err.status >= 500));
+        return { retry: passing, delayMs: err.retryAfterMs, reason: err.status ? `HTTP ${err.status}` : err.code === 'HELPER_CLUSTER_TIMEOUT' ? 'no answer in time' : err.code === 'HELPER_CLUSTER_RESPONSE' ? 'malformed answer' : 'connection failed' };
+      },
+      onRetry: ({ attempt, delayMs, reason }) =>
+        log.warn(`control plane ${this.host}: ${what.verb} ${what.resource}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.attempts})`),
+    });
+  }
+
+  private async attempt<T>(what: { verb: string; resource: string; name?: string | undefined }, fn: () => Promise<T>): Promise<T> {
     const { signal } = this;
     if (signal?.aborted) throw signal.reason;
     let timer: NodeJS.Timeout | undefined;
@@ -108,7 +140,12 @@ export class ControlPlane {
       return new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `control plane ${this.host} did not accept the kubeconfig's credentials (401) when trying to ${what.verb} ${target}`, { status: 401 });
     }
     if (f.status !== undefined) {
-      return new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `control plane ${this.host} failed to ${what.verb} ${target}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status });
+      const e = new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `control plane ${this.host} failed to ${what.verb} ${target}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status });
+      e.retryAfterMs = f.retryAfterMs;
+      return e;
+    }
+    if (err instanceof SyntaxError || /JSON|Unexpected token|Unexpected end|content-type|is not valid/i.test(f.message)) {
+      return new ClusterError('HELPER_CLUSTER_RESPONSE', `control plane ${this.host} answered ${what.verb} ${target} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`);
     }
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(f.message)) {
       return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of control plane ${this.host} failed: ${f.message}`, { hint: 'the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file' });
@@ -118,13 +155,20 @@ export class ControlPlane {
 
   create(plural: string, body: object): Promise<KObject> {
     const name = (body as KObject).metadata?.name;
-    return this.call({ verb: 'create', resource: plural, name }, () =>
-      this.api.createNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, body }) as Promise<KObject>);
+    return this.call({ verb: 'create', resource: plural, name }, async () => {
+      const created = await this.api.createNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, body }) as unknown;
+      // The client library takes any 2xx as success, even an HTML page from a proxy.
+      if (!isKObject(created) || created.metadata?.name !== name) throw new SyntaxError(`the answer to the create is not the ${plural} object that was sent`);
+      return created;
+    });
   }
 
   get(plural: string, name: string): Promise<KObject> {
-    return this.call({ verb: 'get', resource: plural, name }, () =>
-      this.api.getNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, name }) as Promise<KObject>);
+    return this.call({ verb: 'get', resource: plural, name }, async () => {
+      const obj = await this.api.getNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, name }) as unknown;
+      if (!isKObject(obj)) throw new SyntaxError(`the answer is not a ${plural} object`);
+      return obj;
+    });
   }
 
   delete(plural: string, name: string): Promise<unknown> {
@@ -145,6 +189,10 @@ export interface KObject {
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   [k: string]: unknown;
+}
+
+function isKObject(v: unknown): v is KObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as KObject).metadata === 'object';
 }
 
 export function isStatus(err: unknown, status: number): boolean {

@@ -45,12 +45,13 @@ export async function startFaultProxy(opts: { target: string; caFile: string; tl
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
       request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent })
-        .then(async (up) => {
+        .then((up) => {
           const h: Record<string, string> = {};
           for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) h[k] = v;
-          const body = Buffer.from(await up.body.arrayBuffer());
+          // Streamed, so long-running responses (watches) flow through as they come.
           res.writeHead(up.statusCode, h);
-          res.end(body);
+          up.body.on('error', () => res.destroy());
+          up.body.pipe(res);
         })
         .catch(() => { res.writeHead(502); res.end('fault proxy: upstream failed'); });
     });
@@ -64,7 +65,8 @@ export async function startFaultProxy(opts: { target: string; caFile: string; tl
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await agent.close();
+      // destroy, not close: close would wait for forwarded watches to end.
+      await agent.destroy();
     },
   };
 }

@@ -1,0 +1,88 @@
+/**
+ * Faults between helper and the control-plane API server, injected by a
+ * loopback proxy in front of the real kube-apiserver (the provider
+ * kubeconfig's server is pointed at the proxy; TLS stays verified with the
+ * sandbox CA). Passing faults are retried (3 retries by default) and the run
+ * succeeds; persistent ones end with exit 6, naming the step and the host.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import t, { type Test } from 'tap';
+import { startFaultProxy, type Fault } from '../helpers/faults.ts';
+import { runCli } from '../helpers/run-cli.ts';
+import { useSandbox } from '../helpers/sandbox.ts';
+import { kubectl } from '../sandbox/cluster.ts';
+import { freePort } from '../sandbox/procs.ts';
+
+const sb = await useSandbox(t);
+const dir = t.testdir({});
+
+// A binding with an APIServiceNamespace whose status is already set (by the
+// admin, standing in for the example-backend that cannot be built here).
+const binding = join(dir, 'binding.json');
+writeFileSync(binding, JSON.stringify({ clusterID: `fault-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+const kfg = join(dir, 'k.yaml');
+const b = await runCli(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--write-kubeconfig', kfg], { env: sb.env });
+if (b.code !== 0) throw new Error(b.stderr);
+const ns = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
+await kubectl(sb.bin, kfg, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'team-f' }, spec: {} }));
+const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', 'apiservicenamespaces.klutch.anynines.com', 'team-f', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { namespace: `${ns}-team-f` } })]);
+if (st.code !== 0) throw new Error(st.stderr);
+
+async function viaProxy(t: Test, script: (n: number, method: string) => Fault): Promise<{ kubeconfig: string; proxy: Awaited<ReturnType<typeof startFaultProxy>> }> {
+  const proxy = await startFaultProxy({ target: sb.controlPlane.server, caFile: sb.caFile, tls: sb.serverTls, script: (n, req) => script(n, req.method ?? '') });
+  t.teardown(() => proxy.close());
+  const f = join(dir, `via-${randomBytes(3).toString('hex')}.yaml`);
+  writeFileSync(f, readFileSync(kfg, 'utf8').replace(/server: .*/, `server: ${proxy.url}`), { mode: 0o600 });
+  return { kubeconfig: f, proxy };
+}
+
+
+const passing: Array<[string, Fault]> = [
+  ['connection reset', 'reset'],
+  ['503 with Retry-After', { status: 503, body: 'unavailable', headers: { 'retry-after': '1' } }],
+  ['429 with Retry-After', { status: 429, body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}', headers: { 'retry-after': '1', 'content-type': 'application/json' } }],
+  ['500', { status: 500, body: 'boom' }],
+  ['502', { status: 502, body: 'bad gateway' }],
+  ['truncated 201 body', { status: 201, body: '{"apiVersion":"klutch.anynines.com/v1alpha1","kind":"APISer', headers: { 'content-type': 'application/json' } }],
+  ['wrong content type (regression: an HTML 201 from a proxy was taken as the created object)', { status: 201, body: '<html>proxy login</html>', headers: { 'content-type': 'text/html' } }],
+];
+
+for (const [name, fault] of passing) {
+  t.test(`create-ns: ${name} once, then the real server: retried, exit 0`, async (t) => {
+    const { kubeconfig, proxy } = await viaProxy(t, (n) => (n === 1 ? fault : 'forward'));
+    const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--timeout', '20s']);
+    t.equal(r.code, 0, r.stderr);
+    t.equal(r.stdout, `${ns}-team-f\n`);
+    t.match(r.stderr, /control plane 127\.0\.0\.1:\d+: create apiservicenamespaces: .*; retrying in \d+\.\ds \(attempt 2 of 4\)/);
+    t.ok(proxy.seen.length >= 2);
+  });
+}
+
+t.test('create-ns: 503 forever: exit 6 after 1 try + 3 retries, naming step and host', async (t) => {
+  const { kubeconfig, proxy } = await viaProxy(t, () => ({ status: 503, body: 'unavailable' }));
+  const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f']);
+  t.equal(r.code, 6, r.stderr);
+  t.equal(proxy.seen.length, 4);
+  t.match(r.stderr, /control plane 127\.0\.0\.1:\d+ failed to create apiservicenamespaces "team-f" in namespace "cluster-\S+": HTTP 503/);
+});
+
+t.test('create-ns: stall longer than the request timeout: exit 6 within the bound (regression: the process stayed alive on the stalled socket)', async (t) => {
+  const { kubeconfig, proxy } = await viaProxy(t, () => 'stall');
+  const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--request-timeout', '1s', '--retries', '1']);
+  t.equal(r.code, 6, r.stderr);
+  t.equal(proxy.seen.length, 2, '1 try + 1 retry');
+  t.match(r.stderr, /control plane 127\.0\.0\.1:\d+ did not answer create apiservicenamespaces within 1s/);
+  t.ok(r.ms < 15_000, `bounded (${r.ms} ms)`);
+});
+
+t.test('create-ns: connection refused: exit 6', async (t) => {
+  const port = await freePort();
+  const f = join(dir, 'refused.yaml');
+  writeFileSync(f, readFileSync(kfg, 'utf8').replace(/server: .*/, `server: https://127.0.0.1:${port}`), { mode: 0o600 });
+  const r = await runCli(['create-ns', '--kubeconfig', f, '--ca-file', sb.caFile, '-n', 'team-f', '--retries', '2']);
+  t.equal(r.code, 6, r.stderr);
+  t.equal((r.stderr.match(/retrying in/g) ?? []).length, 2);
+  t.match(r.stderr, new RegExp(`cannot reach control plane 127\\.0\\.0\\.1:${port} to create apiservicenamespaces`));
+});
