@@ -1,7 +1,7 @@
 /**
  * Secret references of the values file, resolved at render time:
  * `env:NAME` reads an environment variable, `file:PATH` a file (relative to
- * the values file; trailing newlines dropped). Every resolved secret is
+ * the values file; trailing newlines of a secret dropped). Every resolved secret is
  * registered with the logger's redaction, and no message ever quotes a value.
  */
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,8 @@ export function isRef(value: string): boolean {
 /**
  * The value a field stands for: a reference is resolved, anything else is a
  * literal (the schema allows literals only where they are harmless: user
- * names, PEM). `secret: false` keeps a public value (a CA) out of redaction.
+ * names, PEM). `secret: false` is for a public value (a CA): read verbatim
+ * and not redacted.
  */
 export function resolveRef(value: string, field: string, ctx: RefContext, opts: { secret: boolean } = { secret: true }): string {
   const m = REF.exec(value);
@@ -43,7 +44,8 @@ export function resolveRef(value: string, field: string, ctx: RefContext, opts: 
     } catch (err) {
       throw new InputError('HELPER_VALUES_SECRET', `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
-    out = out.replace(/[\r\n]+$/, '');
+    // A secret file usually ends with a newline that is not part of the secret; a PEM file keeps its own.
+    if (opts.secret) out = out.replace(/[\r\n]+$/, '');
   }
   if (!out.trim()) throw new InputError('HELPER_VALUES_SECRET', `${field}: ${kind === 'env' ? `environment variable ${target}` : `file ${target}`} is empty`);
   if (opts.secret) addSecret(out);

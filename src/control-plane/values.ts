@@ -7,7 +7,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import { LineCounter, isMap, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { readAsset } from '../assets.ts';
 import { InputError } from '../errors.ts';
 import { formatSchemaErrors } from '../validate/schemas.ts';
@@ -107,11 +107,9 @@ function validator(): ValidateFunction<Values> {
 export function parseValues(text: string, source: string): Values {
   if (!text.trim()) throw new InputError('HELPER_VALUES_YAML', `${source} is empty; start from \`helper control-plane init > values.yaml\``);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length) {
-    const e = doc.errors[0]!;
-    const at = e.linePos?.[0] ? ` at line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
-    throw new InputError('HELPER_VALUES_YAML', `${source} is not valid YAML${at}: ${e.message.split('\n')[0]}`);
+    throw new InputError('HELPER_VALUES_YAML', `${source} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
   }
   const value = doc.toJS() as unknown;
   const v = validator();
@@ -136,22 +134,32 @@ function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; t
     if (e.keyword === 'oneOf' && path === '/tls') text = '/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)';
     else if (e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/secretRef/')) text = `${path}: must be a reference, env:NAME or file:PATH (the values file holds no secrets)`;
     else if (e.keyword === 'additionalProperties' && path === '/dataServices') text += ` (data services: ${DATA_SERVICE_NAMES.join(', ')})`;
-    if (!out.some((o) => o.text === text)) out.push({ path, text });
+    // The line of the offending key, not of its parent.
+    const extra = e.keyword === 'additionalProperties' ? `/${String((e.params as { additionalProperty: string }).additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}` : '';
+    if (!out.some((o) => o.text === text)) out.push({ path: `${e.instancePath}${extra}`, text });
   }
   return out;
 }
 
+/** The YAML node a JSON pointer names, or its nearest ancestor; a mapping value is located by its key. */
 function nodeAt(root: unknown, pointer: string): YamlNode | undefined {
-  const segments = pointer.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer.split('/').slice(1).filter((s) => s !== '').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = root as YamlNode | undefined;
+  let at: YamlNode | undefined = node;
   for (const seg of segments) {
-    let next: unknown;
-    if (isMap(node)) next = node.get(seg, true);
-    else if (isSeq(node)) next = node.get(Number(seg), true);
-    if (!next || typeof next !== 'object') break;
-    node = next as YamlNode;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === seg);
+      if (!pair) break;
+      at = (pair.key as YamlNode | null) ?? at;
+      node = pair.value as YamlNode | undefined;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(seg)] as YamlNode | undefined;
+      if (!item) break;
+      at = item;
+      node = item;
+    } else break;
   }
-  return node;
+  return at;
 }
 
 /** Fills in every default. */

@@ -1,0 +1,128 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { readAsset } from '../../../src/assets.ts';
+import { initValues } from '../../../src/control-plane/init.ts';
+import { resolveRef, resolveSecrets } from '../../../src/control-plane/secrets.ts';
+import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, settingsOf } from '../../../src/control-plane/values.ts';
+import { InputError } from '../../../src/errors.ts';
+import { redact } from '../../../src/log.ts';
+
+const minimal = `backend:
+  host: bind.example.com
+oidc:
+  issuerUrl: https://idp.example.com/realms/klutch
+  clientSecret: env:OIDC_SECRET
+tls:
+  acme:
+    email: ops@example.com
+dataServices:
+  postgresql:
+    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
+    backupManager: { url: "https://bm.example.com", username: file:bm-user, password: file:bm-pass }
+`;
+
+function problemsOf(text: string): string[] {
+  try {
+    parseValues(text, 'values.yaml');
+  } catch (err) {
+    if (err instanceof InputError) return [...err.problems];
+    throw err;
+  }
+  throw new Error('expected an InputError');
+}
+
+t.test('init prints a values file that passes the schema, for every data service', async (t) => {
+  for (const ds of DATA_SERVICE_NAMES) {
+    const s = settingsOf(parseValues(initValues({ dataServices: [ds] }), 'init'));
+    t.same(s.dataServices.map((d) => d.name), [ds]);
+  }
+  const all = initValues({ dataServices: DATA_SERVICE_NAMES });
+  t.same(settingsOf(parseValues(all, 'init')).dataServices.map((d) => d.name), DATA_SERVICE_NAMES, 'rendered in catalog order');
+  t.notMatch(all, /Others, same shape/, 'no "others" line when all are chosen');
+  const one = initValues({ dataServices: ['postgresql'] });
+  t.match(one, /# Others, same shape: keyvalue, logme2, mariadb, messaging, mongodb, prometheus, search\./);
+  for (const input of ['host:', 'issuerUrl:', 'clientId:', 'clientSecret: env:', 'email:', '# issuer:', 'ingressClass:', 'url:', 'username: env:', 'password: env:', 'image:', 'providerAnynines:', 'configuration:', 'providerKubernetes:', '# cookieKeys:', '# externalAddress:', '# caCertificate:']) {
+    t.ok(one.includes(input), `init lists ${input}`);
+  }
+});
+
+t.test('the schema states the same defaults as the code', async (t) => {
+  const schema = JSON.parse(readAsset('schemas/control-plane.schema.json')) as { properties: Record<string, { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }> };
+  const p = schema.properties;
+  const d = (section: string, field: string) => p[section]!.properties[field]!.default;
+  t.equal(d('backend', 'image'), DEFAULTS.backendImage);
+  t.equal(d('backend', 'namespacePrefix'), DEFAULTS.namespacePrefix);
+  t.equal(d('backend', 'prettyName'), DEFAULTS.prettyName);
+  t.equal(d('backend', 'consumerScope'), DEFAULTS.consumerScope);
+  t.equal(d('backend', 'serviceType'), DEFAULTS.serviceType);
+  t.equal(d('backend', 'binderClusterRole'), DEFAULTS.binderClusterRole);
+  t.equal(d('oidc', 'clientId'), DEFAULTS.clientId);
+  t.equal(d('tls', 'ingressClass'), DEFAULTS.ingressClass);
+  t.equal(d('tls', 'secretName'), DEFAULTS.tlsSecretName);
+  t.equal(p.tls!.properties.acme!.properties!.server!.default, DEFAULTS.acmeServer);
+  t.equal(p.tls!.properties.acme!.properties!.issuerName!.default, DEFAULTS.acmeIssuerName);
+  t.equal(d('crossplane', 'namespace'), DEFAULTS.crossplaneNamespace);
+  t.equal(d('crossplane', 'providerAnynines'), DEFAULTS.providerAnynines);
+  t.equal(d('crossplane', 'configuration'), DEFAULTS.configuration);
+  t.equal(d('crossplane', 'providerKubernetes'), DEFAULTS.providerKubernetes);
+  t.same(Object.keys(p.dataServices!.properties), DATA_SERVICE_NAMES);
+});
+
+t.test('defaults fill in what the minimal file leaves out', async (t) => {
+  const s = settingsOf(parseValues(minimal, 'values.yaml'));
+  t.same(s.oidc, { issuerUrl: 'https://idp.example.com/realms/klutch', clientId: 'kube-bind', clientSecret: 'env:OIDC_SECRET', callbackUrl: 'https://bind.example.com/callback' });
+  t.same(s.tls, { ingressClass: 'nginx', secretName: 'anynines-backend-tls', issuer: { mode: 'acme', name: 'letsencrypt', email: 'ops@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' } });
+  t.equal(s.crossplane.namespace, 'crossplane-system');
+  t.equal(s.backend.externalAddress, undefined);
+  t.same(s.dataServices.map((d) => [d.name, d.resource]), [['postgresql', 'postgresqlinstances']]);
+  const own = settingsOf(parseValues(minimal.replace('  acme:\n    email: ops@example.com\n', '  issuer: { kind: ClusterIssuer, name: corp-ca }\n'), 'v'));
+  t.same(own.tls.issuer, { mode: 'own', kind: 'ClusterIssuer', name: 'corp-ca' });
+});
+
+t.test('every problem names its field and line', async (t) => {
+  t.same(problemsOf(minimal.replace('  issuerUrl: https://idp.example.com/realms/klutch\n', '')), ["/oidc (line 3): must have required property 'issuerUrl'"]);
+  t.same(problemsOf(minimal.replace('ops@example.com', 'ops')), ['/tls/acme/email (line 8): must match format "email"']);
+  t.same(problemsOf(minimal.replace('bind.example.com', 'https://bind.example.com')), ['/backend/host (line 2): must match format "hostname"']);
+  t.same(problemsOf(minimal.replace('env:SB_PASSWORD', 'secret123')), ['/dataServices/postgresql/serviceBroker/password (line 11): must be a reference, env:NAME or file:PATH (the values file holds no secrets)']);
+  t.same(problemsOf(minimal.replace('  acme:\n    email: ops@example.com\n', '  ingressClass: traefik\n')), ['/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)']);
+  t.same(problemsOf(minimal.replace('  acme:\n', '  issuer: { kind: Issuer, name: x }\n  acme:\n')), ['/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)']);
+  t.match(problemsOf(minimal.replace('  postgresql:', '  postgres:'))[0], /^\/dataServices \(line 10\): must NOT have additional property "postgres" \(data services: keyvalue, /);
+  t.same(problemsOf(minimal.replace('dataServices:\n  postgresql:', 'dataServices: {}\nunused:')), ['/ (line 10): must NOT have additional property "unused"', '/dataServices (line 9): must NOT have fewer than 1 properties']);
+  t.same(problemsOf(minimal.replace('backend:\n  host: bind.example.com\n', 'backend:\n  host: bind.example.com\n  consumerScope: namespaced\n')), ['/backend/consumerScope (line 3): must be equal to one of the allowed values ("Namespaced", "Cluster")']);
+  t.match(problemsOf('backend: 1\noidc: 2\ntls: 3\ndataServices: 4\n').join('\n'), /\/backend \(line 1\): must be object/);
+});
+
+t.test('YAML errors and empty files are input errors', async (t) => {
+  t.throws(() => parseValues('', 'v.yaml'), { code: 'HELPER_VALUES_YAML', exitCode: 3, message: /v\.yaml is empty; start from `helper control-plane init/ });
+  t.throws(() => parseValues('a: [\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /v\.yaml is not valid YAML: .* at line \d+, column \d+$/ });
+  t.throws(() => parseValues('a: 1\na: 2\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /Map keys must be unique/ });
+});
+
+t.test('secret references: env and file (relative to the values file), never a value in a message', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cp-values-'));
+  writeFileSync(join(dir, 'bm-user'), 'backup-user\n');
+  writeFileSync(join(dir, 'bm-pass'), 'backup-pass-123456\r\n');
+  const s = settingsOf(parseValues(minimal, 'v'));
+  const r = resolveSecrets(s, { env: { OIDC_SECRET: 'oidc-secret-value', SB_PASSWORD: 'sb-pass-value' }, baseDir: dir });
+  t.equal(r.oidcClientSecret, 'oidc-secret-value');
+  t.same(r.endpoints.postgresql, { serviceBroker: { username: 'admin', password: 'sb-pass-value' }, backupManager: { username: 'backup-user', password: 'backup-pass-123456' } });
+  t.equal(redact('x sb-pass-value y backup-pass-123456'), 'x [REDACTED] y [REDACTED]', 'resolved secrets are redacted from logs');
+  t.throws(() => resolveSecrets(s, { env: { OIDC_SECRET: 'x' }, baseDir: dir }), { code: 'HELPER_VALUES_SECRET', exitCode: 3, message: '/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set' });
+  t.throws(() => resolveRef('env:EMPTY', '/oidc/clientSecret', { env: { EMPTY: ' ' }, baseDir: dir }), { message: '/oidc/clientSecret: environment variable EMPTY is empty' });
+  t.throws(() => resolveRef('file:nope', '/f', { env: {}, baseDir: dir }), { message: `/f: cannot read ${join(dir, 'nope')}: ENOENT` });
+  t.equal(resolveRef('plain-user', '/u', { env: {}, baseDir: dir }), 'plain-user', 'a literal stays as it is');
+});
+
+t.test('cookie keys from the values file must be base64 of 16, 24 or 32 bytes', async (t) => {
+  const withKeys = minimal.replace('backend:\n  host: bind.example.com\n', 'backend:\n  host: bind.example.com\n  cookieKeys: { signingKey: env:SK, encryptionKey: env:EK }\n');
+  const s = settingsOf(parseValues(withKeys, 'v'));
+  const env = { OIDC_SECRET: 'o', SB_PASSWORD: 'p', SK: Buffer.alloc(32, 1).toString('base64'), EK: 'not base64!' };
+  const dir = mkdtempSync(join(tmpdir(), 'cp-values-'));
+  writeFileSync(join(dir, 'bm-user'), 'u');
+  writeFileSync(join(dir, 'bm-pass'), 'p');
+  t.throws(() => resolveSecrets(s, { env, baseDir: dir }), { message: '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)' });
+  const ok = resolveSecrets(s, { env: { ...env, EK: Buffer.alloc(32, 2).toString('base64') }, baseDir: dir });
+  t.equal(ok.cookieKeys?.signingKey, env.SK);
+});
