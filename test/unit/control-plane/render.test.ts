@@ -114,7 +114,7 @@ t.test('k8sca carries the PEM under data (pitfall 6); every Secret uses data onl
   for (const s of objs.filter((o) => o.kind === 'Secret')) t.notOk('stringData' in s, `${id(s)} has no stringData`);
   t.same(Object.keys(find(objs, 'Secret/bind/oidc-config').data as object), ['oidc-issuer-client-id', 'oidc-issuer-client-secret', 'oidc-issuer-url', 'oidc-callback-url']);
   t.equal(secretData(find(objs, 'Secret/bind/oidc-config'), 'oidc-callback-url'), 'https://bind.example.com/callback');
-  const dep = find(objs, 'Deployment/bind/anynines-backend') as { spec: { template: { spec: { volumes: unknown; containers: Array<{ args: string[] }> } } } };
+  const dep = find(objs, 'Deployment/bind/anynines-backend') as unknown as { spec: { template: { spec: { volumes: unknown; containers: Array<{ args: string[] }> } } } };
   t.same(dep.spec.template.spec.volumes, [{ name: 'ca', secret: { secretName: 'k8sca', items: [{ key: 'ca', path: 'ca' }] } }]);
   t.ok(dep.spec.template.spec.containers[0]!.args.includes('--external-ca-file=/certa/ca'));
 });
@@ -166,7 +166,7 @@ t.test('export templates and the binder role', async (t) => {
   t.same(claims('backups'), ['secrets']);
   t.same(claims('restores'), ['secrets']);
   t.same((find(objs, 'APIServiceExportTemplate/crossplane-system/postgresqlinstances').spec as { APIServiceSelector: unknown }).APIServiceSelector, { group: 'anynines.com', resource: 'postgresqlinstances' });
-  const rules = (find(objs, 'ClusterRole/kube-binder') as { rules: Array<{ apiGroups: string[]; resources: string[] }> }).rules;
+  const rules = (find(objs, 'ClusterRole/kube-binder') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[] }> }).rules;
   t.same(rules.flatMap((r) => r.resources).sort(), ['apiserviceexportrequests', 'apiserviceexports', 'apiserviceexports/status', 'apiservicenamespaces', 'clusterbindings', 'clusterbindings/status', 'namespaces', 'secrets']);
   t.ok(rules.every((r) => r.apiGroups[0] === '' || r.apiGroups[0] === 'klutch.anynines.com'), 'the group of the rendered CRDs, not kube-bind.io');
 });
@@ -177,7 +177,7 @@ t.test('secrets appear only in Secrets; a changed secret changes the pod templat
   for (const v of ['oidc-client-secret-1', 'broker-password-1', 'broker-user', ...Object.values(keysFromSeed('a seed of at least sixteen characters'))]) {
     t.notOk(nonSecret.includes(v), `${v.slice(0, 6)}… only in Secrets`);
   }
-  const hash = (o: K8sObject[]) => (find(o, 'Deployment/bind/anynines-backend') as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
+  const hash = (o: K8sObject[]) => (find(o, 'Deployment/bind/anynines-backend') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[CONFIG_HASH_ANNOTATION];
   const changed = inputs();
   changed.secrets = { ...changed.secrets, oidcClientSecret: 'rotated-secret-2' };
   t.match(hash(objs), /^[0-9a-f]{32}$/);
