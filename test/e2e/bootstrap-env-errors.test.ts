@@ -176,3 +176,51 @@ t.test('TLS is verified: without the sandbox CA the token call fails naming the 
   t.equal(insecure.code, 0, insecure.stderr);
   t.match(insecure.stderr, /warn: --insecure-skip-tls-verify: TLS certificates .* are NOT verified/);
 });
+
+t.test('more backend faults: reset is retried; stall, truncated and oversized bodies end with exit 5 in bound', async (t) => {
+  const dir = t.testdir({});
+  const target = new URL(sb.bindUrl).origin;
+  const reset = await startFaultProxy({ target, caFile: sb.caFile, tls: sb.serverTls, script: (n): Fault => (n === 1 ? 'reset' : 'forward') });
+  t.teardown(() => reset.close());
+  const ok = await run(['-f', bindingFile(dir), '-u', `${reset.url}/bind-noninteractive`]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stderr, /backend 127\.0\.0\.1:\d+: .*; retrying in/);
+
+  const stall = await startFaultProxy({ target, caFile: sb.caFile, tls: sb.serverTls, script: () => 'stall' });
+  t.teardown(() => stall.close());
+  const st = await run(['-f', bindingFile(dir), '-u', `${stall.url}/bind-noninteractive`, '--request-timeout', '1s', '--retries', '1']);
+  t.equal(st.code, 5, st.stderr);
+  t.match(st.stderr, /backend 127\.0\.0\.1:\d+ did not answer in time \(gave up after retries\)/);
+  t.equal(stall.seen.length, 2);
+  t.ok(st.ms < 20_000, `bounded (${st.ms} ms)`);
+  clean(t, st);
+
+  for (const [name, fault, pattern] of [
+    ['truncated JSON', { status: 200, body: '{"apiVersion":"klutch.anynines.com/v1alpha1","kind":"Bindi', headers: { 'content-type': 'application/json' } }, /not JSON/],
+    ['oversized body', { status: 200, body: `{"x":"${'a'.repeat(17 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } }, /response body exceeds 16777216 bytes/],
+  ] as Array<[string, Fault, RegExp]>) {
+    const p = await startFaultProxy({ target, caFile: sb.caFile, tls: sb.serverTls, script: () => fault });
+    const r = await run(['-f', bindingFile(dir), '-u', `${p.url}/bind-noninteractive`]);
+    await p.close();
+    t.equal(r.code, 5, `${name}: ${r.stderr.slice(0, 500)}`);
+    t.match(r.stderr, pattern, name);
+    clean(t, r);
+  }
+});
+
+t.test('token endpoint faults: 503 once is retried; 429 forever gives up with exit 4', async (t) => {
+  const dir = t.testdir({});
+  const target = new URL(sb.env.OIDC_TOKEN_URL).origin;
+  const flaky = await startFaultProxy({ target, caFile: sb.caFile, tls: sb.serverTls, script: (n): Fault => (n === 1 ? { status: 503, body: 'busy', headers: { 'retry-after': '1' } } : 'forward') });
+  t.teardown(() => flaky.close());
+  const ok = await run(['-f', bindingFile(dir), '-u', sb.bindUrl], { ...sb.env, OIDC_TOKEN_URL: `${flaky.url}/token` });
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stderr, /token endpoint 127\.0\.0\.1:\d+: HTTP 503; retrying in 1\.0s/);
+  const busy = await startFaultProxy({ target, caFile: sb.caFile, tls: sb.serverTls, script: () => ({ status: 429, body: 'slow down', headers: { 'retry-after': '1' } }) });
+  t.teardown(() => busy.close());
+  const r = await run(['-f', bindingFile(dir), '-u', sb.bindUrl, '--retries', '2'], { ...sb.env, OIDC_TOKEN_URL: `${busy.url}/token` });
+  t.equal(r.code, 4, r.stderr);
+  t.equal(busy.seen.length, 3);
+  t.match(r.stderr, /token endpoint 127\.0\.0\.1:\d+ kept failing: HTTP 429 \(gave up after retries\)/);
+  clean(t, r, dir);
+});
