@@ -171,7 +171,7 @@ function checkCommand(ctx: RunContext): CommandModule {
 
 export function controlPlaneCommand(ctx: RunContext): CommandModule {
   return {
-    command: 'control-plane <command>',
+    command: 'control-plane',
     describe: 'Set up a Klutch Control Plane Cluster: init, render, apply, check',
     builder: (y: Argv) =>
       y

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
-import { log } from '../log.ts';
+import { addSecret, log } from '../log.ts';
 import { keysFromManifest, keysFromSeed, randomKeys, type CookieKeys, type KeySource } from './keys.ts';
 import { BACKEND_NAMESPACE, type RenderInputs } from './render.ts';
 import { resolveRef, resolveSecrets } from './secrets.ts';
@@ -144,6 +144,7 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     keySource = 'previous';
   } else if (opts.seed !== undefined) {
     const seed = resolveRef(opts.seed, '--seed', { env: opts.env, baseDir: process.cwd() });
+    addSecret(seed);
     if (seed.length < 16) throw new InputError('HELPER_SEED', '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as secret as the seed');
     cookieKeys = keysFromSeed(seed);
     keySource = 'seed';
