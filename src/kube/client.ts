@@ -171,6 +171,16 @@ export class ControlPlane {
     });
   }
 
+  /** Like get(), but resolves undefined when the object does not exist. */
+  async find(plural: string, name: string): Promise<KObject | undefined> {
+    try {
+      return await this.get(plural, name);
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
   delete(plural: string, name: string): Promise<unknown> {
     return this.call({ verb: 'delete', resource: plural, name }, () =>
       this.api.deleteNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, name }));

@@ -35,14 +35,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   }
   const namespace = await waitUntil({
     what: `APIServiceNamespace ${cp.namespace}/${name} to report status.namespace`,
-    get: async () => {
-      try {
-        return await cp.get(PLURAL, name);
-      } catch (err) {
-        if (isStatus(err, 404)) return undefined;
-        throw err;
-      }
-    },
+    get: () => cp.find(PLURAL, name),
     check: (obj) => {
       if (!obj) return { done: false, seen: 'the APIServiceNamespace does not exist (deleted by someone else?)' };
       const ns = obj.status?.namespace;
