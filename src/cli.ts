@@ -41,7 +41,7 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     .command(applyCommand(ctx))
     .command(controlPlaneCommand(ctx))
     .completion('completion', 'Print a bash/zsh completion script')
-    .demandCommand(1, 'name a command: bootstrap-env, create-ns or apply (see --help)')
+    .demandCommand(1, 'name a command: bootstrap-env, create-ns, apply or control-plane (see --help)')
     .strict()
     .recommendCommands()
     .help()

@@ -11,7 +11,9 @@ const RBAC_NAME = 'klutch-bind-konnector';
 
 /** The Namespace the konnector, its Secret and its lease live in. */
 export function konnectorNamespace(): object {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KONNECTOR_NAMESPACE } };
+  // A Namespace applied with its name alone owns no field, so every
+  // server-side re-apply would rewrite it; the label makes re-applies no-ops.
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KONNECTOR_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'helper' } } };
 }
 
 /** ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment of the konnector (not the Namespace), in apply order. */

@@ -20,7 +20,7 @@ function bindingFile(dir: string): string {
 }
 
 async function managedFields(kubeconfig: string): Promise<string> {
-  const r = await kubectl(sb.bin, kubeconfig, ['get', 'apiservicebindings,secret/kubeconfig,deployment/konnector', '-n', 'klutch-bind', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}']);
+  const r = await kubectl(sb.bin, kubeconfig, ['get', 'apiservicebindings,secret/kubeconfig,deployment/konnector,namespace/klutch-bind', '-n', 'klutch-bind', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}']);
   return r.stdout;
 }
 
