@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { ClusterError, InputError } from '../errors.ts';
 import { hostOf } from '../http.ts';
 import { log } from '../log.ts';
+import { withRetry } from '../retry.ts';
 import { apiFailure } from './client.ts';
 import { waitUntil } from './wait.ts';
 
@@ -22,6 +23,9 @@ export interface ApplyObject {
 
 export interface ApplyOptions {
   dryRun?: boolean;
+  /** Attempts per object (network errors, 429 and 5xx are retried); default 4. */
+  attempts?: number;
+  baseDelayMs?: number;
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   fieldManager?: string;
@@ -63,8 +67,21 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
   const applyOne = async (client: k8s.KubernetesObjectApi, o: ApplyObject, phase: 1 | 2) => {
     if (opts.signal?.aborted) throw opts.signal.reason;
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    const attempts = opts.attempts ?? 4;
     try {
-      await client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply);
+      // Server-side apply is idempotent, so every passing failure may be retried.
+      await withRetry(() => client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply), {
+        attempts,
+        baseDelayMs: opts.baseDelayMs ?? 500,
+        maxDelayMs: 8000,
+        signal: opts.signal,
+        classify: (err) => {
+          const f = apiFailure(err);
+          if (f.status === undefined) return { retry: !/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(f.message), reason: f.message };
+          return { retry: f.status === 429 || f.status >= 500, delayMs: f.retryAfterMs, reason: `HTTP ${f.status}` };
+        },
+        onRetry: ({ attempt, delayMs, reason }) => log.warn(`${host}: applying ${what}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${attempts})`),
+      });
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       const f = apiFailure(err);

@@ -86,3 +86,26 @@ t.test('create-ns: connection refused: exit 6', async (t) => {
   t.equal((r.stderr.match(/retrying in/g) ?? []).length, 2);
   t.match(r.stderr, new RegExp(`cannot reach control plane 127\\.0\\.0\\.1:${port} to create apiservicenamespaces`));
 });
+
+t.test('apply (shared by --apply-to and control-plane apply): 503 once is retried; 503 forever ends with exit 6 naming the object and host', async (t) => {
+  const manifest = join(dir, 'cm.yaml');
+  writeFileSync(manifest, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fault-${randomBytes(3).toString('hex')}\n  namespace: default\ndata:\n  a: b\n`);
+  const app = readFileSync(sb.app.kubeconfig, 'utf8');
+  const proxied = async (script: (n: number, method: string) => Fault) => {
+    const proxy = await startFaultProxy({ target: sb.app.server, caFile: sb.caFile, tls: sb.serverTls, script: (n, req) => script(n, req.method ?? '') });
+    t.teardown(() => proxy.close());
+    const f = join(dir, `app-${randomBytes(3).toString('hex')}.yaml`);
+    writeFileSync(f, app.replace(/server: .*/, `server: ${proxy.url}`), { mode: 0o600 });
+    return { f, proxy };
+  };
+  let patches = 0;
+  const once = await proxied((_n, m) => (m === 'PATCH' && ++patches === 1 ? { status: 503, body: 'x', headers: { 'retry-after': '1' } } : 'forward'));
+  const ok = await runCli(['apply', '-f', manifest, '--kubeconfig', once.f]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.stderr, /applying ConfigMap default\/fault-\w+: HTTP 503; retrying in 1\.0s \(attempt 2 of 4\)/);
+  const always = await proxied((_n, m) => (m === 'PATCH' ? { status: 503, body: 'down' } : 'forward'));
+  const r = await runCli(['apply', '-f', manifest, '--kubeconfig', always.f]);
+  t.equal(r.code, 6, r.stderr);
+  t.match(r.stderr, /applying ConfigMap default\/fault-\w+ to 127\.0\.0\.1:\d+ failed: HTTP 503/);
+  t.equal(always.proxy.seen.filter((s) => s.method === 'PATCH').length, 4);
+});
