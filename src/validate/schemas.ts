@@ -60,7 +60,7 @@ function capped(problems: string[]): string[] {
 
 /** Parses and validates binding.json; throws InputError (HELPER_BINDING_JSON or HELPER_BINDING_INVALID) naming `source`. */
 export function validateBinding(raw: Buffer | string, source: string): Binding {
-  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const text = typeof raw === 'string' ? raw : decodeUtf8(raw, source);
   const value = parseJson(text, source);
   const validate = validator<Binding>('binding.schema.json');
   const problems = validate(value) ? [] : formatSchemaErrors(validate.errors);
@@ -78,6 +78,23 @@ export function validateBindingResponse(body: unknown): BindingResponse {
     'HELPER_BACKEND_RESPONSE_INVALID',
     `the backend's 200 response is not a valid BindingResponse\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   );
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The file is POSTed as is, so it must be the UTF-8 text we validate, not a lossy decoding of it. */
+function decodeUtf8(raw: Buffer, source: string): string {
+  try {
+    return utf8.decode(raw);
+  } catch (err) {
+    const lossy = raw.toString('utf8');
+    let offset = 0;
+    for (const ch of lossy) {
+      if (ch === '\ufffd' && !(raw[offset] === 0xef && raw[offset + 1] === 0xbf && raw[offset + 2] === 0xbd)) break;
+      offset += Buffer.byteLength(ch);
+    }
+    throw new InputError('HELPER_BINDING_JSON', `${source} is not UTF-8 text: invalid byte sequence at byte ${offset}; save it as UTF-8`, [], { cause: err });
+  }
 }
 
 function nameLengthProblems(value: unknown): string[] {
