@@ -5,7 +5,6 @@
  */
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { InputError } from '../errors.ts';
 
 /** Temp files of writes in progress, removed by cleanupTempFiles() on a signal. */
@@ -13,7 +12,8 @@ const pending = new Set<string>();
 
 /** Writes data to path atomically with the given mode (default 0600). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Unique enough with pid and time; the exclusive 'wx' open refuses any clash.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   pending.add(tmp);
   let fd: number | undefined;
   try {
