@@ -38,7 +38,8 @@ function validator<T>(file: string): ValidateFunction<T> {
 
 /** Formats Ajv errors as "<path>: <message>" lines, with the allowed values where Ajv leaves them out. */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
-  const lines: string[] = [];
+  // A Set: a list's includes() made 60,000 problems take half a minute.
+  const lines = new Set<string>();
   for (const e of errors ?? []) {
     const path = e.instancePath || '/';
     const p = e.params as Record<string, unknown>;
@@ -47,10 +48,9 @@ export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undef
     else if (e.keyword === 'const') msg += ` ${JSON.stringify(p.allowedValue)}`;
     else if (e.keyword === 'uniqueItems') msg = `must NOT have duplicate items (${path}/${String(p.j)} and ${path}/${String(p.i)} are identical)`;
     else if (e.keyword === 'additionalProperties') msg = `must NOT have additional property ${JSON.stringify(p.additionalProperty)}`;
-    const line = `${path}: ${msg}`;
-    if (!lines.includes(line)) lines.push(line);
+    lines.add(`${path}: ${msg}`);
   }
-  return lines;
+  return [...lines];
 }
 
 function capped(problems: string[]): string[] {
