@@ -22,14 +22,15 @@ const MAX_OBJECT_NAME = 253;
 let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
-function validator<T>(file: string): ValidateFunction<T> {
+function validator<T>(file: string, prepare: (schema: Record<string, unknown>) => void = () => {}): ValidateFunction<T> {
   let fn = compiled.get(file);
   if (!fn) {
     if (!ajv) {
       ajv = new Ajv2020({ allErrors: true, strict: true });
       addFormats(ajv);
     }
-    const schema = JSON.parse(readAsset(`schemas/${file}`)) as object;
+    const schema = JSON.parse(readAsset(`schemas/${file}`)) as Record<string, unknown>;
+    prepare(schema);
     fn = ajv.compile(schema);
     compiled.set(file, fn);
   }
@@ -62,9 +63,9 @@ function capped(problems: string[]): string[] {
 export function validateBinding(raw: Buffer | string, source: string): Binding {
   const text = typeof raw === 'string' ? raw : decodeUtf8(raw, source);
   const value = parseJson(text, source);
-  const validate = validator<Binding>('binding.schema.json');
+  const validate = validator<Binding>('binding.schema.json', withoutUniqueApis);
   const problems = validate(value) ? [] : formatSchemaErrors(validate.errors);
-  problems.push(...nameLengthProblems(value));
+  problems.push(...duplicateApiProblems(value), ...nameLengthProblems(value));
   if (problems.length) throw new InputError('HELPER_BINDING_INVALID', `${source} is not a valid binding`, capped(problems));
   return value as Binding;
 }
@@ -78,6 +79,37 @@ export function validateBindingResponse(body: unknown): BindingResponse {
     'HELPER_BACKEND_RESPONSE_INVALID',
     `the backend's 200 response is not a valid BindingResponse\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   );
+}
+
+/**
+ * Ajv checks uniqueItems by comparing every pair of items with a recursive
+ * deep-equal that calls an item's own toString: quadratic in the number of
+ * apis (minutes for a 2 MiB file), a stack overflow on deeply nested items
+ * and a TypeError on an item with a "toString" key. duplicateApiProblems
+ * checks the same rule of binding.schema.json in linear time instead.
+ */
+function withoutUniqueApis(schema: Record<string, unknown>): void {
+  const apis = (schema.properties as Record<string, Record<string, unknown>>).apis!;
+  if (apis.uniqueItems !== true) throw new Error('binding.schema.json: expected apis.uniqueItems');
+  delete apis.uniqueItems;
+}
+
+function duplicateApiProblems(value: unknown): string[] {
+  const apis = (value as { apis?: unknown } | null)?.apis;
+  if (!Array.isArray(apis)) return [];
+  const first = new Map<string, number>();
+  for (let i = 0; i < apis.length; i++) {
+    const item: unknown = apis[i];
+    // Only objects of strings can be valid items; whether invalid ones repeat does not change the verdict.
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) continue;
+    const entries = Object.entries(item);
+    if (entries.some(([, v]) => typeof v !== 'string')) continue;
+    const key = JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const j = first.get(key);
+    if (j !== undefined) return [`/apis: must NOT have duplicate items (/apis/${j} and /apis/${i} are identical)`];
+    first.set(key, i);
+  }
+  return [];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
