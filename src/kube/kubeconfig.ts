@@ -43,7 +43,7 @@ export function inspectKubeconfig(text: string): { ok: true; value: ProviderKube
   else {
     const cl = isObject(cluster.cluster) ? cluster.cluster : {};
     server = typeof cl.server === 'string' ? cl.server : '';
-    if (!/^https?:\/\/[^\s]+$/.test(server)) problems.push(`cluster ${JSON.stringify(clusterName)} has no valid server URL`);
+    if (!isHttpUrl(server)) problems.push(`cluster ${JSON.stringify(clusterName)} has no valid server URL`);
     const cad = cl['certificate-authority-data'];
     if (cad !== undefined && (typeof cad !== 'string' || !Buffer.from(cad, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----'))) {
       problems.push(`cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`);
@@ -52,6 +52,16 @@ export function inspectKubeconfig(text: string): { ok: true; value: ProviderKube
   if (!named(doc.users, userName)) problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
   if (problems.length) return { ok: false, problems };
   return { ok: true, value: { contextName: current, namespace: namespace as string, server, clusterName, userName } };
+}
+
+/** http(s)://, no whitespace, and a URL the clients can parse (the log line and undici call new URL on it). */
+function isHttpUrl(server: string): boolean {
+  if (!/^https?:\/\/[^\s]+$/.test(server)) return false;
+  try {
+    return new URL(server).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
