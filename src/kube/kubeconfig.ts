@@ -24,7 +24,7 @@ export function inspectKubeconfig(text: string): { ok: true; value: ProviderKube
   }
   if (!isObject(doc)) return { ok: false, problems: ['not a kubeconfig: expected a YAML mapping'] };
   const problems: string[] = [];
-  if (doc.kind !== undefined && doc.kind !== 'Config') problems.push(`kind is ${JSON.stringify(doc.kind)}, expected "Config"`);
+  if (doc.kind !== undefined && doc.kind !== 'Config') problems.push(`kind is ${describe(doc.kind)}, expected "Config"`);
   const current = doc['current-context'];
   if (typeof current !== 'string' || !current) {
     problems.push('current-context is not set');
@@ -62,6 +62,13 @@ function isHttpUrl(server: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A short description of any parsed value: aliases make circular ones, and JSON.stringify throws on those. */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}…` : v);
+  if (v === null || typeof v !== 'object') return String(v);
+  return Array.isArray(v) ? 'a list' : 'a mapping';
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
