@@ -25,7 +25,7 @@ export interface MainIo {
 /** Runs one command line; resolves to the exit code. */
 export async function main(args: string[], io: MainIo): Promise<number> {
   const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
-  const parser = yargs(args)
+  const parser = yargs(withStdinFiles(args))
     .scriptName('helper')
     .usage('$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.')
     .option('verbose', { alias: 'v', type: 'count', describe: 'more diagnostics on stderr (-v, -vv)' })
@@ -50,8 +50,9 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     .wrap(Math.min(110, process.stderr.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
-      throw new UsageError(msg ?? 'invalid command line');
+      // yargs reports its own validation failures as YError; anything else is ours.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
 
   // yargs prints help/version itself (to stdout, as users expect of --help).
@@ -63,6 +64,20 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     report(e, ctx);
     return exitCodeOf(e);
   }
+}
+
+/** yargs-parser ends an array option at a lone "-"; `-f -` (stdin) is passed on as `--file=-`. */
+export function withStdinFiles(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if ((args[i] === '-f' || args[i] === '--file') && args[i + 1] === '-') {
+      out.push('--file=-');
+      i++;
+    } else {
+      out.push(args[i]!);
+    }
+  }
+  return out;
 }
 
 function exitCodeOf(err: unknown): number {

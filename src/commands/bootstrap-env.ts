@@ -11,7 +11,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
     describe: 'Bind an App Cluster non-interactively and print its manifests (all.yaml)',
     builder: (y: Argv) =>
       y
-        .option('file', { alias: 'f', type: 'string', array: true, demandOption: true, requiresArg: true, describe: 'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin; several files or a directory bind a fleet (needs --out-dir)' })
+        .option('file', { alias: 'f', type: 'string', array: true, demandOption: true, describe: 'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin; several files or a directory bind a fleet (needs --out-dir)' })
         .option('out-dir', { type: 'string', requiresArg: true, describe: 'fleet: write <dir>/<clusterID>/all.yaml and provider.kfg.yaml (mode 0600) per cluster' })
         .option('concurrency', { type: 'number', default: 4, describe: 'fleet: how many clusters to bind at once' })
         .option('summary', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'fleet: format of the summary printed on stdout' })
@@ -35,6 +35,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HTTPS_PROXY/NO_PROXY.\nExit codes: 0 ok, 2 usage, 3 input, 4 auth, 5 backend, 6 cluster, 7 timeout, 8 export failed, 9 fleet partly failed, 130/143 interrupted.')
         .check((a) => {
           const files = ([] as unknown[]).concat(a.file ?? []);
+          if (!files.length || files.some((f) => typeof f !== 'string' || f === '')) throw new UsageError('-f needs a binding file (or - for stdin)');
           const fleet = a['out-dir'] !== undefined || files.length > 1;
           if (fleet && !a['out-dir']) throw new UsageError('several binding files make a fleet: pass --out-dir DIR for the per-cluster files');
           if (fleet && (a.output || a['write-kubeconfig'] || a['apply-to'])) throw new UsageError('--output, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir');

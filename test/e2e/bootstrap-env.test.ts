@@ -112,7 +112,7 @@ t.test('-o writes all.yaml atomically with mode 0600 and keeps stdout empty', as
   t.ok(docs(readFileSync(out, 'utf8')).some((d) => d.kind === 'APIServiceBinding'), 'bare backend URL got /bind-noninteractive appended');
 });
 
-t.test('binding.json from stdin', async (t) => {
+t.test('binding.json from stdin (regression: -f - stopped working when -f became repeatable for fleets)', async (t) => {
   const r = await bootstrap(['-f', '-', '-u', sb.bindUrl, '--no-wait'], {}, { input: JSON.stringify({ clusterID: `stdin-${randomBytes(3).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'servicebindings' }] }) });
   t.equal(r.code, 0, r.stderr);
   t.ok(docs(r.stdout).some((d) => d.kind === 'APIServiceBinding' && d.metadata.name === 'servicebindings.anynines.com'));
