@@ -3,6 +3,7 @@
  * current context that exists, names a cluster with an https server and a
  * user, and carries a namespace (the cluster namespace on the control plane).
  */
+import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
 export interface ProviderKubeconfig {
@@ -51,7 +52,30 @@ export function inspectKubeconfig(text: string): { ok: true; value: ProviderKube
   }
   if (!named(doc.users, userName)) problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
   if (problems.length) return { ok: false, problems };
-  return { ok: true, value: { contextName: current, namespace: namespace as string, server, clusterName, userName } };
+  const value = { contextName: current, namespace: namespace as string, server, clusterName, userName };
+  const disagreement = clientDisagreement(text, value);
+  if (disagreement) return { ok: false, problems: [disagreement] };
+  return { ok: true, value };
+}
+
+/**
+ * @kubernetes/client-node loads the same text again for the API calls, with
+ * another YAML parser (js-yaml: no duplicate keys, no control characters, at
+ * most 100 levels, fewer tags) and its own rule that every entry has a name
+ * and a cluster, context or server. What it cannot load, or reads
+ * differently, would fail later as an unexpected error.
+ */
+function clientDisagreement(text: string, v: ProviderKubeconfig): string | undefined {
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (err) {
+    return `the Kubernetes client cannot load it: ${String((err as Error)?.message ?? err).split('\n')[0]}`;
+  }
+  const ctx = kc.getContextObject(v.contextName);
+  const same = kc.currentContext === v.contextName && ctx?.cluster === v.clusterName && ctx.user === v.userName && ctx.namespace === v.namespace
+    && kc.getCluster(v.clusterName)?.server === v.server.replace(/\/$/, '') && kc.getUser(v.userName) !== null;
+  return same ? undefined : `the Kubernetes client reads context ${JSON.stringify(v.contextName)} differently`;
 }
 
 /** http(s)://, no whitespace, and a URL the clients can parse (the log line and undici call new URL on it). */
