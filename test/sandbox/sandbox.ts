@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { klutchCrds, exportTemplateCrd } from '../../src/render/crds.ts';
+import { binderClusterRole } from '../../src/control-plane/render.ts';
 import { toYaml } from '../../src/render/to-yaml.ts';
 import { startBindBackend } from './bind-backend.ts';
 import { kubectl, sandboxBinaries, startCluster, startEtcd, type Binaries, type Cluster, type Pki } from './cluster.ts';
@@ -148,25 +149,12 @@ export function controlPlaneObjects(): { crds: object[]; rest: object[] } {
     metadata: { name: resource, namespace: 'crossplane-system' },
     spec: { APIServiceSelector: { group: 'anynines.com', resource }, permissionClaims: claims(withConfigmaps) },
   });
-  const g = 'klutch.anynines.com';
   return {
     crds: [...klutchCrds(), exportTemplateCrd(TEMPLATE_GROUP), claimCrd('postgresqlinstances', 'PostgresqlInstance'), claimCrd('servicebindings', 'ServiceBinding')],
     rest: [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRole',
-        metadata: { name: 'klutch-binder' },
-        rules: [
-          { apiGroups: [g], resources: ['apiserviceexportrequests', 'apiservicenamespaces'], verbs: ['create', 'delete', 'patch', 'update', 'get', 'list', 'watch'] },
-          { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
-          { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'watch', 'list'] },
-          { apiGroups: [g], resources: ['clusterbindings'], verbs: ['get', 'watch', 'list'] },
-          { apiGroups: [g], resources: ['clusterbindings/status'], verbs: ['get', 'patch', 'update'] },
-          { apiGroups: [g], resources: ['apiserviceexports'], verbs: ['get', 'watch', 'list'] },
-          { apiGroups: [g], resources: ['apiserviceexports/status'], verbs: ['get', 'patch', 'update'] },
-        ],
-      },
+      // The same binder role `helper control-plane` installs, under the name the reference backend binds.
+      binderClusterRole('klutch-binder'),
       template('postgresqlinstances', true),
       template('servicebindings', true),
     ],
