@@ -23,7 +23,7 @@ export function parseBindingResponse(body: unknown): BindingResult {
   }
   const kubeconfig = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
   registerKubeconfigSecrets(kubeconfig);
-  const k = inspectKubeconfig(kubeconfig);
+  const k = inspectKubeconfig(kubeconfig, { fromBackend: true });
   if (!k.ok) {
     throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${k.problems.map((p) => `  - ${p}`).join('\n')}`);
   }

@@ -1,7 +1,8 @@
 /**
- * Pure checks of a provider kubeconfig: the subset helper relies on is a
- * current context that exists, names a cluster with an https server and a
- * user, and carries a namespace (the cluster namespace on the control plane).
+ * Checks of a provider kubeconfig: the subset helper relies on is a current
+ * context that exists, names a cluster with an https server and a user, and
+ * carries a namespace (the cluster namespace on the control plane); and the
+ * Kubernetes client must read it the same way.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
@@ -15,8 +16,13 @@ export interface ProviderKubeconfig {
   userName: string;
 }
 
+export interface InspectOptions {
+  /** The kubeconfig came from the bind backend: it may not make helper run a program or read a local file. */
+  fromBackend?: boolean;
+}
+
 /** Returns the facts we use, or the list of problems (never both). */
-export function inspectKubeconfig(text: string): { ok: true; value: ProviderKubeconfig } | { ok: false; problems: string[] } {
+export function inspectKubeconfig(text: string, opts: InspectOptions = {}): { ok: true; value: ProviderKubeconfig } | { ok: false; problems: string[] } {
   let doc: unknown;
   try {
     doc = parse(text, { maxAliasCount: 100, uniqueKeys: false });
@@ -51,6 +57,7 @@ export function inspectKubeconfig(text: string): { ok: true; value: ProviderKube
     }
   }
   if (!named(doc.users, userName)) problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
+  if (opts.fromBackend) problems.push(...localReferences(doc));
   if (problems.length) return { ok: false, problems };
   const value = { contextName: current, namespace: namespace as string, server, clusterName, userName };
   const disagreement = clientDisagreement(text, value);
@@ -86,6 +93,23 @@ function isHttpUrl(server: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Fields with which the Kubernetes client runs a program (exec, auth-provider cmd-path) or reads a local file, and sends or trusts what it got. */
+const LOCAL_FIELDS = { users: ['exec', 'auth-provider', 'token-file', 'client-certificate', 'client-key'], clusters: ['certificate-authority'] } as const;
+
+function localReferences(doc: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [list, fields] of Object.entries(LOCAL_FIELDS)) {
+    const key = list === 'users' ? 'user' : 'cluster';
+    for (const e of Array.isArray(doc[list]) ? doc[list] as unknown[] : []) {
+      const inner = isObject(e) && isObject(e[key]) ? e[key] : {};
+      for (const f of fields) {
+        if (inner[f] !== undefined) problems.push(`${key} ${describe((e as Record<string, unknown>).name)} has ${f}: a kubeconfig from the backend may not run programs or read local files`);
+      }
+    }
+  }
+  return problems;
 }
 
 /** A short description of any parsed value: aliases make circular ones, and JSON.stringify throws on those. */
