@@ -42,7 +42,13 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
   if (!Array.isArray(docs)) throw new InputError('HELPER_MANIFEST', `${source}: not a YAML stream`);
   docs.forEach((doc, i) => {
     if (doc.errors.length) throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
-    const obj = doc.toJS() as unknown;
+    let obj: unknown;
+    try {
+      obj = doc.toJS();
+    } catch (err) {
+      // Converting refuses what parsing lets through: alias bombs ("Excessive alias count"), merges of non-mappings.
+      throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} cannot be read: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
+    }
     if (obj === null || obj === undefined) return;
     const o = obj as Partial<ApplyObject>;
     if (typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
