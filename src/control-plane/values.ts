@@ -111,7 +111,13 @@ export function parseValues(text: string, source: string): Values {
   if (doc.errors.length) {
     throw new InputError('HELPER_VALUES_YAML', `${source} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
   }
-  const value = doc.toJS() as unknown;
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // Converting refuses what parsing lets through: alias bombs ("Excessive alias count"), merges of non-mappings.
+    throw new InputError('HELPER_VALUES_YAML', `${source} cannot be read: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
+  }
   const v = validator();
   if (v(value)) return value;
   const problems = schemaProblems(v.errors ?? []).map((p) => {
