@@ -120,12 +120,14 @@ export function parseValues(text: string, source: string): Values {
   }
   const v = validator();
   if (v(value)) return value;
-  const problems = schemaProblems(v.errors ?? []).map((p) => {
+  const problems = schemaProblems(v.errors ?? []);
+  // Lines only for the problems shown: finding a node is linear in its mapping's size.
+  const lined = problems.slice(0, MAX_PROBLEMS).map((p) => {
     const node = nodeAt(doc.contents, p.path);
     const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
     return line ? p.text.replace(/^(\S*): /, `$1 (line ${line}): `) : p.text;
   });
-  const shown = problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(${problems.length - MAX_PROBLEMS} more problems not shown)`] : problems;
+  const shown = problems.length > MAX_PROBLEMS ? [...lined, `(${problems.length - MAX_PROBLEMS} more problems not shown)`] : lined;
   throw new InputError('HELPER_VALUES_INVALID', `${source} is not a valid control-plane values file (schema: schemas/control-plane.schema.json)`, shown);
 }
 
@@ -133,6 +135,7 @@ export function parseValues(text: string, source: string): Values {
 function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; text: string }> {
   const oneOfAt = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.schemaPath));
   const out: Array<{ path: string; text: string }> = [];
+  const seen = new Set<string>();
   for (const e of errors) {
     if ([...oneOfAt].some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
     const path = e.instancePath || '/';
@@ -142,7 +145,8 @@ function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; t
     else if (e.keyword === 'additionalProperties' && path === '/dataServices') text += ` (data services: ${DATA_SERVICE_NAMES.join(', ')})`;
     // The line of the offending key, not of its parent.
     const extra = e.keyword === 'additionalProperties' ? `/${String((e.params as { additionalProperty: string }).additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}` : '';
-    if (!out.some((o) => o.text === text)) out.push({ path: `${e.instancePath}${extra}`, text });
+    if (!seen.has(text)) out.push({ path: `${e.instancePath}${extra}`, text });
+    seen.add(text);
   }
   return out;
 }

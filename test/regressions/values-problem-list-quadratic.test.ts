@@ -1,0 +1,55 @@
+/**
+ * Bug: parseValues de-duplicated problems with Array#some and looked up the
+ * line of every problem before capping the list, both quadratic: a values
+ * file with 100,000 invalid extraArgs took over two minutes to be rejected.
+ * Found by test/unit/hostile/values.test.ts ("fixed hostile values files").
+ */
+import t from 'tap';
+import { parseValues } from '../../src/control-plane/values.ts';
+import { InputError } from '../../src/errors.ts';
+
+const values = (extraArgs: string) => `backend:
+  host: bind.example.com
+  extraArgs: [${extraArgs}]
+oidc:
+  issuerUrl: https://idp.example.com/realms/klutch
+  clientSecret: env:OIDC_SECRET
+tls:
+  acme:
+    email: ops@example.com
+dataServices:
+  postgresql:
+    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
+    backupManager: { url: "https://bm.example.com", username: admin, password: env:BM_PASSWORD }
+`;
+
+t.test('100,000 invalid extraArgs are rejected within seconds, with lines for the shown problems', async (t) => {
+  const t0 = performance.now();
+  let err: unknown;
+  try {
+    parseValues(values(Array.from({ length: 100_000 }, (_, i) => `"bad${i}"`).join(', ')), 'values.yaml');
+  } catch (e) {
+    err = e;
+  }
+  const ms = performance.now() - t0;
+  t.ok(ms < 5000, `${Math.round(ms)} ms`);
+  t.type(err, InputError);
+  const problems = (err as InputError).problems;
+  t.equal(problems.length, 26);
+  t.equal(problems[0], '/backend/extraArgs/0 (line 3): must match pattern "^--[a-z0-9][-a-z0-9]*(=.*)?$"');
+  t.equal(problems[25], '(99975 more problems not shown)');
+});
+
+t.test('each problem keeps its path and line', async (t) => {
+  let err: unknown;
+  try {
+    parseValues(values('"--a", 5, 5, true'), 'values.yaml');
+  } catch (e) {
+    err = e;
+  }
+  t.same((err as InputError).problems, [
+    '/backend/extraArgs/1 (line 3): must be string',
+    '/backend/extraArgs/2 (line 3): must be string',
+    '/backend/extraArgs/3 (line 3): must be string',
+  ]);
+});
