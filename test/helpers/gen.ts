@@ -561,6 +561,53 @@ export function validManifest(rng: Rng): { objects: Array<Record<string, unknown
   return { objects, text };
 }
 
+export const DATA_SERVICE_KEYS = ['keyvalue', 'logme2', 'mariadb', 'messaging', 'mongodb', 'postgresql', 'prometheus', 'search'] as const;
+
+/** A secret reference: env:NAME or file:PATH. */
+export function secretRef(rng: Rng): string {
+  return rng.bool() ? `env:${charFrom(rng, 'ABCXYZ_')}${stringFrom(rng, 'ABCXYZ019_', rng.int(12))}` : `file:${rng.pick(['secret', './s/p.txt', '/run/secrets/x', 'with space', 'ü'])}`;
+}
+
+/** A control-plane values document valid per schemas/control-plane.schema.json. */
+export function validValues(rng: Rng): Record<string, unknown> {
+  const host = () => `${dnsSubdomain(rng, 60)}.${rng.pick(['com', 'io', 'example'])}`;
+  const url = () => `https://${host()}${rng.pick(['', '/', ':8443', '/osb'])}`;
+  const endpoint = () => ({
+    url: url(),
+    username: rng.bool() ? rng.pick(['admin', 'üser', 'a b']) : secretRef(rng),
+    password: secretRef(rng),
+    ...(rng.bool(0.3) ? { healthCheckEndpoint: rng.pick(['/v2/healthy', '/osb_ext/v1/healthy', '/']) } : {}),
+    ...(rng.bool(0.2) ? { insecureSkipVerify: rng.bool() } : {}),
+    ...(rng.bool(0.2) ? { overrideServerName: host() } : {}),
+  });
+  const services = DATA_SERVICE_KEYS.filter(() => rng.bool(0.3));
+  if (!services.length) services.push(rng.pick(DATA_SERVICE_KEYS));
+  const backend: Record<string, unknown> = { host: host() };
+  if (rng.bool(0.3)) backend.image = `registry.example.com/${dnsLabel(rng, 10)}:v${rng.int(9)}`;
+  if (rng.bool(0.3)) backend.externalAddress = url();
+  if (rng.bool(0.2)) backend.caCertificate = rng.bool() ? secretRef(rng) : pemCertificate(rng);
+  if (rng.bool(0.2)) backend.cookieKeys = { signingKey: secretRef(rng), encryptionKey: secretRef(rng) };
+  if (rng.bool(0.3)) backend.namespacePrefix = dnsLabel(rng, 40);
+  if (rng.bool(0.2)) backend.prettyName = randomString(rng, 10) || 'x';
+  if (rng.bool(0.2)) backend.consumerScope = rng.pick(['Namespaced', 'Cluster']);
+  if (rng.bool(0.2)) backend.serviceType = rng.pick(['ClusterIP', 'LoadBalancer']);
+  if (rng.bool(0.2)) backend.binderClusterRole = dnsSubdomain(rng, 60);
+  if (rng.bool(0.2)) backend.extraArgs = [...new Set(Array.from({ length: rng.int(4) }, () => `--${dnsLabel(rng, 12)}${rng.bool() ? '=x y' : ''}`))];
+  const tls: Record<string, unknown> = rng.bool()
+    ? { acme: { email: `${dnsLabel(rng, 10)}@${host()}`, ...(rng.bool(0.3) ? { server: url() } : {}), ...(rng.bool(0.3) ? { issuerName: dnsSubdomain(rng, 30) } : {}) } }
+    : { issuer: { kind: rng.pick(['Issuer', 'ClusterIssuer']), name: dnsSubdomain(rng, 30) } };
+  if (rng.bool(0.3)) tls.ingressClass = rng.pick(['nginx', 'traefik', 'é']);
+  if (rng.bool(0.3)) tls.secretName = dnsSubdomain(rng, 30);
+  const doc: Record<string, unknown> = {
+    backend,
+    oidc: { issuerUrl: url(), clientSecret: secretRef(rng), ...(rng.bool(0.3) ? { clientId: 'kube-bind' } : {}), ...(rng.bool(0.3) ? { callbackUrl: `${url()}/callback` } : {}) },
+    tls,
+    dataServices: Object.fromEntries(services.map((n) => [n, { serviceBroker: endpoint(), backupManager: endpoint() }])),
+  };
+  if (rng.bool(0.3)) doc.crossplane = { namespace: dnsLabel(rng, 63), ...(rng.bool() ? { providerConfigServiceType: rng.bool() } : {}), ...(rng.bool(0.3) ? { providerKubernetes: 'xpkg.upbound.io/x/y:v1' } : {}) };
+  return doc;
+}
+
 // ---------------------------------------------------------------- oracles
 
 /** Well-formed UTF-8 per RFC 3629 (no overlongs, no surrogates, nothing above U+10FFFF). */
@@ -609,12 +656,6 @@ function hasLabelShape(s: string): boolean {
     if (!alnum && (c !== '-' || i === 0 || i === s.length - 1)) return false;
   }
   return true;
-}
-
-/** A DNS-1123 subdomain: at most 253 characters, dot-separated labels (length of each label is not limited by the schema). */
-export function isDnsSubdomain(s: string): boolean {
-  if (s.length < 1 || s.length > 253) return false;
-  return s.split('.').every(hasLabelShape);
 }
 
 /** Length in Unicode code points, the way JSON Schema counts maxLength. */

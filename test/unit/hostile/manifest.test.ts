@@ -149,6 +149,6 @@ t.test('fixed hostile manifests', async (t) => {
   expectInputError(t, '\u0000\u0001\u0002', 'control characters');
   const big = attempt(() => parseManifest(`${cm}data: {x: ${hugeString(2 << 20)}}\n`, 'all.yaml'));
   t.ok(big.ok && big.ms < 2000, `a 2 MiB object is fine (${Math.round(big.ms)} ms)`);
-  const many = attempt(() => parseManifest(Array.from({ length: 20_000 }, (_, i) => cm.replace('name: m', `name: m${i}`)).join('---\n'), 'all.yaml'));
-  t.ok(many.ok && many.value.length === 20_000 && many.ms < 10_000, `20,000 documents (${Math.round(many.ms)} ms)`);
+  const many = attempt(() => parseManifest(Array.from({ length: 5_000 }, (_, i) => cm.replace('name: m', `name: m${i}`)).join('---\n'), 'all.yaml'));
+  t.ok(many.ok && many.value.length === 5_000 && many.ms < 5_000, `5,000 documents (${Math.round(many.ms)} ms)`);
 });
