@@ -140,3 +140,9 @@ export function describeCause(err: unknown): string {
   }
   return best || String(err);
 }
+
+/** True when a low-level error (or its description) is a TLS verification failure: never worth a retry. */
+export function isTlsFailure(errOrText: unknown): boolean {
+  const text = typeof errOrText === 'string' ? errOrText : describeCause(errOrText);
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(text);
+}

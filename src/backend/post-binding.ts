@@ -5,7 +5,7 @@
  * 200 body; every other outcome is a coded error naming the backend host.
  */
 import { fetch, type Dispatcher } from 'undici';
-import { AuthError, BackendError, describeCause } from '../errors.ts';
+import { AuthError, BackendError, describeCause, isTlsFailure } from '../errors.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -100,7 +100,7 @@ function classify(err: unknown): RetryDecision {
   }
   if (err instanceof BackendError || err instanceof BodyTooLarge) return { retry: false };
   const text = describeCause(err);
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(text)) return { retry: false };
+  if (isTlsFailure(text)) return { retry: false };
   return { retry: true, reason: text };
 }
 
@@ -127,7 +127,7 @@ function translate(err: unknown, host: string, signal: AbortSignal | undefined):
     return new BackendError('HELPER_BACKEND_STATUS', `backend ${host} refused the binding: HTTP ${err.status}${body ? `: ${body}` : ''}`);
   }
   const text = describeCause(err);
-  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(text)) {
+  if (isTlsFailure(text)) {
     return new BackendError('HELPER_BACKEND_TLS', `TLS verification of backend ${host} failed: ${text}`, { hint: 'pass the issuing CA with --ca-file' });
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {

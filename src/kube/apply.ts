@@ -7,7 +7,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { ClusterError, InputError } from '../errors.ts';
+import { ClusterError, InputError, isTlsFailure } from '../errors.ts';
 import { hostOf } from '../http.ts';
 import { log } from '../log.ts';
 import { withRetry } from '../retry.ts';
@@ -83,7 +83,7 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
         signal: opts.signal,
         classify: (err) => {
           const f = apiFailure(err);
-          if (f.status === undefined) return { retry: !/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(f.message), reason: f.message };
+          if (f.status === undefined) return { retry: !isTlsFailure(f.message), reason: f.message };
           return { retry: f.status === 429 || f.status >= 500, delayMs: f.retryAfterMs, reason: `HTTP ${f.status}` };
         },
         onRetry: ({ attempt, delayMs, reason }) => log.warn(`${host}: applying ${what}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${attempts})`),

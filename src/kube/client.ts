@@ -6,7 +6,7 @@
  * message) into a ClusterError that names verb, resource, namespace and host.
  */
 import * as k8s from '@kubernetes/client-node';
-import { ClusterError, describeCause } from '../errors.ts';
+import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
 import { hostOf } from '../http.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry } from '../retry.ts';
@@ -147,7 +147,7 @@ export class ControlPlane {
     if (err instanceof SyntaxError || /JSON|Unexpected token|Unexpected end|content-type|is not valid/i.test(f.message)) {
       return new ClusterError('HELPER_CLUSTER_RESPONSE', `control plane ${this.host} answered ${what.verb} ${target} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`);
     }
-    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|altnames/i.test(f.message)) {
+    if (isTlsFailure(f.message)) {
       return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of control plane ${this.host} failed: ${f.message}`, { hint: 'the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file' });
     }
     return new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach control plane ${this.host} to ${what.verb} ${target}: ${f.message}`);

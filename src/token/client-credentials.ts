@@ -7,8 +7,7 @@
  */
 import * as oidc from 'openid-client';
 import { fetch, type Dispatcher } from 'undici';
-import { AuthError, describeCause, InputError } from '../errors.ts';
-import { hostOf } from '../http.ts';
+import { AuthError, describeCause, InputError, isTlsFailure } from '../errors.ts';
 import { log } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -130,14 +129,11 @@ function isNetworkError(err: unknown): boolean {
 function classifyTokenError(err: unknown): RetryDecision {
   const st = retryableCause(err);
   if (st) return { retry: true, delayMs: st.retryAfterMs, reason: `HTTP ${st.status}` };
-  if (isTlsError(err)) return { retry: false };
+  if (isTlsFailure(err)) return { retry: false };
   if (isNetworkError(err)) return { retry: true, reason: describeCause(err) };
   return { retry: false };
 }
 
-function isTlsError(err: unknown): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|unable to get local issuer|altnames/i.test(describeCause(err));
-}
 
 function translateTokenError(err: unknown, host: string, clientId: string, signal: AbortSignal | undefined): unknown {
   if (signal?.aborted) return signal.reason;
@@ -153,7 +149,7 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
   }
   const st = retryableCause(err);
   if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
-  if (isTlsError(err)) {
+  if (isTlsFailure(err)) {
     return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${describeCause(err)}`, { hint: 'pass the issuing CA with --ca-file', cause: err });
   }
   if (isNetworkError(err)) {

@@ -731,3 +731,12 @@ export function preview(v: unknown, max = 300): string {
   }
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
+
+/** Hostile YAML makes the yaml package warn on every case; the warnings are expected noise in these tests. */
+export function silenceYamlWarnings(): void {
+  const emitWarning = process.emitWarning.bind(process);
+  process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+    if ((w as Error)?.name === 'YAMLWarning' || /^Keys with collection values/.test(String(w))) return;
+    (emitWarning as (...a: unknown[]) => void)(w, ...rest);
+  }) as typeof process.emitWarning;
+}

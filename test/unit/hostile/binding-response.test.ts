@@ -12,18 +12,14 @@ import { parseBindingResponse } from '../../../src/backend/binding-response.ts';
 import { BackendError } from '../../../src/errors.ts';
 import { validateBindingResponse } from '../../../src/validate/schemas.ts';
 import {
-  attempt, clone, codePoints, deepJson, fuzzCases, fuzzSeed, hugeString, isApiGroup, isCanonicalBase64, isHttpUrl, isPlainObject, mulberry32,
+  attempt, silenceYamlWarnings, clone, codePoints, deepJson, fuzzCases, fuzzSeed, hugeString, isApiGroup, isCanonicalBase64, isHttpUrl, isPlainObject, mulberry32,
   mutateBytes, mutateJson, mutateText, NASTY_STRINGS, preview, randomJson, setOwn, validBindingResponse, validKubeconfig, yamlAliasBomb, yamlText, type Rng,
 } from '../../helpers/gen.ts';
 
 const SEED = fuzzSeed(0x5eed0003);
 const CASES = fuzzCases(2500);
 
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-  if ((w as Error)?.name === 'YAMLWarning' || /^Keys with collection values/.test(String(w))) return;
-  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
-}) as typeof process.emitWarning;
+silenceYamlWarnings();
 
 const API_VERSION = 'klutch.anynines.com/v1alpha1';
 const RESOURCE = /^[a-z][-a-z0-9]*[a-z0-9]$/;

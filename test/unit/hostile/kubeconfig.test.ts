@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { inspectKubeconfig } from '../../../src/kube/kubeconfig.ts';
 import {
-  attempt, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, mutateText,
+  attempt, silenceYamlWarnings, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, mutateText,
   NASTY_STRINGS, preview, randomJson, randomString, setOwn, validKubeconfig, yamlAliasBomb, yamlText, type KubeconfigDoc, type Rng,
 } from '../../helpers/gen.ts';
 
@@ -18,11 +18,7 @@ const SEED = fuzzSeed(0x5eed0002);
 const CASES = fuzzCases(2500);
 
 // Unresolved tags make the yaml package emit a process warning per document; thousands would drown the output.
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-  if ((w as Error)?.name === 'YAMLWarning' || /^Keys with collection values/.test(String(w))) return;
-  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
-}) as typeof process.emitWarning;
+silenceYamlWarnings();
 
 interface Facts { contextName: string; namespace: string; server: string; clusterName: string; userName: string }
 

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { InputError } from '../../../src/errors.ts';
 import { parseManifest } from '../../../src/kube/apply.ts';
 import {
-  attempt, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText, NASTY_STRINGS,
+  attempt, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText, NASTY_STRINGS,
   preview, randomJson, randomString, validManifest, yamlAliasBomb, type Rng,
 } from '../../helpers/gen.ts';
 import { stringify } from 'yaml';
@@ -16,11 +16,7 @@ import { stringify } from 'yaml';
 const SEED = fuzzSeed(0x5eed0004);
 const CASES = fuzzCases(2500);
 
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-  if ((w as Error)?.name === 'YAMLWarning' || /^Keys with collection values/.test(String(w))) return;
-  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
-}) as typeof process.emitWarning;
+silenceYamlWarnings();
 
 /** Why a returned object is not a Kubernetes object, or null. */
 function notAnObject(o: unknown): string | null {

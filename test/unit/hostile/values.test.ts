@@ -9,18 +9,14 @@ import { stringify } from 'yaml';
 import { parseValues } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
 import {
-  attempt, DATA_SERVICE_KEYS, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText,
+  attempt, silenceYamlWarnings, DATA_SERVICE_KEYS, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText,
   NASTY_STRINGS, preview, randomJson, randomString, validValues, yamlAliasBomb, yamlText, type Rng,
 } from '../../helpers/gen.ts';
 
 const SEED = fuzzSeed(0x5eed0006);
 const CASES = fuzzCases(2500);
 
-const emitWarning = process.emitWarning.bind(process);
-process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
-  if ((w as Error)?.name === 'YAMLWarning' || /^Keys with collection values/.test(String(w))) return;
-  (emitWarning as (...a: unknown[]) => void)(w, ...rest);
-}) as typeof process.emitWarning;
+silenceYamlWarnings();
 
 const SECRET_REF = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+)$/;
 const isUrl = (v: unknown) => typeof v === 'string' && /^https?:\/\/[^\s/?#]+/.test(v) && !/\s/.test(v);
