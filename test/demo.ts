@@ -11,7 +11,7 @@
  * proxy refuses github.com/anynines/klutchio/bind), so nothing on the control
  * plane would ever mark them Succeeded.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,32 +35,33 @@ try {
     apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }],
   }, null, 2));
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...sb.env };
-  const run = (args: string[]) => {
+  // Asynchronous on purpose: the OIDC provider and the backend run in this
+  // process, so a synchronous spawn would block them from answering helper.
+  const helperRun = (args: string[]) => new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
     process.stderr.write(`\n$ helper ${args.join(' ')}\n`);
-    const r = spawnSync(process.execPath, [helper, ...args], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [helper, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout }));
+  });
+  const run = async (args: string[]) => {
+    const r = await helperRun(args);
     if (r.status !== 0) throw new Error(`helper ${args[0]} exited ${r.status}`);
     return r.stdout;
   };
 
   say('1. bind the App Cluster (all.yaml on stdout, provider kubeconfig written 0600)');
-  const allYaml = run(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', join(work, 'provider.kfg.yaml'), '--no-wait']);
+  const allYaml = await run(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', join(work, 'provider.kfg.yaml'), '--no-wait']);
   writeFileSync(join(work, 'all.yaml'), allYaml, { mode: 0o600 });
   process.stderr.write(`all.yaml: ${allYaml.split('\n---\n').length} documents, ${allYaml.length} bytes\n`);
 
   say('2. create a namespace in the binding before the App Cluster exists');
-  const nsOut = spawnSync(process.execPath, [helper, 'create-ns', '--kubeconfig', join(work, 'provider.kfg.yaml'), '-n', 'team-a', '--timeout', '5s'], { env, encoding: 'utf8' });
-  process.stderr.write(nsOut.stderr);
+  const nsOut = await helperRun(['create-ns', '--kubeconfig', join(work, 'provider.kfg.yaml'), '-n', 'team-a', '--timeout', '5s']);
   if (nsOut.status !== 0) process.stderr.write(`(create-ns exited ${nsOut.status}: without the example-backend nobody sets status.namespace)\n`);
 
-  say('3. apply all.yaml to the App Cluster (one pass: the CRDs come first)');
-  const a = await kubectl(sb.bin, sb.app.kubeconfig, ['apply', '-f', join(work, 'all.yaml')]);
-  process.stderr.write(a.stdout + a.stderr);
-  if (a.code !== 0) {
-    say('first pass incomplete (CRDs not yet established); applying again');
-    const b = await kubectl(sb.bin, sb.app.kubeconfig, ['apply', '-f', join(work, 'all.yaml')]);
-    process.stderr.write(b.stdout + b.stderr);
-    if (b.code !== 0) throw new Error('kubectl apply failed twice');
-  }
+  say('3. apply all.yaml to the App Cluster in one pass (helper apply: CRDs, wait until Established, the rest)');
+  await run(['apply', '-f', join(work, 'all.yaml'), '--kubeconfig', sb.app.kubeconfig]);
 
   say('4. what exists now');
   for (const [name, kc, args] of [
