@@ -102,6 +102,10 @@ function report(err: unknown, ctx: RunContext): void {
     const clusters = p.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
     log.warn(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
   }
+  const a = ctx.applied;
+  if (a?.objects.length && !(err instanceof InputError)) {
+    log.warn(`already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`);
+  }
 }
 
 /** The process entry: wires signals, stdout and exit code. */

@@ -8,4 +8,6 @@ export interface RunContext {
   stdout: (text: string) => void;
   /** Filled by bootstrap-env so an interruption can say what exists on the control plane. */
   progress?: Progress | undefined;
+  /** Filled by the apply commands: what was applied so far, for the same purpose. */
+  applied?: { server: string; total: number; objects: string[] } | undefined;
 }

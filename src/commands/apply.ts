@@ -5,6 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
 
 export function applyCommand(ctx: RunContext): CommandModule {
   return {
@@ -16,13 +17,15 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the App Cluster' })
         .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'server: validate on the API server, persist nothing' })
         .option('timeout', { type: 'string', default: '2m', describe: 'bound of the whole apply, including the wait for CRDs' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
         .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the App Cluster' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the App Cluster\'s TLS certificate (prints a warning)' })
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
         .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }] = await Promise.all([
+      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }] = await Promise.all([
         import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'),
       ]);
       const file = argv.file as string;
@@ -43,8 +46,11 @@ export function applyCommand(ctx: RunContext): CommandModule {
       if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);
       const kc = loadKubeConfig(kcText, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
-      const r = await applyInPhases(kc, objects, { dryRun: argv['dry-run'] === 'server', timeoutMs: parseDuration('--timeout', argv.timeout), signal: ctx.signal });
-      log.info(`${argv['dry-run'] === 'server' ? '(dry run) ' : ''}${r.applied.length} object(s) applied`);
+      const dryRun = argv['dry-run'] === 'server';
+      const done: string[] = [];
+      if (!dryRun) ctx.applied = { server: `cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
+      const r = await applyInPhases(kc, objects, { dryRun, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
+      log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied`);
     },
   };
 }

@@ -6,6 +6,7 @@ import { parseDuration } from '../duration.ts';
 import { ClusterError, InputError, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
 
 const KEY_OPTIONS = {
   previous: { type: 'string', requiresArg: true, describe: 'a previous render (control-plane.yaml): keep its cookie keys' },
@@ -100,6 +101,8 @@ function applyCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'cluster-admin kubeconfig of the Control Plane Cluster' })
         .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'server: validate on the API server, persist nothing' })
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole apply, including the waits for CRDs' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
         .options(KEY_OPTIONS)
         .conflicts('previous', 'seed')
         .options(TLS_OPTIONS)
@@ -111,6 +114,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       ]);
       const kubeconfig = readKubeconfig(argv.kubeconfig as string);
       const timeoutMs = parseDuration('--timeout', argv.timeout);
+      const calls = callPolicyOf(argv);
       const kc = await clusterClient(argv, kubeconfig);
       const p = await prepare({
         valuesFile: argv.file as string,
@@ -118,11 +122,14 @@ function applyCommand(ctx: RunContext): CommandModule {
         kubeconfig,
         previous: argv.previous as string | undefined,
         seed: argv.seed as string | undefined,
-        clusterKeys: () => clusterCookieKeys(kc, ctx.signal),
+        clusterKeys: () => clusterCookieKeys(kc, { signal: ctx.signal, timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts }),
       });
       warnRandomKeys(p.keySource);
       const dryRun = argv['dry-run'] === 'server';
-      const r = await applyControlPlane(kc, renderControlPlane(p.inputs), p.settings, { dryRun, timeoutMs, signal: ctx.signal });
+      const objects = renderControlPlane(p.inputs);
+      const done: string[] = [];
+      if (!dryRun) ctx.applied = { server: `control plane ${(await import('../http.ts')).hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
+      const r = await applyControlPlane(kc, objects, p.settings, { dryRun, timeoutMs, ...calls, signal: ctx.signal, onApplied: (what) => done.push(what) });
       log.info(`${dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}; cookie keys: ${p.keySource}`);
     },
   };
@@ -138,7 +145,8 @@ function checkCommand(ctx: RunContext): CommandModule {
         .option('file', { alias: 'f', type: 'string', requiresArg: true, describe: 'values file: expect exactly its data services and issuer (default: discover)' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'report format on stdout' })
         .option('require-ready', { type: 'boolean', default: true, describe: 'fail when something installed is not running yet (--no-require-ready: only missing or invalid objects fail)' })
-        .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
         .options(TLS_OPTIONS)
         .example('$0 control-plane check --kubeconfig cp.kubeconfig -f values.yaml', 'after apply: is everything there and running?')
         .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready.\nExit codes: 0 healthy, 2 usage, 3 input, 6 something missing or invalid, or not ready (unless --no-require-ready), 130/143 interrupted.'),
@@ -155,7 +163,8 @@ function checkCommand(ctx: RunContext): CommandModule {
       }
       const kubeconfig = readKubeconfig(argv.kubeconfig as string);
       const kc = await clusterClient(argv, kubeconfig);
-      const reader = new Reader(kc, { timeoutMs: parseDuration('--request-timeout', argv['request-timeout']), signal: ctx.signal });
+      const calls = callPolicyOf(argv);
+      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
       const report = await checkControlPlane(reader, kc.getCurrentCluster()?.server ?? '', exp);
       ctx.stdout(argv.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       const c = report.counts;

@@ -1,6 +1,7 @@
 /** `helper create-ns`: flags and help; the work is in flows/create-ns.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
+import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
 import type { RunContext } from '../run-context.ts';
 
 export function createNsCommand(ctx: RunContext): CommandModule {
@@ -12,11 +13,11 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
         .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
-        .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request' })
-        .option('retries', { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, 429 and 5xx' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
         .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the control plane' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
         .example('$0 create-ns --kubeconfig provider.kfg.yaml -n team-a', 'prints e.g. cluster-x7k2p-team-a')
         .example('kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n team-a)" apply -f my-instance.yaml', 'create an instance in the binding')
         .epilog('Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
@@ -27,8 +28,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         kubeconfig: argv.kubeconfig as string,
         name: argv.name as string,
         timeoutMs: parseDuration('--timeout', argv.timeout),
-        requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']),
-        attempts: Math.max(0, Math.min(20, Math.trunc(Number(argv.retries)))) + 1,
+        ...callPolicyOf(argv),
         caFile: argv['ca-file'] as string | undefined,
         insecure: Boolean(argv['insecure-skip-tls-verify']),
       }, { signal: ctx.signal });

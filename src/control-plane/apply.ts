@@ -20,8 +20,15 @@ import type { Settings } from './values.ts';
 
 export interface ControlPlaneApplyOptions {
   dryRun: boolean;
+  /** Bound of the whole apply, including the waits for CRDs. */
   timeoutMs: number;
+  /** Bound of each API call; default 30 s. */
+  requestTimeoutMs?: number | undefined;
+  /** Attempts per API call (1 + retries); default 4. */
+  attempts?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** Called after each object is applied (so an interruption can say what exists). */
+  onApplied?: ((what: string) => void) | undefined;
 }
 
 export interface ControlPlaneApplyResult {
@@ -34,8 +41,8 @@ const foreign = (o: K8sObject) => FOREIGN_KINDS.find((f) => f.apiVersion === o.a
 const describe = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
-export async function clusterCookieKeys(kc: k8s.KubeConfig, signal?: AbortSignal): Promise<CookieKeys | undefined> {
-  const s = await new Reader(kc, { signal }).get('v1', 'Secret', COOKIE_SECRET, BACKEND_NAMESPACE);
+export async function clusterCookieKeys(kc: k8s.KubeConfig, opts: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined; attempts?: number | undefined } = {}): Promise<CookieKeys | undefined> {
+  const s = await new Reader(kc, opts).get('v1', 'Secret', COOKIE_SECRET, BACKEND_NAMESPACE);
   return s ? keysFromSecret(s, `Secret ${BACKEND_NAMESPACE}/${COOKIE_SECRET} in the cluster`) : undefined;
 }
 
@@ -68,12 +75,13 @@ export async function preflight(reader: Reader, objects: K8sObject[], settings: 
 
 export async function applyControlPlane(kc: k8s.KubeConfig, objects: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
   const deadline = Date.now() + opts.timeoutMs;
-  const reader = new Reader(kc, { signal: opts.signal });
+  const reader = new Reader(kc, { signal: opts.signal, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts });
+  const calls = { serverLabel: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, onApplied: opts.onApplied };
   await preflight(reader, objects, settings);
 
   const later = objects.filter((o) => foreign(o)?.afterPackages);
   const first = objects.filter((o) => !foreign(o)?.afterPackages);
-  const r1 = await applyInPhases(kc, first as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, signal: opts.signal });
+  const r1 = await applyInPhases(kc, first as ApplyObject[], { ...calls, dryRun: opts.dryRun, timeoutMs: opts.timeoutMs });
 
   const notValidated: string[] = [];
   const ready: K8sObject[] = [];
@@ -106,7 +114,7 @@ export async function applyControlPlane(kc: k8s.KubeConfig, objects: K8sObject[]
   // Keep the render's order among the ProviderConfigs.
   const second = later.filter((o) => ready.includes(o));
   const r2 = second.length
-    ? await applyInPhases(kc, second as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()), signal: opts.signal })
+    ? await applyInPhases(kc, second as ApplyObject[], { ...calls, dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()) })
     : { applied: [] };
   return { applied: r1.applied.length + r2.applied.length, notValidated };
 }

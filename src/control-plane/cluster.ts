@@ -1,33 +1,33 @@
 /**
  * Reads of the Control Plane Cluster for apply's pre-flight and for check:
- * any kind by apiVersion/kind, each call bounded by a timeout and the run's
- * signal. A 404 is "absent" (undefined); every other failure is a
- * ClusterError that names the object and the host.
+ * any kind by apiVersion/kind, each call through callApi (bounded by a
+ * timeout and the run's signal, passing failures retried). A 404 is "absent"
+ * (undefined); every other failure is a ClusterError that names the object
+ * and the host.
  */
 import * as k8s from '@kubernetes/client-node';
-import { ClusterError } from '../errors.ts';
 import { hostOf } from '../http.ts';
-import { apiFailure, type KObject } from '../kube/client.ts';
+import { apiFailure, callApi, type CallPolicy, type KObject } from '../kube/client.ts';
 
 export class Reader {
   readonly host: string;
   private readonly objects: k8s.KubernetesObjectApi;
-  private readonly timeoutMs: number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly policy: CallPolicy;
 
-  constructor(kc: k8s.KubeConfig, opts: { timeoutMs?: number; signal?: AbortSignal | undefined } = {}) {
+  constructor(kc: k8s.KubeConfig, opts: { timeoutMs?: number | undefined; attempts?: number | undefined; signal?: AbortSignal | undefined } = {}) {
     this.host = hostOf(kc.getCurrentCluster()?.server ?? '');
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
-    this.signal = opts.signal;
+    this.policy = { timeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal };
   }
 
   /** The object, or undefined when it does not exist. */
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KObject | undefined> {
-    const what = `read ${kind} ${namespace ? `${namespace}/` : ''}${name}`;
-    return this.bounded(what, async () => {
+    return this.call(`read ${kind} ${namespace ? `${namespace}/` : ''}${name}`, async () => {
       try {
-        return (await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } })) as KObject;
+        const o = await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as unknown;
+        // The client library takes any 2xx as success, even an HTML page from a proxy.
+        if (!isObject(o) || (o as KObject).metadata?.name !== name) throw new SyntaxError(`the answer is not the ${kind} ${name}`);
+        return o as KObject;
       } catch (err) {
         if (apiFailure(err).status === 404) return undefined;
         throw err;
@@ -36,10 +36,10 @@ export class Reader {
   }
 
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KObject[]> {
-    const what = `list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`;
-    return this.bounded(what, async () => {
-      const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector);
-      return r.items as KObject[];
+    return this.call(`list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`, async () => {
+      const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector) as unknown;
+      if (!isObject(r) || !Array.isArray((r as { items?: unknown }).items)) throw new SyntaxError(`the answer is not a ${kind} list`);
+      return (r as { items: KObject[] }).items;
     });
   }
 
@@ -47,30 +47,12 @@ export class Reader {
     return this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', name);
   }
 
-  private async bounded<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    const signal = this.signal;
-    if (signal?.aborted) throw signal.reason;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ClusterError('HELPER_CLUSTER_TIMEOUT', `control plane ${this.host} did not answer (${what}) within ${Math.round(this.timeoutMs / 1000)}s`)), this.timeoutMs);
-      onAbort = () => reject(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([fn(), limit]);
-    } catch (err) {
-      if (err instanceof ClusterError || signal?.aborted) throw err;
-      const f = apiFailure(err);
-      if (f.status === 403) throw new ClusterError('HELPER_CLUSTER_FORBIDDEN', `control plane ${this.host} refused to ${what} (403 Forbidden): ${f.message}`, { status: 403, hint: 'control-plane apply and check need a cluster-admin kubeconfig' });
-      if (f.status === 401) throw new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `control plane ${this.host} did not accept the kubeconfig's credentials (401) to ${what}`, { status: 401 });
-      throw new ClusterError(f.status ? 'HELPER_CLUSTER_STATUS' : 'HELPER_CLUSTER_UNREACHABLE', `${f.status ? `control plane ${this.host} failed to ${what}: HTTP ${f.status}` : `cannot reach control plane ${this.host} to ${what}`}: ${f.message}`, { status: f.status });
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
+  private call<T>(action: string, fn: () => Promise<T>): Promise<T> {
+    return callApi({ server: `control plane ${this.host}`, action, forbiddenHint: 'control-plane apply and check need a cluster-admin kubeconfig' }, this.policy, fn);
   }
 }
+
+const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export type Condition = { type?: string; status?: string; reason?: string; message?: string };
 

@@ -7,11 +7,10 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { ClusterError, InputError, isTlsFailure } from '../errors.ts';
+import { InputError } from '../errors.ts';
 import { hostOf } from '../http.ts';
 import { log } from '../log.ts';
-import { withRetry } from '../retry.ts';
-import { apiFailure } from './client.ts';
+import { apiFailure, callApi, type CallPolicy } from './client.ts';
 import { waitUntil } from './wait.ts';
 
 export interface ApplyObject {
@@ -23,12 +22,19 @@ export interface ApplyObject {
 
 export interface ApplyOptions {
   dryRun?: boolean;
-  /** Attempts per object (network errors, 429 and 5xx are retried); default 4. */
+  /** Attempts per API call (network errors, timeouts, 429 and 5xx are retried); default 4. */
   attempts?: number;
   baseDelayMs?: number;
+  /** Bound of each API call; default 30 s. */
+  requestTimeoutMs?: number;
+  /** Bound of the whole apply, including the wait for CRDs. */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   fieldManager?: string;
+  /** How messages name the server: "control plane", "App Cluster"; default "cluster". */
+  serverLabel?: string;
+  /** Called after each object is applied (so an interruption can say what exists). */
+  onApplied?: (what: string) => void;
 }
 
 export interface ApplyResult {
@@ -64,36 +70,24 @@ const firstPhase = (o: ApplyObject) => (o.kind === 'Namespace' && o.apiVersion =
 
 /** Applies the objects in two phases; throws ClusterError naming the object that failed. */
 export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], opts: ApplyOptions): Promise<ApplyResult> {
-  const host = hostOf(kc.getCurrentCluster()?.server ?? '');
+  const server = `${opts.serverLabel ?? 'cluster'} ${hostOf(kc.getCurrentCluster()?.server ?? '')}`;
   const manager = opts.fieldManager ?? 'helper';
   const dryRun = opts.dryRun ? 'All' : undefined;
+  const policy: CallPolicy = { timeoutMs: opts.requestTimeoutMs ?? 30_000, attempts: opts.attempts ?? 4, baseDelayMs: opts.baseDelayMs, signal: opts.signal };
   const applied: ApplyResult['applied'] = [];
   const deadline = Date.now() + opts.timeoutMs;
 
   const applyOne = async (client: k8s.KubernetesObjectApi, o: ApplyObject, phase: 1 | 2) => {
-    if (opts.signal?.aborted) throw opts.signal.reason;
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-    const attempts = opts.attempts ?? 4;
-    try {
-      // Server-side apply is idempotent, so every passing failure may be retried.
-      await withRetry(() => client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply), {
-        attempts,
-        baseDelayMs: opts.baseDelayMs ?? 500,
-        maxDelayMs: 8000,
-        signal: opts.signal,
-        classify: (err) => {
-          const f = apiFailure(err);
-          if (f.status === undefined) return { retry: !isTlsFailure(f.message), reason: f.message };
-          return { retry: f.status === 429 || f.status >= 500, delayMs: f.retryAfterMs, reason: `HTTP ${f.status}` };
-        },
-        onRetry: ({ attempt, delayMs, reason }) => log.warn(`${host}: applying ${what}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${attempts})`),
-      });
-    } catch (err) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      const f = apiFailure(err);
-      throw new ClusterError(f.status === 403 ? 'HELPER_APPLY_FORBIDDEN' : 'HELPER_APPLY_FAILED', `applying ${what} to ${host} failed${f.status ? `: HTTP ${f.status}` : ''}: ${f.message}`, { status: f.status });
-    }
+    // Server-side apply is idempotent, so every passing failure may be retried.
+    await callApi({ server, action: `apply ${what}` }, policy, async () => {
+      const r = await client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply) as unknown;
+      // The client library takes any 2xx as success, even an HTML page from a proxy.
+      const m = (r as { metadata?: { name?: unknown } } | null)?.metadata;
+      if (typeof r !== 'object' || r === null || m?.name !== o.metadata.name) throw new SyntaxError(`the answer is not the applied ${what}`);
+    });
     applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase });
+    if (!opts.dryRun) opts.onApplied?.(what);
     log.info(`${opts.dryRun ? '(dry run) ' : ''}applied ${what}`);
   };
 
@@ -107,15 +101,14 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
     const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
     await Promise.all(crds.map((crd) => waitUntil({
       what: `CustomResourceDefinition ${crd.metadata.name} to be Established`,
-      get: async () => {
+      get: () => callApi({ server, action: `read CustomResourceDefinition ${crd.metadata.name}` }, { ...policy, attempts: 1 }, async () => {
         try {
           return (await ext.readCustomResourceDefinition({ name: crd.metadata.name })) as never;
         } catch (err) {
-          const f = apiFailure(err);
-          if (f.status === 404) return undefined;
-          throw new ClusterError('HELPER_APPLY_FAILED', `reading CustomResourceDefinition ${crd.metadata.name} from ${host} failed: ${f.message}`, { status: f.status });
+          if (apiFailure(err).status === 404) return undefined;
+          throw err;
         }
-      },
+      }),
       check: (obj) => {
         const conds = ((obj as { status?: { conditions?: Array<{ type: string; status: string; reason?: string }> } } | undefined)?.status?.conditions) ?? [];
         const est = conds.find((c) => c.type === 'Established');

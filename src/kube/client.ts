@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
 import { hostOf } from '../http.ts';
 import { log, redact } from '../log.ts';
-import { parseRetryAfter, withRetry } from '../retry.ts';
+import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
 export const KLUTCH_GROUP = 'klutch.anynines.com';
 export const KLUTCH_VERSION = 'v1alpha1';
@@ -50,7 +50,11 @@ export interface ApiFailure {
   retryAfterMs?: number | undefined;
 }
 
-/** Extracts status/reason/message from an ApiException or a network error, without headers. */
+/**
+ * Extracts status/reason/message from an ApiException or a network error,
+ * without headers. A kind the server does not serve (client-node's discovery
+ * error, before any request) is a 404 with reason UnknownKind.
+ */
 export function apiFailure(err: unknown): ApiFailure {
   if (err instanceof k8s.ApiException) {
     let body: unknown = err.body;
@@ -62,7 +66,117 @@ export function apiFailure(err: unknown): ApiFailure {
     const ra = err.headers?.['retry-after'] ?? err.headers?.['Retry-After'];
     return { status: err.code, reason: typeof b.reason === 'string' ? b.reason : undefined, message: redact(message), retryAfterMs: parseRetryAfter(ra) };
   }
+  // Raised before any request when discovery lists the group but not the kind.
+  const unknown = err instanceof Error ? /^Unrecognized API version and kind: (.+)$/.exec(err.message) : null;
+  if (unknown) return { status: 404, reason: UNKNOWN_KIND, message: `it does not serve ${unknown[1]}` };
   return { status: undefined, reason: undefined, message: redact(describeCause(err)) };
+}
+
+const UNKNOWN_KIND = 'UnknownKind';
+
+/** Who is called and what for, as error and progress lines name them. */
+export interface CallLabel {
+  /** e.g. `control plane 127.0.0.1:6443`. */
+  server: string;
+  /** The whole action, for error messages: `create apiservicenamespaces "a" in namespace "b"`. */
+  action: string;
+  /** A short form for progress and timeout lines: `create apiservicenamespaces`; defaults to action. */
+  short?: string | undefined;
+  /** Hint attached to a 403. */
+  forbiddenHint?: string | undefined;
+}
+
+export interface CallPolicy {
+  /** Bound of each attempt. */
+  timeoutMs: number;
+  /** 1 + retries. */
+  attempts: number;
+  baseDelayMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The one classification of control-plane and cluster API failures: network
+ * errors, timeouts, malformed answers, 429 (Retry-After honoured) and 5xx
+ * are passing; everything else (TLS, 4xx) is final.
+ */
+export function retryDecision(err: unknown): RetryDecision {
+  if (!(err instanceof ClusterError)) return { retry: false };
+  if (err.status !== undefined) return { retry: err.status === 429 || err.status >= 500, delayMs: err.retryAfterMs, reason: `HTTP ${err.status}` };
+  switch (err.code) {
+    case 'HELPER_CLUSTER_UNREACHABLE': return { retry: true, reason: 'connection failed' };
+    case 'HELPER_CLUSTER_TIMEOUT': return { retry: true, reason: 'no answer in time' };
+    case 'HELPER_CLUSTER_RESPONSE': return { retry: true, reason: 'malformed answer' };
+    default: return { retry: false };
+  }
+}
+
+/** Translates a failure of one API call (ApiException, network error, bad body) into a ClusterError naming server and action. */
+export function translateFailure(err: unknown, label: CallLabel): ClusterError {
+  if (err instanceof ClusterError) return err;
+  const f = apiFailure(err);
+  const { server, action } = label;
+  if (f.status === 403) {
+    return new ClusterError('HELPER_CLUSTER_FORBIDDEN', `${server} refused to ${action} (403 Forbidden): ${f.message}`, { status: 403, hint: label.forbiddenHint });
+  }
+  if (f.status === 401) {
+    return new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `${server} did not accept the kubeconfig's credentials (401) when trying to ${action}`, { status: 401 });
+  }
+  if (f.reason === UNKNOWN_KIND) {
+    return new ClusterError('HELPER_CLUSTER_UNKNOWN_KIND', `${server} cannot ${action}: ${f.message} (is its CustomResourceDefinition installed?)`, { status: 404 });
+  }
+  if (f.status !== undefined) {
+    const e = new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `${server} failed to ${action}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status });
+    e.retryAfterMs = f.retryAfterMs;
+    return e;
+  }
+  if (err instanceof SyntaxError || /JSON|Unexpected token|Unexpected end|content-type|is not valid/i.test(f.message)) {
+    return new ClusterError('HELPER_CLUSTER_RESPONSE', `${server} answered ${action} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`);
+  }
+  if (isTlsFailure(f.message)) {
+    return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of ${server} failed: ${f.message}`, { hint: 'the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file' });
+  }
+  return new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach ${server} to ${action}: ${f.message}`);
+}
+
+/**
+ * Runs one API call: each attempt bounded by the policy's timeout and the
+ * run's signal, failures translated (translateFailure), passing ones
+ * (retryDecision) retried with backoff and a progress line. Callers only
+ * pass idempotent calls: reads, server-side apply, and creates whose
+ * AlreadyExists they treat as success.
+ */
+export async function callApi<T>(label: CallLabel, policy: CallPolicy, fn: () => Promise<T>): Promise<T> {
+  const { signal } = policy;
+  const short = label.short ?? label.action;
+  const attempt = async (): Promise<T> => {
+    if (signal?.aborted) throw signal.reason;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const bounded = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ClusterError('HELPER_CLUSTER_TIMEOUT', `${label.server} did not answer ${short} within ${Math.round(policy.timeoutMs / 1000)}s`)), policy.timeoutMs);
+      onAbort = () => reject(signal!.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([fn(), bounded]);
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw translateFailure(err, label);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  };
+  return withRetry(attempt, {
+    attempts: policy.attempts,
+    baseDelayMs: policy.baseDelayMs ?? 500,
+    maxDelayMs: 8000,
+    signal,
+    classify: retryDecision,
+    onRetry: ({ attempt: n, delayMs, reason }) =>
+      log.warn(`${label.server}: ${short}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${n + 1} of ${policy.attempts})`),
+  });
 }
 
 export class ControlPlane {
@@ -70,87 +184,28 @@ export class ControlPlane {
   readonly host: string;
   readonly namespace: string;
   private readonly api: k8s.CustomObjectsApi;
-  private readonly timeoutMs: number;
-  private readonly attempts: number;
-  private readonly baseDelayMs: number;
-  private readonly signal: AbortSignal | undefined;
+  private readonly policy: CallPolicy;
 
   constructor(kc: k8s.KubeConfig, namespace: string, opts: ClientOptions = {}) {
     this.kc = kc;
     this.namespace = namespace;
     this.host = hostOf(kc.getCurrentCluster()?.server ?? '');
     this.api = kc.makeApiClient(k8s.CustomObjectsApi);
-    this.timeoutMs = opts.requestTimeoutMs ?? 30_000;
-    this.attempts = opts.attempts ?? 4;
-    this.baseDelayMs = opts.baseDelayMs ?? 500;
-    this.signal = opts.signal;
+    this.policy = { timeoutMs: opts.requestTimeoutMs ?? 30_000, attempts: opts.attempts ?? 4, baseDelayMs: opts.baseDelayMs ?? 500, signal: opts.signal };
   }
 
-  /**
-   * Runs one API call, each attempt bounded by the request timeout and the
-   * run's signal; network errors, timeouts, 429 (Retry-After honoured) and
-   * 5xx are retried with backoff. Creates are safe to retry: a create that
-   * landed before its answer was lost comes back as AlreadyExists, which
-   * every caller treats as success.
-   */
-  async call<T>(what: { verb: string; resource: string; name?: string | undefined }, fn: () => Promise<T>): Promise<T> {
-    return withRetry(() => this.attempt(what, fn), {
-      attempts: this.attempts,
-      baseDelayMs: this.baseDelayMs,
-      maxDelayMs: 8000,
-      signal: this.signal,
-      classify: (err) => {
-        if (!(err instanceof ClusterError)) return { retry: false };
-        const passing = err.code === 'HELPER_CLUSTER_UNREACHABLE' || err.code === 'HELPER_CLUSTER_TIMEOUT' || err.code === 'HELPER_CLUSTER_RESPONSE' || (err.status !== undefined && (err.status === 429 || err.status >= 500));
-        return { retry: passing, delayMs: err.retryAfterMs, reason: err.status ? `HTTP ${err.status}` : err.code === 'HELPER_CLUSTER_TIMEOUT' ? 'no answer in time' : err.code === 'HELPER_CLUSTER_RESPONSE' ? 'malformed answer' : 'connection failed' };
-      },
-      onRetry: ({ attempt, delayMs, reason }) =>
-        log.warn(`control plane ${this.host}: ${what.verb} ${what.resource}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${this.attempts})`),
-    });
+  /** One call in the cluster namespace, through callApi. */
+  call<T>(what: { verb: string; resource: string; name?: string | undefined }, fn: () => Promise<T>): Promise<T> {
+    return callApi(this.label(what), this.policy, fn);
   }
 
-  private async attempt<T>(what: { verb: string; resource: string; name?: string | undefined }, fn: () => Promise<T>): Promise<T> {
-    const { signal } = this;
-    if (signal?.aborted) throw signal.reason;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const bounded = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ClusterError('HELPER_CLUSTER_TIMEOUT', `control plane ${this.host} did not answer ${what.verb} ${what.resource} within ${Math.round(this.timeoutMs / 1000)}s`)), this.timeoutMs);
-      onAbort = () => reject(signal!.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      return await Promise.race([fn(), bounded]);
-    } catch (err) {
-      if (err instanceof ClusterError || signal?.aborted) throw err;
-      throw this.translate(err, what);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    }
-  }
-
-  translate(err: unknown, what: { verb: string; resource: string; name?: string | undefined }): ClusterError {
-    const f = apiFailure(err);
-    const target = `${what.resource}${what.name ? ` ${JSON.stringify(what.name)}` : ''} in namespace ${JSON.stringify(this.namespace)}`;
-    if (f.status === 403) {
-      return new ClusterError('HELPER_CLUSTER_FORBIDDEN', `control plane ${this.host} refused to ${what.verb} ${target} (403 Forbidden): ${f.message}`, { status: 403, hint: 'the kubeconfig\'s identity lacks this permission; was the binding created for this cluster namespace?' });
-    }
-    if (f.status === 401) {
-      return new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `control plane ${this.host} did not accept the kubeconfig's credentials (401) when trying to ${what.verb} ${target}`, { status: 401 });
-    }
-    if (f.status !== undefined) {
-      const e = new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `control plane ${this.host} failed to ${what.verb} ${target}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status });
-      e.retryAfterMs = f.retryAfterMs;
-      return e;
-    }
-    if (err instanceof SyntaxError || /JSON|Unexpected token|Unexpected end|content-type|is not valid/i.test(f.message)) {
-      return new ClusterError('HELPER_CLUSTER_RESPONSE', `control plane ${this.host} answered ${what.verb} ${target} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`);
-    }
-    if (isTlsFailure(f.message)) {
-      return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of control plane ${this.host} failed: ${f.message}`, { hint: 'the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file' });
-    }
-    return new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach control plane ${this.host} to ${what.verb} ${target}: ${f.message}`);
+  private label(what: { verb: string; resource: string; name?: string | undefined }): CallLabel {
+    return {
+      server: `control plane ${this.host}`,
+      action: `${what.verb} ${what.resource}${what.name ? ` ${JSON.stringify(what.name)}` : ''} in namespace ${JSON.stringify(this.namespace)}`,
+      short: `${what.verb} ${what.resource}`,
+      forbiddenHint: 'the kubeconfig\'s identity lacks this permission; was the binding created for this cluster namespace?',
+    };
   }
 
   create(plural: string, body: object): Promise<KObject> {

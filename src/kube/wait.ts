@@ -60,8 +60,9 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
       let obj: KObject | undefined;
       let fetched = true;
       try {
-        obj = await opts.get();
+        obj = await beforeDeadline(opts.get(), deadline, () => new TimeoutError('HELPER_WAIT_TIMEOUT', `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the last read got no answer); last seen: ${lastSeen}`));
       } catch (err) {
+        if (err instanceof TimeoutError) throw err;
         // Refusals are final; anything passing is retried until the deadline.
         if (err instanceof ClusterError && (err.status === 401 || err.status === 403)) throw err;
         if (!(err instanceof ClusterError)) throw err;
@@ -99,4 +100,20 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
     watchAlive = false;
     watcher?.abort();
   }
+}
+
+/** A read that starts just before the deadline still gets this long to answer. */
+const LAST_READ_GRACE_MS = 2000;
+
+/**
+ * The promise's outcome, or the error of onLate() once the deadline (plus
+ * the grace for a last read) passes first: a stalled read cannot outlive the
+ * wait.
+ */
+function beforeDeadline<T>(p: Promise<T>, deadline: number, onLate: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onLate()), Math.max(0, deadline - Date.now()) + LAST_READ_GRACE_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }

@@ -8,7 +8,7 @@
  * cert-manager.io Issuer, dataservices.anynines.com and kubernetes.crossplane.io
  * ProviderConfig. Nothing reconciles them, so check reports those as not ready.
  */
-import { randomBytes, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
@@ -17,23 +17,11 @@ import { toYaml } from '../../src/render/to-yaml.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import { runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
+import { cpEnv, installStandIns, valuesFile as initValues } from '../helpers/control-plane.ts';
 
 const sb = await useSandbox(t);
 
-const secret = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
-/** Every credential the values file refers to, by its environment variable. */
-const env: Record<string, string> = {
-  BACKEND_OIDC_CLIENT_SECRET: secret('oidc'),
-  POSTGRESQL_SERVICE_BROKER_USERNAME: secret('pg-sb-user'),
-  POSTGRESQL_SERVICE_BROKER_PASSWORD: secret('pg-sb-pass'),
-  POSTGRESQL_BACKUP_MANAGER_USERNAME: secret('pg-bm-user'),
-  POSTGRESQL_BACKUP_MANAGER_PASSWORD: secret('pg-bm-pass'),
-  MARIADB_SERVICE_BROKER_USERNAME: secret('maria-sb-user'),
-  MARIADB_SERVICE_BROKER_PASSWORD: secret('maria-sb-pass'),
-  MARIADB_BACKUP_MANAGER_USERNAME: secret('maria-bm-user'),
-  MARIADB_BACKUP_MANAGER_PASSWORD: secret('maria-bm-pass'),
-  CP_SEED: secret('seed'),
-};
+const env = cpEnv;
 const allStderr: string[] = [];
 /** Cookie keys seen in a cluster, checked against stderr at the end too. */
 const cookieKeys: string[] = [];
@@ -46,47 +34,9 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
 
 /** The values file `init` prints, used as is (its credentials are env: references). */
 async function valuesFile(dir: string): Promise<string> {
-  const r = await cli(['init', '--data-services', 'postgresql,mariadb']);
-  if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
-  const file = join(dir, 'values.yaml');
-  writeFileSync(file, r.stdout);
-  return file;
-}
-
-function standInCrd(group: string, version: string, kind: string, plural: string, scope: 'Cluster' | 'Namespaced'): object {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${plural}.${group}` },
-    spec: {
-      group,
-      scope,
-      names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [{
-        name: version,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
-      }],
-    },
-  };
-}
-
-/** Stand-ins for what Crossplane, cert-manager and the provider packages install, plus Crossplane's namespace. */
-async function installStandIns(c: Cluster): Promise<void> {
-  const crds = [
-    standInCrd('pkg.crossplane.io', 'v1', 'Provider', 'providers', 'Cluster'),
-    standInCrd('pkg.crossplane.io', 'v1', 'Configuration', 'configurations', 'Cluster'),
-    standInCrd('pkg.crossplane.io', 'v1beta1', 'DeploymentRuntimeConfig', 'deploymentruntimeconfigs', 'Cluster'),
-    standInCrd('cert-manager.io', 'v1', 'Issuer', 'issuers', 'Namespaced'),
-    standInCrd('dataservices.anynines.com', 'v1', 'ProviderConfig', 'providerconfigs', 'Cluster'),
-    standInCrd('kubernetes.crossplane.io', 'v1alpha1', 'ProviderConfig', 'providerconfigs', 'Cluster'),
-  ];
-  const r = await kubectl(sb.bin, c.kubeconfig, ['apply', '--server-side', '--field-manager=test-stand-ins', '-f', '-'], toYaml([...crds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } }]));
-  if (r.code !== 0) throw new Error(`stand-ins: ${r.stderr}`);
-  const w = await kubectl(sb.bin, c.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-  if (w.code !== 0) throw new Error(`stand-ins not Established: ${w.stderr}`);
+  const v = await initValues(dir);
+  allStderr.push(v.stderr);
+  return v.file;
 }
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> };
@@ -128,7 +78,7 @@ t.test('render: deterministic, and every object passes a server-side dry run of 
   t.equal(objs.length, 38);
   t.same(objs.filter((o) => o.kind === 'APIServiceExportTemplate').map((o) => o.metadata.name), ['mariadbinstances', 'postgresqlinstances', 'servicebindings', 'backups', 'restores']);
 
-  await installStandIns(cp);
+  await installStandIns(sb, cp);
   // A server-side dry run cannot validate objects of a kind, or in a namespace, it only dry-ran;
   // so the render's own CRDs and Namespace are created for real first.
   const base = objs.filter((o) => o.kind === 'CustomResourceDefinition' || o.kind === 'Namespace');
@@ -165,7 +115,7 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.match(pre.stderr, /Namespace crossplane-system/);
   t.equal((await kubectl(sb.bin, cp.kubeconfig, ['get', 'namespace', 'bind'])).code, 1, 'namespace bind was not created');
 
-  await installStandIns(cp);
+  await installStandIns(sb, cp);
   const dry = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig, '--dry-run', 'server']);
   t.equal(dry.code, 0, dry.stderr);
   t.match(dry.stderr, /\(dry run\) applied CustomResourceDefinition apiservicebindings\.klutch\.anynines\.com/);

@@ -1,0 +1,24 @@
+/**
+ * The flags every command that calls a Kubernetes API server shares: the
+ * bound of each call and how often a passing failure is retried.
+ */
+import { parseDuration } from '../duration.ts';
+import { UsageError } from '../errors.ts';
+
+export const CALL_OPTIONS = {
+  'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request' },
+  retries: { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx' },
+} as const;
+
+/** Throws UsageError unless --retries is a whole number from 0 to 20. */
+export function checkRetries(value: unknown): true {
+  if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 20)) {
+    throw new UsageError('--retries must be a whole number from 0 to 20');
+  }
+  return true;
+}
+
+/** The per-call policy the flags ask for. */
+export function callPolicyOf(argv: Record<string, unknown>): { requestTimeoutMs: number; attempts: number } {
+  return { requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), attempts: Number(argv.retries) + 1 };
+}
