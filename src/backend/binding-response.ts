@@ -5,7 +5,7 @@
  */
 import { BackendError } from '../errors.ts';
 import { inspectKubeconfig, isStrictBase64, type ProviderKubeconfig } from '../kube/kubeconfig.ts';
-import { addSecret } from '../log.ts';
+import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ExportRequest } from '../types.ts';
 import { validateBindingResponse } from '../validate/schemas.ts';
 
@@ -30,7 +30,3 @@ export function parseBindingResponse(body: unknown): BindingResult {
   return { kubeconfig, provider: k.value, requests: res.requests };
 }
 
-/** Marks every token in a kubeconfig as a secret the logger must redact. */
-export function registerKubeconfigSecrets(text: string): void {
-  for (const m of text.matchAll(/^\s*(?:token|client-key-data|password):\s*["']?([^\s"']+)/gm)) addSecret(m[1]);
-}

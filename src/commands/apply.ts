@@ -25,8 +25,8 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }] = await Promise.all([
-        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'),
+      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { readKubeconfigFile }] = await Promise.all([
+        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'),
       ]);
       const file = argv.file as string;
       let text: string;
@@ -35,13 +35,7 @@ export function applyCommand(ctx: RunContext): CommandModule {
       } catch (err) {
         throw new InputError('HELPER_MANIFEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
-      const kubeconfig = argv.kubeconfig as string;
-      let kcText: string;
-      try {
-        kcText = readFileSync(kubeconfig, 'utf8');
-      } catch (err) {
-        throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --kubeconfig ${kubeconfig}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-      }
+      const kcText = readKubeconfigFile(argv.kubeconfig as string);
       const insecure = Boolean(argv['insecure-skip-tls-verify']);
       if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);

@@ -1,9 +1,8 @@
 /** `helper control-plane`: the Klutch control-plane setup as subcommands (init, render, apply, check). */
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { DATA_SERVICE_NAMES, type DataServiceName } from '../control-plane/catalog.ts';
 import { parseDuration } from '../duration.ts';
-import { ClusterError, InputError, UsageError } from '../errors.ts';
+import { ClusterError, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
@@ -18,12 +17,9 @@ const TLS_OPTIONS = {
   'insecure-skip-tls-verify': { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' },
 } as const;
 
-function readKubeconfig(path: string): { path: string; text: string } {
-  try {
-    return { path, text: readFileSync(path, 'utf8') };
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --kubeconfig ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+async function readKubeconfig(path: string): Promise<{ path: string; text: string }> {
+  const { readKubeconfigFile } = await import('../kube/kubeconfig-file.ts');
+  return { path, text: readKubeconfigFile(path) };
 }
 
 async function clusterClient(argv: Record<string, unknown>, kubeconfig: { text: string }) {
@@ -74,7 +70,7 @@ function renderCommand(ctx: RunContext): CommandModule {
       const [{ prepare }, { renderControlPlane }, { toYaml }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../render/to-yaml.ts'),
       ]);
-      const kubeconfig = argv.kubeconfig === undefined ? undefined : readKubeconfig(argv.kubeconfig as string);
+      const kubeconfig = argv.kubeconfig === undefined ? undefined : await readKubeconfig(argv.kubeconfig as string);
       const p = await prepare({ valuesFile: argv.file as string, env: ctx.env, kubeconfig, previous: argv.previous as string | undefined, seed: argv.seed as string | undefined });
       warnRandomKeys(p.keySource);
       const objects = renderControlPlane(p.inputs);
@@ -112,7 +108,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       const [{ prepare }, { renderControlPlane }, { applyControlPlane, clusterCookieKeys }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../control-plane/apply.ts'),
       ]);
-      const kubeconfig = readKubeconfig(argv.kubeconfig as string);
+      const kubeconfig = await readKubeconfig(argv.kubeconfig as string);
       const timeoutMs = parseDuration('--timeout', argv.timeout);
       const calls = callPolicyOf(argv);
       const kc = await clusterClient(argv, kubeconfig);
@@ -161,7 +157,7 @@ function checkCommand(ctx: RunContext): CommandModule {
         const s = settingsOf(parseValues(text, source));
         Object.assign(exp, { crossplaneNamespace: s.crossplane.namespace, binderClusterRole: s.backend.binderClusterRole, dataServices: s.dataServices.map((d) => d.name), issuer: s.tls.issuer });
       }
-      const kubeconfig = readKubeconfig(argv.kubeconfig as string);
+      const kubeconfig = await readKubeconfig(argv.kubeconfig as string);
       const kc = await clusterClient(argv, kubeconfig);
       const calls = callPolicyOf(argv);
       const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });

@@ -4,12 +4,11 @@
  *   budget → create the APIServiceNamespace → wait for status.namespace →
  *   return it (the command prints it).
  */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { readCaFile } from '../http.ts';
-import { registerKubeconfigSecrets } from '../backend/binding-response.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
+import { readKubeconfigFile } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
 import { namespaceNameProblems } from '../validate/names.ts';
@@ -26,13 +25,7 @@ export interface CreateNsOptions {
 
 /** Creates the namespace in the binding and returns its control-plane name. */
 export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortSignal | undefined } = {}): Promise<NamespaceResult> {
-  let text: string;
-  try {
-    text = readFileSync(opts.kubeconfig, 'utf8');
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --kubeconfig ${opts.kubeconfig}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
-  registerKubeconfigSecrets(text);
+  const text = readKubeconfigFile(opts.kubeconfig);
   const k = inspectKubeconfig(text);
   if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used:`, k.problems);
   const problems = namespaceNameProblems(opts.name, k.value.namespace);
