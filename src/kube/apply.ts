@@ -57,8 +57,9 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
     }
     if (obj === null || obj === undefined) return;
     const o = obj as Partial<ApplyObject>;
-    if (typeof o !== 'object' || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
-      throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name)`);
+    const filled = (v: unknown) => typeof v === 'string' && v !== '';
+    if (typeof o !== 'object' || Array.isArray(o) || !filled(o.apiVersion) || !filled(o.kind) || !filled(o.metadata?.name)) {
+      throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)`);
     }
     out.push(o as ApplyObject);
   });

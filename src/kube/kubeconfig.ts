@@ -7,6 +7,9 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 
+/** A namespace name: an RFC 1123 label. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
 export interface ProviderKubeconfig {
   contextName: string;
   /** The cluster namespace on the control plane. */
@@ -42,6 +45,7 @@ export function inspectKubeconfig(text: string, opts: InspectOptions = {}): { ok
   const c = isObject(ctx.context) ? ctx.context : {};
   const namespace = c.namespace;
   if (typeof namespace !== 'string' || !namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
+  else if (!DNS_LABEL.test(namespace)) problems.push(`context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   const clusterName = typeof c.cluster === 'string' ? c.cluster : '';
   const userName = typeof c.user === 'string' ? c.user : '';
   const cluster = named(doc.clusters, clusterName);

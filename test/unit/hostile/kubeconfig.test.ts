@@ -34,6 +34,7 @@ function oracle(doc: unknown): { ok: true; facts: Facts } | { ok: false; why: st
   const c = isPlainObject(ctx.context) ? ctx.context : {};
   const { namespace, cluster: clusterName, user: userName } = c;
   if (typeof namespace !== 'string' || namespace === '') return { ok: false, why: 'no namespace' };
+  if (namespace.length > 63 || /[^a-z0-9-]/.test(namespace) || namespace.startsWith('-') || namespace.endsWith('-')) return { ok: false, why: 'namespace not a DNS label' };
   const cluster = find(doc.clusters, clusterName);
   if (!cluster) return { ok: false, why: 'cluster missing' };
   const cl = isPlainObject(cluster.cluster) ? cluster.cluster : {};

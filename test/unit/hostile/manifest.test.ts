@@ -21,9 +21,9 @@ silenceYamlWarnings();
 /** Why a returned object is not a Kubernetes object, or null. */
 function notAnObject(o: unknown): string | null {
   if (!isPlainObject(o)) return 'not a mapping';
-  if (typeof o.apiVersion !== 'string') return 'apiVersion';
-  if (typeof o.kind !== 'string') return 'kind';
-  if (!isPlainObject(o.metadata) || typeof o.metadata.name !== 'string') return 'metadata.name';
+  if (typeof o.apiVersion !== 'string' || o.apiVersion.length === 0) return 'apiVersion';
+  if (typeof o.kind !== 'string' || o.kind.length === 0) return 'kind';
+  if (!isPlainObject(o.metadata) || typeof o.metadata.name !== 'string' || o.metadata.name.length === 0) return 'metadata.name';
   return null;
 }
 
