@@ -1,0 +1,31 @@
+/**
+ * Every JSON Schema in schemas/ is a valid 2020-12 schema that a strict Ajv
+ * accepts. At run time helper skips this check (validateSchema: false) to
+ * start faster, so it is made here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import t from 'tap';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+
+const addFormats = (formatsModule as unknown as { default?: typeof formatsModule.default }).default ?? (formatsModule as unknown as typeof formatsModule.default);
+const dir = new URL('../../../schemas/', import.meta.url);
+const files = readdirSync(dir).filter((f) => f.endsWith('.schema.json'));
+
+t.ok(files.length >= 3, `${files.length} schemas`);
+for (const file of files) {
+  t.test(file, async (t) => {
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    const schema = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Record<string, unknown>;
+    t.equal(schema.$schema, 'https://json-schema.org/draft/2020-12/schema');
+    t.ok(ajv.validateSchema(schema), `valid against the meta-schema: ${ajv.errorsText(ajv.errors)}`);
+    t.doesNotThrow(() => ajv.compile(schema), 'compiles in strict mode');
+  });
+}
+
+t.test('the check can fail: a schema with a misspelt keyword is refused', async (t) => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  t.throws(() => ajv.compile({ type: 'object', propertiez: {} }), /unknown keyword: "propertiez"/);
+  t.notOk(ajv.validateSchema({ type: 'objekt' }));
+});
