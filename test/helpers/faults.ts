@@ -1,7 +1,8 @@
 /**
  * A loopback HTTPS proxy placed in front of a real sandbox server, for fault
  * injection only: per request, a script decides to forward to the real
- * server or to answer with a fault (status, body, reset, stall). It never
+ * server or to answer with a fault (status, body, reset, stall), or to lose
+ * the real answer (forward, then answer with a fault instead). It never
  * stands in for a server's behaviour on the forwarded requests.
  */
 import { readFileSync } from 'node:fs';
@@ -10,11 +11,17 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { Agent, request } from 'undici';
 
-export type Fault =
-  | 'forward'
+/** What the proxy answers instead of the real server. */
+export type FaultAnswer =
   | 'reset'
   | 'stall'
-  | { status: number; body?: string; headers?: Record<string, string> };
+  | { status: number; body?: string | Buffer; headers?: Record<string, string> };
+
+export type Fault =
+  | 'forward'
+  | FaultAnswer
+  /** A lost answer: the request reaches the real server (which acts on it), its answer is dropped and `lose` is sent instead. */
+  | { lose: FaultAnswer };
 
 export interface FaultProxy {
   url: string;
@@ -34,17 +41,23 @@ export async function startFaultProxy(opts: { target: string; caFile: string; tl
     const fault = opts.script(seen.length, req);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    const answer = (a: FaultAnswer) => {
+      if (a === 'reset') { req.socket.destroy(); return; }
+      if (a === 'stall') return; // never answer; the client's timeout must fire
+      res.writeHead(a.status, { 'content-type': 'text/plain', ...(a.headers ?? {}) });
+      res.end(a.body ?? '');
+    };
     req.on('end', () => {
-      if (fault === 'reset') { req.socket.destroy(); return; }
-      if (fault === 'stall') return; // never answer; the client's timeout must fire
-      if (fault !== 'forward') {
-        res.writeHead(fault.status, { 'content-type': 'text/plain', ...(fault.headers ?? {}) });
-        res.end(fault.body ?? '');
-        return;
-      }
+      if (fault !== 'forward' && !(typeof fault === 'object' && 'lose' in fault)) { answer(fault); return; }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
-      request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent })
+      const upstream = request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent });
+      if (fault !== 'forward') {
+        // The real server has done the work once its whole answer is read; then the answer is lost.
+        upstream.then((up) => up.body.dump()).then(() => answer(fault.lose), () => answer(fault.lose));
+        return;
+      }
+      upstream
         .then((up) => {
           const h: Record<string, string> = {};
           for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive'].includes(k)) h[k] = v;

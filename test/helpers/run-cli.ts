@@ -5,7 +5,7 @@
  * single-file build); by default it is bin/helper under the Node that runs the tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,4 +77,24 @@ function capture(args: string[], stdout: string, stderr: string): void {
 /** Every JWT-shaped string (access tokens, ServiceAccount tokens) in a text. */
 export function jwtsIn(text: string): string[] {
   return text.match(/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g) ?? [];
+}
+
+/**
+ * Samples the child's peak resident memory (VmHWM in /proc, Linux) until it
+ * exits: pass `onSpawn` to runCli, read `kib()` afterwards (0 if never sampled).
+ */
+export function peakRss(): { onSpawn: (child: ChildProcess) => void; kib: () => number } {
+  let kib = 0;
+  return {
+    kib: () => kib,
+    onSpawn: (child) => {
+      const timer = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+          if (m) kib = Math.max(kib, Number(m[1]));
+        } catch { /* exited */ }
+      }, 50);
+      child.on('exit', () => clearInterval(timer));
+    },
+  };
 }

@@ -30,9 +30,10 @@ export interface SandboxInfo {
   /** What a test needs to start more clusters on the same etcd. */
   etcdUrl: string;
   pki: Pki;
-  controlPlane: { server: string; kubeconfig: string };
+  /** token: the admin bearer token (also in kubeconfig), for tests that start another reference backend. */
+  controlPlane: { server: string; kubeconfig: string; token: string };
   app: { server: string; kubeconfig: string };
-  oidc: { issuer: string; tokenUrl: string; clientId: string; clientSecret: string; audience: string };
+  oidc: { issuer: string; tokenUrl: string; jwksUrl: string; clientId: string; clientSecret: string; audience: string };
   bindUrl: string;
   /** The environment a user of helper sets. */
   env: { OIDC_CLIENT_ID: string; OIDC_CLIENT_SECRET: string; OIDC_TOKEN_URL: string };
@@ -102,9 +103,9 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       serverTls: { certFile: server.certFile, keyFile: server.keyFile },
       etcdUrl: etcd.url,
       pki,
-      controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig },
+      controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig, token: cpc.adminToken },
       app: { server: app.server, kubeconfig: app.kubeconfig },
-      oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },
+      oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, jwksUrl: oidc.jwksUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },
       bindUrl: backend.url,
       env: { OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_TOKEN_URL: oidc.tokenUrl },
       pidFile: procs.pidFile,
