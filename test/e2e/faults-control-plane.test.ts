@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { startFaultProxy, type Fault } from '../helpers/faults.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { peakRss, runCli } from '../helpers/run-cli.ts';
 import { useSandbox } from '../helpers/sandbox.ts';
 import { kubectl } from '../sandbox/cluster.ts';
 import { freePort } from '../sandbox/procs.ts';
@@ -108,4 +108,41 @@ t.test('apply (shared by --apply-to and control-plane apply): 503 once is retrie
   t.equal(r.code, 6, r.stderr);
   t.match(r.stderr, /applying ConfigMap default\/fault-\w+ to 127\.0\.0\.1:\d+ failed: HTTP 503/);
   t.equal(always.proxy.seen.filter((s) => s.method === 'PATCH').length, 4);
+});
+
+t.test('create-ns: 429 forever: exit 6 after 1 try + 3 retries, naming HTTP 429', async (t) => {
+  const status429 = { status: 429, body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}', headers: { 'retry-after': '1', 'content-type': 'application/json' } };
+  const { kubeconfig, proxy } = await viaProxy(t, (_n, m) => (m === 'POST' ? status429 : 'forward'));
+  const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f']);
+  t.equal(r.code, 6, r.stderr);
+  t.equal(r.stdout, '');
+  t.equal(proxy.seen.length, 4, '4 creates, nothing else');
+  t.equal((r.stderr.match(/HTTP 429; retrying in 1\.0s/g) ?? []).length, 3, 'Retry-After honoured on each retry');
+  t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ failed to create apiservicenamespaces "team-f" in namespace "cluster-\S+": HTTP 429 TooManyRequests: too many requests/);
+});
+
+// 17 MiB of JSON-ish junk (an array that never closes), as application/json.
+const huge = Buffer.from(`[${'{"junk":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},'.repeat(Math.ceil((17 << 20) / 58))}`);
+const hugeAnswer: Fault = { status: 201, body: huge, headers: { 'content-type': 'application/json' } };
+
+t.test('create-ns: 201 with a 17 MiB application/json junk body once: a malformed answer, retried, exit 0', async (t) => {
+  const { kubeconfig, proxy } = await viaProxy(t, (n) => (n === 1 ? hugeAnswer : 'forward'));
+  const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--timeout', '20s']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal(r.stdout, `${ns}-team-f\n`);
+  t.match(r.stderr, /control plane 127\.0\.0\.1:\d+: create apiservicenamespaces: malformed answer; retrying in \d+\.\ds \(attempt 2 of 4\)/);
+  t.equal(proxy.seen.filter((s) => s.method === 'POST').length, 2, '1 try + 1 retry');
+});
+
+t.test('create-ns: 201 with a 17 MiB junk body forever: exit 6 after 1 + 3 attempts, bounded in time and memory', async (t) => {
+  const { kubeconfig, proxy } = await viaProxy(t, (_n, m) => (m === 'POST' ? hugeAnswer : 'forward'));
+  const rss = peakRss();
+  const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f'], { onSpawn: rss.onSpawn });
+  t.equal(r.code, 6, r.stderr);
+  t.equal(r.stdout, '');
+  t.equal(proxy.seen.length, 4, '4 creates');
+  t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ answered create apiservicenamespaces "team-f" in namespace "cluster-\S+" with a body that is not a Kubernetes object: \S/);
+  t.ok(r.stderr.length < 4000, `the junk is not echoed (${r.stderr.length} characters of stderr)`);
+  t.ok(r.ms < 30_000, `bounded in time (${r.ms} ms)`);
+  t.ok(rss.kib() > 0 && rss.kib() < 512 * 1024, `bounded in memory: peak RSS ${Math.round(rss.kib() / 1024)} MiB`);
 });
