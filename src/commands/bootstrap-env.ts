@@ -25,7 +25,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify TLS certificates (prints a warning; never in production)' })
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each HTTP request' })
-        .option('retries', { type: 'number', default: 4, describe: 'retries of the token and bind calls on network errors, 429 and 5xx' })
+        .option('retries', { type: 'number', default: 4, describe: 'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx' })
         .option('apply-to', { type: 'string', requiresArg: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })
         .option('wait', { type: 'boolean', default: true, describe: 'wait until the export requests are Succeeded (--no-wait skips)' })
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com/bind-noninteractive > all.yaml', 'bind and save the App Cluster manifests')
