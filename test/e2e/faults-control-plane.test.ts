@@ -102,11 +102,11 @@ t.test('apply (shared by --apply-to and control-plane apply): 503 once is retrie
   const once = await proxied((_n, m) => (m === 'PATCH' && ++patches === 1 ? { status: 503, body: 'x', headers: { 'retry-after': '1' } } : 'forward'));
   const ok = await runCli(['apply', '-f', manifest, '--kubeconfig', once.f]);
   t.equal(ok.code, 0, ok.stderr);
-  t.match(ok.stderr, /applying ConfigMap default\/fault-\w+: HTTP 503; retrying in 1\.0s \(attempt 2 of 4\)/);
+  t.match(ok.stderr, /cluster 127\.0\.0\.1:\d+: apply ConfigMap default\/fault-\w+: HTTP 503; retrying in 1\.0s \(attempt 2 of 4\)/);
   const always = await proxied((_n, m) => (m === 'PATCH' ? { status: 503, body: 'down' } : 'forward'));
   const r = await runCli(['apply', '-f', manifest, '--kubeconfig', always.f]);
   t.equal(r.code, 6, r.stderr);
-  t.match(r.stderr, /applying ConfigMap default\/fault-\w+ to 127\.0\.0\.1:\d+ failed: HTTP 503/);
+  t.match(r.stderr, /cluster 127\.0\.0\.1:\d+ failed to apply ConfigMap default\/fault-\w+: HTTP 503/);
   t.equal(always.proxy.seen.filter((s) => s.method === 'PATCH').length, 4);
 });
 
