@@ -219,11 +219,7 @@ export class ControlPlane {
   }
 
   get(plural: string, name: string): Promise<KObject> {
-    return this.call({ verb: 'get', resource: plural, name }, async () => {
-      const obj = await this.api.getNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, name }) as unknown;
-      if (!isKObject(obj)) throw new SyntaxError(`the answer is not a ${plural} object`);
-      return obj;
-    });
+    return this.read(plural, name, this.policy);
   }
 
   /** Like get(), but resolves undefined when the object does not exist. */
@@ -234,6 +230,28 @@ export class ControlPlane {
       if (isStatus(err, 404)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * One read for a wait's loop: a single attempt (the loop itself is the
+   * retry, bounded by the wait's deadline), undefined when the object does
+   * not exist.
+   */
+  async peek(plural: string, name: string): Promise<KObject | undefined> {
+    try {
+      return await this.read(plural, name, { ...this.policy, attempts: 1 });
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  private read(plural: string, name: string, policy: CallPolicy): Promise<KObject> {
+    return callApi(this.label({ verb: 'get', resource: plural, name }), policy, async () => {
+      const obj = await this.api.getNamespacedCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, namespace: this.namespace, plural, name }) as unknown;
+      if (!isKObject(obj)) throw new SyntaxError(`the answer is not a ${plural} object`);
+      return obj;
+    });
   }
 
   delete(plural: string, name: string): Promise<unknown> {

@@ -110,7 +110,7 @@ export async function waitForExportRequests(cp: ControlPlane, names: string[], o
   await Promise.all(names.map((name) =>
     waitUntil({
       what: `APIServiceExportRequest ${cp.namespace}/${name} to become Succeeded`,
-      get: () => cp.find(PLURAL, name),
+      get: () => cp.peek(PLURAL, name),
       check: (obj) => {
         if (!obj) throw new FailedError('HELPER_EXPORT_REQUEST_GONE', `APIServiceExportRequest ${cp.namespace}/${name} was deleted by the service provider before it succeeded`);
         const phase = obj.status?.phase;

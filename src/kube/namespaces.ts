@@ -35,7 +35,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   }
   const namespace = await waitUntil({
     what: `APIServiceNamespace ${cp.namespace}/${name} to report status.namespace`,
-    get: () => cp.find(PLURAL, name),
+    get: () => cp.peek(PLURAL, name),
     check: (obj) => {
       if (!obj) return { done: false, seen: 'the APIServiceNamespace does not exist (deleted by someone else?)' };
       const ns = obj.status?.namespace;

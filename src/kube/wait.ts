@@ -36,22 +36,33 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
   let lastSeen = 'nothing yet';
   let lastReported = '';
 
+  // The watch only wakes the loop early; the loop does not wait for it to
+  // connect (a stalled watch request would otherwise hold the wait for the
+  // library's own 30 s connect timeout) and polls fast until it is up.
+  let finished = false;
+  let watchEnded = false;
   if (opts.watch) {
-    try {
-      watcher = await new k8s.Watch(opts.watch.kc).watch(
-        opts.watch.collectionPath,
-        { fieldSelector: `metadata.name=${opts.watch.name}` },
-        () => wake?.(),
-        (err) => {
-          if (watchAlive) log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
-          watchAlive = false;
-          wake?.();
-        },
-      );
-      watchAlive = true;
-    } catch (err) {
+    const w = opts.watch;
+    new k8s.Watch(w.kc).watch(
+      w.collectionPath,
+      { fieldSelector: `metadata.name=${w.name}` },
+      () => wake?.(),
+      (err) => {
+        if (watchAlive) log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
+        watchEnded = true;
+        watchAlive = false;
+        wake?.();
+      },
+    ).then((ac) => {
+      if (finished) ac.abort();
+      else {
+        watcher = ac;
+        // The done callback may have run before the request resolved: a watch that failed at once is not alive.
+        watchAlive = !watchEnded;
+      }
+    }, (err: unknown) => {
       log.debug(`cannot watch ${opts.what} (${(err as Error).message}); polling instead`);
-    }
+    });
   }
 
   try {
@@ -97,6 +108,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
       });
     }
   } finally {
+    finished = true;
     watchAlive = false;
     watcher?.abort();
   }
