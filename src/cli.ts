@@ -9,7 +9,7 @@ import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
-import { ExitCode, HelperError, InputError, InterruptedError, UsageError } from './errors.ts';
+import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
 import { cleanupTempFiles } from './write/files.ts';
@@ -97,13 +97,14 @@ function report(err: unknown, ctx: RunContext): void {
     if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(redact(`${err.stack}\n`));
   }
   const p = ctx.progress;
-  if (p?.bound.length && !(err instanceof InputError) && he?.code !== 'HELPER_FLEET_PARTIAL') {
+  // Whatever the error, if something already exists because of this run, say so.
+  if (p?.bound.length && he?.code !== 'HELPER_FLEET_PARTIAL') {
     const made = p.exportRequests.length ? `; APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
     const clusters = p.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
     log.warn(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
   }
-  const a = ctx.applied;
-  if (a?.objects.length && !(err instanceof InputError)) {
+  const a = ctx.applied ?? p?.applied;
+  if (a?.objects.length) {
     log.warn(`already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`);
   }
 }

@@ -15,15 +15,17 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Dispatcher } from 'undici';
 import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
 import { ExitCode, HelperError, InputError } from '../errors.ts';
-import { makeDispatcher, readCaFile } from '../http.ts';
+import { hostOf, makeDispatcher, readCaFile } from '../http.ts';
 import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests } from '../kube/export-requests.ts';
+import { readKubeconfigFile } from '../kube/kubeconfig-file.ts';
 import { addSecret, log } from '../log.ts';
 import { renderAppCluster } from '../render/app-cluster.ts';
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
@@ -31,7 +33,7 @@ import { toYaml } from '../render/to-yaml.ts';
 import { TokenSource } from '../token/token-source.ts';
 import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
-import { writeFileAtomic } from '../write/files.ts';
+import { assertWritable, writeFileAtomic } from '../write/files.ts';
 
 export interface BootstrapOptions {
   files: string[];
@@ -59,6 +61,8 @@ export interface BootstrapOptions {
 export interface Progress {
   bound: Array<{ clusterID: string; clusterNamespace: string; host: string }>;
   exportRequests: string[];
+  /** --apply-to: what was applied to the App Cluster so far. */
+  applied?: { server: string; total: number; objects: string[] } | undefined;
 }
 
 export interface BootstrapResult {
@@ -151,7 +155,8 @@ interface BindOutputs {
   dir?: string | undefined;
   writeKubeconfig?: string | undefined;
   output?: string | undefined;
-  applyTo?: string | undefined;
+  /** --apply-to, read and loaded before any network call. */
+  applyTo?: KubeConfig | undefined;
 }
 
 /** Runs one binding; returns all.yaml (already written with -o). */
@@ -161,9 +166,13 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
   const raw = readBindingInput(file, deps.stdin);
   const binding = validateBinding(raw, source);
   const shared = prepare(opts, deps);
+  // A bad --apply-to, -o or --write-kubeconfig must fail before anything exists on the control plane.
+  const applyTo = opts.applyTo ? readAppKubeconfig(opts.applyTo, shared.caPem, opts.insecure) : undefined;
+  if (opts.output) assertWritable(opts.output, '--output');
+  if (opts.writeKubeconfig) assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
   await shared.tokens.get();
-  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo: opts.applyTo });
+  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo });
 }
 
 function prepare(opts: BootstrapOptions, deps: BootstrapDeps): Shared {
@@ -200,9 +209,16 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
   else log.info(`--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`);
 
   if (out.applyTo) {
-    const appKc = readAppKubeconfig(out.applyTo, s.caPem, opts.insecure);
-    log.info(`applying all.yaml to the App Cluster ${new URL(appKc.getCurrentCluster()?.server ?? 'https://unknown').host}`);
-    await applyInPhases(appKc, parseManifest(yaml, 'all.yaml'), { timeoutMs: opts.timeoutMs, signal: s.signal });
+    const appKc = out.applyTo;
+    const server = `App Cluster ${hostOf(appKc.getCurrentCluster()?.server ?? '')}`;
+    const objects = parseManifest(yaml, 'all.yaml');
+    const applied = { server, total: objects.length, objects: [] as string[] };
+    s.progress.applied = applied;
+    log.info(`applying all.yaml to the ${server}`);
+    await applyInPhases(appKc, objects, {
+      timeoutMs: opts.timeoutMs, requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, serverLabel: 'App Cluster', signal: s.signal,
+      onApplied: (what) => applied.objects.push(what),
+    });
   }
   if (out.dir) mkdirSync(out.dir, { recursive: true, mode: 0o700 });
   if (out.writeKubeconfig) {
@@ -216,13 +232,8 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
   return { yaml, clusterNamespace: result.provider.namespace, exportRequests: names };
 }
 
-function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean) {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read --apply-to ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-  }
+function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean): KubeConfig {
+  const text = readKubeconfigFile(path, '--apply-to');
   try {
     return loadKubeConfig(text, { extraCaPem: caPem, insecure });
   } catch (err) {

@@ -3,7 +3,7 @@
  * directory, fsync, rename) with mode 0600, so a reader never sees half a
  * file and an interrupted run leaves no partial or temp file behind.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 
@@ -32,6 +32,34 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     throw new InputError('HELPER_WRITE_FILE', `cannot write ${path}: ${code}`, [], { cause: err });
   } finally {
     pending.delete(tmp);
+  }
+}
+
+/**
+ * Checks, before any side effect elsewhere, that `path` can be written
+ * later: its directory exists and is writable, and the path is not a
+ * directory. InputError names the flag, the path and the problem.
+ */
+export function assertWritable(path: string, flag: string): void {
+  const dir = dirname(path);
+  const fail = (why: string) => new InputError('HELPER_WRITE_FILE', `${flag} ${path}: ${why}`);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw fail(`directory ${dir} does not exist`);
+  }
+  if (!st.isDirectory()) throw fail(`${dir} is not a directory`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw fail(`directory ${dir} is not writable`);
+  }
+  try {
+    if (statSync(path).isDirectory()) throw fail('is a directory');
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    // Does not exist yet: fine.
   }
 }
 

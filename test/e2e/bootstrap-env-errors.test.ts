@@ -224,3 +224,21 @@ t.test('token endpoint faults: 503 once is retried; 429 forever gives up with ex
   t.match(r.stderr, /token endpoint 127\.0\.0\.1:\d+ kept failing: HTTP 429 \(gave up after retries\)/);
   clean(t, r, dir);
 });
+
+t.test('bad --apply-to, -o or --write-kubeconfig: exit 3 before any network call (regression: found only after binding and creating the export requests)', async (t) => {
+  const dir = t.testdir({ sub: {} });
+  // The token endpoint refuses connections: a check made after the token call would end with exit 4.
+  const env = { ...sb.env, OIDC_TOKEN_URL: `https://127.0.0.1:${await freePort()}/token` };
+  const cases: Array<[string[], RegExp]> = [
+    [['--apply-to', join(dir, 'nope.kubeconfig')], /error: cannot read --apply-to \S+nope\.kubeconfig: no such file/],
+    [['-o', join(dir, 'missing', 'all.yaml')], /error: --output \S+all\.yaml: directory \S+missing does not exist/],
+    [['--write-kubeconfig', join(dir, 'sub')], /error: --write-kubeconfig \S+sub: is a directory/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await run(['-f', bindingFile(dir), '-u', sb.bindUrl, ...args], env);
+    t.equal(r.code, 3, `${args[0]}: exit 3\n${r.stderr}`);
+    t.match(r.stderr, re);
+    t.notMatch(r.stderr, /requesting an access token/, 'no network call was started');
+    t.equal(r.stdout, '');
+  }
+});
