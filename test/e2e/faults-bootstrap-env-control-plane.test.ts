@@ -157,6 +157,16 @@ const status429 = { status: 429, body: '{"kind":"Status","apiVersion":"v1","stat
 // 17 MiB of JSON-ish junk (an array that never closes), as application/json.
 const huge = Buffer.from(`[${'{"junk":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},'.repeat(Math.ceil((17 << 20) / 58))}`);
 
+/** The first create of the export request meets `fault`, the rest reach the real server: one retry, exit 0. */
+async function faultOnceOnCreate(t: Test, fault: Fault, reason: string) {
+  const { proxy, bindUrl, port } = await viaProxy(t, onCreate((k) => (k === 1 ? fault : 'forward')));
+  const run = await bootstrap(t, bindUrl, ['--no-wait']);
+  const ns = await succeeded(t, run);
+  t.equal(creates(proxy), 2, '1 try + 1 retry');
+  t.match(run.r.stderr, retryLine(port, 'create', reason, 5), 'names the step, the host and the attempt (of 1 + --retries 4)');
+  return { run, ns };
+}
+
 t.test('passing faults on the create, once: retried, exit 0', async (t) => {
   const cases: Array<[string, Fault, string]> = [
     ['connection reset', 'reset', 'connection failed'],
@@ -167,11 +177,7 @@ t.test('passing faults on the create, once: retried, exit 0', async (t) => {
   ];
   for (const [name, fault, reason] of cases) {
     t.test(name, async (t) => {
-      const { proxy, bindUrl, port } = await viaProxy(t, onCreate((k) => (k === 1 ? fault : 'forward')));
-      const run = await bootstrap(t, bindUrl, ['--no-wait']);
-      const ns = await succeeded(t, run);
-      t.equal(creates(proxy), 2, '1 try + 1 retry');
-      t.match(run.r.stderr, retryLine(port, 'create', reason, 5), 'names the step, the host and the attempt (of 1 + --retries 4)');
+      const { run, ns } = await faultOnceOnCreate(t, fault, reason);
       if (fault === status429) t.match(run.r.stderr, /retrying in 1\.0s/, 'Retry-After honoured');
       t.match(run.r.stderr, new RegExp(`APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')} created`));
     });
@@ -187,11 +193,7 @@ t.test('the answer to a create that landed is lost (reset, truncated 201, HTML 2
   ];
   for (const [name, fault, reason] of cases) {
     t.test(name, async (t) => {
-      const { proxy, bindUrl, port } = await viaProxy(t, onCreate((k) => (k === 1 ? fault : 'forward')));
-      const run = await bootstrap(t, bindUrl, ['--no-wait']);
-      const ns = await succeeded(t, run);
-      t.equal(creates(proxy), 2, '1 try + 1 retry');
-      t.match(run.r.stderr, retryLine(port, 'create', reason, 5));
+      const { run, ns } = await faultOnceOnCreate(t, fault, reason);
       t.match(run.r.stderr, new RegExp(`APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')} reused`), 'the retry found the object the lost create made');
     });
   }
