@@ -7,7 +7,7 @@
  * stopped by PID in stop().
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { klutchCrds, exportTemplateCrd } from '../../src/render/crds.ts';
@@ -60,6 +60,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     for (const c of closers.reverse()) await c().catch(() => {});
     closers.length = 0;
     await procs.stopAll();
+    // A directory the caller did not name is ours: nothing of it outlives the sandbox.
+    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const t0 = Date.now();

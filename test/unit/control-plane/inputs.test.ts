@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkCaPem, kubeconfigFacts, prepare } from '../../../src/control-plane/inputs.ts';
@@ -22,7 +21,7 @@ const withData = kubeconfig(`    server: https://api.cp.example.com:6443/\n    c
 
 t.test('kubeconfigFacts: server and CA of the current context (data or file)', async (t) => {
   t.same(kubeconfigFacts(withData, 'cp.kubeconfig'), { server: 'https://api.cp.example.com:6443', caPem });
-  const dir = mkdtempSync(join(tmpdir(), 'cp-inputs-'));
+  const dir = t.testdir({});
   writeFileSync(join(dir, 'ca.pem'), caPem);
   t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443\n    certificate-authority: ca.pem'), join(dir, 'kc')), { server: 'https://h:6443', caPem }, 'a relative file is read next to the kubeconfig');
   t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443'), 'kc'), { server: 'https://h:6443', caPem: undefined });
@@ -38,7 +37,7 @@ t.test('checkCaPem: PEM passes, base64 of PEM is decoded (pitfall 6), anything e
 });
 
 t.test('prepare: external address and CA from values, else the kubeconfig; cookie keys by precedence', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-inputs-'));
+  const dir = t.testdir({});
   const base = `backend:\n  host: bind.example.com\noidc:\n  issuerUrl: https://idp.example.com\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@example.com }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
   const file = join(dir, 'values.yaml');
   writeFileSync(file, base);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
@@ -101,7 +100,7 @@ t.test('YAML errors and empty files are input errors', async (t) => {
 });
 
 t.test('secret references: env and file (relative to the values file), never a value in a message', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cp-values-'));
+  const dir = t.testdir({});
   writeFileSync(join(dir, 'bm-user'), 'backup-user\n');
   writeFileSync(join(dir, 'bm-pass'), 'backup-pass-123456\r\n');
   const s = settingsOf(parseValues(minimal, 'v'));
@@ -119,7 +118,7 @@ t.test('cookie keys from the values file must be base64 of 16, 24 or 32 bytes', 
   const withKeys = minimal.replace('backend:\n  host: bind.example.com\n', 'backend:\n  host: bind.example.com\n  cookieKeys: { signingKey: env:SK, encryptionKey: env:EK }\n');
   const s = settingsOf(parseValues(withKeys, 'v'));
   const env = { OIDC_SECRET: 'o', SB_PASSWORD: 'p', SK: Buffer.alloc(32, 1).toString('base64'), EK: 'not base64!' };
-  const dir = mkdtempSync(join(tmpdir(), 'cp-values-'));
+  const dir = t.testdir({});
   writeFileSync(join(dir, 'bm-user'), 'u');
   writeFileSync(join(dir, 'bm-pass'), 'p');
   t.throws(() => resolveSecrets(s, { env, baseDir: dir }), { message: '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)' });
