@@ -56,12 +56,14 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const procs = new Procs(dir);
   const closers: Array<() => Promise<void>> = [];
+  let failed = false;
   const stop = async () => {
     for (const c of closers.reverse()) await c().catch(() => {});
     closers.length = 0;
     await procs.stopAll();
-    // A directory the caller did not name is ours: nothing of it outlives the sandbox.
-    if (!opts.dir) rmSync(dir, { recursive: true, force: true });
+    // A directory the caller did not name is ours: nothing of it outlives the
+    // sandbox, unless starting failed (its logs are kept for the error).
+    if (!opts.dir && !failed) rmSync(dir, { recursive: true, force: true });
   };
   try {
     const t0 = Date.now();
@@ -117,6 +119,7 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       stop,
     };
   } catch (err) {
+    failed = true;
     await stop();
     throw err;
   }
