@@ -126,6 +126,11 @@ function isNetworkError(err: unknown): boolean {
     || (err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT'));
 }
 
+function isTimeout(err: unknown): boolean {
+  return (err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT'))
+    || /UND_ERR_(HEADERS|BODY)_TIMEOUT|aborted due to timeout/i.test(describeCause(err));
+}
+
 function classifyTokenError(err: unknown): RetryDecision {
   const st = retryableCause(err);
   if (st) return { retry: true, delayMs: st.retryAfterMs, reason: `HTTP ${st.status}` };
@@ -151,6 +156,9 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
   if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
   if (isTlsFailure(err)) {
     return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${describeCause(err)}`, { hint: 'pass the issuing CA with --ca-file', cause: err });
+  }
+  if (isTimeout(err)) {
+    return new AuthError('HELPER_TOKEN_TIMEOUT', `token endpoint ${host} did not answer in time (gave up after retries)`, { hint: 'a slow token endpoint may need a longer --request-timeout', cause: err });
   }
   if (isNetworkError(err)) {
     return new AuthError('HELPER_TOKEN_UNREACHABLE', `cannot reach token endpoint ${host}: ${describeCause(err)}`, { cause: err });
