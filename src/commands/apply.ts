@@ -5,7 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
 
 export function applyCommand(ctx: RunContext): CommandModule {
   return {
@@ -15,7 +15,7 @@ export function applyCommand(ctx: RunContext): CommandModule {
       y
         .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'manifest to apply (all.yaml), or - for stdin' })
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the App Cluster' })
-        .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'server: validate on the API server, persist nothing' })
+        .option('dry-run', DRY_RUN_OPTION)
         .option('timeout', { type: 'string', default: '2m', describe: 'bound of the whole apply, including the wait for CRDs' })
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
@@ -40,7 +40,7 @@ export function applyCommand(ctx: RunContext): CommandModule {
       if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);
       const kc = loadKubeConfig(kcText, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
-      const dryRun = argv['dry-run'] === 'server';
+      const dryRun = isDryRun(argv);
       const done: string[] = [];
       if (!dryRun) ctx.applied = { server: `cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
       const r = await applyInPhases(kc, objects, { dryRun, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });

@@ -22,3 +22,20 @@ export function checkRetries(value: unknown): true {
 export function callPolicyOf(argv: Record<string, unknown>): { requestTimeoutMs: number; attempts: number } {
   return { requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), attempts: Number(argv.retries) + 1 };
 }
+
+/**
+ * `--dry-run[=none|server]`. A bare `--dry-run` means `server`: a dry-run flag
+ * must never persist anything (before this, yargs took the bare flag for the
+ * default `none` and applied for real). Unknown values are a usage error.
+ */
+export const DRY_RUN_OPTION = {
+  type: 'string',
+  choices: ['none', 'server'],
+  coerce: (v: unknown) => (v === '' || v === true ? 'server' : v),
+  describe: 'server (or bare --dry-run): validate on the API server, persist nothing; none (default): apply',
+} as const;
+
+/** True when the flags ask for a server-side dry run. */
+export function isDryRun(argv: Record<string, unknown>): boolean {
+  return argv['dry-run'] === 'server';
+}

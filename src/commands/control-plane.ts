@@ -5,7 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { ClusterError, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
 
 const KEY_OPTIONS = {
   previous: { type: 'string', requiresArg: true, describe: 'a previous render (control-plane.yaml): keep its cookie keys' },
@@ -95,7 +95,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       y
         .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'values file, or - for stdin' })
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'cluster-admin kubeconfig of the Control Plane Cluster' })
-        .option('dry-run', { choices: ['none', 'server'] as const, default: 'none' as const, describe: 'server: validate on the API server, persist nothing' })
+        .option('dry-run', DRY_RUN_OPTION)
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole apply, including the waits for CRDs' })
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
@@ -121,7 +121,7 @@ function applyCommand(ctx: RunContext): CommandModule {
         clusterKeys: () => clusterCookieKeys(kc, { signal: ctx.signal, timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts }),
       });
       warnRandomKeys(p.keySource);
-      const dryRun = argv['dry-run'] === 'server';
+      const dryRun = isDryRun(argv);
       const objects = renderControlPlane(p.inputs);
       const done: string[] = [];
       if (!dryRun) ctx.applied = { server: `control plane ${(await import('../http.ts')).hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
