@@ -18,8 +18,7 @@ import { freePort } from '../sandbox/procs.ts';
 const sb = await useSandbox(t);
 const dir = t.testdir({});
 
-// A binding with an APIServiceNamespace whose status is already set (by the
-// admin, standing in for the example-backend that cannot be built here).
+// A binding with an APIServiceNamespace whose status Klutch's example-backend has set.
 const binding = join(dir, 'binding.json');
 writeFileSync(binding, JSON.stringify({ clusterID: `fault-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
 const kfg = join(dir, 'k.yaml');
@@ -27,7 +26,7 @@ const b = await runCli(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-
 if (b.code !== 0) throw new Error(b.stderr);
 const ns = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
 await kubectl(sb.bin, kfg, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'team-f' }, spec: {} }));
-const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', 'apiservicenamespaces.klutch.anynines.com', 'team-f', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { namespace: `${ns}-team-f` } })]);
+const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['wait', 'apiservicenamespaces.klutch.anynines.com/team-f', '-n', ns, `--for=jsonpath={.status.namespace}=${ns}-team-f`, '--timeout=60s']);
 if (st.code !== 0) throw new Error(st.stderr);
 
 async function viaProxy(t: Test, script: (n: number, method: string) => Fault): Promise<{ kubeconfig: string; proxy: Awaited<ReturnType<typeof startFaultProxy>> }> {
