@@ -9,8 +9,7 @@ import t from 'tap';
 import { kubectl } from '../sandbox/cluster.ts';
 import { freePort } from '../sandbox/procs.ts';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
-import { extraCluster, useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
-import { upstreamCrdFiles } from '../sandbox/klutch.ts';
+import { idleControlPlane, useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 
 const sb: TestSandbox = await useSandbox(t);
 
@@ -86,13 +85,7 @@ t.test('403: names the verb, resource and namespace refused', async (t) => {
 // A control plane where no backend reconciles (the klutch CRDs, a cluster
 // namespace, nothing else): status.namespace never comes.
 t.test('timeout: exit 7 saying what it last saw', async (t) => {
-  const cp = await extraCluster(t, sb, 'nobackend');
-  const crds = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', ...upstreamCrdFiles(sb.bin).flatMap((f) => ['-f', f])]);
-  t.equal(crds.code, 0, crds.stderr);
-  t.equal((await kubectl(sb.bin, cp.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'])).code, 0);
-  t.equal((await kubectl(sb.bin, cp.kubeconfig, ['create', 'namespace', 'cluster-idle'])).code, 0);
-  const f = join(t.testdir({}), 'idle.yaml');
-  writeFileSync(f, readFileSync(cp.kubeconfig, 'utf8').replace('    user: admin\n', '    user: admin\n    namespace: cluster-idle\n'), { mode: 0o600 });
+  const { kubeconfig: f } = await idleControlPlane(t, sb);
   const r = await createNs(['--kubeconfig', f, '-n', 'team-e', '--timeout', '2s']);
   t.equal(r.code, 7, r.stderr);
   t.match(r.stderr, /timed out after \ds waiting for APIServiceNamespace .*team-e to report status\.namespace; last seen: status\.namespace not set yet/);

@@ -43,7 +43,7 @@ function tlsFailure(t: Test, r: CliResult, code: number, server: RegExp): void {
 }
 
 // A binding whose provider kubeconfig the create-ns cells use; its APIServiceNamespace
-// status is set by the admin (standing in for the example-backend, which cannot be built here).
+// status is set by Klutch's example-backend.
 const binding = join(dir, 'binding.json');
 writeFileSync(binding, JSON.stringify({ clusterID: `tls-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
 const kfg = join(dir, 'provider.kfg.yaml');
