@@ -69,8 +69,9 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 function capture(args: string[], stdout: string, stderr: string): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (!file) return;
-  const artifact = (args[0] === 'bootstrap-env' && !args.includes('--out-dir') && !args.includes('-o'))
-    || (args[0] === 'control-plane' && args[1] === 'render' && !args.includes('-o'));
+  // With -o FILE / --output-file stdout is empty; -o yaml (or --output-file -) prints the artifact.
+  const artifact = (args[0] === 'bootstrap-env' && !args.includes('--out-dir'))
+    || (args[0] === 'control-plane' && args[1] === 'render');
   appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', { mode: 0o600 });
 }
 
