@@ -107,6 +107,8 @@ export function unknownFlags(args: string[], options: Options): string[] {
 
 /** The closest candidate within a small edit distance, or a candidate the word is a prefix of. */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+  // One letter is too little to guess from (-x is not a typo of -q).
+  if (word.replace(/^-+/, '').length < 2) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
@@ -148,6 +150,8 @@ export function checkUnknown(s: ParseState): void {
       problems.push(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}: ${where} takes only flags`);
     }
   }
+  // The flags of an unknown command are not known here: the command is the problem.
+  if (extra.length && s.subcommands.length) throw new UsageError(problems[0]!);
   const { long, short } = knownFlags(s.options);
   const candidates = [...[...long].filter((k) => !/[A-Z]/.test(k)).map((k) => `--${k}`), ...[...short].map((k) => `-${k}`)];
   for (const f of unknownFlags(s.args, s.options)) {
