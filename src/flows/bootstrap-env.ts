@@ -175,7 +175,7 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
   const shared = prepare(opts, deps);
   // A bad --apply-to, -o or --write-kubeconfig must fail before anything exists on the control plane.
   const applyTo = opts.applyTo ? readAppKubeconfig(opts.applyTo, opts.applyToContext, shared.caPem, opts.insecure) : undefined;
-  if (opts.output) assertWritable(opts.output, '--output');
+  if (opts.output) assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
   await shared.tokens.get();
