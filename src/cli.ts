@@ -62,6 +62,7 @@ interface ParserOptions {
 function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: ParserOptions = {}): Argv {
   const modules = commandModules(ctx);
   const names = modules.map((m) => String(m.command).split(' ')[0]!).filter((n) => n !== 'completion');
+  let checked = false;
   let y = yargs(args)
     .scriptName('helper')
     .usage('$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.')
@@ -69,7 +70,11 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr format (env HELPER_LOG_FORMAT)' })
     // yargs passes the parser of the matched command as the second argument (its typings omit it).
+    // yargs calls global middleware again on the way out of a nested command
+    // (control-plane init), after the handler; only the innermost call counts.
     .middleware(((a: Record<string, unknown>, yy: Argv) => {
+      if (checked) return;
+      checked = true;
       const s = parseState(a, yy, args);
       if (opts.capture) throw new Captured(s);
       const v = Number(a.verbose ?? 0);

@@ -26,6 +26,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called once the child runs (e.g. to send it a signal later). */
   onSpawn?: (child: ChildProcess) => void;
+  /** A file descriptor for the child's stdout (as `> file` gives it); result.stdout is then empty. */
+  stdoutFd?: number;
   /** Called for every stderr chunk (e.g. to act when a phase is reached). */
   onStderr?: (text: string, child: ChildProcess) => void;
 }
@@ -40,11 +42,11 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
       const s = d.toString();
       stderr += s;
       opts.onStderr?.(stderr, child);
@@ -57,7 +59,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
     });
     opts.onSpawn?.(child);
-    child.stdin.end(opts.input ?? '');
+    child.stdin!.end(opts.input ?? '');
   });
 }
 
