@@ -26,6 +26,14 @@ export function tlsHint(defaultHint: string): string {
     : defaultHint;
 }
 
+/**
+ * A TLS error text for messages: with --ca-file given, without Node's advice
+ * to try --use-system-ca (the user already named the CA to trust).
+ */
+export function tlsDetail(text: string): string {
+  return givenCaFile ? text.replace(/;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/, '') : text;
+}
+
 /** Reads a --ca-file, failing with an InputError that names the file. */
 export function readCaFile(path: string | undefined): string | undefined {
   if (!path) return undefined;

@@ -6,7 +6,7 @@
  */
 import { fetch, type Dispatcher } from 'undici';
 import { AuthError, BackendError, describeCause, isTlsFailure } from '../errors.ts';
-import { tlsHint } from '../http.ts';
+import { tlsDetail, tlsHint } from '../http.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -133,7 +133,7 @@ function translate(err: unknown, url: URL, signal: AbortSignal | undefined): unk
   }
   const text = describeCause(err);
   if (isTlsFailure(text)) {
-    return new BackendError('HELPER_BACKEND_TLS', `TLS verification of backend ${host} failed: ${text}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file') });
+    return new BackendError('HELPER_BACKEND_TLS', `TLS verification of backend ${host} failed: ${tlsDetail(text)}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file') });
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new BackendError('HELPER_BACKEND_TIMEOUT', `backend ${host} did not answer in time (gave up after retries)`);

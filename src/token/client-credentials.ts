@@ -8,7 +8,7 @@
 import * as oidc from 'openid-client';
 import { fetch, type Dispatcher } from 'undici';
 import { AuthError, describeCause, InputError, isTlsFailure } from '../errors.ts';
-import { tlsHint } from '../http.ts';
+import { tlsDetail, tlsHint } from '../http.ts';
 import { log } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -186,7 +186,7 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
   const st = retryableCause(err);
   if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
   if (isTlsFailure(err)) {
-    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${describeCause(err)}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err });
+    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${tlsDetail(describeCause(err))}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err });
   }
   if (isTimeout(err)) {
     return new AuthError('HELPER_TOKEN_TIMEOUT', `token endpoint ${host} did not answer in time (gave up after retries)`, { hint: 'a slow token endpoint may need a longer --request-timeout', cause: err });
