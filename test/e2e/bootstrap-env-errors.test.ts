@@ -74,7 +74,7 @@ t.test('usage errors: exit 2', async (t) => {
   t.match(bad.stderr, /--timeout "soon" is not a duration/);
   const unknown = await runCli(['bootstrap-env', '-f', 'x', '-u', sb.bindUrl, '--bogus'], { env: sb.env });
   t.equal(unknown.code, 2);
-  t.match(unknown.stderr, /Unknown argument: bogus/);
+  t.match(unknown.stderr, /^error: unknown flag --bogus\n/, 'reported as an unknown flag (issue 15)');
 });
 
 t.test('wrong client secret: exit 4, names the token endpoint, hides the secret', async (t) => {
