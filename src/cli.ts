@@ -11,7 +11,7 @@ import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
 import { SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
-import { traceHttp } from './http.ts';
+import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { fetch } from 'undici';
-import { traceHttp } from '../../src/http.ts';
+import { traceHttp } from '../../src/http-trace.ts';
 
 t.test('a line per request, without query, headers or body', async (t) => {
   const server = createServer((req, res) => {
