@@ -151,8 +151,10 @@ t.test('waiting for the export requests', async (t) => {
     const id = `wait-${randomBytes(3).toString('hex')}`;
     const ns = await clusterNs(id, dir);
     const { file } = binding(dir, ['postgresqlinstances'], id);
+    // Once: onStderr sees all stderr so far on every chunk, and a second Succeeded patch still under way could land after the Failed one below.
+    let sent = false;
     const ok = bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '60s'], {}, {
-      onStderr: (text) => { if (/waiting for APIServiceExportRequest/.test(text)) void setPhase(ns, 'Succeeded'); },
+      onStderr: (text) => { if (!sent && /waiting for APIServiceExportRequest/.test(text)) { sent = true; void setPhase(ns, 'Succeeded'); } },
     });
     const r = await ok;
     t.equal(r.code, 0, r.stderr);
