@@ -10,7 +10,7 @@ import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
-import { SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
+import { FILES, SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
 import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
@@ -104,6 +104,8 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
 export async function main(args: string[], io: MainIo): Promise<number> {
   const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
   if (args[0] === '__complete') return complete(args.slice(1), ctx, io.env);
+  // Scripts printed by earlier versions (yargs' own completion) call this; they fall back to file names themselves.
+  if (args[0] === '--get-yargs-completions') return complete(args.slice(2), ctx, io.env, { legacy: true });
   const parser = buildParser(withStdinFiles(args), ctx, io.env);
 
   // yargs prints help/version itself (to stdout, as users expect of --help).
@@ -118,14 +120,14 @@ export async function main(args: string[], io: MainIo): Promise<number> {
 }
 
 /** `helper __complete WORD...` (called by the completion scripts): candidates for the last word, one per line. */
-async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv): Promise<number> {
+async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: { legacy?: boolean } = {}): Promise<number> {
   const cur = words.at(-1) ?? '';
   const before = words.slice(0, -1).filter((w) => !['--help', '-h', '--version'].includes(w));
   try {
     await buildParser(before, ctx, env, { capture: true }).parseAsync();
   } catch (err) {
     if (err instanceof Captured) {
-      const out = candidates(err.state, before, cur);
+      const out = candidates(err.state, before, cur).filter((c) => !(opts.legacy && c === FILES));
       if (out.length) ctx.stdout(`${out.join('\n')}\n`);
     }
   }

@@ -45,3 +45,14 @@ t.test('the scripts call __complete and complete files on the marker', async (t)
     t.match(s, new RegExp(FILES), `${shell} knows the file marker`);
   }
 });
+
+t.test('scripts of earlier versions (yargs --get-yargs-completions) still complete; they fall back to files themselves', async (t) => {
+  const legacy = async (...words: string[]) => {
+    let out = '';
+    await main(['--get-yargs-completions', 'helper', ...words], { env: {}, signal: new AbortController().signal, stdout: (s) => { out += s; } });
+    return out.split('\n').filter(Boolean);
+  };
+  t.same(await legacy('apply', '--dry'), ['--dry-run']);
+  t.same(await legacy('apply', '-f', ''), [], 'no marker: the old script completes files on an empty answer');
+  t.same(await legacy('control-plane', ''), ['init', 'render', 'apply', 'check']);
+});
