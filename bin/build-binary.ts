@@ -77,7 +77,7 @@ function readConfig(): PkgConfig {
     const arch = platform.split('-')[1] ?? '';
     if (!platform.startsWith('linux-') || !(arch in ELF_MACHINE)) fail(`pkg.config.json: target "${platform}" is not one of ${Object.keys(ELF_MACHINE).map((a) => `linux-${a}`).join(', ')}`);
     for (const k of ['output', 'nodePackage', 'integrity'] as const) if (typeof t?.[k] !== 'string' || !t[k]) fail(`pkg.config.json: targets["${platform}"].${k} must be a non-empty string`);
-    if (dirname(resolve(root, t.output)) !== dirname(resolve(root, raw.checksums))) fail(`pkg.config.json: targets["${platform}"].output must be beside "checksums"`);
+    if (dirname(resolve(root, t.output)) !== dirname(resolve(root, raw.checksums!))) fail(`pkg.config.json: targets["${platform}"].output must be beside "checksums"`);
   }
   return raw as PkgConfig;
 }
