@@ -133,7 +133,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const { Script } = require('node:vm');
   let cachedData;
   try { cachedData = new Uint8Array(sea.getRawAsset('cli.cache')); } catch { /* none for this architecture */ }
-  const script = new Script(sea.getAsset('cli.js', 'utf8'), { filename: 'helper-cli.js', cachedData });
+  // The bundle is ASCII (checked at build time): latin1 makes the string without UTF-8 decoding.
+  const script = new Script(Buffer.from(sea.getRawAsset('cli.js')).toString('latin1'), { filename: 'helper-cli.js', cachedData });
   const cli = { exports: {} };
   script.runInThisContext()(require, cli, cli.exports, __filename, require('node:path').dirname(__filename));
   cli.exports.run().catch((err) => { process.stderr.write(String(err && err.stack || err) + '\\n'); process.exitCode = 1; });
@@ -163,7 +164,11 @@ const io = { env: { PATH: '', OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'wa
 
 /** The CLI bundle as a function of (require, module, exports, __filename, __dirname), for node:vm. */
 function wrapCli(bundleFile: string, out: string): void {
-  writeFileSync(out, `(function (require, module, exports, __filename, __dirname) {${readFileSync(bundleFile, 'utf8')}\n})`);
+  const text = readFileSync(bundleFile, 'utf8');
+  // esbuild escapes non-ASCII characters by default; the launcher relies on it.
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at >= 0) fail(`${relative(root, bundleFile)} has a non-ASCII character at offset ${at}`);
+  writeFileSync(out, `(function (require, module, exports, __filename, __dirname) {${text}\n})`);
 }
 
 function warmCache(work: string, cli: string, out: string): void {
