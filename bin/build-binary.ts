@@ -1,14 +1,17 @@
 /**
  * `npm run build:binary`: the single executables, as pkg.config.json describes them.
  *
- * 1. esbuild bundles the entry (and everything it imports) into one CommonJS file (bin/bundle.ts),
- *    wrapped as a function: the CLI. The SEA main script is a small launcher (LAUNCHER below):
- *    `helper --version` alone it answers from the package.json asset; otherwise it compiles the
- *    CLI from its asset with node:vm, using a V8 code cache when the executable has one.
- * 2. The code cache is made here, for this machine's architecture only, by the Node that runs this
- *    script: in a child process it runs the CLI's --help and an invalid binding (so the functions
- *    those need are compiled) and saves the cache (WARM_UP below). A cache is specific to V8's
- *    version, flags and architecture; another architecture's executable gets none.
+ * 1. esbuild bundles the entry (and everything it imports) with code splitting, each chunk turned
+ *    into a CommonJS function body (bin/bundle.ts seaChunks); they are SEA assets under cli/. The
+ *    SEA main script is a small launcher (LAUNCHER below): `helper --version` alone it answers
+ *    from the package.json asset; otherwise it compiles the entry chunk with node:vm and each
+ *    further chunk when it is first required (--help needs yargs and the commands, not the flows),
+ *    each with its V8 code cache when the executable has one.
+ * 2. The code caches are made here, for this machine's architecture only, by the Node that runs
+ *    this script: in a child process it loads the chunks the same way, runs the CLI's --help and an
+ *    invalid binding (so the functions those need are compiled) and saves each loaded chunk's
+ *    cache (WARM_UP below). A cache is specific to V8's version, flags and architecture; another
+ *    architecture's executable gets none.
  * 3. Per target, `node --experimental-sea-config` makes a preparation blob of the launcher and the
  *    assets, and postject injects it into a copy of the target's Node binary, flipping the SEA
  *    fuse: for this machine the Node that runs this script (the pinned node devDependency under
@@ -23,7 +26,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, globSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { bundle, root } from './bundle.ts';
+import { root, seaChunks } from './bundle.ts';
 import { cachedNode, pinnedNode, type Target } from './fetch-node.ts';
 
 interface PkgConfig {
@@ -124,62 +127,90 @@ function assetMap(cfg: PkgConfig): Record<string, string> {
   return assets;
 }
 
+/** Shared by the launcher and the warm-up (plain JavaScript: it is written into both). */
+const LOADER = `
+// Loads the CLI's chunks (CommonJS function bodies of the esm split build, bin/bundle.ts), each
+// compiled when first required, with its V8 code cache when there is one.
+function makeLoader(source, cacheOf, req, filename) {
+  const { Script } = req('node:vm');
+  const metaUrl = req('node:url').pathToFileURL(filename).href;
+  const dir = req('node:path').dirname(filename);
+  const loaded = new Map();
+  const scripts = new Map();
+  function load(name) {
+    let m = loaded.get(name);
+    if (m) return m.exports;
+    m = { exports: {} };
+    loaded.set(name, m);
+    const script = new Script(source(name), { filename: name, cachedData: cacheOf(name) });
+    scripts.set(name, script);
+    script.runInThisContext()((id) => (id.startsWith('./') ? load(id.slice(2)) : req(id)), m, m.exports, filename, dir, metaUrl);
+    return m.exports;
+  }
+  return { load, scripts };
+}
+`;
+
 /** The SEA main script. `require` here is the executable's: built-in modules only, all the CLI needs. */
 const LAUNCHER = `'use strict';
 const sea = require('node:sea');
 if (process.argv.length === 3 && process.argv[2] === '--version') {
   process.stdout.write(JSON.parse(sea.getAsset('package.json', 'utf8')).version + '\\n');
 } else {
-  const { Script } = require('node:vm');
-  let cachedData;
-  try { cachedData = new Uint8Array(sea.getRawAsset('cli.cache')); } catch { /* none for this architecture */ }
-  // The bundle is ASCII (checked at build time): latin1 makes the string without UTF-8 decoding.
-  const script = new Script(Buffer.from(sea.getRawAsset('cli.js')).toString('latin1'), { filename: 'helper-cli.js', cachedData });
-  const cli = { exports: {} };
-  script.runInThisContext()(require, cli, cli.exports, __filename, require('node:path').dirname(__filename));
-  cli.exports.run().catch((err) => { process.stderr.write(String(err && err.stack || err) + '\\n'); process.exitCode = 1; });
+  ${LOADER}
+  const cached = new Set(JSON.parse(sea.getAsset('cli/cached.json', 'utf8')));
+  const { load } = makeLoader(
+    // The chunks are ASCII (checked at build time): latin1 makes the string without UTF-8 decoding.
+    (name) => Buffer.from(sea.getRawAsset('cli/' + name)).toString('latin1'),
+    (name) => (cached.has(name) ? new Uint8Array(sea.getRawAsset('cli/' + name + '.cache')) : undefined),
+    require, __filename);
+  load('helper.mjs').run().catch((err) => { process.stderr.write(String(err && err.stack || err) + '\\n'); process.exitCode = 1; });
 }
 `;
 
 /**
- * Run by this Node in a child process: compiles the CLI as the launcher does, runs a few command
- * lines through main() (nothing leaves the machine: the binding is invalid), then writes the code
- * cache, which now holds the functions they compiled. argv: cli.js, cache file, package root, a bad binding.
+ * Run by this Node in a child process: loads the CLI's chunks as the launcher does, runs a few
+ * command lines through main() (nothing leaves the machine: the binding is invalid), then writes
+ * the code cache of every chunk it loaded, which now holds the functions they compiled, and
+ * cached.json naming those chunks. argv: chunk directory, package root, a bad binding.
  */
 const WARM_UP = `'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { Script } = require('node:vm');
-const [src, out, root, bad] = process.argv.slice(2);
-const script = new Script(fs.readFileSync(src, 'utf8'), { filename: 'helper-cli.js' });
-const cli = { exports: {} };
+${LOADER}
+const [dir, root, bad] = process.argv.slice(2);
 // As if it were bin/helper: package.json and schemas/ are read from the package root.
-script.runInThisContext()(require, cli, cli.exports, path.join(root, 'bin', 'helper'), path.join(root, 'bin'));
+const { load, scripts } = makeLoader((name) => fs.readFileSync(path.join(dir, name), 'latin1'), () => undefined, require, path.join(root, 'bin', 'helper'));
+const cli = load('helper.mjs');
 const io = { env: { PATH: '', OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'warm-up', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' }, stdout: () => {}, signal: new AbortController().signal };
 (async () => {
-  for (const args of [['--help'], ['bootstrap-env', '--help'], ['bootstrap-env', '-f', bad, '-u', 'https://127.0.0.1:9']]) await cli.exports.main(args, io);
-  fs.writeFileSync(out, script.createCachedData());
+  for (const args of [['--help'], ['bootstrap-env', '--help'], ['bootstrap-env', '-f', bad, '-u', 'https://127.0.0.1:9']]) await cli.main(args, io);
+  for (const [name, script] of scripts) fs.writeFileSync(path.join(dir, name + '.cache'), script.createCachedData());
+  fs.writeFileSync(path.join(dir, 'cached.json'), JSON.stringify([...scripts.keys()]));
 })();
 `;
 
-/** The CLI bundle as a function of (require, module, exports, __filename, __dirname), for node:vm. */
-function wrapCli(bundleFile: string, out: string): void {
-  const text = readFileSync(bundleFile, 'utf8');
-  // esbuild escapes non-ASCII characters by default; the launcher relies on it.
-  const at = text.search(/[^\x00-\x7f]/);
-  if (at >= 0) fail(`${relative(root, bundleFile)} has a non-ASCII character at offset ${at}`);
-  writeFileSync(out, `(function (require, module, exports, __filename, __dirname) {${text}\n})`);
+/** Writes each chunk as a function of (require, module, exports, __filename, __dirname, __sea_import_meta_url). */
+function writeChunks(chunks: Map<string, string>, dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const [name, code] of chunks) {
+    const at = code.search(/[^\x00-\x7f]/);
+    // esbuild escapes non-ASCII characters by default; the launcher relies on it.
+    if (at >= 0) fail(`chunk ${name} has a non-ASCII character at offset ${at}`);
+    writeFileSync(join(dir, name), `(function (require, module, exports, __filename, __dirname, __sea_import_meta_url) {${code}\n})`);
+  }
 }
 
-function warmCache(work: string, cli: string, out: string): void {
+function warmCache(work: string, dir: string): string[] {
   const script = join(work, 'warm-up.cjs');
   const bad = join(work, 'warm-up-binding.json');
   writeFileSync(script, WARM_UP);
   writeFileSync(bad, JSON.stringify({ clusterID: 5 }));
-  rmSync(out, { force: true });
-  const r = spawnSync(process.execPath, [script, cli, out, root, bad], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-  if (r.status !== 0 || !existsSync(out)) fail(`making the code cache failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [script, dir, root, bad], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
+  if (r.status !== 0 || !existsSync(join(dir, 'cached.json'))) fail(`making the code cache failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
   if (!/is not a valid binding/.test(r.stderr)) fail(`the code cache warm-up did not get to validating a binding:\n${r.stderr}`);
+  return JSON.parse(readFileSync(join(dir, 'cached.json'), 'utf8')) as string[];
 }
 
 async function main(): Promise<void> {
@@ -190,19 +221,25 @@ async function main(): Promise<void> {
   const work = resolve(root, cfg.workDir);
   mkdirSync(work, { recursive: true });
 
-  const bundled = join(work, `${cfg.name}.cjs`);
-  await bundle({ format: 'cjs', out: bundled, entry: cfg.entry, entryExport: cfg.entryExport, stubModules: cfg.stubModules });
-  const cli = join(work, 'cli.js');
-  wrapCli(bundled, cli);
+  const chunkDir = join(work, 'cli');
+  const chunks = await seaChunks({ out: join(work, 'esm'), entry: cfg.entry, entryExport: cfg.entryExport, stubModules: cfg.stubModules });
+  writeChunks(chunks, chunkDir);
   const launcher = join(work, 'launcher.cjs');
   writeFileSync(launcher, LAUNCHER);
-  step(`bundled ${relative(root, cli)} (${(statSync(cli).size / 1e6).toFixed(1)} MB)`);
-  const cache = join(work, 'cli.cache');
+  const size = [...chunks.values()].reduce((n, c) => n + c.length, 0);
+  step(`bundled ${relative(root, chunkDir)}/: helper.mjs and ${chunks.size - 1} chunks (${(size / 1e6).toFixed(1)} MB)`);
+  let cached: string[] = [];
   if (cfg.useCodeCache) {
-    warmCache(work, cli, cache);
-    step(`code cache ${relative(root, cache)} for ${host} (${(statSync(cache).size / 1e6).toFixed(1)} MB)`);
+    cached = warmCache(work, chunkDir);
+    const bytes = cached.reduce((n, c) => n + statSync(join(chunkDir, `${c}.cache`)).size, 0);
+    step(`code cache of ${cached.length} chunks for ${host} (${(bytes / 1e6).toFixed(1)} MB)`);
   }
-  const assets = { ...assetMap(cfg), 'cli.js': cli };
+  const assets: Record<string, string> = { ...assetMap(cfg) };
+  for (const name of chunks.keys()) assets[`cli/${name}`] = join(chunkDir, name);
+  const cacheAssets: Record<string, string> = { 'cli/cached.json': join(chunkDir, 'cached.json') };
+  for (const name of cached) cacheAssets[`cli/${name}.cache`] = join(chunkDir, `${name}.cache`);
+  const noCache = join(work, 'no-cache.json');
+  writeFileSync(noCache, '[]');
 
   const sums: string[] = [];
   for (const [platform, t] of Object.entries(cfg.targets)) {
@@ -216,7 +253,7 @@ async function main(): Promise<void> {
       useSnapshot: false,
       useCodeCache: codeCache,
       execArgv: cfg.nodeFlags,
-      assets: codeCache ? { ...assets, 'cli.cache': cache } : assets,
+      assets: codeCache ? { ...assets, ...cacheAssets } : { ...assets, 'cli/cached.json': noCache },
     }, null, 2));
     quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
 

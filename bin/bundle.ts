@@ -4,7 +4,10 @@
  *   esm  dist/helper.mjs (+ dist/helper-<hash>.mjs chunks), what bin/helper runs; written by
  *        `npm run build`. Code splitting keeps what a command loads lazily (the flows, undici,
  *        the Kubernetes client, Ajv's runtime) out of what --help loads.
- *   cjs  one file, the CLI inside the single executable (bin/build-binary.ts).
+ *   cjs  one file (not used by the build any more; kept for reading a profile of the whole CLI).
+ *   seaChunks  the same split as esm, each chunk then turned into a CommonJS function body: the CLI
+ *        inside the single executable, whose launcher loads a chunk when it is first required
+ *        (bin/build-binary.ts), so --help compiles yargs and the commands, not the flows.
  *
  * Both bundle every dependency, so the npm package needs none installed. Two substitutions:
  * optional modules that are not installed become a module that throws MODULE_NOT_FOUND (what
@@ -16,7 +19,8 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { build, transform, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -76,9 +80,31 @@ export interface BundleOptions {
   stubModules: string[];
 }
 
-export async function bundle(o: BundleOptions): Promise<Metafile> {
+/**
+ * The esm split build without its createRequire banner, each chunk turned into CommonJS:
+ * `import` → require("./helper-<hash>.mjs"), import() → a promise of require(), import.meta.url →
+ * the parameter __sea_import_meta_url. Returns the chunks by file name; the entry is helper.mjs.
+ */
+export async function seaChunks(o: Omit<BundleOptions, 'format'>): Promise<Map<string, string>> {
+  const meta = await bundle({ ...o, format: 'esm', banner: false });
+  const chunks = new Map<string, string>();
+  for (const file of Object.keys(meta.outputs)) {
+    const name = file.split('/').pop()!;
+    const r = await transform(readFileSync(join(root, file), 'utf8'), {
+      format: 'cjs', platform: 'node', target: 'node22.19', loader: 'js',
+      define: { 'import.meta.url': '__sea_import_meta_url' },
+      supported: { 'dynamic-import': false },
+      minifyWhitespace: true, minifySyntax: true, legalComments: 'none',
+    });
+    chunks.set(name, r.code);
+  }
+  return chunks;
+}
+
+export async function bundle(o: BundleOptions & { banner?: boolean }): Promise<Metafile> {
   const common: BuildOptions = {
     bundle: true,
+    absWorkingDir: root,
     platform: 'node',
     target: 'node22.19',
     minifyWhitespace: process.env.HELPER_BUNDLE_READABLE !== '1',
@@ -99,7 +125,7 @@ export async function bundle(o: BundleOptions): Promise<Metafile> {
       // Flat, beside the entry: src/assets.ts finds package.json and schemas/ one level up.
       chunkNames: 'helper-[hash]',
       // CommonJS dependencies require() Node's built-in modules.
-      banner: { js: 'import { createRequire as __helperRequire } from "node:module"; const require = __helperRequire(import.meta.url);' },
+      ...(o.banner === false ? {} : { banner: { js: 'import { createRequire as __helperRequire } from "node:module"; const require = __helperRequire(import.meta.url);' } }),
     })
     : await build({
       ...common,
