@@ -6,7 +6,17 @@
  *   one binding   `bootstrap-env --no-wait` end to end, next to the protocol floor
  *   create-ns     from the namespace status being set to the name on stdout
  *   peak RSS      of one binding (and of each fleet run)
- *   fleet         100 bindings at concurrency 1, 8 and 32, if bootstrap-env has --out-dir
+ *   fleet         100 bindings at concurrency 1, 8 and 32, if bootstrap-env has --out-dir, and
+ *                 the servers alone doing the same 100 at concurrency 32 (the backend's own time)
+ *
+ * Every figure that has a target (issue 14) is printed beside it with "met" or "NOT met":
+ *   executable --version <= 1.5x and bootstrap-env --help <= 2x `node -e 0`; helper's own share
+ *   of one binding <= 100 ms (executable) and <= 200 ms (sources); peak RSS of one binding
+ *   < 100 MB; a fleet of 100 at concurrency 32 limited by the backend, peak RSS < 200 MB.
+ *
+ * BENCH_COMPARE=<another built checkout> adds its bin/helper and executable to every measurement,
+ * interleaved with this one's (labelled "compare: ..."; its fleet runs at concurrency 32 only), so
+ * a change is measured side by side under the same load.
  *
  * Uses the sandbox in HELPER_SANDBOX_DIR if set (left running), else starts one and stops it at
  * the end and on SIGINT/SIGTERM. BENCH_RUNS (cold start, default 21), BENCH_E2E_RUNS (default 7)
@@ -76,6 +86,13 @@ function row(label: string, xs: number[], extra = ''): void {
   out(`  ${label.padEnd(50)} median ${ms(s.median).padStart(10)}   p10 ${ms(s.p10).padStart(10)}   p90 ${ms(s.p90).padStart(10)}   (n=${s.n})${extra}`);
 }
 
+/** "<figure> (target <op> <limit>: met)" — every figure with a target is printed through this. */
+function target(value: number, op: '<=' | '<', limit: number, fmt: (x: number) => string): string {
+  const ok = op === '<=' ? value <= limit : value < limit;
+  return `${fmt(value)} (target ${op} ${fmt(limit)}: ${ok ? 'met' : 'NOT met'})`;
+}
+const times = (x: number): string => `${x.toFixed(2)}x`;
+
 // ---------- running the CLI
 
 interface Run {
@@ -85,6 +102,8 @@ interface Run {
   stderr: string;
   /** Peak resident set (VmHWM) seen while polling /proc, in kB; 0 unless asked for. */
   peakRssKb: number;
+  /** User + system CPU time of the process in ms, as last seen while polling /proc; 0 unless asked for. */
+  cpuMs: number;
   /** performance.now() when stdout first had data. */
   firstStdoutAt?: number;
 }
@@ -97,6 +116,18 @@ interface RunOptions {
 }
 
 /** The peak RSS is VmHWM from /proc/<pid>/status, polled every 5 ms (the kernel keeps the high-water mark, so a late poll still sees an earlier peak; only the last few ms before exit can be missed). */
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of /proc/<pid>/stat in ms (fields 14 and 15, after the parenthesised command name). */
+function readCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 function readHwmKb(pid: number): number {
   try {
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -111,11 +142,14 @@ function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
     const start = performance.now();
     const child = spawn(cmd, args, { env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? work, stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
-    const r: Run = { code: null, ms: 0, stdout: '', stderr: '', peakRssKb: 0 };
+    const r: Run = { code: null, ms: 0, stdout: '', stderr: '', peakRssKb: 0, cpuMs: 0 };
     let poll: NodeJS.Timeout | undefined;
     if (opts.rss && child.pid) {
       const pid = child.pid;
-      poll = setInterval(() => { r.peakRssKb = Math.max(r.peakRssKb, readHwmKb(pid)); }, 5);
+      poll = setInterval(() => {
+        r.peakRssKb = Math.max(r.peakRssKb, readHwmKb(pid));
+        r.cpuMs = Math.max(r.cpuMs, readCpuMs(pid));
+      }, 5);
     }
     child.stdout!.on('data', (d: Buffer) => {
       r.firstStdoutAt ??= performance.now();
@@ -158,26 +192,29 @@ const fromExe: Cli = { label: 'executable', cmd: exe, pre: [] };
  * other processes hits every case alike. spawnSync: nothing else needs the event loop here.
  */
 function coldStart(clis: Cli[]): void {
-  const cases: Array<{ label: string; cmd: string; args: string[] }> = [{ label: 'node -e 0', cmd: node, args: ['-e', '0'] }];
+  const cases: Array<{ label: string; cmd: string; args: string[]; limit?: number }> = [{ label: 'node -e 0', cmd: node, args: ['-e', '0'] }];
   for (const c of clis) {
-    cases.push({ label: `${c.label}: --version`, cmd: c.cmd, args: [...c.pre, '--version'] });
-    cases.push({ label: `${c.label}: bootstrap-env --help`, cmd: c.cmd, args: [...c.pre, 'bootstrap-env', '--help'] });
+    const exe = c === fromExe || c.label === 'compare: executable';
+    cases.push({ label: `${c.label}: --version`, cmd: c.cmd, args: [...c.pre, '--version'], ...(exe ? { limit: 1.5 } : {}) });
+    cases.push({ label: `${c.label}: bootstrap-env --help`, cmd: c.cmd, args: [...c.pre, 'bootstrap-env', '--help'], ...(exe ? { limit: 2 } : {}) });
   }
-  const times = cases.map(() => [] as number[]);
+  const samples = cases.map(() => [] as number[]);
   for (let round = 0; round <= RUNS; round++) {
     cases.forEach((c, i) => {
       const t0 = performance.now();
       const r = spawnSync(c.cmd, c.args, { env: baseEnv, cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
       const dt = performance.now() - t0;
       if (r.status !== 0) throw new Error(`${c.label} exited ${r.status}: ${r.stderr}`);
-      if (round > 0) times[i]!.push(dt);
+      if (round > 0) samples[i]!.push(dt);
     });
   }
   out(`cold start (wall time of the whole process, ${RUNS} interleaved runs each after one warm-up)`);
-  const base = stats(times[0]!).median;
+  const base = stats(samples[0]!).median;
   cases.forEach((c, i) => {
-    const m = stats(times[i]!).median;
-    row(c.label, times[i]!, i === 0 ? '' : `   +${ms(m - base)} over node`);
+    const m = stats(samples[i]!).median;
+    let extra = i === 0 ? '' : `   +${ms(m - base)} over node, ${times(m / base)}`;
+    if (c.limit) extra = `   ${target(m / base, '<=', c.limit, times)} of node -e 0`;
+    row(c.label, samples[i]!, extra);
   });
 }
 
@@ -208,53 +245,111 @@ interface Kubeconfig {
  * the time the servers spent plus loopback round trips; helper's end-to-end time minus this is
  * its own cost (process start, module loading, validation, rendering, writing).
  */
+async function fetchToken(sb: SandboxInfo, agent: Agent): Promise<string> {
+  const basic = Buffer.from(`${encodeURIComponent(sb.env.OIDC_CLIENT_ID)}:${encodeURIComponent(sb.env.OIDC_CLIENT_SECRET)}`).toString('base64');
+  const tr = await request(sb.env.OIDC_TOKEN_URL, {
+    method: 'POST', dispatcher: agent,
+    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: 'grant_type=client_credentials',
+  });
+  const token = (await tr.body.json() as { access_token?: string }).access_token;
+  if (tr.statusCode !== 200 || !token) throw new Error(`token endpoint answered ${tr.statusCode}`);
+  return token;
+}
+
+type BindResponse = { kubeconfig: string; requests: Array<{ metadata?: { name?: string }; spec: { resources: Array<{ group?: string; resource: string }> } }> };
+
+async function postBind(sb: SandboxInfo, agent: Agent, token: string, file: string): Promise<BindResponse> {
+  const br = await request(sb.bindUrl, {
+    method: 'POST', dispatcher: agent,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: readFileSync(file),
+  });
+  const resp = await br.body.json() as BindResponse;
+  if (br.statusCode !== 200) throw new Error(`backend answered ${br.statusCode}`);
+  return resp;
+}
+
+/** One create per returned APIServiceExportRequest, with `agentFor` the dispatcher for the kubeconfig's CA. */
+async function createRequests(resp: BindResponse, agentFor: (caPem: string | undefined) => Agent): Promise<void> {
+  const kc = parseYaml(Buffer.from(resp.kubeconfig, 'base64').toString('utf8')) as Kubeconfig;
+  const server = kc.clusters[0]!.cluster.server;
+  const ns = kc.contexts[0]!.context.namespace!;
+  const caData = kc.clusters[0]!.cluster['certificate-authority-data'];
+  const cpAgent = agentFor(caData ? Buffer.from(caData, 'base64').toString('utf8') : undefined);
+  for (const req of resp.requests) {
+    const r0 = req.spec.resources[0]!;
+    const name = req.metadata?.name ?? (r0.group ? `${r0.resource}.${r0.group}` : r0.resource);
+    const cr = await request(`${server}/apis/klutch.anynines.com/v1alpha1/namespaces/${ns}/apiserviceexportrequests`, {
+      method: 'POST', dispatcher: cpAgent,
+      headers: { authorization: `Bearer ${kc.users[0]!.user.token}`, 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', metadata: { name, namespace: ns }, spec: req.spec }),
+    });
+    await cr.body.dump();
+    if (cr.statusCode !== 201) throw new Error(`creating APIServiceExportRequest ${name}: ${cr.statusCode}`);
+  }
+}
+
+/**
+ * The protocol floor of one binding: the same three steps helper performs (client-credentials
+ * token, POST /bind-noninteractive, one create per returned APIServiceExportRequest), issued one
+ * after the other from this already-running process with plain undici and a fresh connection
+ * pool per binding (helper, a new process, must open new TLS connections too). What remains is
+ * the time the servers spent plus loopback round trips; helper's end-to-end time minus this is
+ * its own cost (process start, module loading, validation, rendering, writing).
+ */
 async function protocolFloor(sb: SandboxInfo, dir: string): Promise<{ total: number; token: number; bind: number; creates: number }> {
-  const ca = readFileSync(sb.caFile, 'utf8');
-  const agent = new Agent({ connect: { ca } });
+  const agent = new Agent({ connect: { ca: readFileSync(sb.caFile, 'utf8') } });
+  const cpAgents: Agent[] = [];
   try {
     const t0 = performance.now();
-    const basic = Buffer.from(`${encodeURIComponent(sb.env.OIDC_CLIENT_ID)}:${encodeURIComponent(sb.env.OIDC_CLIENT_SECRET)}`).toString('base64');
-    const tr = await request(sb.env.OIDC_TOKEN_URL, {
-      method: 'POST', dispatcher: agent,
-      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: 'grant_type=client_credentials',
-    });
-    const token = (await tr.body.json() as { access_token?: string }).access_token;
-    if (tr.statusCode !== 200 || !token) throw new Error(`token endpoint answered ${tr.statusCode}`);
+    const token = await fetchToken(sb, agent);
     const t1 = performance.now();
-    const { file } = bindingFile(dir, 'floor');
-    const br = await request(sb.bindUrl, {
-      method: 'POST', dispatcher: agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: readFileSync(file),
-    });
-    const resp = await br.body.json() as { kubeconfig: string; requests: Array<{ metadata?: { name?: string }; spec: { resources: Array<{ group?: string; resource: string }> } }> };
-    if (br.statusCode !== 200) throw new Error(`backend answered ${br.statusCode}`);
+    const resp = await postBind(sb, agent, token, bindingFile(dir, 'floor').file);
     const t2 = performance.now();
-    const kc = parseYaml(Buffer.from(resp.kubeconfig, 'base64').toString('utf8')) as Kubeconfig;
-    const server = kc.clusters[0]!.cluster.server;
-    const ns = kc.contexts[0]!.context.namespace!;
-    const caData = kc.clusters[0]!.cluster['certificate-authority-data'];
-    const cpAgent = caData ? new Agent({ connect: { ca: Buffer.from(caData, 'base64').toString('utf8') } }) : agent;
-    try {
-      for (const req of resp.requests) {
-        const r0 = req.spec.resources[0]!;
-        const name = req.metadata?.name ?? (r0.group ? `${r0.resource}.${r0.group}` : r0.resource);
-        const cr = await request(`${server}/apis/klutch.anynines.com/v1alpha1/namespaces/${ns}/apiserviceexportrequests`, {
-          method: 'POST', dispatcher: cpAgent,
-          headers: { authorization: `Bearer ${kc.users[0]!.user.token}`, 'content-type': 'application/json', accept: 'application/json' },
-          body: JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', metadata: { name, namespace: ns }, spec: req.spec }),
-        });
-        await cr.body.dump();
-        if (cr.statusCode !== 201) throw new Error(`creating APIServiceExportRequest ${name}: ${cr.statusCode}`);
-      }
-    } finally {
-      if (cpAgent !== agent) await cpAgent.close();
-    }
+    await createRequests(resp, (ca) => {
+      if (!ca) return agent;
+      const a = new Agent({ connect: { ca } });
+      cpAgents.push(a);
+      return a;
+    });
     const t3 = performance.now();
     return { total: t3 - t0, token: t1 - t0, bind: t2 - t1, creates: t3 - t2 };
   } finally {
-    await agent.close();
+    await Promise.all([agent, ...cpAgents].map((a) => a.close()));
+  }
+}
+
+/**
+ * The servers alone doing what a fleet run asks of them: one token, then `n` bindings (POST
+ * /bind-noninteractive and the creates) at `concurrency`, from this process over shared
+ * keep-alive connections. Its wall time is what the backend and the control plane need; a fleet
+ * run of helper that takes about as long is limited by them, not by helper.
+ */
+async function floorFleet(sb: SandboxInfo, dir: string, n: number, concurrency: number): Promise<number> {
+  mkdirSync(dir, { recursive: true });
+  const files = Array.from({ length: n }, () => bindingFile(dir, 'floorfleet').file);
+  const agent = new Agent({ connect: { ca: readFileSync(sb.caFile, 'utf8') } });
+  const cpAgents = new Map<string, Agent>();
+  try {
+    const t0 = performance.now();
+    const token = await fetchToken(sb, agent);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < files.length) {
+        const resp = await postBind(sb, agent, token, files[next++]!);
+        await createRequests(resp, (ca) => {
+          if (!ca) return agent;
+          let a = cpAgents.get(ca);
+          if (!a) cpAgents.set(ca, a = new Agent({ connect: { ca } }));
+          return a;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    return performance.now() - t0;
+  } finally {
+    await Promise.all([agent, ...cpAgents.values()].map((a) => a.close()));
   }
 }
 
@@ -278,7 +373,7 @@ async function oneBinding(sb: SandboxInfo, clis: Cli[]): Promise<void> {
   const floorMedian = stats(floor.total).median;
   for (const c of clis) {
     const xs = e2e.get(c)!;
-    row(`${c.label}: end to end`, xs, `   helper's own share ${ms(stats(xs).median - floorMedian)}`);
+    row(`${c.label}: end to end`, xs, `   helper's own share ${target(stats(xs).median - floorMedian, '<=', /executable/.test(c.label) ? 100 : 200, ms)}`);
   }
   row('protocol floor (servers + round trips)', floor.total, `   = token ${ms(stats(floor.token).median)} + bind ${ms(stats(floor.bind).median)} + 2 creates ${ms(stats(floor.creates).median)}`);
 }
@@ -296,7 +391,7 @@ async function peakRss(sb: SandboxInfo, clis: Cli[]): Promise<void> {
       peaks.push(r.peakRssKb);
     }
     const s = stats(peaks);
-    out(`  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ${mb(s.max).padStart(10)}`);
+    out(`  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ${mb(s.max).padStart(10)}   ${target(s.median / 1024, '<', 100, (x) => `${x.toFixed(1)} MB`)}`);
   }
 }
 
@@ -354,7 +449,7 @@ async function createNsLatency(sb: SandboxInfo, clis: Cli[]): Promise<void> {
   row('the status PATCH itself (round trip)', patchRtt);
 }
 
-async function fleet(sb: SandboxInfo, cli: Cli): Promise<void> {
+async function fleet(sb: SandboxInfo, cli: Cli, levels: number[]): Promise<void> {
   out();
   const help = spawnSync(cli.cmd, [...cli.pre, 'bootstrap-env', '--help'], { env: baseEnv, encoding: 'utf8' }).stdout;
   if (!/--out-dir/.test(help)) {
@@ -362,8 +457,9 @@ async function fleet(sb: SandboxInfo, cli: Cli): Promise<void> {
     return;
   }
   out(`fleet: ${FLEET} bindings, 2 APIs each, --no-wait, one process (${cli.label}); new clusterIDs per run`);
-  for (const concurrency of [1, 8, 32]) {
-    const dir = join(work, `fleet-${concurrency}`);
+  let at32: Run | undefined;
+  for (const concurrency of levels) {
+    const dir = join(work, `fleet-${cli === fromExe ? '' : 'compare-'}${concurrency}`);
     const bindings = join(dir, 'bindings');
     mkdirSync(bindings, { recursive: true });
     for (let i = 0; i < FLEET; i++) bindingFile(bindings, `fleet${concurrency}`);
@@ -371,7 +467,14 @@ async function fleet(sb: SandboxInfo, cli: Cli): Promise<void> {
     let summary: { succeeded?: number; failed?: number; tokensFetched?: number } = {};
     try { summary = JSON.parse(r.stdout) as typeof summary; } catch { /* reported below */ }
     const ok = r.code === 0 && summary.succeeded === FLEET;
-    out(`  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   peak RSS ${mb(r.peakRssKb)}${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`);
+    if (concurrency === 32 && ok) at32 = r;
+    out(`  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   helper CPU ${(r.cpuMs / FLEET).toFixed(1)} ms/binding   peak RSS ${concurrency === 32 ? target(r.peakRssKb / 1024, '<', 200, (x) => `${x.toFixed(1)} MB`) : mb(r.peakRssKb)}${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`);
+  }
+  const floor = await floorFleet(sb, join(work, `fleet-floor-${cli === fromExe ? '' : 'compare'}`), FLEET, 32);
+  out(`  ${'servers alone (backend + control plane), conc. 32'.padEnd(50)} ${(floor / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (floor / 1000)).toFixed(1).padStart(6)} bindings/s   ${(floor / FLEET).toFixed(0).padStart(5)} ms/binding`);
+  if (at32) {
+    // Limited by the backend: helper's whole run takes at most 25% longer than the servers alone need.
+    out(`  concurrency 32 against the servers alone: ${target(at32.ms / floor, '<=', 1.25, times)} (backend ${(floor / FLEET).toFixed(0)} ms/binding, helper ${(at32.ms / FLEET).toFixed(0)} ms/binding of which ${(at32.cpuMs / FLEET).toFixed(1)} ms CPU)`);
   }
 }
 
@@ -390,10 +493,16 @@ async function attachOrStart(): Promise<SandboxInfo> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'cli.js'))) throw new Error('dist/cli.js is missing: run "npm run build" (npm run bench does)');
+  if (!existsSync(join(root, 'dist', 'helper.mjs'))) throw new Error('dist/helper.mjs is missing: run "npm run build" (npm run bench does)');
   const clis = [fromSources];
   if (existsSync(exe)) clis.push(fromExe);
   else note(`${exe} is missing ("npm run build:binary"); figures for the executable are left out`);
+  const compare = process.env.BENCH_COMPARE ? resolve(process.env.BENCH_COMPARE) : undefined;
+  if (compare) {
+    const cfg = JSON.parse(readFileSync(join(compare, 'pkg.config.json'), 'utf8')) as { output: string };
+    clis.push({ label: 'compare: sources', cmd: node, pre: [join(compare, 'bin', 'helper')] });
+    clis.push({ label: 'compare: executable', cmd: resolve(compare, cfg.output), pre: [] });
+  }
 
   out(`helper bench: Node ${process.versions.node}, ${process.platform}-${process.arch}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
   if (existsSync(exe)) out(`executable: ${relative(root, exe)} ${(statSync(exe).size / 1e6).toFixed(1)} MB`);
@@ -404,7 +513,8 @@ async function main(): Promise<void> {
   await oneBinding(sb, clis);
   await createNsLatency(sb, clis);
   await peakRss(sb, clis);
-  await fleet(sb, clis.at(-1)!);
+  await fleet(sb, fromExe, [1, 8, 32]);
+  if (compare) await fleet(sb, clis.at(-1)!, [32]);
 }
 
 try {

@@ -28,6 +28,7 @@ export interface ClientOptions {
 /** Loads kubeconfig text into a KubeConfig with our CA / TLS settings applied. */
 export function loadKubeConfig(text: string, opts: ClientOptions = {}): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
+  shareDispatchers(kc);
   kc.loadFromString(text);
   if (opts.extraCaPem || opts.insecure) {
     const clusters = kc.clusters.map((c) => {
@@ -41,6 +42,24 @@ export function loadKubeConfig(text: string, opts: ClientOptions = {}): k8s.Kube
     kc.loadFromOptions({ clusters, users: kc.users, contexts: kc.contexts, currentContext: kc.currentContext });
   }
   return kc;
+}
+
+type DispatcherFactory = (cluster: k8s.Cluster | null, agentOptions: object) => unknown;
+const dispatchers = new Map<string, unknown>();
+
+/**
+ * client-node makes a new undici Agent, so a new TLS connection, for every API call. Calls with
+ * the same server and TLS settings (in a fleet: every cluster namespace on one control plane)
+ * share one keep-alive Agent per run instead; the bearer token is a header, not Agent state.
+ */
+function shareDispatchers(kc: k8s.KubeConfig): void {
+  const inner = kc as unknown as { createDispatcher: DispatcherFactory; createDispatcherOptions: (c: k8s.Cluster | null, o: object) => unknown };
+  const create = inner.createDispatcher.bind(kc);
+  inner.createDispatcher = (cluster, agentOptions) => {
+    const key = JSON.stringify([cluster?.server, cluster?.proxyUrl, inner.createDispatcherOptions(cluster, agentOptions)]);
+    if (!dispatchers.has(key)) dispatchers.set(key, create(cluster, agentOptions));
+    return dispatchers.get(key);
+  };
 }
 
 export interface ApiFailure {

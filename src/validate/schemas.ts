@@ -1,17 +1,13 @@
 /**
  * Pure: unknown input → typed value, or one error listing every problem as
  * "<JSON path>: <what is wrong>". The JSON Schemas in schemas/ are the
- * contract; they are read and compiled once, on first use, by a single Ajv.
+ * contract; Ajv compiles them at build time (bin/gen-validators.ts), so no
+ * schema is compiled when helper runs.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
-import { readAsset } from '../assets.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { BackendError, InputError } from '../errors.ts';
 import type { Binding, BindingResponse } from '../types.ts';
-
-type FormatsPlugin = typeof formatsModule.default;
-// Under NodeNext the default import of this CommonJS module is its module.exports, typed as the namespace.
-const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
+import * as generated from './validators.generated.ts';
 
 /** Longest problem list shown; a garbage document would otherwise produce thousands of lines. */
 const MAX_PROBLEMS = 25;
@@ -19,50 +15,9 @@ const MAX_PROBLEMS = 25;
 /** The APIServiceBinding/APIServiceExport name <resource>.<group> is a DNS subdomain. */
 const MAX_OBJECT_NAME = 253;
 
-let ajv: Ajv2020 | undefined;
-const compiled = new Map<string, ValidateFunction>();
-
-function validator<T>(file: string, prepare: (schema: Record<string, unknown>) => void = () => {}): ValidateFunction<T> {
-  let fn = compiled.get(file);
-  if (!fn) {
-    if (!ajv) {
-      // Our schemas are checked against the 2020-12 meta-schema by
-      // test/unit/validate/meta-schema.test.ts; compiling the meta-schema on
-      // every run cost ~60 ms of each command's start.
-      ajv = new Ajv2020({ allErrors: true, strict: true, validateSchema: false });
-      addFormats(ajv);
-    }
-    const schema = inlineDefs(JSON.parse(readAsset(`schemas/${file}`)) as Record<string, unknown>);
-    prepare(schema);
-    fn = ajv.compile(schema);
-    compiled.set(file, fn);
-  }
-  return fn as ValidateFunction<T>;
-}
-
-/**
- * Replaces every "#/$defs/<name>" reference by the definition itself. Ajv
- * compiles a $ref as a call whose errors it appends with Array#concat,
- * copying all errors so far on each failing call: 100,000 bad resources in
- * a BindingResponse took minutes. Inlined, the errors are pushed in place.
- */
-function inlineDefs(schema: Record<string, unknown>): Record<string, unknown> {
-  const defs = (schema.$defs ?? {}) as Record<string, unknown>;
-  const walk = (node: unknown, depth: number): unknown => {
-    if (depth > 64) throw new Error('inlineDefs: recursive $ref');
-    if (Array.isArray(node)) return node.map((n) => walk(n, depth + 1));
-    if (!node || typeof node !== 'object') return node;
-    const { $ref, ...rest } = node as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rest)) out[k] = walk(v, depth + 1);
-    if ($ref === undefined) return out;
-    const name = typeof $ref === 'string' ? /^#\/\$defs\/([^/~]+)$/.exec($ref)?.[1] : undefined;
-    if (name === undefined || !Object.hasOwn(defs, name)) throw new Error(`inlineDefs: unsupported $ref ${JSON.stringify($ref)}`);
-    return { ...(walk(defs[name], depth + 1) as Record<string, unknown>), ...out };
-  };
-  const { $defs, ...rest } = schema;
-  return walk(rest, 0) as Record<string, unknown>;
-}
+// Compiled at build time (bin/gen-validators.ts) from the schemas as src/validate/prepare.ts prepares them.
+const bindingValidator = generated.binding as unknown as ValidateFunction<Binding>;
+const bindingResponseValidator = generated.bindingResponse as unknown as ValidateFunction<BindingResponse>;
 
 /** Formats Ajv errors as "<path>: <message>" lines, with the allowed values where Ajv leaves them out. */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -90,7 +45,7 @@ function capped(problems: string[]): string[] {
 export function validateBinding(raw: Buffer | string, source: string): Binding {
   const text = typeof raw === 'string' ? raw : decodeUtf8(raw, source);
   const value = parseJson(text, source);
-  const validate = validator<Binding>('binding.schema.json', withoutUniqueApis);
+  const validate = bindingValidator;
   const problems = validate(value) ? [] : formatSchemaErrors(validate.errors);
   problems.push(...duplicateApiProblems(value), ...nameLengthProblems(value));
   if (problems.length) throw new InputError('HELPER_BINDING_INVALID', `${source} is not a valid binding`, capped(problems));
@@ -99,7 +54,7 @@ export function validateBinding(raw: Buffer | string, source: string): Binding {
 
 /** Validates the backend's parsed 200 body; throws BackendError HELPER_BACKEND_RESPONSE_INVALID listing every problem. */
 export function validateBindingResponse(body: unknown): BindingResponse {
-  const validate = validator<BindingResponse>('binding-response.schema.json');
+  const validate = bindingResponseValidator;
   if (validate(body)) return body;
   const problems = capped(formatSchemaErrors(validate.errors));
   throw new BackendError(
@@ -108,19 +63,7 @@ export function validateBindingResponse(body: unknown): BindingResponse {
   );
 }
 
-/**
- * Ajv checks uniqueItems by comparing every pair of items with a recursive
- * deep-equal that calls an item's own toString: quadratic in the number of
- * apis (minutes for a 2 MiB file), a stack overflow on deeply nested items
- * and a TypeError on an item with a "toString" key. duplicateApiProblems
- * checks the same rule of binding.schema.json in linear time instead.
- */
-function withoutUniqueApis(schema: Record<string, unknown>): void {
-  const apis = (schema.properties as Record<string, Record<string, unknown>>).apis!;
-  if (apis.uniqueItems !== true) throw new Error('binding.schema.json: expected apis.uniqueItems');
-  delete apis.uniqueItems;
-}
-
+/** The uniqueItems rule of binding.schema.json's apis, in linear time (see withoutUniqueApis in prepare.ts). */
 function duplicateApiProblems(value: unknown): string[] {
   const apis = (value as { apis?: unknown } | null)?.apis;
   if (!Array.isArray(apis)) return [];
