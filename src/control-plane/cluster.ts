@@ -43,6 +43,17 @@ export class Reader {
     });
   }
 
+  /** Deletes an object; absent already is fine. */
+  delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+    return this.call(`delete ${kind} ${namespace ? `${namespace}/` : ''}${name}`, async () => {
+      try {
+        await this.objects.delete({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+      } catch (err) {
+        if (apiFailure(err).status !== 404) throw err;
+      }
+    });
+  }
+
   crd(name: string): Promise<KObject | undefined> {
     return this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', name);
   }
