@@ -37,6 +37,7 @@ export function asApplied(desired: K8sObject, live: Record<string, unknown> | un
 
 function walk(desired: unknown, live: unknown, path: string, secret: boolean, out: string[]): void {
   if (isObj(desired)) {
+    if (live === undefined && Object.keys(desired).length) live = {};
     if (!isObj(live)) {
       out.push(`${path}: ${live === undefined ? 'not set in the cluster' : 'differs'}`);
       return;
