@@ -351,7 +351,7 @@ async function ingress(o: K8sObject, live: KObject | undefined, c: Ctx): Promise
   const wantAnn = (o.metadata.annotations ?? {}) as Record<string, string>;
   const want = wantAnn['cert-manager.io/issuer'] ? { kind: 'Issuer', name: wantAnn['cert-manager.io/issuer'] } : { kind: 'ClusterIssuer', name: wantAnn['cert-manager.io/cluster-issuer'] ?? '' };
   if (!named) return ['invalid', 'no cert-manager.io/issuer or cert-manager.io/cluster-issuer annotation: no certificate is issued for it'];
-  if (!c.certManagerWhy) {
+  if (isEstablished(await c.reader.crd(named.kind === 'Issuer' ? 'issuers.cert-manager.io' : 'clusterissuers.cert-manager.io'))) {
     const issuer = await c.reader.get('cert-manager.io/v1', named.kind, named.name, named.kind === 'Issuer' ? ns : undefined);
     if (!issuer) return ['invalid', `its annotation names ${named.kind} ${named.kind === 'Issuer' ? `${ns}/` : ''}${named.name}, which does not exist: no certificate is issued (the setup page's letsencrypt-prod/letsencrypt mismatch${named.name !== want.name ? `; apply sets ${want.name}` : ''})`];
   }
