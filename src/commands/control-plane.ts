@@ -218,6 +218,7 @@ function adoptCommand(ctx: RunContext): CommandModule {
       }
       for (const n of adopted.notes) log.warn(n);
       log.info(`set these before render or apply: ${adopted.env.map((e) => e.name).join(' ')}`);
+      for (const e of adopted.env) log.info(`  ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`);
       if (!adopted.inputs) {
         log.warn('cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys (bind/cookie-config) or the external address');
         return;

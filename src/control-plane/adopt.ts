@@ -158,12 +158,13 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
   const fn = (await crdThere('functions.pkg.crossplane.io')) ? await reader.get('pkg.crossplane.io/v1', 'Function', PAGE.functionName) : undefined;
   const crossplane: NonNullable<Values['crossplane']> = {};
   if (crossplaneNamespace !== DEFAULTS.crossplaneNamespace) crossplane.namespace = crossplaneNamespace;
-  if (pkgOf(provider)) crossplane.providerAnynines = pkgOf(provider)!;
-  if (pkgOf(configuration)) {
-    crossplane.configuration = pkgOf(configuration)!;
-    if (configuration!.metadata!.name !== xpkgName(crossplane.configuration)) crossplane.configurationName = configuration!.metadata!.name!;
-  }
-  if (pkgOf(fn)) crossplane.function = pkgOf(fn)!;
+  const providerPkg = pkgOf(provider);
+  if (providerPkg && providerPkg !== DEFAULTS.providerAnynines) crossplane.providerAnynines = providerPkg;
+  const configurationPkg = pkgOf(configuration);
+  if (configurationPkg && configurationPkg !== DEFAULTS.configuration) crossplane.configuration = configurationPkg;
+  if (configurationPkg && configuration!.metadata!.name !== xpkgName(configurationPkg)) crossplane.configurationName = configuration!.metadata!.name!;
+  const fnPkg = pkgOf(fn);
+  if (fnPkg && fnPkg !== DEFAULTS.function) crossplane.function = fnPkg;
 
   // Data services: their ProviderConfigs, the credentials each names.
   const pcThere = await crdThere('providerconfigs.dataservices.anynines.com');
