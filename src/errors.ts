@@ -31,7 +31,7 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
   { name: 'ok', word: 'ok', meaning: 'success' },
   { name: 'internal', word: 'internal error', meaning: 'unexpected internal error (a bug), or a Node.js older than 22.19 running `bin/helper`' },
   { name: 'usage', word: 'usage', meaning: 'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes' },
-  { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file' },
+  { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)' },
   { name: 'auth', word: 'auth', meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403' },
   { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, or a malformed 200 body' },
   { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries' },

@@ -26,15 +26,33 @@ export function addSecret(value: string | undefined | null): void {
 const patterns: RegExp[] = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
   /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
-  /(\\?"?(?:token|access_token|refresh_token|id_token|client_secret|password)\\?"?\s*[:=]\s*\\?"?)[A-Za-z0-9._~+/=-]{8,}(?=\\?["\s,}&]|$)/gim,
+  /(\b\\?"?(?:token|access_token|refresh_token|id_token|client_secret|password)\\?"?\s*[:=]\s*\\?"?)([A-Za-z0-9._~+/=-]{8,})(?=\\?["\s,}&]|$)/gim,
 ];
 
+/**
+ * Whether a value after `token=` / `"password":` looks like a credential
+ * rather than a word of a message: it mixes letters and digits or is long
+ * and mixes cases. "environment" or "POSTGRESQL_PASSWORD" is a word;
+ * "abcdefgh12345678" is a token.
+ */
+function tokenShaped(v: string): boolean {
+  const letters = /[A-Za-z]/.test(v);
+  const digits = /[0-9]/.test(v);
+  if (letters && digits) return true;
+  return v.length >= 16 && /[a-z]/.test(v) && /[A-Z]/.test(v);
+}
+
+/**
+ * Replaces registered secrets (and their base64) and token-shaped strings:
+ * bearer/basic credentials, JWTs, and token-shaped values of credential
+ * keys. Nothing else: a message's own words are never replaced.
+ */
 export function redact(text: string): string {
   let out = text;
   for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   out = out.replace(patterns[0]!, (_m, scheme: string) => `${scheme} [REDACTED]`);
   out = out.replace(patterns[1]!, '[REDACTED-JWT]');
-  out = out.replace(patterns[2]!, (_m, prefix: string) => `${prefix}[REDACTED]`);
+  out = out.replace(patterns[2]!, (m, prefix: string, value: string) => (tokenShaped(value) ? `${prefix}[REDACTED]` : m));
   return out;
 }
 

@@ -1,4 +1,4 @@
-/** `helper control-plane`: the Klutch control-plane setup as subcommands (init, render, apply, check). */
+/** `helper control-plane`: the Klutch control-plane setup as subcommands (init, render, apply, check, adopt). */
 import type { Argv, CommandModule } from 'yargs';
 import { DATA_SERVICE_NAMES, type DataServiceName } from '../control-plane/catalog.ts';
 import { parseDuration } from '../duration.ts';
@@ -115,8 +115,10 @@ function applyCommand(ctx: RunContext): CommandModule {
         .options(KEY_OPTIONS)
         .conflicts('previous', 'seed')
         .options(TLS_OPTIONS)
+        .option('prune', { type: 'boolean', default: false, describe: 'also delete objects labelled app.kubernetes.io/managed-by=helper that the render no longer has (never CRDs or Namespaces, never objects helper did not label)' })
         .example('$0 control-plane apply -f values.yaml --kubeconfig cp.kubeconfig', 'install or update; the cookie keys in the cluster are kept')
-        .epilog('Needs Crossplane (>= 1.15) and cert-manager on the cluster.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { cluster: 'also: prerequisites missing' })),
+        .example('$0 control-plane apply -f values.yaml --kubeconfig cp.kubeconfig --prune --dry-run', 'list what --prune would delete')
+        .epilog('Needs Crossplane (>= 1.17.1) and cert-manager on the cluster. Objects that exist without helper\'s label (set up by hand from the setup page) are updated in place and stay unlabelled.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { input: 'also: init placeholders left, references unset', cluster: 'also: prerequisites missing' })),
     handler: async (argv) => {
       const [{ prepare }, { renderControlPlane }, { applyControlPlane, clusterCookieKeys }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../control-plane/apply.ts'),
@@ -138,8 +140,8 @@ function applyCommand(ctx: RunContext): CommandModule {
       const objects = renderControlPlane(p.inputs);
       const done: string[] = [];
       if (!dryRun) ctx.applied = { server: `control plane ${(await import('../http.ts')).hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
-      const r = await applyControlPlane(kc, objects, p.settings, { dryRun, timeoutMs, ...calls, signal: ctx.signal, onApplied: (what) => done.push(what) });
-      log.info(`${dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}; cookie keys: ${p.keySource}`);
+      const r = await applyControlPlane(kc, objects, p.settings, { dryRun, timeoutMs, ...calls, signal: ctx.signal, onApplied: (what) => done.push(what), prune: Boolean(argv.prune) });
+      log.info(`${dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}${argv.prune ? `, ${r.pruned.length} ${dryRun ? 'to prune' : 'pruned'}` : ''}; cookie keys: ${p.keySource}`);
     },
   };
 }
@@ -147,43 +149,105 @@ function applyCommand(ctx: RunContext): CommandModule {
 function checkCommand(ctx: RunContext): CommandModule {
   return {
     command: 'check',
-    describe: 'Report what is installed and healthy on a Control Plane Cluster',
+    describe: 'Report what is installed and healthy on a Control Plane Cluster, root causes first',
     builder: (y: Argv) =>
       y
         .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `kubeconfig of the Control Plane Cluster (read access to everything checked) ${KUBECONFIG_DESCRIBE}` })
         .option('context', CONTEXT_OPTION)
-        .option('file', { alias: 'f', type: 'string', requiresArg: true, normalize: true, describe: 'values file: expect exactly its data services and issuer (default: discover)' })
+        .option('file', { alias: 'f', type: 'string', requiresArg: true, normalize: true, describe: 'values file: expect what render makes of it (default: what adopt reads from the cluster)' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'report format on stdout' })
         .option('require-ready', { type: 'boolean', default: true, describe: 'fail when something installed is not running yet (--no-require-ready: only missing or invalid objects fail)' })
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
         .options(TLS_OPTIONS)
         .example('$0 control-plane check --kubeconfig cp.kubeconfig -f values.yaml', 'after apply: is everything there and running?')
-        .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready.\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'something missing or invalid, or not ready unless --no-require-ready' })),
+        .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready, cannot-see (DNS, the identity provider: said, neither passed nor failed).\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'something missing or invalid, or not ready unless --no-require-ready' })),
     handler: async (argv) => {
-      const [{ checkControlPlane, defaultExpectations, formatReport }, { Reader }] = await Promise.all([
-        import('../control-plane/check.ts'), import('../control-plane/cluster.ts'),
+      const [{ checkControlPlane, expectedObjects, formatReport }, { Reader }, { settingsOf }] = await Promise.all([
+        import('../control-plane/check.ts'), import('../control-plane/cluster.ts'), import('../control-plane/values.ts'),
       ]);
-      const exp = defaultExpectations();
+      let settings: import('../control-plane/values.ts').Settings | undefined;
       if (argv.file !== undefined) {
-        const [{ readValues, }, { parseValues, settingsOf }] = await Promise.all([import('../control-plane/inputs.ts'), import('../control-plane/values.ts')]);
+        const [{ readValues }, { parseValues, refusePlaceholders }] = await Promise.all([import('../control-plane/inputs.ts'), import('../control-plane/values.ts')]);
         const { text, source } = readValues(argv.file as string);
-        const s = settingsOf(parseValues(text, source));
-        Object.assign(exp, { crossplaneNamespace: s.crossplane.namespace, binderClusterRole: s.backend.binderClusterRole, dataServices: s.dataServices.map((d) => d.name), issuer: s.tls.issuer });
+        settings = settingsOf(parseValues(text, source));
+        refusePlaceholders(text, source);
       }
       const kubeconfig = await readKubeconfig(ctx, argv);
       const kc = await clusterClient(argv, kubeconfig);
       const calls = callPolicyOf(argv);
       const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
-      const report = await checkControlPlane(reader, kc.getCurrentCluster()?.server ?? '', exp);
+      const server = kc.getCurrentCluster()?.server ?? '';
+      if (!settings) {
+        const { readControlPlane } = await import('../control-plane/adopt.ts');
+        settings = settingsOf((await readControlPlane(reader, { requireBackend: false, server })).values);
+      }
+      const report = await checkControlPlane(reader, server, { settings, objects: expectedObjects(settings, server) });
       ctx.stdout(argv.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
       const c = report.counts;
       const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
-      if (c.missing || c.invalid) throw new ClusterError('HELPER_CP_INCOMPLETE', `control plane ${reader.host} is not set up: ${summary} (see the report)`);
+      const first = report.firstProblem ? `first: ${report.firstProblem.object}: ${report.firstProblem.detail}` : '';
+      if (c.missing || c.invalid) throw new ClusterError('HELPER_CP_INCOMPLETE', `control plane ${reader.host} is not set up: ${summary} (see the report); ${first}`);
       if (c['not-ready'] && argv['require-ready']) {
-        throw new ClusterError('HELPER_CP_NOT_READY', `control plane ${reader.host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report)`, { hint: '--no-require-ready only checks what is installed' });
+        throw new ClusterError('HELPER_CP_NOT_READY', `control plane ${reader.host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`, { hint: '--no-require-ready only checks what is installed' });
       }
       log.info(c['not-ready'] ? `installed; ${c['not-ready']} item(s) not ready yet` : 'healthy');
+    },
+  };
+}
+
+function adoptCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'adopt',
+    describe: 'Read a control plane set up by hand (from the setup page) and print the values file that reproduces it',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `kubeconfig of the Control Plane Cluster (read access to what it reads, Secrets included) ${KUBECONFIG_DESCRIBE}` })
+        .option('context', CONTEXT_OPTION)
+        .option('output-file', { ...OUTPUT_FILE_OPTION, describe: 'write the values file to this file (atomically, mode 0600) instead of stdout; - is stdout' })
+        .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'output format: yaml. (-o FILE is taken as --output-file FILE, with a deprecation warning)' })
+        .check((a) => { resolveOutput(a, ['yaml'], 'yaml'); return true; })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
+        .options(TLS_OPTIONS)
+        .example('$0 control-plane adopt --kubeconfig cp.kubeconfig --output-file values.yaml', 'then: control-plane render -f values.yaml, control-plane apply -f values.yaml')
+        .epilog('The values file holds env: references, never secrets; stderr lists the variables and where each value is in the cluster, then what render and apply would change.\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'also: no backend to adopt' })),
+    handler: async (argv) => {
+      const [{ readControlPlane, adoptedValuesYaml }, { Reader }, { parseValues, settingsOf }, { renderControlPlane }, { adaptToCluster, liveObjects }, { diffObject, formatDiffs }] = await Promise.all([
+        import('../control-plane/adopt.ts'), import('../control-plane/cluster.ts'), import('../control-plane/values.ts'), import('../control-plane/render.ts'),
+        import('../control-plane/apply.ts'), import('../control-plane/diff.ts'),
+      ]);
+      const output = resolveOutput(argv, ['yaml'], 'yaml');
+      for (const d of output.deprecations) log.warn(d);
+      const kubeconfig = await readKubeconfig(ctx, argv);
+      const kc = await clusterClient(argv, kubeconfig);
+      const calls = callPolicyOf(argv);
+      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
+      const server = kc.getCurrentCluster()?.server ?? '';
+      const adopted = await readControlPlane(reader, { requireBackend: true, server });
+      const text = adoptedValuesYaml(adopted, reader.host);
+      // What is written must be a values file helper accepts.
+      const settings = settingsOf(parseValues(text, 'the adopted values'));
+      const out = output.file;
+      if (out) {
+        const { writeFileAtomic } = await import('../write/files.ts');
+        writeFileAtomic(out, text);
+      } else {
+        ctx.stdout(text);
+      }
+      for (const n of adopted.notes) log.warn(n);
+      log.info(`set these before render or apply: ${adopted.env.map((e) => e.name).join(' ')}`);
+      for (const e of adopted.env) log.info(`  ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`);
+      if (!adopted.inputs) {
+        log.warn('cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys (bind/cookie-config) or the external address');
+        return;
+      }
+      const rendered = renderControlPlane({ settings, ...adopted.inputs });
+      const { objects } = await adaptToCluster(reader, rendered);
+      const live = await liveObjects(reader, objects);
+      const lines = formatDiffs(objects.map((o) => diffObject(o, live.get(o) as Record<string, unknown> | undefined)));
+      if (!lines.length) log.info('render of these values matches the cluster: apply changes nothing');
+      else log.info(`render of these values differs from the cluster; apply would change:\n${lines.join('\n')}`);
     },
   };
 }
@@ -191,14 +255,15 @@ function checkCommand(ctx: RunContext): CommandModule {
 export function controlPlaneCommand(ctx: RunContext): CommandModule {
   return {
     command: 'control-plane',
-    describe: 'Set up a Klutch Control Plane Cluster: init, render, apply, check',
+    describe: 'Set up a Klutch Control Plane Cluster: init, render, apply, check, adopt',
     builder: (y: Argv) =>
       y
         .command(initCommand(ctx))
         .command(renderCommand(ctx))
         .command(applyCommand(ctx))
         .command(checkCommand(ctx))
-        .demandCommand(1, 'name a subcommand: init, render, apply or check'),
+        .command(adoptCommand(ctx))
+        .demandCommand(1, 'name a subcommand: init, render, apply, check or adopt'),
     handler: () => {},
   };
 }

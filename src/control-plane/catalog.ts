@@ -25,8 +25,7 @@ export const DEFAULTS = {
   namespacePrefix: 'cluster',
   prettyName: 'anynines',
   consumerScope: 'Namespaced',
-  serviceType: 'ClusterIP',
-  binderClusterRole: 'kube-binder',
+  serviceType: 'LoadBalancer',
   clientId: 'kube-bind',
   ingressClass: 'nginx',
   tlsSecretName: 'anynines-backend-tls',
@@ -35,6 +34,40 @@ export const DEFAULTS = {
   crossplaneNamespace: 'crossplane-system',
   providerAnynines: 'public.ecr.aws/w5n9a2g2/klutch/provider-anynines:v1.4.0',
   configuration: 'public.ecr.aws/w5n9a2g2/anynines/dataservices:v1.4.0',
-  providerKubernetes: 'xpkg.upbound.io/crossplane-contrib/provider-kubernetes:v0.14.1',
+  function: 'xpkg.upbound.io/crossplane-contrib/function-patch-and-transform:v0.9.2',
 } as const;
 
+
+/**
+ * The setup page's fixed names (Klutch v1.4.0 "Setting up Control Plane and
+ * App Clusters"), which render follows.
+ */
+export const PAGE = {
+  /** The ClusterRole the page creates for the backend to bind in cluster namespaces. */
+  binderClusterRole: 'kube-binder',
+  /** The Crossplane function every a9s composition's pipeline calls (functionRef). */
+  functionName: 'function-patch-and-transform',
+  /** The page's Crossplane Helm install: --set args='{"--enable-ssa-claims"}'. */
+  crossplaneFlag: '--enable-ssa-claims',
+} as const;
+
+/**
+ * The name `crossplane xpkg install configuration <package>` gives a package
+ * (the page installs the configuration that way): its repository path with
+ * "/" turned into "-", e.g. public.ecr.aws/w5n9a2g2/anynines/dataservices:v1.4.0
+ * becomes w5n9a2g2-anynines-dataservices.
+ */
+export function xpkgName(pkg: string): string {
+  const parts = packageRepository(pkg).split('/');
+  // The first part is a registry when it looks like a host (as in image references).
+  const path = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ? parts.slice(1) : parts;
+  return path.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+}
+
+/** A package reference without its tag or digest: registry/path. */
+export function packageRepository(pkg: string): string {
+  const noDigest = pkg.split('@')[0]!;
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
+}

@@ -6,6 +6,7 @@
  * and the host.
  */
 import * as k8s from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { hostOf } from '../http.ts';
 import { apiFailure, callApi, type CallPolicy, type KObject } from '../kube/client.ts';
 
@@ -27,7 +28,7 @@ export class Reader {
         const o = await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as unknown;
         // The client library takes any 2xx as success, even an HTML page from a proxy.
         if (!isObject(o) || (o as KObject).metadata?.name !== name) throw new SyntaxError(`the answer is not the ${kind} ${name}`);
-        return o as KObject;
+        return plain(o as KObject, kind);
       } catch (err) {
         if (apiFailure(err).status === 404) return undefined;
         throw err;
@@ -39,7 +40,18 @@ export class Reader {
     return this.call(`list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`, async () => {
       const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector) as unknown;
       if (!isObject(r) || !Array.isArray((r as { items?: unknown }).items)) throw new SyntaxError(`the answer is not a ${kind} list`);
-      return (r as { items: KObject[] }).items;
+      return (r as { items: KObject[] }).items.map((o) => plain(o, kind));
+    });
+  }
+
+  /** Deletes an object; absent already is fine. */
+  delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+    return this.call(`delete ${kind} ${namespace ? `${namespace}/` : ''}${name}`, async () => {
+      try {
+        await this.objects.delete({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+      } catch (err) {
+        if (apiFailure(err).status !== 404) throw err;
+      }
     });
   }
 
@@ -53,6 +65,15 @@ export class Reader {
 }
 
 const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * An object with the API's own field names. The client library hands a CRD
+ * back in its model's shape (`_enum`, `xKubernetesValidations`, ...), which
+ * would not compare with what render writes.
+ */
+function plain(o: KObject, kind: string): KObject {
+  return kind === 'CustomResourceDefinition' ? ObjectSerializer.serialize(o, 'V1CustomResourceDefinition', '') as KObject : o;
+}
 
 export type Condition = { type?: string; status?: string; reason?: string; message?: string };
 

@@ -1,7 +1,9 @@
 /**
  * Pure: the commented values file `helper control-plane init` prints. It
- * lists every input with its default, validates as it is (example hosts and
- * env: references), and holds no secret, so it can be committed.
+ * lists every input with its default and holds no secret, so it can be
+ * committed. It passes the schema as it is, but its example.com hosts, URLs
+ * and mail address are placeholders: render, apply and check refuse the file
+ * (exit 3, listing each) until every one is replaced.
  */
 import { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, type DataServiceName } from './values.ts';
 
@@ -24,14 +26,16 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
   const services = chosen.flatMap((ds) => [`  ${ds}:   # ${DATA_SERVICES[ds].title}, exported as ${DATA_SERVICES[ds].resource}`, ...endpoint(ds, 'serviceBroker'), ...endpoint(ds, 'backupManager')]);
   return [
     '# Values of `helper control-plane render|apply`: one Klutch Control Plane Cluster.',
-    '# Schema: schemas/control-plane.schema.json. Replace every example.com value.',
+    '# Schema: schemas/control-plane.schema.json. Replace every example.com value: render, apply',
+    '# and check refuse the file while one is left.',
     '#',
     '# Secrets are references, so this file can be committed:',
     '#   env:NAME    the environment variable NAME when helper runs',
     '#   file:PATH   the content of PATH (relative to this file; trailing newlines dropped)',
     '#',
-    '# Prerequisites on the cluster: Crossplane >= 1.15 (installed with --set args=\'{"--enable-ssa-claims"}\')',
-    '# in namespace crossplane.namespace, cert-manager, and an ingress controller.',
+    '# Prerequisites on the cluster: Crossplane >= 1.17.1 (installed with --set args=\'{"--enable-ssa-claims"}\')',
+    '# in namespace crossplane.namespace, cert-manager, an ingress controller (its IngressClass), DNS for',
+    '# backend.host, and an OIDC client with the client-credentials grant and an audience mapper (kube-bind).',
     '',
     'backend:',
     '  # Public DNS name of the klutch-bind backend: Ingress host, certificate name and OIDC callback host.',
@@ -53,10 +57,8 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
     `  prettyName: ${DEFAULTS.prettyName}`,
     '  # Namespaced or Cluster: how konnectors sync bound objects.',
     `  consumerScope: ${DEFAULTS.consumerScope}`,
-    '  # ClusterIP (behind the Ingress) or LoadBalancer.',
+    '  # LoadBalancer (443 -> 9443, as on the setup page) or ClusterIP (only behind the Ingress).',
     `  serviceType: ${DEFAULTS.serviceType}`,
-    '  # ClusterRole the backend binds to the ServiceAccount of every cluster namespace.',
-    `  binderClusterRole: ${DEFAULTS.binderClusterRole}`,
     '  # Extra backend flags, e.g. [--tenant-based-auth].',
     '  extraArgs: []',
     '',
@@ -66,8 +68,8 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
     '  issuerUrl: https://idp.example.com/realms/klutch',
     `  clientId: ${DEFAULTS.clientId}`,
     '  clientSecret: env:BACKEND_OIDC_CLIENT_SECRET',
-    '  # Default: https://<backend.host>/callback',
-    '  # callbackUrl: https://bind.example.com/callback',
+    '  # Must equal the redirect URI registered at the IdP. Default: https://<backend.host>:443/callback',
+    '  # callbackUrl: https://bind.example.com:443/callback',
     '',
     'tls:',
     '  # ingressClassName of the Ingress and of the ACME HTTP-01 solver.',
@@ -88,7 +90,10 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
     `  namespace: ${DEFAULTS.crossplaneNamespace}`,
     `  providerAnynines: ${DEFAULTS.providerAnynines}`,
     `  configuration: ${DEFAULTS.configuration}`,
-    `  providerKubernetes: ${DEFAULTS.providerKubernetes}`,
+    '  # Name of the Configuration. Default: the name `crossplane xpkg install` gives the package.',
+    '  # configurationName: w5n9a2g2-anynines-dataservices',
+    '  # The Crossplane function every a9s composition calls (the configuration does not declare it).',
+    `  function: ${DEFAULTS.function}`,
     '  # true sets spec.serviceType on the data-service ProviderConfigs: required by provider-anynines',
     '  # >= v1.5.0, unknown to v1.4.0.',
     '  providerConfigServiceType: false',

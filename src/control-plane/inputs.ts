@@ -13,7 +13,7 @@ import { addSecret, log } from '../log.ts';
 import { keysFromManifest, keysFromSeed, randomKeys, type CookieKeys, type KeySource } from './keys.ts';
 import { BACKEND_NAMESPACE, type RenderInputs } from './render.ts';
 import { resolveRef, resolveSecrets } from './secrets.ts';
-import { parseValues, settingsOf, type Settings } from './values.ts';
+import { parseValues, refusePlaceholders, settingsOf, type Settings } from './values.ts';
 
 export interface KubeconfigFacts {
   server: string;
@@ -113,6 +113,8 @@ export function readValues(file: string, readStdin?: () => string): { text: stri
 export async function prepare(opts: PrepareOptions): Promise<Prepared> {
   const { text, source, baseDir } = readValues(opts.valuesFile, opts.readStdin);
   const settings = settingsOf(parseValues(text, source));
+  refusePlaceholders(text, source);
+  for (const note of settings.ignored) log.warn(note);
   const ctx = { env: opts.env, baseDir };
   const secrets = resolveSecrets(settings, ctx);
   const facts = opts.kubeconfig ? kubeconfigFacts(opts.kubeconfig.text, opts.kubeconfig.path) : undefined;

@@ -3,33 +3,38 @@
  * where nothing precedes what it depends on, and the same inputs always give
  * the same objects (no timestamps, no random values: the cookie keys come in).
  *
- * What is rendered (protocol.md §8, Klutch v1.4.0 setup guide):
+ * It follows the Klutch v1.4.0 setup page ("the page"): its object names,
+ * field names and defaults, so that applying over a control plane built by
+ * hand from the page changes nothing the page got right and creates no
+ * second object. Each deliberate difference is in the README table
+ * "Deliberate differences from the setup page" (a test keeps it in sync):
+ * the ClusterRole's rules name klutch.anynines.com, the group of the CRDs
+ * rendered here; the Ingress names the Issuer that exists (the page names
+ * letsencrypt-prod and creates letsencrypt); the packages are pinned; the
+ * function the compositions call is installed; Secrets use `data`; the pod
+ * template carries a hash of the backend's configuration so that a changed
+ * Secret restarts the backend; every object carries the managed-by label.
+ *
+ * What is rendered:
  *  1. the klutch.anynines.com CRDs and the bind.anynines.com template CRD;
  *  2. Namespace bind;
  *  3. Crossplane packages: provider-anynines (+ DeploymentRuntimeConfig with
- *     its health probe), provider-kubernetes (+ DeploymentRuntimeConfig,
- *     cluster-admin binding of its ServiceAccount), the dataservices Configuration;
- *  4. the provider-kubernetes ProviderConfig and, per data service, a
- *     credentials Secret + ProviderConfig for its service broker and backup manager;
- *  5. the ClusterRole the backend binds in every cluster namespace;
+ *     its health probe), function-patch-and-transform, the data-services
+ *     Configuration;
+ *  4. per data service, a credentials Secret + ProviderConfig for its
+ *     service broker and backup manager;
+ *  5. the ClusterRole kube-binder;
  *  6. APIServiceExportTemplates: one per data service, then servicebindings,
  *     backups and restores;
- *  7. the backend: ServiceAccount, cluster-admin binding, ConfigMap, the
- *     cookie-config / k8sca / oidc-config Secrets, Deployment, Service, the
- *     ACME Issuer (unless the user brings one) and the Ingress.
- *
- * Intended differences from the upstream YAML: every Secret uses `data`
- * (k8sca must, pitfall 6; the others so that a server-side re-apply is a
- * no-op); the Ingress annotation names the issuer that exists (pitfall 10);
- * the ClusterRole's rules use klutch.anynines.com, the group of the CRDs
- * rendered here, where the v1.4.0 guide still wrote kube-bind.io; the pod
- * template carries a hash of the backend's configuration so that a changed
- * Secret restarts the backend.
+ *  7. the backend: ServiceAccount, cluster-admin binding, the cookie-config /
+ *     k8sca / oidc-config Secrets, Deployment, Service, the ACME Issuer
+ *     (unless the user brings one) and the Ingress.
  */
 import { createHash } from 'node:crypto';
 import { exportTemplateCrd, klutchCrds, KLUTCH_GROUP } from '../render/crds.ts';
 import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
 import type { Credentials, ResolvedSecrets } from './secrets.ts';
+import { PAGE } from './catalog.ts';
 import type { Settings } from './values.ts';
 
 export const BACKEND_NAMESPACE = 'bind';
@@ -40,6 +45,9 @@ export const TEMPLATE_GROUP = 'bind.anynines.com';
 export const TEMPLATE_API_VERSION = `${TEMPLATE_GROUP}/v1alpha1`;
 export const COMMON_TEMPLATES = ['servicebindings', 'backups', 'restores'] as const;
 export const CONFIG_HASH_ANNOTATION = 'helper.klutch.anynines.com/config-hash';
+/** The label on every object helper renders; `apply --prune` only ever deletes objects that carry it. */
+export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'helper' } as const;
+export const PROVIDER_ANYNINES = 'provider-anynines';
 const LISTEN_PORT = 9443;
 
 /**
@@ -50,10 +58,10 @@ const LISTEN_PORT = 9443;
 export const FOREIGN_KINDS: ReadonlyArray<{ apiVersion: string; kind: string; crd: string; installedBy: string; afterPackages: boolean }> = [
   { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', crd: 'providers.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
   { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', crd: 'configurations.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
+  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', crd: 'functions.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
   { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', crd: 'deploymentruntimeconfigs.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
   { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', crd: 'issuers.cert-manager.io', installedBy: 'cert-manager', afterPackages: false },
   { apiVersion: 'dataservices.anynines.com/v1', kind: 'ProviderConfig', crd: 'providerconfigs.dataservices.anynines.com', installedBy: 'the provider-anynines package', afterPackages: true },
-  { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io', installedBy: 'the provider-kubernetes package', afterPackages: true },
 ];
 
 export interface RenderInputs {
@@ -82,20 +90,26 @@ const secret = (namespace: string, name: string, data: Record<string, string>): 
   data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, b64(v)])),
 });
 
-/** The objects, in apply order. */
+/** "Kind namespace/name", the way reports and differences name an object. */
+export function objectId(o: { kind?: string; metadata?: { name?: string; namespace?: string } }): string {
+  return `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
+}
+
+/** The objects, in apply order, each labelled as managed by helper. */
 export function renderControlPlane(inp: RenderInputs): K8sObject[] {
-  return [
+  const objects: K8sObject[] = [
     ...(klutchCrds() as K8sObject[]),
     exportTemplateCrd(TEMPLATE_GROUP) as K8sObject,
-    // The label gives server-side apply a field to own: an object applied with no owned field gets no
-    // managedFields, and the next apply then records the server's own fields, a change on every first re-run.
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'helper' } } },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: BACKEND_NAMESPACE } },
     ...crossplanePackages(inp.settings),
     ...providerConfigs(inp),
-    binderClusterRole(inp.settings.backend.binderClusterRole),
+    binderClusterRole(PAGE.binderClusterRole),
     ...exportTemplates(inp.settings),
     ...backend(inp),
   ];
+  // The label also gives server-side apply a field to own: an object applied with no owned field gets no
+  // managedFields, and the next apply then records the server's own fields, a change on every first re-run.
+  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value } } }));
 }
 
 function crossplanePackages(s: Settings): K8sObject[] {
@@ -104,7 +118,7 @@ function crossplanePackages(s: Settings): K8sObject[] {
     {
       apiVersion: 'pkg.crossplane.io/v1beta1',
       kind: 'DeploymentRuntimeConfig',
-      metadata: { name: 'provider-anynines' },
+      metadata: { name: PROVIDER_ANYNINES },
       spec: {
         deploymentTemplate: {
           spec: {
@@ -114,40 +128,23 @@ function crossplanePackages(s: Settings): K8sObject[] {
         },
       },
     },
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-anynines' }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: 'provider-anynines' } } },
-    {
-      apiVersion: 'pkg.crossplane.io/v1beta1',
-      kind: 'DeploymentRuntimeConfig',
-      metadata: { name: 'provider-kubernetes' },
-      // A fixed ServiceAccount name, so that the binding below can name it.
-      spec: { serviceAccountTemplate: { metadata: { name: 'provider-kubernetes' } } },
-    },
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-kubernetes' }, spec: { package: cp.providerKubernetes, runtimeConfigRef: { name: 'provider-kubernetes' } } },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'provider-kubernetes-admin-binding' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: 'provider-kubernetes', namespace: cp.namespace }],
-    },
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', metadata: { name: 'anynines-dataservices' }, spec: { package: cp.configuration } },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: PROVIDER_ANYNINES }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: PROVIDER_ANYNINES } } },
+    // Every a9s composition runs in Pipeline mode through this function, and the configuration package does not
+    // declare it (its crossplane.yaml has no dependsOn), so Crossplane would not install it by itself.
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', metadata: { name: PAGE.functionName }, spec: { package: cp.function } },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', metadata: { name: cp.configurationName }, spec: { package: cp.configuration } },
   ];
 }
 
-/** Name of the credentials Secret of one endpoint, e.g. postgresql-service-broker-credentials. */
+/** Name of the credentials Secret of one endpoint, e.g. postgresql-service-broker-creds (the page's). */
 export function credentialsSecretName(service: string, endpoint: 'service-broker' | 'backup-manager'): string {
-  return `${service}-${endpoint}-credentials`;
+  return `${service}-${endpoint}-creds`;
 }
 
 function providerConfigs(inp: RenderInputs): K8sObject[] {
   const s = inp.settings;
   const ns = s.crossplane.namespace;
-  const out: K8sObject[] = [{
-    apiVersion: 'kubernetes.crossplane.io/v1alpha1',
-    kind: 'ProviderConfig',
-    metadata: { name: 'kubernetes-provider' },
-    spec: { credentials: { source: 'InjectedIdentity' } },
-  }];
+  const out: K8sObject[] = [];
   for (const ds of s.dataServices) {
     const creds = inp.secrets.endpoints[ds.name]!;
     for (const [which, endpoint, serviceType] of [['serviceBroker', 'service-broker', 'servicebroker'], ['backupManager', 'backup-manager', 'backupmanager']] as const) {
@@ -204,11 +201,8 @@ export function exportedResources(s: Settings): string[] {
 
 function exportTemplates(s: Settings): K8sObject[] {
   const claim = (resource: string) => ({ group: '', resource, version: 'v1', selector: { owner: 'Provider' } });
-  // Instances and service bindings hand out Secrets and ConfigMaps; backups and restores Secrets; keyvalue nothing.
-  const claims = (resource: string) =>
-    resource === 'keyvalueinstances' ? []
-      : resource === 'backups' || resource === 'restores' ? [claim('secrets')]
-        : [claim('secrets'), claim('configmaps')];
+  // As on the page: only service bindings hand Secrets and ConfigMaps (the credentials) to App Clusters.
+  const claims = (resource: string) => (resource === 'servicebindings' ? [claim('secrets'), claim('configmaps')] : []);
   return exportedResources(s).map((resource) => {
     const permissionClaims = claims(resource);
     return {
@@ -220,17 +214,47 @@ function exportTemplates(s: Settings): K8sObject[] {
   });
 }
 
+/** The environment variables of the backend container, named as on the page, and where each comes from. */
+export const BACKEND_ENV = [
+  ['OIDC-ISSUER-CLIENT-ID', OIDC_SECRET, 'oidc-issuer-client-id'],
+  ['OIDC-ISSUER-CLIENT-SECRET', OIDC_SECRET, 'oidc-issuer-client-secret'],
+  ['OIDC-ISSUER-URL', OIDC_SECRET, 'oidc-issuer-url'],
+  ['OIDC-CALLBACK-URL', OIDC_SECRET, 'oidc-callback-url'],
+  ['COOKIE-SIGNING-KEY', COOKIE_SECRET, 'signing-key'],
+  ['COOKIE-ENCRYPTION-KEY', COOKIE_SECRET, 'encryption-key'],
+] as const;
+
+/** The backend's arguments that come from the values (the others are fixed). */
+export function backendArgs(s: Settings, externalAddress: string): string[] {
+  const b = s.backend;
+  return [
+    `--namespace-prefix=${b.namespacePrefix}`,
+    `--pretty-name=${b.prettyName}`,
+    `--consumer-scope=${b.consumerScope}`,
+    '--oidc-issuer-client-id=$(OIDC-ISSUER-CLIENT-ID)',
+    '--oidc-issuer-client-secret=$(OIDC-ISSUER-CLIENT-SECRET)',
+    '--oidc-issuer-url=$(OIDC-ISSUER-URL)',
+    '--oidc-callback-url=$(OIDC-CALLBACK-URL)',
+    `--listen-address=0.0.0.0:${LISTEN_PORT}`,
+    '--cookie-signing-key=$(COOKIE-SIGNING-KEY)',
+    '--cookie-encryption-key=$(COOKIE-ENCRYPTION-KEY)',
+    `--external-address=${externalAddress}`,
+    '--external-ca-file=/certa/ca',
+    ...b.extraArgs,
+  ];
+}
+
 function backend(inp: RenderInputs): K8sObject[] {
   const s = inp.settings;
   const b = s.backend;
   const ns = BACKEND_NAMESPACE;
   const labels = (): Record<string, string> => ({ app: BACKEND_NAME });
   const issuer = s.tls.issuer;
-  const fromSecret = (env: string, name: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name, key } } });
   const configHash = createHash('sha256')
     .update(JSON.stringify([inp.cookieKeys.signingKey, inp.cookieKeys.encryptionKey, s.oidc.clientId, inp.secrets.oidcClientSecret, s.oidc.issuerUrl, s.oidc.callbackUrl, inp.externalAddress, inp.caPem]))
     .digest('hex')
     .slice(0, 32);
+  const secretVolume = (name: string) => ({ name, secret: { secretName: name } });
   const objects: K8sObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: BACKEND_NAME, namespace: ns } },
     {
@@ -241,7 +265,6 @@ function backend(inp: RenderInputs): K8sObject[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: BACKEND_NAME, namespace: ns }],
     },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: BACKEND_NAME, namespace: ns }, data: { 'external-address': inp.externalAddress } },
     secret(ns, COOKIE_SECRET, { 'signing-key': inp.cookieKeys.signingKey, 'encryption-key': inp.cookieKeys.encryptionKey }),
     secret(ns, CA_SECRET, { ca: inp.caPem }),
     secret(ns, OIDC_SECRET, {
@@ -266,35 +289,16 @@ function backend(inp: RenderInputs): K8sObject[] {
             containers: [{
               name: BACKEND_NAME,
               image: b.image,
-              args: [
-                `--namespace-prefix=${b.namespacePrefix}`,
-                `--pretty-name=${b.prettyName}`,
-                `--consumer-scope=${b.consumerScope}`,
-                '--oidc-issuer-client-id=$(OIDC_ISSUER_CLIENT_ID)',
-                '--oidc-issuer-client-secret=$(OIDC_ISSUER_CLIENT_SECRET)',
-                '--oidc-issuer-url=$(OIDC_ISSUER_URL)',
-                '--oidc-callback-url=$(OIDC_CALLBACK_URL)',
-                `--listen-address=0.0.0.0:${LISTEN_PORT}`,
-                '--cookie-signing-key=$(COOKIE_SIGNING_KEY)',
-                '--cookie-encryption-key=$(COOKIE_ENCRYPTION_KEY)',
-                '--external-address=$(EXTERNAL_ADDRESS)',
-                '--external-ca-file=/certa/ca',
-                ...b.extraArgs,
-              ],
-              env: [
-                fromSecret('OIDC_ISSUER_CLIENT_ID', OIDC_SECRET, 'oidc-issuer-client-id'),
-                fromSecret('OIDC_ISSUER_CLIENT_SECRET', OIDC_SECRET, 'oidc-issuer-client-secret'),
-                fromSecret('OIDC_ISSUER_URL', OIDC_SECRET, 'oidc-issuer-url'),
-                fromSecret('OIDC_CALLBACK_URL', OIDC_SECRET, 'oidc-callback-url'),
-                fromSecret('COOKIE_SIGNING_KEY', COOKIE_SECRET, 'signing-key'),
-                fromSecret('COOKIE_ENCRYPTION_KEY', COOKIE_SECRET, 'encryption-key'),
-                { name: 'EXTERNAL_ADDRESS', valueFrom: { configMapKeyRef: { name: BACKEND_NAME, key: 'external-address' } } },
-              ],
-              ports: [{ name: 'http', containerPort: LISTEN_PORT, protocol: 'TCP' }],
-              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '2', memory: '2Gi' } },
-              volumeMounts: [{ name: 'ca', mountPath: '/certa/', readOnly: true }],
+              args: backendArgs(s, inp.externalAddress),
+              env: BACKEND_ENV.map(([name, secretName, key]) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } })),
+              resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '100m', memory: '256Mi' } },
+              volumeMounts: [{ name: 'ca', mountPath: '/certa/' }],
             }],
-            volumes: [{ name: 'ca', secret: { secretName: CA_SECRET, items: [{ key: 'ca', path: 'ca' }] } }],
+            volumes: [
+              secretVolume(OIDC_SECRET),
+              secretVolume(COOKIE_SECRET),
+              { name: 'ca', secret: { secretName: CA_SECRET, items: [{ key: 'ca', path: 'ca' }] } },
+            ],
           },
         },
       },
@@ -302,8 +306,8 @@ function backend(inp: RenderInputs): K8sObject[] {
     {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: BACKEND_NAME, namespace: ns, labels: labels() },
-      spec: { type: b.serviceType, selector: labels(), ports: [{ name: 'http', protocol: 'TCP', port: 443, targetPort: LISTEN_PORT }] },
+      metadata: { name: BACKEND_NAME, namespace: ns },
+      spec: { type: b.serviceType, ports: [{ protocol: 'TCP', name: BACKEND_NAME, port: 443, targetPort: LISTEN_PORT }], selector: labels() },
     },
   ];
   if (issuer.mode === 'acme') {
@@ -315,8 +319,9 @@ function backend(inp: RenderInputs): K8sObject[] {
         acme: {
           server: issuer.server,
           email: issuer.email,
-          privateKeySecretRef: { name: `${issuer.name}-account-key` },
-          solvers: [{ http01: { ingress: { ingressClassName: s.tls.ingressClass } } }],
+          // As on the page: the account key is named after the issuer (another name would register a new ACME account).
+          privateKeySecretRef: { name: issuer.name },
+          solvers: [{ http01: { ingress: { class: s.tls.ingressClass } } }],
         },
       },
     });
@@ -327,10 +332,10 @@ function backend(inp: RenderInputs): K8sObject[] {
     metadata: { name: BACKEND_NAME, namespace: ns, annotations: issuerAnnotation(s) },
     spec: {
       ingressClassName: s.tls.ingressClass,
-      tls: [{ hosts: [b.host], secretName: s.tls.secretName }],
+      tls: [{ secretName: s.tls.secretName, hosts: [b.host] }],
       rules: [{
         host: b.host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: BACKEND_NAME, port: { number: 443 } } } }] },
+        http: { paths: [{ pathType: 'Prefix', path: '/', backend: { service: { name: BACKEND_NAME, port: { number: 443 } } } }] },
       }],
     },
   });

@@ -66,25 +66,39 @@ export interface ResolvedSecrets {
   endpoints: Partial<Record<DataServiceName, { serviceBroker: Credentials; backupManager: Credentials }>>;
 }
 
+/**
+ * Resolves every reference, and reports every one that cannot be resolved
+ * at once (one InputError listing each field), so that a values file with
+ * 29 references needs one run to learn what is unset, not 29.
+ */
 export function resolveSecrets(s: Settings, ctx: RefContext): ResolvedSecrets {
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(err.message);
+      return fallback;
+    }
+  };
+  const ref = (value: string, field: string, opts?: { secret: boolean }) => attempt(() => resolveRef(value, field, ctx, opts), '');
   const endpoints: ResolvedSecrets['endpoints'] = {};
   for (const ds of s.dataServices) {
     const creds = (which: 'serviceBroker' | 'backupManager'): Credentials => ({
-      username: resolveRef(ds[which].username, `/dataServices/${ds.name}/${which}/username`, ctx),
-      password: resolveRef(ds[which].password, `/dataServices/${ds.name}/${which}/password`, ctx),
+      username: ref(ds[which].username, `/dataServices/${ds.name}/${which}/username`),
+      password: ref(ds[which].password, `/dataServices/${ds.name}/${which}/password`),
     });
     endpoints[ds.name] = { serviceBroker: creds('serviceBroker'), backupManager: creds('backupManager') };
   }
+  const oidcClientSecret = ref(s.oidc.clientSecret, '/oidc/clientSecret');
   const keys = s.backend.cookieKeys;
-  return {
-    oidcClientSecret: resolveRef(s.oidc.clientSecret, '/oidc/clientSecret', ctx),
-    cookieKeys: keys ? {
-      signingKey: checkCookieKey(resolveRef(keys.signingKey, '/backend/cookieKeys/signingKey', ctx), '/backend/cookieKeys/signingKey'),
-      encryptionKey: checkCookieKey(resolveRef(keys.encryptionKey, '/backend/cookieKeys/encryptionKey', ctx), '/backend/cookieKeys/encryptionKey'),
-    } : undefined,
-    caPem: s.backend.caCertificate === undefined ? undefined : resolveRef(s.backend.caCertificate, '/backend/caCertificate', ctx, { secret: false }),
-    endpoints,
-  };
+  const key = (value: string, field: string) => attempt(() => checkCookieKey(resolveRef(value, field, ctx), field), '');
+  const cookieKeys = keys ? { signingKey: key(keys.signingKey, '/backend/cookieKeys/signingKey'), encryptionKey: key(keys.encryptionKey, '/backend/cookieKeys/encryptionKey') } : undefined;
+  const caPem = s.backend.caCertificate === undefined ? undefined : ref(s.backend.caCertificate, '/backend/caCertificate', { secret: false });
+  if (problems.length === 1) throw new InputError('HELPER_VALUES_SECRET', problems[0]!);
+  if (problems.length) throw new InputError('HELPER_VALUES_SECRET', `${problems.length} references of the values file cannot be resolved`, problems);
+  return { oidcClientSecret, cookieKeys, caPem, endpoints };
 }
 
 /** The backend decodes each key from base64; AES wants 16, 24 or 32 bytes for encryption. */

@@ -11,12 +11,12 @@ import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNo
 import { readAsset } from '../assets.ts';
 import { InputError } from '../errors.ts';
 import { formatSchemaErrors } from '../validate/schemas.ts';
-import { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, type DataServiceName } from './catalog.ts';
+import { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, PAGE, xpkgName, type DataServiceName } from './catalog.ts';
 
 type FormatsPlugin = typeof formatsModule.default;
 const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
 
-export { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, type DataServiceName } from './catalog.ts';
+export { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, PAGE, type DataServiceName } from './catalog.ts';
 
 export interface EndpointValues {
   url: string;
@@ -44,6 +44,7 @@ export interface Values {
     prettyName?: string;
     consumerScope?: 'Namespaced' | 'Cluster';
     serviceType?: 'ClusterIP' | 'LoadBalancer';
+    /** Deprecated and ignored: the backend takes no flag for it. */
     binderClusterRole?: string;
     extraArgs?: string[];
   };
@@ -58,6 +59,9 @@ export interface Values {
     namespace?: string;
     providerAnynines?: string;
     configuration?: string;
+    configurationName?: string;
+    function?: string;
+    /** Deprecated and ignored: no a9s composition uses provider-kubernetes. */
     providerKubernetes?: string;
     providerConfigServiceType?: boolean;
   };
@@ -81,14 +85,15 @@ export interface Settings {
     prettyName: string;
     consumerScope: 'Namespaced' | 'Cluster';
     serviceType: 'ClusterIP' | 'LoadBalancer';
-    binderClusterRole: string;
     extraArgs: string[];
   };
   oidc: { issuerUrl: string; clientId: string; clientSecret: string; callbackUrl: string };
   tls: { ingressClass: string; secretName: string; issuer: IssuerSettings };
-  crossplane: { namespace: string; providerAnynines: string; configuration: string; providerKubernetes: string; providerConfigServiceType: boolean };
+  crossplane: { namespace: string; providerAnynines: string; configuration: string; configurationName: string; function: string; providerConfigServiceType: boolean };
   /** The chosen data services in render order. */
   dataServices: Array<{ name: DataServiceName; resource: string } & DataServiceValues>;
+  /** Fields of the values file that are accepted but have no effect, with why (printed as warnings). */
+  ignored: string[];
 }
 
 const MAX_PROBLEMS = 25;
@@ -190,23 +195,65 @@ export function settingsOf(v: Values): Settings {
       prettyName: b.prettyName ?? DEFAULTS.prettyName,
       consumerScope: b.consumerScope ?? DEFAULTS.consumerScope,
       serviceType: b.serviceType ?? DEFAULTS.serviceType,
-      binderClusterRole: b.binderClusterRole ?? DEFAULTS.binderClusterRole,
       extraArgs: b.extraArgs ?? [],
     },
     oidc: {
       issuerUrl: v.oidc.issuerUrl,
       clientId: v.oidc.clientId ?? DEFAULTS.clientId,
       clientSecret: v.oidc.clientSecret,
-      callbackUrl: v.oidc.callbackUrl ?? `https://${b.host}/callback`,
+      // The page's default, which the IdP's registered redirect URI must equal.
+      callbackUrl: v.oidc.callbackUrl ?? `https://${b.host}:443/callback`,
     },
     tls: { ingressClass: v.tls.ingressClass ?? DEFAULTS.ingressClass, secretName: v.tls.secretName ?? DEFAULTS.tlsSecretName, issuer },
     crossplane: {
       namespace: cp.namespace ?? DEFAULTS.crossplaneNamespace,
       providerAnynines: cp.providerAnynines ?? DEFAULTS.providerAnynines,
       configuration: cp.configuration ?? DEFAULTS.configuration,
-      providerKubernetes: cp.providerKubernetes ?? DEFAULTS.providerKubernetes,
+      configurationName: cp.configurationName ?? xpkgName(cp.configuration ?? DEFAULTS.configuration),
+      function: cp.function ?? DEFAULTS.function,
       providerConfigServiceType: cp.providerConfigServiceType ?? false,
     },
     dataServices: DATA_SERVICE_NAMES.filter((n) => v.dataServices[n]).map((name) => ({ name, resource: DATA_SERVICES[name].resource, ...v.dataServices[name]! })),
+    ignored: [
+      ...(b.binderClusterRole !== undefined && b.binderClusterRole !== PAGE.binderClusterRole
+        ? [`/backend/binderClusterRole (${b.binderClusterRole}) is ignored: the backend takes no flag naming the role it binds; the ClusterRole is ${PAGE.binderClusterRole}, as on the setup page`]
+        : []),
+      ...(cp.providerKubernetes !== undefined
+        ? ['/crossplane/providerKubernetes is ignored: no a9s data service\'s composition uses provider-kubernetes (only the a8s ones do), so it is no longer installed']
+        : []),
+    ],
   };
+}
+
+/** Hosts and mail domains reserved for documentation (RFC 2606), as `init` prints them. */
+const PLACEHOLDER = /(^|[@./])example\.(com|org|net)(?=$|[/:?#\s])/i;
+
+/**
+ * Every value still holding an `init` placeholder (an example.com host,
+ * URL or mail address), as "<JSON path> (line N): value"; [] when none.
+ */
+export function placeholdersIn(text: string): string[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const out: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (isMap(node)) {
+      for (const p of node.items) walk(p.value, `${path}/${isScalar(p.key) ? String(p.key.value) : '?'}`);
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, `${path}/${i}`));
+    } else if (isScalar(node) && typeof node.value === 'string' && PLACEHOLDER.test(node.value)) {
+      const line = node.range ? lines.linePos(node.range[0]).line : undefined;
+      out.push(`${path || '/'}${line ? ` (line ${line})` : ''}: ${node.value}`);
+    }
+  };
+  walk(doc.contents, '');
+  return out;
+}
+
+/** InputError HELPER_VALUES_PLACEHOLDER (exit 3) listing every placeholder left in a values file. */
+export function refusePlaceholders(text: string, source: string): void {
+  const found = placeholdersIn(text);
+  if (found.length) {
+    throw new InputError('HELPER_VALUES_PLACEHOLDER', `${source} still holds ${found.length} placeholder value(s) from \`helper control-plane init\`; replace each with your own`, found);
+  }
 }

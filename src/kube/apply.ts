@@ -6,6 +6,7 @@
  * the API server validates every object and persists nothing.
  */
 import * as k8s from '@kubernetes/client-node';
+import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
 import { hostOf } from '../http.ts';
@@ -99,7 +100,7 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
       : undefined;
     // Server-side apply is idempotent, so every passing failure may be retried.
     const after = await callApi({ server, action: `apply ${what}` }, policy, async () => {
-      const r = await client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply) as unknown;
+      const r = await client.patch(modelShaped(o), undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply) as unknown;
       // The client library takes any 2xx as success, even an HTML page from a proxy.
       const m = (r as { metadata?: { name?: unknown } } | null)?.metadata;
       if (typeof r !== 'object' || r === null || m?.name !== o.metadata.name) throw new SyntaxError(`the answer is not the applied ${what}`);
@@ -162,6 +163,22 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
 function resourceVersionOf(obj: unknown): string | undefined {
   const rv = (obj as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
   return typeof rv === 'string' ? rv : undefined;
+}
+
+/**
+ * The object as the client library's typed model expects it. The library
+ * serializes a built-in kind through its model, which reads each field by
+ * the model's property name: a CRD schema's `enum`, `default` and
+ * `x-kubernetes-*` keys (model names `_enum`, `_default`, `xKubernetes...`)
+ * were silently dropped, so every CRD helper applied lost its enums,
+ * defaults and CEL validations (regression: test/e2e/control-plane-adopt.test.ts
+ * compares the CRDs field by field after an apply).
+ */
+function modelShaped(o: ApplyObject): k8s.KubernetesObject {
+  if (o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1') {
+    return ObjectSerializer.deserialize(o, 'V1CustomResourceDefinition', '') as k8s.KubernetesObject;
+  }
+  return o as k8s.KubernetesObject;
 }
 
 function crdServes(crd: ApplyObject, o: ApplyObject): boolean {

@@ -17,7 +17,7 @@ import { toYaml } from '../../src/render/to-yaml.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import { runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
-import { cpEnv, installStandIns, valuesFile as initValues } from '../helpers/control-plane.ts';
+import { cpEnv, installPrerequisiteObjects, installStandIns, valuesFile as initValues } from '../helpers/control-plane.ts';
 
 const sb = await useSandbox(t);
 
@@ -32,7 +32,7 @@ async function cli(args: string[], extraEnv: Record<string, string> = {}): Promi
   return r;
 }
 
-/** The values file `init` prints, used as is (its credentials are env: references). */
+/** The values file `init` prints, its placeholders filled in (its credentials are env: references). */
 async function valuesFile(dir: string): Promise<string> {
   const v = await initValues(dir);
   allStderr.push(v.stderr);
@@ -54,7 +54,7 @@ async function resourceVersions(c: Cluster, manifest: string): Promise<string> {
   return r.stdout;
 }
 
-interface Report { healthy: boolean; counts: Record<string, number>; items: Array<{ status: string; object: string; detail: string }> }
+interface Report { healthy: boolean; counts: Record<string, number>; firstProblem?: { object: string; detail: string }; items: Array<{ status: string; object: string; detail: string }> }
 
 t.test('render: deterministic, and every object passes a server-side dry run of a fresh control plane', async (t) => {
   const dir = t.testdir({});
@@ -75,7 +75,7 @@ t.test('render: deterministic, and every object passes a server-side dry run of 
   t.match(r4.stderr, /new random cookie keys/, 'without --previous/--seed the keys are new, and stderr says so');
 
   const objs = docs(r1.stdout);
-  t.equal(objs.length, 38);
+  t.equal(objs.length, 34);
   t.same(objs.filter((o) => o.kind === 'APIServiceExportTemplate').map((o) => o.metadata.name), ['mariadbinstances', 'postgresqlinstances', 'servicebindings', 'backups', 'restores']);
 
   await installStandIns(sb, cp);
@@ -89,7 +89,7 @@ t.test('render: deterministic, and every object passes a server-side dry run of 
 
   const dry = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', '--dry-run=server', '-f', out]);
   t.equal(dry.code, 0, dry.stderr);
-  t.equal(dry.stdout.trim().split('\n').filter((l) => /serverside-applied \(server dry run\)$/.test(l)).length, 38, 'the API server accepted all 38 objects');
+  t.equal(dry.stdout.trim().split('\n').filter((l) => /serverside-applied \(server dry run\)$/.test(l)).length, 34, 'the API server accepted all 34 objects');
   const none = await kubectl(sb.bin, cp.kubeconfig, ['get', 'deployments,secrets,ingresses', '-n', 'bind', '-o', 'name']);
   t.equal(none.stdout.trim(), '', 'the dry run stored nothing in namespace bind');
 });
@@ -126,20 +126,20 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   const first = await cli(['-v', 'apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
   t.equal(first.code, 0, first.stderr);
   t.match(first.stderr, /6 CRD\(s\) Established/);
-  t.match(first.stderr, /38 object\(s\) applied; cookie keys: random/, 'first apply: new keys');
+  t.match(first.stderr, /34 object\(s\) applied; cookie keys: random/, 'first apply: new keys');
 
   // The object list of a render (its contents do not matter here, only which objects).
   const listing = join(dir, 'listing.yaml');
   const ls = await cli(['render', '-f', values, '--kubeconfig', cp.kubeconfig, '-o', listing, '--seed', 'env:CP_SEED']);
   t.equal(ls.code, 0, ls.stderr);
   const before = await resourceVersions(cp, listing);
-  t.equal(before.trim().split('\n').length, 38, 'all 38 objects exist');
+  t.equal(before.trim().split('\n').length, 34, 'all 34 objects exist');
   // Four more runs (five in all) converge on the state of the first.
   for (let run = 2; run <= 5; run++) {
     const again = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
     t.equal(again.code, 0, again.stderr);
     t.match(again.stderr, /cookie keys: cluster/, `run ${run}: the keys in the cluster are kept`);
-    t.equal(await resourceVersions(cp, listing), before, `run ${run} leaves all 38 objects unchanged (same resourceVersions)`);
+    t.equal(await resourceVersions(cp, listing), before, `run ${run} leaves all 34 objects unchanged (same resourceVersions)`);
   }
   const keys = await kubectl(sb.bin, cp.kubeconfig, ['get', 'secret', 'cookie-config', '-n', 'bind', '-o', 'jsonpath={.data}']);
   for (const v of Object.values(JSON.parse(keys.stdout) as Record<string, string>)) cookieKeys.push(Buffer.from(v, 'base64').toString('utf8'));
@@ -151,6 +151,7 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.match(pem, /^-----BEGIN CERTIFICATE-----\n/, 'the mounted file is PEM, not base64 text');
   t.equal(new X509Certificate(pem).fingerprint256, new X509Certificate(cp.caPem).fingerprint256);
 
+  await installPrerequisiteObjects(sb, cp, { crossplaneArgs: ['--enable-ssa-claims'] });
   const check = await cli(['check', '--kubeconfig', cp.kubeconfig, '-f', values, '-o', 'json']);
   t.equal(check.code, 6, 'not running in the sandbox: exit 6');
   t.match(check.stderr, /installed but not running/);
@@ -164,13 +165,15 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
     'APIServiceExportTemplate crossplane-system/postgresqlinstances',
     'APIServiceExportTemplate crossplane-system/restores',
     'APIServiceExportTemplate crossplane-system/servicebindings',
-    'Configuration anynines-dataservices',
+    'Configuration w5n9a2g2-anynines-dataservices',
     'Deployment bind/anynines-backend',
+    'Deployment cert-manager/cert-manager',
+    'Deployment crossplane-system/crossplane',
+    'Function function-patch-and-transform',
     'Ingress bind/anynines-backend',
     'Issuer bind/letsencrypt',
     'Nodes',
     'Provider provider-anynines',
-    'Provider provider-kubernetes',
     'ProviderConfig mariadb-backup-manager',
     'ProviderConfig mariadb-service-broker',
     'ProviderConfig postgresql-backup-manager',
@@ -178,12 +181,15 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
     'Secret bind/anynines-backend-tls',
     'Service bind/anynines-backend',
   ], 'exactly what needs a kubelet, Crossplane, cert-manager or an ingress controller is not ready');
+  t.same(report.items.filter((i) => i.status === 'cannot-see').map((i) => i.object), ['DNS bind.klutch.test', 'OIDC client kube-bind'], 'DNS and the IdP: said, neither passed nor failed');
+  t.equal(report.firstProblem?.object, 'Deployment crossplane-system/crossplane', 'the first thing to fix: Crossplane is not running');
   const detail = (o: string) => report.items.find((i) => i.object === o)!.detail;
   t.match(detail('Nodes'), /no nodes: no kubelet/);
   t.match(detail('Deployment bind/anynines-backend'), /0\/1 replicas ready.*no Ready node \(no kubelet\)/);
-  t.match(detail('Provider provider-anynines'), /Crossplane has not processed it/);
+  t.match(detail('Provider provider-anynines'), /Crossplane has not processed it \(Crossplane is not running/);
+  t.match(detail('Deployment crossplane-system/crossplane'), /--enable-ssa-claims set; 0\/1 replicas ready/);
   t.match(detail('APIServiceExportTemplate crossplane-system/postgresqlinstances'), /postgresqlinstances\.anynines\.com is not served/);
-  for (const ok of ['Secret bind/k8sca', 'Secret bind/cookie-config', 'Secret bind/oidc-config', 'ClusterRole kube-binder', 'CustomResourceDefinition apiserviceexporttemplates.bind.anynines.com', 'ProviderConfig kubernetes-provider', 'Secret crossplane-system/postgresql-service-broker-credentials']) {
+  for (const ok of ['Secret bind/k8sca', 'Secret bind/cookie-config', 'Secret bind/oidc-config', 'ClusterRole kube-binder', 'CustomResourceDefinition apiserviceexporttemplates.bind.anynines.com', 'IngressClass nginx', 'Secret crossplane-system/postgresql-service-broker-creds']) {
     t.equal(report.items.find((i) => i.object === ok)?.status, 'ok', `${ok} ok`);
   }
 
@@ -191,7 +197,7 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.equal(text.code, 0, `--no-require-ready: only missing/invalid fail\n${text.stderr}`);
   t.match(text.stdout, /^STATUS +OBJECT +DETAIL\n/);
   t.match(text.stdout, /not-ready +Deployment bind\/anynines-backend +0\/1 replicas ready/);
-  t.match(text.stdout, /: \d+ ok, 0 missing, 0 invalid, 18 not ready\n$/);
+  t.match(text.stdout, /: \d+ ok, 0 missing, 0 invalid, 20 not ready, 2 cannot see\nfirst to fix: Deployment crossplane-system\/crossplane: /);
 
   t.test('check names broken objects (pitfalls 6 and 10), and apply repairs them', async (t) => {
     const patch = async (args: string[]) => t.equal((await kubectl(sb.bin, cp.kubeconfig, args)).code, 0);
@@ -203,6 +209,7 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
     t.same(items.map((i) => i.object).sort(), ['Ingress bind/anynines-backend', 'Secret bind/k8sca']);
     t.match(items.find((i) => i.object === 'Secret bind/k8sca')!.detail, /base64 text of the PEM, not PEM/);
     t.match(items.find((i) => i.object === 'Ingress bind/anynines-backend')!.detail, /names Issuer bind\/letsencrypt-prod, which does not exist/);
+    t.match(broken.stderr, /is not set up: 0 missing, 2 invalid, \d+ not ready \(see the report\); first: Secret bind\/k8sca: ca holds base64 text of the PEM/, 'the first invalid item in render order');
     const repair = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
     t.equal(repair.code, 0, repair.stderr);
     const fixed = await cli(['check', '--kubeconfig', cp.kubeconfig, '--no-require-ready']);
@@ -220,7 +227,7 @@ t.test('values errors name the field: exit 3, nothing rendered', async (t) => {
   };
   const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
     ['missing.yaml', values.replace(/^ {2}issuerUrl: .*\n/m, ''), /\/oidc \(line \d+\): must have required property 'issuerUrl'/],
-    ['wrong.yaml', values.replace('email: platform-team@example.com', 'email: not-an-email'), /\/tls\/acme\/email \(line \d+\): must match format "email"/],
+    ['wrong.yaml', values.replace('email: platform-team@klutch.test', 'email: not-an-email'), /\/tls\/acme\/email \(line \d+\): must match format "email"/],
     ['literal-secret.yaml', values.replace('clientSecret: env:BACKEND_OIDC_CLIENT_SECRET', 'clientSecret: hunter2hunter2'), /\/oidc\/clientSecret \(line \d+\): must be a reference, env:NAME or file:PATH/],
     ['typo.yaml', values.replace('dataServices:\n', 'dataServices:\n  postgres: {}\n'), /\/dataServices \(line \d+\): must NOT have additional property "postgres"/],
     ['unset-env.yaml', values, /\/oidc\/clientSecret: environment variable BACKEND_OIDC_CLIENT_SECRET is not set/, { BACKEND_OIDC_CLIENT_SECRET: '' }],
@@ -238,6 +245,39 @@ t.test('values errors name the field: exit 3, nothing rendered', async (t) => {
   const noKc = await cli(['render', '-f', write('nokc.yaml', values)]);
   t.equal(noKc.code, 3);
   t.match(noKc.stderr, /\/backend\/externalAddress: not set, and no --kubeconfig/);
+});
+
+t.test('init\'s placeholders are refused: exit 3 listing each, nothing rendered or applied', async (t) => {
+  const dir = t.testdir({});
+  const raw = join(dir, 'raw.yaml');
+  const init = await cli(['init', '--data-services', 'postgresql,mariadb']);
+  t.equal(init.code, 0);
+  writeFileSync(raw, init.stdout);
+  const cp = await extraCluster(t, sb, 'cpplaceholders');
+  for (const args of [['render', '-f', raw, '--kubeconfig', cp.kubeconfig], ['apply', '-f', raw, '--kubeconfig', cp.kubeconfig], ['check', '-f', raw, '--kubeconfig', cp.kubeconfig]]) {
+    const r = await cli(args);
+    t.equal(r.code, 3, `${args[0]}: exit 3`);
+    t.match(r.stderr, new RegExp(`error: ${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} still holds 7 placeholder value\\(s\\) from \`helper control-plane init\`; replace each with your own`), args[0]!);
+    for (const p of ['/backend/host \\(line \\d+\\): bind\\.example\\.com', '/oidc/issuerUrl \\(line \\d+\\): https://idp\\.example\\.com/realms/klutch', '/tls/acme/email \\(line \\d+\\): platform-team@example\\.com', '/dataServices/mariadb/backupManager/url']) {
+      t.match(r.stderr, new RegExp(`  - ${p}`), `${args[0]} lists ${p}`);
+    }
+    t.equal(r.stdout, '', `${args[0]}: nothing on stdout`);
+  }
+  t.equal((await kubectl(sb.bin, cp.kubeconfig, ['get', 'namespace', 'bind'])).code, 1, 'apply applied nothing');
+});
+
+t.test('every unset reference is reported in one run', async (t) => {
+  const dir = t.testdir({});
+  const values = await valuesFile(dir);
+  const r = await runCli(['control-plane', 'render', '-f', values, '--kubeconfig', sb.controlPlane.kubeconfig], { env: { CP_SEED: env.CP_SEED! } });
+  allStderr.push(r.stderr);
+  t.equal(r.code, 3);
+  t.match(r.stderr, /error: 9 references of the values file cannot be resolved\n/);
+  const unset = [...r.stderr.matchAll(/^  - (\S+): environment variable (\S+) is not set$/gm)].map((m) => m[2]);
+  t.same(unset.sort(), Object.keys(env).filter((k) => k !== 'CP_SEED').sort(), 'all nine variables at once, each with its field');
+  t.match(r.stderr, /  - \/dataServices\/postgresql\/serviceBroker\/password: environment variable POSTGRESQL_SERVICE_BROKER_PASSWORD is not set/, 'the word "environment" survives the redaction (regression)');
+  t.notMatch(r.stderr, /REDACTED/);
+  t.equal(r.stdout, '');
 });
 
 t.test('no credential reached stderr in any run of this file', async (t) => {

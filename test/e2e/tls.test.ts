@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { cpEnv } from '../helpers/control-plane.ts';
+import { cpEnv, valuesFile } from '../helpers/control-plane.ts';
 import { startFaultProxy } from '../helpers/faults.ts';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { useSandbox } from '../helpers/sandbox.ts';
@@ -80,10 +80,7 @@ t.test('apply: an App Cluster whose CA is not trusted: exit 6, nothing applied; 
 });
 
 t.test('control-plane apply and check: exit 6 naming the control plane; insecure warns on every use', async (t) => {
-  const values = join(dir, 'values.yaml');
-  const init = await runCli(['control-plane', 'init', '--data-services', 'postgresql'], { env: cpEnv });
-  t.equal(init.code, 0, init.stderr);
-  writeFileSync(values, init.stdout);
+  const { file: values } = await valuesFile(dir, cpEnv, 'postgresql');
   const bad = untrusting(sb.controlPlane.kubeconfig);
   const apply = await runCli(['control-plane', 'apply', '-f', values, '--kubeconfig', bad], { env: cpEnv });
   tlsFailure(t, apply, 6, /error: TLS verification of control plane 127\.0\.0\.1:\d+ failed: /);

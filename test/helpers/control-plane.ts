@@ -1,8 +1,9 @@
 /**
  * What the control-plane end-to-end tests share: the credentials a values
- * file refers to, the values file `control-plane init` prints, and the
- * schema-less stand-in CRDs for what Crossplane, cert-manager and the two
- * provider packages would install (nothing reconciles them).
+ * file refers to, the values file `control-plane init` prints with its
+ * placeholders filled in (render and apply refuse them), and the
+ * schema-less stand-in CRDs for what Crossplane, cert-manager and the
+ * provider package would install (nothing reconciles them).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -26,13 +27,22 @@ export const cpEnv: Record<string, string> = {
   MARIADB_BACKUP_MANAGER_PASSWORD: secret('maria-bm-pass'),
   CP_SEED: secret('seed'),
 };
-/** Writes the values file `init` prints, used as is (its credentials are env: references). */
-export async function valuesFile(dir: string, env: Record<string, string> = cpEnv): Promise<{ file: string; stderr: string }> {
-  const r = await runCli(['control-plane', 'init', '--data-services', 'postgresql,mariadb'], { env });
+/** The host names, URLs and mail address a test fills into `init`'s placeholders (.test is reserved for tests). */
+export function fillPlaceholders(text: string): string {
+  return text.replace(/\b([a-z0-9-]+\.)?example\.com\b/g, (m) => m.replace('example.com', 'klutch.test'));
+}
+
+/**
+ * Writes the values file `init` prints, with its example.com placeholders
+ * replaced by real-looking values (its credentials stay env: references);
+ * every other line, e.g. `prettyName: anynines`, as init prints it.
+ */
+export async function valuesFile(dir: string, env: Record<string, string> = cpEnv, dataServices = 'postgresql,mariadb'): Promise<{ file: string; stderr: string; init: string }> {
+  const r = await runCli(['control-plane', 'init', '--data-services', dataServices], { env });
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
   const file = join(dir, 'values.yaml');
-  writeFileSync(file, r.stdout);
-  return { file, stderr: r.stderr };
+  writeFileSync(file, fillPlaceholders(r.stdout));
+  return { file, stderr: r.stderr, init: r.stdout };
 }
 
 function standInCrd(group: string, version: string, kind: string, plural: string, scope: 'Cluster' | 'Namespaced'): object {
@@ -55,15 +65,17 @@ function standInCrd(group: string, version: string, kind: string, plural: string
   };
 }
 
-/** Stand-ins for what Crossplane, cert-manager and the provider packages install, plus Crossplane's namespace. */
+/** Stand-ins for what Crossplane, cert-manager and the provider package install, plus Crossplane's namespace. */
 export async function installStandIns(sb: TestSandbox, c: Cluster): Promise<void> {
   const crds = [
     standInCrd('pkg.crossplane.io', 'v1', 'Provider', 'providers', 'Cluster'),
     standInCrd('pkg.crossplane.io', 'v1', 'Configuration', 'configurations', 'Cluster'),
+    standInCrd('pkg.crossplane.io', 'v1', 'Function', 'functions', 'Cluster'),
     standInCrd('pkg.crossplane.io', 'v1beta1', 'DeploymentRuntimeConfig', 'deploymentruntimeconfigs', 'Cluster'),
     standInCrd('cert-manager.io', 'v1', 'Issuer', 'issuers', 'Namespaced'),
+    standInCrd('cert-manager.io', 'v1', 'ClusterIssuer', 'clusterissuers', 'Cluster'),
+    standInCrd('cert-manager.io', 'v1', 'Certificate', 'certificates', 'Namespaced'),
     standInCrd('dataservices.anynines.com', 'v1', 'ProviderConfig', 'providerconfigs', 'Cluster'),
-    standInCrd('kubernetes.crossplane.io', 'v1alpha1', 'ProviderConfig', 'providerconfigs', 'Cluster'),
   ];
   const r = await kubectl(sb.bin, c.kubeconfig, ['apply', '--server-side', '--field-manager=test-stand-ins', '-f', '-'], toYaml([...crds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } }]));
   if (r.code !== 0) throw new Error(`stand-ins: ${r.stderr}`);
@@ -71,3 +83,26 @@ export async function installStandIns(sb: TestSandbox, c: Cluster): Promise<void
   if (w.code !== 0) throw new Error(`stand-ins not Established: ${w.stderr}`);
 }
 
+
+/**
+ * The Deployments the Crossplane and cert-manager Helm charts create, and the
+ * IngressClass of an ingress-nginx install: objects only (no kubelet runs
+ * them here), so check can see how they were installed. `crossplaneArgs`
+ * are Crossplane's container arguments (the page adds --enable-ssa-claims).
+ */
+export async function installPrerequisiteObjects(sb: TestSandbox, c: Cluster, opts: { crossplaneArgs: string[] }): Promise<void> {
+  const deployment = (name: string, namespace: string, labels: Record<string, string>, image: string, args: string[]) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace, labels },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image, args }] } } },
+  });
+  const objs = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cert-manager' } },
+    deployment('crossplane', 'crossplane-system', { app: 'crossplane' }, 'xpkg.crossplane.io/crossplane/crossplane:v1.20.0', ['core', 'start', ...opts.crossplaneArgs]),
+    deployment('cert-manager', 'cert-manager', { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' }, 'quay.io/jetstack/cert-manager-controller:v1.16.2', ['--v=2']),
+    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } },
+  ];
+  const r = await kubectl(sb.bin, c.kubeconfig, ['apply', '--server-side', '--field-manager=test-prerequisites', '-f', '-'], toYaml(objs));
+  if (r.code !== 0) throw new Error(`prerequisite objects: ${r.stderr}`);
+}

@@ -33,3 +33,19 @@ t.test('regression: a message that merely mentions a token is not redacted', asy
   t.equal(redact('token=abcdefgh12345678&x=1'), 'token=[REDACTED]&x=1');
   t.equal(redact('    token: abcdefgh12345678'), '    token: [REDACTED]');
 });
+
+t.test('regression: redaction replaced the word "environment" after "password:" ("[REDACTED] variable X is not set")', async (t) => {
+  const msg = '/dataServices/postgresql/serviceBroker/password: environment variable POSTGRESQL_SERVICE_BROKER_PASSWORD is not set';
+  t.equal(redact(msg), msg, 'a message\'s own words are never replaced');
+  const lines: string[] = [];
+  new Logger({ write: (l) => lines.push(l) }).error(msg);
+  t.equal(lines.join(''), `error: ${msg}\n`);
+  for (const word of ['password: POSTGRESQL_SERVICE_BROKER_PASSWORD', 'token: unauthorized', 'client_secret=configured', '"password":"required"']) {
+    t.equal(redact(word), word, `${word}: a word, not a token`);
+  }
+  // Still replaced: registered secrets, and token-shaped values of credential keys.
+  addSecret('Plain-Words-Secret');
+  t.equal(redact('password: Plain-Words-Secret'), 'password: [REDACTED]', 'a registered secret, whatever its shape');
+  t.equal(redact('"client_secret":"s3cr3tV4lue"'), '"client_secret":"[REDACTED]"');
+  t.equal(redact('password=MixedCaseLongSecretValue'), 'password=[REDACTED]', 'long mixed-case values are token-shaped too');
+});

@@ -60,18 +60,15 @@ t.test('objects come in dependency order', async (t) => {
     'Namespace/bind',
     'DeploymentRuntimeConfig/provider-anynines',
     'Provider/provider-anynines',
-    'DeploymentRuntimeConfig/provider-kubernetes',
-    'Provider/provider-kubernetes',
-    'ClusterRoleBinding/provider-kubernetes-admin-binding',
-    'Configuration/anynines-dataservices',
-    'ProviderConfig/kubernetes-provider',
-    'Secret/crossplane-system/keyvalue-service-broker-credentials',
+    'Function/function-patch-and-transform',
+    'Configuration/w5n9a2g2-anynines-dataservices',
+    'Secret/crossplane-system/keyvalue-service-broker-creds',
     'ProviderConfig/keyvalue-service-broker',
-    'Secret/crossplane-system/keyvalue-backup-manager-credentials',
+    'Secret/crossplane-system/keyvalue-backup-manager-creds',
     'ProviderConfig/keyvalue-backup-manager',
-    'Secret/crossplane-system/postgresql-service-broker-credentials',
+    'Secret/crossplane-system/postgresql-service-broker-creds',
     'ProviderConfig/postgresql-service-broker',
-    'Secret/crossplane-system/postgresql-backup-manager-credentials',
+    'Secret/crossplane-system/postgresql-backup-manager-creds',
     'ProviderConfig/postgresql-backup-manager',
     'ClusterRole/kube-binder',
     'APIServiceExportTemplate/crossplane-system/keyvalueinstances',
@@ -81,7 +78,6 @@ t.test('objects come in dependency order', async (t) => {
     'APIServiceExportTemplate/crossplane-system/restores',
     'ServiceAccount/bind/anynines-backend',
     'ClusterRoleBinding/anynines-backend',
-    'ConfigMap/bind/anynines-backend',
     'Secret/bind/cookie-config',
     'Secret/bind/k8sca',
     'Secret/bind/oidc-config',
@@ -113,10 +109,21 @@ t.test('k8sca carries the PEM under data (pitfall 6); every Secret uses data onl
   t.equal(secretData(back, 'ca'), caPem, 'and survives YAML');
   for (const s of objs.filter((o) => o.kind === 'Secret')) t.notOk('stringData' in s, `${id(s)} has no stringData`);
   t.same(Object.keys(find(objs, 'Secret/bind/oidc-config').data as object), ['oidc-issuer-client-id', 'oidc-issuer-client-secret', 'oidc-issuer-url', 'oidc-callback-url']);
-  t.equal(secretData(find(objs, 'Secret/bind/oidc-config'), 'oidc-callback-url'), 'https://bind.example.com/callback');
-  const dep = find(objs, 'Deployment/bind/anynines-backend') as unknown as { spec: { template: { spec: { volumes: unknown; containers: Array<{ args: string[] }> } } } };
-  t.same(dep.spec.template.spec.volumes, [{ name: 'ca', secret: { secretName: 'k8sca', items: [{ key: 'ca', path: 'ca' }] } }]);
-  t.ok(dep.spec.template.spec.containers[0]!.args.includes('--external-ca-file=/certa/ca'));
+  t.equal(secretData(find(objs, 'Secret/bind/oidc-config'), 'oidc-callback-url'), 'https://bind.example.com:443/callback', 'the page\'s callback, with :443');
+  const dep = find(objs, 'Deployment/bind/anynines-backend') as unknown as { spec: { template: { spec: { volumes: unknown; containers: Array<{ args: string[]; env: Array<{ name: string }> }> } } } };
+  t.same(dep.spec.template.spec.volumes, [
+    { name: 'oidc-config', secret: { secretName: 'oidc-config' } },
+    { name: 'cookie-config', secret: { secretName: 'cookie-config' } },
+    { name: 'ca', secret: { secretName: 'k8sca', items: [{ key: 'ca', path: 'ca' }] } },
+  ], 'the page\'s volumes');
+  const c = dep.spec.template.spec.containers[0]!;
+  t.ok(c.args.includes('--external-ca-file=/certa/ca'));
+  t.ok(c.args.includes('--external-address=https://api.cp.example.com:6443'), 'the external address is an argument, as on the page');
+  t.ok(c.args.includes('--oidc-issuer-client-id=$(OIDC-ISSUER-CLIENT-ID)'));
+  t.same(c.env.map((e) => e.name), ['OIDC-ISSUER-CLIENT-ID', 'OIDC-ISSUER-CLIENT-SECRET', 'OIDC-ISSUER-URL', 'OIDC-CALLBACK-URL', 'COOKIE-SIGNING-KEY', 'COOKIE-ENCRYPTION-KEY'], 'the page\'s variable names');
+  const svc = find(objs, 'Service/bind/anynines-backend').spec as { type: string; ports: unknown };
+  t.equal(svc.type, 'LoadBalancer');
+  t.same(svc.ports, [{ protocol: 'TCP', name: 'anynines-backend', port: 443, targetPort: 9443 }]);
 });
 
 t.test('the Ingress annotation names the issuer that exists (pitfall 10)', async (t) => {
@@ -124,14 +131,15 @@ t.test('the Ingress annotation names the issuer that exists (pitfall 10)', async
   const issuer = acme.find((o) => o.kind === 'Issuer')!;
   t.equal(issuer.metadata.name, 'le-prod');
   t.same(find(acme, 'Ingress/bind/anynines-backend').metadata.annotations, { 'cert-manager.io/issuer': 'le-prod' });
-  t.same((issuer.spec as { acme: { solvers: unknown } }).acme.solvers, [{ http01: { ingress: { ingressClassName: 'nginx' } } }]);
+  t.same((issuer.spec as { acme: { solvers: unknown; privateKeySecretRef: unknown } }).acme.solvers, [{ http01: { ingress: { class: 'nginx' } } }]);
+  t.same((issuer.spec as { acme: { privateKeySecretRef: unknown } }).acme.privateKeySecretRef, { name: 'le-prod' }, 'the account key is named after the issuer, as on the page');
 
   const cluster = renderControlPlane(inputs(settings(values('  ingressClass: traefik\n  issuer: { kind: ClusterIssuer, name: corp-ca }\n'))));
   t.notOk(cluster.some((o) => o.kind === 'Issuer'), 'bring your own: no Issuer rendered');
   const ing = find(cluster, 'Ingress/bind/anynines-backend') as K8sObject & { spec: { ingressClassName: string; tls: unknown } };
   t.same(ing.metadata.annotations, { 'cert-manager.io/cluster-issuer': 'corp-ca' });
   t.equal(ing.spec.ingressClassName, 'traefik');
-  t.same(ing.spec.tls, [{ hosts: ['bind.example.com'], secretName: 'anynines-backend-tls' }]);
+  t.same(ing.spec.tls, [{ secretName: 'anynines-backend-tls', hosts: ['bind.example.com'] }]);
   const own = renderControlPlane(inputs(settings(values('  issuer: { kind: Issuer, name: team-ca }\n'))));
   t.same(find(own, 'Ingress/bind/anynines-backend').metadata.annotations, { 'cert-manager.io/issuer': 'team-ca' });
 });
@@ -143,28 +151,29 @@ t.test('ProviderConfigs reference their Secrets; optional fields only when set',
     healthCheckEndpoint: '/osb_ext/v1/healthy',
     providerCredentials: {
       source: 'Secret',
-      username: { secretRef: { namespace: 'crossplane-system', name: 'postgresql-service-broker-credentials', key: 'username' } },
-      password: { secretRef: { namespace: 'crossplane-system', name: 'postgresql-service-broker-credentials', key: 'password' } },
+      username: { secretRef: { namespace: 'crossplane-system', name: 'postgresql-service-broker-creds', key: 'username' } },
+      password: { secretRef: { namespace: 'crossplane-system', name: 'postgresql-service-broker-creds', key: 'password' } },
     },
   });
   t.same((find(objs, 'ProviderConfig/postgresql-backup-manager').spec as { tls: unknown }).tls, { insecureSkipVerify: true });
-  t.equal(secretData(find(objs, 'Secret/crossplane-system/postgresql-backup-manager-credentials'), 'password'), 'broker-password-1');
+  t.equal(secretData(find(objs, 'Secret/crossplane-system/postgresql-backup-manager-creds'), 'password'), 'broker-password-1');
   t.notOk('serviceType' in (find(objs, 'ProviderConfig/keyvalue-service-broker').spec as object), 'no serviceType for provider-anynines v1.4.0');
   const v15 = renderControlPlane(inputs(settings(values(undefined, 'crossplane:\n  providerConfigServiceType: true\n  namespace: xp\n'))));
   t.equal((find(v15, 'ProviderConfig/keyvalue-service-broker').spec as { serviceType: string }).serviceType, 'servicebroker');
   t.equal((find(v15, 'ProviderConfig/keyvalue-backup-manager').spec as { serviceType: string }).serviceType, 'backupmanager');
-  t.ok(find(v15, 'Secret/xp/keyvalue-backup-manager-credentials'), 'credentials in the Crossplane namespace');
+  t.ok(find(v15, 'Secret/xp/keyvalue-backup-manager-creds'), 'credentials in the Crossplane namespace');
   t.ok(find(v15, 'APIServiceExportTemplate/xp/backups'));
 });
 
 t.test('export templates and the binder role', async (t) => {
   const objs = renderControlPlane(inputs());
   const claims = (name: string) => ((find(objs, `APIServiceExportTemplate/crossplane-system/${name}`).spec as { permissionClaims?: Array<{ resource: string }> }).permissionClaims ?? []).map((c) => c.resource);
-  t.same(claims('postgresqlinstances'), ['secrets', 'configmaps']);
+  // As on the page: only service bindings claim anything.
+  t.same(claims('postgresqlinstances'), []);
   t.same(claims('keyvalueinstances'), []);
   t.same(claims('servicebindings'), ['secrets', 'configmaps']);
-  t.same(claims('backups'), ['secrets']);
-  t.same(claims('restores'), ['secrets']);
+  t.same(claims('backups'), []);
+  t.same(claims('restores'), []);
   t.same((find(objs, 'APIServiceExportTemplate/crossplane-system/postgresqlinstances').spec as { APIServiceSelector: unknown }).APIServiceSelector, { group: 'anynines.com', resource: 'postgresqlinstances' });
   const rules = (find(objs, 'ClusterRole/kube-binder') as unknown as { rules: Array<{ apiGroups: string[]; resources: string[] }> }).rules;
   t.same(rules.flatMap((r) => r.resources).sort(), ['apiserviceexportrequests', 'apiserviceexports', 'apiserviceexports/status', 'apiservicenamespaces', 'clusterbindings', 'clusterbindings/status', 'namespaces', 'secrets']);
@@ -183,4 +192,15 @@ t.test('secrets appear only in Secrets; a changed secret changes the pod templat
   t.match(hash(objs), /^[0-9a-f]{32}$/);
   t.not(hash(renderControlPlane(changed)), hash(objs));
   t.equal(hash(renderControlPlane(inputs())), hash(objs));
+});
+
+t.test('every object carries the managed-by label; no provider-kubernetes; the function the compositions call', async (t) => {
+  const objs = renderControlPlane(inputs());
+  for (const o of objs) t.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'helper', `${id(o)} labelled`);
+  t.notOk(objs.some((o) => /kubernetes/.test(o.metadata.name) && o.kind !== 'ClusterRoleBinding') || objs.some((o) => o.apiVersion.startsWith('kubernetes.crossplane.io')), 'provider-kubernetes is gone');
+  t.notOk(objs.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name.startsWith('provider-kubernetes')));
+  t.same(find(objs, 'Function/function-patch-and-transform').spec, { package: 'xpkg.upbound.io/crossplane-contrib/function-patch-and-transform:v0.9.2' });
+  const named = renderControlPlane(inputs(settings(values(undefined, 'crossplane:\n  configuration: registry.corp/mirror/anynines/dataservices:v1.4.0\n'))));
+  t.ok(find(named, 'Configuration/mirror-anynines-dataservices'), 'the name follows the package path, as crossplane xpkg install names it');
+  t.ok(find(renderControlPlane(inputs(settings(values(undefined, 'crossplane:\n  configurationName: anynines-dataservices\n')))), 'Configuration/anynines-dataservices'), 'configurationName pins it');
 });

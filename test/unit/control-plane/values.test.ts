@@ -4,7 +4,7 @@ import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
 import { initValues } from '../../../src/control-plane/init.ts';
 import { resolveRef, resolveSecrets } from '../../../src/control-plane/secrets.ts';
-import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, settingsOf } from '../../../src/control-plane/values.ts';
+import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, placeholdersIn, refusePlaceholders, settingsOf } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
 import { redact } from '../../../src/log.ts';
 
@@ -42,9 +42,10 @@ t.test('init prints a values file that passes the schema, for every data service
   t.notMatch(all, /Others, same shape/, 'no "others" line when all are chosen');
   const one = initValues({ dataServices: ['postgresql'] });
   t.match(one, /# Others, same shape: keyvalue, logme2, mariadb, messaging, mongodb, prometheus, search\./);
-  for (const input of ['host:', 'issuerUrl:', 'clientId:', 'clientSecret: env:', 'email:', '# issuer:', 'ingressClass:', 'url:', 'username: env:', 'password: env:', 'image:', 'providerAnynines:', 'configuration:', 'providerKubernetes:', '# cookieKeys:', '# externalAddress:', '# caCertificate:']) {
+  for (const input of ['host:', 'issuerUrl:', 'clientId:', 'clientSecret: env:', 'email:', '# issuer:', 'ingressClass:', 'url:', 'username: env:', 'password: env:', 'image:', 'providerAnynines:', 'configuration:', 'function:', '# configurationName:', '# cookieKeys:', '# externalAddress:', '# caCertificate:']) {
     t.ok(one.includes(input), `init lists ${input}`);
   }
+  t.notMatch(one, /binderClusterRole|providerKubernetes/, 'init no longer offers the two fields that had no effect');
 });
 
 t.test('the schema states the same defaults as the code', async (t) => {
@@ -56,7 +57,6 @@ t.test('the schema states the same defaults as the code', async (t) => {
   t.equal(d('backend', 'prettyName'), DEFAULTS.prettyName);
   t.equal(d('backend', 'consumerScope'), DEFAULTS.consumerScope);
   t.equal(d('backend', 'serviceType'), DEFAULTS.serviceType);
-  t.equal(d('backend', 'binderClusterRole'), DEFAULTS.binderClusterRole);
   t.equal(d('oidc', 'clientId'), DEFAULTS.clientId);
   t.equal(d('tls', 'ingressClass'), DEFAULTS.ingressClass);
   t.equal(d('tls', 'secretName'), DEFAULTS.tlsSecretName);
@@ -65,15 +65,18 @@ t.test('the schema states the same defaults as the code', async (t) => {
   t.equal(d('crossplane', 'namespace'), DEFAULTS.crossplaneNamespace);
   t.equal(d('crossplane', 'providerAnynines'), DEFAULTS.providerAnynines);
   t.equal(d('crossplane', 'configuration'), DEFAULTS.configuration);
-  t.equal(d('crossplane', 'providerKubernetes'), DEFAULTS.providerKubernetes);
+  t.equal(d('crossplane', 'function'), DEFAULTS.function);
+  t.equal(DEFAULTS.serviceType, 'LoadBalancer', 'the setup page\'s Service type');
   t.same(Object.keys(p.dataServices!.properties), DATA_SERVICE_NAMES);
 });
 
 t.test('defaults fill in what the minimal file leaves out', async (t) => {
   const s = settingsOf(parseValues(minimal, 'values.yaml'));
-  t.same(s.oidc, { issuerUrl: 'https://idp.example.com/realms/klutch', clientId: 'kube-bind', clientSecret: 'env:OIDC_SECRET', callbackUrl: 'https://bind.example.com/callback' });
+  t.same(s.oidc, { issuerUrl: 'https://idp.example.com/realms/klutch', clientId: 'kube-bind', clientSecret: 'env:OIDC_SECRET', callbackUrl: 'https://bind.example.com:443/callback' }, 'the callback default is the setup page\'s, with :443');
   t.same(s.tls, { ingressClass: 'nginx', secretName: 'anynines-backend-tls', issuer: { mode: 'acme', name: 'letsencrypt', email: 'ops@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' } });
   t.equal(s.crossplane.namespace, 'crossplane-system');
+  t.equal(s.crossplane.configurationName, 'w5n9a2g2-anynines-dataservices', 'the name crossplane xpkg install gives the package, as on the page');
+  t.same(s.ignored, []);
   t.equal(s.backend.externalAddress, undefined);
   t.same(s.dataServices.map((d) => [d.name, d.resource]), [['postgresql', 'postgresqlinstances']]);
   const own = settingsOf(parseValues(minimal.replace('  acme:\n    email: ops@example.com\n', '  issuer: { kind: ClusterIssuer, name: corp-ca }\n'), 'v'));
@@ -109,6 +112,8 @@ t.test('secret references: env and file (relative to the values file), never a v
   t.same(r.endpoints.postgresql, { serviceBroker: { username: 'admin', password: 'sb-pass-value' }, backupManager: { username: 'backup-user', password: 'backup-pass-123456' } });
   t.equal(redact('x sb-pass-value y backup-pass-123456'), 'x [REDACTED] y [REDACTED]', 'resolved secrets are redacted from logs');
   t.throws(() => resolveSecrets(s, { env: { OIDC_SECRET: 'x' }, baseDir: dir }), { code: 'HELPER_VALUES_SECRET', exitCode: 3, message: '/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set' });
+  t.equal(redact('/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set'), '/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set',
+    'regression: the redaction swallowed the word "environment" after "password:"');
   t.throws(() => resolveRef('env:EMPTY', '/oidc/clientSecret', { env: { EMPTY: ' ' }, baseDir: dir }), { message: '/oidc/clientSecret: environment variable EMPTY is empty' });
   t.throws(() => resolveRef('file:nope', '/f', { env: {}, baseDir: dir }), { message: `/f: cannot read ${join(dir, 'nope')}: ENOENT` });
   t.equal(resolveRef('plain-user', '/u', { env: {}, baseDir: dir }), 'plain-user', 'a literal stays as it is');
@@ -124,4 +129,45 @@ t.test('cookie keys from the values file must be base64 of 16, 24 or 32 bytes', 
   t.throws(() => resolveSecrets(s, { env, baseDir: dir }), { message: '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)' });
   const ok = resolveSecrets(s, { env: { ...env, EK: Buffer.alloc(32, 2).toString('base64') }, baseDir: dir });
   t.equal(ok.cookieKeys?.signingKey, env.SK);
+});
+
+t.test('every unresolvable reference is reported at once, in one exit-3 error', async (t) => {
+  const text = initValues({ dataServices: ['postgresql', 'mariadb'] });
+  const s = settingsOf(parseValues(text, 'init'));
+  const dir = t.testdir({});
+  const err = t.throws(() => resolveSecrets(s, { env: { POSTGRESQL_SERVICE_BROKER_USERNAME: 'u' }, baseDir: dir })) as InputError;
+  t.equal(err.code, 'HELPER_VALUES_SECRET');
+  t.equal(err.exitCode, 3);
+  t.equal(err.problems.length, 8, 'all 8 unset variables (2 services x 2 endpoints x user/password, one set, plus the OIDC secret)');
+  t.match(err.message, /^8 references of the values file cannot be resolved\n/);
+  for (const v of ['POSTGRESQL_SERVICE_BROKER_PASSWORD', 'POSTGRESQL_BACKUP_MANAGER_USERNAME', 'MARIADB_BACKUP_MANAGER_PASSWORD', 'BACKEND_OIDC_CLIENT_SECRET']) t.match(err.message, new RegExp(`environment variable ${v} is not set`));
+  t.notMatch(err.message, /POSTGRESQL_SERVICE_BROKER_USERNAME is not set/, 'the one that is set is not reported');
+  t.notMatch(err.message, /REDACTED/);
+});
+
+t.test('init placeholders are refused, every one listed with its line; real values pass', async (t) => {
+  const text = initValues({ dataServices: ['postgresql', 'mariadb'] });
+  const found = placeholdersIn(text);
+  t.same(found.map((f) => f.replace(/ \(line \d+\).*/, '')).sort(), [
+    '/backend/host', '/dataServices/mariadb/backupManager/url', '/dataServices/mariadb/serviceBroker/url',
+    '/dataServices/postgresql/backupManager/url', '/dataServices/postgresql/serviceBroker/url', '/oidc/issuerUrl', '/tls/acme/email',
+  ]);
+  t.equal(found.length, 7, found.join('\n'));
+  t.match(found[0], /^\/backend\/host \(line \d+\): bind\.example\.com$/);
+  const err = t.throws(() => refusePlaceholders(text, 'values.yaml')) as InputError;
+  t.equal(err.code, 'HELPER_VALUES_PLACEHOLDER');
+  t.equal(err.exitCode, 3);
+  t.match(err.message, /^values\.yaml still holds 7 placeholder value\(s\) from `helper control-plane init`/);
+  const real = text.replace(/([a-z0-9-]+\.)?example\.com/g, (m) => m.replace('example.com', 'corp.test'));
+  t.same(placeholdersIn(real), []);
+  t.doesNotThrow(() => refusePlaceholders(real, 'v'));
+  t.same(placeholdersIn('backend:\n  host: notexample.com\n  image: registry.example.community/x:1\n'), [], 'only the reserved domains, not look-alikes');
+});
+
+t.test('binderClusterRole and providerKubernetes are accepted but ignored, with a warning each', async (t) => {
+  const s = settingsOf(parseValues(minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: my-role\n') + 'crossplane:\n  providerKubernetes: xpkg.upbound.io/x/y:v1\n', 'v'));
+  t.equal(s.ignored.length, 2);
+  t.match(s.ignored[0], /binderClusterRole \(my-role\) is ignored: the backend takes no flag/);
+  t.match(s.ignored[1], /providerKubernetes is ignored: no a9s data service's composition uses provider-kubernetes/);
+  t.same(settingsOf(parseValues(minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: kube-binder\n'), 'v')).ignored, [], 'the page\'s own name is no surprise');
 });
