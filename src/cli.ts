@@ -9,6 +9,8 @@ import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
+import { statusCommand } from './commands/status.ts';
+import { unbindCommand } from './commands/unbind.ts';
 import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
@@ -40,6 +42,8 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     .command(createNsCommand(ctx))
     .command(applyCommand(ctx))
     .command(controlPlaneCommand(ctx))
+    .command(statusCommand(ctx))
+    .command(unbindCommand(ctx))
     .completion('completion', 'Print a bash/zsh completion script')
     .demandCommand(1, 'name a command: bootstrap-env, create-ns, apply or control-plane (see --help)')
     .strict()

@@ -17,6 +17,8 @@
  * | 7    | TimeoutError   | a bounded wait ran out (the message says what it last saw)    |
  * | 8    | FailedError    | the control plane reported a terminal failure (e.g. Failed)   |
  * | 9    |                | fleet: some clusters failed, the others were bound            |
+ * | 11   |                | status: the binding is degraded (an item is not healthy)      |
+ * | 12   |                | status: the binding is missing parts (an item does not exist) |
  * | 130  |                | interrupted by SIGINT                                         |
  * | 143  |                | terminated by SIGTERM                                         |
  */
@@ -32,6 +34,8 @@ export const ExitCode = {
   timeout: 7,
   failed: 8,
   partial: 9,
+  degraded: 11,
+  missing: 12,
   sigint: 130,
   sigterm: 143,
 } as const;

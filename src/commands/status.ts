@@ -1,0 +1,42 @@
+/** `helper status`: flags and help; the work is in flows/status.ts. */
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
+
+export function statusCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'status',
+    describe: 'Report the health of a binding on the control plane and, when given, the App Cluster (read-only)',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per item; json: the shape of schemas/status.schema.json' })
+        .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
+        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for both clusters' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
+        .example('$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'one line per item: ok, degraded, missing or unreadable')
+        .example('$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict', 'the control-plane half, as JSON (a pipeline gates on the exit code)')
+        .epilog('The konnector counts as connected while the ClusterBinding\'s heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n'
+          + 'The report goes to stdout whatever the verdict.\n'
+          + 'Exit codes: 0 every item ok, 11 degraded, 12 missing, 6 a cluster unreachable or an item the kubeconfig may not read, 2 usage, 3 input, 7 timeout, 130/143 interrupted.'),
+    handler: async (argv) => {
+      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { formatStatus, runStatus, verdictError } = await import('../flows/status.ts');
+      const report = await runStatus({
+        kubeconfig: argv.kubeconfig as string,
+        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
+        timeoutMs: parseDuration('--timeout', argv.timeout),
+        ...callPolicyOf(argv),
+        caFile: argv['ca-file'] as string | undefined,
+        insecure: Boolean(argv['insecure-skip-tls-verify']),
+      }, { signal: ctx.signal });
+      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+      const err = verdictError(report);
+      if (err) throw err;
+    },
+  };
+}

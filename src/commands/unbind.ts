@@ -1,0 +1,62 @@
+/** `helper unbind`: flags and help; the work is in flows/unbind.ts. */
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+
+export function unbindCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'unbind',
+    describe: 'Take a binding apart: the konnector and bindings on the App Cluster, the export requests on the control plane; claims only with --purge',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('purge', { type: 'boolean', default: false, describe: 'also delete the claims in the binding\'s namespaces (the data services), then its APIServiceNamespaces' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask before --purge (required for --purge without a terminal)' })
+        .option('dry-run', DRY_RUN_OPTION)
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per object; json: the whole report' })
+        .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole unbind, including the waits for deleted objects to be gone' })
+        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for both clusters' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'remove the konnector and bindings; the claims stay on the control plane (listed)')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --dry-run', 'list every object a purge would delete, changing nothing')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --yes', 'also delete the claims and the APIServiceNamespaces (e.g. after the App Cluster was destroyed)')
+        .epilog('Never deletes anything outside the binding\'s cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. '
+          + 'The bound CRDs on the App Cluster and the objects in them stay. A second run has nothing to do; an interrupted one is finished by running it again. '
+          + 'The report goes to stdout, also when some deletions were refused.\n'
+          + 'Exit codes: 0 ok (also: nothing to do), 2 usage (also --purge without --yes and without a terminal), 3 input, 6 a cluster unreachable or a deletion refused (named), 7 timeout, 130/143 interrupted.'),
+    handler: async (argv) => {
+      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { formatUnbind, refusalError, runUnbind } = await import('../flows/unbind.ts');
+      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      const report = await runUnbind({
+        kubeconfig: argv.kubeconfig as string,
+        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
+        purge: Boolean(argv.purge),
+        dryRun: isDryRun(argv),
+        yes: Boolean(argv.yes),
+        timeoutMs: parseDuration('--timeout', argv.timeout),
+        ...callPolicyOf(argv),
+        caFile: argv['ca-file'] as string | undefined,
+        insecure: Boolean(argv['insecure-skip-tls-verify']),
+      }, { signal: ctx.signal, confirm: interactive ? ask : undefined });
+      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report));
+      const err = refusalError(report);
+      if (err) throw err;
+    },
+  };
+}
+
+/** One y/N question on the terminal (only ever asked when stdin and stderr are a TTY). */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
