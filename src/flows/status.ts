@@ -361,7 +361,7 @@ export function formatStatus(r: StatusReport): string {
   const lines = [`binding ${r.clusterNamespace} on control plane ${r.controlPlane.server}${r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)'}`];
   for (const i of r.items) {
     const what = `${i.kind} ${i.namespace ? `${i.namespace}/` : ''}${i.name}`;
-    lines.push(`${i.verdict.padEnd(10)} ${side(i.side).padEnd(13)} ${what.padEnd(width)}  ${i.message}`);
+    lines.push(`${i.verdict.padEnd(10)} ${side(i.side).padEnd(13)} ${what.padEnd(width)}  ${i.message}`.trimEnd());
   }
   const parts = (['degraded', 'missing', 'unreadable'] as const).filter((v) => r.counts[v]).map((v) => `${r.counts[v]} ${v}`);
   lines.push(`verdict: ${r.verdict}${parts.length ? ` (${parts.join(', ')})` : ''}`);

@@ -45,6 +45,8 @@ export interface Action {
   note?: string | undefined;
   result?: Result | undefined;
   message?: string | undefined;
+  /** For claims: the bound resource, `<plural>.<group>` (what kubectl calls it). */
+  resource?: string | undefined;
   /** internal: the delete's propagation policy; the step it belongs to. */
   propagationPolicy?: 'Orphan' | undefined;
   step: 'konnector' | 'app' | 'requests' | 'claims' | 'serviceNamespaces' | 'kept';
@@ -61,6 +63,8 @@ export interface UnbindReport {
   /** True when nothing had to be deleted or unmarked (a second run). */
   nothingToDo: boolean;
   actions: Action[];
+  /** What to do next: how to delete kept claims, how to re-bind. */
+  hints: string[];
 }
 
 export interface UnbindOptions {
@@ -132,6 +136,7 @@ export async function unbind(input: UnbindInput): Promise<UnbindReport> {
     appCluster: input.app ? { server: input.app.server.replace(/^App Cluster /, '') } : null,
     nothingToDo: !actions.some((a) => a.op !== 'keep'),
     actions,
+    hints: hints(input, actions),
   };
   const claims = actions.filter((a) => a.step === 'claims' && a.op === 'delete');
   if (input.purge && !input.dryRun && !input.yes && claims.length) {
@@ -197,14 +202,13 @@ async function plan(input: UnbindInput): Promise<Action[]> {
     for (const c of group.items) {
       const name = c.metadata?.name ?? '';
       if (input.purge) {
-        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'delete', 'claims', `a claim of ${group.resource.name}`));
+        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'delete', 'claims', `a claim of ${group.resource.name}`, { resource: group.resource.name }));
         continue;
       }
-      const how = `delete with: helper unbind --kubeconfig ${input.kubeconfigPath} --purge --yes (all of them), or kubectl --kubeconfig ${input.kubeconfigPath} -n ${group.namespace} delete ${group.resource.name} ${name}`;
       if (isMarkedBound(c)) {
-        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'unmark', 'claims', `kept; its annotation ${BOUND_ANNOTATION} is removed so a re-bind copies it to the App Cluster instead of deleting it; ${how}`));
+        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'unmark', 'claims', `kept; its annotation ${BOUND_ANNOTATION} is removed, so a re-bind copies it to the App Cluster instead of deleting it`, { resource: group.resource.name }));
       } else {
-        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'keep', 'kept', `kept; ${how}`));
+        out.push(act('control-plane', group.resource.kind, name, group.namespace, 'keep', 'kept', 'kept', { resource: group.resource.name }));
       }
     }
   }
@@ -331,6 +335,21 @@ async function pause(input: UnbindInput, what: string, seen: string): Promise<vo
   });
 }
 
+function hints(input: UnbindInput, actions: Action[]): string[] {
+  const out: string[] = [];
+  const k = input.kubeconfigPath;
+  const claims = actions.filter((a) => a.resource !== undefined && a.op !== 'delete');
+  if (claims.length) {
+    const one = claims[0]!;
+    out.push(`${claims.length} claim(s) stay on the control plane (the data services keep running); delete all of them with: helper unbind --kubeconfig ${k} --purge --yes; or one with e.g.: kubectl --kubeconfig ${k} -n ${one.namespace} delete ${one.resource} ${one.name}`);
+  }
+  const sns = actions.filter((a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'));
+  if (sns.length) {
+    out.push(`to re-bind: bootstrap-env with the same clusterID, then on the App Cluster create the namespace(s) ${sns.map((a) => a.name).join(', ')} BEFORE the konnector starts (otherwise it deletes their APIServiceNamespaces and the claims with them), then apply all.yaml`);
+  }
+  return out;
+}
+
 /** Text: one line per action, then a summary line. */
 export function formatUnbind(r: UnbindReport): string {
   const side = (s: Side) => (s === 'control-plane' ? 'control plane' : 'App Cluster');
@@ -338,11 +357,12 @@ export function formatUnbind(r: UnbindReport): string {
   const width = Math.max(10, ...r.actions.map((a) => what(a).length));
   const lines = [`unbind ${r.clusterNamespace} on control plane ${r.controlPlane.server}${r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)'}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`];
   for (const a of r.actions) {
-    lines.push(`${(a.result ?? 'not reached').padEnd(13)} ${side(a.side).padEnd(13)} ${what(a).padEnd(width)}${a.message ? `  ${a.message}` : a.note ? `  ${a.note}` : ''}`);
+    lines.push(`${(a.result ?? 'not reached').padEnd(13)} ${side(a.side).padEnd(13)} ${what(a).padEnd(width)}${a.message ? `  ${a.message}` : a.note ? `  ${a.note}` : ''}`.trimEnd());
   }
   const count = (res: Result) => r.actions.filter((a) => a.result === res).length;
   const parts = (['deleted', 'would delete', 'unmarked', 'would unmark', 'gone', 'refused', 'skipped', 'kept'] as const).filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
-  lines.push(r.nothingToDo ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}` : `done: ${parts.join(', ')}`);
+  lines.push(r.nothingToDo ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}` : `${r.dryRun ? 'dry run' : 'done'}: ${parts.join(', ')}`);
+  for (const h of r.hints) lines.push(`hint: ${h}`);
   return lines.join('\n') + '\n';
 }
 

@@ -125,7 +125,7 @@ t.test('App Cluster faults: missing konnector, a Secret of another binding, a CR
   const { cp, app } = healthyBinding();
   app.objects.delete([...app.objects.keys()].find((k) => k.includes('|Deployment|'))!);
   const secret = app.find({ apiVersion: 'v1', kind: 'Secret' }, 'kubeconfig', 'klutch-bind')!;
-  secret.data = { kubeconfig: Buffer.from(Buffer.from(secret.data!.kubeconfig as string, 'base64').toString().replace(`namespace: ${NS}`, 'namespace: cluster-other')).toString('base64') };
+  secret.data = { kubeconfig: Buffer.from(Buffer.from((secret.data as Record<string, string>).kubeconfig!, 'base64').toString().replace(`namespace: ${NS}`, 'namespace: cluster-other')).toString('base64') };
   app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com')!.metadata!.ownerReferences = [];
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'servicebindings.anynines.com', namespace: NS }, spec: { group: 'anynines.com', names: { plural: 'servicebindings', kind: 'ServiceBinding' }, versions: [{ name: 'v1', served: true }] } });
   const r = await status(cp, app);
