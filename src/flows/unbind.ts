@@ -186,16 +186,17 @@ async function plan(input: UnbindInput): Promise<Action[]> {
   const resources = exports.map(boundResource).filter((r): r is BoundResource => r !== undefined);
   const snsList = await cp.list(KINDS.serviceNamespace, ns) ?? [];
   const namespaces: string[] = [];
+  const snsActions: Action[] = [];
   for (const s of snsList) {
     const target = serviceNamespaceOf(s);
     const name = s.metadata?.name ?? '';
     if (target && !inBinding(ns, target)) {
-      out.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'keep', 'kept', `its status.namespace ${target} is not a ${ns}-* namespace: left alone`));
+      snsActions.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'keep', 'kept', `its status.namespace ${target} is not a ${ns}-* namespace: left alone`));
       continue;
     }
     if (target) namespaces.push(target);
-    if (input.purge) out.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'delete', 'serviceNamespaces', target ? `after its claims; the backend then deletes namespace ${target}` : 'status.namespace not set'));
-    else out.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'keep', 'kept', `kept with namespace ${target ?? '(not made yet)'}: deleted with --purge`));
+    if (input.purge) snsActions.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'delete', 'serviceNamespaces', target ? `after its claims; the backend then deletes namespace ${target}` : 'status.namespace not set'));
+    else snsActions.push(act('control-plane', KINDS.serviceNamespace, name, ns, 'keep', 'kept', `kept with namespace ${target ?? '(not made yet)'}: deleted with --purge`));
   }
 
   for (const group of await claimsOrRefusals(cp, resources, namespaces, out, input.purge)) {
@@ -212,6 +213,9 @@ async function plan(input: UnbindInput): Promise<Action[]> {
       }
     }
   }
+
+  // Listed in the order they are deleted: the claims first.
+  out.push(...snsActions);
 
   // The binding's identity stays: say whether this kubeconfig could remove it at all.
   const may = await mayDelete(cp, ns);
