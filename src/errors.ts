@@ -17,6 +17,8 @@
  * | 7    | TimeoutError   | a bounded wait ran out (the message says what it last saw)    |
  * | 8    | FailedError    | the control plane reported a terminal failure (e.g. Failed)   |
  * | 9    |                | fleet: some clusters failed, the others were bound            |
+ * | 10   | DeletedError   | what helper created was deleted while it waited (create-ns:   |
+ * |      |                | the App Cluster's konnector, the namespace is not there)      |
  * | 11   |                | status: the binding is degraded (an item is not healthy)      |
  * | 12   |                | status: the binding is missing parts (an item does not exist) |
  * | 130  |                | interrupted by SIGINT                                         |
@@ -34,6 +36,7 @@ export const ExitCode = {
   timeout: 7,
   failed: 8,
   partial: 9,
+  deleted: 10,
   degraded: 11,
   missing: 12,
   sigint: 130,
@@ -112,6 +115,13 @@ export class TimeoutError extends HelperError {
 export class FailedError extends HelperError {
   constructor(code: string, message: string, opts: HelperErrorOptions = {}) {
     super(code, message, ExitCode.failed, opts);
+  }
+}
+
+/** Something helper created was deleted by someone else while helper waited for it. */
+export class DeletedError extends HelperError {
+  constructor(code: string, message: string, opts: HelperErrorOptions = {}) {
+    super(code, message, ExitCode.deleted, opts);
   }
 }
 

@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
+import { binariesEnv } from './sandbox/cluster.ts';
+import { sandboxInfo, startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'helper-test-sandbox-'));
 const captureFile = join(dir, 'cli-output.jsonl');
@@ -50,14 +51,14 @@ try {
   process.stdout.write('0 passed, 1 failed\n');
   await cleanup(1);
 }
-writeSandboxInfo({ dir: sb!.dir, caFile: sb!.caFile, serverTls: sb!.serverTls, etcdUrl: sb!.etcdUrl, pki: sb!.pki, controlPlane: sb!.controlPlane, app: sb!.app, oidc: sb!.oidc, bindUrl: sb!.bindUrl, env: sb!.env, pidFile: sb!.pidFile }, join(dir, 'sandbox.env'));
+writeSandboxInfo(sandboxInfo(sb!), join(dir, 'sandbox.env'));
 process.stderr.write(`test: sandbox up in ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
 
 let out = '';
 const code: number = await new Promise((resolve) => {
   tap = spawn(process.execPath, [join(import.meta.dirname, '..', 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...process.argv.slice(2)], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, HELPER_SANDBOX_DIR: dir, HELPER_SANDBOX_BIN: join(sb!.bin.kube, '..'), HELPER_CLI_CAPTURE: captureFile },
+    env: { ...process.env, HELPER_SANDBOX_DIR: dir, ...binariesEnv(sb!.bin), HELPER_CLI_CAPTURE: captureFile },
   });
   tap.stdout!.on('data', (d: Buffer) => { out += d.toString(); process.stdout.write(d); });
   tap.on('close', (c) => resolve(c ?? 1));

@@ -5,7 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+import { CALL_OPTIONS, DRY_RUN_OPTION, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, waitBindingsMs } from './call-options.ts';
 
 export function applyCommand(ctx: RunContext): CommandModule {
   return {
@@ -17,17 +17,20 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the App Cluster' })
         .option('dry-run', DRY_RUN_OPTION)
         .option('timeout', { type: 'string', default: '2m', describe: 'bound of the whole apply, including the wait for CRDs' })
+        .option('wait-bindings', WAIT_BINDINGS_OPTION)
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
         .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the App Cluster' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the App Cluster\'s TLS certificate (prints a warning)' })
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
-        .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
+        .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig --wait-bindings 5m', 'and wait until the konnector connected every binding')
+        .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout (--wait-bindings names each binding that is not Ready), 130/143 interrupted.'),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { readKubeconfigFile }] = await Promise.all([
-        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'),
+      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { readKubeconfigFile }, { waitForBindingsReady }] = await Promise.all([
+        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'), import('../kube/bindings-ready.ts'),
       ]);
+      const waitBindings = waitBindingsMs(argv);
       const file = argv.file as string;
       let text: string;
       try {
@@ -45,6 +48,10 @@ export function applyCommand(ctx: RunContext): CommandModule {
       if (!dryRun) ctx.applied = { server: `cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
       const r = await applyInPhases(kc, objects, { dryRun, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
       log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied`);
+      if (waitBindings !== undefined && !dryRun) {
+        const bindings = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
+        await waitForBindingsReady(kc, bindings, { timeoutMs: waitBindings, requestTimeoutMs: callPolicyOf(argv).requestTimeoutMs, signal: ctx.signal });
+      }
     },
   };
 }

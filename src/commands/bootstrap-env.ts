@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.ts';
 import { ExitCode, HelperError, UsageError } from '../errors.ts';
 import type { Progress } from '../flows/bootstrap-env.ts';
 import type { RunContext } from '../run-context.ts';
+import { WAIT_BINDINGS_OPTION, waitBindingsMs } from './call-options.ts';
 
 export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
   return {
@@ -28,6 +29,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('retries', { type: 'number', default: 4, describe: 'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx' })
         .option('apply-to', { type: 'string', requiresArg: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })
         .option('wait', { type: 'boolean', default: true, describe: 'wait until the export requests are Succeeded (--no-wait skips)' })
+        .option('wait-bindings', WAIT_BINDINGS_OPTION)
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com/bind-noninteractive > all.yaml', 'bind and save the App Cluster manifests')
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml -o all.yaml', 'also keep the provider kubeconfig to use the binding before the App Cluster exists')
         .example('$0 bootstrap-env -f bindings/ -u https://backend.example.com --out-dir out --concurrency 8', 'bind a fleet: every bindings/*.json, files under out/<clusterID>/')
@@ -38,6 +40,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           if (!files.length || files.some((f) => typeof f !== 'string' || f === '')) throw new UsageError('-f needs a binding file (or - for stdin)');
           const fleet = a['out-dir'] !== undefined || files.length > 1;
           if (fleet && !a['out-dir']) throw new UsageError('several binding files make a fleet: pass --out-dir DIR for the per-cluster files');
+          if (a['wait-bindings'] !== undefined && !a['apply-to']) throw new UsageError('--wait-bindings waits on the App Cluster of --apply-to; pass --apply-to too');
           if (fleet && (a.output || a['write-kubeconfig'] || a['apply-to'])) throw new UsageError('--output, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir');
           if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 256)) throw new UsageError('--concurrency must be a whole number from 1 to 256');
           if (a.retries !== undefined && (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 20)) throw new UsageError('--retries must be a whole number from 0 to 20');
@@ -49,7 +52,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
       const progress: Progress = { bound: [], exportRequests: [] };
       ctx.progress = progress;
       const opts = resolveBootstrapOptions(
-        { ...argv, timeoutMs: parseDuration('--timeout', argv.timeout), requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']) },
+        { ...argv, timeoutMs: parseDuration('--timeout', argv.timeout), requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), waitBindingsMs: waitBindingsMs(argv) },
         ctx.env,
       );
       if (opts.outDir) {

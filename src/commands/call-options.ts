@@ -39,3 +39,20 @@ export const DRY_RUN_OPTION = {
 export function isDryRun(argv: Record<string, unknown>): boolean {
   return argv['dry-run'] === 'server';
 }
+
+/**
+ * `--wait-bindings[=DURATION]` (bare: 5m): after applying all.yaml, wait until
+ * every APIServiceBinding it holds is Ready on the App Cluster, i.e. the App
+ * Cluster's konnector is running and connected them.
+ */
+export const WAIT_BINDINGS_OPTION = {
+  type: 'string',
+  coerce: (v: unknown) => (v === '' || v === true ? '5m' : v),
+  describe: 'after applying, wait (bare flag: up to 5m) until every APIServiceBinding in all.yaml is Ready on the App Cluster (its konnector connected them)',
+} as const;
+
+/** The --wait-bindings bound in ms, or undefined when not asked for. */
+export function waitBindingsMs(argv: Record<string, unknown>): number | undefined {
+  const v = argv['wait-bindings'];
+  return v === undefined ? undefined : parseDuration('--wait-bindings', v);
+}

@@ -23,6 +23,7 @@ import { postBinding } from '../backend/post-binding.ts';
 import { ExitCode, HelperError, InputError } from '../errors.ts';
 import { hostOf, makeDispatcher, readCaFile } from '../http.ts';
 import { applyInPhases, parseManifest } from '../kube/apply.ts';
+import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests } from '../kube/export-requests.ts';
 import { readKubeconfigFile } from '../kube/kubeconfig-file.ts';
@@ -55,6 +56,8 @@ export interface BootstrapOptions {
   wait: boolean;
   /** Kubeconfig of the App Cluster to apply all.yaml to (one pass, server-side apply). */
   applyTo?: string | undefined;
+  /** --wait-bindings: after --apply-to, wait this long for every APIServiceBinding to be Ready. */
+  waitBindingsMs?: number | undefined;
 }
 
 /** What the run has changed outside this machine so far, for interruption reports. */
@@ -111,6 +114,7 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
     attempts: (argv.retries as number) + 1,
     wait: argv.wait !== false,
     applyTo: argv['apply-to'] as string | undefined,
+    waitBindingsMs: argv.waitBindingsMs as number | undefined,
   };
 }
 
@@ -219,6 +223,10 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
       timeoutMs: opts.timeoutMs, requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, serverLabel: 'App Cluster', signal: s.signal,
       onApplied: (what) => applied.objects.push(what),
     });
+    if (opts.waitBindingsMs !== undefined) {
+      const bindings = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
+      await waitForBindingsReady(appKc, bindings, { timeoutMs: opts.waitBindingsMs, requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
+    }
   }
   if (out.dir) mkdirSync(out.dir, { recursive: true, mode: 0o700 });
   if (out.writeKubeconfig) {

@@ -40,6 +40,6 @@ export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortS
   }
   const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const result = await ensureServiceNamespace(cp, opts.name, { timeoutMs: opts.timeoutMs, signal: deps.signal });
-  log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);
+  if (!result.konnectorConnected) log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);
   return result;
 }

@@ -2,11 +2,16 @@
  * create-ns: an APIServiceNamespace in the cluster namespace, and a bounded
  * wait until the backend reports the control-plane namespace it made for it.
  */
+import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
+import { sleep } from '../retry.ts';
 import { isStatus, type ControlPlane } from './client.ts';
+import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
 
 const PLURAL = 'apiservicenamespaces';
+/** How long a connected konnector gets to delete a new APIServiceNamespace (it reacts within milliseconds). */
+const KONNECTOR_SETTLE_MS = 3000;
 
 export interface NamespaceResult {
   /** The App Cluster namespace name (the -n argument). */
@@ -15,10 +20,40 @@ export interface NamespaceResult {
   namespace: string;
   clusterNamespace: string;
   created: boolean;
+  /** A konnector was connected to the binding (and kept the APIServiceNamespace). */
+  konnectorConnected: boolean;
 }
 
-/** Creates the APIServiceNamespace (AlreadyExists is fine) and waits for status.namespace. */
+/**
+ * The binding's konnector, if one is connected (fresh ClusterBinding
+ * heartbeat). A read the kubeconfig may not make, or that fails, says
+ * nothing: undefined.
+ */
+export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Promise<Heartbeat | undefined> {
+  try {
+    const hb = heartbeatOf(await cp.peek('clusterbindings', 'cluster'), now);
+    return hb.fresh ? hb : undefined;
+  } catch (err) {
+    log.debug(`cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * Creates the APIServiceNamespace (AlreadyExists is fine) and waits for
+ * status.namespace. If it disappears during the wait, that is final
+ * (DeletedError, exit 10): a connected konnector deletes every
+ * APIServiceNamespace whose namespace does not exist on its App Cluster.
+ */
 export async function ensureServiceNamespace(cp: ControlPlane, name: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<NamespaceResult> {
+  const konnector = await connectedKonnector(cp);
+  const fix = `create namespace ${JSON.stringify(name)} on the App Cluster (kubectl create namespace ${name}); its konnector then creates the APIServiceNamespace itself, and create-ns is not needed`;
+  if (konnector) {
+    log.warn(`a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at once; ${fix}`);
+  }
+  const deleted = () => new DeletedError('HELPER_NAMESPACE_DELETED', konnector
+    ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: the App Cluster's konnector (connected to this binding) deletes it because namespace ${JSON.stringify(name)} does not exist on the App Cluster`
+    : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`, { hint: fix });
   let created = true;
   try {
     await cp.create(PLURAL, {
@@ -37,10 +72,11 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     what: `APIServiceNamespace ${cp.namespace}/${name} to report status.namespace`,
     get: () => cp.peek(PLURAL, name),
     check: (obj) => {
-      if (!obj) return { done: false, seen: 'the APIServiceNamespace does not exist (deleted by someone else?)' };
+      // Deleted, or being deleted (the example-backend's finalizer first removes the control-plane namespace).
+      if (!obj || obj.metadata?.deletionTimestamp) throw deleted();
       const ns = obj.status?.namespace;
       if (typeof ns === 'string' && ns) return { done: true, value: ns };
-      return { done: false, seen: obj.metadata?.deletionTimestamp ? 'being deleted' : 'status.namespace not set yet (is the backend running?)' };
+      return { done: false, seen: 'status.namespace not set yet (is the backend running?)' };
     },
     timeoutMs: opts.timeoutMs,
     intervalMs: 5000,
@@ -49,5 +85,17 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     signal: opts.signal,
     onProgress: (seen) => log.debug(`APIServiceNamespace ${name}: ${seen}`),
   });
-  return { name, namespace, clusterNamespace: cp.namespace, created };
+  // A connected konnector deletes the APIServiceNamespace within milliseconds
+  // when the namespace is absent on its App Cluster, but the example-backend
+  // may set status.namespace first: make sure it survives that reaction time.
+  if (konnector) {
+    log.info(`a konnector is connected: checking for ${KONNECTOR_SETTLE_MS / 1000}s that it keeps APIServiceNamespace ${cp.namespace}/${name}`);
+    const until = Date.now() + KONNECTOR_SETTLE_MS;
+    while (Date.now() < until) {
+      await sleep(250, opts.signal);
+      const obj = await cp.peek(PLURAL, name);
+      if (!obj || obj.metadata?.deletionTimestamp) throw deleted();
+    }
+  }
+  return { name, namespace, clusterNamespace: cp.namespace, created, konnectorConnected: konnector !== undefined };
 }

@@ -28,10 +28,12 @@ export interface CliOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Called for every stderr chunk (e.g. to act when a phase is reached). */
   onStderr?: (text: string, child: ChildProcess) => void;
+  /** Run this executable (e.g. the single executable) instead of HELPER_BIN / bin/helper. */
+  exe?: string | undefined;
 }
 
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
-  const bin = process.env.HELPER_BIN;
+  const bin = opts.exe ?? process.env.HELPER_BIN;
   const [exe, argv] = bin ? [bin, args] : [process.execPath, [defaultBin, ...args]];
   // tap injects its process hooks into children through NODE_OPTIONS; the CLI
   // must run exactly as a user runs it, so `env -u` drops them.

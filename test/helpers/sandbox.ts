@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { sandboxBinaries, startCluster, type Binaries, type Cluster } from '../sandbox/cluster.ts';
 import { Procs } from '../sandbox/procs.ts';
 import { startSandbox, type SandboxInfo } from '../sandbox/sandbox.ts';
+import { startKonnector, type Konnector } from '../sandbox/klutch.ts';
 
 export type TestSandbox = SandboxInfo & { bin: Binaries };
 
@@ -39,4 +40,24 @@ export async function extraCluster(t: Test, sb: TestSandbox, name: string): Prom
     rmSync(dir, { recursive: true, force: true });
   });
   return startCluster(procs, sb.bin, sb.pki, sb.etcdUrl, `${name}-${randomBytes(3).toString('hex')}`, dir);
+}
+
+/**
+ * Starts Klutch's real konnector against an App Cluster on which all.yaml was
+ * applied (default: the sandbox's own App Cluster); stopped at teardown. One
+ * konnector per machine at a time (its health port is a fixed :8080): this
+ * waits for another test's konnector to stop.
+ */
+export async function konnector(t: Test, sb: TestSandbox, app?: Cluster): Promise<Konnector> {
+  const dir = mkdtempSync(join(tmpdir(), 'helper-konnector-'));
+  const procs = new Procs(dir);
+  const target = app ?? { name: 'app', server: sb.app.server, caPem: sb.pki.caPem, kubeconfig: sb.app.kubeconfig };
+  let k: Konnector | undefined;
+  t.teardown(async () => {
+    await k?.stop();
+    await procs.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  k = await startKonnector(procs, sb.bin, target, dir);
+  return k;
 }

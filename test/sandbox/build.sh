@@ -5,6 +5,17 @@
 # are there. Prints the bin directory of every module on stdout, one
 # "name=dir" line each; progress goes to stderr.
 #
+# Modules: kube (kube-apiserver, kube-controller-manager and kubectl in one
+# binary, embedded etcd) and bind (Klutch v1.4.0's konnector and
+# example-backend from github.com/anynines/klutchio/bind). Arguments name the
+# modules to build (default: all).
+#
+# The proxy here refuses github.com/anynines/klutchio/bind; the file-based
+# proxy in ../shared/goproxy (beside the checkout) serves that one module, so
+# when that folder exists it is put in front of $(go env GOPROXY). Elsewhere
+# GOPROXY is left alone and the public proxy serves it. go.sum pins the hashes
+# either way.
+#
 # Environment: HELPER_SANDBOX_CACHE overrides the cache root
 # (default ${XDG_CACHE_HOME:-$HOME/.cache}/helper-sandbox).
 set -euo pipefail
@@ -19,13 +30,22 @@ log() { printf 'sandbox build: %s\n' "$*" >&2; }
 command -v go >/dev/null || { log "go is not on PATH (Go 1.26 is required)"; exit 1; }
 go_version="$(go env GOVERSION)"
 
+shared_proxy="$here/../../../shared/goproxy"
+if [[ -d "$shared_proxy" ]]; then
+  GOPROXY="file://$(cd "$shared_proxy" && pwd),$(go env GOPROXY)"
+  export GOPROXY
+fi
+
 # build_module NAME PACKAGE... : builds the packages of test/sandbox/NAME into
 # the cache directory for its key and prints NAME=DIR.
 build_module() {
   local name="$1"; shift
   local dir="$here/$name"
   local key
-  key="$(cat "$dir/go.mod" "$dir/go.sum" "$dir"/*.go 2>/dev/null | { cat; echo "$go_version"; } | sha256sum | cut -c1-16)"
+  local sources=("$dir/go.mod" "$dir/go.sum")
+  shopt -s nullglob; sources+=("$dir"/*.go); shopt -u nullglob
+  [[ -f "$dir/VERSION" ]] && sources+=("$dir/VERSION")
+  key="$(cat "${sources[@]}" | { cat; echo "$go_version"; } | sha256sum | cut -c1-16)"
   local out="$cache_root/$name-$key"
   if [[ -f "$out/.complete" ]]; then
     log "$name: cached ($out)"
@@ -60,6 +80,21 @@ ldflags() {
       done
       printf '%s' "$f"
       ;;
+    bind)
+      # As klutchio's Makefile sets them: "<client-go as v1.x>+kube-bind-<Klutch
+      # version>" (bind/VERSION). The konnector parses the part after
+      # "+kube-bind-" and reports it in its ClusterBinding
+      # (status.konnectorVersion); a plain "v1.4.0" fails its parse.
+      local cg minor klutch
+      cg="$(awk '$1=="k8s.io/client-go" {print $2; exit}' "$here/bind/go.mod")"
+      minor="${cg#v0.}"; minor="${minor%%.*}"
+      klutch="$(tr -d '[:space:]' < "$here/bind/VERSION")"
+      local f=""
+      for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        f+=" -X $pkg.gitVersion=v1.${cg#v0.}+kube-bind-$klutch -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+      done
+      printf '%s' "$f"
+      ;;
   esac
 }
 
@@ -70,4 +105,16 @@ finish_module() {
 }
 
 mkdir -p "$cache_root"
-build_module kube .
+modules=("$@")
+[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind)
+for m in "${modules[@]}"; do
+  case "$m" in
+    kube) build_module kube . ;;
+    bind)
+      build_module bind github.com/anynines/klutchio/bind/cmd/konnector github.com/anynines/klutchio/bind/cmd/example-backend
+      # Where the module's CRDs are: the sandbox installs them from there.
+      printf 'bind-src=%s\n' "$(cd "$here/bind" && go list -m -f '{{.Dir}}' github.com/anynines/klutchio/bind)"
+      ;;
+    *) log "unknown module $m (kube, bind)"; exit 2 ;;
+  esac
+done

@@ -18,18 +18,36 @@ const run = promisify(execFile);
 export interface Binaries {
   kube: string;
   kubectl: string;
+  /** Klutch v1.4.0's konnector and example-backend (test/sandbox/bind). */
+  konnector: string;
+  exampleBackend: string;
+  /** The klutchio bind module's source in the Go module cache (its CRDs live there). */
+  bindSrc: string;
 }
 
-/** Builds (or finds cached) sandbox binaries via build.sh; HELPER_SANDBOX_BIN skips the script. */
+/** The environment that hands built binaries to child processes (test/run.ts → tap → test files). */
+export function binariesEnv(bin: Binaries): Record<string, string> {
+  return { HELPER_SANDBOX_BIN: join(bin.kube, '..'), HELPER_SANDBOX_BIND_BIN: join(bin.konnector, '..'), HELPER_SANDBOX_BIND_SRC: bin.bindSrc };
+}
+
+/** Builds (or finds cached) sandbox binaries via build.sh; the HELPER_SANDBOX_BIN* variables skip the script. */
 export async function sandboxBinaries(): Promise<Binaries> {
-  let dir = process.env.HELPER_SANDBOX_BIN;
-  if (!dir) {
+  let kube = process.env.HELPER_SANDBOX_BIN;
+  let bind = process.env.HELPER_SANDBOX_BIND_BIN;
+  let src = process.env.HELPER_SANDBOX_BIND_SRC;
+  if (!kube || !bind || !src) {
     const script = new URL('./build.sh', import.meta.url).pathname;
     const { stdout } = await run('bash', [script], { maxBuffer: 1 << 20, timeout: 80 * 60_000 });
-    dir = /^kube=(.+)$/m.exec(stdout)?.[1];
-    if (!dir) throw new Error(`build.sh printed no kube=DIR line: ${stdout}`);
+    const line = (name: string) => {
+      const v = new RegExp(`^${name}=(.+)$`, 'm').exec(stdout)?.[1];
+      if (!v) throw new Error(`build.sh printed no ${name}=DIR line: ${stdout}`);
+      return v;
+    };
+    kube = line('kube');
+    bind = line('bind');
+    src = line('bind-src');
   }
-  return { kube: join(dir, 'kube'), kubectl: join(dir, 'kubectl') };
+  return { kube: join(kube, 'kube'), kubectl: join(kube, 'kubectl'), konnector: join(bind, 'konnector'), exampleBackend: join(bind, 'example-backend'), bindSrc: src };
 }
 
 export interface Pki {

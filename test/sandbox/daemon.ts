@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startSandbox, writeSandboxInfo } from './sandbox.ts';
+import { sandboxInfo, startSandbox, writeSandboxInfo } from './sandbox.ts';
 
 const { values } = parseArgs({ options: { dir: { type: 'string' } } });
 const dir = values.dir;
@@ -15,8 +15,7 @@ if (!dir) throw new Error('daemon: --dir is required');
 let stopping = false;
 try {
   const sb = await startSandbox({ dir });
-  const info = { dir: sb.dir, caFile: sb.caFile, serverTls: sb.serverTls, etcdUrl: sb.etcdUrl, pki: sb.pki, controlPlane: sb.controlPlane, app: sb.app, oidc: sb.oidc, bindUrl: sb.bindUrl, env: sb.env, pidFile: sb.pidFile };
-  writeSandboxInfo(info, join(dir, 'sandbox.env'));
+  writeSandboxInfo(sandboxInfo(sb), join(dir, 'sandbox.env'));
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;

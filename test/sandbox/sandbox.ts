@@ -1,20 +1,30 @@
 /**
  * The local sandbox: a Control Plane Cluster and an App Cluster (real
- * kube-apiserver + kube-controller-manager each, one embedded etcd), the
- * klutch CRDs and export templates on the control plane, a real OIDC
- * provider (oidc-provider) and the project's reference /bind-noninteractive
- * backend. Everything binds to 127.0.0.1 on free ports; every child is
- * stopped by PID in stop().
+ * kube-apiserver + kube-controller-manager each, one embedded etcd), a real
+ * OIDC provider, Klutch v1.4.0's real example-backend, and the project's
+ * reference /bind-noninteractive backend. Everything binds to 127.0.0.1 on
+ * free ports; every child is stopped by PID in stop().
+ *
+ * Which part is whose:
+ *
+ * | part | what it does | code |
+ * |---|---|---|
+ * | kube-apiserver, kube-controller-manager, etcd | both clusters; ServiceAccount tokens, namespace deletion, GC | Kubernetes 1.37 modules (test/sandbox/kube) |
+ * | OIDC provider | client-credentials tokens (JWT, aud klutch-bind) | npm oidc-provider (oidc.ts) |
+ * | reference backend | only what the closed anynines backend does and no upstream controller does: verify the bearer JWT, map `<sub>#<clusterID>` to a cluster namespace, its `klutch-binder` ServiceAccount, token, RoleBinding, kubeconfig Secret and ClusterBinding, answer the BindingResponse | this project (bind-backend.ts) |
+ * | example-backend | everything Klutch reconciles on the control plane: export requests → APIServiceExports and Succeeded/Failed, APIServiceNamespaces → `<cluster-ns>-<name>` + status.namespace, ClusterBindings → `klutch-binder-<cluster-ns>` RBAC; bootstraps the `klutch-binder` ClusterRole | klutchio bind v1.4.0 (klutch.ts) |
+ * | konnector | on demand per App Cluster (startKonnector): bindings Ready, bound CRDs, claims synced both ways, heartbeat | klutchio bind v1.4.0 (klutch.ts) |
+ * | CRDs on the control plane | the five klutch.anynines.com CRDs and the export-template CRD | read from the bind module's deploy/crd/ and contrib/deploy/crd/ |
+ * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package would install), their templates; mongodbinstances has a template but no CRD, so its export requests end Failed (CRDNotFound) after a minute | stand-ins written here (no Crossplane) |
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { klutchCrds, exportTemplateCrd } from '../../src/render/crds.ts';
-import { binderClusterRole } from '../../src/control-plane/render.ts';
 import { toYaml } from '../../src/render/to-yaml.ts';
 import { startBindBackend } from './bind-backend.ts';
 import { kubectl, sandboxBinaries, startCluster, startEtcd, type Binaries, type Cluster, type Pki } from './cluster.ts';
+import { startExampleBackend, upstreamCrdFiles } from './klutch.ts';
 import { startOidcProvider } from './oidc.ts';
 import { Procs } from './procs.ts';
 import { createCa, createRsaKeyPair } from './tls.ts';
@@ -35,6 +45,8 @@ export interface SandboxInfo {
   app: { server: string; kubeconfig: string };
   oidc: { issuer: string; tokenUrl: string; jwksUrl: string; clientId: string; clientSecret: string; audience: string };
   bindUrl: string;
+  /** Klutch's example-backend process (its log shows what it reconciled). */
+  exampleBackend: { pid: number; logFile: string };
   /** The environment a user of helper sets. */
   env: { OIDC_CLIENT_ID: string; OIDC_CLIENT_SECRET: string; OIDC_TOKEN_URL: string };
   pidFile: string;
@@ -89,6 +101,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     const clientSecret = randomBytes(24).toString('base64url');
     const oidc = await startOidcProvider({ tls: { cert: server.cert, key: server.key }, clients: [{ clientId, clientSecret }], audience: BACKEND_AUDIENCE });
     closers.push(oidc.stop);
+    const eb = await startExampleBackend(procs, bin, pki, cpc, { issuer: oidc.issuer, clientId: BACKEND_AUDIENCE }, dir);
+    log(`example-backend v1.4.0 reconciling the control plane (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     const backend = await startBindBackend({
       tls: { cert: server.cert, key: server.key },
       issuer: oidc.issuer,
@@ -111,6 +125,7 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       app: { server: app.server, kubeconfig: app.kubeconfig },
       oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, jwksUrl: oidc.jwksUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },
       bindUrl: backend.url,
+      exampleBackend: { pid: eb.proc.pid, logFile: eb.proc.logFile },
       env: { OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_TOKEN_URL: oidc.tokenUrl },
       pidFile: procs.pidFile,
       bin,
@@ -125,7 +140,14 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
   }
 }
 
-/** Control-plane objects the Klutch setup would install, minus what needs a kubelet. */
+/** APIs with an export template but no CRD: the example-backend fails their export requests (CRDNotFound, after a minute). */
+export const FAILING_APIS = ['mongodbinstances'] as const;
+
+/**
+ * Stand-ins for what the Klutch setup installs through Crossplane (claim CRDs)
+ * and its configure bundle (export templates); the klutch CRDs themselves come
+ * from the bind module (upstreamCrdFiles).
+ */
 export function controlPlaneObjects(): { crds: object[]; rest: object[] } {
   const claimCrd = (plural: string, kind: string) => ({
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -156,27 +178,33 @@ export function controlPlaneObjects(): { crds: object[]; rest: object[] } {
     spec: { APIServiceSelector: { group: 'anynines.com', resource }, permissionClaims: claims(withConfigmaps) },
   });
   return {
-    crds: [...klutchCrds(), exportTemplateCrd(TEMPLATE_GROUP), claimCrd('postgresqlinstances', 'PostgresqlInstance'), claimCrd('servicebindings', 'ServiceBinding')],
+    crds: [claimCrd('postgresqlinstances', 'PostgresqlInstance'), claimCrd('servicebindings', 'ServiceBinding')],
     rest: [
       { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } },
-      // The same binder role `helper control-plane` installs, under the name the reference backend binds.
-      binderClusterRole('klutch-binder'),
       template('postgresqlinstances', true),
       template('servicebindings', true),
+      ...FAILING_APIS.map((r) => template(r, false)),
     ],
   };
 }
 
 async function installControlPlane(bin: Binaries, cpc: Cluster): Promise<void> {
   const { crds, rest } = controlPlaneObjects();
-  const apply = async (objs: object[]) => {
-    const r = await kubectl(bin, cpc.kubeconfig, ['apply', '--server-side', '--field-manager=sandbox', '-f', '-'], toYaml(objs));
+  const apply = async (args: string[], input?: string) => {
+    const r = await kubectl(bin, cpc.kubeconfig, ['apply', '--server-side', '--field-manager=sandbox', ...args], input);
     if (r.code !== 0) throw new Error(`kubectl apply on the control plane failed: ${r.stderr}`);
   };
-  await apply(crds);
+  await apply(upstreamCrdFiles(bin).flatMap((f) => ['-f', f]));
+  await apply(['-f', '-'], toYaml(crds));
   const w = await kubectl(bin, cpc.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
   if (w.code !== 0) throw new Error(`CRDs not Established: ${w.stderr}`);
-  await apply(rest);
+  await apply(['-f', '-'], toYaml(rest));
+}
+
+/** What a running sandbox tells other processes (sandbox.json): everything but its processes and stop(). */
+export function sandboxInfo(sb: Sandbox): SandboxInfo {
+  const { dir, caFile, serverTls, etcdUrl, pki, controlPlane, app, oidc, bindUrl, exampleBackend, env, pidFile } = sb;
+  return { dir, caFile, serverTls, etcdUrl, pki, controlPlane, app, oidc, bindUrl, exampleBackend, env, pidFile };
 }
 
 /** Writes the user-facing facts of a running sandbox as an env file and JSON. */

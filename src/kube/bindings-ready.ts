@@ -1,0 +1,64 @@
+/**
+ * The opt-in wait after applying all.yaml: until every APIServiceBinding it
+ * holds is Ready on the App Cluster, i.e. the App Cluster's konnector
+ * connected it to its APIServiceExport and installed the bound CRD. Ready is
+ * the konnector's summary of the binding's conditions (SecretValid,
+ * Connected, InformersSynced, SchemaInSync, Heartbeating). The
+ * ClusterBinding's Ready condition on the control plane is no signal for
+ * this: v1.4.0's example-backend sets it False for 10 s after each heartbeat.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { hostOf } from '../http.ts';
+import { log } from '../log.ts';
+import { callApi, KLUTCH_GROUP, KLUTCH_VERSION, type KObject } from './client.ts';
+import { waitUntil } from './wait.ts';
+
+interface Condition { type?: string; status?: string; reason?: string; message?: string }
+
+/** One binding's readiness, in words for a timeout message. */
+export function bindingState(b: KObject | undefined): { ready: boolean; seen: string } {
+  if (!b) return { ready: false, seen: 'does not exist' };
+  const conds = ((b.status as { conditions?: Condition[] } | undefined)?.conditions) ?? [];
+  const ready = conds.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return { ready: true, seen: 'Ready' };
+  // The first condition that is not True says why; Ready's own message repeats it.
+  const why = conds.find((c) => c.type !== 'Ready' && c.status !== 'True') ?? ready;
+  if (!why) return { ready: false, seen: 'no conditions yet (is the konnector running on the App Cluster?)' };
+  return { ready: false, seen: `${why.type}=${why.status}${why.reason ? ` ${why.reason}` : ''}${why.message ? `: ${why.message}` : ''}` };
+}
+
+export interface BindingsReadyOptions {
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Resolves when every named APIServiceBinding is Ready; TimeoutError names each one that is not, with its condition. */
+export async function waitForBindingsReady(kc: k8s.KubeConfig, names: readonly string[], opts: BindingsReadyOptions): Promise<void> {
+  if (!names.length) return;
+  const server = `App Cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`;
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  log.info(`waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`);
+  await waitUntil({
+    what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,
+    // One list per round; the loop is the retry, so each call is a single attempt.
+    get: () => callApi({ server, action: 'list apiservicebindings', short: 'list apiservicebindings' }, { timeoutMs: opts.requestTimeoutMs, attempts: 1, signal: opts.signal }, async () => {
+      const list = await api.listClusterCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, plural: 'apiservicebindings' }) as { items?: KObject[] };
+      if (!Array.isArray(list?.items)) throw new SyntaxError('the answer is not an APIServiceBinding list');
+      return { metadata: {}, items: list.items } as KObject;
+    }),
+    check: (obj) => {
+      const items = (obj?.items ?? []) as KObject[];
+      const states = names.map((n) => ({ n, ...bindingState(items.find((i) => i.metadata?.name === n)) }));
+      const waiting = states.filter((s) => !s.ready);
+      if (!waiting.length) return { done: true, value: undefined };
+      return { done: false, seen: waiting.map((s) => `${s.n}: ${s.seen}`).join('; ') };
+    },
+    timeoutMs: opts.timeoutMs,
+    intervalMs: 1000,
+    fallbackIntervalMs: 1000,
+    signal: opts.signal,
+    onProgress: (seen) => log.debug(`APIServiceBindings: ${seen}`),
+  });
+  log.info(`all ${names.length} APIServiceBinding(s) Ready on the ${server}`);
+}
