@@ -18,8 +18,9 @@ import { isStatus, type KObject } from '../kube/client.ts';
 import { connect, type CredentialFacts } from '../kube/binding-clients.ts';
 import {
   CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
-  boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, parseGoDuration, serviceNamespaceOf, type BoundResource,
+  boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
+import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../kube/heartbeat.ts';
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
@@ -71,8 +72,6 @@ export interface StatusOptions {
 
 /** A Pending export request younger than this is still being worked on (the example-backend fails a request after 1 minute). */
 export const PENDING_GRACE_MS = 2 * 60_000;
-/** The konnector's default heartbeat interval (v1.4.0), used when the ClusterBinding does not report one. */
-export const DEFAULT_HEARTBEAT_MS = 5 * 60_000;
 
 export async function runStatus(opts: StatusOptions, deps: { signal?: AbortSignal | undefined; now?: () => number } = {}): Promise<StatusReport> {
   const deadline = new AbortController();
@@ -190,11 +189,14 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
     const name = e.metadata?.name ?? '';
     const res = boundResource(e);
     if (res) resources.push(res);
-    const ready = conditionOf(e, 'Ready');
-    if (!res) cpItem('APIServiceExport', name, ns, 'degraded', 'its spec names no group, kind, plural and version', {});
-    else if (e.metadata?.deletionTimestamp) cpItem('APIServiceExport', name, ns, 'degraded', 'being deleted');
-    else if (ready?.status === 'False') cpItem('APIServiceExport', name, ns, 'degraded', `Ready=False${ready.reason ? ` (${ready.reason})` : ''}${ready.message ? `: ${ready.message}` : ''}`, { kind: res.kind.kind, apiVersion: res.kind.apiVersion });
-    else cpItem('APIServiceExport', name, ns, 'ok', `${res.kind.kind} ${res.kind.apiVersion}`, { kind: res.kind.kind, apiVersion: res.kind.apiVersion });
+    // Its Ready condition is not judged: v1.4.0 reports Ready=False (Unknown) on every export,
+    // "APIServiceBinding ... does not have a SchemaInSync condition", healthy or not; the
+    // App Cluster's APIServiceBinding Ready is what tells.
+    const conditions = (Array.isArray(e.status?.conditions) ? e.status!.conditions as Array<{ type?: string; status?: string; reason?: string }> : [])
+      .map((c) => ({ type: c.type ?? null, status: c.status ?? null, reason: c.reason ?? null }));
+    if (!res) cpItem('APIServiceExport', name, ns, 'degraded', 'its spec names no group, kind, plural and version', { conditions });
+    else if (e.metadata?.deletionTimestamp) cpItem('APIServiceExport', name, ns, 'degraded', 'being deleted', { conditions });
+    else cpItem('APIServiceExport', name, ns, 'ok', `${res.kind.kind} ${res.kind.apiVersion}`, { kind: res.kind.kind, apiVersion: res.kind.apiVersion, conditions });
   }
   if (exports && exports.value?.length === 0 && (requests?.value ?? []).length === 0) {
     cpItem('APIServiceExport', '*', ns, 'missing', 'nothing is exported to this binding: no APIServiceExport and no export request (run bootstrap-env)');
@@ -304,29 +306,23 @@ function sameServer(a: string, b: string): boolean {
   return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
-/** The heartbeat facts of a ClusterBinding at time `now`. */
+/** The heartbeat facts of a ClusterBinding at time `now` (the rule itself is kube/heartbeat.ts, shared with create-ns). */
 export function judgeHeartbeat(cb: KObject, now: number): Heartbeat {
-  const s = (cb.status ?? {}) as { lastHeartbeatTime?: unknown; heartbeatInterval?: unknown; konnectorVersion?: unknown };
-  const last = typeof s.lastHeartbeatTime === 'string' ? Date.parse(s.lastHeartbeatTime) : NaN;
-  const interval = parseGoDuration(s.heartbeatInterval);
-  const version = typeof s.konnectorVersion === 'string' && s.konnectorVersion ? s.konnectorVersion : null;
-  if (!Number.isFinite(last)) return { konnectorVersion: version, lastHeartbeatTime: null, ageSeconds: null, intervalSeconds: interval === undefined ? null : interval / 1000, state: 'none' };
-  // A konnector clock ahead of ours gives a negative age: count it as just now.
-  const age = Math.max(0, now - last);
-  const bound = 2 * (interval ?? DEFAULT_HEARTBEAT_MS);
+  const h = heartbeatOf(cb, now);
+  const reported = parseGoDuration((cb.status as { heartbeatInterval?: unknown } | undefined)?.heartbeatInterval);
   return {
-    konnectorVersion: version,
-    lastHeartbeatTime: s.lastHeartbeatTime as string,
-    ageSeconds: Math.round(age / 1000),
-    intervalSeconds: interval === undefined ? null : interval / 1000,
-    state: age > bound ? 'stale' : 'fresh',
+    konnectorVersion: h.konnectorVersion ?? null,
+    lastHeartbeatTime: h.last ? (cb.status!.lastHeartbeatTime as string) : null,
+    ageSeconds: h.ageMs === undefined ? null : Math.round(h.ageMs / 1000),
+    intervalSeconds: reported === undefined ? null : reported / 1000,
+    state: h.last === undefined ? 'none' : h.fresh ? 'fresh' : 'stale',
   };
 }
 
 /** The ClusterBinding's verdict: a stale heartbeat is degraded; none yet is fine until an App Cluster is given. */
 export function heartbeatVerdict(h: Heartbeat, appGiven: boolean): { verdict: Verdict; message: string } {
   const version = h.konnectorVersion ? `konnector ${h.konnectorVersion}` : 'konnector version not reported';
-  const interval = h.intervalSeconds === null ? `${humanDuration(DEFAULT_HEARTBEAT_MS)} (not reported; the v1.4.0 default)` : humanDuration(h.intervalSeconds * 1000);
+  const interval = h.intervalSeconds === null ? `${humanDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)} (not reported; the v1.4.0 default)` : humanDuration(h.intervalSeconds * 1000);
   if (h.state === 'none') {
     return appGiven
       ? { verdict: 'degraded', message: 'no heartbeat yet: the konnector has never connected to this binding' }

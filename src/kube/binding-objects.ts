@@ -114,18 +114,6 @@ export async function listClaims(cp: ObjectClient, resources: BoundResource[], n
   return out;
 }
 
-/**
- * A Go time.Duration string (`5m0s`, `1h30m`, `2.5s`, `300ms`) in milliseconds;
- * undefined when it is not one. The konnector writes heartbeatInterval this way.
- */
-export function parseGoDuration(text: unknown): number | undefined {
-  if (typeof text !== 'string' || !/^(\d+(\.\d+)?(h|m|s|ms|us|µs|ns))+$/.test(text)) return undefined;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
-  let total = 0;
-  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/g)) total += Number(m[1]) * unit[m[2]!]!;
-  return total;
-}
-
 /** A duration for humans: `45s`, `3m12s`, `2h5m`, `3d4h`. */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

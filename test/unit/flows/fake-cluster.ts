@@ -126,6 +126,8 @@ export function healthyBinding(): { cp: FakeCluster; app: FakeCluster } {
   cp.add({
     apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS },
     spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    // What v1.4.0 reports on every export, healthy or not.
+    status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Unknown', message: 'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a SchemaInSync condition.' }] },
   });
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceNamespace', metadata: { name: 'team-a', namespace: NS }, status: { namespace: `${NS}-team-a` } });
   for (const n of ['db1', 'db2']) cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: n, namespace: `${NS}-team-a`, annotations: { 'klutch.anynines.com/bound': 'true' } } });

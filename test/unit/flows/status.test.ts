@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { collectStatus, formatStatus, judgeHeartbeat, verdictError, type StatusReport } from '../../../src/flows/status.ts';
-import { parseGoDuration } from '../../../src/kube/binding-objects.ts';
+import { parseGoDuration } from '../../../src/kube/heartbeat.ts';
 import { FakeCluster, healthyBinding, NOW, NS, PROVIDER } from './fake-cluster.ts';
 
 const KLUTCH = 'klutch.anynines.com/v1alpha1';
