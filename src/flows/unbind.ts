@@ -21,7 +21,7 @@
  * interrupted one is finished by running it again.
  */
 import { ClusterError, TimeoutError, UsageError } from '../errors.ts';
-import { isStatus } from '../kube/client.ts';
+import { isStatus, type KObject } from '../kube/client.ts';
 import { connect } from '../kube/binding-clients.ts';
 import {
   BOUND_ANNOTATION, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET,
@@ -167,13 +167,15 @@ async function plan(input: UnbindInput): Promise<Action[]> {
   const out: Action[] = [];
   if (app) {
     const a = (kind: Kind, name: string, namespace: string | undefined, step: Action['step'], note?: string, extra?: Partial<Action>) => out.push(act('app-cluster', kind, name, namespace, 'delete', step, note, extra));
-    if (await app.get(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS)) a(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS, 'konnector', 'first, so no konnector syncs while the binding is taken apart');
+    // An object already being deleted (e.g. a binding whose CRDs the garbage collector is orphaning) is not deleted again.
+    const live = (o: KObject | undefined) => o !== undefined && !o.metadata?.deletionTimestamp;
+    if (live(await app.get(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS))) a(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS, 'konnector', 'first, so no konnector syncs while the binding is taken apart');
     const bindings = (await app.list(KINDS.serviceBinding) ?? []).filter(isOurBinding);
-    for (const b of bindings) a(KINDS.serviceBinding, b.metadata?.name ?? '', undefined, 'app', 'orphaning: its bound CRD and the objects in it stay', { propagationPolicy: 'Orphan' });
-    if (await app.get(KINDS.clusterRoleBinding, KONNECTOR_RBAC)) a(KINDS.clusterRoleBinding, KONNECTOR_RBAC, undefined, 'app');
-    if (await app.get(KINDS.clusterRole, KONNECTOR_RBAC)) a(KINDS.clusterRole, KONNECTOR_RBAC, undefined, 'app');
-    if (await app.get(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS)) a(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS, 'app');
-    if (await app.get(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS)) a(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS, 'app', 'the provider kubeconfig (a live credential)');
+    for (const b of bindings.filter(live)) a(KINDS.serviceBinding, b.metadata?.name ?? '', undefined, 'app', 'orphaning: its bound CRD and the objects in it stay', { propagationPolicy: 'Orphan' });
+    if (live(await app.get(KINDS.clusterRoleBinding, KONNECTOR_RBAC))) a(KINDS.clusterRoleBinding, KONNECTOR_RBAC, undefined, 'app');
+    if (live(await app.get(KINDS.clusterRole, KONNECTOR_RBAC))) a(KINDS.clusterRole, KONNECTOR_RBAC, undefined, 'app');
+    if (live(await app.get(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS))) a(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS, 'app');
+    if (live(await app.get(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS))) a(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS, 'app', 'the provider kubeconfig (a live credential)');
     for (const b of bindings) {
       const name = b.metadata?.name ?? '';
       if (await app.get(KINDS.crd, name)) out.push(act('app-cluster', KINDS.crd, name, undefined, 'keep', 'kept', 'the bound CRD stays: deleting it deletes every object of it on the App Cluster'));
@@ -279,6 +281,8 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
   for (const a of step('konnector')) await run(a);
   if (!dryRun && input.app && step('konnector').some((a) => a.result === 'deleted')) await waitKonnectorGone(input);
   for (const a of step('app')) await run(a);
+  // An orphaning delete only marks the binding; it is gone once the garbage collector has freed its CRDs.
+  if (!dryRun) await waitGone(input, step('app').filter((a) => a.kind === 'APIServiceBinding' && a.result === 'deleted'), 'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
   for (const a of step('requests')) await run(a);
   for (const a of step('claims')) await run(a);
   if (input.purge) {
@@ -324,7 +328,7 @@ async function waitGone(input: UnbindInput, deleted: Action[], what: string): Pr
     }
     left = still;
     if (!left.length) return;
-    await pause(input, `the deleted ${what} to be gone`, left.map((a) => `${a.kind} ${a.namespace}/${a.name}`).join(', '));
+    await pause(input, `the deleted ${what} to be gone`, left.map((a) => `${a.kind} ${a.namespace ? `${a.namespace}/` : ''}${a.name}`).join(', '));
   }
 }
 

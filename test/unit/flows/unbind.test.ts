@@ -185,3 +185,27 @@ t.test('an APIServiceNamespace pointing outside <cluster-ns>-* is left alone, al
   t.ok(cp.find(PG, 'sys', 'kube-system'));
   t.notOk(cp.calls.some((c) => c.namespace === 'kube-system'));
 });
+
+t.test('an orphaning delete leaves the binding until the garbage collector frees its CRD: unbind waits; a run meanwhile does not delete it again', async (t) => {
+  const { cp, app } = healthyBinding();
+  const origDelete = app.delete.bind(app);
+  app.delete = async (kind, name, ns, opts = {}) => {
+    if (kind.kind !== 'APIServiceBinding' || opts.dryRun) return origDelete(kind, name, ns, opts);
+    app.calls.push({ verb: 'delete', kind: kind.kind, name, propagationPolicy: opts.propagationPolicy });
+    const b = app.find(kind, name, ns);
+    if (!b) return 'gone';
+    b.metadata!.deletionTimestamp = new Date().toISOString();
+    setTimeout(() => { void origDelete(kind, name, ns); }, 40);
+    return 'deleted';
+  };
+  const during = run(cp, app);
+  await new Promise((r) => setTimeout(r, 10));
+  const meanwhile = healthyBinding();
+  // The same App Cluster, read while the first run waits: the binding is being deleted, not planned again.
+  const second = await run(meanwhile.cp, app, { dryRun: true });
+  t.notOk(second.actions.some((a) => a.kind === 'APIServiceBinding'), 'a binding being deleted is not deleted again');
+  const r = await during;
+  t.match(r.actions.find((a) => a.kind === 'APIServiceBinding')!, { result: 'deleted' });
+  t.notOk(app.find({ apiVersion: KLUTCH, kind: 'APIServiceBinding' }, 'postgresqlinstances.anynines.com'), 'gone when unbind returns');
+  t.ok(app.calls.filter((c) => c.verb === 'get' && c.kind === 'APIServiceBinding').length >= 2, 'waited for it');
+});
