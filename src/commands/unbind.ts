@@ -1,6 +1,7 @@
 /** `helper unbind`: flags and help; the work is in flows/unbind.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
+import { UsageError } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
 
@@ -13,6 +14,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
         .option('app-kubeconfig', { type: 'string', requiresArg: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
         .option('purge', { type: 'boolean', default: false, describe: 'also delete the claims in the binding\'s namespaces (the data services), then its APIServiceNamespaces' })
+        .option('delete-crds', { type: 'boolean', default: false, describe: 'also delete the bound CRDs on the App Cluster, and with them its copies of the claims (the claims on the control plane stay); needed before re-binding the same App Cluster' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask before --purge (required for --purge without a terminal)' })
         .option('dry-run', DRY_RUN_OPTION)
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per object; json: the whole report' })
@@ -20,12 +22,16 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for both clusters' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
         .options(CALL_OPTIONS)
-        .check((a) => checkRetries(a.retries))
+        .check((a) => {
+          if (a['delete-crds'] && !a['app-kubeconfig']) throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
+          return checkRetries(a.retries);
+        })
         .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'remove the konnector and bindings; the claims stay on the control plane (listed)')
         .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --dry-run', 'list every object a purge would delete, changing nothing')
         .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --yes', 'also delete the claims and the APIServiceNamespaces (e.g. after the App Cluster was destroyed)')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig --delete-crds', 'also remove the bound CRDs from the App Cluster, e.g. before binding it again')
         .epilog('Never deletes anything outside the binding\'s cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. '
-          + 'The bound CRDs on the App Cluster and the objects in them stay. A second run has nothing to do; an interrupted one is finished by running it again. '
+          + 'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds. A second run has nothing to do; an interrupted one is finished by running it again. '
           + 'The report goes to stdout, also when some deletions were refused.\n'
           + 'Exit codes: 0 ok (also: nothing to do), 2 usage (also --purge without --yes and without a terminal), 3 input, 6 a cluster unreachable or a deletion refused (named), 7 timeout, 130/143 interrupted.'),
     handler: async (argv) => {
@@ -36,6 +42,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         kubeconfig: argv.kubeconfig as string,
         appKubeconfig: argv['app-kubeconfig'] as string | undefined,
         purge: Boolean(argv.purge),
+        deleteCrds: Boolean(argv['delete-crds']),
         dryRun: isDryRun(argv),
         yes: Boolean(argv.yes),
         timeoutMs: parseDuration('--timeout', argv.timeout),

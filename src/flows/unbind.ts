@@ -24,7 +24,7 @@ import { ClusterError, TimeoutError, UsageError } from '../errors.ts';
 import { isStatus, type KObject } from '../kube/client.ts';
 import { connect } from '../kube/binding-clients.ts';
 import {
-  BOUND_ANNOTATION, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET,
+  BOUND_ANNOTATION, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   boundResource, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import type { Kind, ObjectClient } from '../kube/objects.ts';
@@ -47,9 +47,10 @@ export interface Action {
   message?: string | undefined;
   /** For claims: the bound resource, `<plural>.<group>` (what kubectl calls it). */
   resource?: string | undefined;
-  /** internal: the delete's propagation policy; the step it belongs to. */
+  /** internal: the delete's propagation policy; an unmark's merge patch; the step it belongs to. */
   propagationPolicy?: 'Orphan' | undefined;
-  step: 'konnector' | 'app' | 'requests' | 'claims' | 'serviceNamespaces' | 'kept';
+  patch?: object | undefined;
+  step: 'konnector' | 'app' | 'appObjects' | 'crds' | 'requests' | 'claims' | 'serviceNamespaces' | 'kept';
 }
 
 export interface UnbindReport {
@@ -71,6 +72,8 @@ export interface UnbindOptions {
   kubeconfig: string;
   appKubeconfig?: string | undefined;
   purge: boolean;
+  /** Also delete the bound CRDs on the App Cluster (and with them its copies of the claims). */
+  deleteCrds?: boolean | undefined;
   dryRun: boolean;
   yes: boolean;
   timeoutMs: number;
@@ -99,7 +102,7 @@ export async function runUnbind(opts: UnbindOptions, deps: UnbindDeps = {}): Pro
     const c = connect({ ...opts, signal });
     return await unbind({
       cp: c.cp, app: c.app, clusterNamespace: c.provider.namespace, kubeconfigPath: opts.kubeconfig,
-      purge: opts.purge, dryRun: opts.dryRun, yes: opts.yes, confirm: deps.confirm,
+      purge: opts.purge, deleteCrds: opts.deleteCrds, dryRun: opts.dryRun, yes: opts.yes, confirm: deps.confirm,
       deadline: Date.now() + opts.timeoutMs, signal, pollMs: deps.pollMs ?? 1000,
     });
   } finally {
@@ -114,6 +117,7 @@ export interface UnbindInput {
   /** For the hints (the command that would delete the kept claims). */
   kubeconfigPath: string;
   purge: boolean;
+  deleteCrds?: boolean | undefined;
   dryRun: boolean;
   yes: boolean;
   confirm?: ((question: string) => Promise<boolean>) | undefined;
@@ -165,6 +169,8 @@ const act = (side: Side, kind: Kind, name: string, namespace: string | undefined
 async function plan(input: UnbindInput): Promise<Action[]> {
   const { cp, app, clusterNamespace: ns } = input;
   const out: Action[] = [];
+  const exports = await cp.list(KINDS.export, ns) ?? [];
+  const resources = exports.map(boundResource).filter((r): r is BoundResource => r !== undefined);
   if (app) {
     const a = (kind: Kind, name: string, namespace: string | undefined, step: Action['step'], note?: string, extra?: Partial<Action>) => out.push(act('app-cluster', kind, name, namespace, 'delete', step, note, extra));
     // An object already being deleted (e.g. a binding whose CRDs the garbage collector is orphaning) is not deleted again.
@@ -176,16 +182,24 @@ async function plan(input: UnbindInput): Promise<Action[]> {
     if (live(await app.get(KINDS.clusterRole, KONNECTOR_RBAC))) a(KINDS.clusterRole, KONNECTOR_RBAC, undefined, 'app');
     if (live(await app.get(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS))) a(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS, 'app');
     if (live(await app.get(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS))) a(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS, 'app', 'the provider kubeconfig (a live credential)');
-    for (const b of bindings) {
-      const name = b.metadata?.name ?? '';
-      if (await app.get(KINDS.crd, name)) out.push(act('app-cluster', KINDS.crd, name, undefined, 'keep', 'kept', 'the bound CRD stays: deleting it deletes every object of it on the App Cluster'));
+    // The bound CRDs: those of this binding's exports and bindings (a second run finds them by the exports).
+    const names = [...new Set([...resources.map((r) => r.name), ...bindings.map((b) => b.metadata?.name ?? '')])].filter(Boolean).sort();
+    for (const name of names) {
+      const crd = await app.get(KINDS.crd, name);
+      if (!crd || crd.metadata?.deletionTimestamp) continue;
+      const kind = crdKind(crd);
+      // The konnector's finalizer on the App Cluster's copies: with no konnector left it would block deleting them (and their namespaces) forever.
+      for (const o of kind ? await app.list(kind) ?? [] : []) {
+        const fins = Array.isArray(o.metadata?.finalizers) ? o.metadata!.finalizers as string[] : [];
+        if (!fins.includes(SYNCER_FINALIZER)) continue;
+        out.push(act('app-cluster', kind!, o.metadata?.name ?? '', o.metadata?.namespace, 'unmark', 'appObjects', `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting this copy`, { patch: { metadata: { finalizers: fins.filter((f) => f !== SYNCER_FINALIZER) } } }));
+      }
+      if (input.deleteCrds) out.push(act('app-cluster', KINDS.crd, name, undefined, 'delete', 'crds', '--delete-crds: with it go the App Cluster\'s copies of its objects; the claims on the control plane stay'));
+      else out.push(act('app-cluster', KINDS.crd, name, undefined, 'keep', 'kept', 'the bound CRD stays: deleting it deletes every object of it on the App Cluster (--delete-crds does, e.g. before re-binding this App Cluster)'));
     }
   }
 
   for (const r of await cp.list(KINDS.exportRequest, ns) ?? []) out.push(act('control-plane', KINDS.exportRequest, r.metadata?.name ?? '', ns, 'delete', 'requests'));
-
-  const exports = await cp.list(KINDS.export, ns) ?? [];
-  const resources = exports.map(boundResource).filter((r): r is BoundResource => r !== undefined);
   const snsList = await cp.list(KINDS.serviceNamespace, ns) ?? [];
   const namespaces: string[] = [];
   const snsActions: Action[] = [];
@@ -241,6 +255,13 @@ async function claimsOrRefusals(cp: ObjectClient, resources: BoundResource[], na
   return groups;
 }
 
+/** The kind a CRD serves (its first served version). */
+function crdKind(crd: KObject): Kind | undefined {
+  const spec = (crd.spec ?? {}) as { group?: unknown; names?: { kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown }> };
+  const v = (Array.isArray(spec.versions) ? spec.versions : []).find((x) => x.served !== false && typeof x.name === 'string');
+  return typeof spec.group === 'string' && typeof spec.names?.kind === 'string' && v ? { apiVersion: `${spec.group}/${v.name as string}`, kind: spec.names.kind } : undefined;
+}
+
 async function mayDelete(cp: ObjectClient, ns: string): Promise<boolean> {
   try {
     const r = await cp.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', resource: 'namespaces', name: ns } } });
@@ -263,7 +284,7 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
         const r = await client(a).delete(kind, a.name, a.namespace, { dryRun, ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would delete' : 'deleted';
       } else if (a.op === 'unmark') {
-        const r = await client(a).mergePatch(kind, a.name, a.namespace, { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
+        const r = await client(a).mergePatch(kind, a.name, a.namespace, a.patch ?? { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would unmark' : 'unmarked';
       } else {
         a.result = 'kept';
@@ -283,6 +304,9 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
   for (const a of step('app')) await run(a);
   // An orphaning delete only marks the binding; it is gone once the garbage collector has freed its CRDs.
   if (!dryRun) await waitGone(input, step('app').filter((a) => a.kind === 'APIServiceBinding' && a.result === 'deleted'), 'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
+  for (const a of step('appObjects')) await run(a);
+  for (const a of step('crds')) await run(a);
+  if (!dryRun) await waitGone(input, step('crds').filter((a) => a.result === 'deleted'), 'bound CRDs (the App Cluster deletes their objects first)');
   for (const a of step('requests')) await run(a);
   for (const a of step('claims')) await run(a);
   if (input.purge) {

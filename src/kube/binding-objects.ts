@@ -40,6 +40,8 @@ export const KUBECONFIG_SECRET = 'kubeconfig';
 export const CLUSTER_BINDING = 'cluster';
 /** Set by the konnector on objects it synced; with it, a konnector deletes the control-plane object once the App Cluster's copy is gone (v1.4.0 status controller). */
 export const BOUND_ANNOTATION = 'klutch.anynines.com/bound';
+/** The konnector's finalizer on App Cluster objects it synced up (v1.4.0 DownstreamFinalizer). */
+export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
 
 /** A bound resource as its APIServiceExport describes it. */
 export interface BoundResource {

@@ -121,7 +121,7 @@ t.test('interrupted mid-unbind (SIGINT while a claim is still being deleted): ex
   });
   t.ok(sent, 'the claim was deleted before the signal');
   t.equal(r.code, 130, r.stderr);
-  t.match(r.stderr, new RegExp(`unbind of ${c.ns} stopped: done PostgresqlInstance ${c.teamNs}/db \\(control plane\\); remains APIServiceNamespace ${c.ns}/team-f \\(control plane\\); re-running the same command continues`));
+  t.match(r.stderr, new RegExp(`unbind of ${c.ns} stopped: done APIServiceExportRequest ${c.ns}/${CLAIM.replace(/\./g, '\\.')} \\(control plane\\), PostgresqlInstance ${c.teamNs}/db \\(control plane\\); remains APIServiceNamespace ${c.ns}/team-f \\(control plane\\); re-running the same command continues`));
   t.equal(r.stdout, '');
   t.equal((await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', `apiservicenamespaces.${KLUTCH}`, 'team-f', '-n', c.ns, '-o', 'name'])).code, 0, 'the APIServiceNamespace was not deleted over a claim still there');
   const un = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', CLAIM, 'db', '-n', c.teamNs, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);

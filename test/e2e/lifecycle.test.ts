@@ -235,6 +235,36 @@ t.test('a second unbind is a no-op: exit 0, nothing changed', async (t) => {
   t.same(await versions(a, app1.kubeconfig), before);
 });
 
+t.test('re-binding the same App Cluster: after unbind --delete-crds it converges (bound CRDs made again, the kept claim back)', async (t) => {
+  // Without --delete-crds the kept CRDs have no owner any more, and a v1.4.0
+  // konnector refuses to take them over (ForeignCustomResourceDefinition).
+  const del = await unbind(a, app1.kubeconfig, ['--delete-crds', '-o', 'json']);
+  t.equal(del.code, 0, del.stderr);
+  t.ok(setOf(JSON.parse(del.stdout) as UnbindJson, 'deleted').includes(`app-cluster CustomResourceDefinition /${CLAIM}`), 'the bound CRD deleted');
+  t.match(await get(app1.kubeconfig, ['crd', CLAIM], '{.metadata.name}'), /^error: .*NotFound/, 'gone from the App Cluster');
+  t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', a.teamNs], '{.spec.plan}'), 'plan-early', 'the claim stays on the control plane');
+
+  const again = await runCli(['bootstrap-env', '-f', a.bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', a.kfg, '-o', a.all, '--timeout', '90s'], { env: sb.env });
+  t.equal(again.code, 0, again.stderr);
+  const ap = await runCli(['apply', '-f', a.all, '--kubeconfig', app1.kubeconfig]);
+  t.equal(ap.code, 0, ap.stderr);
+  const k = await konnector(t, sb, app1);
+  const v = await eventually(t, 'the kept claim back on the same App Cluster', 90_000, async () => {
+    const s = await get(app1.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], '{.spec.plan}');
+    return s === 'plan-early' ? { value: s, seen: s } : { seen: s };
+  });
+  t.equal(v, 'plan-early');
+  const ok = await eventually(t, 'status exit 0 after re-binding the same App Cluster', 90_000, async () => {
+    const r = await status(a, app1.kubeconfig);
+    return r.code === 0 ? { value: r, seen: '' } : { seen: `exit ${r.code}: ${r.stdout}` };
+  });
+  t.ok(ok, 'healthy again');
+  // Taken apart again (konnector first, as a kubelet would stop it) before the next test binds a new App Cluster.
+  await k.stop();
+  const un = await unbind(a, app1.kubeconfig);
+  t.equal(un.code, 0, un.stderr);
+});
+
 let app2: Cluster;
 t.test('re-bind with the same clusterID onto a new App Cluster converges: the kept claim shows up there', async (t) => {
   const again = await runCli(['bootstrap-env', '-f', a.bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', a.kfg, '-o', a.all, '--timeout', '90s'], { env: sb.env });

@@ -98,6 +98,8 @@ export class FakeCluster implements ObjectClient {
         if (v === null) delete ann[k]; else ann[k] = v;
       }
       o.metadata!.annotations = ann;
+      const fins = (patch as { metadata?: { finalizers?: string[] } }).metadata?.finalizers;
+      if (fins) o.metadata!.finalizers = [...fins];
       o.metadata!.resourceVersion = String(this.rv++);
       this.onChange(c);
     }
@@ -154,8 +156,12 @@ export function healthyBinding(): { cp: FakeCluster; app: FakeCluster } {
   app.add({
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
     metadata: { name: 'postgresqlinstances.anynines.com', ownerReferences: [{ apiVersion: KLUTCH, kind: 'APIServiceBinding', name: 'postgresqlinstances.anynines.com', uid: b.metadata!.uid }] },
+    spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
     status: { conditions: [{ type: 'Established', status: 'True' }] },
   });
+  // The App Cluster's copies: one made there (the konnector put its finalizer on it), one adopted from the control plane.
+  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db1', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer', 'other/keep'], annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db2', namespace: 'team-a', annotations: { 'klutch.anynines.com/bound': 'true' } } });
   return { cp, app };
 }
 

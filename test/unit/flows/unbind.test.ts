@@ -52,7 +52,7 @@ t.test('default: App Cluster half removed (Deployment first, bindings orphaned),
   t.match(text, /hint: 2 claim\(s\) stay on the control plane .*helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes; or one with e.g.: kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1/);
   t.match(text, /hint: to re-bind: .* create the namespace\(s\) team-a BEFORE the konnector starts/);
   t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
-  t.match(text, /\ndone: 7 deleted, 2 unmarked, \d+ kept\nhint: /);
+  t.match(text, /\ndone: 7 deleted, 3 unmarked, \d+ kept\nhint: /);
   t.equal(refusalError(r), undefined);
 });
 
@@ -127,7 +127,7 @@ t.test('claims the kubeconfig may not list: named as refused, not skipped silent
   const { cp, app } = healthyBinding();
   cp.rule = (c) => (c.verb === 'list' && c.kind === 'PostgresqlInstance' ? 'forbid' : undefined);
   const r = await run(cp, app, { purge: true, yes: true });
-  t.match(r.actions.find((a) => a.kind === 'PostgresqlInstance')!, { name: '*', namespace: `${NS}-team-a`, result: 'refused', message: /cannot list postgresqlinstances\.anynines\.com in cluster-abc-team-a/ });
+  t.match(r.actions.find((a) => a.side === 'control-plane' && a.kind === 'PostgresqlInstance')!, { name: '*', namespace: `${NS}-team-a`, result: 'refused', message: /cannot list postgresqlinstances\.anynines\.com in cluster-abc-team-a/ });
   t.ok(refusalError(r));
 });
 
@@ -208,4 +208,25 @@ t.test('an orphaning delete leaves the binding until the garbage collector frees
   t.match(r.actions.find((a) => a.kind === 'APIServiceBinding')!, { result: 'deleted' });
   t.notOk(app.find({ apiVersion: KLUTCH, kind: 'APIServiceBinding' }, 'postgresqlinstances.anynines.com'), 'gone when unbind returns');
   t.ok(app.calls.filter((c) => c.verb === 'get' && c.kind === 'APIServiceBinding').length >= 2, 'waited for it');
+});
+
+t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the bound CRD is kept unless --delete-crds', async (t) => {
+  const { cp, app } = healthyBinding();
+  const r = await run(cp, app);
+  t.same(app.find(PG, 'db1', 'team-a')!.metadata!.finalizers, ['other/keep'], 'only the syncer finalizer removed');
+  t.match(r.actions.find((a) => a.side === 'app-cluster' && a.name === 'db1')!, { result: 'unmarked', note: /klutch\.anynines\.com\/syncer is removed/ });
+  t.notOk(r.actions.some((a) => a.side === 'app-cluster' && a.name === 'db2'), 'a copy without it is not touched');
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { result: 'kept', note: /--delete-crds/ });
+
+  const second = healthyBinding();
+  const dry = await run(second.cp, second.app, { deleteCrds: true, dryRun: true });
+  const real = await run(second.cp, second.app, { deleteCrds: true });
+  t.match(real.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted' });
+  t.notOk(second.app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com'));
+  const order = second.app.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').map((c) => `${c.verb} ${c.kind}`);
+  t.ok(order.indexOf('patch PostgresqlInstance') < order.indexOf('delete CustomResourceDefinition'), 'finalizers first, then the CRD');
+  t.same(deletedSet(real, 'deleted'), deletedSet(dry, 'would delete'));
+  t.ok(second.cp.find(PG, 'db1', `${NS}-team-a`), 'the claims on the control plane stay');
+  // A second run finds the (now absent) CRDs by the exports: nothing to do.
+  t.ok((await run(second.cp, second.app, { deleteCrds: true })).nothingToDo);
 });
