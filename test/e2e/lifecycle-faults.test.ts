@@ -87,7 +87,7 @@ t.test('403 on everything: status reports each item unreadable (not missing), ex
   t.match(r.stderr, /error: binding \S+ cannot be judged: the kubeconfig may not read Namespace/);
   const u = await runCli(['unbind', '--kubeconfig', f, '--ca-file', sb.caFile]);
   t.equal(u.code, 6, u.stderr);
-  t.match(u.stderr, /control plane 127\.0\.0\.1:\d+ refused to list APIServiceExportRequest \(klutch\.anynines\.com\) in namespace "\S+" \(403 Forbidden\)/);
+  t.match(u.stderr, /control plane 127\.0\.0\.1:\d+ refused to list APIService\w+ \(klutch\.anynines\.com\) in namespace "\S+" \(403 Forbidden\)/);
   t.equal(u.stdout, '');
 });
 
