@@ -3,7 +3,7 @@
  * an outcome into an exit code and a stderr message (see errors.ts for the
  * table). Nothing else sets process.exitCode or writes to stdout.
  */
-import yargs from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { readAsset } from './assets.ts';
 import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
@@ -11,6 +11,9 @@ import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { statusCommand } from './commands/status.ts';
 import { unbindCommand } from './commands/unbind.ts';
+import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
+import { SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
+import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
@@ -24,30 +27,69 @@ export interface MainIo {
   signal: AbortSignal;
 }
 
-/** Runs one command line; resolves to the exit code. */
-export async function main(args: string[], io: MainIo): Promise<number> {
-  const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
-  const parser = yargs(withStdinFiles(args))
+/** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and completion without more code. */
+export function commandModules(ctx: RunContext): CommandModule[] {
+  return [bootstrapEnvCommand(ctx), createNsCommand(ctx), applyCommand(ctx), controlPlaneCommand(ctx), statusCommand(ctx), unbindCommand(ctx), completionCommand(ctx)];
+}
+
+function completionCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'completion [shell]',
+    describe: 'Print a shell completion script (bash, zsh or fish)',
+    builder: (y: Argv) =>
+      y
+        .positional('shell', { choices: SHELLS, default: 'bash', describe: 'the shell' })
+        .example('source <($0 completion bash)', 'complete helper in this bash session')
+        .example('$0 completion zsh > "${fpath[1]}/_helper"', 'install for zsh')
+        .example('$0 completion fish > ~/.config/fish/completions/helper.fish', 'install for fish'),
+    handler: (argv) => {
+      ctx.stdout(completionScript(argv.shell as Shell));
+    },
+  };
+}
+
+/** Thrown by the middleware when the command line is parsed only to complete it. */
+class Captured {
+  readonly state: ParseState;
+  constructor(state: ParseState) {
+    this.state = state;
+  }
+}
+
+interface ParserOptions {
+  /** Parse only to learn the state (completion): nothing is checked or run. */
+  capture?: boolean;
+}
+
+function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: ParserOptions = {}): Argv {
+  const modules = commandModules(ctx);
+  const names = modules.map((m) => String(m.command).split(' ')[0]!).filter((n) => n !== 'completion');
+  let checked = false;
+  let y = yargs(args)
     .scriptName('helper')
     .usage('$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.')
-    .option('verbose', { alias: 'v', type: 'count', describe: 'more diagnostics on stderr (-v, -vv)' })
+    .option('verbose', { alias: 'v', type: 'count', describe: 'more diagnostics on stderr: -v steps, files and contexts; -vv also every HTTP request' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
-    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr format' })
-    .middleware((a) => {
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr format (env HELPER_LOG_FORMAT)' })
+    // yargs passes the parser of the matched command as the second argument (its typings omit it).
+    // yargs calls global middleware again on the way out of a nested command
+    // (control-plane init), after the handler; only the innermost call counts.
+    .middleware(((a: Record<string, unknown>, yy: Argv) => {
+      if (checked) return;
+      checked = true;
+      const s = parseState(a, yy, args);
+      if (opts.capture) throw new Captured(s);
       const v = Number(a.verbose ?? 0);
-      log.level = (a.quiet ? 'error' : v >= 1 ? 'debug' : 'info') satisfies Level;
+      log.level = (a.quiet ? 'error' : v >= 2 ? 'trace' : v >= 1 ? 'debug' : 'info') satisfies Level;
+      checkUnknown(s);
+      applyEnvFlags(s, env);
       log.format = a['log-format'] === 'json' ? 'json' : 'text';
-    }, true)
-    .command(bootstrapEnvCommand(ctx))
-    .command(createNsCommand(ctx))
-    .command(applyCommand(ctx))
-    .command(controlPlaneCommand(ctx))
-    .command(statusCommand(ctx))
-    .command(unbindCommand(ctx))
-    .completion('completion', 'Print a bash/zsh completion script')
-    .demandCommand(1, 'name a command: bootstrap-env, create-ns, apply or control-plane (see --help)')
+      if (log.enabled('trace')) traceHttp((line) => log.trace(line));
+    }) as never, true);
+  for (const m of modules) y = y.command(m);
+  return y
+    .demandCommand(1, `name a command: ${names.join(', ')} (see --help)`)
     .strict()
-    .recommendCommands()
     .help()
     .alias('help', 'h')
     .version(version)
@@ -58,6 +100,13 @@ export async function main(args: string[], io: MainIo): Promise<number> {
       if (err && err.name !== 'YError') throw err;
       throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
+}
+
+/** Runs one command line; resolves to the exit code. */
+export async function main(args: string[], io: MainIo): Promise<number> {
+  const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
+  if (args[0] === '__complete') return complete(args.slice(1), ctx, io.env);
+  const parser = buildParser(withStdinFiles(args), ctx, io.env);
 
   // yargs prints help/version itself (to stdout, as users expect of --help).
   try {
@@ -68,6 +117,21 @@ export async function main(args: string[], io: MainIo): Promise<number> {
     report(e, ctx);
     return exitCodeOf(e);
   }
+}
+
+/** `helper __complete WORD...` (called by the completion scripts): candidates for the last word, one per line. */
+async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv): Promise<number> {
+  const cur = words.at(-1) ?? '';
+  const before = words.slice(0, -1).filter((w) => !['--help', '-h', '--version'].includes(w));
+  try {
+    await buildParser(before, ctx, env, { capture: true }).parseAsync();
+  } catch (err) {
+    if (err instanceof Captured) {
+      const out = candidates(err.state, before, cur);
+      if (out.length) ctx.stdout(`${out.join('\n')}\n`);
+    }
+  }
+  return ExitCode.ok;
 }
 
 /** yargs-parser ends an array option at a lone "-"; `-f -` (stdin) is passed on as `--file=-`. */

@@ -15,9 +15,28 @@ export interface TlsSettings {
   insecure?: boolean | undefined;
 }
 
+/** The --ca-file this run trusts, once read: TLS failures then say that this CA does not verify the server. */
+let givenCaFile: string | undefined;
+
+/** The hint for a TLS verification failure: which CA was tried and what to do. */
+export function tlsHint(defaultHint: string): string {
+  return givenCaFile
+    ? `--ca-file ${givenCaFile} was trusted too and does not verify this server's certificate: pass the CA that issued it (or check the server's name and certificate)`
+    : defaultHint;
+}
+
+/**
+ * A TLS error text for messages: with --ca-file given, without Node's advice
+ * to try --use-system-ca (the user already named the CA to trust).
+ */
+export function tlsDetail(text: string): string {
+  return givenCaFile ? text.replace(/;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/, '') : text;
+}
+
 /** Reads a --ca-file, failing with an InputError that names the file. */
 export function readCaFile(path: string | undefined): string | undefined {
   if (!path) return undefined;
+  givenCaFile = path;
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
@@ -57,3 +76,4 @@ export function hostOf(url: string | URL): string {
     return String(url);
   }
 }
+

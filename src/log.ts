@@ -7,9 +7,10 @@
  */
 
 export type LogFormat = 'text' | 'json';
-export type Level = 'error' | 'warn' | 'info' | 'debug';
+/** trace (-vv): debug plus one line per HTTP request. */
+export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
-const order: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+const order: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
 const secrets = new Set<string>();
 
@@ -76,6 +77,7 @@ export class Logger {
   warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
   info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
   debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
+  trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
 }
 
 /** The process-wide logger; cli.ts configures it from --quiet/-v/--log-format. */

@@ -1,15 +1,21 @@
 /**
- * `npm run demo`: one full local binding against the sandbox, as a user
- * would run it: start the sandbox, write binding.json, run
- * `helper bootstrap-env ... --write-kubeconfig provider.kfg.yaml > all.yaml`,
- * `helper create-ns`, apply all.yaml to the App Cluster with kubectl, show
- * what exists on both clusters, and stop the sandbox. Files stay in the
- * printed directory.
+ * `npm run demo`: one whole binding on real parts, as a user would run it:
+ * the sandbox (real kube-apiservers, OIDC provider, the reference
+ * /bind-noninteractive backend, Klutch v1.4.0's example-backend), then
  *
- * The export requests are created with --no-wait: the Klutch example-backend
- * that turns them into APIServiceExports cannot be built here (the Go module
- * proxy refuses github.com/anynines/klutchio/bind), so nothing on the control
- * plane would ever mark them Succeeded.
+ *   1. bind (bootstrap-env waits until the example-backend says Succeeded)
+ *   2. create-ns: a namespace in the binding before the App Cluster exists
+ *   3. a claim made early on the control plane with provider.kfg.yaml
+ *   4. the namespace on the App Cluster (before its konnector starts)
+ *   5. all.yaml applied in one pass (helper apply)
+ *   6. Klutch's konnector started against the App Cluster; helper apply
+ *      --wait-bindings until both bindings are Ready
+ *   7. the early claim adopted on the App Cluster
+ *   8. a claim made on the App Cluster reaches the control plane
+ *   9. its status, set on the control plane, comes back
+ *
+ * and stops everything. Files stay in the printed directory. Exits non-zero
+ * as soon as a step does not happen in time, saying what it last saw.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,64 +23,104 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectl } from './sandbox/cluster.ts';
+import { startKonnector } from './sandbox/klutch.ts';
+import { Procs } from './sandbox/procs.ts';
 import { startSandbox } from './sandbox/sandbox.ts';
 
-const say = (m: string) => process.stderr.write(`\ndemo: ${m}\n`);
+const say = (m: string) => process.stderr.write(`\n\x1b[1mdemo: ${m}\x1b[0m\n`);
 const work = mkdtempSync(join(tmpdir(), 'helper-demo-'));
 const helper = fileURLToPath(new URL('../bin/helper', import.meta.url));
 
 const sb = await startSandbox({ dir: join(work, 'sandbox') });
+const procs = new Procs(join(work, 'sandbox'));
 let failed = false;
-const stop = async () => { await sb.stop(); };
+const stop = async () => { await procs.stopAll(); await sb.stop(); };
 process.on('SIGINT', () => void stop().then(() => process.exit(130)));
 process.on('SIGTERM', () => void stop().then(() => process.exit(143)));
-try {
-  const binding = join(work, 'binding.json');
-  writeFileSync(binding, JSON.stringify({
-    clusterID: 'demo-cluster',
-    apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }],
-  }, null, 2));
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...sb.env };
-  // Asynchronous on purpose: the OIDC provider and the backend run in this
-  // process, so a synchronous spawn would block them from answering helper.
-  const helperRun = (args: string[]) => new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-    process.stderr.write(`\n$ helper ${args.join(' ')}\n`);
+
+const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...sb.env };
+/** Runs helper as a child (asynchronously: the OIDC provider and the backend answer from this process). */
+function helperRun(args: string[]): Promise<string> {
+  process.stderr.write(`\n$ helper ${args.join(' ')}\n`);
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [helper, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout }));
+    child.on('close', (status) => (status === 0 ? resolve(stdout) : reject(new Error(`helper ${args[0]} exited ${status}`))));
   });
-  const run = async (args: string[]) => {
-    const r = await helperRun(args);
-    if (r.status !== 0) throw new Error(`helper ${args[0]} exited ${r.status}`);
-    return r.stdout;
-  };
-
-  say('1. bind the App Cluster (all.yaml on stdout, provider kubeconfig written 0600)');
-  const allYaml = await run(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', join(work, 'provider.kfg.yaml'), '--no-wait']);
-  writeFileSync(join(work, 'all.yaml'), allYaml, { mode: 0o600 });
-  process.stderr.write(`all.yaml: ${allYaml.split('\n---\n').length} documents, ${allYaml.length} bytes\n`);
-
-  say('2. create a namespace in the binding before the App Cluster exists');
-  const nsOut = await helperRun(['create-ns', '--kubeconfig', join(work, 'provider.kfg.yaml'), '-n', 'team-a', '--timeout', '5s']);
-  if (nsOut.status !== 0) process.stderr.write(`(create-ns exited ${nsOut.status}: without the example-backend nobody sets status.namespace)\n`);
-
-  say('3. apply all.yaml to the App Cluster in one pass (helper apply: CRDs, wait until Established, the rest)');
-  await run(['apply', '-f', join(work, 'all.yaml'), '--kubeconfig', sb.app.kubeconfig]);
-
-  say('4. what exists now');
-  for (const [name, kc, args] of [
-    ['App Cluster', sb.app.kubeconfig, ['get', 'apiservicebindings,crd', '-o', 'name']],
-    ['Control plane (binding namespace)', join(work, 'provider.kfg.yaml'), ['get', 'apiserviceexportrequests,apiservicenamespaces', '-o', 'wide']],
-  ] as const) {
-    const r = await kubectl(sb.bin, kc, [...args]);
-    process.stderr.write(`--- ${name}\n${r.stdout}${r.stderr}`);
+}
+/** kubectl, shown as the user would type it (kubeconfig named by role). */
+async function k(role: string, kubeconfig: string, args: string[], input?: string): Promise<string> {
+  process.stderr.write(`\n$ kubectl --kubeconfig ${role} ${args.join(' ')}\n`);
+  const r = await kubectl(sb.bin, kubeconfig, args, input);
+  process.stderr.write(r.stdout + r.stderr);
+  if (r.code !== 0) throw new Error(`kubectl ${args[0]} exited ${r.code}`);
+  return r.stdout;
+}
+/** Waits (bounded) until a jsonpath is non-empty, then shows the object. */
+async function until(what: string, kubeconfig: string, args: string[], jsonpath: string, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = '';
+  for (;;) {
+    const r = await kubectl(sb.bin, kubeconfig, ['get', ...args, '-o', `jsonpath=${jsonpath}`]);
+    if (r.code === 0 && r.stdout.trim()) return r.stdout.trim();
+    seen = (r.stderr || r.stdout).trim() || 'empty';
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s; last seen: ${seen}`);
+    await new Promise((res) => setTimeout(res, 500));
   }
-  say(`done; files in ${work}`);
+}
+const claim = (name: string, namespace: string) => JSON.stringify({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name, namespace }, spec: { service: 'a9s-postgresql13', plan: 'postgresql-single-small' } });
+
+try {
+  const binding = join(work, 'binding.json');
+  const all = join(work, 'all.yaml');
+  const kfg = join(work, 'provider.kfg.yaml');
+  const app = sb.app.kubeconfig;
+  const cp = sb.controlPlane.kubeconfig;
+  writeFileSync(binding, JSON.stringify({ clusterID: 'demo-cluster', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }] }, null, 2));
+
+  say('1. bind the App Cluster: token, /bind-noninteractive, export requests created and waited for (the example-backend exports the APIs)');
+  await helperRun(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '-o', all]);
+  await k('provider.kfg.yaml', kfg, ['get', 'apiserviceexportrequests,apiserviceexports']);
+
+  say('2. a namespace in the binding before the App Cluster exists');
+  const teamNs = (await helperRun(['create-ns', '--kubeconfig', kfg, '-n', 'team-a', '--ca-file', sb.caFile])).trim();
+  process.stderr.write(`control-plane namespace: ${teamNs}\n`);
+
+  say('3. a PostgreSQL instance ordered early, on the control plane, with provider.kfg.yaml');
+  await k('provider.kfg.yaml', kfg, ['create', '-f', '-'], claim('orders-db', teamNs));
+
+  say('4. the App Cluster gets namespace team-a before its konnector starts');
+  await k('app.kubeconfig', app, ['create', 'namespace', 'team-a']);
+
+  say('5. all.yaml applied in one pass (CRDs, wait until Established, the rest)');
+  await helperRun(['apply', '-f', all, '--kubeconfig', app]);
+
+  say('6. the konnector runs on the App Cluster (Klutch v1.4.0, as the ServiceAccount all.yaml created); wait until the bindings are Ready');
+  const konnector = await startKonnector(procs, sb.bin, sb.appCluster, work);
+  process.stderr.write(`konnector pid ${konnector.proc.pid}, log ${konnector.proc.logFile}\n`);
+  await helperRun(['apply', '-f', all, '--kubeconfig', app, '--wait-bindings', '2m']);
+  await k('app.kubeconfig', app, ['get', 'apiservicebindings']);
+
+  say('7. the early order shows up on the App Cluster');
+  await until('orders-db on the App Cluster', app, ['postgresqlinstances.anynines.com', 'orders-db', '-n', 'team-a'], '{.metadata.name}');
+  await k('app.kubeconfig', app, ['get', 'postgresqlinstances.anynines.com', '-n', 'team-a']);
+
+  say('8. a new order on the App Cluster reaches the control plane');
+  await k('app.kubeconfig', app, ['create', '-f', '-'], claim('billing-db', 'team-a'));
+  await until('billing-db on the control plane', cp, ['postgresqlinstances.anynines.com', 'billing-db', '-n', teamNs], '{.metadata.name}');
+  await k('provider.kfg.yaml', kfg, ['get', 'postgresqlinstances.anynines.com', '-n', teamNs]);
+
+  say('9. the control plane reports it ready (what Crossplane would do here) and the App Cluster sees it');
+  await k('control-plane admin', cp, ['patch', 'postgresqlinstances.anynines.com', 'billing-db', '-n', teamNs, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'True', reason: 'Available', lastTransitionTime: new Date().toISOString() }] } })]);
+  const reason = await until('the status on the App Cluster', app, ['postgresqlinstances.anynines.com', 'billing-db', '-n', 'team-a'], '{.status.conditions[0].reason}');
+  process.stderr.write(`billing-db on the App Cluster: Ready (${reason})\n`);
+
+  say(`done: the App Cluster is bound and claims travel both ways; files in ${work}`);
 } catch (err) {
   failed = true;
-  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : err}\n`);
+  process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : err}\n`);
 } finally {
   await stop();
 }

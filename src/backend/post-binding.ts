@@ -6,6 +6,7 @@
  */
 import { fetch, type Dispatcher } from 'undici';
 import { AuthError, BackendError, describeCause, isTlsFailure } from '../errors.ts';
+import { tlsDetail, tlsHint } from '../http.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -69,7 +70,7 @@ export async function postBinding(url: URL, body: Uint8Array, accessToken: strin
         log.warn(`backend ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`),
     });
   } catch (err) {
-    throw translate(err, host, opts.signal);
+    throw translate(err, url, opts.signal);
   }
   try {
     return JSON.parse(text);
@@ -110,7 +111,8 @@ function excerpt(body: string): string {
   return t.length > 500 ? t.slice(0, 500) + '…' : t;
 }
 
-function translate(err: unknown, host: string, signal: AbortSignal | undefined): unknown {
+function translate(err: unknown, url: URL, signal: AbortSignal | undefined): unknown {
+  const host = url.host;
   if (signal?.aborted) return signal.reason;
   if (err instanceof BackendError) return err;
   if (err instanceof BodyTooLarge) return new BackendError('HELPER_BACKEND_RESPONSE_SIZE', `backend ${host}: ${err.message}`);
@@ -124,11 +126,14 @@ function translate(err: unknown, host: string, signal: AbortSignal | undefined):
     if (err.status === 429 || err.status >= 500) {
       return new BackendError('HELPER_BACKEND_UNAVAILABLE', `backend ${host} kept failing: HTTP ${err.status}${body ? `: ${body}` : ''} (gave up after retries)`);
     }
-    return new BackendError('HELPER_BACKEND_STATUS', `backend ${host} refused the binding: HTTP ${err.status}${body ? `: ${body}` : ''}`);
+    const hint = err.status === 404 || err.status === 405
+      ? `helper POSTed to ${url.pathname} (it appends /bind-noninteractive to -u unless -u already contains it); check -u / HELPER_BIND_URL: the backend's base URL or its /bind-noninteractive endpoint`
+      : undefined;
+    return new BackendError('HELPER_BACKEND_STATUS', `backend ${host} refused the binding: HTTP ${err.status}${body ? `: ${body}` : ''}`, { hint });
   }
   const text = describeCause(err);
   if (isTlsFailure(text)) {
-    return new BackendError('HELPER_BACKEND_TLS', `TLS verification of backend ${host} failed: ${text}`, { hint: 'pass the issuing CA with --ca-file' });
+    return new BackendError('HELPER_BACKEND_TLS', `TLS verification of backend ${host} failed: ${tlsDetail(text)}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file') });
   }
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
     return new BackendError('HELPER_BACKEND_TIMEOUT', `backend ${host} did not answer in time (gave up after retries)`);

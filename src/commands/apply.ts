@@ -5,7 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, DRY_RUN_OPTION, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, waitBindingsMs } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, waitBindingsMs } from './call-options.ts';
 
 export function applyCommand(ctx: RunContext): CommandModule {
   return {
@@ -13,21 +13,23 @@ export function applyCommand(ctx: RunContext): CommandModule {
     describe: 'Apply all.yaml to an App Cluster in one pass (CRDs, wait until Established, then the rest)',
     builder: (y: Argv) =>
       y
-        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'manifest to apply (all.yaml), or - for stdin' })
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the App Cluster' })
+        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'manifest to apply (all.yaml), or - for stdin' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `kubeconfig of the App Cluster ${KUBECONFIG_DESCRIBE}` })
+        .option('context', CONTEXT_OPTION)
         .option('dry-run', DRY_RUN_OPTION)
         .option('timeout', { type: 'string', default: '2m', describe: 'bound of the whole apply, including the wait for CRDs' })
         .option('wait-bindings', WAIT_BINDINGS_OPTION)
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
-        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the App Cluster' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the App Cluster (env HELPER_CA_FILE)' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the App Cluster\'s TLS certificate (prints a warning)' })
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig --wait-bindings 5m', 'and wait until the konnector connected every binding')
-        .epilog('Exit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout (--wait-bindings names each binding that is not Ready), 130/143 interrupted.'),
+        .example('KUBECONFIG=~/.kube/config:app.kubeconfig $0 apply -f all.yaml --context app', 'the kubeconfig as kubectl finds it, another context')
+        .epilog('Prints per object whether it was created, configured or unchanged.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout (--wait-bindings names each binding that is not Ready), 130/143 interrupted.'),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { readKubeconfigFile }, { waitForBindingsReady }] = await Promise.all([
+      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { resolveKubeconfig }, { waitForBindingsReady }] = await Promise.all([
         import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'), import('../kube/bindings-ready.ts'),
       ]);
       const waitBindings = waitBindingsMs(argv);
@@ -38,20 +40,32 @@ export function applyCommand(ctx: RunContext): CommandModule {
       } catch (err) {
         throw new InputError('HELPER_MANIFEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
-      const kcText = readKubeconfigFile(argv.kubeconfig as string);
+      const kubeconfig = resolveKubeconfig({ flag: argv.kubeconfig as string | undefined, context: argv.context as string | undefined, env: ctx.env });
       const insecure = Boolean(argv['insecure-skip-tls-verify']);
       if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);
-      const kc = loadKubeConfig(kcText, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
+      let kc;
+      try {
+        kc = loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
+      } catch (err) {
+        throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${(err as Error).message}`);
+      }
+      if (!kc.getCurrentCluster()) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} has no cluster for context ${JSON.stringify(kubeconfig.context ?? '')}${kubeconfig.context ? '' : ' (no current-context; pass --context)'}`);
       const dryRun = isDryRun(argv);
       const done: string[] = [];
       if (!dryRun) ctx.applied = { server: `cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
-      const r = await applyInPhases(kc, objects, { dryRun, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
-      log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied`);
+      const r = await applyInPhases(kc, objects, { dryRun, report: true, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
+      log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${dryRun ? '' : `: ${countOutcomes(r.applied)}`}`);
       if (waitBindings !== undefined && !dryRun) {
         const bindings = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
         await waitForBindingsReady(kc, bindings, { timeoutMs: waitBindings, requestTimeoutMs: callPolicyOf(argv).requestTimeoutMs, signal: ctx.signal });
       }
     },
   };
+}
+
+/** "2 created, 1 configured, 10 unchanged". */
+function countOutcomes(applied: Array<{ outcome?: string | undefined }>): string {
+  const n = (o: string) => applied.filter((a) => a.outcome === o).length;
+  return ['created', 'configured', 'unchanged'].map((o) => `${n(o)} ${o}`).join(', ');
 }

@@ -1,9 +1,11 @@
 /**
- * The flags every command that calls a Kubernetes API server shares: the
- * bound of each call and how often a passing failure is retried.
+ * The flags every command shares: the bound of each API call and how often a
+ * passing failure is retried, --dry-run, -o / --output-file, --context.
  */
+import { fchmodSync, fstatSync, readlinkSync } from 'node:fs';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
+import { log } from '../log.ts';
 
 export const CALL_OPTIONS = {
   'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request' },
@@ -56,3 +58,84 @@ export function waitBindingsMs(argv: Record<string, unknown>): number | undefine
   const v = argv['wait-bindings'];
   return v === undefined ? undefined : parseDuration('--wait-bindings', v);
 }
+
+/**
+ * The one rule for -o (see README, "Output"): `-o, --output` is always the
+ * output format, as in kubectl; a file is `--output-file FILE`, where `-`
+ * means stdout. Until scripts move, a value after -o that is no format name
+ * is taken as the file it used to be, with a deprecation warning.
+ */
+export const FORMAT_NAMES = ['yaml', 'json', 'text'] as const;
+
+export const OUTPUT_FILE_OPTION = {
+  type: 'string',
+  requiresArg: true,
+  normalize: true,
+  describe: 'write the output to this file (atomically, mode 0600) instead of stdout; - is stdout',
+} as const;
+
+export interface OutputChoice {
+  format: string;
+  /** The file to write, or undefined for stdout. */
+  file: string | undefined;
+  /** Deprecation warnings to print (once, from the handler). */
+  deprecations: string[];
+}
+
+/** Resolves -o / --output-file (and a deprecated spelling such as --summary) into a format and a file; UsageError when they clash. */
+export function resolveOutput(argv: Record<string, unknown>, formats: readonly string[], def: string, deprecatedFormat?: { flag: string; value: unknown }): OutputChoice {
+  const deprecations: string[] = [];
+  const o = argv.output as string | undefined;
+  let file = argv['output-file'] as string | undefined;
+  let format: string | undefined;
+  if (o !== undefined) {
+    if (formats.includes(o)) format = o;
+    else if ((FORMAT_NAMES as readonly string[]).includes(o)) throw new UsageError(`-o ${o}: here the output format is ${formats.join(' or ')}`);
+    else {
+      if (file !== undefined) throw new UsageError(`-o ${o} and --output-file ${file}: -o is the output format (${formats.join(', ')}); name the file once, with --output-file`);
+      deprecations.push(`-o FILE is deprecated: -o is the output format everywhere (${formats.join(', ')}), as in kubectl; write --output-file ${o}`);
+      file = o;
+    }
+  }
+  const d = deprecatedFormat;
+  if (d && d.value !== undefined) {
+    if (format !== undefined && format !== d.value) throw new UsageError(`${d.flag} ${String(d.value)} and -o ${format} disagree; ${d.flag} is deprecated, use -o only`);
+    deprecations.push(`${d.flag} is deprecated: write -o ${String(d.value)}`);
+    format = String(d.value);
+  }
+  format ??= def;
+  if (!formats.includes(format)) throw new UsageError(`-o ${format}: here the output format is ${formats.join(' or ')}`);
+  return { format, file: file === '-' ? undefined : file, deprecations };
+}
+
+/**
+ * `helper ... > all.yaml` leaves a file the shell created with the umask
+ * (often 0644) holding credentials. When stdout is a regular file, make it
+ * 0600 before anything is written to it, and say so on stderr.
+ */
+export function tightenStdoutFile(what: string, fd = 1): void {
+  let st;
+  try {
+    st = fstatSync(fd);
+  } catch {
+    return;
+  }
+  if (!st.isFile()) return;
+  let path = 'stdout';
+  try {
+    path = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch { /* not Linux: the message says "stdout" */ }
+  if ((st.mode & 0o077) === 0) return;
+  try {
+    fchmodSync(fd, 0o600);
+    log.warn(`stdout is the file ${path}, which holds ${what}: changed its mode from ${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`);
+  } catch (err) {
+    log.warn(`stdout is the file ${path}, which holds ${what}, and its mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`);
+  }
+}
+
+/** --context: the kubeconfig context to use instead of the current-context. */
+export const CONTEXT_OPTION = { type: 'string', requiresArg: true, describe: 'kubeconfig context to use (default: its current-context)' } as const;
+
+/** --kubeconfig resolved like kubectl: the flag, else $KUBECONFIG, else ~/.kube/config. */
+export const KUBECONFIG_DESCRIBE = '(default: $KUBECONFIG, else ~/.kube/config)';

@@ -5,21 +5,23 @@ import { parseDuration } from '../duration.ts';
 import { ClusterError, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, OUTPUT_FILE_OPTION, callPolicyOf, checkRetries, isDryRun, resolveOutput, tightenStdoutFile } from './call-options.ts';
 
 const KEY_OPTIONS = {
-  previous: { type: 'string', requiresArg: true, describe: 'a previous render (control-plane.yaml): keep its cookie keys' },
+  previous: { type: 'string', requiresArg: true, normalize: true, describe: 'a previous render (control-plane.yaml): keep its cookie keys' },
   seed: { type: 'string', requiresArg: true, describe: 'derive the cookie keys from this seed (prefer env:NAME or file:PATH over a literal)' },
 } as const;
 
 const TLS_OPTIONS = {
-  'ca-file': { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the control plane\'s API' },
+  'ca-file': { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the control plane\'s API (env HELPER_CA_FILE)' },
   'insecure-skip-tls-verify': { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' },
 } as const;
 
-async function readKubeconfig(path: string): Promise<{ path: string; text: string }> {
-  const { readKubeconfigFile } = await import('../kube/kubeconfig-file.ts');
-  return { path, text: readKubeconfigFile(path) };
+/** The kubeconfig as kubectl finds it (fallback: $KUBECONFIG, ~/.kube/config), or only the flag's file (render: offline defaults must not depend on the environment). */
+async function readKubeconfig(ctx: RunContext, argv: Record<string, unknown>, fallback = true): Promise<{ path: string; text: string }> {
+  const { resolveKubeconfig } = await import('../kube/kubeconfig-file.ts');
+  const k = resolveKubeconfig({ flag: argv.kubeconfig as string | undefined, context: argv.context as string | undefined, env: ctx.env, fallback });
+  return { path: k.label, text: k.text };
 }
 
 async function clusterClient(argv: Record<string, unknown>, kubeconfig: { text: string }) {
@@ -60,26 +62,36 @@ function renderCommand(ctx: RunContext): CommandModule {
     describe: 'Print the control plane\'s manifests (ordered, deterministic; they hold credentials)',
     builder: (y: Argv) =>
       y
-        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'values file, or - for stdin' })
-        .option('kubeconfig', { type: 'string', requiresArg: true, describe: 'control-plane kubeconfig (read only, offline): default external address and CA' })
+        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'values file, or - for stdin' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'control-plane kubeconfig (read only, offline; only this flag, never $KUBECONFIG): default external address and CA' })
+        .option('context', { ...CONTEXT_OPTION, describe: 'context of the --kubeconfig file (default: its current-context)' })
         .options(KEY_OPTIONS)
-        .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'write the manifests to this file (mode 0600) instead of stdout' })
+        .option('output-file', { ...OUTPUT_FILE_OPTION, describe: 'write the manifests to this file (atomically, mode 0600) instead of stdout; - is stdout' })
+        .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'output format: yaml. (Deprecated: -o FILE, use --output-file)' })
         .conflicts('previous', 'seed')
-        .example('$0 control-plane render -f values.yaml --kubeconfig cp.kubeconfig --previous control-plane.yaml -o control-plane.yaml', 're-render, keeping the cookie keys'),
+        .check((a) => {
+          if (a.context !== undefined && a.kubeconfig === undefined) throw new UsageError('--context picks a context of --kubeconfig; pass --kubeconfig too');
+          resolveOutput(a, ['yaml'], 'yaml');
+          return true;
+        })
+        .example('$0 control-plane render -f values.yaml --kubeconfig cp.kubeconfig --previous control-plane.yaml --output-file control-plane.yaml', 're-render, keeping the cookie keys'),
     handler: async (argv) => {
       const [{ prepare }, { renderControlPlane }, { toYaml }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../render/to-yaml.ts'),
       ]);
-      const kubeconfig = argv.kubeconfig === undefined ? undefined : await readKubeconfig(argv.kubeconfig as string);
+      const output = resolveOutput(argv, ['yaml'], 'yaml');
+      for (const d of output.deprecations) log.warn(d);
+      const kubeconfig = argv.kubeconfig === undefined ? undefined : await readKubeconfig(ctx, argv, false);
       const p = await prepare({ valuesFile: argv.file as string, env: ctx.env, kubeconfig, previous: argv.previous as string | undefined, seed: argv.seed as string | undefined });
       warnRandomKeys(p.keySource);
       const objects = renderControlPlane(p.inputs);
       const text = `# helper control-plane render: holds credentials (Secrets); do not commit.\n${toYaml(objects)}`;
-      const out = argv.output as string | undefined;
+      const out = output.file;
       if (out) {
         const { writeFileAtomic } = await import('../write/files.ts');
         writeFileAtomic(out, text);
       } else {
+        tightenStdoutFile('the control plane\'s credentials (Secrets)');
         ctx.stdout(text);
       }
       log.info(`${objects.length} object(s) rendered for ${p.settings.dataServices.map((d) => d.name).join(', ')}; cookie keys: ${p.keySource}`);
@@ -93,8 +105,9 @@ function applyCommand(ctx: RunContext): CommandModule {
     describe: 'Render and apply with server-side apply (CRDs, wait until Established, then the rest); idempotent',
     builder: (y: Argv) =>
       y
-        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, describe: 'values file, or - for stdin' })
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'cluster-admin kubeconfig of the Control Plane Cluster' })
+        .option('file', { alias: 'f', type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'values file, or - for stdin' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `cluster-admin kubeconfig of the Control Plane Cluster ${KUBECONFIG_DESCRIBE}` })
+        .option('context', CONTEXT_OPTION)
         .option('dry-run', DRY_RUN_OPTION)
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole apply, including the waits for CRDs' })
         .options(CALL_OPTIONS)
@@ -108,7 +121,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       const [{ prepare }, { renderControlPlane }, { applyControlPlane, clusterCookieKeys }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../control-plane/apply.ts'),
       ]);
-      const kubeconfig = await readKubeconfig(argv.kubeconfig as string);
+      const kubeconfig = await readKubeconfig(ctx, argv);
       const timeoutMs = parseDuration('--timeout', argv.timeout);
       const calls = callPolicyOf(argv);
       const kc = await clusterClient(argv, kubeconfig);
@@ -137,8 +150,9 @@ function checkCommand(ctx: RunContext): CommandModule {
     describe: 'Report what is installed and healthy on a Control Plane Cluster',
     builder: (y: Argv) =>
       y
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'kubeconfig of the Control Plane Cluster (read access to everything checked)' })
-        .option('file', { alias: 'f', type: 'string', requiresArg: true, describe: 'values file: expect exactly its data services and issuer (default: discover)' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `kubeconfig of the Control Plane Cluster (read access to everything checked) ${KUBECONFIG_DESCRIBE}` })
+        .option('context', CONTEXT_OPTION)
+        .option('file', { alias: 'f', type: 'string', requiresArg: true, normalize: true, describe: 'values file: expect exactly its data services and issuer (default: discover)' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'report format on stdout' })
         .option('require-ready', { type: 'boolean', default: true, describe: 'fail when something installed is not running yet (--no-require-ready: only missing or invalid objects fail)' })
         .options(CALL_OPTIONS)
@@ -157,7 +171,7 @@ function checkCommand(ctx: RunContext): CommandModule {
         const s = settingsOf(parseValues(text, source));
         Object.assign(exp, { crossplaneNamespace: s.crossplane.namespace, binderClusterRole: s.backend.binderClusterRole, dataServices: s.dataServices.map((d) => d.name), issuer: s.tls.issuer });
       }
-      const kubeconfig = await readKubeconfig(argv.kubeconfig as string);
+      const kubeconfig = await readKubeconfig(ctx, argv);
       const kc = await clusterClient(argv, kubeconfig);
       const calls = callPolicyOf(argv);
       const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });

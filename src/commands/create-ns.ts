@@ -1,7 +1,7 @@
 /** `helper create-ns`: flags and help; the work is in flows/create-ns.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
 import type { RunContext } from '../run-context.ts';
 
 export function createNsCommand(ctx: RunContext): CommandModule {
@@ -10,11 +10,12 @@ export function createNsCommand(ctx: RunContext): CommandModule {
     describe: 'Create a namespace in a binding before the App Cluster exists; prints its control-plane name',
     builder: (y: Argv) =>
       y
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}` })
+        .option('context', { ...CONTEXT_OPTION, describe: 'kubeconfig context to use (default: its current-context, which bootstrap-env sets to the binding)' })
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
         .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
-        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for the control plane' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the control plane (env HELPER_CA_FILE)' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' })
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
@@ -25,7 +26,9 @@ export function createNsCommand(ctx: RunContext): CommandModule {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { runCreateNs } = await import('../flows/create-ns.ts');
       const result = await runCreateNs({
-        kubeconfig: argv.kubeconfig as string,
+        kubeconfig: argv.kubeconfig as string | undefined,
+        context: argv.context as string | undefined,
+        env: ctx.env,
         name: argv.name as string,
         timeoutMs: parseDuration('--timeout', argv.timeout),
         ...callPolicyOf(argv),

@@ -26,7 +26,7 @@ import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests } from '../kube/export-requests.ts';
-import { readKubeconfigFile } from '../kube/kubeconfig-file.ts';
+import { resolveKubeconfig } from '../kube/kubeconfig-file.ts';
 import { addSecret, log } from '../log.ts';
 import { renderAppCluster } from '../render/app-cluster.ts';
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
@@ -58,6 +58,8 @@ export interface BootstrapOptions {
   applyTo?: string | undefined;
   /** --wait-bindings: after --apply-to, wait this long for every APIServiceBinding to be Ready. */
   waitBindingsMs?: number | undefined;
+  /** --context: the context of the applyTo kubeconfig. */
+  applyToContext?: string | undefined;
 }
 
 /** What the run has changed outside this machine so far, for interruption reports. */
@@ -92,7 +94,11 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
   if (!clientSecret && !secretFile) problems.push('OIDC_CLIENT_SECRET is not set (or pass --client-secret-file)');
   else if (!clientSecret && !problems.length) problems.push(`--client-secret-file ${secretFile} is empty`);
   if (!tokenUrl) problems.push('OIDC_TOKEN_URL is not set (the token endpoint of your OIDC provider)');
-  if (problems.length) throw new InputError('HELPER_ENV', 'missing credentials for the OIDC client-credentials grant:', problems);
+  else if (!URL.canParse(tokenUrl)) {
+    const schemeless = /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(tokenUrl);
+    problems.push(`OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL${schemeless ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)` : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'}`);
+  }
+  if (problems.length) throw new InputError('HELPER_ENV', 'cannot request an access token (OIDC client-credentials grant):', problems);
   addSecret(clientSecret);
   const files = ([] as string[]).concat(argv.file as string | string[]);
   return {
@@ -115,6 +121,7 @@ export function resolveBootstrapOptions(argv: Record<string, unknown>, env: Node
     wait: argv.wait !== false,
     applyTo: argv['apply-to'] as string | undefined,
     waitBindingsMs: argv.waitBindingsMs as number | undefined,
+    applyToContext: argv.context as string | undefined,
   };
 }
 
@@ -171,8 +178,8 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
   const binding = validateBinding(raw, source);
   const shared = prepare(opts, deps);
   // A bad --apply-to, -o or --write-kubeconfig must fail before anything exists on the control plane.
-  const applyTo = opts.applyTo ? readAppKubeconfig(opts.applyTo, shared.caPem, opts.insecure) : undefined;
-  if (opts.output) assertWritable(opts.output, '--output');
+  const applyTo = opts.applyTo ? readAppKubeconfig(opts.applyTo, opts.applyToContext, shared.caPem, opts.insecure) : undefined;
+  if (opts.output) assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
   await shared.tokens.get();
@@ -220,7 +227,7 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
     s.progress.applied = applied;
     log.info(`applying all.yaml to the ${server}`);
     await applyInPhases(appKc, objects, {
-      timeoutMs: opts.timeoutMs, requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, serverLabel: 'App Cluster', signal: s.signal,
+      timeoutMs: opts.timeoutMs, requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, serverLabel: 'App Cluster', signal: s.signal, report: true,
       onApplied: (what) => applied.objects.push(what),
     });
     if (opts.waitBindingsMs !== undefined) {
@@ -240,8 +247,8 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
   return { yaml, clusterNamespace: result.provider.namespace, exportRequests: names };
 }
 
-function readAppKubeconfig(path: string, caPem: string | undefined, insecure: boolean): KubeConfig {
-  const text = readKubeconfigFile(path, '--apply-to');
+function readAppKubeconfig(path: string, context: string | undefined, caPem: string | undefined, insecure: boolean): KubeConfig {
+  const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
   try {
     return loadKubeConfig(text, { extraCaPem: caPem, insecure });
   } catch (err) {
@@ -366,9 +373,10 @@ function errorInfo(err: unknown): { code: string; exitCode: number; message: str
 
 /** The fleet summary as text lines (one per cluster, then the totals). */
 export function formatFleetSummary(s: FleetSummary): string {
+  // Every line of an error: a binding file's problems come one per line, each with its JSON path (as in -o json).
   const lines = s.clusters.map((c) => c.status === 'ok'
-    ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}`
-    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${c.error?.message.split('\n')[0]}`);
+    ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}  (${c.source})`
+    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}`);
   lines.push(`${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`);
   return lines.join('\n') + '\n';
 }

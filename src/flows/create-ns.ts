@@ -8,13 +8,16 @@ import { InputError } from '../errors.ts';
 import { readCaFile } from '../http.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
-import { readKubeconfigFile } from '../kube/kubeconfig-file.ts';
+import { resolveKubeconfig } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
 import { namespaceNameProblems } from '../validate/names.ts';
 
 export interface CreateNsOptions {
-  kubeconfig: string;
+  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig: string | undefined;
+  context?: string | undefined;
+  env?: NodeJS.ProcessEnv;
   name: string;
   timeoutMs: number;
   requestTimeoutMs: number;
@@ -25,9 +28,11 @@ export interface CreateNsOptions {
 
 /** Creates the namespace in the binding and returns its control-plane name. */
 export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortSignal | undefined } = {}): Promise<NamespaceResult> {
-  const text = readKubeconfigFile(opts.kubeconfig);
+  const resolved = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env });
+  const { text } = resolved;
+  const where = resolved.source === '--kubeconfig' ? `--kubeconfig ${resolved.label}` : `kubeconfig ${resolved.label} (from ${resolved.source})`;
   const k = inspectKubeconfig(text);
-  if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used:`, k.problems);
+  if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const problems = namespaceNameProblems(opts.name, k.value.namespace);
   if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.value.namespace}:`, problems);
   const caPem = readCaFile(opts.caFile);
@@ -36,7 +41,7 @@ export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortS
   try {
     kc = loadKubeConfig(text, { extraCaPem: caPem, insecure: opts.insecure });
   } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used: ${(err as Error).message}`);
+    throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${(err as Error).message}`);
   }
   const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const result = await ensureServiceNamespace(cp, opts.name, { timeoutMs: opts.timeoutMs, signal: deps.signal });

@@ -35,10 +35,15 @@ export interface ApplyOptions {
   serverLabel?: string;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: (what: string) => void;
+  /** Read each object before applying it and say per object whether it was created, configured or unchanged (by resourceVersion). */
+  report?: boolean;
 }
 
+/** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
+export type Outcome = 'created' | 'configured' | 'unchanged';
+
 export interface ApplyResult {
-  applied: Array<{ kind: string; name: string; namespace?: string | undefined; phase: 1 | 2 }>;
+  applied: Array<{ kind: string; name: string; namespace?: string | undefined; phase: 1 | 2; outcome?: Outcome | undefined }>;
 }
 
 /** Parses a multi-document manifest; InputError names the document and the problem. */
@@ -80,16 +85,30 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
 
   const applyOne = async (client: k8s.KubernetesObjectApi, o: ApplyObject, phase: 1 | 2) => {
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
+    const header = { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } };
+    const report = opts.report && !opts.dryRun;
+    const before = report
+      ? await callApi({ server, action: `read ${what}` }, policy, async () => {
+        try {
+          return resourceVersionOf(await client.read(header)) ?? '';
+        } catch (err) {
+          if (apiFailure(err).status === 404) return undefined;
+          throw err;
+        }
+      })
+      : undefined;
     // Server-side apply is idempotent, so every passing failure may be retried.
-    await callApi({ server, action: `apply ${what}` }, policy, async () => {
+    const after = await callApi({ server, action: `apply ${what}` }, policy, async () => {
       const r = await client.patch(o as k8s.KubernetesObject, undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply) as unknown;
       // The client library takes any 2xx as success, even an HTML page from a proxy.
       const m = (r as { metadata?: { name?: unknown } } | null)?.metadata;
       if (typeof r !== 'object' || r === null || m?.name !== o.metadata.name) throw new SyntaxError(`the answer is not the applied ${what}`);
+      return resourceVersionOf(r);
     });
-    applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase });
+    const outcome: Outcome | undefined = report ? (before === undefined ? 'created' : before === after ? 'unchanged' : 'configured') : undefined;
+    applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase, outcome });
     if (!opts.dryRun) opts.onApplied?.(what);
-    log.info(`${opts.dryRun ? '(dry run) ' : ''}applied ${what}`);
+    log.info(`${opts.dryRun ? '(dry run) ' : ''}${outcome ?? 'applied'} ${what}`);
   };
 
   const first = objects.filter(firstPhase);
@@ -138,6 +157,11 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
     }
   }
   return { applied };
+}
+
+function resourceVersionOf(obj: unknown): string | undefined {
+  const rv = (obj as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+  return typeof rv === 'string' ? rv : undefined;
 }
 
 function crdServes(crd: ApplyObject, o: ApplyObject): boolean {

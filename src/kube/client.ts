@@ -7,7 +7,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
-import { hostOf } from '../http.ts';
+import { hostOf, tlsDetail, tlsHint } from '../http.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -134,7 +134,7 @@ export function translateFailure(err: unknown, label: CallLabel): ClusterError {
     return new ClusterError('HELPER_CLUSTER_RESPONSE', `${server} answered ${action} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`);
   }
   if (isTlsFailure(f.message)) {
-    return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of ${server} failed: ${f.message}`, { hint: 'the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file' });
+    return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of ${server} failed: ${tlsDetail(f.message)}`, { hint: tlsHint('the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file') });
   }
   return new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach ${server} to ${action}: ${f.message}`);
 }

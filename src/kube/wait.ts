@@ -24,6 +24,23 @@ export interface WaitOptions<R> {
   watch?: { kc: k8s.KubeConfig; collectionPath: string; name: string } | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: (seen: string) => void;
+  /** Interval of the "still waiting" line on stderr; default a fifth of the timeout, from 5 s to 1 min. */
+  stillWaitingMs?: number;
+}
+
+/** "45s", "1m", "1m30s", "2h". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const r = s % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${r ? `${r}s` : ''}`;
+}
+
+/** The steady interval of "still waiting" lines for a wait of this length. */
+export function stillWaitingInterval(timeoutMs: number): number {
+  return Math.min(60_000, Math.max(5_000, Math.round(timeoutMs / 5)));
 }
 
 /** Resolves with check()'s value, or throws TimeoutError carrying the last state seen. */
@@ -35,6 +52,12 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
   let watcher: AbortController | undefined;
   let lastSeen = 'nothing yet';
   let lastReported = '';
+  // A line at a steady interval (not on every change) says the wait is alive and what it last saw.
+  const every = opts.stillWaitingMs ?? stillWaitingInterval(opts.timeoutMs);
+  const still = setInterval(() => {
+    log.info(`still waiting (${formatDuration(Date.now() - start)} of ${formatDuration(opts.timeoutMs)}): ${opts.what}; last seen: ${lastSeen}`);
+  }, every);
+  still.unref();
 
   // The watch only wakes the loop early; the loop does not wait for it to
   // connect (a stalled watch request would otherwise hold the wait for the
@@ -108,6 +131,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
       });
     }
   } finally {
+    clearInterval(still);
     finished = true;
     watchAlive = false;
     watcher?.abort();

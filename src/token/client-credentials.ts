@@ -8,6 +8,7 @@
 import * as oidc from 'openid-client';
 import { fetch, type Dispatcher } from 'undici';
 import { AuthError, describeCause, InputError, isTlsFailure } from '../errors.ts';
+import { tlsDetail, tlsHint } from '../http.ts';
 import { log } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -34,6 +35,17 @@ export interface AccessToken {
   expiresAt: number | undefined;
   /** The client authentication method that worked. */
   method: 'client_secret_basic' | 'client_secret_post';
+}
+
+/** A non-OAuth answer (e.g. a 404 page): the URL is not a token endpoint. Never retried. */
+class NotTokenEndpoint extends Error {
+  readonly status: number;
+  readonly contentType: string;
+  constructor(status: number, contentType: string) {
+    super(`HTTP ${status}`);
+    this.status = status;
+    this.contentType = contentType;
+  }
 }
 
 class RetryableStatus extends Error {
@@ -95,6 +107,12 @@ async function requestToken(creds: ClientCredentials, url: URL, method: AccessTo
       await res.body?.cancel().catch(() => {});
       throw new RetryableStatus(res.status, parseRetryAfter(res.headers.get('retry-after')));
     }
+    // OAuth errors are JSON (RFC 6749 5.2) or a WWW-Authenticate challenge; anything else is not a token endpoint.
+    const type = res.headers.get('content-type') ?? '';
+    if (res.status >= 400 && !/\bjson\b/i.test(type) && !res.headers.get('www-authenticate')) {
+      await res.body?.cancel().catch(() => {});
+      throw new NotTokenEndpoint(res.status, type);
+    }
     return res as unknown as Response;
   };
   const params: Record<string, string> = {};
@@ -109,6 +127,13 @@ function oauthError(err: unknown): string | undefined {
   if (err instanceof oidc.WWWAuthenticateChallengeError) {
     const c = err.cause?.[0]?.parameters?.error;
     return typeof c === 'string' ? c : err.status === 401 ? 'invalid_client' : undefined;
+  }
+  return undefined;
+}
+
+function causeOf<T>(err: unknown, cls: new (...a: never[]) => T): T | undefined {
+  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
+    if (e instanceof cls) return e;
   }
   return undefined;
 }
@@ -152,10 +177,16 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
       : code === 'invalid_scope' ? 'check OIDC_SCOPE / --oidc-scope' : undefined;
     return new AuthError('HELPER_TOKEN_REFUSED', `token endpoint ${host} refused client ${JSON.stringify(clientId)}: HTTP ${status ?? '?'} ${code}${desc ? ` (${desc})` : ''}`, { hint, cause: err });
   }
+  const nt = causeOf(err, NotTokenEndpoint);
+  if (nt) {
+    return new AuthError('HELPER_TOKEN_STATUS', `token endpoint ${host} answered HTTP ${nt.status} (${nt.contentType || 'no content type'}), not an OAuth token response`, {
+      hint: 'check OIDC_TOKEN_URL: it must be the provider\'s token endpoint, as token_endpoint in <issuer>/.well-known/openid-configuration names it', cause: err,
+    });
+  }
   const st = retryableCause(err);
   if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
   if (isTlsFailure(err)) {
-    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${describeCause(err)}`, { hint: 'pass the issuing CA with --ca-file', cause: err });
+    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${tlsDetail(describeCause(err))}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err });
   }
   if (isTimeout(err)) {
     return new AuthError('HELPER_TOKEN_TIMEOUT', `token endpoint ${host} did not answer in time (gave up after retries)`, { hint: 'a slow token endpoint may need a longer --request-timeout', cause: err });
@@ -163,5 +194,8 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
   if (isNetworkError(err)) {
     return new AuthError('HELPER_TOKEN_UNREACHABLE', `cannot reach token endpoint ${host}: ${describeCause(err)}`, { cause: err });
   }
-  return new AuthError('HELPER_TOKEN_FAILED', `token request to ${host} failed: ${describeCause(err)}`, { cause: err });
+  const notJson = (err as { code?: unknown }).code === 'OAUTH_RESPONSE_IS_NOT_JSON';
+  return new AuthError('HELPER_TOKEN_FAILED', `token request to ${host} failed: ${describeCause(err)}`, {
+    hint: notJson ? 'the answer is not JSON: is OIDC_TOKEN_URL the provider\'s token endpoint (token_endpoint in <issuer>/.well-known/openid-configuration)?' : undefined, cause: err,
+  });
 }

@@ -133,16 +133,19 @@ t.test('waiting for the export requests: outcomes from Klutch\'s example-backend
     t.same(exports.stdout.split(' ').sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 'the example-backend created an APIServiceExport per API');
   });
 
-  // mongodbinstances has an export template but no CRD on the control plane
-  // (sandbox.ts FAILING_APIS): the example-backend keeps the request Pending
-  // (CRDNotFound) and fails it after a minute, as it would for a data service
-  // whose Crossplane configuration is not installed.
+  // keyvalueinstances has an export template but no CRD on the control plane
+  // (sandbox.ts FAILING_APIS), as for a data service whose Crossplane
+  // configuration is not installed: the example-backend keeps the request
+  // Pending (CRDNotFound) and marks it Failed on the first reconcile after a
+  // minute. v1.4.0 does not requeue such a request by itself, so without
+  // another event it stays Pending forever (helper's wait then times out
+  // naming CRDNotFound).
   t.test('timeout says what it last saw (exit 7)', async (t) => {
     const dir = t.testdir();
-    const { file } = binding(dir, ['mongodbinstances']);
+    const { file } = binding(dir, ['keyvalueinstances']);
     const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '3s']);
     t.equal(r.code, 7, r.stderr);
-    t.match(r.stderr, /timed out after \d+s waiting for APIServiceExportRequest .*mongodbinstances\.anynines\.com.*last seen: phase Pending/);
+    t.match(r.stderr, /timed out after \d+s waiting for APIServiceExportRequest .*keyvalueinstances\.anynines\.com.*last seen: phase Pending/);
     t.equal(r.stdout, '', 'nothing printed');
     t.match(r.stderr, /re-running the same command is safe/);
     assertNoSecrets(t, r);
@@ -150,14 +153,26 @@ t.test('waiting for the export requests: outcomes from Klutch\'s example-backend
 
   t.test('Failed fails with the terminal message (exit 8); a re-run replaces the Failed request', async (t) => {
     const dir = t.testdir();
-    const { file } = binding(dir, ['mongodbinstances']);
-    const failed = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '150s']);
+    const { file } = binding(dir, ['keyvalueinstances']);
+    let ns: string | undefined;
+    let nudge: Promise<unknown> | undefined;
+    const failed = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '150s'], {}, {
+      onStderr: (text) => {
+        ns ??= /bound to cluster namespace (\S+)/.exec(text)?.[1];
+        // Past the minute, an annotation is the event that makes the example-backend reconcile again (see above).
+        if (ns && !nudge && /APIServiceExportRequest \S+ created/.test(text)) {
+          const target = ns;
+          nudge = new Promise((res) => setTimeout(res, 62_000)).then(() => kubectl(sb.bin, sb.controlPlane.kubeconfig, ['annotate', '--overwrite', 'apiserviceexportrequests.klutch.anynines.com', 'keyvalueinstances.anynines.com', '-n', target, 'sandbox.helper/reconcile=now']));
+        }
+      },
+    });
+    await nudge;
     t.equal(failed.code, 8, failed.stderr);
-    t.match(failed.stderr, /APIServiceExportRequest \S+\/mongodbinstances\.anynines\.com failed: .*mongodbinstances\.anynines\.com/, 'the example-backend\'s terminal message names the missing CRD');
+    t.match(failed.stderr, /APIServiceExportRequest \S+\/keyvalueinstances\.anynines\.com failed: CustomResourceDefinition keyvalueinstances\.anynines\.com in the service provider cluster not found/, 'the example-backend\'s terminal message');
     t.equal(failed.stdout, '');
     const again = await bootstrap(['-f', file, '-u', sb.bindUrl, '--timeout', '3s']);
     t.equal(again.code, 7, again.stderr);
-    t.match(again.stderr, /replacing Failed APIServiceExportRequest mongodbinstances\.anynines\.com/);
+    t.match(again.stderr, /replacing Failed APIServiceExportRequest keyvalueinstances\.anynines\.com/);
   });
 });
 

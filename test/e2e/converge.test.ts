@@ -34,9 +34,9 @@ t.test('five runs of bootstrap-env and create-ns = one run', async (t) => {
   const owned = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'namespaces', '-o', 'jsonpath={.items[*].metadata.name}']);
   t.equal(owned.stdout.split(' ').filter((n) => n === ns).length, 1);
 
-  // status.namespace is set by the admin in place of the example-backend (not buildable here).
+  // status.namespace is set by Klutch's example-backend.
   await kubectl(sb.bin, kfg, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'team-conv' }, spec: {} }));
-  const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', 'apiservicenamespaces.klutch.anynines.com', 'team-conv', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { namespace: `${ns}-team-conv` } })]);
+  const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['wait', 'apiservicenamespaces.klutch.anynines.com/team-conv', '-n', ns, `--for=jsonpath={.status.namespace}=${ns}-team-conv`, '--timeout=60s']);
   t.equal(st.code, 0, st.stderr);
   const printed = new Set<string>();
   for (let i = 0; i < 5; i++) {

@@ -18,8 +18,7 @@ import { freePort } from '../sandbox/procs.ts';
 const sb = await useSandbox(t);
 const dir = t.testdir({});
 
-// A binding with an APIServiceNamespace whose status is already set (by the
-// admin, standing in for the example-backend that cannot be built here).
+// A binding with an APIServiceNamespace whose status Klutch's example-backend has set.
 const binding = join(dir, 'binding.json');
 writeFileSync(binding, JSON.stringify({ clusterID: `fault-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
 const kfg = join(dir, 'k.yaml');
@@ -27,7 +26,7 @@ const b = await runCli(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-
 if (b.code !== 0) throw new Error(b.stderr);
 const ns = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
 await kubectl(sb.bin, kfg, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'team-f' }, spec: {} }));
-const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['patch', 'apiservicenamespaces.klutch.anynines.com', 'team-f', '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { namespace: `${ns}-team-f` } })]);
+const st = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['wait', 'apiservicenamespaces.klutch.anynines.com/team-f', '-n', ns, `--for=jsonpath={.status.namespace}=${ns}-team-f`, '--timeout=60s']);
 if (st.code !== 0) throw new Error(st.stderr);
 
 async function viaProxy(t: Test, script: (n: number, method: string) => Fault): Promise<{ kubeconfig: string; proxy: Awaited<ReturnType<typeof startFaultProxy>> }> {
@@ -51,7 +50,9 @@ const passing: Array<[string, Fault]> = [
 
 for (const [name, fault] of passing) {
   t.test(`create-ns: ${name} once, then the real server: retried, exit 0`, async (t) => {
-    const { kubeconfig, proxy } = await viaProxy(t, (n) => (n === 1 ? fault : 'forward'));
+    // The first create (create-ns first reads the ClusterBinding, to see whether a konnector is connected).
+    let posts = 0;
+    const { kubeconfig, proxy } = await viaProxy(t, (_n, m) => (m === 'POST' && ++posts === 1 ? fault : 'forward'));
     const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--timeout', '20s']);
     t.equal(r.code, 0, r.stderr);
     t.equal(r.stdout, `${ns}-team-f\n`);
@@ -64,7 +65,7 @@ t.test('create-ns: 503 forever: exit 6 after 1 try + 3 retries, naming step and 
   const { kubeconfig, proxy } = await viaProxy(t, () => ({ status: 503, body: 'unavailable' }));
   const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f']);
   t.equal(r.code, 6, r.stderr);
-  t.equal(proxy.seen.length, 4);
+  t.equal(proxy.seen.filter((s) => s.method === 'POST').length, 4, '4 creates');
   t.match(r.stderr, /control plane 127\.0\.0\.1:\d+ failed to create apiservicenamespaces "team-f" in namespace "cluster-\S+": HTTP 503/);
 });
 
@@ -72,7 +73,7 @@ t.test('create-ns: stall longer than the request timeout: exit 6 within the boun
   const { kubeconfig, proxy } = await viaProxy(t, () => 'stall');
   const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--request-timeout', '1s', '--retries', '1']);
   t.equal(r.code, 6, r.stderr);
-  t.equal(proxy.seen.length, 2, '1 try + 1 retry');
+  t.equal(proxy.seen.filter((s) => s.method === 'POST').length, 2, '1 try + 1 retry');
   t.match(r.stderr, /control plane 127\.0\.0\.1:\d+ did not answer create apiservicenamespaces within 1s/);
   t.ok(r.ms < 15_000, `bounded (${r.ms} ms)`);
 });
@@ -116,7 +117,7 @@ t.test('create-ns: 429 forever: exit 6 after 1 try + 3 retries, naming HTTP 429'
   const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f']);
   t.equal(r.code, 6, r.stderr);
   t.equal(r.stdout, '');
-  t.equal(proxy.seen.length, 4, '4 creates, nothing else');
+  t.equal(proxy.seen.filter((s) => s.method === 'POST').length, 4, '4 creates');
   t.equal((r.stderr.match(/HTTP 429; retrying in 1\.0s/g) ?? []).length, 3, 'Retry-After honoured on each retry');
   t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ failed to create apiservicenamespaces "team-f" in namespace "cluster-\S+": HTTP 429 TooManyRequests: too many requests/);
 });
@@ -126,7 +127,8 @@ const huge = Buffer.from(`[${'{"junk":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 const hugeAnswer: Fault = { status: 201, body: huge, headers: { 'content-type': 'application/json' } };
 
 t.test('create-ns: 201 with a 17 MiB application/json junk body once: a malformed answer, retried, exit 0', async (t) => {
-  const { kubeconfig, proxy } = await viaProxy(t, (n) => (n === 1 ? hugeAnswer : 'forward'));
+  let posts = 0;
+  const { kubeconfig, proxy } = await viaProxy(t, (_n, m) => (m === 'POST' && ++posts === 1 ? hugeAnswer : 'forward'));
   const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--timeout', '20s']);
   t.equal(r.code, 0, r.stderr);
   t.equal(r.stdout, `${ns}-team-f\n`);
@@ -140,7 +142,7 @@ t.test('create-ns: 201 with a 17 MiB junk body forever: exit 6 after 1 + 3 attem
   const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f'], { onSpawn: rss.onSpawn });
   t.equal(r.code, 6, r.stderr);
   t.equal(r.stdout, '');
-  t.equal(proxy.seen.length, 4, '4 creates');
+  t.equal(proxy.seen.filter((s) => s.method === 'POST').length, 4, '4 creates');
   t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ answered create apiservicenamespaces "team-f" in namespace "cluster-\S+" with a body that is not a Kubernetes object: \S/);
   t.ok(r.stderr.length < 4000, `the junk is not echoed (${r.stderr.length} characters of stderr)`);
   t.ok(r.ms < 30_000, `bounded in time (${r.ms} ms)`);

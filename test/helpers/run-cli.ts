@@ -26,6 +26,8 @@ export interface CliOptions {
   timeoutMs?: number;
   /** Called once the child runs (e.g. to send it a signal later). */
   onSpawn?: (child: ChildProcess) => void;
+  /** A file descriptor for the child's stdout (as `> file` gives it); result.stdout is then empty. */
+  stdoutFd?: number;
   /** Called for every stderr chunk (e.g. to act when a phase is reached). */
   onStderr?: (text: string, child: ChildProcess) => void;
   /** Run this executable (e.g. the single executable) instead of HELPER_BIN / bin/helper. */
@@ -42,11 +44,11 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => {
+    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => {
       const s = d.toString();
       stderr += s;
       opts.onStderr?.(stderr, child);
@@ -59,7 +61,7 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
       resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
     });
     opts.onSpawn?.(child);
-    child.stdin.end(opts.input ?? '');
+    child.stdin!.end(opts.input ?? '');
   });
 }
 
@@ -71,8 +73,9 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
 function capture(args: string[], stdout: string, stderr: string): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (!file) return;
-  const artifact = (args[0] === 'bootstrap-env' && !args.includes('--out-dir') && !args.includes('-o'))
-    || (args[0] === 'control-plane' && args[1] === 'render' && !args.includes('-o'));
+  // With -o FILE / --output-file stdout is empty; -o yaml (or --output-file -) prints the artifact.
+  const artifact = (args[0] === 'bootstrap-env' && !args.includes('--out-dir'))
+    || (args[0] === 'control-plane' && args[1] === 'render');
   appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', { mode: 0o600 });
 }
 

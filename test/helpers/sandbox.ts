@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import { sandboxBinaries, startCluster, type Binaries, type Cluster } from '../sandbox/cluster.ts';
 import { Procs } from '../sandbox/procs.ts';
 import { startSandbox, type SandboxInfo } from '../sandbox/sandbox.ts';
-import { startKonnector, type Konnector } from '../sandbox/klutch.ts';
+import { startKonnector, upstreamCrdFiles, type Konnector } from '../sandbox/klutch.ts';
+import { kubectl } from '../sandbox/cluster.ts';
+import { readFileSync as readText, writeFileSync } from 'node:fs';
 
 export type TestSandbox = SandboxInfo & { bin: Binaries };
 
@@ -60,4 +62,24 @@ export async function konnector(t: Test, sb: TestSandbox, app?: Cluster): Promis
   });
   k = await startKonnector(procs, sb.bin, target, dir);
   return k;
+}
+
+/**
+ * A control plane where nothing reconciles: a fresh cluster with the klutch
+ * CRDs and a cluster namespace, no backend. Returns a kubeconfig whose
+ * context names that namespace (what a provider kubeconfig looks like), for
+ * waits that must not end (status.namespace never comes).
+ */
+export async function idleControlPlane(t: Test, sb: TestSandbox): Promise<{ kubeconfig: string; namespace: string }> {
+  const cp = await extraCluster(t, sb, 'idle');
+  const crds = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', ...upstreamCrdFiles(sb.bin).flatMap((f) => ['-f', f])]);
+  if (crds.code !== 0) throw new Error(`idle control plane: ${crds.stderr}`);
+  const est = await kubectl(sb.bin, cp.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  if (est.code !== 0) throw new Error(`idle control plane: ${est.stderr}`);
+  const namespace = 'cluster-idle';
+  const ns = await kubectl(sb.bin, cp.kubeconfig, ['create', 'namespace', namespace]);
+  if (ns.code !== 0) throw new Error(`idle control plane: ${ns.stderr}`);
+  const kubeconfig = join(cp.kubeconfig, '..', 'idle-provider.kubeconfig');
+  writeFileSync(kubeconfig, readText(cp.kubeconfig, 'utf8').replace('    user: admin\n', `    user: admin\n    namespace: ${namespace}\n`), { mode: 0o600 });
+  return { kubeconfig, namespace };
 }

@@ -15,7 +15,7 @@
  * | example-backend | everything Klutch reconciles on the control plane: export requests → APIServiceExports and Succeeded/Failed, APIServiceNamespaces → `<cluster-ns>-<name>` + status.namespace, ClusterBindings → `klutch-binder-<cluster-ns>` RBAC; bootstraps the `klutch-binder` ClusterRole | klutchio bind v1.4.0 (klutch.ts) |
  * | konnector | on demand per App Cluster (startKonnector): bindings Ready, bound CRDs, claims synced both ways, heartbeat | klutchio bind v1.4.0 (klutch.ts) |
  * | CRDs on the control plane | the five klutch.anynines.com CRDs and the export-template CRD | read from the bind module's deploy/crd/ and contrib/deploy/crd/ |
- * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package would install), their templates; mongodbinstances has a template but no CRD, so its export requests end Failed (CRDNotFound) after a minute | stand-ins written here (no Crossplane) |
+ * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package would install), their templates; keyvalueinstances has a template but no CRD, so its export requests stay Pending (CRDNotFound) and end Failed on the example-backend's first reconcile after a minute | stand-ins written here (no Crossplane) |
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -140,8 +140,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
   }
 }
 
-/** APIs with an export template but no CRD: the example-backend fails their export requests (CRDNotFound, after a minute). */
-export const FAILING_APIS = ['mongodbinstances'] as const;
+/** APIs with an export template but no CRD: the example-backend keeps their export requests Pending (CRDNotFound) and fails them on a reconcile after a minute. */
+export const FAILING_APIS = ['keyvalueinstances'] as const;
 
 /**
  * Stand-ins for what the Klutch setup installs through Crossplane (claim CRDs)

@@ -1,0 +1,43 @@
+/** The shared command-line rules: unknown flags found in the raw arguments, did-you-mean, and the -o rule. */
+import t from 'tap';
+import { didYouMean, unknownFlags, type Options } from '../../../src/commands/argv.ts';
+import { resolveOutput } from '../../../src/commands/call-options.ts';
+import { UsageError } from '../../../src/errors.ts';
+
+const options: Options = {
+  key: { file: true, f: true, url: true, u: true, wait: true, verbose: true, v: true, 'dry-run': true, retries: true },
+  alias: { file: ['f'], url: ['u'], verbose: ['v'] },
+  boolean: ['wait'],
+};
+
+t.test('unknownFlags: as typed, after the known ones are taken out', async (t) => {
+  t.same(unknownFlags(['bootstrap-env', '--urll', 'x', '-f', 'b.json'], options), ['--urll']);
+  t.same(unknownFlags(['-f=-', '--file=a', '--no-wait', '-vv', '--dry-run', '--retries', '-1'], options), [], 'values, negations, counts and negative numbers are not flags');
+  t.same(unknownFlags(['-x', '--q', '--', '--after'], options), ['-x', '--q'], 'nothing after --');
+});
+
+t.test('didYouMean: typos, swapped letters and prefixes; nothing far off', async (t) => {
+  const commands = ['bootstrap-env', 'create-ns', 'apply', 'control-plane', 'completion'];
+  t.equal(didYouMean('bootstrap', commands), 'bootstrap-env');
+  t.equal(didYouMean('boostrap-env', commands), 'bootstrap-env');
+  t.equal(didYouMean('aply', commands), 'apply');
+  t.equal(didYouMean('zzz', commands), undefined);
+  t.equal(didYouMean('--urll', ['--url', '--file']), '--url');
+  t.equal(didYouMean('--kubeconfg', ['--kubeconfig', '--context']), '--kubeconfig');
+});
+
+t.test('resolveOutput: -o is the format; --output-file the file; deprecated spellings still work', async (t) => {
+  t.same(resolveOutput({}, ['yaml'], 'yaml'), { format: 'yaml', file: undefined, deprecations: [] });
+  t.same(resolveOutput({ 'output-file': 'all.yaml' }, ['yaml'], 'yaml'), { format: 'yaml', file: 'all.yaml', deprecations: [] });
+  t.same(resolveOutput({ 'output-file': '-' }, ['yaml'], 'yaml').file, undefined, '- is stdout');
+  const old = resolveOutput({ output: 'all.yaml' }, ['yaml'], 'yaml');
+  t.equal(old.file, 'all.yaml', '-o FILE still writes the file');
+  t.match(old.deprecations[0], /-o FILE is deprecated.*--output-file all\.yaml/);
+  t.equal(resolveOutput({ output: '-' }, ['yaml'], 'yaml').file, undefined, '-o - is stdout too');
+  const fleet = resolveOutput({ summary: 'json' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' });
+  t.equal(fleet.format, 'json');
+  t.match(fleet.deprecations[0], /--summary is deprecated: write -o json/);
+  t.throws(() => resolveOutput({ output: 'json' }, ['yaml'], 'yaml'), UsageError, 'a format name is never taken for a file');
+  t.throws(() => resolveOutput({ output: 'a.yaml', 'output-file': 'b.yaml' }, ['yaml'], 'yaml'), /name the file once/);
+  t.throws(() => resolveOutput({ output: 'text' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' }), /disagree/);
+});
