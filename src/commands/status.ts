@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
 
 export function statusCommand(ctx: RunContext): CommandModule {
   return {
@@ -10,11 +10,12 @@ export function statusCommand(ctx: RunContext): CommandModule {
     describe: 'Report the health of a binding on the control plane and, when given, the App Cluster (read-only)',
     builder: (y: Argv) =>
       y
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
-        .option('app-kubeconfig', { type: 'string', requiresArg: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}` })
+        .option('context', { ...CONTEXT_OPTION, describe: 'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per item; json: the shape of schemas/status.schema.json' })
         .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
-        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for both clusters' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
@@ -27,7 +28,9 @@ export function statusCommand(ctx: RunContext): CommandModule {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { formatStatus, runStatus, verdictError } = await import('../flows/status.ts');
       const report = await runStatus({
-        kubeconfig: argv.kubeconfig as string,
+        kubeconfig: argv.kubeconfig as string | undefined,
+        context: argv.context as string | undefined,
+        env: ctx.env,
         appKubeconfig: argv['app-kubeconfig'] as string | undefined,
         timeoutMs: parseDuration('--timeout', argv.timeout),
         ...callPolicyOf(argv),

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
 
 export function unbindCommand(ctx: RunContext): CommandModule {
   return {
@@ -11,15 +11,16 @@ export function unbindCommand(ctx: RunContext): CommandModule {
     describe: 'Take a binding apart: the konnector and bindings on the App Cluster, the export requests on the control plane; claims only with --purge',
     builder: (y: Argv) =>
       y
-        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig' })
-        .option('app-kubeconfig', { type: 'string', requiresArg: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig (always named: never taken from $KUBECONFIG, since it picks what is deleted)' })
+        .option('context', { ...CONTEXT_OPTION, describe: 'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
         .option('purge', { type: 'boolean', default: false, describe: 'also delete the claims in the binding\'s namespaces (the data services), then its APIServiceNamespaces' })
         .option('delete-crds', { type: 'boolean', default: false, describe: 'also delete the bound CRDs on the App Cluster, and with them its copies of the claims (the claims on the control plane stay); needed before re-binding the same App Cluster' })
         .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask before --purge (required for --purge without a terminal)' })
         .option('dry-run', DRY_RUN_OPTION)
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per object; json: the whole report' })
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole unbind, including the waits for deleted objects to be gone' })
-        .option('ca-file', { type: 'string', requiresArg: true, describe: 'extra PEM CA bundle trusted for both clusters' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
         .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
         .options(CALL_OPTIONS)
         .check((a) => {
@@ -40,6 +41,8 @@ export function unbindCommand(ctx: RunContext): CommandModule {
       const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
       const report = await runUnbind({
         kubeconfig: argv.kubeconfig as string,
+        context: argv.context as string | undefined,
+        env: ctx.env,
         appKubeconfig: argv['app-kubeconfig'] as string | undefined,
         purge: Boolean(argv.purge),
         deleteCrds: Boolean(argv['delete-crds']),

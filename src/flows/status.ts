@@ -61,7 +61,10 @@ export interface StatusReport {
 }
 
 export interface StatusOptions {
-  kubeconfig: string;
+  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
   appKubeconfig?: string | undefined;
   timeoutMs: number;
   requestTimeoutMs: number;

@@ -20,11 +20,11 @@
  * idempotent (404 = already gone), so a second run has nothing to do and an
  * interrupted one is finished by running it again.
  */
-import { ClusterError, TimeoutError, UsageError } from '../errors.ts';
+import { ClusterError, InputError, TimeoutError, UsageError } from '../errors.ts';
 import { isStatus, type KObject } from '../kube/client.ts';
 import { connect } from '../kube/binding-clients.ts';
 import {
-  BOUND_ANNOTATION, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
+  BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   boundResource, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import type { Kind, ObjectClient } from '../kube/objects.ts';
@@ -69,7 +69,10 @@ export interface UnbindReport {
 }
 
 export interface UnbindOptions {
+  /** Always named (never $KUBECONFIG): it picks what is deleted. */
   kubeconfig: string;
+  context?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
   appKubeconfig?: string | undefined;
   purge: boolean;
   /** Also delete the bound CRDs on the App Cluster (and with them its copies of the claims). */
@@ -99,7 +102,7 @@ export async function runUnbind(opts: UnbindOptions, deps: UnbindDeps = {}): Pro
   const timer = setTimeout(() => deadline.abort(new TimeoutError('HELPER_UNBIND_TIMEOUT', `unbind did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`)), opts.timeoutMs);
   const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
   try {
-    const c = connect({ ...opts, signal });
+    const c = connect({ ...opts, explicitKubeconfig: true, signal });
     return await unbind({
       cp: c.cp, app: c.app, clusterNamespace: c.provider.namespace, kubeconfigPath: opts.kubeconfig,
       purge: opts.purge, deleteCrds: opts.deleteCrds, dryRun: opts.dryRun, yes: opts.yes, confirm: deps.confirm,
@@ -169,6 +172,10 @@ const act = (side: Side, kind: Kind, name: string, namespace: string | undefined
 async function plan(input: UnbindInput): Promise<Action[]> {
   const { cp, app, clusterNamespace: ns } = input;
   const out: Action[] = [];
+  // A namespace without the backend's ClusterBinding is no binding's cluster namespace: touch nothing there.
+  if (!await cp.get(KINDS.clusterBinding, CLUSTER_BINDING, ns)) {
+    throw new InputError('HELPER_UNBIND_NOT_A_BINDING', `namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} holds no ClusterBinding "${CLUSTER_BINDING}": it is not a binding's cluster namespace; nothing was changed`, [], { hint: 'pass the provider kubeconfig that bootstrap-env --write-kubeconfig wrote for the binding' });
+  }
   const exports = await cp.list(KINDS.export, ns) ?? [];
   const resources = exports.map(boundResource).filter((r): r is BoundResource => r !== undefined);
   if (app) {

@@ -10,11 +10,16 @@ import { readCaFile } from '../http.ts';
 import { log } from '../log.ts';
 import { loadKubeConfig } from './client.ts';
 import { inspectKubeconfig, type ProviderKubeconfig } from './kubeconfig.ts';
-import { readKubeconfigFile } from './kubeconfig-file.ts';
+import { readKubeconfigFile, resolveKubeconfig } from './kubeconfig-file.ts';
 import { KubeObjectClient, type ObjectClient } from './objects.ts';
 
 export interface ConnectOptions {
-  kubeconfig: string;
+  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config (unless explicitKubeconfig). */
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  /** unbind: the provider kubeconfig must be named (a stray $KUBECONFIG must not pick what is deleted). */
+  explicitKubeconfig?: boolean | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
   appKubeconfig?: string | undefined;
   requestTimeoutMs: number;
   attempts: number;
@@ -40,9 +45,11 @@ export interface CredentialFacts {
 }
 
 export function connect(opts: ConnectOptions): BindingClients {
-  const text = readKubeconfigFile(opts.kubeconfig);
+  const resolved = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env, fallback: !opts.explicitKubeconfig });
+  const { text } = resolved;
+  const where = resolved.source === '--kubeconfig' ? `--kubeconfig ${resolved.label}` : `kubeconfig ${resolved.label} (from ${resolved.source})`;
   const k = inspectKubeconfig(text);
-  if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `--kubeconfig ${opts.kubeconfig} cannot be used:`, k.problems);
+  if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const caPem = readCaFile(opts.caFile);
   if (opts.insecure) log.warn('--insecure-skip-tls-verify: the clusters\' TLS certificates are NOT verified');
   const policy = { timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal };
@@ -50,10 +57,10 @@ export function connect(opts: ConnectOptions): BindingClients {
     try {
       return loadKubeConfig(t, { extraCaPem: caPem, insecure: opts.insecure });
     } catch (err) {
-      throw new InputError('HELPER_KUBECONFIG_INVALID', `${flag} ${file} cannot be used: ${(err as Error).message}`);
+      throw new InputError('HELPER_KUBECONFIG_INVALID', `${file ? `${flag} ${file}` : flag} cannot be used: ${(err as Error).message}`);
     }
   };
-  const cp = new KubeObjectClient(load(text, '--kubeconfig', opts.kubeconfig), 'control plane', policy);
+  const cp = new KubeObjectClient(load(text, where, ''), 'control plane', policy);
   let app: ObjectClient | undefined;
   if (opts.appKubeconfig) {
     const appText = readKubeconfigFile(opts.appKubeconfig, '--app-kubeconfig');

@@ -131,3 +131,23 @@ t.test('interrupted mid-unbind (SIGINT while a claim is still being deleted): ex
   t.match(again.stdout, new RegExp(`deleted +control plane +APIServiceNamespace ${c.ns}/team-f`));
   t.notMatch(again.stdout, /PostgresqlInstance/, 'the claim is gone: nothing left to delete of it');
 });
+
+t.test('kubeconfig conventions: status reads $KUBECONFIG and --context; unbind needs --kubeconfig named (exit 2) and refuses a non-binding namespace (exit 3)', async (t) => {
+  const s = await runCli(['status', '--ca-file', sb.caFile, '--context', 'default', '-o', 'json'], { env: { KUBECONFIG: b.kfg } });
+  t.equal(s.code, 0, s.stderr);
+  t.equal((JSON.parse(s.stdout) as { clusterNamespace: string }).clusterNamespace, b.ns);
+  const bad = await runCli(['status', '--ca-file', sb.caFile, '--context', 'nope'], { env: { KUBECONFIG: b.kfg } });
+  t.equal(bad.code, 3, bad.stderr);
+  t.match(bad.stderr, /--context "nope" is not a context of kubeconfig/);
+  const u = await runCli(['unbind', '--ca-file', sb.caFile], { env: { KUBECONFIG: b.kfg } });
+  t.equal(u.code, 2, u.stderr);
+  t.match(u.stderr, /kubeconfig/);
+  t.equal(u.stdout, '');
+  // The same credential pointed at another namespace (one without a ClusterBinding): refused before any change.
+  const other = join(dir, 'other-ns.yaml');
+  writeFileSync(other, readFileSync(b.kfg, 'utf8').replace(/namespace: .*/, `namespace: ${b.teamNs}`), { mode: 0o600 });
+  const n = await runCli(['unbind', '--kubeconfig', other, '--ca-file', sb.caFile, '--purge', '--yes']);
+  t.equal(n.code, 3, n.stderr);
+  t.match(n.stderr, new RegExp(`namespace ${b.teamNs} .* holds no ClusterBinding "cluster": it is not a binding's cluster namespace; nothing was changed`));
+  t.equal((await kubectl(sb.bin, b.kfg, ['get', CLAIM, 'db', '-n', b.teamNs, '-o', 'name'])).code, 0, 'the claim is still there');
+});

@@ -230,3 +230,10 @@ t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the
   // A second run finds the (now absent) CRDs by the exports: nothing to do.
   t.ok((await run(second.cp, second.app, { deleteCrds: true })).nothingToDo);
 });
+
+t.test('a namespace without the backend\'s ClusterBinding is not a binding: exit 3, nothing touched', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.objects.delete([...cp.objects.keys()].find((k) => k.includes('|ClusterBinding|'))!);
+  await t.rejects(run(cp, app, { purge: true, yes: true }), { exitCode: 3, message: /namespace cluster-abc .* holds no ClusterBinding "cluster": it is not a binding's cluster namespace; nothing was changed/ });
+  t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
+});
