@@ -173,9 +173,15 @@ async function plan(input: UnbindInput): Promise<Action[]> {
   const { cp, app, clusterNamespace: ns } = input;
   const out: Action[] = [];
   // A namespace without the backend's ClusterBinding is no binding's cluster namespace: touch nothing there.
-  if (!await cp.get(KINDS.clusterBinding, CLUSTER_BINDING, ns)) {
-    throw new InputError('HELPER_UNBIND_NOT_A_BINDING', `namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} holds no ClusterBinding "${CLUSTER_BINDING}": it is not a binding's cluster namespace; nothing was changed`, [], { hint: 'pass the provider kubeconfig that bootstrap-env --write-kubeconfig wrote for the binding' });
+  const hint = { hint: 'pass the provider kubeconfig that bootstrap-env --write-kubeconfig wrote for the binding' };
+  let cb: KObject | undefined;
+  try {
+    cb = await cp.get(KINDS.clusterBinding, CLUSTER_BINDING, ns);
+  } catch (err) {
+    if (!isStatus(err, 403)) throw err;
+    throw new InputError('HELPER_UNBIND_NOT_A_BINDING', `cannot tell whether namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} is a binding's cluster namespace: the kubeconfig may not read its ClusterBinding (403); nothing was changed`, [], hint);
   }
+  if (!cb) throw new InputError('HELPER_UNBIND_NOT_A_BINDING', `namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} holds no ClusterBinding "${CLUSTER_BINDING}": it is not a binding's cluster namespace; nothing was changed`, [], hint);
   const exports = await cp.list(KINDS.export, ns) ?? [];
   const resources = exports.map(boundResource).filter((r): r is BoundResource => r !== undefined);
   if (app) {

@@ -237,3 +237,10 @@ t.test('a namespace without the backend\'s ClusterBinding is not a binding: exit
   await t.rejects(run(cp, app, { purge: true, yes: true }), { exitCode: 3, message: /namespace cluster-abc .* holds no ClusterBinding "cluster": it is not a binding's cluster namespace; nothing was changed/ });
   t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
 });
+
+t.test('a ClusterBinding the kubeconfig may not read: exit 3, nothing touched', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.rule = (c) => (c.kind === 'ClusterBinding' ? 'forbid' : undefined);
+  await t.rejects(run(cp, app), { exitCode: 3, message: /may not read its ClusterBinding \(403\); nothing was changed/ });
+  t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
+});
