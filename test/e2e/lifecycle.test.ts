@@ -152,6 +152,7 @@ t.test('healthy on the real konnector: exit 0, every item ok, JSON matches the s
   t.match(rep.items.find((i) => i.kind === 'Deployment')!.message, /0 of 2 replica\(s\) ready \(the heartbeat is fresh: a konnector is connected\)/, 'no kubelet: 0 ready, not degraded');
   const text = await status(a, app1.kubeconfig);
   t.equal(text.code, 0, text.stderr);
+  t.comment(`status of both halves: ${text.ms} ms (${rep.items.length} items)`);
   t.match(text.stdout, /\nverdict: ok\n$/);
   t.same(jwtsIn(text.stdout + text.stderr), []);
 });
@@ -202,6 +203,7 @@ t.test('unbind --dry-run changes nothing and lists what the real unbind then del
 
   const real = await unbind(a, app1.kubeconfig, ['-o', 'json']);
   t.equal(real.code, 0, real.stderr);
+  t.comment(`dry run: ${dry.ms} ms; unbind: ${real.ms} ms`);
   const realJson = JSON.parse(real.stdout) as UnbindJson;
   t.same(setOf(realJson, 'deleted'), setOf(dryJson, 'would delete'), 'the dry run listed exactly what was deleted');
   t.same(setOf(realJson, 'unmarked'), setOf(dryJson, 'would unmark'), 'and exactly what was unmarked');
@@ -310,6 +312,7 @@ t.test('unbind --purge: the dry run lists the set; --yes deletes claims and APIS
 
   const r = await unbind(a, app2.kubeconfig, ['--purge', '--yes', '-o', 'json']);
   t.equal(r.code, 0, r.stderr);
+  t.comment(`unbind --purge --yes: ${r.ms} ms`);
   t.same(setOf(JSON.parse(r.stdout) as UnbindJson, 'deleted'), setOf(dryJson, 'would delete'), 'deleted exactly what the dry run listed');
   t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, '-n', a.teamNs], '{.items[*].metadata.name}'), '', 'no claim left');
   t.equal(await get(sb.controlPlane.kubeconfig, [`apiservicenamespaces.${KLUTCH}`, '-n', a.clusterNs], '{.items[*].metadata.name}'), '', 'no APIServiceNamespace left');
