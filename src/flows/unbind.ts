@@ -147,7 +147,8 @@ export async function unbind(input: UnbindInput): Promise<UnbindReport> {
   };
   const claims = actions.filter((a) => a.step === 'claims' && a.op === 'delete');
   if (input.purge && !input.dryRun && !input.yes && claims.length) {
-    const ok = await input.confirm!(`delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map((a) => `${a.kind} ${a.namespace}/${a.name}`).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `);
+    if (!input.confirm) throw new UsageError('--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal it needs --yes (nothing was changed)');
+    const ok = await input.confirm(`delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map((a) => `${a.kind} ${a.namespace}/${a.name}`).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `);
     if (!ok) throw new UsageError('--purge was not confirmed; nothing was changed');
   }
   try {
