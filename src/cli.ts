@@ -9,6 +9,8 @@ import { applyCommand } from './commands/apply.ts';
 import { bootstrapEnvCommand } from './commands/bootstrap-env.ts';
 import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
+import { statusCommand } from './commands/status.ts';
+import { unbindCommand } from './commands/unbind.ts';
 import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
 import { FILES, SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
 import { traceHttp } from './http-trace.ts';
@@ -27,7 +29,7 @@ export interface MainIo {
 
 /** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and completion without more code. */
 export function commandModules(ctx: RunContext): CommandModule[] {
-  return [bootstrapEnvCommand(ctx), createNsCommand(ctx), applyCommand(ctx), controlPlaneCommand(ctx), completionCommand(ctx)];
+  return [bootstrapEnvCommand(ctx), createNsCommand(ctx), applyCommand(ctx), controlPlaneCommand(ctx), statusCommand(ctx), unbindCommand(ctx), completionCommand(ctx)];
 }
 
 function completionCommand(ctx: RunContext): CommandModule {

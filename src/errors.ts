@@ -20,6 +20,8 @@ export const ExitCode = {
   failed: 8,
   partial: 9,
   deleted: 10,
+  degraded: 11,
+  missing: 12,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -34,11 +36,13 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
   { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)' },
   { name: 'auth', word: 'auth', meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403' },
   { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, or a malformed 200 body' },
-  { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries' },
+  { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named)' },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
   { name: 'failed', word: 'export failed', meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown)' },
   { name: 'partial', word: 'fleet partly failed', meaning: 'fleet: some clusters failed (see the summary), the others were bound' },
   { name: 'deleted', word: 'deleted by the konnector', meaning: 'deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster\'s konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)' },
+  { name: 'degraded', word: 'degraded', meaning: 'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)' },
+  { name: 'missing', word: 'missing', meaning: 'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)' },
   { name: 'sigint', word: 'interrupted', meaning: 'interrupted by SIGINT' },
   { name: 'sigterm', word: 'terminated', meaning: 'terminated by SIGTERM' },
 ];

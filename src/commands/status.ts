@@ -1,0 +1,46 @@
+/** `helper status`: flags and help; the work is in flows/status.ts. */
+import { exitCodesEpilog } from '../errors.ts';
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
+
+export function statusCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'status',
+    describe: 'Report the health of a binding on the control plane and, when given, the App Cluster (read-only)',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}` })
+        .option('context', { ...CONTEXT_OPTION, describe: 'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per item; json: the shape of schemas/status.schema.json' })
+        .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(CALL_OPTIONS)
+        .check((a) => checkRetries(a.retries))
+        .example('$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'one line per item: ok, degraded, missing or unreadable')
+        .example('$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict', 'the control-plane half, as JSON (a pipeline gates on the exit code)')
+        .epilog('The konnector counts as connected while the ClusterBinding\'s heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n'
+          + 'The report goes to stdout whatever the verdict.\n'
+          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], { ok: 'every item ok', cluster: 'a cluster unreachable or an item the kubeconfig may not read' })),
+    handler: async (argv) => {
+      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { formatStatus, runStatus, verdictError } = await import('../flows/status.ts');
+      const report = await runStatus({
+        kubeconfig: argv.kubeconfig as string | undefined,
+        context: argv.context as string | undefined,
+        env: ctx.env,
+        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
+        timeoutMs: parseDuration('--timeout', argv.timeout),
+        ...callPolicyOf(argv),
+        caFile: argv['ca-file'] as string | undefined,
+        insecure: Boolean(argv['insecure-skip-tls-verify']),
+      }, { signal: ctx.signal });
+      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
+      const err = verdictError(report);
+      if (err) throw err;
+    },
+  };
+}

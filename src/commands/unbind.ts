@@ -1,0 +1,72 @@
+/** `helper unbind`: flags and help; the work is in flows/unbind.ts. */
+import type { Argv, CommandModule } from 'yargs';
+import { parseDuration } from '../duration.ts';
+import { exitCodesEpilog, UsageError } from '../errors.ts';
+import type { RunContext } from '../run-context.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+
+export function unbindCommand(ctx: RunContext): CommandModule {
+  return {
+    command: 'unbind',
+    describe: 'Take a binding apart: the konnector and bindings on the App Cluster, the export requests on the control plane; claims only with --purge',
+    builder: (y: Argv) =>
+      y
+        .option('kubeconfig', { type: 'string', demandOption: true, requiresArg: true, normalize: true, describe: 'provider kubeconfig from bootstrap-env --write-kubeconfig (always named: never taken from $KUBECONFIG, since it picks what is deleted)' })
+        .option('context', { ...CONTEXT_OPTION, describe: 'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)' })
+        .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
+        .option('purge', { type: 'boolean', default: false, describe: 'also delete the claims in the binding\'s namespaces (the data services), then its APIServiceNamespaces' })
+        .option('delete-crds', { type: 'boolean', default: false, describe: 'also delete the bound CRDs on the App Cluster, and with them its copies of the claims (the claims on the control plane stay); needed before re-binding the same App Cluster' })
+        .option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'do not ask before --purge (required for --purge without a terminal)' })
+        .option('dry-run', DRY_RUN_OPTION)
+        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per object; json: the whole report' })
+        .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole unbind, including the waits for deleted objects to be gone' })
+        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
+        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(CALL_OPTIONS)
+        .check((a) => {
+          if (a['delete-crds'] && !a['app-kubeconfig']) throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
+          return checkRetries(a.retries);
+        })
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'remove the konnector and bindings; the claims stay on the control plane (listed)')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --dry-run', 'list every object a purge would delete, changing nothing')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --yes', 'also delete the claims and the APIServiceNamespaces (e.g. after the App Cluster was destroyed)')
+        .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig --delete-crds', 'also remove the bound CRDs from the App Cluster, e.g. before binding it again')
+        .epilog('Never deletes anything outside the binding\'s cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. '
+          + 'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds. A second run has nothing to do; an interrupted one is finished by running it again. '
+          + 'The report goes to stdout, also when some deletions were refused.\n'
+          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { ok: 'also: nothing to do', usage: 'also --purge without --yes and without a terminal', cluster: 'a cluster unreachable or a deletion refused (named)' })),
+    handler: async (argv) => {
+      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
+      const { formatUnbind, refusalError, runUnbind } = await import('../flows/unbind.ts');
+      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+      const report = await runUnbind({
+        kubeconfig: argv.kubeconfig as string,
+        context: argv.context as string | undefined,
+        env: ctx.env,
+        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
+        purge: Boolean(argv.purge),
+        deleteCrds: Boolean(argv['delete-crds']),
+        dryRun: isDryRun(argv),
+        yes: Boolean(argv.yes),
+        timeoutMs: parseDuration('--timeout', argv.timeout),
+        ...callPolicyOf(argv),
+        caFile: argv['ca-file'] as string | undefined,
+        insecure: Boolean(argv['insecure-skip-tls-verify']),
+      }, { signal: ctx.signal, confirm: interactive ? ask : undefined });
+      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report));
+      const err = refusalError(report);
+      if (err) throw err;
+    },
+  };
+}
+
+/** One y/N question on the terminal (only ever asked when stdin and stderr are a TTY). */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}

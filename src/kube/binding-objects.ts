@@ -1,0 +1,129 @@
+/**
+ * The objects one binding consists of, on both clusters, and how status and
+ * unbind find them (protocol.md §4-§7; klutchio v1.4.0):
+ *
+ * control plane, cluster namespace <ns>: Namespace <ns>, ClusterBinding
+ *   `cluster` (the konnector's heartbeat), APIServiceExportRequests,
+ *   APIServiceExports (one per bound resource, `<plural>.<group>`),
+ *   APIServiceNamespaces (status.namespace = `<ns>-<name>`, where the claims live);
+ * App Cluster: Namespace klutch-bind with the konnector Deployment, its
+ *   ServiceAccount and the kubeconfig Secret, ClusterRole and
+ *   ClusterRoleBinding klutch-bind-konnector, one APIServiceBinding per bound
+ *   resource (cluster-scoped in v1.4.0) and the bound CRDs the konnector
+ *   creates (owned by their APIServiceBinding).
+ */
+import type { KObject } from './client.ts';
+import type { Kind, ObjectClient } from './objects.ts';
+
+const KLUTCH = 'klutch.anynines.com/v1alpha1';
+
+export const KINDS = {
+  namespace: { apiVersion: 'v1', kind: 'Namespace' },
+  secret: { apiVersion: 'v1', kind: 'Secret' },
+  serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount' },
+  pod: { apiVersion: 'v1', kind: 'Pod' },
+  deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
+  clusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
+  clusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
+  crd: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
+  clusterBinding: { apiVersion: KLUTCH, kind: 'ClusterBinding' },
+  exportRequest: { apiVersion: KLUTCH, kind: 'APIServiceExportRequest' },
+  export: { apiVersion: KLUTCH, kind: 'APIServiceExport' },
+  serviceNamespace: { apiVersion: KLUTCH, kind: 'APIServiceNamespace' },
+  serviceBinding: { apiVersion: KLUTCH, kind: 'APIServiceBinding' },
+} as const satisfies Record<string, Kind>;
+
+export const KONNECTOR_NS = 'klutch-bind';
+export const KONNECTOR_NAME = 'konnector';
+export const KONNECTOR_RBAC = 'klutch-bind-konnector';
+export const KUBECONFIG_SECRET = 'kubeconfig';
+export const CLUSTER_BINDING = 'cluster';
+/** Set by the konnector on objects it synced; with it, a konnector deletes the control-plane object once the App Cluster's copy is gone (v1.4.0 status controller). */
+export const BOUND_ANNOTATION = 'klutch.anynines.com/bound';
+/** The konnector's finalizer on App Cluster objects it synced up (v1.4.0 DownstreamFinalizer). */
+export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
+
+/** A bound resource as its APIServiceExport describes it. */
+export interface BoundResource {
+  /** The export's (and APIServiceBinding's and CRD's) name, `<plural>.<group>`. */
+  name: string;
+  kind: Kind;
+  plural: string;
+  namespaced: boolean;
+}
+
+/** What an APIServiceExport says about its resource; undefined when its spec is unusable. */
+export function boundResource(exp: KObject): BoundResource | undefined {
+  const s = (exp.spec ?? {}) as { group?: unknown; names?: { plural?: unknown; kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown }>; scope?: unknown };
+  const versions = Array.isArray(s.versions) ? s.versions : [];
+  const served = versions.find((v) => v.served !== false && typeof v.name === 'string') ?? versions.find((v) => typeof v.name === 'string');
+  if (typeof s.names?.plural !== 'string' || typeof s.names.kind !== 'string' || typeof served?.name !== 'string') return undefined;
+  const group = typeof s.group === 'string' ? s.group : '';
+  return {
+    name: exp.metadata?.name ?? '',
+    kind: { apiVersion: group ? `${group}/${served.name}` : served.name, kind: s.names.kind },
+    plural: s.names.plural,
+    namespaced: s.scope !== 'Cluster',
+  };
+}
+
+/** The namespace an APIServiceNamespace stands for on the control plane, when set. */
+export function serviceNamespaceOf(sns: KObject): string | undefined {
+  const ns = sns.status?.namespace;
+  return typeof ns === 'string' && ns ? ns : undefined;
+}
+
+/** Only `<cluster-ns>-*` namespaces belong to the binding; anything else is never touched. */
+export function inBinding(clusterNamespace: string, namespace: string): boolean {
+  return namespace.startsWith(`${clusterNamespace}-`) && namespace.length > clusterNamespace.length + 1;
+}
+
+/** APIServiceBindings of this konnector: those whose kubeconfigSecretRef is klutch-bind/kubeconfig. */
+export function isOurBinding(b: KObject): boolean {
+  const r = (b.spec?.kubeconfigSecretRef ?? {}) as { name?: unknown; namespace?: unknown };
+  return r.name === KUBECONFIG_SECRET && (r.namespace === undefined || r.namespace === KONNECTOR_NS);
+}
+
+/** True when the konnector marked the object as synced (see BOUND_ANNOTATION). */
+export function isMarkedBound(obj: KObject): boolean {
+  const ann = obj.metadata?.annotations;
+  return typeof ann === 'object' && ann !== null && (ann as Record<string, unknown>)[BOUND_ANNOTATION] !== undefined;
+}
+
+export interface Condition { type?: string; status?: string; reason?: string; message?: string }
+
+export function conditionOf(obj: KObject | undefined, type: string): Condition | undefined {
+  const conds = Array.isArray(obj?.status?.conditions) ? (obj!.status!.conditions as Condition[]) : [];
+  return conds.find((c) => c?.type === type);
+}
+
+/** Every claim (object of a bound resource) in the binding's namespaces, per resource and namespace. */
+export interface ClaimGroup {
+  resource: BoundResource;
+  namespace: string;
+  items: KObject[];
+}
+
+/** Lists the claims of every namespaced bound resource in every given namespace. 403s propagate (callers name them). */
+export async function listClaims(cp: ObjectClient, resources: BoundResource[], namespaces: string[]): Promise<ClaimGroup[]> {
+  const out: ClaimGroup[] = [];
+  for (const resource of resources.filter((r) => r.namespaced)) {
+    for (const namespace of namespaces) {
+      const items = await cp.list(resource.kind, namespace) ?? [];
+      out.push({ resource, namespace, items });
+    }
+  }
+  return out;
+}
+
+/** A duration for humans: `45s`, `3m12s`, `2h5m`, `3d4h`. */
+export function humanDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${s % 60 ? `${s % 60}s` : ''}`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${m % 60 ? `${m % 60}m` : ''}`;
+  const d = Math.floor(h / 24);
+  return `${d}d${h % 24 ? `${h % 24}h` : ''}`;
+}

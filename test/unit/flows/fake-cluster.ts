@@ -1,0 +1,168 @@
+/**
+ * An in-memory ObjectClient for the unit tests of the status and unbind
+ * flows (the injected seam): objects keyed by apiVersion, kind, namespace and
+ * name; every call recorded; refusals (403) and outages injected per call.
+ * The e2e tests run the same flows against the sandbox's real API servers.
+ */
+import { ClusterError } from '../../../src/errors.ts';
+import type { KObject } from '../../../src/kube/client.ts';
+import type { DeleteOptions, Kind, ObjectClient } from '../../../src/kube/objects.ts';
+
+export interface Call {
+  verb: 'list' | 'get' | 'delete' | 'patch' | 'review';
+  kind: string;
+  name?: string | undefined;
+  namespace?: string | undefined;
+  dryRun?: boolean | undefined;
+  propagationPolicy?: string | undefined;
+  patch?: object | undefined;
+}
+
+type Rule = (c: Call) => 'forbid' | 'unreachable' | 'unauthorized' | undefined;
+
+export class FakeCluster implements ObjectClient {
+  readonly server: string;
+  readonly calls: Call[] = [];
+  readonly objects = new Map<string, KObject>();
+  /** Kinds the server does not serve (list/get answer as for an unknown kind). */
+  readonly unserved = new Set<string>();
+  rule: Rule = () => undefined;
+  /** Called after each delete/patch that changed something (tests act as controllers). */
+  onChange: (c: Call) => void = () => {};
+  username = 'system:serviceaccount:cluster-abc:klutch-binder';
+  allowed = false;
+  private rv = 1;
+
+  constructor(label: string) {
+    this.server = `${label} 127.0.0.1:1`;
+  }
+
+  private static key(kind: Kind | { apiVersion?: string; kind?: string }, name: string, namespace?: string): string {
+    return `${kind.apiVersion}|${kind.kind}|${namespace ?? ''}|${name}`;
+  }
+
+  add(obj: KObject): KObject {
+    const o = structuredClone(obj);
+    o.metadata = { uid: `uid-${this.rv}`, ...o.metadata, resourceVersion: String(this.rv++) };
+    this.objects.set(FakeCluster.key(o as Kind, o.metadata.name!, o.metadata.namespace), o);
+    return o;
+  }
+
+  find(kind: Kind, name: string, namespace?: string): KObject | undefined {
+    return this.objects.get(FakeCluster.key(kind, name, namespace));
+  }
+
+  private check(c: Call): void {
+    this.calls.push(c);
+    const r = this.rule(c);
+    if (r === 'forbid') throw new ClusterError('HELPER_CLUSTER_FORBIDDEN', `${this.server} refused to ${c.verb} ${c.kind}${c.name ? ` "${c.name}"` : ''}${c.namespace ? ` in namespace "${c.namespace}"` : ''} (403 Forbidden): forbidden`, { status: 403 });
+    if (r === 'unauthorized') throw new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `${this.server} did not accept the kubeconfig's credentials (401)`, { status: 401 });
+    if (r === 'unreachable') throw new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach ${this.server} to ${c.verb} ${c.kind}: ECONNREFUSED`);
+  }
+
+  async list(kind: Kind, namespace?: string, opts: { labelSelector?: string } = {}): Promise<KObject[] | undefined> {
+    this.check({ verb: 'list', kind: kind.kind, namespace });
+    if (this.unserved.has(kind.kind)) return undefined;
+    const [lk, lv] = (opts.labelSelector ?? '').split('=');
+    return [...this.objects.values()].filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind
+      && (namespace === undefined || o.metadata?.namespace === namespace)
+      && (!lk || (o.metadata?.labels as Record<string, string> | undefined)?.[lk] === lv)).map((o) => structuredClone(o));
+  }
+
+  async get(kind: Kind, name: string, namespace?: string): Promise<KObject | undefined> {
+    this.check({ verb: 'get', kind: kind.kind, name, namespace });
+    const o = this.find(kind, name, namespace);
+    return o ? structuredClone(o) : undefined;
+  }
+
+  async delete(kind: Kind, name: string, namespace: string | undefined, opts: DeleteOptions = {}): Promise<'deleted' | 'gone'> {
+    const c: Call = { verb: 'delete', kind: kind.kind, name, namespace, dryRun: opts.dryRun, propagationPolicy: opts.propagationPolicy };
+    this.check(c);
+    const key = FakeCluster.key(kind, name, namespace);
+    if (!this.objects.has(key)) return 'gone';
+    if (!opts.dryRun) {
+      this.objects.delete(key);
+      this.onChange(c);
+    }
+    return 'deleted';
+  }
+
+  async mergePatch(kind: Kind, name: string, namespace: string | undefined, patch: object, opts: { dryRun?: boolean } = {}): Promise<'patched' | 'gone'> {
+    const c: Call = { verb: 'patch', kind: kind.kind, name, namespace, dryRun: opts.dryRun, patch };
+    this.check(c);
+    const o = this.find(kind, name, namespace);
+    if (!o) return 'gone';
+    if (!opts.dryRun) {
+      const ann = { ...((o.metadata!.annotations as Record<string, string> | undefined) ?? {}) };
+      for (const [k, v] of Object.entries((patch as { metadata?: { annotations?: Record<string, string | null> } }).metadata?.annotations ?? {})) {
+        if (v === null) delete ann[k]; else ann[k] = v;
+      }
+      o.metadata!.annotations = ann;
+      const fins = (patch as { metadata?: { finalizers?: string[] } }).metadata?.finalizers;
+      if (fins) o.metadata!.finalizers = [...fins];
+      o.metadata!.resourceVersion = String(this.rv++);
+      this.onChange(c);
+    }
+    return 'patched';
+  }
+
+  async review(body: KObject): Promise<KObject> {
+    this.check({ verb: 'review', kind: body.kind ?? '' });
+    if (body.kind === 'SelfSubjectReview') return { ...body, status: { userInfo: { username: this.username } } };
+    return { ...body, status: { allowed: this.allowed } };
+  }
+}
+
+const KLUTCH = 'klutch.anynines.com/v1alpha1';
+export const NS = 'cluster-abc';
+export const NOW = Date.parse('2026-12-01T09:00:00Z');
+const ago = (ms: number) => new Date(NOW - ms).toISOString();
+
+/** A healthy binding with one bound resource, one APIServiceNamespace and two claims, on both clusters. */
+export function healthyBinding(): { cp: FakeCluster; app: FakeCluster } {
+  const cp = new FakeCluster('control plane');
+  const app = new FakeCluster('App Cluster');
+  cp.add({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS }, status: { phase: 'Active' } });
+  cp.add({ apiVersion: KLUTCH, kind: 'ClusterBinding', metadata: { name: 'cluster', namespace: NS }, status: { lastHeartbeatTime: ago(60_000), heartbeatInterval: '5m0s', konnectorVersion: 'v1.4.0' } });
+  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS, creationTimestamp: ago(300_000) }, status: { phase: 'Succeeded' } });
+  cp.add({
+    apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS },
+    spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    // What v1.4.0 reports on every export, healthy or not.
+    status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Unknown', message: 'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a SchemaInSync condition.' }] },
+  });
+  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceNamespace', metadata: { name: 'team-a', namespace: NS }, status: { namespace: `${NS}-team-a` } });
+  for (const n of ['db1', 'db2']) cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: n, namespace: `${NS}-team-a`, annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  // Someone else's object in a namespace outside the binding: never touched.
+  cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'other', namespace: 'cluster-xyz-team-a', annotations: { 'klutch.anynines.com/bound': 'true' } } });
+
+  app.add({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'konnector', namespace: 'klutch-bind' }, spec: { replicas: 2, template: { spec: { containers: [{ image: 'konnector:v1.4.0' }] } } }, status: { readyReplicas: 2 } });
+  app.add({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'konnector', namespace: 'klutch-bind' } });
+  app.add({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'klutch-bind-konnector' } });
+  app.add({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'klutch-bind-konnector' } });
+  const kubeconfig = [
+    'apiVersion: v1', 'kind: Config',
+    'clusters: [{name: default, cluster: {server: "https://127.0.0.1:6443"}}]',
+    'users: [{name: default, user: {token: not-a-real-token-value}}]',
+    `contexts: [{name: default, context: {cluster: default, user: default, namespace: ${NS}}}]`,
+    'current-context: default', '',
+  ].join('\n');
+  app.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig', namespace: 'klutch-bind' }, data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') } });
+  const b = app.add({
+    apiVersion: KLUTCH, kind: 'APIServiceBinding', metadata: { name: 'postgresqlinstances.anynines.com' },
+    spec: { kubeconfigSecretRef: { name: 'kubeconfig', namespace: 'klutch-bind', key: 'kubeconfig' } },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  });
+  app.add({
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+    metadata: { name: 'postgresqlinstances.anynines.com', ownerReferences: [{ apiVersion: KLUTCH, kind: 'APIServiceBinding', name: 'postgresqlinstances.anynines.com', uid: b.metadata!.uid }] },
+    spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    status: { conditions: [{ type: 'Established', status: 'True' }] },
+  });
+  // The App Cluster's copies: one made there (the konnector put its finalizer on it), one adopted from the control plane.
+  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db1', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer', 'other/keep'], annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db2', namespace: 'team-a', annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  return { cp, app };
+}
+
+export const PROVIDER = { server: 'https://127.0.0.1:6443', namespace: NS };

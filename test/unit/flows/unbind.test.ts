@@ -1,0 +1,246 @@
+/**
+ * The branches of the unbind flow on an injected in-memory client: the
+ * default (claims kept and unmarked), idempotency, dry run, purge and its
+ * guard, RBAC refusals named, a run stopped midway, and the waits.
+ */
+import t from 'tap';
+import { formatUnbind, refusalError, unbind, type UnbindInput, type UnbindReport } from '../../../src/flows/unbind.ts';
+import { log } from '../../../src/log.ts';
+import { FakeCluster, healthyBinding, NS } from './fake-cluster.ts';
+
+const KLUTCH = 'klutch.anynines.com/v1alpha1';
+const PG = { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' };
+
+function run(cp: FakeCluster, app: FakeCluster | undefined, over: Partial<UnbindInput> = {}): Promise<UnbindReport> {
+  return unbind({ cp, app, clusterNamespace: NS, kubeconfigPath: 'provider.kfg.yaml', purge: false, dryRun: false, yes: false, deadline: Date.now() + 5000, pollMs: 5, ...over });
+}
+
+/** Every object as kind/ns/name@resourceVersion, to prove nothing changed. */
+function snapshot(c: FakeCluster): string[] {
+  return [...c.objects.values()].map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
+}
+
+const deletedSet = (r: UnbindReport, result: string) => r.actions.filter((a) => a.result === result).map((a) => `${a.side} ${a.kind} ${a.namespace ?? ''}/${a.name}`).sort();
+
+function captureLog(t: { teardown: (fn: () => void) => void }): string[] {
+  const lines: string[] = [];
+  const orig = log.log.bind(log);
+  log.log = (level, msg) => { lines.push(`${level}: ${msg}`); };
+  t.teardown(() => { log.log = orig; });
+  return lines;
+}
+
+t.test('default: App Cluster half removed (Deployment first, bindings orphaned), requests deleted, claims kept and unmarked', async (t) => {
+  const { cp, app } = healthyBinding();
+  const r = await run(cp, app);
+  t.equal(app.calls.filter((c) => c.verb === 'delete')[0]!.kind, 'Deployment', 'the konnector goes first');
+  t.match(app.calls.find((c) => c.verb === 'delete' && c.kind === 'APIServiceBinding')!, { propagationPolicy: 'Orphan' });
+  for (const k of ['Deployment', 'APIServiceBinding', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Secret']) t.notOk([...app.objects.keys()].some((key) => key.includes(`|${k}|`)), `no ${k} left on the App Cluster`);
+  t.ok(app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com'), 'the bound CRD stays');
+  t.notOk(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest' }, 'postgresqlinstances.anynines.com', NS), 'export request deleted');
+  for (const n of ['db1', 'db2']) {
+    const c = cp.find(PG, n, `${NS}-team-a`);
+    t.ok(c, `claim ${n} kept`);
+    t.same(c!.metadata!.annotations, {}, `claim ${n} unmarked`);
+  }
+  t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS), 'APIServiceNamespace kept');
+  t.same(cp.find(PG, 'other', 'cluster-xyz-team-a')!.metadata!.annotations, { 'klutch.anynines.com/bound': 'true' }, 'another binding\'s claim untouched');
+  t.notOk(cp.calls.some((c) => c.namespace === 'cluster-xyz-team-a'), 'not even read outside the binding');
+  t.notOk(r.nothingToDo);
+  const text = formatUnbind(r);
+  t.match(text, /unmarked +control plane +PostgresqlInstance cluster-abc-team-a\/db1 +kept; its annotation/);
+  t.match(text, /hint: 2 claim\(s\) stay on the control plane .*helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes; or one with e.g.: kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1/);
+  t.match(text, /hint: to re-bind: .* create the namespace\(s\) team-a BEFORE the konnector starts/);
+  t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
+  t.match(text, /\ndone: 7 deleted, 3 unmarked, \d+ kept\nhint: /);
+  t.equal(refusalError(r), undefined);
+});
+
+t.test('a second run has nothing to do and changes nothing', async (t) => {
+  const { cp, app } = healthyBinding();
+  await run(cp, app);
+  const before = [snapshot(cp), snapshot(app)];
+  const again = await run(cp, app);
+  t.ok(again.nothingToDo);
+  t.same([snapshot(cp), snapshot(app)], before);
+  t.match(formatUnbind(again), /\nnothing to do: the binding is already unbound \(\d+ kept\)\n/);
+});
+
+t.test('--dry-run: every change is a server-side dry run, nothing changes, and the real run changes the same set', async (t) => {
+  const { cp, app } = healthyBinding();
+  const before = [snapshot(cp), snapshot(app)];
+  const dry = await run(cp, app, { dryRun: true, purge: true });
+  t.same([snapshot(cp), snapshot(app)], before, 'nothing changed');
+  const writes = [...cp.calls, ...app.calls].filter((c) => c.verb === 'delete' || c.verb === 'patch');
+  t.ok(writes.length > 0);
+  t.ok(writes.every((c) => c.dryRun === true), 'each delete was a dry run');
+  t.notOk(app.calls.some((c) => c.verb === 'list' && c.kind === 'Pod'), 'no wait in a dry run');
+  const real = await run(cp, app, { purge: true, yes: true });
+  t.same(deletedSet(real, 'deleted'), deletedSet(dry, 'would delete'));
+  t.match(formatUnbind(dry), /dry run: nothing is changed/);
+});
+
+t.test('--purge --yes: claims deleted, waited for, then the APIServiceNamespaces; nothing outside the binding', async (t) => {
+  const { cp, app } = healthyBinding();
+  // A claim with a finalizer: it takes two reads to go (as Crossplane deprovisioning would).
+  let reads = 0;
+  const origGet = cp.get.bind(cp);
+  cp.get = async (kind, name, ns) => (kind.kind === 'PostgresqlInstance' && name === 'db1' && reads++ < 2 ? { metadata: { name } } : origGet(kind, name, ns));
+  const r = await run(cp, app, { purge: true, yes: true });
+  t.ok(reads >= 2, 'waited for the claim to be gone');
+  const order = cp.calls.filter((c) => c.verb === 'delete').map((c) => c.kind);
+  t.ok(order.lastIndexOf('PostgresqlInstance') < order.indexOf('APIServiceNamespace'), 'claims before APIServiceNamespaces');
+  t.notOk(cp.find(PG, 'db1', `${NS}-team-a`));
+  t.notOk(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS));
+  t.ok(cp.find(PG, 'other', 'cluster-xyz-team-a'), 'another binding untouched');
+  t.ok(cp.find({ apiVersion: 'v1', kind: 'Namespace' }, NS), 'cluster namespace kept');
+  t.equal(deletedSet(r, 'deleted').filter((s) => s.startsWith('control-plane')).length, 4);
+});
+
+t.test('--purge without --yes and without a terminal: usage error before any call', async (t) => {
+  const { runUnbind } = await import('../../../src/flows/unbind.ts');
+  await t.rejects(runUnbind({ kubeconfig: '/nonexistent', purge: true, dryRun: false, yes: false, timeoutMs: 1000, requestTimeoutMs: 1000, attempts: 1, insecure: false }), { exitCode: 2, message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/ });
+});
+
+t.test('--purge on a terminal: a declined question changes nothing', async (t) => {
+  const { cp, app } = healthyBinding();
+  const before = [snapshot(cp), snapshot(app)];
+  let asked = '';
+  await t.rejects(run(cp, app, { purge: true, confirm: async (q) => { asked = q; return false; } }), { exitCode: 2, message: /not confirmed; nothing was changed/ });
+  t.match(asked, /delete 2 claim\(s\) of binding cluster-abc \(PostgresqlInstance cluster-abc-team-a\/db1, PostgresqlInstance cluster-abc-team-a\/db2\)/);
+  t.same([snapshot(cp), snapshot(app)], before);
+});
+
+t.test('RBAC refusals are named; the purge does not delete APIServiceNamespaces over claims it could not delete', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.rule = (c) => (c.verb === 'delete' && c.kind === 'PostgresqlInstance' && c.name === 'db2' ? 'forbid' : undefined);
+  const r = await run(cp, app, { purge: true, yes: true });
+  t.match(r.actions.find((a) => a.name === 'db2')!, { result: 'refused', message: /403 Forbidden/ });
+  t.match(r.actions.find((a) => a.kind === 'APIServiceNamespace')!, { result: 'skipped' });
+  t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS), 'APIServiceNamespace kept');
+  const err = refusalError(r)!;
+  t.equal(err.exitCode, 6);
+  t.match(err.message, /refused PostgresqlInstance cluster-abc-team-a\/db2 \(control plane\); not attempted because of that: APIServiceNamespace cluster-abc\/team-a/);
+});
+
+t.test('claims the kubeconfig may not list: named as refused, not skipped silently', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.rule = (c) => (c.verb === 'list' && c.kind === 'PostgresqlInstance' ? 'forbid' : undefined);
+  const r = await run(cp, app, { purge: true, yes: true });
+  t.match(r.actions.find((a) => a.side === 'control-plane' && a.kind === 'PostgresqlInstance')!, { name: '*', namespace: `${NS}-team-a`, result: 'refused', message: /cannot list postgresqlinstances\.anynines\.com in cluster-abc-team-a/ });
+  t.ok(refusalError(r));
+});
+
+t.test('stopped midway (control plane unreachable): the error propagates and the log says what was done and what remains', async (t) => {
+  const lines = captureLog(t);
+  const { cp, app } = healthyBinding();
+  let deletes = 0;
+  cp.rule = (c) => (c.verb === 'patch' && ++deletes > 1 ? 'unreachable' : undefined);
+  await t.rejects(run(cp, app), { code: 'HELPER_CLUSTER_UNREACHABLE' });
+  const stop = lines.find((l) => l.includes('stopped'))!;
+  t.match(stop, /done Deployment klutch-bind\/konnector \(App Cluster\), .*APIServiceExportRequest cluster-abc\/postgresqlinstances\.anynines\.com \(control plane\), PostgresqlInstance cluster-abc-team-a\/db1 \(control plane\); remains PostgresqlInstance cluster-abc-team-a\/db2 \(control plane\); re-running the same command continues/);
+  // Re-running finishes it.
+  cp.rule = () => undefined;
+  const again = await run(cp, app);
+  t.same(deletedSet(again, 'unmarked'), [`control-plane PostgresqlInstance ${NS}-team-a/db2`]);
+});
+
+t.test('waits until the konnector pods are gone before the rest; bounded, saying what it saw', async (t) => {
+  const { cp, app } = healthyBinding();
+  app.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'konnector-abc', namespace: 'klutch-bind', labels: { app: 'konnector' } }, status: { phase: 'Running' } });
+  // The pod goes 20 ms after the Deployment (as a kubelet would stop it).
+  app.onChange = (c) => { if (c.kind === 'Deployment') setTimeout(() => app.objects.delete([...app.objects.keys()].find((k) => k.includes('|Pod|'))!), 20); };
+  await run(cp, app);
+  const i = app.calls.findIndex((c) => c.verb === 'delete' && c.kind === 'APIServiceBinding');
+  t.ok(app.calls.slice(0, i).filter((c) => c.kind === 'Pod').length >= 2, 'polled the pods before deleting the bindings');
+
+  const stuck = healthyBinding();
+  stuck.app.add({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'konnector-abc', namespace: 'klutch-bind', labels: { app: 'konnector' } }, status: { phase: 'Running' } });
+  await t.rejects(run(stuck.cp, stuck.app, { deadline: Date.now() + 50 }), { exitCode: 7, message: /timed out waiting for the konnector's pods to stop; still there: konnector-abc \(Running\)/ });
+});
+
+t.test('a purge whose claims never go: timeout naming them, APIServiceNamespaces not deleted', async (t) => {
+  const { cp, app } = healthyBinding();
+  const origGet = cp.get.bind(cp);
+  cp.get = async (kind, name, ns) => (kind.kind === 'PostgresqlInstance' ? { metadata: { name } } : origGet(kind, name, ns));
+  await t.rejects(run(cp, app, { purge: true, yes: true, deadline: Date.now() + 60 }), { exitCode: 7, message: /the deleted claims to be gone; still there: PostgresqlInstance cluster-abc-team-a\/db1, PostgresqlInstance cluster-abc-team-a\/db2/ });
+  t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS));
+});
+
+t.test('without --app-kubeconfig only the control plane is touched', async (t) => {
+  const { cp } = healthyBinding();
+  const r = await run(cp, undefined);
+  t.notOk(r.actions.some((a) => a.side === 'app-cluster'));
+  t.equal(r.appCluster, null);
+  t.match(formatUnbind(r), /no --app-kubeconfig: control plane only/);
+});
+
+t.test('an APIServiceNamespace pointing outside <cluster-ns>-* is left alone, also by --purge', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceNamespace', metadata: { name: 'evil', namespace: NS }, status: { namespace: 'kube-system' } });
+  cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'sys', namespace: 'kube-system' } });
+  const r = await run(cp, app, { purge: true, yes: true });
+  t.match(r.actions.find((a) => a.name === 'evil')!, { op: 'keep', note: /not a cluster-abc-\* namespace: left alone/ });
+  t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'evil', NS));
+  t.ok(cp.find(PG, 'sys', 'kube-system'));
+  t.notOk(cp.calls.some((c) => c.namespace === 'kube-system'));
+});
+
+t.test('an orphaning delete leaves the binding until the garbage collector frees its CRD: unbind waits; a run meanwhile does not delete it again', async (t) => {
+  const { cp, app } = healthyBinding();
+  const origDelete = app.delete.bind(app);
+  app.delete = async (kind, name, ns, opts = {}) => {
+    if (kind.kind !== 'APIServiceBinding' || opts.dryRun) return origDelete(kind, name, ns, opts);
+    app.calls.push({ verb: 'delete', kind: kind.kind, name, propagationPolicy: opts.propagationPolicy });
+    const b = app.find(kind, name, ns);
+    if (!b) return 'gone';
+    b.metadata!.deletionTimestamp = new Date().toISOString();
+    setTimeout(() => { void origDelete(kind, name, ns); }, 40);
+    return 'deleted';
+  };
+  const during = run(cp, app);
+  await new Promise((r) => setTimeout(r, 10));
+  const meanwhile = healthyBinding();
+  // The same App Cluster, read while the first run waits: the binding is being deleted, not planned again.
+  const second = await run(meanwhile.cp, app, { dryRun: true });
+  t.notOk(second.actions.some((a) => a.kind === 'APIServiceBinding'), 'a binding being deleted is not deleted again');
+  const r = await during;
+  t.match(r.actions.find((a) => a.kind === 'APIServiceBinding')!, { result: 'deleted' });
+  t.notOk(app.find({ apiVersion: KLUTCH, kind: 'APIServiceBinding' }, 'postgresqlinstances.anynines.com'), 'gone when unbind returns');
+  t.ok(app.calls.filter((c) => c.verb === 'get' && c.kind === 'APIServiceBinding').length >= 2, 'waited for it');
+});
+
+t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the bound CRD is kept unless --delete-crds', async (t) => {
+  const { cp, app } = healthyBinding();
+  const r = await run(cp, app);
+  t.same(app.find(PG, 'db1', 'team-a')!.metadata!.finalizers, ['other/keep'], 'only the syncer finalizer removed');
+  t.match(r.actions.find((a) => a.side === 'app-cluster' && a.name === 'db1')!, { result: 'unmarked', note: /klutch\.anynines\.com\/syncer is removed/ });
+  t.notOk(r.actions.some((a) => a.side === 'app-cluster' && a.name === 'db2'), 'a copy without it is not touched');
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { result: 'kept', note: /--delete-crds/ });
+
+  const second = healthyBinding();
+  const dry = await run(second.cp, second.app, { deleteCrds: true, dryRun: true });
+  const real = await run(second.cp, second.app, { deleteCrds: true });
+  t.match(real.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted' });
+  t.notOk(second.app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com'));
+  const order = second.app.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').map((c) => `${c.verb} ${c.kind}`);
+  t.ok(order.indexOf('patch PostgresqlInstance') < order.indexOf('delete CustomResourceDefinition'), 'finalizers first, then the CRD');
+  t.same(deletedSet(real, 'deleted'), deletedSet(dry, 'would delete'));
+  t.ok(second.cp.find(PG, 'db1', `${NS}-team-a`), 'the claims on the control plane stay');
+  // A second run finds the (now absent) CRDs by the exports: nothing to do.
+  t.ok((await run(second.cp, second.app, { deleteCrds: true })).nothingToDo);
+});
+
+t.test('a namespace without the backend\'s ClusterBinding is not a binding: exit 3, nothing touched', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.objects.delete([...cp.objects.keys()].find((k) => k.includes('|ClusterBinding|'))!);
+  await t.rejects(run(cp, app, { purge: true, yes: true }), { exitCode: 3, message: /namespace cluster-abc .* holds no ClusterBinding "cluster": it is not a binding's cluster namespace; nothing was changed/ });
+  t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
+});
+
+t.test('a ClusterBinding the kubeconfig may not read: exit 3, nothing touched', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.rule = (c) => (c.kind === 'ClusterBinding' ? 'forbid' : undefined);
+  await t.rejects(run(cp, app), { exitCode: 3, message: /may not read its ClusterBinding \(403\); nothing was changed/ });
+  t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
+});
