@@ -36,7 +36,7 @@ if (!existsSync(built)) {
     // (yargs wraps the examples into two columns: each piece is matched on its own.)
     t.match(s.stdout, /\nExamples:\n +helper status --kubeconfig provider\.kfg\.yaml/);
     t.match(s.stdout, /jq \.verdict/);
-    t.match(s.stdout, /Exit codes: 0 ok \(every item ok\), .*11 degraded, 12 missing/);
+    t.match(s.stdout, /Exit codes: 0 ok \(every item ok\),[\s\S]*11\s+degraded,\s+12\s+missing/);
     const u = await run(['unbind', '--help']);
     t.equal(u.code, 0, u.stderr);
     for (const flag of ['--purge', '--yes', '--dry-run', '--timeout', '--app-kubeconfig']) t.match(u.stdout, flag);
