@@ -42,7 +42,7 @@ if (!existsSync(built)) {
     for (const flag of ['--purge', '--yes', '--dry-run', '--timeout', '--app-kubeconfig']) t.match(u.stdout, flag);
     t.match(u.stdout, /\nExamples:\n +helper unbind --kubeconfig provider\.kfg\.yaml/);
     t.match(u.stdout, /--purge --dry-run +changing nothing/);
-    t.match(u.stdout, /Exit codes: 0 ok \(also: nothing to do\), 2 usage/);
+    t.match(u.stdout, /Exit codes: 0 ok \(also: nothing\s+to\s+do\),\s+2\s+usage/);
   });
 
   t.test('status and unbind of a binding, from the executable', async (t) => {
