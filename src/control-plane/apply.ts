@@ -101,7 +101,7 @@ export async function preflight(reader: Reader, objects: K8sObject[], settings: 
   }
   if (missing.length) {
     throw new ClusterError('HELPER_CP_PREREQUISITES', `control plane ${reader.host} lacks prerequisites; nothing was applied:\n${missing.map((m) => `  - ${m}`).join('\n')}`, {
-      hint: 'install Crossplane >= 1.15 (helm, with --set args=\'{"--enable-ssa-claims"}\') and cert-manager first',
+      hint: 'install Crossplane >= 1.17.1 (helm, with --set args=\'{"--enable-ssa-claims"}\') and cert-manager first',
     });
   }
 }

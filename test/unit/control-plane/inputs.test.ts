@@ -38,7 +38,7 @@ t.test('checkCaPem: PEM passes, base64 of PEM is decoded (pitfall 6), anything e
 
 t.test('prepare: external address and CA from values, else the kubeconfig; cookie keys by precedence', async (t) => {
   const dir = t.testdir({});
-  const base = `backend:\n  host: bind.example.com\noidc:\n  issuerUrl: https://idp.example.com\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@example.com }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
+  const base = `backend:\n  host: bind.corp.test\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
   const file = join(dir, 'values.yaml');
   writeFileSync(file, base);
   writeFileSync(join(dir, 'ca.pem'), caPem);
@@ -52,9 +52,9 @@ t.test('prepare: external address and CA from values, else the kubeconfig; cooki
   await t.rejects(prepare({ valuesFile: file, env }), { code: 'HELPER_VALUES_MISSING', message: /^\/backend\/externalAddress: not set, and no --kubeconfig/ });
 
   const explicit = join(dir, 'explicit.yaml');
-  writeFileSync(explicit, base.replace('  host: bind.example.com\n', '  host: bind.example.com\n  externalAddress: https://public.example.com\n  caCertificate: file:ca.pem\n'));
+  writeFileSync(explicit, base.replace('  host: bind.corp.test\n', '  host: bind.corp.test\n  externalAddress: https://public.corp.test\n  caCertificate: file:ca.pem\n'));
   const e = await prepare({ valuesFile: explicit, env });
-  t.equal(e.inputs.externalAddress, 'https://public.example.com', 'no kubeconfig needed when both are given');
+  t.equal(e.inputs.externalAddress, 'https://public.corp.test', 'no kubeconfig needed when both are given');
   t.equal(e.inputs.caPem, caPem);
 
   const seeded = await prepare({ valuesFile: file, env, kubeconfig: kc, seed: 'env:SEED' });
@@ -76,8 +76,19 @@ t.test('prepare: external address and CA from values, else the kubeconfig; cooki
 
   const k = Buffer.alloc(32, 7).toString('base64');
   const own = join(dir, 'own-keys.yaml');
-  writeFileSync(own, base.replace('  host: bind.example.com\n', '  host: bind.example.com\n  cookieKeys: { signingKey: env:K, encryptionKey: env:K }\n'));
+  writeFileSync(own, base.replace('  host: bind.corp.test\n', '  host: bind.corp.test\n  cookieKeys: { signingKey: env:K, encryptionKey: env:K }\n'));
   const o = await prepare({ valuesFile: own, env: { ...env, K: k }, kubeconfig: kc, previous, seed: 'env:SEED' });
   t.equal(o.keySource, 'values', 'keys in the values file win over everything');
   t.same(o.inputs.cookieKeys, { signingKey: k, encryptionKey: k });
+});
+
+t.test('prepare refuses init\'s placeholders before it resolves anything (exit 3, each listed)', async (t) => {
+  const dir = t.testdir({});
+  const file = join(dir, 'values.yaml');
+  writeFileSync(file, `backend:\n  host: bind.example.com\noidc:\n  issuerUrl: https://idp.example.com\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@example.com }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb.corp.test", username: u, password: env:P }\n    backupManager: { url: "https://bm.corp.test", username: u, password: env:P }\n`);
+  await t.rejects(prepare({ valuesFile: file, env: {} }), {
+    code: 'HELPER_VALUES_PLACEHOLDER',
+    exitCode: 3,
+    message: /still holds 3 placeholder value\(s\)[\s\S]*\/backend\/host \(line 2\): bind\.example\.com[\s\S]*\/oidc\/issuerUrl \(line 4\)[\s\S]*\/tls\/acme\/email \(line 7\): a@example\.com/,
+  }, 'refused before the (unset) references are looked at');
 });
