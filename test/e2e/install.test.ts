@@ -11,7 +11,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import t from 'tap';
@@ -31,10 +31,20 @@ function clean(prefix: string): string {
   return dir;
 }
 
-/** Runs a command as a user's shell would: only PATH and HOME (and what is passed), no tap hooks. */
+/** Runs a command as a user's shell would: only PATH and HOME (and what is passed), no tap hooks; its output goes to the secret scan. */
 function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, input = '') {
-  return spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { cwd, encoding: 'utf8', input, timeout: 300_000, env: { PATH, HOME: cwd, ...env } });
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { cwd, encoding: 'utf8', input, timeout: 300_000, env: { PATH, HOME: cwd, ...env } });
+  const i = args.indexOf('bootstrap-env');
+  record(i >= 0 ? args.slice(i) : args, r, i >= 0 && !args.includes('-o'));
+  return r;
 }
+
+/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the artifact). */
+function record(args: string[], r: { stdout: string; stderr: string }, artifact = false): void {
+  const file = process.env.HELPER_CLI_CAPTURE;
+  if (file) appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr: r.stderr, stdout: artifact ? '' : r.stdout }) + '\n', { mode: 0o600 });
+}
+
 
 t.test('the executable: download, checksum, chmod +x, run', async (t) => {
   const dir = clean('exe');
