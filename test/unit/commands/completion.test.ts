@@ -15,9 +15,9 @@ async function complete(...words: string[]): Promise<string[]> {
 }
 
 t.test('commands at the root and under control-plane', async (t) => {
-  t.same(await complete(''), ['bootstrap-env', 'create-ns', 'apply', 'control-plane', 'completion']);
+  t.same(await complete(''), ['bootstrap-env', 'create-ns', 'apply', 'control-plane', 'status', 'unbind', 'completion']);
   t.same(await complete('c'), ['create-ns', 'control-plane', 'completion']);
-  t.same(await complete('control-plane', ''), ['init', 'render', 'apply', 'check']);
+  t.same(await complete('control-plane', ''), ['init', 'render', 'apply', 'check', 'adopt']);
   t.same(await complete('completion', ''), ['bash', 'zsh', 'fish']);
 });
 
@@ -54,5 +54,5 @@ t.test('scripts of earlier versions (yargs --get-yargs-completions) still comple
   };
   t.same(await legacy('apply', '--dry'), ['--dry-run']);
   t.same(await legacy('apply', '-f', ''), [], 'no marker: the old script completes files on an empty answer');
-  t.same(await legacy('control-plane', ''), ['init', 'render', 'apply', 'check']);
+  t.same(await legacy('control-plane', ''), ['init', 'render', 'apply', 'check', 'adopt']);
 });

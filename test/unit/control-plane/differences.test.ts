@@ -59,9 +59,12 @@ function tableObjects(): string[] {
   const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
   const at = readme.indexOf('#### Deliberate differences from the setup page');
   if (at < 0) throw new Error('README has no "Deliberate differences from the setup page" section');
-  const rows = readme.slice(at).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| Object'));
-  const end = rows.findIndex((l, i) => i > 0 && !l.startsWith('|'));
-  return (end < 0 ? rows : rows.slice(0, end)).map((r) => /^\| `([^`]+)`/.exec(r)?.[1] ?? r.split('|')[1]!.trim());
+  // The first table after the heading, up to the first line that is no table row.
+  const lines = readme.slice(at).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('|'));
+  const last = lines.findIndex((l, i) => i > first && !l.startsWith('|'));
+  const rows = lines.slice(first, last < 0 ? undefined : last).filter((l) => l.startsWith('| ') && !l.startsWith('| ---') && !l.startsWith('| Object'));
+  return rows.map((r) => /^\| `([^`]+)`/.exec(r)?.[1] ?? r.split('|')[1]!.trim());
 }
 
 t.test('everything the page creates, render creates under the same name', async (t) => {
