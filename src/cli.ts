@@ -12,9 +12,9 @@ import { createNsCommand } from './commands/create-ns.ts';
 import { statusCommand } from './commands/status.ts';
 import { unbindCommand } from './commands/unbind.ts';
 import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
-import { SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
+import { FILES, SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
 import { traceHttp } from './http-trace.ts';
-import { ExitCode, HelperError, InterruptedError, UsageError } from './errors.ts';
+import { ExitCode, HelperError, InterruptedError, PartialError, UsageError } from './errors.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
 import { cleanupTempFiles } from './write/files.ts';
@@ -105,7 +105,10 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
 /** Runs one command line; resolves to the exit code. */
 export async function main(args: string[], io: MainIo): Promise<number> {
   const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
+  current = ctx;
   if (args[0] === '__complete') return complete(args.slice(1), ctx, io.env);
+  // Scripts printed by earlier versions (yargs' own completion) call this; they fall back to file names themselves.
+  if (args[0] === '--get-yargs-completions') return complete(args.slice(2), ctx, io.env, { legacy: true });
   const parser = buildParser(withStdinFiles(args), ctx, io.env);
 
   // yargs prints help/version itself (to stdout, as users expect of --help).
@@ -120,14 +123,14 @@ export async function main(args: string[], io: MainIo): Promise<number> {
 }
 
 /** `helper __complete WORD...` (called by the completion scripts): candidates for the last word, one per line. */
-async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv): Promise<number> {
+async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: { legacy?: boolean } = {}): Promise<number> {
   const cur = words.at(-1) ?? '';
   const before = words.slice(0, -1).filter((w) => !['--help', '-h', '--version'].includes(w));
   try {
     await buildParser(before, ctx, env, { capture: true }).parseAsync();
   } catch (err) {
     if (err instanceof Captured) {
-      const out = candidates(err.state, before, cur);
+      const out = candidates(err.state, before, cur).filter((c) => !(opts.legacy && c === FILES));
       if (out.length) ctx.stdout(`${out.join('\n')}\n`);
     }
   }
@@ -166,7 +169,7 @@ function report(err: unknown, ctx: RunContext): void {
   }
   const p = ctx.progress;
   // Whatever the error, if something already exists because of this run, say so.
-  if (p?.bound.length && he?.code !== 'HELPER_FLEET_PARTIAL') {
+  if (p?.bound.length && !(he instanceof PartialError)) {
     const made = p.exportRequests.length ? `; APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
     const clusters = p.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
     log.warn(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
@@ -175,6 +178,26 @@ function report(err: unknown, ctx: RunContext): void {
   if (a?.objects.length) {
     log.warn(`already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`);
   }
+}
+
+/** The run under way, so a crash outside its promise chain can still say what it had done. */
+let current: RunContext | undefined;
+
+/**
+ * Ends the process on an unhandled rejection or uncaught exception (a bug:
+ * something escaped every await): the error as an internal one, what the run
+ * had already changed outside this machine, exit 1. Takes the process as an
+ * argument so a test can hand it a stand-in.
+ */
+export function installFatalHandlers(proc: Pick<NodeJS.Process, 'on'>, exit: (code: number) => void): void {
+  const fatal = (kind: string) => (err: unknown) => {
+    cleanupTempFiles();
+    const e = err instanceof HelperError ? err : new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    report(e, current ?? { env: {}, signal: new AbortController().signal, stdout: () => {} });
+    exit(ExitCode.internal);
+  };
+  proc.on('unhandledRejection', fatal('unhandled rejection'));
+  proc.on('uncaughtException', fatal('uncaught exception'));
 }
 
 /** The process entry: wires signals, stdout and exit code. */
@@ -193,6 +216,7 @@ export async function run(): Promise<void> {
   };
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  installFatalHandlers(process, (code) => process.exit(code));
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });

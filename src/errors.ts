@@ -3,26 +3,9 @@
  * exit code the process ends with, a message that names the input and the
  * problem (never a secret), an optional hint, and the original error as cause.
  *
- * Exit codes (documented in README.md, "Exit codes"):
- *
- * | code | class          | meaning                                                       |
- * |------|----------------|---------------------------------------------------------------|
- * | 0    |                | success                                                       |
- * | 1    | HelperError    | unexpected internal error (a bug: please report it)           |
- * | 2    | UsageError     | bad command line: unknown flag, missing argument              |
- * | 3    | InputError     | bad input: binding.json, env vars, kubeconfig file, names     |
- * | 4    | AuthError      | token endpoint refused us, or the backend answered 401/403    |
- * | 5    | BackendError   | bind backend unreachable, non-200, or malformed 200 body      |
- * | 6    | ClusterError   | control-plane API unreachable, refused or rejected a request  |
- * | 7    | TimeoutError   | a bounded wait ran out (the message says what it last saw)    |
- * | 8    | FailedError    | the control plane reported a terminal failure (e.g. Failed)   |
- * | 9    |                | fleet: some clusters failed, the others were bound            |
- * | 10   | DeletedError   | what helper created was deleted while it waited (create-ns:   |
- * |      |                | the App Cluster's konnector, the namespace is not there)      |
- * | 11   |                | status: the binding is degraded (an item is not healthy)      |
- * | 12   |                | status: the binding is missing parts (an item does not exist) |
- * | 130  |                | interrupted by SIGINT                                         |
- * | 143  |                | terminated by SIGTERM                                         |
+ * The exit codes are EXIT_CODES below: the README's table and every
+ * command's "Exit codes:" epilog are made from it (test/unit/errors.test.ts
+ * fails when the README differs; `npm run docs` rewrites it).
  */
 
 export const ExitCode = {
@@ -42,6 +25,43 @@ export const ExitCode = {
   sigint: 130,
   sigterm: 143,
 } as const;
+
+export type ExitName = keyof typeof ExitCode;
+
+/** One row per exit code: the word the epilogs use and the README's meaning. */
+export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: string }> = [
+  { name: 'ok', word: 'ok', meaning: 'success' },
+  { name: 'internal', word: 'internal error', meaning: 'unexpected internal error (a bug), or a Node.js older than 22.19 running `bin/helper`' },
+  { name: 'usage', word: 'usage', meaning: 'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes' },
+  { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file' },
+  { name: 'auth', word: 'auth', meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403' },
+  { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, or a malformed 200 body' },
+  { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named)' },
+  { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
+  { name: 'failed', word: 'export failed', meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown)' },
+  { name: 'partial', word: 'fleet partly failed', meaning: 'fleet: some clusters failed (see the summary), the others were bound' },
+  { name: 'deleted', word: 'deleted by the konnector', meaning: 'deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster\'s konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)' },
+  { name: 'degraded', word: 'degraded', meaning: 'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)' },
+  { name: 'missing', word: 'missing', meaning: 'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)' },
+  { name: 'sigint', word: 'interrupted', meaning: 'interrupted by SIGINT' },
+  { name: 'sigterm', word: 'terminated', meaning: 'terminated by SIGTERM' },
+];
+
+/**
+ * A command's "Exit codes: ..." epilog line: 0, the codes it can end with
+ * (in table order; a note in parentheses after a word where given), 130/143.
+ */
+export function exitCodesEpilog(names: readonly ExitName[], notes: Partial<Record<ExitName, string>> = {}): string {
+  const rows = EXIT_CODES.filter((r) => r.name === 'ok' || names.includes(r.name));
+  const parts = rows.map((r) => `${ExitCode[r.name]} ${r.word}${notes[r.name] ? ` (${notes[r.name]})` : ''}`);
+  return `Exit codes: ${[...parts, '130/143 interrupted'].join(', ')}.`;
+}
+
+/** The README's "Exit codes" table (between its markers). */
+export function exitCodesMarkdown(): string {
+  const rows = EXIT_CODES.filter((r) => r.name !== 'sigint' && r.name !== 'sigterm').map((r) => `| ${ExitCode[r.name]} | ${r.meaning} |`);
+  return ['| code | meaning |', '| --- | --- |', ...rows, '| 130, 143 | interrupted by SIGINT, SIGTERM |'].join('\n');
+}
 
 export interface HelperErrorOptions {
   hint?: string | undefined;
@@ -115,6 +135,13 @@ export class TimeoutError extends HelperError {
 export class FailedError extends HelperError {
   constructor(code: string, message: string, opts: HelperErrorOptions = {}) {
     super(code, message, ExitCode.failed, opts);
+  }
+}
+
+/** A fleet in which some clusters failed and the others were bound (the summary says which). */
+export class PartialError extends HelperError {
+  constructor(message: string) {
+    super('HELPER_FLEET_PARTIAL', message, ExitCode.partial);
   }
 }
 

@@ -81,7 +81,7 @@ try {
   writeFileSync(binding, JSON.stringify({ clusterID: 'demo-cluster', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }] }, null, 2));
 
   say('1. bind the App Cluster: token, /bind-noninteractive, export requests created and waited for (the example-backend exports the APIs)');
-  await helperRun(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '-o', all]);
+  await helperRun(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '--output-file', all]);
   await k('provider.kfg.yaml', kfg, ['get', 'apiserviceexportrequests,apiserviceexports']);
 
   say('2. a namespace in the binding before the App Cluster exists');

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { InputError } from '../errors.ts';
+import { exitCodesEpilog, InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, waitBindingsMs } from './call-options.ts';
@@ -26,7 +26,7 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig --wait-bindings 5m', 'and wait until the konnector connected every binding')
         .example('KUBECONFIG=~/.kube/config:app.kubeconfig $0 apply -f all.yaml --context app', 'the kubeconfig as kubectl finds it, another context')
-        .epilog('Prints per object whether it was created, configured or unchanged.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout (--wait-bindings names each binding that is not Ready), 130/143 interrupted.'),
+        .epilog('Prints per object whether it was created, configured or unchanged.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { timeout: '--wait-bindings names each binding that is not Ready' })),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
       const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { resolveKubeconfig }, { waitForBindingsReady }] = await Promise.all([

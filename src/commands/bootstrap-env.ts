@@ -2,7 +2,7 @@
 import { statSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { ExitCode, HelperError, UsageError } from '../errors.ts';
+import { exitCodesEpilog, PartialError, UsageError } from '../errors.ts';
 import type { Progress } from '../flows/bootstrap-env.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
@@ -59,7 +59,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml --output-file all.yaml', 'also keep the provider kubeconfig to use the binding before the App Cluster exists')
         .example('$0 bootstrap-env -f bindings/ -u https://backend.example.com --out-dir out --concurrency 8 -o json', 'bind a fleet: every bindings/*.json, files under out/<clusterID>/, a JSON summary')
         .example('OIDC_SCOPE=klutch/bind HELPER_BIND_URL=https://backend.example.com $0 bootstrap-env -f - --no-wait --output-file all.yaml < binding.json', 'binding from stdin, URL from the environment, with a scope, without waiting')
-        .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\nExit codes: 0 ok, 2 usage, 3 input, 4 auth, 5 backend, 6 cluster, 7 timeout, 8 export failed, 9 fleet partly failed, 130/143 interrupted.')
+        .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' + exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial']))
         .check((a) => {
           const files = ([] as unknown[]).concat(a.file ?? []);
           if (!files.length || files.some((f) => typeof f !== 'string' || f === '')) throw new UsageError('-f needs a binding file (or - for stdin)');
@@ -90,7 +90,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
       if (opts.outDir) {
         const summary = await runFleet(opts, { signal: ctx.signal, progress });
         ctx.stdout(out.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary));
-        if (summary.failed) throw new HelperError('HELPER_FLEET_PARTIAL', `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`, ExitCode.partial);
+        if (summary.failed) throw new PartialError(`${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`);
         return;
       }
       if (!opts.output) tightenStdoutFile('all.yaml with the provider kubeconfig\'s token');

@@ -8,8 +8,8 @@ import { UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 
 export const CALL_OPTIONS = {
-  'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request' },
-  retries: { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx' },
+  'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request (env HELPER_REQUEST_TIMEOUT)' },
+  retries: { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)' },
 } as const;
 
 /** Throws UsageError unless --retries is a whole number from 0 to 20. */

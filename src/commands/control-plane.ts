@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DATA_SERVICE_NAMES, type DataServiceName } from '../control-plane/catalog.ts';
 import { parseDuration } from '../duration.ts';
-import { ClusterError, UsageError } from '../errors.ts';
+import { ClusterError, exitCodesEpilog, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, OUTPUT_FILE_OPTION, callPolicyOf, checkRetries, isDryRun, resolveOutput, tightenStdoutFile } from './call-options.ts';
@@ -116,7 +116,7 @@ function applyCommand(ctx: RunContext): CommandModule {
         .conflicts('previous', 'seed')
         .options(TLS_OPTIONS)
         .example('$0 control-plane apply -f values.yaml --kubeconfig cp.kubeconfig', 'install or update; the cookie keys in the cluster are kept')
-        .epilog('Needs Crossplane (>= 1.15) and cert-manager on the cluster.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster (also: prerequisites missing), 7 timeout, 130/143 interrupted.'),
+        .epilog('Needs Crossplane (>= 1.15) and cert-manager on the cluster.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { cluster: 'also: prerequisites missing' })),
     handler: async (argv) => {
       const [{ prepare }, { renderControlPlane }, { applyControlPlane, clusterCookieKeys }] = await Promise.all([
         import('../control-plane/inputs.ts'), import('../control-plane/render.ts'), import('../control-plane/apply.ts'),
@@ -159,7 +159,7 @@ function checkCommand(ctx: RunContext): CommandModule {
         .check((a) => checkRetries(a.retries))
         .options(TLS_OPTIONS)
         .example('$0 control-plane check --kubeconfig cp.kubeconfig -f values.yaml', 'after apply: is everything there and running?')
-        .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready.\nExit codes: 0 healthy, 2 usage, 3 input, 6 something missing or invalid, or not ready (unless --no-require-ready), 130/143 interrupted.'),
+        .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready.\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'something missing or invalid, or not ready unless --no-require-ready' })),
     handler: async (argv) => {
       const [{ checkControlPlane, defaultExpectations, formatReport }, { Reader }] = await Promise.all([
         import('../control-plane/check.ts'), import('../control-plane/cluster.ts'),

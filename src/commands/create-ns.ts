@@ -1,4 +1,5 @@
 /** `helper create-ns`: flags and help; the work is in flows/create-ns.ts. */
+import { exitCodesEpilog } from '../errors.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
@@ -21,7 +22,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .check((a) => checkRetries(a.retries))
         .example('$0 create-ns --kubeconfig provider.kfg.yaml -n team-a', 'prints e.g. cluster-x7k2p-team-a')
         .example('kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n team-a)" apply -f my-instance.yaml', 'create an instance in the binding')
-        .epilog('Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\nExit codes: 0 ok, 2 usage, 3 input, 6 cluster, 7 timeout, 130/143 interrupted.'),
+        .epilog('Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'deleted'])),
     handler: async (argv) => {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { runCreateNs } = await import('../flows/create-ns.ts');

@@ -1,7 +1,7 @@
 /** `helper unbind`: flags and help; the work is in flows/unbind.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { UsageError } from '../errors.ts';
+import { exitCodesEpilog, UsageError } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
 
@@ -34,7 +34,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .epilog('Never deletes anything outside the binding\'s cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. '
           + 'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds. A second run has nothing to do; an interrupted one is finished by running it again. '
           + 'The report goes to stdout, also when some deletions were refused.\n'
-          + 'Exit codes: 0 ok (also: nothing to do), 2 usage (also --purge without --yes and without a terminal), 3 input, 6 a cluster unreachable or a deletion refused (named), 7 timeout, 130/143 interrupted.'),
+          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { ok: 'also: nothing to do', usage: 'also: --purge without --yes and without a terminal', input: 'also: not a binding\'s cluster namespace', cluster: 'a cluster unreachable, or a deletion refused (named)' })),
     handler: async (argv) => {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { formatUnbind, refusalError, runUnbind } = await import('../flows/unbind.ts');

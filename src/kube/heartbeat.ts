@@ -21,12 +21,12 @@ export interface Heartbeat {
   konnectorVersion?: string | undefined;
 }
 
-const GO_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
+const GO_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, '\u00b5s': 0.001, ns: 0.000001 };
 
 /** A Go duration as metav1.Duration serializes it ("5m0s", "1h2m3.5s"); undefined if it is none. */
 export function parseGoDuration(s: unknown): number | undefined {
   if (typeof s !== 'string' || !s) return undefined;
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|ns)/gy;
   let total = 0;
   let end = 0;
   for (let m = re.exec(s); m; m = re.exec(s)) {

@@ -18,9 +18,9 @@ const dir = t.testdir({});
 const other = await createCa(join(dir, 'other-ca'));
 const backendOrigin = new URL(sb.bindUrl).origin;
 
-function bindingFile(): string {
+function bindingFile(resource = 'postgresqlinstances'): string {
   const f = join(dir, `binding-${randomBytes(3).toString('hex')}.json`);
-  writeFileSync(f, JSON.stringify({ clusterID: `msg-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+  writeFileSync(f, JSON.stringify({ clusterID: `msg-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource }] }));
   return f;
 }
 
@@ -74,12 +74,12 @@ t.test('a --ca-file that does not verify the server: said so, not "pass the CA w
 });
 
 t.test('a long wait prints "still waiting (Xs of Ys): ...; last seen: ..." at a steady interval on stderr', async (t) => {
-  // Nothing in the sandbox moves export requests to Succeeded: the wait runs to its end.
-  const r = await runCli(['bootstrap-env', '-f', bindingFile(), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--timeout', '11s', '--output-file', join(dir, 'wait.yaml')], { env: sb.env });
+  // keyvalueinstances has no CRD on the control plane: Klutch's example-backend keeps the request Pending, so the wait runs to its end.
+  const r = await runCli(['bootstrap-env', '-f', bindingFile('keyvalueinstances'), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--timeout', '11s', '--output-file', join(dir, 'wait.yaml')], { env: sb.env });
   t.equal(r.code, 7, r.stderr);
   const still = r.stderr.split('\n').filter((l) => l.startsWith('still waiting'));
   t.equal(still.length, 2, `every 5s of an 11s wait: ${JSON.stringify(still)}`);
-  t.match(still[0], /^still waiting \(5s of 11s\): APIServiceExportRequest cluster-\w+\/postgresqlinstances\.anynines\.com to become Succeeded; last seen: phase Pending$/);
+  t.match(still[0], /^still waiting \(5s of 11s\): APIServiceExportRequest cluster-\w+\/keyvalueinstances\.anynines\.com to become Succeeded; last seen: phase Pending, Ready=False \(CRDNotFound\), ExportsReady=False \(CRDNotFound\)$/);
   t.match(still[1], /^still waiting \(10s of 11s\): /);
   t.match(r.stderr, /error: timed out after 11s waiting for APIServiceExportRequest/);
   t.notOk(readdirSync(dir).includes('wait.yaml'), 'nothing written');

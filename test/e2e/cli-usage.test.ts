@@ -12,7 +12,7 @@ import { repoRoot, runCli } from '../helpers/run-cli.ts';
 
 t.test('unknown commands: named as unknown, with a did-you-mean, exit 2', async (t) => {
   for (const [args, want] of [
-    [['bootstrap'], /^error: unknown command "bootstrap" \(did you mean bootstrap-env\?\); helper has: bootstrap-env, create-ns, apply, control-plane, completion\n/],
+    [['bootstrap'], /^error: unknown command "bootstrap" \(did you mean bootstrap-env\?\); helper has: bootstrap-env, create-ns, apply, control-plane, status, unbind, completion\n/],
     [['boostrap-env', '-f', 'b.json'], /^error: unknown command "boostrap-env" \(did you mean bootstrap-env\?\); helper has: [a-z, -]+\n\(run/],
     [['control-plane', 'aply'], /^error: unknown command "control-plane aply" \(did you mean apply\?\); helper control-plane has: init, render, apply, check\n/],
     [['apply', 'all.yaml'], /^error: unexpected argument "all\.yaml": helper apply takes only flags\n/],

@@ -30,7 +30,7 @@ t.test('helper apply --dry-run: bare and =server persist nothing, =none applies,
   const binding = join(dir, 'binding.json');
   writeFileSync(binding, JSON.stringify({ clusterID: `dry-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
   const all = join(dir, 'all.yaml');
-  const gen = await runCli(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '-o', all], { env: sb.env });
+  const gen = await runCli(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--output-file', all], { env: sb.env });
   t.equal(gen.code, 0, gen.stderr);
   const app = await extraCluster(t, sb, 'dryrun');
   const first = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig]);
@@ -71,7 +71,7 @@ t.test('helper control-plane apply --dry-run: bare and =server persist nothing, 
   const first = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
   t.equal(first.code, 0, first.stderr);
   const listing = join(dir, 'listing.yaml');
-  const ls = await cli(['render', '-f', values, '--kubeconfig', cp.kubeconfig, '-o', listing, '--seed', 'env:CP_SEED']);
+  const ls = await cli(['render', '-f', values, '--kubeconfig', cp.kubeconfig, '--output-file', listing, '--seed', 'env:CP_SEED']);
   t.equal(ls.code, 0, ls.stderr);
 
   // Values that would change the backend Deployment's arguments.

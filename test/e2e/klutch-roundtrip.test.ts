@@ -66,7 +66,7 @@ async function bindAndPrepare(t: Test, exe: string | undefined, label: string): 
   writeFileSync(bindingFile, JSON.stringify({ clusterID: `${label}-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }] }));
   const all = join(dir, 'all.yaml');
   const kfg = join(dir, 'provider.kfg.yaml');
-  const bind = await runCli(['bootstrap-env', '-f', bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '-o', all, '--timeout', '90s'], { env: sb.env, exe });
+  const bind = await runCli(['bootstrap-env', '-f', bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '--output-file', all, '--timeout', '90s'], { env: sb.env, exe });
   t.equal(bind.code, 0, `bootstrap-env: ${bind.stderr}`);
   t.match(bind.stderr, /all 2 APIServiceExportRequest\(s\) Succeeded/, 'both export requests Succeeded, set by the example-backend');
   const clusterNs = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;

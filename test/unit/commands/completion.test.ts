@@ -15,7 +15,7 @@ async function complete(...words: string[]): Promise<string[]> {
 }
 
 t.test('commands at the root and under control-plane', async (t) => {
-  t.same(await complete(''), ['bootstrap-env', 'create-ns', 'apply', 'control-plane', 'completion']);
+  t.same(await complete(''), ['bootstrap-env', 'create-ns', 'apply', 'control-plane', 'status', 'unbind', 'completion']);
   t.same(await complete('c'), ['create-ns', 'control-plane', 'completion']);
   t.same(await complete('control-plane', ''), ['init', 'render', 'apply', 'check']);
   t.same(await complete('completion', ''), ['bash', 'zsh', 'fish']);
@@ -44,4 +44,15 @@ t.test('the scripts call __complete and complete files on the marker', async (t)
     t.match(s, /helper __complete/, shell);
     t.match(s, new RegExp(FILES), `${shell} knows the file marker`);
   }
+});
+
+t.test('scripts of earlier versions (yargs --get-yargs-completions) still complete; they fall back to files themselves', async (t) => {
+  const legacy = async (...words: string[]) => {
+    let out = '';
+    await main(['--get-yargs-completions', 'helper', ...words], { env: {}, signal: new AbortController().signal, stdout: (s) => { out += s; } });
+    return out.split('\n').filter(Boolean);
+  };
+  t.same(await legacy('apply', '--dry'), ['--dry-run']);
+  t.same(await legacy('apply', '-f', ''), [], 'no marker: the old script completes files on an empty answer');
+  t.same(await legacy('control-plane', ''), ['init', 'render', 'apply', 'check']);
 });
