@@ -2,6 +2,7 @@
 import { exitCodesEpilog } from '../errors.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
+import { exitCodesEpilog } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
 
@@ -24,7 +25,7 @@ export function statusCommand(ctx: RunContext): CommandModule {
         .example('$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict', 'the control-plane half, as JSON (a pipeline gates on the exit code)')
         .epilog('The konnector counts as connected while the ClusterBinding\'s heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n'
           + 'The report goes to stdout whatever the verdict.\n'
-          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], { ok: 'every item ok', cluster: 'a cluster unreachable or an item the kubeconfig may not read' })),
+          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], { ok: 'every item ok', cluster: 'a cluster unreachable, or an item the kubeconfig may not read' })),
     handler: async (argv) => {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { formatStatus, runStatus, verdictError } = await import('../flows/status.ts');

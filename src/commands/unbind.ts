@@ -34,7 +34,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .epilog('Never deletes anything outside the binding\'s cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. '
           + 'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds. A second run has nothing to do; an interrupted one is finished by running it again. '
           + 'The report goes to stdout, also when some deletions were refused.\n'
-          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { ok: 'also: nothing to do', usage: 'also --purge without --yes and without a terminal', cluster: 'a cluster unreachable or a deletion refused (named)' })),
+          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { ok: 'also: nothing to do', usage: 'also: --purge without --yes and without a terminal', input: 'also: not a binding\'s cluster namespace', cluster: 'a cluster unreachable, or a deletion refused (named)' })),
     handler: async (argv) => {
       // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
       const { formatUnbind, refusalError, runUnbind } = await import('../flows/unbind.ts');
