@@ -1,5 +1,4 @@
 /** `helper status`: flags and help; the work is in flows/status.ts. */
-import { exitCodesEpilog } from '../errors.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { exitCodesEpilog } from '../errors.ts';
