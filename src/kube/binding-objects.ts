@@ -12,10 +12,9 @@
  *   resource (cluster-scoped in v1.4.0) and the bound CRDs the konnector
  *   creates (owned by their APIServiceBinding).
  */
-import type { KObject } from './client.ts';
+import { KLUTCH_API_VERSION as KLUTCH, type KObject } from './client.ts';
 import type { Kind, ObjectClient } from './objects.ts';
 
-const KLUTCH = 'klutch.anynines.com/v1alpha1';
 
 export const KINDS = {
   namespace: { apiVersion: 'v1', kind: 'Namespace' },

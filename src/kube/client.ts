@@ -8,11 +8,15 @@
 import * as k8s from '@kubernetes/client-node';
 import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
 import { hostOf, tlsDetail, tlsHint } from '../http.ts';
+import { KLUTCH_GROUP } from '../render/crds.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
-export const KLUTCH_GROUP = 'klutch.anynines.com';
+// One name for the klutch API group (render/crds.ts, pure, holds it; kube/ re-exports it).
+export { KLUTCH_GROUP };
 export const KLUTCH_VERSION = 'v1alpha1';
+/** apiVersion of every klutch.anynines.com object helper creates. */
+export const KLUTCH_API_VERSION = `${KLUTCH_GROUP}/${KLUTCH_VERSION}`;
 
 export interface ClientOptions {
   /** Extra PEM CA(s) trusted besides the kubeconfig's own. */

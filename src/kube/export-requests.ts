@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { FailedError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { ExportRequest } from '../types.ts';
-import { isStatus, type ControlPlane, type KObject } from './client.ts';
+import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
 import { waitUntil } from './wait.ts';
 
 const PLURAL = 'apiserviceexportrequests';
@@ -33,7 +33,7 @@ export function requestName(req: ExportRequest): string {
 
 function desiredObject(req: ExportRequest, namespace: string): KObject {
   return {
-    apiVersion: 'klutch.anynines.com/v1alpha1',
+    apiVersion: KLUTCH_API_VERSION,
     kind: 'APIServiceExportRequest',
     metadata: { name: requestName(req), namespace, labels: { 'app.kubernetes.io/managed-by': 'helper' } },
     spec: req.spec as Record<string, unknown>,

@@ -5,7 +5,7 @@
 import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
 import { sleep } from '../retry.ts';
-import { isStatus, type ControlPlane } from './client.ts';
+import { isStatus, KLUTCH_API_VERSION, type ControlPlane } from './client.ts';
 import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
 
@@ -57,7 +57,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   let created = true;
   try {
     await cp.create(PLURAL, {
-      apiVersion: 'klutch.anynines.com/v1alpha1',
+      apiVersion: KLUTCH_API_VERSION,
       kind: 'APIServiceNamespace',
       metadata: { name, namespace: cp.namespace },
       spec: {},
