@@ -98,6 +98,6 @@ t.test('completion: the shell as an argument; a real bash completes files after 
   t.ok(flags.includes('--output-file') && flags.includes('--url') && flags.includes('--context'), 'real flags offered');
   t.same(flags.filter((f) => /^--.$/.test(f)), [], 'no fake one-letter --f --u --o --q');
   t.same(await complete('helper apply --dry-run '), ['none', 'server']);
-  t.same(await complete('helper control-plane '), ['apply', 'check', 'init', 'render']);
+  t.same(await complete('helper control-plane '), ['adopt', 'apply', 'check', 'init', 'render']);
   t.same(await complete('helper completion '), ['bash', 'fish', 'zsh']);
 });
