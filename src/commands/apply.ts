@@ -57,8 +57,7 @@ export function applyCommand(ctx: RunContext): CommandModule {
       const r = await applyInPhases(kc, objects, { dryRun, report: true, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
       log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${dryRun ? '' : `: ${countOutcomes(r.applied)}`}`);
       if (waitBindings !== undefined && !dryRun) {
-        const bindings = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
-        await waitForBindingsReady(kc, bindings, { timeoutMs: waitBindings, requestTimeoutMs: callPolicyOf(argv).requestTimeoutMs, signal: ctx.signal });
+        await waitForBindingsReady(kc, objects, { timeoutMs: waitBindings, requestTimeoutMs: callPolicyOf(argv).requestTimeoutMs, signal: ctx.signal });
       }
     },
   };

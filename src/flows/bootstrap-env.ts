@@ -231,8 +231,7 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
       onApplied: (what) => applied.objects.push(what),
     });
     if (opts.waitBindingsMs !== undefined) {
-      const bindings = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
-      await waitForBindingsReady(appKc, bindings, { timeoutMs: opts.waitBindingsMs, requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
+      await waitForBindingsReady(appKc, objects, { timeoutMs: opts.waitBindingsMs, requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
     }
   }
   if (out.dir) mkdirSync(out.dir, { recursive: true, mode: 0o700 });

@@ -33,8 +33,12 @@ export interface BindingsReadyOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Resolves when every named APIServiceBinding is Ready; TimeoutError names each one that is not, with its condition. */
-export async function waitForBindingsReady(kc: k8s.KubeConfig, names: readonly string[], opts: BindingsReadyOptions): Promise<void> {
+/**
+ * Resolves when every APIServiceBinding among the manifest's objects is Ready
+ * on the App Cluster; TimeoutError names each one that is not, with its condition.
+ */
+export async function waitForBindingsReady(kc: k8s.KubeConfig, objects: ReadonlyArray<{ kind: string; metadata: { name: string } }>, opts: BindingsReadyOptions): Promise<void> {
+  const names = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
   if (!names.length) return;
   const server = `App Cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`;
   const api = kc.makeApiClient(k8s.CustomObjectsApi);

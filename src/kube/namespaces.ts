@@ -5,7 +5,7 @@
 import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
 import { sleep } from '../retry.ts';
-import { isStatus, KLUTCH_API_VERSION, type ControlPlane } from './client.ts';
+import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
 import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
 
@@ -51,6 +51,8 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   if (konnector) {
     log.warn(`a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at once; ${fix}`);
   }
+  // Not deleted, nor being deleted (the example-backend's finalizer first removes the control-plane namespace).
+  const alive = (obj: KObject | undefined): obj is KObject => obj !== undefined && !obj.metadata?.deletionTimestamp;
   const deleted = () => new DeletedError('HELPER_NAMESPACE_DELETED', konnector
     ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: the App Cluster's konnector (connected to this binding) deletes it because namespace ${JSON.stringify(name)} does not exist on the App Cluster`
     : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`, { hint: fix });
@@ -72,8 +74,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     what: `APIServiceNamespace ${cp.namespace}/${name} to report status.namespace`,
     get: () => cp.peek(PLURAL, name),
     check: (obj) => {
-      // Deleted, or being deleted (the example-backend's finalizer first removes the control-plane namespace).
-      if (!obj || obj.metadata?.deletionTimestamp) throw deleted();
+      if (!alive(obj)) throw deleted();
       const ns = obj.status?.namespace;
       if (typeof ns === 'string' && ns) return { done: true, value: ns };
       return { done: false, seen: 'status.namespace not set yet (is the backend running?)' };
@@ -94,7 +95,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     while (Date.now() < until) {
       await sleep(250, opts.signal);
       const obj = await cp.peek(PLURAL, name);
-      if (!obj || obj.metadata?.deletionTimestamp) throw deleted();
+      if (!alive(obj)) throw deleted();
     }
   }
   return { name, namespace, clusterNamespace: cp.namespace, created, konnectorConnected: konnector !== undefined };
