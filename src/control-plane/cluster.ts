@@ -75,13 +75,4 @@ function plain(o: KObject, kind: string): KObject {
   return kind === 'CustomResourceDefinition' ? ObjectSerializer.serialize(o, 'V1CustomResourceDefinition', '') as KObject : o;
 }
 
-export type Condition = { type?: string; status?: string; reason?: string; message?: string };
-
-export function conditionsOf(o: KObject | undefined): Condition[] {
-  const c = (o?.status as { conditions?: unknown } | undefined)?.conditions;
-  return Array.isArray(c) ? (c as Condition[]) : [];
-}
-
-export function isEstablished(crd: KObject | undefined): boolean {
-  return conditionsOf(crd).some((c) => c.type === 'Established' && c.status === 'True');
-}
+export { conditionsOf, isEstablished, type Condition } from '../kube/conditions.ts';
