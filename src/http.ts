@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { InputError } from './errors.ts';
+import { log } from './log.ts';
 
 export interface TlsSettings {
   /** Extra PEM bundle(s) to trust besides the system roots. */
@@ -31,6 +32,11 @@ export function tlsHint(defaultHint: string): string {
  */
 export function tlsDetail(text: string): string {
   return givenCaFile ? text.replace(/;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/, '') : text;
+}
+
+/** The one warning for --insecure-skip-tls-verify; `what` is the subject: "the control plane's TLS certificate is". */
+export function warnInsecure(what: string): void {
+  log.warn(`--insecure-skip-tls-verify: ${what} NOT verified`);
 }
 
 /** Reads a --ca-file, failing with an InputError that names the file. */

@@ -5,7 +5,7 @@ import { parseDuration } from '../duration.ts';
 import { exitCodesEpilog, InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, waitBindingsMs } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, WAIT_BINDINGS_OPTION, callPolicyOf, checkRetries, isDryRun, tlsOf, tlsOptions, waitBindingsMs } from './call-options.ts';
 
 export function applyCommand(ctx: RunContext): CommandModule {
   return {
@@ -21,15 +21,14 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .option('wait-bindings', WAIT_BINDINGS_OPTION)
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
-        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the App Cluster (env HELPER_CA_FILE)' })
-        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the App Cluster\'s TLS certificate (prints a warning)' })
+        .options(tlsOptions('the App Cluster', 'the App Cluster\'s TLS certificate (prints a warning)'))
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig --wait-bindings 5m', 'and wait until the konnector connected every binding')
         .example('KUBECONFIG=~/.kube/config:app.kubeconfig $0 apply -f all.yaml --context app', 'the kubeconfig as kubectl finds it, another context')
         .epilog('Prints per object whether it was created, configured or unchanged.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { timeout: '--wait-bindings names each binding that is not Ready' })),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ hostOf, readCaFile }, { applyInPhases, parseManifest }, { loadKubeConfig }, { resolveKubeconfig }, { waitForBindingsReady }] = await Promise.all([
+      const [{ hostOf, readCaFile, warnInsecure }, { applyInPhases, parseManifest }, { loadKubeConfig }, { resolveKubeconfig }, { waitForBindingsReady }] = await Promise.all([
         import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'), import('../kube/bindings-ready.ts'),
       ]);
       const waitBindings = waitBindingsMs(argv);
@@ -41,12 +40,12 @@ export function applyCommand(ctx: RunContext): CommandModule {
         throw new InputError('HELPER_MANIFEST', `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
       }
       const kubeconfig = resolveKubeconfig({ flag: argv.kubeconfig as string | undefined, context: argv.context as string | undefined, env: ctx.env });
-      const insecure = Boolean(argv['insecure-skip-tls-verify']);
-      if (insecure) log.warn('--insecure-skip-tls-verify: the App Cluster\'s TLS certificate is NOT verified');
+      const { caFile, insecure } = tlsOf(argv);
+      if (insecure) warnInsecure('the App Cluster\'s TLS certificate is');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);
       let kc;
       try {
-        kc = loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
+        kc = loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(caFile), insecure });
       } catch (err) {
         throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${(err as Error).message}`);
       }

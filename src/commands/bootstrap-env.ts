@@ -6,7 +6,7 @@ import { exitCodesEpilog, PartialError, UsageError } from '../errors.ts';
 import type { Progress } from '../flows/bootstrap-env.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CONTEXT_OPTION, OUTPUT_FILE_OPTION, WAIT_BINDINGS_OPTION, resolveOutput, tightenStdoutFile, waitBindingsMs, type OutputChoice } from './call-options.ts';
+import { CONTEXT_OPTION, OUTPUT_FILE_OPTION, WAIT_BINDINGS_OPTION, checkRetries, resolveOutput, tlsOptions, tightenStdoutFile, waitBindingsMs, type OutputChoice } from './call-options.ts';
 
 /** -o for one binding (all.yaml) and for a fleet (the summary). */
 const SINGLE_FORMATS = ['yaml'] as const;
@@ -46,8 +46,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('konnector-image', { type: 'string', requiresArg: true, describe: 'konnector image for the App Cluster (default public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0; env HELPER_KONNECTOR_IMAGE)' })
         .option('oidc-scope', { type: 'string', requiresArg: true, describe: 'scope for the token request (default: $OIDC_SCOPE, else none)' })
         .option('client-secret-file', { type: 'string', requiresArg: true, normalize: true, describe: 'read the client secret from this file instead of $OIDC_CLIENT_SECRET (env HELPER_CLIENT_SECRET_FILE)' })
-        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the token endpoint, the backend and the control plane (env HELPER_CA_FILE)' })
-        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify TLS certificates (prints a warning; never in production)' })
+        .options(tlsOptions('the token endpoint, the backend and the control plane', 'TLS certificates (prints a warning; never in production)'))
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each HTTP request (env HELPER_REQUEST_TIMEOUT)' })
         .option('retries', { type: 'number', default: 4, describe: 'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx (env HELPER_RETRIES)' })
@@ -73,8 +72,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           if (a['wait-bindings'] !== undefined && !a['apply-to']) throw new UsageError('--wait-bindings waits on the App Cluster of --apply-to; pass --apply-to too');
           if (a.context !== undefined && !a['apply-to']) throw new UsageError('--context picks the context of the --apply-to kubeconfig; pass --apply-to too');
           if (a.concurrency !== undefined && (!Number.isInteger(a.concurrency) || a.concurrency < 1 || a.concurrency > 256)) throw new UsageError('--concurrency must be a whole number from 1 to 256');
-          if (a.retries !== undefined && (!Number.isInteger(a.retries) || a.retries < 0 || a.retries > 20)) throw new UsageError('--retries must be a whole number from 0 to 20');
-          return true;
+          return checkRetries(a.retries);
         }),
     handler: async (argv) => {
       const out = outputOf(argv);

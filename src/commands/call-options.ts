@@ -12,6 +12,22 @@ export const CALL_OPTIONS = {
   retries: { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)' },
 } as const;
 
+/**
+ * --ca-file and --insecure-skip-tls-verify. `trusted` ends "extra PEM CA bundle
+ * trusted for ..."; `unverified` ends "do not verify ...".
+ */
+export function tlsOptions(trusted: string, unverified: string) {
+  return {
+    'ca-file': { type: 'string', requiresArg: true, normalize: true, describe: `extra PEM CA bundle trusted for ${trusted} (env HELPER_CA_FILE)` },
+    'insecure-skip-tls-verify': { type: 'boolean', default: false, describe: `do not verify ${unverified}` },
+  } as const;
+}
+
+/** The TLS flags as the flows take them. */
+export function tlsOf(argv: Record<string, unknown>): { caFile: string | undefined; insecure: boolean } {
+  return { caFile: argv['ca-file'] as string | undefined, insecure: Boolean(argv['insecure-skip-tls-verify']) };
+}
+
 /** Throws UsageError unless --retries is a whole number from 0 to 20. */
 export function checkRetries(value: unknown): true {
   if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 20)) {

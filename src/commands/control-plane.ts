@@ -5,17 +5,14 @@ import { parseDuration } from '../duration.ts';
 import { ClusterError, exitCodesEpilog, UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, OUTPUT_FILE_OPTION, callPolicyOf, checkRetries, isDryRun, resolveOutput, tightenStdoutFile } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE, OUTPUT_FILE_OPTION, callPolicyOf, checkRetries, isDryRun, resolveOutput, tightenStdoutFile, tlsOf, tlsOptions } from './call-options.ts';
 
 const KEY_OPTIONS = {
   previous: { type: 'string', requiresArg: true, normalize: true, describe: 'a previous render (control-plane.yaml): keep its cookie keys' },
   seed: { type: 'string', requiresArg: true, describe: 'derive the cookie keys from this seed (prefer env:NAME or file:PATH over a literal)' },
 } as const;
 
-const TLS_OPTIONS = {
-  'ca-file': { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the control plane\'s API (env HELPER_CA_FILE)' },
-  'insecure-skip-tls-verify': { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' },
-} as const;
+const TLS_OPTIONS = tlsOptions('the control plane\'s API', 'the control plane\'s TLS certificate (prints a warning)');
 
 /** The kubeconfig as kubectl finds it (fallback: $KUBECONFIG, ~/.kube/config), or only the flag's file (render: offline defaults must not depend on the environment). */
 async function readKubeconfig(ctx: RunContext, argv: Record<string, unknown>, fallback = true): Promise<{ path: string; text: string }> {
@@ -25,10 +22,10 @@ async function readKubeconfig(ctx: RunContext, argv: Record<string, unknown>, fa
 }
 
 async function clusterClient(argv: Record<string, unknown>, kubeconfig: { text: string }) {
-  const [{ readCaFile }, { loadKubeConfig }] = await Promise.all([import('../http.ts'), import('../kube/client.ts')]);
-  const insecure = Boolean(argv['insecure-skip-tls-verify']);
-  if (insecure) log.warn('--insecure-skip-tls-verify: the control plane\'s TLS certificate is NOT verified');
-  return loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(argv['ca-file'] as string | undefined), insecure });
+  const [{ readCaFile, warnInsecure }, { loadKubeConfig }] = await Promise.all([import('../http.ts'), import('../kube/client.ts')]);
+  const { caFile, insecure } = tlsOf(argv);
+  if (insecure) warnInsecure('the control plane\'s TLS certificate is');
+  return loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(caFile), insecure });
 }
 
 function warnRandomKeys(source: string): void {

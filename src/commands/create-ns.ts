@@ -2,7 +2,7 @@
 import { exitCodesEpilog } from '../errors.ts';
 import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries, tlsOf, tlsOptions } from './call-options.ts';
 import type { RunContext } from '../run-context.ts';
 
 export function createNsCommand(ctx: RunContext): CommandModule {
@@ -16,8 +16,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
         .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
-        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for the control plane (env HELPER_CA_FILE)' })
-        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the control plane\'s TLS certificate (prints a warning)' })
+        .options(tlsOptions('the control plane', 'the control plane\'s TLS certificate (prints a warning)'))
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
         .example('$0 create-ns --kubeconfig provider.kfg.yaml -n team-a', 'prints e.g. cluster-x7k2p-team-a')
@@ -33,8 +32,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         name: argv.name as string,
         timeoutMs: parseDuration('--timeout', argv.timeout),
         ...callPolicyOf(argv),
-        caFile: argv['ca-file'] as string | undefined,
-        insecure: Boolean(argv['insecure-skip-tls-verify']),
+        ...tlsOf(argv),
       }, { signal: ctx.signal });
       ctx.stdout(argv.output === 'json'
         ? JSON.stringify({ name: result.name, namespace: result.namespace, clusterNamespace: result.clusterNamespace, created: result.created }) + '\n'

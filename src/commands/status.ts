@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { exitCodesEpilog } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries, tlsOf, tlsOptions } from './call-options.ts';
 
 export function statusCommand(ctx: RunContext): CommandModule {
   return {
@@ -16,8 +16,7 @@ export function statusCommand(ctx: RunContext): CommandModule {
         .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per item; json: the shape of schemas/status.schema.json' })
         .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
-        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
-        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(tlsOptions('both clusters', 'the clusters\' TLS certificates (prints a warning)'))
         .options(CALL_OPTIONS)
         .check((a) => checkRetries(a.retries))
         .example('$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'one line per item: ok, degraded, missing or unreadable')
@@ -35,8 +34,7 @@ export function statusCommand(ctx: RunContext): CommandModule {
         appKubeconfig: argv['app-kubeconfig'] as string | undefined,
         timeoutMs: parseDuration('--timeout', argv.timeout),
         ...callPolicyOf(argv),
-        caFile: argv['ca-file'] as string | undefined,
-        insecure: Boolean(argv['insecure-skip-tls-verify']),
+        ...tlsOf(argv),
       }, { signal: ctx.signal });
       ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
       const err = verdictError(report);

@@ -3,7 +3,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { parseDuration } from '../duration.ts';
 import { exitCodesEpilog, UsageError } from '../errors.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun } from './call-options.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun, tlsOf, tlsOptions } from './call-options.ts';
 
 export function unbindCommand(ctx: RunContext): CommandModule {
   return {
@@ -20,8 +20,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .option('dry-run', DRY_RUN_OPTION)
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per object; json: the whole report' })
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole unbind, including the waits for deleted objects to be gone' })
-        .option('ca-file', { type: 'string', requiresArg: true, normalize: true, describe: 'extra PEM CA bundle trusted for both clusters (env HELPER_CA_FILE)' })
-        .option('insecure-skip-tls-verify', { type: 'boolean', default: false, describe: 'do not verify the clusters\' TLS certificates (prints a warning)' })
+        .options(tlsOptions('both clusters', 'the clusters\' TLS certificates (prints a warning)'))
         .options(CALL_OPTIONS)
         .check((a) => {
           if (a['delete-crds'] && !a['app-kubeconfig']) throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
@@ -50,8 +49,7 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         yes: Boolean(argv.yes),
         timeoutMs: parseDuration('--timeout', argv.timeout),
         ...callPolicyOf(argv),
-        caFile: argv['ca-file'] as string | undefined,
-        insecure: Boolean(argv['insecure-skip-tls-verify']),
+        ...tlsOf(argv),
       }, { signal: ctx.signal, confirm: interactive ? ask : undefined });
       ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report));
       const err = refusalError(report);

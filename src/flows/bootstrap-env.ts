@@ -21,7 +21,7 @@ import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
 import { ExitCode, HelperError, InputError } from '../errors.ts';
-import { hostOf, makeDispatcher, readCaFile } from '../http.ts';
+import { hostOf, makeDispatcher, readCaFile, warnInsecure } from '../http.ts';
 import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
@@ -189,7 +189,7 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
 function prepare(opts: BootstrapOptions, deps: BootstrapDeps): Shared {
   const url = bindUrl(opts.url, { insecure: opts.insecure });
   const caPem = readCaFile(opts.caFile);
-  if (opts.insecure) log.warn('--insecure-skip-tls-verify: TLS certificates of the token endpoint, the backend and the control plane are NOT verified');
+  if (opts.insecure) warnInsecure('TLS certificates of the token endpoint, the backend and the control plane are');
   const dispatcher = deps.dispatcher ?? makeDispatcher({ caPem, insecure: opts.insecure, headersTimeoutMs: opts.requestTimeoutMs, bodyTimeoutMs: opts.requestTimeoutMs });
   const tokens = new TokenSource(
     { clientId: opts.clientId, clientSecret: opts.clientSecret, tokenUrl: opts.tokenUrl, scope: opts.scope },

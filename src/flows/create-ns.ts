@@ -5,7 +5,7 @@
  *   return it (the command prints it).
  */
 import { InputError } from '../errors.ts';
-import { readCaFile } from '../http.ts';
+import { readCaFile, warnInsecure } from '../http.ts';
 import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig } from '../kube/kubeconfig-file.ts';
@@ -30,13 +30,13 @@ export interface CreateNsOptions {
 export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortSignal | undefined } = {}): Promise<NamespaceResult> {
   const resolved = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env });
   const { text } = resolved;
-  const where = resolved.source === '--kubeconfig' ? `--kubeconfig ${resolved.label}` : `kubeconfig ${resolved.label} (from ${resolved.source})`;
+  const { where } = resolved;
   const k = inspectKubeconfig(text);
   if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const problems = namespaceNameProblems(opts.name, k.value.namespace);
   if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.value.namespace}:`, problems);
   const caPem = readCaFile(opts.caFile);
-  if (opts.insecure) log.warn('--insecure-skip-tls-verify: the control plane\'s TLS certificate is NOT verified');
+  if (opts.insecure) warnInsecure('the control plane\'s TLS certificate is');
   let kc;
   try {
     kc = loadKubeConfig(text, { extraCaPem: caPem, insecure: opts.insecure });

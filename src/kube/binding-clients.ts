@@ -6,7 +6,7 @@
  */
 import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
-import { readCaFile } from '../http.ts';
+import { readCaFile, warnInsecure } from '../http.ts';
 import { log } from '../log.ts';
 import { loadKubeConfig } from './client.ts';
 import { inspectKubeconfig, type ProviderKubeconfig } from './kubeconfig.ts';
@@ -47,11 +47,11 @@ export interface CredentialFacts {
 export function connect(opts: ConnectOptions): BindingClients {
   const resolved = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env, fallback: !opts.explicitKubeconfig });
   const { text } = resolved;
-  const where = resolved.source === '--kubeconfig' ? `--kubeconfig ${resolved.label}` : `kubeconfig ${resolved.label} (from ${resolved.source})`;
+  const { where } = resolved;
   const k = inspectKubeconfig(text);
   if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const caPem = readCaFile(opts.caFile);
-  if (opts.insecure) log.warn('--insecure-skip-tls-verify: the clusters\' TLS certificates are NOT verified');
+  if (opts.insecure) warnInsecure('the clusters\' TLS certificates are');
   const policy = { timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal };
   const load = (t: string, flag: string, file: string) => {
     try {

@@ -51,6 +51,8 @@ export interface ResolvedKubeconfig {
   source: KubeconfigSource;
   /** One label for messages: the file, or the files joined with ':'. */
   label: string;
+  /** How messages name the input: `--kubeconfig FILE`, or `kubeconfig FILES (from KUBECONFIG)`. */
+  where: string;
   /** The context in effect (--context, else the current-context), or undefined when none is set. */
   context: string | undefined;
 }
@@ -127,7 +129,8 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
     context = opts.context;
   }
   log.debug(`kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${context === undefined ? '(none)' : JSON.stringify(context)}${opts.context !== undefined ? ' (--context)' : ''}`);
-  return { text, files, source, label, context };
+  const where = source === flagName ? `${flagName} ${label}` : `kubeconfig ${label} (from ${source})`;
+  return { text, files, source, label, where, context };
 }
 
 /** Fields holding a path that kubectl resolves relative to the file naming it. */
