@@ -1,5 +1,6 @@
-/** Pure: the URL the binding is POSTed to. */
+/** The URL the binding is POSTed to (no I/O). */
 import { InputError } from '../errors.ts';
+import { requireHttps } from '../http.ts';
 
 /**
  * Normalises -u: appends /bind-noninteractive unless the URL already
@@ -12,9 +13,7 @@ export function bindUrl(raw: string, opts: { insecure?: boolean | undefined } = 
   } catch {
     throw new InputError('HELPER_BIND_URL', `-u ${JSON.stringify(raw.slice(0, 200))} is not a URL (expected e.g. https://backend.example.com/bind-noninteractive)`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && opts.insecure)) {
-    throw new InputError('HELPER_BIND_URL', `-u must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send the access token in clear (allowed only with --insecure-skip-tls-verify)`);
-  }
+  requireHttps(url, { insecure: opts.insecure, code: 'HELPER_BIND_URL', name: '-u', sends: 'the access token' });
   if (url.username || url.password) {
     throw new InputError('HELPER_BIND_URL', `-u must not carry credentials (user:password@${url.host})`);
   }

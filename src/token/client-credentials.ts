@@ -8,7 +8,7 @@
 import * as oidc from 'openid-client';
 import { fetch, type Dispatcher } from 'undici';
 import { AuthError, describeCause, InputError, isTlsFailure } from '../errors.ts';
-import { tlsDetail, tlsHint } from '../http.ts';
+import { requireHttps, tlsDetail, tlsHint } from '../http.ts';
 import { log } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -66,9 +66,7 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
   } catch {
     throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL is not a URL: ${JSON.stringify(creds.tokenUrl.slice(0, 200))}`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && opts.insecure)) {
-    throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send the client secret in clear (allowed only with --insecure-skip-tls-verify)`);
-  }
+  requireHttps(url, { insecure: opts.insecure, code: 'HELPER_TOKEN_URL', name: 'OIDC_TOKEN_URL', sends: 'the client secret' });
   const host = url.host;
   const attempt = async (method: AccessToken['method']) =>
     withRetry(() => requestToken(creds, url, method, opts), {
@@ -138,26 +136,23 @@ function causeOf<T>(err: unknown, cls: new (...a: never[]) => T): T | undefined 
   return undefined;
 }
 
-function retryableCause(err: unknown): RetryableStatus | undefined {
-  for (let e: unknown = err, i = 0; e && i < 5; e = (e as { cause?: unknown }).cause, i++) {
-    if (e instanceof RetryableStatus) return e;
-  }
-  return undefined;
+/** The request's own timeout fired (AbortSignal.timeout or openid-client's). */
+function timedOut(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT');
 }
 
 function isNetworkError(err: unknown): boolean {
   const text = describeCause(err);
   return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up/i.test(text)
-    || (err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT'));
+    || timedOut(err);
 }
 
 function isTimeout(err: unknown): boolean {
-  return (err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT'))
-    || /UND_ERR_(HEADERS|BODY)_TIMEOUT|aborted due to timeout/i.test(describeCause(err));
+  return timedOut(err) || /UND_ERR_(HEADERS|BODY)_TIMEOUT|aborted due to timeout/i.test(describeCause(err));
 }
 
 function classifyTokenError(err: unknown): RetryDecision {
-  const st = retryableCause(err);
+  const st = causeOf(err, RetryableStatus);
   if (st) return { retry: true, delayMs: st.retryAfterMs, reason: `HTTP ${st.status}` };
   if (isTlsFailure(err)) return { retry: false };
   if (isNetworkError(err)) return { retry: true, reason: describeCause(err) };
@@ -183,7 +178,7 @@ function translateTokenError(err: unknown, host: string, clientId: string, signa
       hint: 'check OIDC_TOKEN_URL: it must be the provider\'s token endpoint, as token_endpoint in <issuer>/.well-known/openid-configuration names it', cause: err,
     });
   }
-  const st = retryableCause(err);
+  const st = causeOf(err, RetryableStatus);
   if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
   if (isTlsFailure(err)) {
     return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${tlsDetail(describeCause(err))}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err });
