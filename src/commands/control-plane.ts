@@ -160,8 +160,8 @@ function checkCommand(ctx: RunContext): CommandModule {
         .example('$0 control-plane check --kubeconfig cp.kubeconfig -f values.yaml', 'after apply: is everything there and running?')
         .epilog('The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready, cannot-see (DNS, the identity provider: said, neither passed nor failed).\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'something missing or invalid, or not ready unless --no-require-ready' })),
     handler: async (argv) => {
-      const [{ checkControlPlane, expectedObjects, formatReport }, { Reader }, { settingsOf }] = await Promise.all([
-        import('../control-plane/check.ts'), import('../control-plane/cluster.ts'), import('../control-plane/values.ts'),
+      const [{ checkControlPlane, expectedObjects, formatReport }, { controlPlaneClient }, { settingsOf }] = await Promise.all([
+        import('../control-plane/check.ts'), import('../control-plane/client.ts'), import('../control-plane/values.ts'),
       ]);
       let settings: import('../control-plane/values.ts').Settings | undefined;
       if (argv.file !== undefined) {
@@ -173,7 +173,7 @@ function checkCommand(ctx: RunContext): CommandModule {
       const kubeconfig = await readKubeconfig(ctx, argv);
       const kc = await clusterClient(argv, kubeconfig);
       const calls = callPolicyOf(argv);
-      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
+      const reader = controlPlaneClient(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
       const server = kc.getCurrentCluster()?.server ?? '';
       if (!settings) {
         const { readControlPlane } = await import('../control-plane/adopt.ts');
@@ -184,9 +184,9 @@ function checkCommand(ctx: RunContext): CommandModule {
       const c = report.counts;
       const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
       const first = report.firstProblem ? `first: ${report.firstProblem.object}: ${report.firstProblem.detail}` : '';
-      if (c.missing || c.invalid) throw new ClusterError('HELPER_CP_INCOMPLETE', `control plane ${reader.host} is not set up: ${summary} (see the report); ${first}`);
+      if (c.missing || c.invalid) throw new ClusterError('HELPER_CP_INCOMPLETE', `${reader.server} is not set up: ${summary} (see the report); ${first}`);
       if (c['not-ready'] && argv['require-ready']) {
-        throw new ClusterError('HELPER_CP_NOT_READY', `control plane ${reader.host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`, { hint: '--no-require-ready only checks what is installed' });
+        throw new ClusterError('HELPER_CP_NOT_READY', `${reader.server} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`, { hint: '--no-require-ready only checks what is installed' });
       }
       log.info(c['not-ready'] ? `installed; ${c['not-ready']} item(s) not ready yet` : 'healthy');
     },
@@ -210,8 +210,8 @@ function adoptCommand(ctx: RunContext): CommandModule {
         .example('$0 control-plane adopt --kubeconfig cp.kubeconfig --output-file values.yaml', 'then: control-plane render -f values.yaml, control-plane apply -f values.yaml')
         .epilog('The values file holds env: references, never secrets; stderr lists the variables and where each value is in the cluster, then what render and apply would change.\n' + exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'also: no backend to adopt' })),
     handler: async (argv) => {
-      const [{ readControlPlane, adoptedValuesYaml }, { Reader }, { parseValues, settingsOf }, { renderControlPlane }, { adaptToCluster, liveObjects }, { diffObject, formatDiffs }] = await Promise.all([
-        import('../control-plane/adopt.ts'), import('../control-plane/cluster.ts'), import('../control-plane/values.ts'), import('../control-plane/render.ts'),
+      const [{ readControlPlane, adoptedValuesYaml }, { controlPlaneClient }, { parseValues, settingsOf }, { renderControlPlane }, { adaptToCluster, liveObjects }, { diffObject, formatDiffs }] = await Promise.all([
+        import('../control-plane/adopt.ts'), import('../control-plane/client.ts'), import('../control-plane/values.ts'), import('../control-plane/render.ts'),
         import('../control-plane/apply.ts'), import('../control-plane/diff.ts'),
       ]);
       const output = resolveOutput(argv, ['yaml'], 'yaml');
@@ -219,10 +219,10 @@ function adoptCommand(ctx: RunContext): CommandModule {
       const kubeconfig = await readKubeconfig(ctx, argv);
       const kc = await clusterClient(argv, kubeconfig);
       const calls = callPolicyOf(argv);
-      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
+      const reader = controlPlaneClient(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
       const server = kc.getCurrentCluster()?.server ?? '';
       const adopted = await readControlPlane(reader, { requireBackend: true, server });
-      const text = adoptedValuesYaml(adopted, reader.host);
+      const text = adoptedValuesYaml(adopted, (await import('../http.ts')).hostOf(server));
       // What is written must be a values file helper accepts.
       const settings = settingsOf(parseValues(text, 'the adopted values'));
       const out = output.file;

@@ -12,10 +12,11 @@ import { stringify } from 'yaml';
 import { ClusterError } from '../errors.ts';
 import { addSecret } from '../log.ts';
 import type { KObject } from '../kube/client.ts';
-import { DATA_SERVICE_NAMES, DEFAULTS, PAGE, packageRepository, xpkgName, type DataServiceName } from './catalog.ts';
-import type { Reader } from './cluster.ts';
+import type { ObjectClient } from '../kube/objects.ts';
+import { CERT_MANAGER, CROSSPLANE, DATA_SERVICE_NAMES, DEFAULTS, PAGE, packageRepository, xpkgName, type DataServiceName } from './catalog.ts';
+import { listAll, readCrd } from './client.ts';
 import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
-import { BACKEND_NAME, BACKEND_NAMESPACE, CA_SECRET, OIDC_SECRET, PROVIDER_ANYNINES, type RenderInputs } from './render.ts';
+import { BACKEND_NAME, BACKEND_NAMESPACE, CA_KEY, CA_SECRET, DATA_SERVICES_API, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, PROVIDER_ANYNINES, type RenderInputs } from './render.ts';
 import type { Credentials } from './secrets.ts';
 import type { EndpointValues, Values } from './values.ts';
 
@@ -61,7 +62,12 @@ export interface ReadOptions {
 }
 
 /** Reads the cluster; see the module comment. */
-export async function readControlPlane(reader: Reader, opts: ReadOptions): Promise<Adopted> {
+/** The CRD of a kind render uses whose CRD comes from elsewhere. */
+const crdOfKind = (kind: string): string => FOREIGN_KINDS.find((f) => f.kind === kind)!.crd;
+
+export async function readControlPlane(client: ObjectClient, opts: ReadOptions): Promise<Adopted> {
+  const get = (apiVersion: string, kind: string, name: string, namespace?: string) => client.get({ apiVersion, kind }, name, namespace);
+  const list = (apiVersion: string, kind: string, namespace?: string, selector?: string) => listAll(client, { apiVersion, kind }, namespace, selector);
   const notes: string[] = [];
   const env: EnvRef[] = [];
   const ref = (name: string, from: string, value: string | undefined): string => {
@@ -69,20 +75,20 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
     env.push({ name, from, value });
     return `env:${name}`;
   };
-  const crdThere = async (name: string) => Boolean(await reader.crd(name));
+  const crdThere = async (name: string) => Boolean(await readCrd(client, name));
   const ns = BACKEND_NAMESPACE;
 
   // Crossplane's namespace: where its Deployment runs, else the default.
   let crossplaneNamespace: string = DEFAULTS.crossplaneNamespace;
-  if (!(await reader.get('apps/v1', 'Deployment', 'crossplane', crossplaneNamespace))) {
-    const found = (await reader.list('apps/v1', 'Deployment', undefined, 'app=crossplane'))[0];
+  if (!(await get('apps/v1', 'Deployment', CROSSPLANE.deployment, crossplaneNamespace))) {
+    const found = (await list('apps/v1', 'Deployment', undefined, CROSSPLANE.selector))[0];
     if (found?.metadata?.namespace) crossplaneNamespace = found.metadata.namespace;
   }
 
   // The backend.
-  const dep = await reader.get('apps/v1', 'Deployment', BACKEND_NAME, ns);
+  const dep = await get('apps/v1', 'Deployment', BACKEND_NAME, ns);
   if (!dep && opts.requireBackend) {
-    throw new ClusterError('HELPER_CP_NOTHING_TO_ADOPT', `control plane ${reader.host} has no Deployment ${ns}/${BACKEND_NAME}: there is no klutch-bind backend to adopt`, {
+    throw new ClusterError('HELPER_CP_NOTHING_TO_ADOPT', `${client.server} has no Deployment ${ns}/${BACKEND_NAME}: there is no klutch-bind backend to adopt`, {
       hint: 'adopt reads a control plane set up by hand from the setup page; start a new one with helper control-plane init',
     });
   }
@@ -97,25 +103,25 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
     const e = containerEnv.find((x) => x.name === m[1]);
     if (e?.value !== undefined) return e.value;
     const cm = e?.valueFrom?.configMapKeyRef;
-    if (cm) return ((await reader.get('v1', 'ConfigMap', cm.name, ns))?.data as Record<string, string> | undefined)?.[cm.key];
+    if (cm) return ((await get('v1', 'ConfigMap', cm.name, ns))?.data as Record<string, string> | undefined)?.[cm.key];
     const sk = e?.valueFrom?.secretKeyRef;
-    if (sk) return decode(await reader.get('v1', 'Secret', sk.name, ns))[sk.key];
+    if (sk) return decode(await get('v1', 'Secret', sk.name, ns))[sk.key];
     return undefined;
   };
   const externalAddress = (await flagValue('external-address')) ?? opts.server;
   const extraArgs = all.filter((a) => !KNOWN_FLAGS.has(/^--([^=]+)/.exec(a)?.[1] ?? ''));
 
-  const ingress = await reader.get('networking.k8s.io/v1', 'Ingress', BACKEND_NAME, ns);
+  const ingress = await get('networking.k8s.io/v1', 'Ingress', BACKEND_NAME, ns);
   const ingSpec = (ingress?.spec ?? {}) as { ingressClassName?: string; tls?: Array<{ secretName?: string; hosts?: string[] }>; rules?: Array<{ host?: string }> };
   const host = ingSpec.rules?.[0]?.host ?? ingSpec.tls?.[0]?.hosts?.[0];
   if (!host) notes.push(`no host found (Ingress ${ns}/${BACKEND_NAME} is ${ingress ? 'without a rule host' : 'absent'}): /backend/host is a guess to replace`);
-  const svc = await reader.get('v1', 'Service', BACKEND_NAME, ns);
+  const svc = await get('v1', 'Service', BACKEND_NAME, ns);
   const serviceType = (svc?.spec as { type?: string } | undefined)?.type;
 
-  const oidcSecret = await reader.get('v1', 'Secret', OIDC_SECRET, ns);
+  const oidcSecret = await get('v1', 'Secret', OIDC_SECRET, ns);
   const oidc = decode(oidcSecret);
-  const caPem = decode(await reader.get('v1', 'Secret', CA_SECRET, ns)).ca;
-  const cookie = decode(await reader.get('v1', 'Secret', COOKIE_SECRET, ns));
+  const caPem = decode(await get('v1', 'Secret', CA_SECRET, ns))[CA_KEY];
+  const cookie = decode(await get('v1', 'Secret', COOKIE_SECRET, ns));
   const cookieKeys: CookieKeys | undefined = cookie['signing-key'] && cookie['encryption-key'] ? { signingKey: cookie['signing-key'], encryptionKey: cookie['encryption-key'] } : undefined;
   if (cookieKeys) {
     addSecret(cookieKeys.signingKey);
@@ -124,11 +130,11 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
 
   // TLS: the issuer the Ingress names, or the ACME Issuer in bind when the annotation names one that does not exist (the page's mistake).
   const ann = (ingress?.metadata?.annotations ?? {}) as Record<string, string>;
-  const issuers = (await crdThere('issuers.cert-manager.io')) ? await reader.list('cert-manager.io/v1', 'Issuer', ns) : [];
+  const issuers = (await crdThere(CERT_MANAGER.issuers.Issuer.crd)) ? await list(CERT_MANAGER.apiVersion, 'Issuer', ns) : [];
   const acmeOf = (i: KObject | undefined) => (i?.spec as { acme?: { email?: string; server?: string; solvers?: Array<{ http01?: { ingress?: { class?: string; ingressClassName?: string } } }> } } | undefined)?.acme;
   let tls: Values['tls'];
-  const named = ann['cert-manager.io/issuer'];
-  const clusterNamed = ann['cert-manager.io/cluster-issuer'];
+  const named = ann[CERT_MANAGER.issuers.Issuer.annotation];
+  const clusterNamed = ann[CERT_MANAGER.issuers.ClusterIssuer.annotation];
   const namedIssuer = named ? issuers.find((i) => i.metadata?.name === named) : undefined;
   const acmeIssuers = issuers.filter((i) => acmeOf(i)?.email);
   const acmeTls = (i: KObject): Values['tls'] => {
@@ -150,12 +156,13 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
   if (tlsSecret && tlsSecret !== DEFAULTS.tlsSecretName) tls.secretName = tlsSecret;
 
   // Crossplane packages.
-  const pkgThere = await crdThere('providers.pkg.crossplane.io');
-  const provider = pkgThere ? await reader.get('pkg.crossplane.io/v1', 'Provider', PROVIDER_ANYNINES) : undefined;
+  const pkgThere = await crdThere(crdOfKind('Provider'));
+  const pkgV1 = `${CROSSPLANE.pkgGroup}/v1`;
+  const provider = pkgThere ? await get(pkgV1, 'Provider', PROVIDER_ANYNINES) : undefined;
   const pkgOf = (o: KObject | undefined) => (o?.spec as { package?: string } | undefined)?.package;
-  const configurations = (await crdThere('configurations.pkg.crossplane.io')) ? await reader.list('pkg.crossplane.io/v1', 'Configuration') : [];
+  const configurations = (await crdThere(crdOfKind('Configuration'))) ? await list(pkgV1, 'Configuration') : [];
   const configuration = configurations.find((c) => packageRepository(pkgOf(c) ?? '').endsWith('/dataservices')) ?? configurations.find((c) => /dataservices/.test(c.metadata?.name ?? ''));
-  const fn = (await crdThere('functions.pkg.crossplane.io')) ? await reader.get('pkg.crossplane.io/v1', 'Function', PAGE.functionName) : undefined;
+  const fn = (await crdThere(crdOfKind('Function'))) ? await get(pkgV1, 'Function', PAGE.functionName) : undefined;
   const crossplane: NonNullable<Values['crossplane']> = {};
   if (crossplaneNamespace !== DEFAULTS.crossplaneNamespace) crossplane.namespace = crossplaneNamespace;
   const providerPkg = pkgOf(provider);
@@ -167,8 +174,8 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
   if (fnPkg && fnPkg !== DEFAULTS.function) crossplane.function = fnPkg;
 
   // Data services: their ProviderConfigs, the credentials each names.
-  const pcThere = await crdThere('providerconfigs.dataservices.anynines.com');
-  const configs = pcThere ? await reader.list('dataservices.anynines.com/v1', 'ProviderConfig') : [];
+  const pcThere = await crdThere(crdOfKind('ProviderConfig'));
+  const configs = pcThere ? await list(DATA_SERVICES_API, 'ProviderConfig') : [];
   const dataServices: Values['dataServices'] = {};
   const endpoints: RenderInputs['secrets']['endpoints'] = {};
   for (const ds of DATA_SERVICE_NAMES) {
@@ -182,7 +189,7 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
         const r = spec.providerCredentials?.[field]?.secretRef;
         if (!r?.name || !r.key) return { from: `ProviderConfig ${ds}-${dash} (names no Secret for ${field})`, value: undefined };
         const secretNs = r.namespace ?? crossplaneNamespace;
-        return { from: `Secret ${secretNs}/${r.name} key ${r.key}`, value: decode(await reader.get('v1', 'Secret', r.name, secretNs))[r.key] };
+        return { from: `Secret ${secretNs}/${r.name} key ${r.key}`, value: decode(await get('v1', 'Secret', r.name, secretNs))[r.key] };
       };
       const envBase = `${ds.toUpperCase()}_${dash.toUpperCase().replace('-', '_')}`;
       const u = await cred('username');
@@ -225,20 +232,20 @@ export async function readControlPlane(reader: Reader, opts: ReadOptions): Promi
   set('serviceType', serviceType as 'ClusterIP' | 'LoadBalancer' | undefined, DEFAULTS.serviceType);
   if (extraArgs.length) backend.extraArgs = extraArgs;
 
-  const clientId = oidc['oidc-issuer-client-id'];
-  const issuerUrl = oidc['oidc-issuer-url'];
-  const callbackUrl = oidc['oidc-callback-url'];
+  const clientId = oidc[OIDC_KEYS.clientId];
+  const issuerUrl = oidc[OIDC_KEYS.issuerUrl];
+  const callbackUrl = oidc[OIDC_KEYS.callbackUrl];
   const oidcValues: Values['oidc'] = {
     issuerUrl: issuerUrl ?? 'https://idp.unknown',
     ...(clientId && clientId !== DEFAULTS.clientId ? { clientId } : {}),
-    clientSecret: ref('BACKEND_OIDC_CLIENT_SECRET', `Secret ${ns}/${OIDC_SECRET} key oidc-issuer-client-secret`, oidc['oidc-issuer-client-secret']),
+    clientSecret: ref('BACKEND_OIDC_CLIENT_SECRET', `Secret ${ns}/${OIDC_SECRET} key ${OIDC_KEYS.clientSecret}`, oidc[OIDC_KEYS.clientSecret]),
     ...(callbackUrl && callbackUrl !== `https://${backend.host}:443/callback` ? { callbackUrl } : {}),
   };
-  if (!issuerUrl) notes.push(`Secret ${ns}/${OIDC_SECRET} holds no oidc-issuer-url: /oidc/issuerUrl is a guess to replace`);
+  if (!issuerUrl) notes.push(`Secret ${ns}/${OIDC_SECRET} holds no ${OIDC_KEYS.issuerUrl}: /oidc/issuerUrl is a guess to replace`);
 
   const values: Values = { backend, oidc: oidcValues, tls, ...(Object.keys(crossplane).length ? { crossplane } : {}), dataServices };
   const inputs = externalAddress && caPem && cookieKeys
-    ? { secrets: { oidcClientSecret: oidc['oidc-issuer-client-secret'] ?? '', endpoints }, externalAddress, caPem, cookieKeys }
+    ? { secrets: { oidcClientSecret: oidc[OIDC_KEYS.clientSecret] ?? '', endpoints }, externalAddress, caPem, cookieKeys }
     : undefined;
   return { values, env, notes, inputs };
 }

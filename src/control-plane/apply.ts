@@ -10,15 +10,17 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { KObject } from '../kube/client.ts';
+import { isEstablished } from '../kube/conditions.ts';
 import { ClusterError } from '../errors.ts';
-import { applyInPhases, type ApplyObject } from '../kube/apply.ts';
+import { applyInPhases, type ApplyObject, type ApplyOptions, type ApplyResult } from '../kube/apply.ts';
+import type { Kind, ObjectClient } from '../kube/objects.ts';
 import { waitUntil } from '../kube/wait.ts';
 import { log } from '../log.ts';
-import { packageRepository } from './catalog.ts';
-import { isEstablished, Reader } from './cluster.ts';
+import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
+import { controlPlaneClient, kindOf, listAll, readCrd, served, type ClientOptions } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
-import { BACKEND_NAMESPACE, FOREIGN_KINDS, MANAGED_BY, objectId, type K8sObject } from './render.ts';
+import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
 import type { Settings } from './values.ts';
 
 export interface ControlPlaneApplyOptions {
@@ -46,95 +48,97 @@ export interface ControlPlaneApplyResult {
   pruned: string[];
 }
 
+/** What apply needs of the cluster: reads and deletes, and server-side apply in phases (kube/apply.ts). */
+export interface ApplyDeps {
+  client: ObjectClient;
+  apply: (objects: ApplyObject[], opts: Pick<ApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
+}
+
+const foreignKind = (kind: string): Kind & { crd: string } => FOREIGN_KINDS.find((f) => f.kind === kind)!;
+
 /**
  * Kinds helper renders or rendered before (provider-kubernetes and its
  * binding, the backend ConfigMap), which --prune looks through. CRDs and
  * Namespaces are never pruned: deleting them deletes everything in them.
  */
-const PRUNABLE: ReadonlyArray<{ apiVersion: string; kind: string; crd?: string }> = [
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', crd: 'providers.pkg.crossplane.io' },
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', crd: 'configurations.pkg.crossplane.io' },
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', crd: 'functions.pkg.crossplane.io' },
-  { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', crd: 'deploymentruntimeconfigs.pkg.crossplane.io' },
-  { apiVersion: 'dataservices.anynines.com/v1', kind: 'ProviderConfig', crd: 'providerconfigs.dataservices.anynines.com' },
+const PRUNABLE: ReadonlyArray<Kind & { crd?: string }> = [
+  ...['Provider', 'Configuration', 'Function', 'DeploymentRuntimeConfig', 'ProviderConfig'].map(foreignKind),
   { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io' },
-  { apiVersion: 'bind.anynines.com/v1alpha1', kind: 'APIServiceExportTemplate', crd: 'apiserviceexporttemplates.bind.anynines.com' },
-  { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', crd: 'issuers.cert-manager.io' },
-  { apiVersion: 'v1', kind: 'Secret' },
-  { apiVersion: 'v1', kind: 'ConfigMap' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'ServiceAccount' },
+  { apiVersion: TEMPLATE_API_VERSION, kind: 'APIServiceExportTemplate', crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}` },
+  foreignKind('Issuer'),
+  ...['Secret', 'ConfigMap', 'Service', 'ServiceAccount'].map((kind) => ({ apiVersion: 'v1', kind })),
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
-  { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
+  ...['ClusterRole', 'ClusterRoleBinding'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind })),
 ];
 
-const foreign = (o: K8sObject) => FOREIGN_KINDS.find((f) => f.apiVersion === o.apiVersion && f.kind === o.kind);
-const describe = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
-export async function clusterCookieKeys(kc: k8s.KubeConfig, opts: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined; attempts?: number | undefined } = {}): Promise<CookieKeys | undefined> {
-  const s = await new Reader(kc, opts).get('v1', 'Secret', COOKIE_SECRET, BACKEND_NAMESPACE);
+export async function clusterCookieKeys(kc: k8s.KubeConfig, opts: ClientOptions = {}): Promise<CookieKeys | undefined> {
+  return cookieKeysIn(controlPlaneClient(kc, opts));
+}
+
+export async function cookieKeysIn(client: ObjectClient): Promise<CookieKeys | undefined> {
+  const s = await client.get({ apiVersion: 'v1', kind: 'Secret' }, COOKIE_SECRET, BACKEND_NAMESPACE);
   return s ? keysFromSecret(s, `Secret ${BACKEND_NAMESPACE}/${COOKIE_SECRET} in the cluster`) : undefined;
 }
 
 /** Throws ClusterError HELPER_CP_PREREQUISITES naming everything that must be installed first. */
-export async function preflight(reader: Reader, objects: K8sObject[], settings: Settings): Promise<void> {
+export async function preflight(client: ObjectClient, objects: K8sObject[], settings: Settings): Promise<void> {
   const needed = new Map<string, string>();
   for (const o of objects) {
-    const f = foreign(o);
+    const f = foreignOf(o);
     if (f && !f.afterPackages) needed.set(f.crd, f.installedBy);
   }
   const missing: string[] = [];
   for (const [crd, by] of needed) {
-    if (!(await reader.crd(crd))) missing.push(`CustomResourceDefinition ${crd} (installed by ${by})`);
+    if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by ${by})`);
   }
-  if (!(await reader.get('v1', 'Namespace', settings.crossplane.namespace))) missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
+  if (!(await client.get({ apiVersion: 'v1', kind: 'Namespace' }, settings.crossplane.namespace))) missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
   if (settings.tls.issuer.mode === 'own') {
     const i = settings.tls.issuer;
-    const crd = i.kind === 'Issuer' ? 'issuers.cert-manager.io' : 'clusterissuers.cert-manager.io';
-    if (!(await reader.crd(crd))) missing.push(`CustomResourceDefinition ${crd} (installed by cert-manager)`);
-    else if (!(await reader.get('cert-manager.io/v1', i.kind, i.name, i.kind === 'Issuer' ? BACKEND_NAMESPACE : undefined))) {
-      log.warn(`${i.kind} ${i.kind === 'Issuer' ? `${BACKEND_NAMESPACE}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no certificate until it does`);
+    const crd = CERT_MANAGER.issuers[i.kind].crd;
+    const ns = i.kind === 'Issuer' ? BACKEND_NAMESPACE : undefined;
+    if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by cert-manager)`);
+    else if (!(await client.get({ apiVersion: CERT_MANAGER.apiVersion, kind: i.kind }, i.name, ns))) {
+      log.warn(`${i.kind} ${ns ? `${ns}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no certificate until it does`);
     }
   }
   if (missing.length) {
-    throw new ClusterError('HELPER_CP_PREREQUISITES', `control plane ${reader.host} lacks prerequisites; nothing was applied:\n${missing.map((m) => `  - ${m}`).join('\n')}`, {
+    throw new ClusterError('HELPER_CP_PREREQUISITES', `${client.server} lacks prerequisites; nothing was applied:\n${missing.map((m) => `  - ${m}`).join('\n')}`, {
       hint: 'install Crossplane >= 1.17.1 (helm, with --set args=\'{"--enable-ssa-claims"}\') and cert-manager first',
     });
   }
-}
-
-/** The CRD an object's kind needs: a foreign one, or one of the render's own; undefined for built-in kinds. */
-function crdOf(o: K8sObject, rendered: K8sObject[]): string | undefined {
-  const f = foreign(o);
-  if (f) return f.crd;
-  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-  const own = rendered.find((c) => c.kind === 'CustomResourceDefinition' && (c.spec as { group?: string } | undefined)?.group === group
-    && (c.spec as { names?: { kind?: string } } | undefined)?.names?.kind === o.kind);
-  return own?.metadata.name;
 }
 
 /**
  * The objects in the cluster under the rendered names (undefined: absent),
  * read once before anything is applied.
  */
-export async function liveObjects(reader: Reader, objects: K8sObject[]): Promise<Map<K8sObject, KObject | undefined>> {
+export async function liveObjects(client: ObjectClient, objects: K8sObject[]): Promise<Map<K8sObject, KObject | undefined>> {
   const crds = new Map<string, boolean>();
   const out = new Map<K8sObject, KObject | undefined>();
   for (const o of objects) {
-    const crd = o.kind === 'CustomResourceDefinition' ? undefined : crdOf(o, objects);
+    const crd = o.kind === 'CustomResourceDefinition' ? undefined : crdNameOf(o, objects);
     if (crd !== undefined) {
-      if (!crds.has(crd)) crds.set(crd, isEstablished(await reader.crd(crd)));
+      if (!crds.has(crd)) crds.set(crd, await served(client, crd));
       if (!crds.get(crd)) {
         out.set(o, undefined);
         continue;
       }
     }
-    out.set(o, await reader.get(o.apiVersion, o.kind, o.metadata.name, o.metadata.namespace));
+    out.set(o, await client.get(kindOf(o), o.metadata.name, o.metadata.namespace));
   }
   return out;
+}
+
+const packageOf = (o: { [k: string]: unknown }) => packageRepository((o.spec as { package?: string } | undefined)?.package ?? '');
+
+/** A Configuration or Function installing the same package as `o` under another name. */
+async function samePackage(client: ObjectClient, o: K8sObject, listed: Map<string, KObject[]>): Promise<KObject | undefined> {
+  if (o.apiVersion !== `${CROSSPLANE.pkgGroup}/v1` || (o.kind !== 'Configuration' && o.kind !== 'Function') || !(await served(client, foreignKind(o.kind).crd))) return undefined;
+  if (!listed.has(o.kind)) listed.set(o.kind, await listAll(client, kindOf(o)));
+  const repo = packageOf(o);
+  return listed.get(o.kind)!.find((x) => packageOf(x) === repo);
 }
 
 /**
@@ -145,24 +149,20 @@ export async function liveObjects(reader: Reader, objects: K8sObject[]): Promise
  * release bundle's anynines-dataservices) is applied under that name instead
  * of being installed a second time.
  */
-export async function adaptToCluster(reader: Reader, objects: K8sObject[]): Promise<{ objects: K8sObject[]; recognised: string[] }> {
-  const live = await liveObjects(reader, objects);
+export async function adaptToCluster(client: ObjectClient, objects: K8sObject[]): Promise<{ objects: K8sObject[]; recognised: string[] }> {
+  const live = await liveObjects(client, objects);
   const recognised: string[] = [];
   const out: K8sObject[] = [];
   const listed = new Map<string, KObject[]>();
   for (const o of objects) {
     let l = live.get(o);
     let obj = o;
-    if (!l && o.apiVersion === 'pkg.crossplane.io/v1' && (o.kind === 'Configuration' || o.kind === 'Function') && isEstablished(await reader.crd(`${o.kind.toLowerCase()}s.pkg.crossplane.io`))) {
-      if (!listed.has(o.kind)) listed.set(o.kind, await reader.list(o.apiVersion, o.kind));
-      const repo = packageRepository((o.spec as { package?: string }).package ?? '');
-      const same = listed.get(o.kind)!.find((x) => packageRepository((x.spec as { package?: string } | undefined)?.package ?? '') === repo);
-      if (same?.metadata?.name) {
-        obj = { ...o, metadata: { ...o.metadata, name: same.metadata.name } };
-        l = same;
-        recognised.push(`${objectId(o)} → ${objectId(obj)}`);
-        log.info(`${o.kind} ${same.metadata.name} installs the same package (${repo}): applying it under that name, not installing the package twice`);
-      }
+    const same = l ? undefined : await samePackage(client, o, listed);
+    if (same?.metadata?.name) {
+      obj = { ...o, metadata: { ...o.metadata, name: same.metadata.name } };
+      l = same;
+      recognised.push(`${objectId(o)} → ${objectId(obj)}`);
+      log.info(`${o.kind} ${same.metadata.name} installs the same package (${packageOf(o)}): applying it under that name, not installing the package twice`);
     }
     const applied = asApplied(obj, l as Record<string, unknown> | undefined);
     // A Namespace that exists, applied without the label, would give server-side apply no field to own.
@@ -173,47 +173,42 @@ export async function adaptToCluster(reader: Reader, objects: K8sObject[]): Prom
 }
 
 /** Deletes (dryRun: lists) objects labelled managed-by helper that are not among `keep`. */
-async function prune(reader: Reader, keep: K8sObject[], dryRun: boolean): Promise<string[]> {
+export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boolean): Promise<string[]> {
   const kept = new Set(keep.map((o) => `${o.apiVersion}|${objectId(o)}`));
+  const label = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
   const out: string[] = [];
   for (const k of PRUNABLE) {
-    if (k.crd && !isEstablished(await reader.crd(k.crd))) continue;
-    for (const o of await reader.list(k.apiVersion, k.kind, undefined, `${MANAGED_BY.key}=${MANAGED_BY.value}`)) {
+    if (k.crd && !(await served(client, k.crd))) continue;
+    for (const o of await listAll(client, k, undefined, label)) {
       const id = objectId({ kind: k.kind, metadata: o.metadata as { name?: string; namespace?: string } });
       if (kept.has(`${k.apiVersion}|${id}`)) continue;
       // The label selector already asked for it; check again, as the answer comes from a server.
       if ((o.metadata?.labels as Record<string, string> | undefined)?.[MANAGED_BY.key] !== MANAGED_BY.value) continue;
-      if (!dryRun) await reader.delete(k.apiVersion, k.kind, o.metadata!.name!, o.metadata!.namespace);
-      log.info(`${dryRun ? '(dry run) would prune' : 'pruned'} ${id} (labelled ${MANAGED_BY.key}=${MANAGED_BY.value}, no longer rendered)`);
+      if (!dryRun) await client.delete(k, o.metadata!.name!, o.metadata!.namespace);
+      log.info(`${dryRun ? '(dry run) would prune' : 'pruned'} ${id} (labelled ${label}, no longer rendered)`);
       out.push(id);
     }
   }
   return out;
 }
 
-export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const reader = new Reader(kc, { signal: opts.signal, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts });
-  const calls = { serverLabel: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, onApplied: opts.onApplied };
-  await preflight(reader, rendered, settings);
-  const { objects, recognised } = await adaptToCluster(reader, rendered);
-
-  const later = objects.filter((o) => foreign(o)?.afterPackages);
-  const first = objects.filter((o) => !foreign(o)?.afterPackages);
-  const r1 = await applyInPhases(kc, first as ApplyObject[], { ...calls, dryRun: opts.dryRun, timeoutMs: opts.timeoutMs });
-
+/**
+ * Stage 2's ProviderConfigs, per CRD: a dry run keeps those whose CRD is
+ * served and lists the others as not validated; a real run waits for each
+ * CRD (its provider installs it) until the deadline.
+ */
+async function readyLater(client: ObjectClient, later: K8sObject[], opts: ControlPlaneApplyOptions, deadline: number): Promise<{ ready: K8sObject[]; notValidated: string[] }> {
   const notValidated: string[] = [];
   const ready: K8sObject[] = [];
-  const crds = [...new Set(later.map((o) => foreign(o)!.crd))];
-  for (const crd of crds) {
-    const objs = later.filter((o) => foreign(o)!.crd === crd);
-    const by = foreign(objs[0]!)!.installedBy;
+  for (const crd of [...new Set(later.map((o) => foreignOf(o)!.crd))]) {
+    const objs = later.filter((o) => foreignOf(o)!.crd === crd);
+    const by = foreignOf(objs[0]!)!.installedBy;
     if (opts.dryRun) {
-      if (isEstablished(await reader.crd(crd))) ready.push(...objs);
+      if (await served(client, crd)) ready.push(...objs);
       else {
         for (const o of objs) {
-          notValidated.push(describe(o));
-          log.info(`(dry run) not validated: ${describe(o)} (its CRD ${crd} comes with ${by}, which is not installed yet)`);
+          notValidated.push(objectId(o));
+          log.info(`(dry run) not validated: ${objectId(o)} (its CRD ${crd} comes with ${by}, which is not installed yet)`);
         }
       }
       continue;
@@ -221,7 +216,7 @@ export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[
     log.info(`waiting for ${by} to install CustomResourceDefinition ${crd}`);
     await waitUntil({
       what: `CustomResourceDefinition ${crd} (installed by ${by} once Crossplane reports the package Healthy; see kubectl get providers)`,
-      get: () => reader.crd(crd),
+      get: () => readCrd(client, crd),
       check: (o) => (isEstablished(o) ? { done: true, value: undefined } : { done: false, seen: o ? 'not Established yet' : 'not installed yet' }),
       timeoutMs: Math.max(0, deadline - Date.now()),
       intervalMs: 2000,
@@ -230,11 +225,27 @@ export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[
     });
     ready.push(...objs);
   }
+  return { ready, notValidated };
+}
+
+export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
+  const client = controlPlaneClient(kc, { signal: opts.signal, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts });
+  const calls = { serverLabel: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, onApplied: opts.onApplied };
+  return applyWith({ client, apply: (objects, o) => applyInPhases(kc, objects, { ...calls, ...o }) }, rendered, settings, opts);
+}
+
+/** applyControlPlane with its cluster injected. */
+export async function applyWith(deps: ApplyDeps, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
+  const deadline = Date.now() + opts.timeoutMs;
+  await preflight(deps.client, rendered, settings);
+  const { objects, recognised } = await adaptToCluster(deps.client, rendered);
+  const later = objects.filter((o) => foreignOf(o)?.afterPackages);
+  const first = objects.filter((o) => !foreignOf(o)?.afterPackages);
+  const r1 = await deps.apply(first as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs });
+  const { ready, notValidated } = await readyLater(deps.client, later, opts, deadline);
   // Keep the render's order among the ProviderConfigs.
   const second = later.filter((o) => ready.includes(o));
-  const r2 = second.length
-    ? await applyInPhases(kc, second as ApplyObject[], { ...calls, dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()) })
-    : { applied: [] };
-  const pruned = opts.prune ? await prune(reader, objects, opts.dryRun) : [];
+  const r2 = second.length ? await deps.apply(second as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()) }) : { applied: [] };
+  const pruned = opts.prune ? await prune(deps.client, objects, opts.dryRun) : [];
   return { applied: r1.applied.length + r2.applied.length, notValidated, recognised, pruned };
 }

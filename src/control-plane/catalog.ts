@@ -51,6 +51,32 @@ export const PAGE = {
   crossplaneFlag: '--enable-ssa-claims',
 } as const;
 
+/** Crossplane as the page installs it (helm): where check and adopt look for it. */
+export const CROSSPLANE = {
+  /** The API group of its packages. */
+  pkgGroup: 'pkg.crossplane.io',
+  deployment: 'crossplane',
+  selector: 'app=crossplane',
+} as const;
+
+/** cert-manager as the page installs it, its issuer kinds and the ingress-shim annotation naming each. */
+export const CERT_MANAGER = {
+  apiVersion: 'cert-manager.io/v1',
+  namespace: 'cert-manager',
+  deployment: 'cert-manager',
+  selector: 'app.kubernetes.io/name=cert-manager,app.kubernetes.io/component=controller',
+  issuers: {
+    Issuer: { crd: 'issuers.cert-manager.io', annotation: 'cert-manager.io/issuer' },
+    ClusterIssuer: { crd: 'clusterissuers.cert-manager.io', annotation: 'cert-manager.io/cluster-issuer' },
+  },
+  certificateCrd: 'certificates.cert-manager.io',
+} as const;
+
+export type IssuerKind = keyof typeof CERT_MANAGER.issuers;
+
+/** The API group of the open-source example-backend's APIServiceExportTemplates, which the anynines backend does not read. */
+export const EXAMPLE_BACKEND_GROUP = 'example-backend.klutch.anynines.com';
+
 /**
  * The name `crossplane xpkg install configuration <package>` gives a package
  * (the page installs the configuration that way): its repository path with

@@ -34,7 +34,7 @@ import { createHash } from 'node:crypto';
 import { exportTemplateCrd, klutchCrds, KLUTCH_GROUP } from '../render/crds.ts';
 import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
 import type { Credentials, ResolvedSecrets } from './secrets.ts';
-import { PAGE } from './catalog.ts';
+import { CERT_MANAGER, CROSSPLANE, PAGE } from './catalog.ts';
 import type { Settings } from './values.ts';
 
 export const BACKEND_NAMESPACE = 'bind';
@@ -48,21 +48,53 @@ export const CONFIG_HASH_ANNOTATION = 'helper.klutch.anynines.com/config-hash';
 /** The label on every object helper renders; `apply --prune` only ever deletes objects that carry it. */
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'helper' } as const;
 export const PROVIDER_ANYNINES = 'provider-anynines';
+/** The group of the a9s claims the templates export (postgresqlinstances.anynines.com, ...). */
+export const CLAIM_GROUP = 'anynines.com';
+/** The API of provider-anynines' ProviderConfigs. */
+export const DATA_SERVICES_API = 'dataservices.anynines.com/v1';
+/** The keys of the Secrets oidc-config and k8sca. */
+export const OIDC_KEYS = { clientId: 'oidc-issuer-client-id', clientSecret: 'oidc-issuer-client-secret', issuerUrl: 'oidc-issuer-url', callbackUrl: 'oidc-callback-url' } as const;
+export const CA_KEY = 'ca';
 const LISTEN_PORT = 9443;
+const PKG = CROSSPLANE.pkgGroup;
 
 /**
  * Kinds this render uses whose CRDs come from elsewhere, and what installs
  * them: Crossplane and cert-manager are prerequisites, the ProviderConfig
  * CRDs appear once the Provider packages rendered here are installed.
  */
-export const FOREIGN_KINDS: ReadonlyArray<{ apiVersion: string; kind: string; crd: string; installedBy: string; afterPackages: boolean }> = [
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', crd: 'providers.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', crd: 'configurations.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
-  { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', crd: 'functions.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
-  { apiVersion: 'pkg.crossplane.io/v1beta1', kind: 'DeploymentRuntimeConfig', crd: 'deploymentruntimeconfigs.pkg.crossplane.io', installedBy: 'Crossplane', afterPackages: false },
-  { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', crd: 'issuers.cert-manager.io', installedBy: 'cert-manager', afterPackages: false },
-  { apiVersion: 'dataservices.anynines.com/v1', kind: 'ProviderConfig', crd: 'providerconfigs.dataservices.anynines.com', installedBy: 'the provider-anynines package', afterPackages: true },
+export interface ForeignKind {
+  apiVersion: string;
+  kind: string;
+  crd: string;
+  installedBy: string;
+  afterPackages: boolean;
+}
+const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
+const foreignKind = (apiVersion: string, kind: string, plural: string, installedBy: string, afterPackages = false): ForeignKind =>
+  ({ apiVersion, kind, crd: `${plural}.${groupOf(apiVersion)}`, installedBy, afterPackages });
+export const FOREIGN_KINDS: readonly ForeignKind[] = [
+  foreignKind(`${PKG}/v1`, 'Provider', 'providers', 'Crossplane'),
+  foreignKind(`${PKG}/v1`, 'Configuration', 'configurations', 'Crossplane'),
+  foreignKind(`${PKG}/v1`, 'Function', 'functions', 'Crossplane'),
+  foreignKind(`${PKG}/v1beta1`, 'DeploymentRuntimeConfig', 'deploymentruntimeconfigs', 'Crossplane'),
+  foreignKind(CERT_MANAGER.apiVersion, 'Issuer', 'issuers', 'cert-manager'),
+  foreignKind(DATA_SERVICES_API, 'ProviderConfig', 'providerconfigs', `the ${PROVIDER_ANYNINES} package`, true),
 ];
+
+/** The foreign kind of an object, if its kind is one. */
+export const foreignOf = (o: { apiVersion: string; kind: string }): ForeignKind | undefined =>
+  FOREIGN_KINDS.find((f) => f.apiVersion === o.apiVersion && f.kind === o.kind);
+
+/** The CRD an object's kind needs: a foreign one, or one of the render's own; undefined for built-in kinds. */
+export function crdNameOf(o: { apiVersion: string; kind: string }, rendered: readonly K8sObject[]): string | undefined {
+  const f = foreignOf(o);
+  if (f) return f.crd;
+  const group = groupOf(o.apiVersion);
+  const own = rendered.find((c) => c.kind === 'CustomResourceDefinition' && (c.spec as { group?: string } | undefined)?.group === group
+    && (c.spec as { names?: { kind?: string } } | undefined)?.names?.kind === o.kind);
+  return own?.metadata.name;
+}
 
 export interface RenderInputs {
   settings: Settings;
@@ -116,7 +148,7 @@ function crossplanePackages(s: Settings): K8sObject[] {
   const cp = s.crossplane;
   return [
     {
-      apiVersion: 'pkg.crossplane.io/v1beta1',
+      apiVersion: `${PKG}/v1beta1`,
       kind: 'DeploymentRuntimeConfig',
       metadata: { name: PROVIDER_ANYNINES },
       spec: {
@@ -128,11 +160,11 @@ function crossplanePackages(s: Settings): K8sObject[] {
         },
       },
     },
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: PROVIDER_ANYNINES }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: PROVIDER_ANYNINES } } },
+    { apiVersion: `${PKG}/v1`, kind: 'Provider', metadata: { name: PROVIDER_ANYNINES }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: PROVIDER_ANYNINES } } },
     // Every a9s composition runs in Pipeline mode through this function, and the configuration package does not
     // declare it (its crossplane.yaml has no dependsOn), so Crossplane would not install it by itself.
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Function', metadata: { name: PAGE.functionName }, spec: { package: cp.function } },
-    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Configuration', metadata: { name: cp.configurationName }, spec: { package: cp.configuration } },
+    { apiVersion: `${PKG}/v1`, kind: 'Function', metadata: { name: PAGE.functionName }, spec: { package: cp.function } },
+    { apiVersion: `${PKG}/v1`, kind: 'Configuration', metadata: { name: cp.configurationName }, spec: { package: cp.configuration } },
   ];
 }
 
@@ -157,7 +189,7 @@ function providerConfigs(inp: RenderInputs): K8sObject[] {
         ...(e.overrideServerName ? { overrideServerName: e.overrideServerName } : {}),
       };
       out.push(secret(ns, secretName, { username: c.username, password: c.password }), {
-        apiVersion: 'dataservices.anynines.com/v1',
+        apiVersion: DATA_SERVICES_API,
         kind: 'ProviderConfig',
         metadata: { name: `${ds.name}-${endpoint}` },
         spec: {
@@ -209,17 +241,17 @@ function exportTemplates(s: Settings): K8sObject[] {
       apiVersion: TEMPLATE_API_VERSION,
       kind: 'APIServiceExportTemplate',
       metadata: { name: resource, namespace: s.crossplane.namespace },
-      spec: { APIServiceSelector: { group: 'anynines.com', resource }, ...(permissionClaims.length ? { permissionClaims } : {}) },
+      spec: { APIServiceSelector: { group: CLAIM_GROUP, resource }, ...(permissionClaims.length ? { permissionClaims } : {}) },
     };
   });
 }
 
 /** The environment variables of the backend container, named as on the page, and where each comes from. */
 export const BACKEND_ENV = [
-  ['OIDC-ISSUER-CLIENT-ID', OIDC_SECRET, 'oidc-issuer-client-id'],
-  ['OIDC-ISSUER-CLIENT-SECRET', OIDC_SECRET, 'oidc-issuer-client-secret'],
-  ['OIDC-ISSUER-URL', OIDC_SECRET, 'oidc-issuer-url'],
-  ['OIDC-CALLBACK-URL', OIDC_SECRET, 'oidc-callback-url'],
+  ['OIDC-ISSUER-CLIENT-ID', OIDC_SECRET, OIDC_KEYS.clientId],
+  ['OIDC-ISSUER-CLIENT-SECRET', OIDC_SECRET, OIDC_KEYS.clientSecret],
+  ['OIDC-ISSUER-URL', OIDC_SECRET, OIDC_KEYS.issuerUrl],
+  ['OIDC-CALLBACK-URL', OIDC_SECRET, OIDC_KEYS.callbackUrl],
   ['COOKIE-SIGNING-KEY', COOKIE_SECRET, 'signing-key'],
   ['COOKIE-ENCRYPTION-KEY', COOKIE_SECRET, 'encryption-key'],
 ] as const;
@@ -266,12 +298,12 @@ function backend(inp: RenderInputs): K8sObject[] {
       subjects: [{ kind: 'ServiceAccount', name: BACKEND_NAME, namespace: ns }],
     },
     secret(ns, COOKIE_SECRET, { 'signing-key': inp.cookieKeys.signingKey, 'encryption-key': inp.cookieKeys.encryptionKey }),
-    secret(ns, CA_SECRET, { ca: inp.caPem }),
+    secret(ns, CA_SECRET, { [CA_KEY]: inp.caPem }),
     secret(ns, OIDC_SECRET, {
-      'oidc-issuer-client-id': s.oidc.clientId,
-      'oidc-issuer-client-secret': inp.secrets.oidcClientSecret,
-      'oidc-issuer-url': s.oidc.issuerUrl,
-      'oidc-callback-url': s.oidc.callbackUrl,
+      [OIDC_KEYS.clientId]: s.oidc.clientId,
+      [OIDC_KEYS.clientSecret]: inp.secrets.oidcClientSecret,
+      [OIDC_KEYS.issuerUrl]: s.oidc.issuerUrl,
+      [OIDC_KEYS.callbackUrl]: s.oidc.callbackUrl,
     }),
     {
       apiVersion: 'apps/v1',
@@ -297,7 +329,7 @@ function backend(inp: RenderInputs): K8sObject[] {
             volumes: [
               secretVolume(OIDC_SECRET),
               secretVolume(COOKIE_SECRET),
-              { name: 'ca', secret: { secretName: CA_SECRET, items: [{ key: 'ca', path: 'ca' }] } },
+              { name: 'ca', secret: { secretName: CA_SECRET, items: [{ key: CA_KEY, path: 'ca' }] } },
             ],
           },
         },
@@ -312,7 +344,7 @@ function backend(inp: RenderInputs): K8sObject[] {
   ];
   if (issuer.mode === 'acme') {
     objects.push({
-      apiVersion: 'cert-manager.io/v1',
+      apiVersion: CERT_MANAGER.apiVersion,
       kind: 'Issuer',
       metadata: { name: issuer.name, namespace: ns },
       spec: {
@@ -345,6 +377,5 @@ function backend(inp: RenderInputs): K8sObject[] {
 /** cert-manager's ingress-shim annotation, naming exactly the issuer that is rendered or brought. */
 export function issuerAnnotation(s: Settings): Record<string, string> {
   const i = s.tls.issuer;
-  if (i.mode === 'acme' || i.kind === 'Issuer') return { 'cert-manager.io/issuer': i.name };
-  return { 'cert-manager.io/cluster-issuer': i.name };
+  return { [CERT_MANAGER.issuers[i.mode === 'acme' ? 'Issuer' : i.kind].annotation]: i.name };
 }

@@ -6,10 +6,9 @@
  */
 import t from 'tap';
 import { checkControlPlane, expectedObjects, type CheckReport } from '../../../src/control-plane/check.ts';
-import type { Reader } from '../../../src/control-plane/cluster.ts';
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
-import type { KObject } from '../../../src/kube/client.ts';
+import { MemoryApi } from './memory-api.ts';
 
 const settings = settingsOf(parseValues(`backend: { host: bind.corp.test, externalAddress: "https://api.corp.test:6443" }
 oidc: { issuerUrl: "https://idp.corp.test", clientSecret: env:X }
@@ -20,36 +19,6 @@ dataServices:
     backupManager: { url: "https://bm.corp.test", username: env:U, password: env:P }
 `, 'v'));
 
-/** Objects by apiVersion, kind, namespace and name; label selectors of the form k=v[,k=v]. */
-class MemoryApi {
-  readonly host = 'memory';
-  readonly objects: KObject[] = [];
-  add(...objs: Array<K8sObject | KObject>): this {
-    for (const o of objs) {
-      const copy = JSON.parse(JSON.stringify(o)) as KObject;
-      // A CRD applied here is served at once (nothing else would set the condition).
-      if (copy.kind === 'CustomResourceDefinition') copy.status = { conditions: [{ type: 'Established', status: 'True' }] };
-      this.objects.push(copy);
-    }
-    return this;
-  }
-  private match(o: KObject, apiVersion: string, kind: string) {
-    return o.apiVersion === apiVersion && o.kind === kind;
-  }
-  async get(apiVersion: string, kind: string, name: string, namespace?: string) {
-    return this.objects.find((o) => this.match(o, apiVersion, kind) && o.metadata?.name === name && (o.metadata?.namespace ?? undefined) === namespace);
-  }
-  async list(apiVersion: string, kind: string, namespace?: string, selector?: string) {
-    const want = (selector ?? '').split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string]);
-    return this.objects.filter((o) => this.match(o, apiVersion, kind) && (namespace === undefined || o.metadata?.namespace === namespace)
-      && want.every(([k, v]) => (o.metadata?.labels as Record<string, string> | undefined)?.[k] === v));
-  }
-  async crd(name: string) {
-    return this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', name);
-  }
-  async delete() {}
-}
-
 const established = (name: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, status: { conditions: [{ type: 'Established', status: 'True' }] } });
 const crossplaneCrds = [...['providers', 'configurations', 'functions', 'deploymentruntimeconfigs'].map((p) => established(`${p}.pkg.crossplane.io`)), established('providerconfigs.dataservices.anynines.com')];
 const crossplaneDeployment = (args: string[]) => ({
@@ -58,7 +27,7 @@ const crossplaneDeployment = (args: string[]) => ({
   status: { readyReplicas: 1, observedGeneration: 1 },
 });
 const run = (api: MemoryApi, objects = expectedObjects(settings, 'https://api.corp.test:6443')): Promise<CheckReport> =>
-  checkControlPlane(api as unknown as Reader, 'https://memory', { settings, objects });
+  checkControlPlane(api, 'https://memory', { settings, objects });
 const item = (r: CheckReport, object: string) => r.items.find((i) => i.object === object);
 
 t.test('no Crossplane: the first problem named is Crossplane, and what waits for it says so', async (t) => {
