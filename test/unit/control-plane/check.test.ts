@@ -5,9 +5,10 @@
  * root cause. The same behaviour on a real API server: test/e2e/control-plane-adopt.test.ts.
  */
 import t from 'tap';
-import { checkControlPlane, expectedObjects, type CheckReport } from '../../../src/control-plane/check.ts';
+import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../../../src/control-plane/check.ts';
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
+import { caPem, prerequisites, rendered, running } from './cluster-state.ts';
 import { MemoryApi } from './memory-api.ts';
 
 const settings = settingsOf(parseValues(`backend: { host: bind.corp.test, externalAddress: "https://api.corp.test:6443" }
@@ -92,4 +93,107 @@ t.test('the page\'s names: a Configuration installed by another name, templates 
   t.ok(item(r, 'APIServiceExportTemplate crossplane-system/postgresqls'), 'found by what it exports');
   t.equal(item(r, 'Secret crossplane-system/postgresql-backup-manager-credentials')?.status, 'ok');
   t.match(item(r, 'Secret crossplane-system/postgresql-backup-manager-credentials')?.detail, /the ProviderConfig uses Secret crossplane-system\/postgresql-backup-manager-credentials/);
+});
+
+t.test('a working control plane: every item ok but what the cluster cannot show', async (t) => {
+  const objects = rendered();
+  const r = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects });
+  t.same(r.items.filter((i) => i.status !== 'ok' && i.status !== 'cannot-see'), [], 'nothing missing, invalid or not ready');
+  t.equal(r.healthy, true);
+  t.equal(r.firstProblem, undefined);
+  t.equal(r.counts.ok, r.items.length - 2);
+  t.match(item(r, 'Secret bind/k8sca')?.detail, /ca is a PEM certificate/);
+  t.match(item(r, 'Secret bind/anynines-backend-tls')?.detail, /certificate for bind\.corp\.test issued/);
+  t.match(item(r, 'Bindings')?.detail, /^0 APIServiceExport\(s\)/);
+});
+
+/** Every rendered name, namespace included, given a suffix wherever render wrote it (references follow). */
+function renamedEverywhere(objects: K8sObject[]): K8sObject[] {
+  let text = JSON.stringify(objects);
+  for (const name of new Set(objects.flatMap((o) => [o.metadata.name, o.metadata.namespace ?? '']).filter(Boolean))) text = text.replaceAll(`"${name}"`, `"${name}-2"`);
+  return JSON.parse(text) as K8sObject[];
+}
+
+t.test('every kind check judges follows a rename in render\'s output (no name of render\'s is written again in check)', async (t) => {
+  const objects = rendered();
+  const renamed = renamedEverywhere(objects);
+  const kinds = [...new Set(objects.map((o) => o.kind))];
+  t.ok(kinds.length >= 16, `the render has every kind check judges (${kinds.join(', ')})`);
+  const oldIds = new Set(objects.map(objectId));
+
+  // The cluster holds render's new output: everything is found under its new name, and ok.
+  const moved = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(renamed)), 'https://memory', { settings, objects: renamed });
+  for (const o of renamed) t.equal(item(moved, objectId(o))?.status, 'ok', `${objectId(o)} found and ok`);
+  t.same(moved.items.filter((i) => oldIds.has(i.object)).map((i) => i.object), [], 'no old name is looked for');
+  t.ok(item(moved, 'Secret bind-2/anynines-backend-tls'), 'the certificate is looked for in the rendered Ingress\'s namespace');
+
+  // The cluster holds the old names: each renamed object is looked for under its new name; only a package is
+  // recognised under another name, by its package (as apply would keep that name).
+  const old = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects: renamed });
+  const packages = new Set(['Provider', 'Function', 'Configuration']);
+  for (const o of renamed.filter((x) => !packages.has(x.kind))) t.not(item(old, objectId(o))?.status, 'ok', `${objectId(o)} is not taken for the old one`);
+  for (const o of objects.filter((x) => packages.has(x.kind))) t.match(item(old, objectId(o))?.detail, /installed as .*; apply keeps that name/);
+  t.match(item(old, 'APIServiceExportTemplate crossplane-system-2/postgresqlinstances-2')?.detail, /CustomResourceDefinition apiserviceexporttemplates\.bind\.anynines\.com-2 is not installed/, 'the template CRD is the rendered one');
+});
+
+t.test('the probes read the names the rendered objects carry: claim CRD, TLS secret, backend selector', async (t) => {
+  const objects = rendered();
+  const api = new MemoryApi().add(...prerequisites(), ...running(objects));
+  // The claim group of a template, the TLS secret of the Ingress and the Deployment's selector, changed in render's output only.
+  const changed = objects.map((o): K8sObject => {
+    if (o.kind === 'APIServiceExportTemplate' && o.metadata.name === 'postgresqlinstances') return { ...o, spec: { APIServiceSelector: { group: 'a9s.example', resource: 'postgresqlinstances' } } };
+    if (o.kind === 'Ingress') return { ...o, spec: { ...(o.spec as object), tls: [{ secretName: 'backend-cert', hosts: ['bind.corp.test'] }] } };
+    if (o.kind === 'Deployment') return { ...o, spec: { ...(o.spec as object), selector: { matchLabels: { tier: 'bind' } } } };
+    return o;
+  });
+  api.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'anynines-backend')!.status = { observedGeneration: 1 };
+  const r = await checkControlPlane(api, 'https://memory', { settings, objects: changed });
+  t.match(item(r, 'APIServiceExportTemplate crossplane-system/postgresqlinstances')?.detail, /CustomResourceDefinition postgresqlinstances\.a9s\.example is not served/);
+  t.equal(item(r, 'Secret bind/backend-cert')?.status, 'not-ready');
+  t.notOk(item(r, 'Secret bind/anynines-backend-tls'));
+  t.match(item(r, 'Deployment bind/anynines-backend')?.detail, /describe pods -l tier=bind\)/);
+});
+
+t.test('reads go through the ObjectClient: a CRD by name, an unserved kind listed as nothing', async (t) => {
+  const api = new MemoryApi().add(...prerequisites());
+  api.unserved.add('Node');
+  const r = await run(api);
+  t.notOk(item(r, 'Nodes'), 'no Node list, no Nodes item');
+  t.ok(api.calls.some((c) => c.verb === 'get' && c.kind === 'CustomResourceDefinition' && c.name === 'providerconfigs.dataservices.anynines.com'));
+  t.ok(api.calls.some((c) => c.verb === 'list' && c.kind === 'Deployment' && c.labelSelector === 'app.kubernetes.io/name=cert-manager,app.kubernetes.io/component=controller') || api.calls.some((c) => c.verb === 'get' && c.name === 'cert-manager'));
+  t.equal(api.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').length, 0, 'check changes nothing');
+});
+
+t.test('the report as text: aligned columns, the counts, the first problem', async (t) => {
+  const report: CheckReport = {
+    server: 'https://cp:6443', healthy: false, counts: { ok: 1, missing: 1, invalid: 0, 'not-ready': 0, 'cannot-see': 1 },
+    firstProblem: { status: 'missing', object: 'IngressClass nginx', detail: 'no such IngressClass' },
+    items: [{ status: 'ok', object: 'Crossplane', detail: 'package CRDs installed' }, { status: 'missing', object: 'IngressClass nginx', detail: 'no such IngressClass' }, { status: 'cannot-see', object: 'DNS x', detail: 'dig x' }],
+  };
+  t.equal(formatReport(report), [
+    'STATUS      OBJECT              DETAIL',
+    'ok          Crossplane          package CRDs installed',
+    'missing     IngressClass nginx  no such IngressClass',
+    'cannot-see  DNS x               dig x',
+    '',
+    'https://cp:6443: 1 ok, 1 missing, 0 invalid, 0 not ready, 1 cannot see',
+    'first to fix: IngressClass nginx: no such IngressClass',
+    '',
+  ].join('\n'));
+});
+
+t.test('a ClusterRole for another group, a base64 CA, weak cookie keys, an Ingress naming an absent issuer: invalid', async (t) => {
+  const objects = rendered();
+  const api = new MemoryApi().add(...prerequisites(), ...running(objects));
+  const live = (kind: string, name: string) => api.objects.find((o) => o.kind === kind && o.metadata?.name === name)!;
+  (live('ClusterRole', 'kube-binder') as { rules: unknown }).rules = [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['*'] }];
+  live('Secret', 'k8sca').data = { ca: Buffer.from(Buffer.from(caPem).toString('base64')).toString('base64') };
+  live('Secret', 'cookie-config').data = { 'signing-key': Buffer.from('short').toString('base64'), 'encryption-key': Buffer.from('short').toString('base64') };
+  live('Ingress', 'anynines-backend').metadata!.annotations = { 'cert-manager.io/issuer': 'letsencrypt-prod' };
+  const r = await checkControlPlane(api, 'https://memory', { settings, objects });
+  t.match(item(r, 'ClusterRole kube-binder'), { status: 'invalid', detail: /its rules name kube-bind\.io .* not klutch\.anynines\.com/ });
+  t.match(item(r, 'Secret bind/k8sca'), { status: 'invalid', detail: /ca holds base64 text of the PEM/ });
+  t.match(item(r, 'Secret bind/cookie-config'), { status: 'invalid', detail: /^signing-key, encryption-key not base64 of 16, 24 or 32 bytes/ });
+  t.match(item(r, 'Ingress bind/anynines-backend'), { status: 'invalid', detail: /names Issuer bind\/letsencrypt-prod, which does not exist.*; apply sets letsencrypt\)/ });
+  t.equal(r.firstProblem?.object, 'ClusterRole kube-binder', 'the first invalid item in render order');
 });
