@@ -1,0 +1,125 @@
+/**
+ * control-plane apply in process: applyWith against an in-memory
+ * ObjectClient, with server-side apply (kube/apply.ts) replaced by a
+ * recorder at its seam. What it would apply, in which order and in which
+ * stage, what it keeps of the cluster (names, missing labels), what the
+ * pre-flight refuses, and what --prune deletes. The same on a real API
+ * server: test/e2e/control-plane.test.ts.
+ */
+import t from 'tap';
+import { adaptToCluster, applyWith, cookieKeysIn, liveObjects, preflight, prune, type ApplyDeps } from '../../../src/control-plane/apply.ts';
+import { keysFromSeed } from '../../../src/control-plane/keys.ts';
+import { MANAGED_BY, objectId, type K8sObject } from '../../../src/control-plane/render.ts';
+import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
+import type { ApplyObject } from '../../../src/kube/apply.ts';
+import { prerequisites, rendered, running, settings, VALUES } from './cluster-state.ts';
+import { MemoryApi } from './memory-api.ts';
+
+/** Records each apply call (stage, objects, dry run) and, unless a dry run, stores the objects in the cluster. */
+function deps(api: MemoryApi): ApplyDeps & { stages: Array<{ ids: string[]; dryRun: boolean | undefined; objects: ApplyObject[] }> } {
+  const stages: Array<{ ids: string[]; dryRun: boolean | undefined; objects: ApplyObject[] }> = [];
+  return {
+    client: api,
+    stages,
+    apply: async (objects, opts) => {
+      stages.push({ ids: objects.map((o) => objectId(o)), dryRun: opts.dryRun, objects });
+      if (!opts.dryRun) api.add(...running(objects as K8sObject[]));
+      return { applied: objects.map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase: 1 as const })) };
+    },
+  };
+}
+const opts = { dryRun: false, timeoutMs: 60_000 };
+
+t.test('stage 1 is the render in order without the ProviderConfigs; stage 2 the ProviderConfigs, once their CRD is served', async (t) => {
+  const objects = rendered();
+  const api = new MemoryApi().add(...prerequisites());
+  const d = deps(api);
+  const r = await applyWith(d, objects, settings, opts);
+  const pcs = objects.filter((o) => o.kind === 'ProviderConfig').map(objectId);
+  t.same(d.stages.map((s) => s.ids), [objects.filter((o) => o.kind !== 'ProviderConfig').map(objectId), pcs]);
+  t.same(pcs, ['ProviderConfig postgresql-service-broker', 'ProviderConfig postgresql-backup-manager']);
+  t.equal(r.applied, objects.length);
+  t.same(r.notValidated, []);
+  t.same(r.recognised, []);
+  t.same(r.pruned, []);
+  t.same(d.stages[0]!.objects, objects.filter((o) => o.kind !== 'ProviderConfig'), 'sent as rendered (labelled) when nothing exists yet');
+});
+
+t.test('pre-flight: nothing is applied without Crossplane\'s CRDs and namespace, and all that lacks is named at once', async (t) => {
+  const api = new MemoryApi();
+  const d = deps(api);
+  await t.rejects(applyWith(d, rendered(), settings, opts), {
+    code: 'HELPER_CP_PREREQUISITES',
+    message: /^control plane memory:6443 lacks prerequisites; nothing was applied:\n {2}- CustomResourceDefinition deploymentruntimeconfigs\.pkg\.crossplane\.io \(installed by Crossplane\)\n(.*\n)* {2}- CustomResourceDefinition issuers\.cert-manager\.io \(installed by cert-manager\)\n {2}- Namespace crossplane-system \(Crossplane's namespace, \/crossplane\/namespace\)$/,
+  });
+  t.same(d.stages, [], 'no apply call');
+  const own = settingsOf(parseValues(VALUES.replace('tls: { acme: { email: ops@corp.test } }', 'tls: { issuer: { kind: ClusterIssuer, name: corp-ca } }'), 'v'));
+  await t.rejects(preflight(new MemoryApi().add(...prerequisites().filter((o) => (o as K8sObject).metadata.name !== 'clusterissuers.cert-manager.io')), rendered(own), own), { message: /CustomResourceDefinition clusterissuers\.cert-manager\.io \(installed by cert-manager\)/ });
+  await t.resolves(preflight(new MemoryApi().add(...prerequisites()), rendered(own), own), 'an absent ClusterIssuer is only a warning');
+});
+
+t.test('a dry run applies nothing, and lists the ProviderConfigs whose CRD no provider has installed yet as not validated', async (t) => {
+  const api = new MemoryApi().add(...prerequisites());
+  const d = deps(api);
+  const r = await applyWith(d, rendered(), settings, { ...opts, dryRun: true });
+  t.same(d.stages.map((s) => s.dryRun), [true]);
+  t.same(r.notValidated, ['ProviderConfig postgresql-service-broker', 'ProviderConfig postgresql-backup-manager']);
+  t.equal(r.applied, rendered().length - 2);
+  t.notOk(api.objects.some((o) => o.kind === 'Provider'), 'the cluster is unchanged');
+});
+
+t.test('what exists is kept: no label added to an unlabelled object, an existing Namespace not sent, a package under the page\'s name', async (t) => {
+  const objects = rendered();
+  const unlabelled = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, labels: {} } });
+  const conf = objects.find((o) => o.kind === 'Configuration')!;
+  const api = new MemoryApi().add(...prerequisites(),
+    unlabelled(objects.find((o) => o.kind === 'ClusterRole')!),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bind' } },
+    { ...unlabelled(conf), metadata: { name: 'w5n9a2g2-anynines-dataservices-by-hand' } });
+  const { objects: sent, recognised } = await adaptToCluster(api, objects);
+  const role = sent.find((o) => o.kind === 'ClusterRole')!;
+  t.equal(role.metadata.labels?.[MANAGED_BY.key], undefined, 'the ClusterRole stays unlabelled');
+  t.notOk(sent.some((o) => o.kind === 'Namespace'), 'the Namespace is not sent (no field to own)');
+  t.same(recognised, [`Configuration ${conf.metadata.name} → Configuration w5n9a2g2-anynines-dataservices-by-hand`]);
+  t.equal(sent.find((o) => o.kind === 'Configuration')!.metadata.name, 'w5n9a2g2-anynines-dataservices-by-hand');
+  t.equal(sent.length, objects.length - 1);
+  t.equal(sent.find((o) => o.kind === 'Deployment')!.metadata.labels?.[MANAGED_BY.key], MANAGED_BY.value, 'what does not exist keeps the label');
+});
+
+t.test('liveObjects reads each object once, and none whose CRD is not served', async (t) => {
+  const objects = rendered();
+  const api = new MemoryApi().add(...prerequisites());
+  const live = await liveObjects(api, objects);
+  t.equal(live.size, objects.length);
+  t.notOk(api.calls.some((c) => c.verb === 'get' && c.kind === 'ProviderConfig'), 'its CRD is absent: not read');
+  t.notOk(api.calls.some((c) => c.verb === 'get' && c.kind === 'APIServiceExportTemplate'), 'the template CRD is not applied yet: not read');
+  t.equal(api.calls.filter((c) => c.verb === 'get' && c.name === 'providerconfigs.dataservices.anynines.com').length, 1, 'one CRD read per kind');
+});
+
+t.test('--prune deletes only what carries helper\'s label and the render no longer has; a dry run deletes nothing', async (t) => {
+  const objects = rendered();
+  const label = { [MANAGED_BY.key]: MANAGED_BY.value };
+  const extra = [
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'anynines-backend-config', namespace: 'bind', labels: label } },
+    { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-kubernetes', labels: label } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'by-hand', namespace: 'bind' } },
+  ];
+  const fresh = () => new MemoryApi().add(...prerequisites(), ...running(objects), ...extra);
+  const dry = fresh();
+  t.same(await prune(dry, objects, true), ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
+  t.same(dry.calls.filter((c) => c.verb === 'delete'), []);
+  const api = fresh();
+  const d = deps(api);
+  const r = await applyWith(d, objects, settings, { ...opts, prune: true });
+  t.same(r.pruned, ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
+  t.same(api.calls.filter((c) => c.verb === 'delete').map((c) => `${c.kind} ${c.name}`), ['Provider provider-kubernetes', 'ConfigMap anynines-backend-config']);
+  t.ok(api.objects.some((o) => o.metadata?.name === 'by-hand'), 'an unlabelled object stays');
+  t.ok(api.calls.some((c) => c.verb === 'list' && c.kind === 'Secret' && c.labelSelector === `${MANAGED_BY.key}=${MANAGED_BY.value}`), 'listed by label');
+});
+
+t.test('cookieKeysIn: the keys of bind/cookie-config, undefined without it', async (t) => {
+  const keys = keysFromSeed('another seed for the apply test');
+  const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cookie-config', namespace: 'bind' }, data: { 'signing-key': Buffer.from(keys.signingKey).toString('base64'), 'encryption-key': Buffer.from(keys.encryptionKey).toString('base64') } };
+  t.same(await cookieKeysIn(new MemoryApi().add(secret)), keys);
+  t.equal(await cookieKeysIn(new MemoryApi()), undefined);
+});
