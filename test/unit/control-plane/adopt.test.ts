@@ -9,7 +9,7 @@ import t from 'tap';
 import { adoptedValuesYaml, readControlPlane } from '../../../src/control-plane/adopt.ts';
 import { renderControlPlane } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
-import { inputsFor, prerequisites, rendered, running, settings } from './cluster-state.ts';
+import { inputsFor, prerequisites, rendered, running, settings } from './fixtures.ts';
 import { MemoryApi } from './memory-api.ts';
 
 const cluster = () => new MemoryApi().add(...prerequisites(), ...running(rendered()));

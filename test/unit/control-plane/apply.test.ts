@@ -12,7 +12,7 @@ import { keysFromSeed } from '../../../src/control-plane/keys.ts';
 import { MANAGED_BY, objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
-import { prerequisites, rendered, running, settings, VALUES } from './cluster-state.ts';
+import { prerequisites, rendered, running, settings, VALUES } from './fixtures.ts';
 import { MemoryApi } from './memory-api.ts';
 
 /** Records each apply call (stage, objects, dry run) and, unless a dry run, stores the objects in the cluster. */

@@ -8,7 +8,7 @@ import t from 'tap';
 import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../../../src/control-plane/check.ts';
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
-import { caPem, prerequisites, rendered, running } from './cluster-state.ts';
+import { caPem, prerequisites, rendered, running } from './fixtures.ts';
 import { MemoryApi } from './memory-api.ts';
 
 const settings = settingsOf(parseValues(`backend: { host: bind.corp.test, externalAddress: "https://api.corp.test:6443" }

@@ -1,26 +1,11 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
 import { initValues } from '../../../src/control-plane/init.ts';
-import { resolveRef, resolveSecrets } from '../../../src/control-plane/secrets.ts';
+import { MINIMAL_VALUES as minimal } from './fixtures.ts';
 import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, placeholdersIn, refusePlaceholders, settingsOf } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
-import { redact } from '../../../src/log.ts';
 
-const minimal = `backend:
-  host: bind.example.com
-oidc:
-  issuerUrl: https://idp.example.com/realms/klutch
-  clientSecret: env:OIDC_SECRET
-tls:
-  acme:
-    email: ops@example.com
-dataServices:
-  postgresql:
-    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
-    backupManager: { url: "https://bm.example.com", username: file:bm-user, password: file:bm-pass }
-`;
 
 function problemsOf(text: string): string[] {
   try {
@@ -31,22 +16,6 @@ function problemsOf(text: string): string[] {
   }
   throw new Error('expected an InputError');
 }
-
-t.test('init prints a values file that passes the schema, for every data service', async (t) => {
-  for (const ds of DATA_SERVICE_NAMES) {
-    const s = settingsOf(parseValues(initValues({ dataServices: [ds] }), 'init'));
-    t.same(s.dataServices.map((d) => d.name), [ds]);
-  }
-  const all = initValues({ dataServices: DATA_SERVICE_NAMES });
-  t.same(settingsOf(parseValues(all, 'init')).dataServices.map((d) => d.name), DATA_SERVICE_NAMES, 'rendered in catalog order');
-  t.notMatch(all, /Others, same shape/, 'no "others" line when all are chosen');
-  const one = initValues({ dataServices: ['postgresql'] });
-  t.match(one, /# Others, same shape: keyvalue, logme2, mariadb, messaging, mongodb, prometheus, search\./);
-  for (const input of ['host:', 'issuerUrl:', 'clientId:', 'clientSecret: env:', 'email:', '# issuer:', 'ingressClass:', 'url:', 'username: env:', 'password: env:', 'image:', 'providerAnynines:', 'configuration:', 'function:', '# configurationName:', '# cookieKeys:', '# externalAddress:', '# caCertificate:']) {
-    t.ok(one.includes(input), `init lists ${input}`);
-  }
-  t.notMatch(one, /binderClusterRole|providerKubernetes/, 'init no longer offers the two fields that had no effect');
-});
 
 t.test('the schema states the same defaults as the code', async (t) => {
   const schema = JSON.parse(readAsset('schemas/control-plane.schema.json')) as { properties: Record<string, { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }> };
@@ -100,49 +69,6 @@ t.test('YAML errors and empty files are input errors', async (t) => {
   t.throws(() => parseValues('', 'v.yaml'), { code: 'HELPER_VALUES_YAML', exitCode: 3, message: /v\.yaml is empty; start from `helper control-plane init/ });
   t.throws(() => parseValues('a: [\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /v\.yaml is not valid YAML: .* at line \d+, column \d+$/ });
   t.throws(() => parseValues('a: 1\na: 2\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /Map keys must be unique/ });
-});
-
-t.test('secret references: env and file (relative to the values file), never a value in a message', async (t) => {
-  const dir = t.testdir({});
-  writeFileSync(join(dir, 'bm-user'), 'backup-user\n');
-  writeFileSync(join(dir, 'bm-pass'), 'backup-pass-123456\r\n');
-  const s = settingsOf(parseValues(minimal, 'v'));
-  const r = resolveSecrets(s, { env: { OIDC_SECRET: 'oidc-secret-value', SB_PASSWORD: 'sb-pass-value' }, baseDir: dir });
-  t.equal(r.oidcClientSecret, 'oidc-secret-value');
-  t.same(r.endpoints.postgresql, { serviceBroker: { username: 'admin', password: 'sb-pass-value' }, backupManager: { username: 'backup-user', password: 'backup-pass-123456' } });
-  t.equal(redact('x sb-pass-value y backup-pass-123456'), 'x [REDACTED] y [REDACTED]', 'resolved secrets are redacted from logs');
-  t.throws(() => resolveSecrets(s, { env: { OIDC_SECRET: 'x' }, baseDir: dir }), { code: 'HELPER_VALUES_SECRET', exitCode: 3, message: '/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set' });
-  t.equal(redact('/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set'), '/dataServices/postgresql/serviceBroker/password: environment variable SB_PASSWORD is not set',
-    'regression: the redaction swallowed the word "environment" after "password:"');
-  t.throws(() => resolveRef('env:EMPTY', '/oidc/clientSecret', { env: { EMPTY: ' ' }, baseDir: dir }), { message: '/oidc/clientSecret: environment variable EMPTY is empty' });
-  t.throws(() => resolveRef('file:nope', '/f', { env: {}, baseDir: dir }), { message: `/f: cannot read ${join(dir, 'nope')}: ENOENT` });
-  t.equal(resolveRef('plain-user', '/u', { env: {}, baseDir: dir }), 'plain-user', 'a literal stays as it is');
-});
-
-t.test('cookie keys from the values file must be base64 of 16, 24 or 32 bytes', async (t) => {
-  const withKeys = minimal.replace('backend:\n  host: bind.example.com\n', 'backend:\n  host: bind.example.com\n  cookieKeys: { signingKey: env:SK, encryptionKey: env:EK }\n');
-  const s = settingsOf(parseValues(withKeys, 'v'));
-  const env = { OIDC_SECRET: 'o', SB_PASSWORD: 'p', SK: Buffer.alloc(32, 1).toString('base64'), EK: 'not base64!' };
-  const dir = t.testdir({});
-  writeFileSync(join(dir, 'bm-user'), 'u');
-  writeFileSync(join(dir, 'bm-pass'), 'p');
-  t.throws(() => resolveSecrets(s, { env, baseDir: dir }), { message: '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)' });
-  const ok = resolveSecrets(s, { env: { ...env, EK: Buffer.alloc(32, 2).toString('base64') }, baseDir: dir });
-  t.equal(ok.cookieKeys?.signingKey, env.SK);
-});
-
-t.test('every unresolvable reference is reported at once, in one exit-3 error', async (t) => {
-  const text = initValues({ dataServices: ['postgresql', 'mariadb'] });
-  const s = settingsOf(parseValues(text, 'init'));
-  const dir = t.testdir({});
-  const err = t.throws(() => resolveSecrets(s, { env: { POSTGRESQL_SERVICE_BROKER_USERNAME: 'u' }, baseDir: dir })) as InputError;
-  t.equal(err.code, 'HELPER_VALUES_SECRET');
-  t.equal(err.exitCode, 3);
-  t.equal(err.problems.length, 8, 'all 8 unset variables (2 services x 2 endpoints x user/password, one set, plus the OIDC secret)');
-  t.match(err.message, /^8 references of the values file cannot be resolved\n/);
-  for (const v of ['POSTGRESQL_SERVICE_BROKER_PASSWORD', 'POSTGRESQL_BACKUP_MANAGER_USERNAME', 'MARIADB_BACKUP_MANAGER_PASSWORD', 'BACKEND_OIDC_CLIENT_SECRET']) t.match(err.message, new RegExp(`environment variable ${v} is not set`));
-  t.notMatch(err.message, /POSTGRESQL_SERVICE_BROKER_USERNAME is not set/, 'the one that is set is not reported');
-  t.notMatch(err.message, /REDACTED/);
 });
 
 t.test('init placeholders are refused, every one listed with its line; real values pass', async (t) => {

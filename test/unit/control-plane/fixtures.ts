@@ -11,6 +11,21 @@ import { parseValues, settingsOf, type Settings } from '../../../src/control-pla
 
 export const caPem = readFileSync(new URL('./render.test.ts', import.meta.url), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/)![0];
 
+/** A values file with one data service, its secrets as env: and file: references and a literal user name. */
+export const MINIMAL_VALUES = `backend:
+  host: bind.example.com
+oidc:
+  issuerUrl: https://idp.example.com/realms/klutch
+  clientSecret: env:OIDC_SECRET
+tls:
+  acme:
+    email: ops@example.com
+dataServices:
+  postgresql:
+    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
+    backupManager: { url: "https://bm.example.com", username: file:bm-user, password: file:bm-pass }
+`;
+
 export const VALUES = `backend: { host: bind.corp.test, externalAddress: "https://api.corp.test:6443" }
 oidc: { issuerUrl: "https://idp.corp.test", clientSecret: env:X }
 tls: { acme: { email: ops@corp.test } }
