@@ -14,7 +14,7 @@ import { addSecret } from '../log.ts';
 import type { KObject } from '../kube/client.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { CERT_MANAGER, CROSSPLANE, DATA_SERVICE_NAMES, DEFAULTS, PAGE, packageRepository, xpkgName, type DataServiceName } from './catalog.ts';
-import { listAll, readCrd } from './client.ts';
+import { listAll, readCrd, secretData } from './client.ts';
 import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
 import { BACKEND_NAME, BACKEND_NAMESPACE, CA_KEY, CA_SECRET, DATA_SERVICES_API, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, PROVIDER_ANYNINES, type RenderInputs } from './render.ts';
 import type { Credentials } from './secrets.ts';
@@ -39,8 +39,6 @@ export interface Adopted {
   inputs: Omit<RenderInputs, 'settings'> | undefined;
 }
 
-const decode = (o: KObject | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries((o?.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
 /** "--key=value" arguments as a map; the rest in order. */
 function parseArgs(args: readonly string[]): { flags: Map<string, string>; all: string[] } {
@@ -105,7 +103,7 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
     const cm = e?.valueFrom?.configMapKeyRef;
     if (cm) return ((await get('v1', 'ConfigMap', cm.name, ns))?.data as Record<string, string> | undefined)?.[cm.key];
     const sk = e?.valueFrom?.secretKeyRef;
-    if (sk) return decode(await get('v1', 'Secret', sk.name, ns))[sk.key];
+    if (sk) return secretData(await get('v1', 'Secret', sk.name, ns))[sk.key];
     return undefined;
   };
   const externalAddress = (await flagValue('external-address')) ?? opts.server;
@@ -119,9 +117,9 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
   const serviceType = (svc?.spec as { type?: string } | undefined)?.type;
 
   const oidcSecret = await get('v1', 'Secret', OIDC_SECRET, ns);
-  const oidc = decode(oidcSecret);
-  const caPem = decode(await get('v1', 'Secret', CA_SECRET, ns))[CA_KEY];
-  const cookie = decode(await get('v1', 'Secret', COOKIE_SECRET, ns));
+  const oidc = secretData(oidcSecret);
+  const caPem = secretData(await get('v1', 'Secret', CA_SECRET, ns))[CA_KEY];
+  const cookie = secretData(await get('v1', 'Secret', COOKIE_SECRET, ns));
   const cookieKeys: CookieKeys | undefined = cookie['signing-key'] && cookie['encryption-key'] ? { signingKey: cookie['signing-key'], encryptionKey: cookie['encryption-key'] } : undefined;
   if (cookieKeys) {
     addSecret(cookieKeys.signingKey);
@@ -189,7 +187,7 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
         const r = spec.providerCredentials?.[field]?.secretRef;
         if (!r?.name || !r.key) return { from: `ProviderConfig ${ds}-${dash} (names no Secret for ${field})`, value: undefined };
         const secretNs = r.namespace ?? crossplaneNamespace;
-        return { from: `Secret ${secretNs}/${r.name} key ${r.key}`, value: decode(await get('v1', 'Secret', r.name, secretNs))[r.key] };
+        return { from: `Secret ${secretNs}/${r.name} key ${r.key}`, value: secretData(await get('v1', 'Secret', r.name, secretNs))[r.key] };
       };
       const envBase = `${ds.toUpperCase()}_${dash.toUpperCase().replace('-', '_')}`;
       const u = await cred('username');

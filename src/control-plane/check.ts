@@ -27,7 +27,7 @@ import type { ObjectClient } from '../kube/objects.ts';
 import { exportTemplateCrd, KLUTCH_GROUP } from '../render/crds.ts';
 import { liveObjects } from './apply.ts';
 import { CERT_MANAGER, CROSSPLANE, EXAMPLE_BACKEND_GROUP, packageRepository, PAGE, type IssuerKind } from './catalog.ts';
-import { kindOf, listAll, served } from './client.ts';
+import { kindOf, listAll, secretData, served } from './client.ts';
 import { COOKIE_SECRET } from './keys.ts';
 import { CA_KEY, CA_SECRET, crdNameOf, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, objectId, PROVIDER_ANYNINES, renderControlPlane, type K8sObject } from './render.ts';
 import type { Settings } from './values.ts';
@@ -82,8 +82,6 @@ const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' };
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
 type LbIngress = Array<{ ip?: string; hostname?: string }>;
 
-const decode = (o: KObject | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries((o?.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 const readyOf = (d: KObject) => {
   const st = (d.status ?? {}) as { readyReplicas?: number; observedGeneration?: number };
   return { ready: st.readyReplicas ?? 0, want: (d.spec as { replicas?: number } | undefined)?.replicas ?? 1, processed: st.observedGeneration !== undefined };
@@ -283,7 +281,7 @@ async function secretHealth(o: K8sObject, live: KObject | undefined, c: Ctx): Pr
   const other = live ? undefined : await secretNamedByProviderConfig(o, c);
   const found = live ?? other?.found;
   if (!found) return ['missing', 'not installed'];
-  const d = decode(found);
+  const d = secretData(found);
   const absent = keys.filter((k) => !d[k]);
   const named = other ? ` (the ProviderConfig uses ${other.as}; apply points it at ${o.metadata.name})` : '';
   if (absent.length) return ['invalid', `lacks ${absent.join(', ')}${named}`, other?.as];

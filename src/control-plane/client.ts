@@ -45,3 +45,7 @@ export const served = async (c: ObjectClient, crd: string): Promise<boolean> => 
 /** Every object of a kind; [] when the kind is not served. */
 export const listAll = async (c: ObjectClient, kind: Kind, namespace?: string, labelSelector?: string): Promise<KObject[]> =>
   (await c.list(kind, namespace, labelSelector === undefined ? {} : { labelSelector })) ?? [];
+
+/** A Secret's data, decoded; {} for an absent Secret. */
+export const secretData = (o: KObject | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries((o?.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));

@@ -7,18 +7,8 @@
 import t from 'tap';
 import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../../../src/control-plane/check.ts';
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
-import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
-import { caPem, prerequisites, rendered, running } from './fixtures.ts';
+import { caPem, prerequisites, rendered, running, settings } from './fixtures.ts';
 import { MemoryApi } from './memory-api.ts';
-
-const settings = settingsOf(parseValues(`backend: { host: bind.corp.test, externalAddress: "https://api.corp.test:6443" }
-oidc: { issuerUrl: "https://idp.corp.test", clientSecret: env:X }
-tls: { acme: { email: ops@corp.test } }
-dataServices:
-  postgresql:
-    serviceBroker: { url: "https://sb.corp.test", username: env:U, password: env:P }
-    backupManager: { url: "https://bm.corp.test", username: env:U, password: env:P }
-`, 'v'));
 
 const established = (name: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, status: { conditions: [{ type: 'Established', status: 'True' }] } });
 const crossplaneCrds = [...['providers', 'configurations', 'functions', 'deploymentruntimeconfigs'].map((p) => established(`${p}.pkg.crossplane.io`)), established('providerconfigs.dataservices.anynines.com')];
