@@ -132,7 +132,7 @@ const depId = (dep: KObject) => `Deployment ${dep.metadata?.namespace}/${dep.met
 /** Crossplane's package CRDs and its Deployment; sets crossplaneWhy for what waits for it. */
 async function crossplane(c: Ctx): Promise<void> {
   const ns = c.s.crossplane.namespace;
-  const crds = FOREIGN_KINDS.filter((f) => f.installedBy === 'Crossplane').map((f) => f.crd);
+  const crds = FOREIGN_KINDS.filter((f) => f.crd.endsWith(`.${CROSSPLANE.pkgGroup}`)).map((f) => f.crd);
   const absent = await absentCrds(c.client, crds);
   const dep = await findDeployment(c.client, ns, CROSSPLANE.deployment, CROSSPLANE.selector);
   const install = `install Crossplane >= ${minCrossplane} with helm, --set args='{"${PAGE.crossplaneFlag}"}'`;
