@@ -178,11 +178,10 @@ function parenthesised(t: string): string {
 
 function docComment(s: Schema, indent: string): string {
   if (typeof s !== 'object') return '';
-  const parts: string[] = [];
-  if (typeof s.description === 'string') parts.push(s.description.replace(/\*\//g, '*\\/'));
-  if (s.deprecated === true) parts.push('@deprecated');
-  if (!parts.length) return '';
-  return `${indent}/** ${parts.join(' ')} */\n`;
+  const text = typeof s.description === 'string' ? s.description.replace(/\*\//g, '*\\/') : '';
+  // A JSDoc tag must start a line to be one.
+  if (s.deprecated === true) return `${indent}/**\n${text ? `${indent} * ${text}\n` : ''}${indent} * @deprecated\n${indent} */\n`;
+  return text ? `${indent}/** ${text} */\n` : '';
 }
 
 /** The types of the schemas in `dir`, as the text of src/types.generated.ts. */
