@@ -65,6 +65,7 @@ class Converter {
   readonly out: string[] = [];
   private readonly queue: Named[] = [];
   private readonly emitted = new Set<string>();
+  private readonly inlining = new Set<string>();
   private readonly defs: Record<string, Schema>;
   private readonly file: string;
   private readonly names: SchemaNames;
@@ -110,7 +111,11 @@ class Converter {
     for (const k of Object.keys(s)) {
       if (!IGNORED.has(k) && !HANDLED.has(k)) throw new Error(`gen-types: ${this.file}#${pointer}: unsupported keyword ${JSON.stringify(k)}`);
     }
-    if (typeof s.$ref === 'string') return this.ref(s.$ref, pointer, indent);
+    if (typeof s.$ref === 'string') {
+      const beside = Object.keys(s).filter((k) => k !== '$ref' && HANDLED.has(k));
+      if (beside.length) throw new Error(`gen-types: ${this.file}#${pointer}: ${beside.join(', ')} beside $ref`);
+      return this.ref(s.$ref, pointer, indent);
+    }
     if ('const' in s) return JSON.stringify(s.const);
     if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
     const union = (s.oneOf ?? s.anyOf) as Schema[] | undefined;
@@ -140,7 +145,16 @@ class Converter {
     const def = /^#\/\$defs\/([^/~]+)$/.exec(ref)?.[1];
     if (def === undefined || !Object.hasOwn(this.defs, def)) throw new Error(`gen-types: ${this.file}#${pointer}: unsupported $ref ${JSON.stringify(ref)}`);
     const name = this.names.defs?.[def];
-    if (name === undefined) return this.type(this.defs[def]!, `/$defs/${def}`, indent);
+    if (name === undefined) {
+      // Written out in place, a definition that refers to itself would never end; a named one is a reference.
+      if (this.inlining.has(def)) throw new Error(`gen-types: ${this.file}#/$defs/${def} refers to itself: name it in TYPE_NAMES`);
+      this.inlining.add(def);
+      try {
+        return this.type(this.defs[def]!, `/$defs/${def}`, indent);
+      } finally {
+        this.inlining.delete(def);
+      }
+    }
     this.queue.push({ name, schema: this.defs[def]!, pointer: `/$defs/${def}` });
     return name;
   }

@@ -64,6 +64,12 @@ t.test('keywords the converter cannot express are refused, not dropped', async (
   t.throws(() => generateTypes(editedSchemas(t, 'status.schema.json', (s) => {
     s.properties.counts.oneOf = [{ required: ['ok'] }, { type: 'string' }];
   })), /oneOf beside type or properties is supported only to require one of the properties/);
+  t.throws(() => generateTypes(editedSchemas(t, 'control-plane.schema.json', (s) => {
+    s.$defs.image = { type: 'array', items: { $ref: '#/$defs/image' } };
+  })), { message: 'gen-types: control-plane.schema.json#/$defs/image refers to itself: name it in TYPE_NAMES' });
+  t.throws(() => generateTypes(editedSchemas(t, 'control-plane.schema.json', (s) => {
+    s.properties.backend.properties.image.type = 'string';
+  })), { message: 'gen-types: control-plane.schema.json#/properties/backend/properties/image: type beside $ref' });
   const dir = editedSchemas(t, 'binding.schema.json', () => {});
   writeFileSync(join(dir, 'extra.schema.json'), '{}');
   t.throws(() => generateTypes(dir), { message: 'gen-types: name the types of extra.schema.json in TYPE_NAMES' });
