@@ -1,36 +1,55 @@
 /**
- * Build step (npm run build, typecheck and prepare run it first): compiles the validators of
- * src/validate/prepare.ts with Ajv into standalone code, written to
- * src/validate/validators.generated.ts (not in git). helper then validates without compiling a
- * schema at run time; test/unit/validate/standalone.test.ts checks the code against Ajv
- * compiling the same schemas. The file is rewritten only when its text changes.
+ * Build step (npm run build, typecheck and prepare run it first): writes the generated
+ * modules, none of them in git:
+ *   src/validate/<module>.generated.ts  the validators of src/validate/prepare.ts compiled
+ *       with the Ajv of src/validate/ajv.ts into standalone code, so helper validates
+ *       without compiling a schema at run time (test/unit/validate/standalone.test.ts
+ *       checks the code against Ajv compiling the same schemas);
+ *   src/types.generated.ts  the TypeScript types of schemas/*.json (bin/gen-types.ts),
+ *       which src/types.ts re-exports (test/unit/types.test.ts checks them).
+ * A file is rewritten only when its text changes.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import standaloneModule from 'ajv/dist/standalone/index.js';
-import { AJV_OPTIONS, VALIDATORS } from '../src/validate/prepare.ts';
+import { newAjv } from '../src/validate/ajv.ts';
+import { VALIDATORS } from '../src/validate/prepare.ts';
+import { generateTypes } from './gen-types.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'src', 'validate', 'validators.generated.ts');
 
 type Standalone = (ajv: Ajv2020, refs: Record<string, string>) => string;
 const standaloneCode = ((standaloneModule as unknown as { default?: Standalone }).default ?? standaloneModule) as Standalone;
 
-export function generate(): string {
-  const ajv = new Ajv2020({ ...AJV_OPTIONS, code: { source: true, esm: true } });
+export type ValidatorModule = (typeof VALIDATORS)[keyof typeof VALIDATORS]['module'];
+
+/** Every generated validator module, as src/validate/<module>.generated.ts. */
+export const VALIDATOR_MODULES: readonly ValidatorModule[] = [...new Set(Object.values(VALIDATORS).map((v) => v.module))];
+
+/** The path of a generated validator module from the repository root. */
+export function validatorModulePath(module: ValidatorModule): string {
+  return join('src', 'validate', `${module}.generated.ts`);
+}
+
+/** Ajv's ESM output still require()s its runtime helpers (and ajv-formats' formats); these become imports. */
+const IMPORTABLE = /require\("((?:ajv\/dist\/runtime\/[a-z0-9]+)|(?:ajv-formats\/dist\/formats))"\)/g;
+
+/** The text of one generated validator module: the standalone code of its validators. */
+export function generate(module: ValidatorModule = 'validators'): string {
+  const ajv = newAjv({ code: { source: true, esm: true } });
   const refs: Record<string, string> = {};
   for (const [name, v] of Object.entries(VALIDATORS)) {
+    if (v.module !== module) continue;
     const schema = v.prepare(JSON.parse(readFileSync(join(root, 'schemas', v.file), 'utf8')) as Record<string, unknown>);
     const id = typeof schema.$id === 'string' ? schema.$id : `urn:helper:validator:${name}`;
     ajv.addSchema({ ...schema, $id: id });
     refs[name] = id;
   }
   let code = standaloneCode(ajv, refs);
-  // Ajv's ESM output still require()s its runtime helpers; make them imports.
   const imports: string[] = [];
-  code = code.replace(/require\("(ajv\/dist\/runtime\/[a-z0-9]+)"\)/g, (_m, mod: string) => {
+  code = code.replace(IMPORTABLE, (_m, mod: string) => {
     const local = `runtime_${mod.split('/').pop()}`;
     if (!imports.some((i) => i.includes(` ${local} `))) imports.push(`import ${local} from '${mod}.js';`);
     return local;
@@ -45,11 +64,15 @@ export function generate(): string {
   ].join('\n');
 }
 
+function writeIfChanged(rel: string, text: string): void {
+  const out = join(root, rel);
+  if (existsSync(out) && readFileSync(out, 'utf8') === text) return;
+  writeFileSync(`${out}.tmp`, text);
+  renameSync(`${out}.tmp`, out);
+  process.stderr.write(`gen-validators: wrote ${rel}\n`);
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = generate();
-  if (!existsSync(out) || readFileSync(out, 'utf8') !== text) {
-    writeFileSync(`${out}.tmp`, text);
-    renameSync(`${out}.tmp`, out);
-    process.stderr.write(`gen-validators: wrote ${out.slice(root.length)}\n`);
-  }
+  for (const module of VALIDATOR_MODULES) writeIfChanged(validatorModulePath(module), generate(module));
+  writeIfChanged(join('src', 'types.generated.ts'), generateTypes());
 }

@@ -5,16 +5,13 @@
  * wrong", all at once. Secret references are resolved separately
  * (secrets.ts), so validation never reads the environment or files.
  */
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import formatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
-import { readAsset } from '../assets.ts';
 import { InputError } from '../errors.ts';
+import type { ControlPlaneValues } from '../types.ts';
 import { formatSchemaErrors } from '../validate/schemas.ts';
+import * as generated from '../validate/values-validator.generated.ts';
 import { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, PAGE, xpkgName, type DataServiceName } from './catalog.ts';
-
-type FormatsPlugin = typeof formatsModule.default;
-const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
 
 export { DATA_SERVICE_NAMES, DATA_SERVICES, DEFAULTS, PAGE, type DataServiceName } from './catalog.ts';
 
@@ -97,16 +94,9 @@ export interface Settings {
 }
 
 const MAX_PROBLEMS = 25;
-let validate: ValidateFunction<Values> | undefined;
-
-function validator(): ValidateFunction<Values> {
-  if (!validate) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-    validate = ajv.compile<Values>(JSON.parse(readAsset('schemas/control-plane.schema.json')) as object);
-  }
-  return validate;
-}
+// Compiled at build time (bin/gen-validators.ts, the Ajv of validate/ajv.ts) from schemas/control-plane.schema.json.
+// Its type is the one generated from the schema; returning it as Values makes tsc check that they agree.
+const validator = generated.controlPlaneValues as unknown as ValidateFunction<ControlPlaneValues>;
 
 /** Parses and validates a values file; InputError lists every problem with its path and line. */
 export function parseValues(text: string, source: string): Values {
@@ -123,9 +113,8 @@ export function parseValues(text: string, source: string): Values {
     // Converting refuses what parsing lets through: alias bombs ("Excessive alias count"), merges of non-mappings.
     throw new InputError('HELPER_VALUES_YAML', `${source} cannot be read: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
   }
-  const v = validator();
-  if (v(value)) return value;
-  const problems = schemaProblems(v.errors ?? []);
+  if (validator(value)) return value;
+  const problems = schemaProblems(validator.errors ?? []);
   // Lines only for the problems shown: finding a node is linear in its mapping's size.
   const lined = problems.slice(0, MAX_PROBLEMS).map((p) => {
     const node = nodeAt(doc.contents, p.path);

@@ -19,6 +19,7 @@
  *    APIServiceExport object-level name rule carries the message
  *    "informerScope is immutable", and condition `severity` has no enum.
  */
+import { API_GROUP_PATTERN, RESOURCE_PATTERN } from '../validate/names.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -26,8 +27,6 @@ export const KLUTCH_GROUP = 'klutch.anynines.com';
 const VERSION = 'v1alpha1';
 const CATEGORY = 'kube-bindings';
 
-const GROUP_PATTERN = '^(|[a-z0-9]([-a-z0-9]*[a-z0-9](\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?)$';
-const RESOURCE_PATTERN = '^[a-z][-a-z0-9]*[a-z0-9]$';
 
 function withDescription(description: string | undefined, rest: Schema): Schema {
   return description ? { description, ...rest } : rest;
@@ -43,7 +42,7 @@ const array = (description: string | undefined, items: Schema, extra: Schema = {
 const freeform = (description: string, extra: Schema = {}): Schema => withDescription(description, { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, ...extra });
 const immutable = (message: string): Schema => ({ 'x-kubernetes-validations': [{ rule: 'self == oldSelf', message }] });
 
-const groupField = (): Schema => string('API group; "" is the core group.', { default: '', pattern: GROUP_PATTERN });
+const groupField = (): Schema => string('API group; "" is the core group.', { default: '', pattern: API_GROUP_PATTERN });
 const resourceField = (): Schema => string('Plural resource name.', { pattern: RESOURCE_PATTERN });
 
 /** Labels or annotations matched by key pattern (wildcards allowed). */

@@ -3,16 +3,11 @@
  * refreshed when it is within `refreshMarginMs` of expiry, and fetched once
  * even when many bindings ask at the same moment.
  */
-import type { Dispatcher } from 'undici';
 import { addSecret, log } from '../log.ts';
-import { fetchToken, type AccessToken, type ClientCredentials } from './client-credentials.ts';
+import { fetchToken, type AccessToken, type ClientCredentials, type TokenOptions } from './client-credentials.ts';
 
-export interface TokenSourceOptions {
-  dispatcher: Dispatcher;
-  timeoutMs: number;
-  attempts: number;
-  insecure?: boolean | undefined;
-  signal?: AbortSignal | undefined;
+/** What each fetch is given (the backoff stays fetchToken's default), and when to refresh. */
+export interface TokenSourceOptions extends Pick<TokenOptions, 'dispatcher' | 'timeoutMs' | 'attempts' | 'insecure' | 'signal'> {
   refreshMarginMs?: number;
   /** Injected for tests. */
   now?: () => number;

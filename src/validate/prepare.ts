@@ -1,18 +1,22 @@
 /**
  * Pure: the JSON Schemas in schemas/ as the validators are compiled from
- * them, and the Ajv options they are compiled with. Used at build time by
+ * them (with the Ajv of src/validate/ajv.ts). Used at build time by
  * bin/gen-validators.ts (Ajv standalone code, so no schema is compiled when
  * helper runs) and by the test that checks that code against Ajv compiling
  * the same schemas at run time.
  */
 
-/** Ajv options of both builds. Our schemas are checked against the 2020-12 meta-schema by test/unit/validate/meta-schema.test.ts. */
-export const AJV_OPTIONS = { allErrors: true, strict: true, validateSchema: false } as const;
-
-/** The validators: the name each is exported under, its schema file, and how the schema is prepared. */
+/**
+ * The validators: the name each is exported under, its schema file, how the
+ * schema is prepared, and the generated module it is written to
+ * (src/validate/<module>.generated.ts). The values validator has a module of
+ * its own so that bootstrap-env does not load it (nor ajv-formats).
+ */
 export const VALIDATORS = {
-  binding: { file: 'binding.schema.json', prepare: (s: Record<string, unknown>) => withoutUniqueApis(inlineDefs(s)) },
-  bindingResponse: { file: 'binding-response.schema.json', prepare: (s: Record<string, unknown>) => inlineDefs(s) },
+  binding: { file: 'binding.schema.json', module: 'validators', prepare: (s: Record<string, unknown>) => withoutUniqueApis(inlineDefs(s)) },
+  bindingResponse: { file: 'binding-response.schema.json', module: 'validators', prepare: (s: Record<string, unknown>) => inlineDefs(s) },
+  // Not inlined: control-plane/values.ts recognises secretRef problems by their schemaPath (#/$defs/secretRef/...).
+  controlPlaneValues: { file: 'control-plane.schema.json', module: 'values-validator', prepare: (s: Record<string, unknown>) => s },
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATORS;

@@ -104,8 +104,10 @@ t.test('rendering is deterministic and does not alias its input', async (t) => {
   const input = requests();
   const objs = renderAppCluster({ kubeconfig, requests: input, konnectorImage: 'x' }) as Obj[];
   const b = objs.find((o) => o.kind === 'APIServiceBinding')!;
-  ((b.spec as { permissionClaims: PermissionClaim[] }).permissionClaims[0]!.selector!).owner = 'Consumer';
-  t.equal(input[0]!.spec.resources[0]!.permissionClaims![0]!.selector!.owner, 'Provider');
+  // selector is one of the claim fields the schema leaves unchecked (unknown to the type).
+  const selector = (c: PermissionClaim) => c.selector as { owner: string };
+  selector((b.spec as { permissionClaims: PermissionClaim[] }).permissionClaims[0]!).owner = 'Consumer';
+  t.equal(selector(input[0]!.spec.resources[0]!.permissionClaims![0]!).owner, 'Provider');
   t.notOk(input[0]!.spec.resources[0]!.permissionClaims![0]!.state, 'input claims are not marked');
   t.notMatch(toYaml(objs), /[&*]a\d/, 'no YAML anchors or aliases');
 });

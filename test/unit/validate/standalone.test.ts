@@ -8,15 +8,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { generate } from '../../../bin/gen-validators.ts';
-import { AJV_OPTIONS, VALIDATORS, type ValidatorName } from '../../../src/validate/prepare.ts';
-import * as generated from '../../../src/validate/validators.generated.ts';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
+import { generate, VALIDATOR_MODULES, validatorModulePath } from '../../../bin/gen-validators.ts';
+import { newAjv } from '../../../src/validate/ajv.ts';
+import { VALIDATORS, type ValidatorName } from '../../../src/validate/prepare.ts';
+import * as values from '../../../src/validate/values-validator.generated.ts';
+import * as validators from '../../../src/validate/validators.generated.ts';
 import { repoRoot } from '../../helpers/run-cli.ts';
+
+const generated: Record<string, unknown> = { ...validators, ...values };
 
 const runtime = (name: ValidatorName): ValidateFunction => {
   const v = VALIDATORS[name];
-  return new Ajv2020(AJV_OPTIONS).compile(v.prepare(JSON.parse(readFileSync(join(repoRoot, 'schemas', v.file), 'utf8')) as Record<string, unknown>));
+  return newAjv().compile(v.prepare(JSON.parse(readFileSync(join(repoRoot, 'schemas', v.file), 'utf8')) as Record<string, unknown>));
 };
 
 const binding = { clusterID: 'c-1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: '', resource: 'widgets' }] };
@@ -33,6 +37,16 @@ const response = {
     status: {},
   }],
 };
+
+const endpoint = (host: string) => ({ url: `https://${host}.example.com`, username: 'admin', password: 'env:PW', healthCheckEndpoint: '/healthy', insecureSkipVerify: false, overrideServerName: `${host}.internal` });
+const controlPlaneValues = {
+  backend: { host: 'bind.example.com', externalAddress: 'https://api.example.com:6443', cookieKeys: { signingKey: 'env:S', encryptionKey: 'file:e' }, namespacePrefix: 'cluster', consumerScope: 'Namespaced', extraArgs: ['--tenant-based-auth'] },
+  oidc: { issuerUrl: 'https://idp.example.com/realms/klutch', clientSecret: 'env:OIDC_SECRET' },
+  tls: { secretName: 'tls', acme: { email: 'ops@example.com' } },
+  crossplane: { namespace: 'crossplane-system', providerConfigServiceType: true },
+  dataServices: { postgresql: { serviceBroker: endpoint('sb'), backupManager: endpoint('bm') } },
+};
+const samples: Record<ValidatorName, unknown> = { binding, bindingResponse: response, controlPlaneValues };
 
 const odd: unknown[] = [null, 0, -1, 1.5, true, '', ' ', 'x', 'UPPER', 'a'.repeat(300), '🙂', [], [1], {}, { x: 1 }];
 
@@ -54,7 +68,8 @@ function* mutations(doc: unknown): Generator<unknown> {
   }
 }
 
-for (const [name, sample] of [['binding', binding], ['bindingResponse', response]] as const) {
+t.same(Object.keys(samples).sort(), Object.keys(VALIDATORS).sort(), 'every validator has a sample here');
+for (const [name, sample] of Object.entries(samples) as Array<[ValidatorName, unknown]>) {
   t.test(`${name}: the generated validator agrees with Ajv at run time`, async (t) => {
     const rt = runtime(name);
     const gen = generated[name] as unknown as ValidateFunction;
@@ -76,6 +91,9 @@ for (const [name, sample] of [['binding', binding], ['bindingResponse', response
   });
 }
 
-t.test('the generated file is up to date with schemas/ and the generator', async (t) => {
-  t.equal(readFileSync(join(repoRoot, 'src', 'validate', 'validators.generated.ts'), 'utf8'), generate(), 'run "npm run build" to regenerate it');
+t.test('the generated files are up to date with schemas/ and the generator', async (t) => {
+  t.same([...VALIDATOR_MODULES].sort(), ['validators', 'values-validator']);
+  for (const module of VALIDATOR_MODULES) {
+    t.equal(readFileSync(join(repoRoot, validatorModulePath(module)), 'utf8'), generate(module), `${module}: run "npm run build" to regenerate it`);
+  }
 });
