@@ -99,7 +99,9 @@ t.test('--purge --yes: claims deleted, waited for, then the APIServiceNamespaces
 
 t.test('--purge without --yes and without a terminal: usage error before any call', async (t) => {
   const { runUnbind } = await import('../../../src/flows/unbind.ts');
-  await t.rejects(runUnbind({ kubeconfig: '/nonexistent', purge: true, dryRun: false, yes: false, timeoutMs: 1000, requestTimeoutMs: 1000, attempts: 1, insecure: false }), { exitCode: 2, message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/ });
+  const { unbindOptions } = await import('../../../src/options/unbind.ts');
+  const opts = unbindOptions({ kubeconfig: '/nonexistent', purge: true, timeout: '1s', 'request-timeout': '1s', retries: 0 }, {});
+  await t.rejects(runUnbind(opts, { confirm: undefined }), { exitCode: 2, message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/ });
 });
 
 t.test('--purge on a terminal: a declined question changes nothing', async (t) => {

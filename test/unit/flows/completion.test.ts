@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { main } from '../../../src/cli.ts';
-import { completionScript, FILES } from '../../../src/commands/completion.ts';
+import { completionScript, FILES } from '../../../src/flows/completion.ts';
 
 async function complete(...words: string[]): Promise<string[]> {
   let out = '';
