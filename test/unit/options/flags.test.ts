@@ -13,7 +13,7 @@ t.test('--retries: 4 for bootstrap-env, 3 for the commands that only call API se
 
 t.test('callPolicyOf: attempts = 1 + retries, the request timeout in ms; a bad value is a usage error', async (t) => {
   t.same(callPolicyOf({ retries: 0, 'request-timeout': '2s' }), { requestTimeoutMs: 2000, attempts: 1 });
-  t.throws(() => callPolicyOf({ retries: 3, 'request-timeout': 'x' }), { exitCode: 2 });
+  t.throws(() => callPolicyOf({ retries: 3, 'request-timeout': 'x' }), { exitCode: 2, message: /--request-timeout/ });
   t.throws(() => callPolicyOf({ retries: 30, 'request-timeout': 'x' }), { message: /--retries/ }, '--retries is checked first');
 });
 
