@@ -1,7 +1,8 @@
 /**
  * The yargs root: global flags, the commands, and the one place that turns
  * an outcome into an exit code and a stderr message (see errors.ts for the
- * table). Nothing else sets process.exitCode or writes to stdout.
+ * table), printing the run's journal (what already changed outside this
+ * machine) whatever ended it. Nothing else sets process.exitCode or writes to stdout.
  */
 import yargs, { type Argv, type CommandModule } from 'yargs';
 import { readAsset } from './assets.ts';
@@ -11,10 +12,12 @@ import { controlPlaneCommand } from './commands/control-plane.ts';
 import { createNsCommand } from './commands/create-ns.ts';
 import { statusCommand } from './commands/status.ts';
 import { unbindCommand } from './commands/unbind.ts';
-import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './commands/argv.ts';
-import { FILES, SHELLS, candidates, completionScript, type Shell } from './commands/completion.ts';
+import { completionCommand } from './commands/completion.ts';
+import { FILES, candidates } from './flows/completion.ts';
+import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './options/argv.ts';
 import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, PartialError, UsageError } from './errors.ts';
+import { Journal } from './journal.ts';
 import { log, redact, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
 import { cleanupTempFiles } from './write/files.ts';
@@ -25,27 +28,13 @@ export interface MainIo {
   env: NodeJS.ProcessEnv;
   stdout: (text: string) => void;
   signal: AbortSignal;
+  /** The run's journal (default: a new one); a test passes its own to read what the run recorded. */
+  journal?: Journal;
 }
 
 /** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and completion without more code. */
 export function commandModules(ctx: RunContext): CommandModule[] {
   return [bootstrapEnvCommand(ctx), createNsCommand(ctx), applyCommand(ctx), controlPlaneCommand(ctx), statusCommand(ctx), unbindCommand(ctx), completionCommand(ctx)];
-}
-
-function completionCommand(ctx: RunContext): CommandModule {
-  return {
-    command: 'completion [shell]',
-    describe: 'Print a shell completion script (bash, zsh or fish)',
-    builder: (y: Argv) =>
-      y
-        .positional('shell', { choices: SHELLS, default: 'bash', describe: 'the shell' })
-        .example('source <($0 completion bash)', 'complete helper in this bash session')
-        .example('$0 completion zsh > "${fpath[1]}/_helper"', 'install for zsh')
-        .example('$0 completion fish > ~/.config/fish/completions/helper.fish', 'install for fish'),
-    handler: (argv) => {
-      ctx.stdout(completionScript(argv.shell as Shell));
-    },
-  };
 }
 
 /** Thrown by the middleware when the command line is parsed only to complete it. */
@@ -104,7 +93,7 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
 
 /** Runs one command line; resolves to the exit code. */
 export async function main(args: string[], io: MainIo): Promise<number> {
-  const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout };
+  const ctx: RunContext = { env: io.env, signal: io.signal, stdout: io.stdout, journal: io.journal ?? new Journal() };
   current = ctx;
   if (args[0] === '__complete') return complete(args.slice(1), ctx, io.env);
   // Scripts printed by earlier versions (yargs' own completion) call this; they fall back to file names themselves.
@@ -167,17 +156,8 @@ function report(err: unknown, ctx: RunContext): void {
     if (he instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
     if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(redact(`${err.stack}\n`));
   }
-  const p = ctx.progress;
   // Whatever the error, if something already exists because of this run, say so.
-  if (p?.bound.length && !(he instanceof PartialError)) {
-    const made = p.exportRequests.length ? `; APIServiceExportRequest(s) ${p.exportRequests.join(', ')}` : '';
-    const clusters = p.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
-    log.warn(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
-  }
-  const a = ctx.applied ?? p?.applied;
-  if (a?.objects.length) {
-    log.warn(`already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`);
-  }
+  for (const w of ctx.journal.warnings({ summarised: he instanceof PartialError })) log.warn(w);
 }
 
 /** The run under way, so a crash outside its promise chain can still say what it had done. */
@@ -193,7 +173,7 @@ export function installFatalHandlers(proc: Pick<NodeJS.Process, 'on'>, exit: (co
   const fatal = (kind: string) => (err: unknown) => {
     cleanupTempFiles();
     const e = err instanceof HelperError ? err : new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    report(e, current ?? { env: {}, signal: new AbortController().signal, stdout: () => {} });
+    report(e, current ?? { env: {}, signal: new AbortController().signal, stdout: () => {}, journal: new Journal() });
     exit(ExitCode.internal);
   };
   proc.on('unhandledRejection', fatal('unhandled rejection'));

@@ -1,13 +1,11 @@
-/** What a command handler gets from cli.ts: the environment, the run's signal and the stdout writer. */
-import type { Progress } from './flows/bootstrap-env.ts';
+/** What cli.ts hands every command: the environment, the run's signal, the stdout writer and the run's journal. */
+import type { Journal } from './journal.ts';
 
 export interface RunContext {
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
   /** Writes the artifact to stdout (the only stdout writer). */
   stdout: (text: string) => void;
-  /** Filled by bootstrap-env so an interruption can say what exists on the control plane. */
-  progress?: Progress | undefined;
-  /** Filled by the apply commands: what was applied so far, for the same purpose. */
-  applied?: { server: string; total: number; objects: string[] } | undefined;
+  /** What the run changed outside this machine (cli.ts prints it when the run fails). */
+  journal: Journal;
 }

@@ -1,9 +1,10 @@
-/** `helper status`: flags and help; the work is in flows/status.ts. */
+/** `helper status`: flags and help; options in options/status.ts, the work in flows/status.ts. */
 import type { Argv, CommandModule } from 'yargs';
-import { parseDuration } from '../duration.ts';
 import { exitCodesEpilog } from '../errors.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, tlsOptions } from '../options/flags.ts';
+import { statusOptions } from '../options/status.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, callPolicyOf, checkRetries, tlsOf, tlsOptions } from './call-options.ts';
+import { handler } from './handler.ts';
 
 export function statusCommand(ctx: RunContext): CommandModule {
   return {
@@ -18,27 +19,11 @@ export function statusCommand(ctx: RunContext): CommandModule {
         .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
         .options(tlsOptions('both clusters', 'the clusters\' TLS certificates (prints a warning)'))
         .options(CALL_OPTIONS)
-        .check((a) => checkRetries(a.retries))
         .example('$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'one line per item: ok, degraded, missing or unreadable')
         .example('$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict', 'the control-plane half, as JSON (a pipeline gates on the exit code)')
         .epilog('The konnector counts as connected while the ClusterBinding\'s heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n'
           + 'The report goes to stdout whatever the verdict.\n'
           + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], { ok: 'every item ok', cluster: 'a cluster unreachable, or an item the kubeconfig may not read' })),
-    handler: async (argv) => {
-      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
-      const { formatStatus, runStatus, verdictError } = await import('../flows/status.ts');
-      const report = await runStatus({
-        kubeconfig: argv.kubeconfig as string | undefined,
-        context: argv.context as string | undefined,
-        env: ctx.env,
-        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
-        timeoutMs: parseDuration('--timeout', argv.timeout),
-        ...callPolicyOf(argv),
-        ...tlsOf(argv),
-      }, { signal: ctx.signal });
-      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report));
-      const err = verdictError(report);
-      if (err) throw err;
-    },
+    handler: handler(ctx, statusOptions, async () => (await import('../flows/status.ts')).status),
   };
 }

@@ -1,9 +1,10 @@
-/** `helper unbind`: flags and help; the work is in flows/unbind.ts. */
+/** `helper unbind`: flags and help; options in options/unbind.ts, the work in flows/unbind.ts. */
 import type { Argv, CommandModule } from 'yargs';
-import { parseDuration } from '../duration.ts';
-import { exitCodesEpilog, UsageError } from '../errors.ts';
+import { exitCodesEpilog } from '../errors.ts';
+import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, tlsOptions } from '../options/flags.ts';
+import { unbindOptions } from '../options/unbind.ts';
 import type { RunContext } from '../run-context.ts';
-import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, callPolicyOf, checkRetries, isDryRun, tlsOf, tlsOptions } from './call-options.ts';
+import { handler } from './handler.ts';
 
 export function unbindCommand(ctx: RunContext): CommandModule {
   return {
@@ -22,10 +23,6 @@ export function unbindCommand(ctx: RunContext): CommandModule {
         .option('timeout', { type: 'string', default: '5m', describe: 'bound of the whole unbind, including the waits for deleted objects to be gone' })
         .options(tlsOptions('both clusters', 'the clusters\' TLS certificates (prints a warning)'))
         .options(CALL_OPTIONS)
-        .check((a) => {
-          if (a['delete-crds'] && !a['app-kubeconfig']) throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
-          return checkRetries(a.retries);
-        })
         .example('$0 unbind --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'remove the konnector and bindings; the claims stay on the control plane (listed)')
         .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --dry-run', 'list every object a purge would delete, changing nothing')
         .example('$0 unbind --kubeconfig provider.kfg.yaml --purge --yes', 'also delete the claims and the APIServiceNamespaces (e.g. after the App Cluster was destroyed)')
@@ -34,37 +31,6 @@ export function unbindCommand(ctx: RunContext): CommandModule {
           + 'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds. A second run has nothing to do; an interrupted one is finished by running it again. '
           + 'The report goes to stdout, also when some deletions were refused.\n'
           + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { ok: 'also: nothing to do', usage: 'also: --purge without --yes and without a terminal', input: 'also: not a binding\'s cluster namespace', cluster: 'a cluster unreachable, or a deletion refused (named)' })),
-    handler: async (argv) => {
-      // The flow pulls in @kubernetes/client-node; loaded only when the command runs, so --help stays fast.
-      const { formatUnbind, refusalError, runUnbind } = await import('../flows/unbind.ts');
-      const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-      const report = await runUnbind({
-        kubeconfig: argv.kubeconfig as string,
-        context: argv.context as string | undefined,
-        env: ctx.env,
-        appKubeconfig: argv['app-kubeconfig'] as string | undefined,
-        purge: Boolean(argv.purge),
-        deleteCrds: Boolean(argv['delete-crds']),
-        dryRun: isDryRun(argv),
-        yes: Boolean(argv.yes),
-        timeoutMs: parseDuration('--timeout', argv.timeout),
-        ...callPolicyOf(argv),
-        ...tlsOf(argv),
-      }, { signal: ctx.signal, confirm: interactive ? ask : undefined });
-      ctx.stdout(argv.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report));
-      const err = refusalError(report);
-      if (err) throw err;
-    },
+    handler: handler(ctx, unbindOptions, async () => (await import('../flows/unbind.ts')).unbindFlow),
   };
-}
-
-/** One y/N question on the terminal (only ever asked when stdin and stderr are a TTY). */
-async function ask(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }

@@ -5,46 +5,42 @@
  *   return it (the command prints it).
  */
 import { InputError } from '../errors.ts';
-import { readCaFile, warnInsecure } from '../http.ts';
-import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
+import { warnInsecure } from '../http.ts';
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
-import { resolveKubeconfig } from '../kube/kubeconfig-file.ts';
-import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
+import type { NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
+import type { CreateNsOptions } from '../options/create-ns.ts';
 import { namespaceNameProblems } from '../validate/names.ts';
+import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { createNsKube, type CreateNsKube } from './kube.ts';
 
-export interface CreateNsOptions {
-  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
-  kubeconfig: string | undefined;
-  context?: string | undefined;
-  env?: NodeJS.ProcessEnv;
-  name: string;
-  timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile?: string | undefined;
-  insecure: boolean;
+export interface CreateNsDeps extends FlowDeps {
+  kube: CreateNsKube;
+}
+
+/** The command's flow: stdout is the control-plane name (text) or all names (json). */
+export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<Outcome> {
+  const result = await runCreateNs(opts, given);
+  return {
+    stdout: opts.format === 'json'
+      ? JSON.stringify({ name: result.name, namespace: result.namespace, clusterNamespace: result.clusterNamespace, created: result.created }) + '\n'
+      : result.namespace + '\n',
+  };
 }
 
 /** Creates the namespace in the binding and returns its control-plane name. */
-export async function runCreateNs(opts: CreateNsOptions, deps: { signal?: AbortSignal | undefined } = {}): Promise<NamespaceResult> {
-  const resolved = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env });
-  const { text } = resolved;
-  const { where } = resolved;
+export async function runCreateNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<NamespaceResult> {
+  const deps = { ...flowDeps(given), kube: given.kube ?? createNsKube };
+  const { text, where } = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
   const k = inspectKubeconfig(text);
   if (!k.ok) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const problems = namespaceNameProblems(opts.name, k.value.namespace);
   if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.value.namespace}:`, problems);
-  const caPem = readCaFile(opts.caFile);
+  const caPem = deps.kube.caPem(opts.caFile);
   if (opts.insecure) warnInsecure('the control plane\'s TLS certificate is');
-  let kc;
-  try {
-    kc = loadKubeConfig(text, { extraCaPem: caPem, insecure: opts.insecure });
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${(err as Error).message}`);
-  }
-  const cp = new ControlPlane(kc, k.value.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
-  const result = await ensureServiceNamespace(cp, opts.name, { timeoutMs: opts.timeoutMs, signal: deps.signal });
+  const cp = deps.kube.controlPlane(text, where, k.value.namespace, { caPem, insecure: opts.insecure }, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const result = await cp.ensureServiceNamespace(opts.name, opts.timeoutMs);
+  deps.journal.recordNamespace(result.namespace);
   if (!result.konnectorConnected) log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);
   return result;
 }

@@ -15,7 +15,7 @@
  */
 import { ClusterError, ExitCode, HelperError, TimeoutError } from '../errors.ts';
 import { isStatus, type KObject } from '../kube/client.ts';
-import { connect, type CredentialFacts } from '../kube/binding-clients.ts';
+import type { CredentialFacts } from '../kube/binding-clients.ts';
 import {
   CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
   boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
@@ -24,6 +24,9 @@ import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../
 import { inspectKubeconfig } from '../kube/kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
+import type { StatusOptions } from '../options/status.ts';
+import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { bindingKube, type BindingKube } from './kube.ts';
 
 export type Verdict = 'ok' | 'degraded' | 'missing' | 'unreadable';
 export type Overall = 'ok' | 'degraded' | 'missing' | 'unknown';
@@ -60,35 +63,35 @@ export interface StatusReport {
   items: StatusItem[];
 }
 
-export interface StatusOptions {
-  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  appKubeconfig?: string | undefined;
-  timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile?: string | undefined;
-  insecure: boolean;
+export type { StatusOptions };
+
+export interface StatusDeps extends FlowDeps {
+  kube: BindingKube;
 }
 
 /** A Pending export request younger than this is still being worked on (the example-backend fails a request after 1 minute). */
 export const PENDING_GRACE_MS = 2 * 60_000;
 
-export async function runStatus(opts: StatusOptions, deps: { signal?: AbortSignal | undefined; now?: () => number } = {}): Promise<StatusReport> {
+/** The command's flow: the report on stdout whatever the verdict; the verdict's error (exit 6, 11, 12) after it. */
+export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<Outcome> {
+  const report = await runStatus(opts, given);
+  return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report), error: verdictError(report) };
+}
+
+export async function runStatus(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<StatusReport> {
+  const deps = { ...flowDeps(given), kube: given.kube ?? bindingKube };
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new TimeoutError('HELPER_STATUS_TIMEOUT', `status did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`)), opts.timeoutMs);
-  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
+  const signal = AbortSignal.any([deps.signal, deadline.signal]);
   try {
-    const c = connect({ ...opts, signal });
+    const c = deps.kube.connect({ ...opts, signal });
     return await collectStatus({
       cp: c.cp,
       app: c.app,
       clusterNamespace: c.provider.namespace,
       provider: { server: c.provider.server, namespace: c.provider.namespace },
       credential: c.credential,
-      now: deps.now ?? Date.now,
+      now: deps.clock,
     });
   } finally {
     clearTimeout(timer);

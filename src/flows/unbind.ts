@@ -22,13 +22,15 @@
  */
 import { ClusterError, InputError, TimeoutError, UsageError } from '../errors.ts';
 import { isStatus, type KObject } from '../kube/client.ts';
-import { connect } from '../kube/binding-clients.ts';
 import {
   BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   boundResource, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import type { Kind, ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
+import type { UnbindOptions } from '../options/unbind.ts';
+import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { bindingKube, type BindingKube } from './kube.ts';
 
 export type Side = 'control-plane' | 'app-cluster';
 export type Op = 'delete' | 'unmark' | 'keep';
@@ -68,45 +70,51 @@ export interface UnbindReport {
   hints: string[];
 }
 
-export interface UnbindOptions {
-  /** Always named (never $KUBECONFIG): it picks what is deleted. */
-  kubeconfig: string;
-  context?: string | undefined;
-  env?: NodeJS.ProcessEnv | undefined;
-  appKubeconfig?: string | undefined;
-  purge: boolean;
-  /** Also delete the bound CRDs on the App Cluster (and with them its copies of the claims). */
-  deleteCrds?: boolean | undefined;
-  dryRun: boolean;
-  yes: boolean;
-  timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile?: string | undefined;
-  insecure: boolean;
-}
+export type { UnbindOptions };
 
-export interface UnbindDeps {
-  signal?: AbortSignal | undefined;
-  /** Asks the user on a terminal; absent without one (then --purge needs --yes). */
-  confirm?: ((question: string) => Promise<boolean>) | undefined;
+export interface UnbindDeps extends FlowDeps {
+  kube: BindingKube;
+  /** Asks the user on a terminal; absent without one (then --purge needs --yes). Default: a y/N question when stdin and stderr are a terminal. */
+  confirm: ((question: string) => Promise<boolean>) | undefined;
   /** Poll interval of the waits (tests make it short). */
-  pollMs?: number;
+  pollMs: number;
 }
 
-export async function runUnbind(opts: UnbindOptions, deps: UnbindDeps = {}): Promise<UnbindReport> {
+/** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
+export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<Outcome> {
+  const report = await runUnbind(opts, given);
+  return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report), error: refusalError(report) };
+}
+
+/** One y/N question on the terminal (only ever asked when stdin and stderr are a TTY). */
+async function ask(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<UnbindReport> {
+  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const deps: UnbindDeps = {
+    ...flowDeps(given), kube: given.kube ?? bindingKube,
+    confirm: 'confirm' in given ? given.confirm : interactive ? ask : undefined, pollMs: given.pollMs ?? 1000,
+  };
   if (opts.purge && !opts.dryRun && !opts.yes && !deps.confirm) {
     throw new UsageError('--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal it needs --yes (nothing was changed)');
   }
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new TimeoutError('HELPER_UNBIND_TIMEOUT', `unbind did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`)), opts.timeoutMs);
-  const signal = deps.signal ? AbortSignal.any([deps.signal, deadline.signal]) : deadline.signal;
+  const signal = AbortSignal.any([deps.signal, deadline.signal]);
   try {
-    const c = connect({ ...opts, explicitKubeconfig: true, signal });
+    const c = deps.kube.connect({ ...opts, explicitKubeconfig: true, signal });
     return await unbind({
       cp: c.cp, app: c.app, clusterNamespace: c.provider.namespace, kubeconfigPath: opts.kubeconfig,
       purge: opts.purge, deleteCrds: opts.deleteCrds, dryRun: opts.dryRun, yes: opts.yes, confirm: deps.confirm,
-      deadline: Date.now() + opts.timeoutMs, signal, pollMs: deps.pollMs ?? 1000,
+      deadline: Date.now() + opts.timeoutMs, signal, pollMs: deps.pollMs,
     });
   } finally {
     clearTimeout(timer);

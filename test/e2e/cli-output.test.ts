@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { ENV_VARIABLES } from '../../src/commands/argv.ts';
+import { ENV_VARIABLES } from '../../src/options/argv.ts';
 import { writeSandboxInfo } from '../sandbox/sandbox.ts';
 import { cpEnv, valuesFile } from '../helpers/control-plane.ts';
 import { runCli } from '../helpers/run-cli.ts';

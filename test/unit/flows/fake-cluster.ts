@@ -4,8 +4,12 @@
  * name; every call recorded; refusals (403) and outages injected per call.
  * The e2e tests run the same flows against the sandbox's real API servers.
  */
-import { ClusterError } from '../../../src/errors.ts';
+import { ClusterError, FailedError, InputError } from '../../../src/errors.ts';
+import type { ApplyObject, ApplyResult } from '../../../src/kube/apply.ts';
 import type { KObject } from '../../../src/kube/client.ts';
+import { requestName, type CreatedRequest } from '../../../src/kube/export-requests.ts';
+import type { NamespaceResult } from '../../../src/kube/namespaces.ts';
+import type { ExportRequest } from '../../../src/types.ts';
 import type { DeleteOptions, Kind, ObjectClient } from '../../../src/kube/objects.ts';
 
 export interface Call {
@@ -166,3 +170,113 @@ export function healthyBinding(): { cp: FakeCluster; app: FakeCluster } {
 }
 
 export const PROVIDER = { server: 'https://127.0.0.1:6443', namespace: NS };
+
+/** In-memory files for the flows' `deps.files`: what was written (with its mode), stdin as '-'. */
+export class FakeFiles {
+  readonly data = new Map<string, Buffer>();
+  readonly written = new Map<string, { text: string; mode: number }>();
+  readonly dirs = new Set<string>();
+  readonly secured: string[] = [];
+  unwritable = new Set<string>();
+
+  constructor(files: Record<string, string> = {}) {
+    for (const [k, v] of Object.entries(files)) this.data.set(k, Buffer.from(v));
+  }
+
+  read(path: string): Buffer {
+    const b = this.data.get(path);
+    if (!b) throw Object.assign(new Error(`ENOENT: ${path}`), { code: this.dirs.has(path) ? 'EISDIR' : 'ENOENT' });
+    return b;
+  }
+
+  isDirectory(path: string): boolean {
+    return this.dirs.has(path);
+  }
+
+  list(dir: string): string[] {
+    return [...this.data.keys()].filter((k) => k.startsWith(`${dir}/`)).map((k) => k.slice(dir.length + 1));
+  }
+
+  assertWritable(path: string, flag: string): void {
+    if (this.unwritable.has(path)) throw new InputError('HELPER_WRITE_FILE', `${flag} ${path}: not writable`);
+  }
+
+  write(path: string, text: string, mode = 0o600): void {
+    this.written.set(path, { text, mode });
+  }
+
+  mkdir(path: string): void {
+    this.dirs.add(path);
+  }
+
+  secureStdout(what: string): void {
+    this.secured.push(what);
+  }
+}
+
+/**
+ * The Kubernetes factory of bootstrap-env, apply and create-ns over FakeClusters:
+ * export requests and APIServiceNamespaces are objects in `cp`, applied
+ * objects land in `app`; `failAfter` makes the apply fail after that many objects.
+ */
+export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean } = {}) {
+  const seen: { tls?: unknown; policy?: unknown; kubeconfig?: string; namespace?: string; applyTo?: string } = {};
+  const binding = (namespace: string) => ({
+    async createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
+      const out: CreatedRequest[] = [];
+      for (const r of requests) {
+        const name = requestName(r);
+        const action = cp.find({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest' }, name, namespace) ? 'reused' as const : 'created' as const;
+        cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name, namespace }, spec: r.spec as Record<string, unknown> });
+        out.push({ name, action });
+        onCreated({ name, action });
+      }
+      return out;
+    },
+    async waitForExportRequests(names: string[]): Promise<void> {
+      const bad = names.find((n) => n === opts.failedRequest);
+      if (bad) throw new FailedError('HELPER_EXPORT_FAILED', `APIServiceExportRequest ${namespace}/${bad} Failed: no such resource`);
+    },
+    async ensureServiceNamespace(name: string): Promise<NamespaceResult> {
+      const kind = { apiVersion: KLUTCH, kind: 'APIServiceNamespace' };
+      const created = !cp.find(kind, name, namespace);
+      cp.add({ ...kind, metadata: { name, namespace }, status: { namespace: `${namespace}-${name}` } });
+      return { name, namespace: `${namespace}-${name}`, clusterNamespace: namespace, created, konnectorConnected: Boolean(opts.konnector) };
+    },
+  });
+  const target = {
+    server: 'App Cluster 127.0.0.1:7443',
+    async apply(objects: ApplyObject[], o: { dryRun?: boolean; onApplied: (what: string) => void }): Promise<ApplyResult> {
+      const applied: ApplyResult['applied'] = [];
+      for (const [i, obj] of objects.entries()) {
+        if (opts.failAfter !== undefined && i >= opts.failAfter) throw new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach App Cluster 127.0.0.1:7443 to apply ${obj.kind} ${obj.metadata.name}: ECONNREFUSED`);
+        const existed = Boolean(app.find(obj as Kind, obj.metadata.name, obj.metadata.namespace));
+        if (!o.dryRun) app.add(obj as KObject);
+        applied.push({ kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, phase: 1, outcome: existed ? 'unchanged' : 'created' });
+        o.onApplied(`${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
+      }
+      return { applied } as ApplyResult;
+    },
+    async waitBindings(): Promise<void> {},
+  };
+  return {
+    seen,
+    bootstrap: {
+      controlPlane: (kubeconfig: string, namespace: string, tls: unknown, policy: unknown) => { Object.assign(seen, { kubeconfig, namespace, tls, policy }); return binding(namespace); },
+      appCluster: (path: string) => { seen.applyTo = path; return target; },
+    },
+    resolve: (o: { flag?: string | undefined }) => ({ text: PROVIDER_KUBECONFIG, files: [o.flag ?? 'kubeconfig'], source: '--kubeconfig', label: o.flag ?? 'kubeconfig', where: `--kubeconfig ${o.flag ?? 'kubeconfig'}`, context: 'default' }),
+    caPem: () => undefined,
+    createNsControlPlane: (_text: string, _where: string, namespace: string) => binding(namespace),
+    target,
+  };
+}
+
+/** A provider kubeconfig whose current context's namespace is NS. */
+export const PROVIDER_KUBECONFIG = [
+  'apiVersion: v1', 'kind: Config',
+  'clusters: [{name: default, cluster: {server: "https://127.0.0.1:6443"}}]',
+  'users: [{name: default, user: {token: provider-token-not-real}}]',
+  `contexts: [{name: default, context: {cluster: default, user: default, namespace: ${NS}}}]`,
+  'current-context: default', '',
+].join('\n');

@@ -157,3 +157,17 @@ t.test('the schema can fail: a report with an unknown verdict is refused', async
   r.verdict = 'fine';
   t.notOk(validate(r));
 });
+
+t.test('the command\'s flow through its injected Kubernetes factory and clock: the report for stdout and the verdict\'s error', async (t) => {
+  const { status } = await import('../../../src/flows/status.ts');
+  const { statusOptions } = await import('../../../src/options/status.ts');
+  const { cp, app } = healthyBinding();
+  const kube = { connect: () => ({ provider: { namespace: NS, server: PROVIDER.server }, credential: { type: 'token' as const, expiresAt: null, subject: `system:serviceaccount:${NS}:klutch-binder` }, cp, app }) };
+  const opts = statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {});
+  const ok = await status(opts, { kube: kube as never, clock: () => NOW });
+  t.match(ok.stdout, /\nverdict: ok\n$/);
+  t.equal(ok.error, undefined);
+  const stale = await status(opts, { kube: kube as never, clock: () => NOW + 11 * 60_000 });
+  t.match(stale.stdout, /\nverdict: degraded \(1 degraded\)\n$/);
+  t.equal(stale.error?.exitCode, 11);
+});

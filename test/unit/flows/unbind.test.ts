@@ -99,7 +99,9 @@ t.test('--purge --yes: claims deleted, waited for, then the APIServiceNamespaces
 
 t.test('--purge without --yes and without a terminal: usage error before any call', async (t) => {
   const { runUnbind } = await import('../../../src/flows/unbind.ts');
-  await t.rejects(runUnbind({ kubeconfig: '/nonexistent', purge: true, dryRun: false, yes: false, timeoutMs: 1000, requestTimeoutMs: 1000, attempts: 1, insecure: false }), { exitCode: 2, message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/ });
+  const { unbindOptions } = await import('../../../src/options/unbind.ts');
+  const opts = unbindOptions({ kubeconfig: '/nonexistent', purge: true, timeout: '1s', 'request-timeout': '1s', retries: 0 }, {});
+  await t.rejects(runUnbind(opts, { confirm: undefined }), { exitCode: 2, message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/ });
 });
 
 t.test('--purge on a terminal: a declined question changes nothing', async (t) => {
@@ -243,4 +245,27 @@ t.test('a ClusterBinding the kubeconfig may not read: exit 3, nothing touched', 
   cp.rule = (c) => (c.kind === 'ClusterBinding' ? 'forbid' : undefined);
   await t.rejects(run(cp, app), { exitCode: 3, message: /may not read its ClusterBinding \(403\); nothing was changed/ });
   t.notOk([...cp.calls, ...app.calls].some((c) => c.verb === 'delete' || c.verb === 'patch'));
+});
+
+t.test('the command\'s flow through its injected Kubernetes factory: the report for stdout, no error; -o json', async (t) => {
+  const { unbindFlow } = await import('../../../src/flows/unbind.ts');
+  const { unbindOptions } = await import('../../../src/options/unbind.ts');
+  const { cp, app } = healthyBinding();
+  const seen: Array<Record<string, unknown>> = [];
+  const kube = { connect: (o: Record<string, unknown>) => { seen.push(o); return { provider: { namespace: NS, server: 'https://127.0.0.1:6443' }, credential: { type: 'token' as const }, cp, app }; } };
+  const out = await unbindFlow(unbindOptions({ kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', output: 'json', timeout: '1m', 'request-timeout': '5s', retries: 0 }, {}), { kube: kube as never, confirm: undefined, pollMs: 1 });
+  t.equal(out.error, undefined);
+  t.match(JSON.parse(out.stdout!), { kind: 'UnbindReport', clusterNamespace: NS, purge: false });
+  t.match(seen[0], { kubeconfig: 'p.kfg', appKubeconfig: 'app', explicitKubeconfig: true }, 'the provider kubeconfig must be named');
+});
+
+t.test('a refused deletion: the report still for stdout, then exit 6', async (t) => {
+  const { unbindFlow } = await import('../../../src/flows/unbind.ts');
+  const { unbindOptions } = await import('../../../src/options/unbind.ts');
+  const { cp, app } = healthyBinding();
+  cp.rule = (c) => (c.verb === 'delete' && c.kind === 'APIServiceExportRequest' ? 'forbid' : undefined);
+  const kube = { connect: () => ({ provider: { namespace: NS, server: 'https://127.0.0.1:6443' }, credential: { type: 'token' as const }, cp, app }) };
+  const out = await unbindFlow(unbindOptions({ kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', timeout: '1m', 'request-timeout': '5s', retries: 0 }, {}), { kube: kube as never, confirm: undefined, pollMs: 1 });
+  t.match(out.stdout, /refused/);
+  t.equal(out.error?.exitCode, 6);
 });

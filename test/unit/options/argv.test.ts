@@ -1,7 +1,7 @@
 /** The shared command-line rules: unknown flags found in the raw arguments, did-you-mean, and the -o rule. */
 import t from 'tap';
-import { didYouMean, unknownFlags, type Options } from '../../../src/commands/argv.ts';
-import { resolveOutput } from '../../../src/commands/call-options.ts';
+import { didYouMean, unknownFlags, type Options } from '../../../src/options/argv.ts';
+import { resolveOutput } from '../../../src/options/flags.ts';
 import { UsageError } from '../../../src/errors.ts';
 
 const options: Options = {

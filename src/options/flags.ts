@@ -1,16 +1,39 @@
 /**
- * The flags every command shares: the bound of each API call and how often a
- * passing failure is retried, --dry-run, -o / --output-file, --context.
+ * The flag groups every command declares from (each flag, its help text and
+ * its default written once), and the pure readers that turn their parsed
+ * values into options: the call policy (--request-timeout, --retries), TLS
+ * (--ca-file, --insecure-skip-tls-verify), the kubeconfig (--kubeconfig,
+ * --context), the output (-o, --output-file), --dry-run and --wait-bindings.
+ * No file is read here: options/<verb>.ts build on these, flows do the I/O.
  */
-import { fchmodSync, fstatSync, readlinkSync } from 'node:fs';
 import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
-import { log } from '../log.ts';
 
-export const CALL_OPTIONS = {
-  'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request (env HELPER_REQUEST_TIMEOUT)' },
-  retries: { type: 'number', default: 3, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)' },
-} as const;
+/**
+ * --retries has two defaults, and both stay as they are documented (README,
+ * docs/faults.md, every --help): 4 for bootstrap-env, whose calls cross three
+ * servers (token endpoint, bind backend, control plane; the default dates from
+ * its first version), and 3 for every command that only calls Kubernetes API
+ * servers (added later with those commands). Unifying them would change
+ * what a pipeline relying on either sees, so the difference lives here only.
+ */
+export const RETRIES_DEFAULT = { 'bootstrap-env': 4, api: 3 } as const;
+
+/** --request-timeout and --retries: the bound of each call and how often a passing failure is retried. */
+export function callOptions(kind: keyof typeof RETRIES_DEFAULT) {
+  return kind === 'bootstrap-env'
+    ? {
+      'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each HTTP request (env HELPER_REQUEST_TIMEOUT)' },
+      retries: { type: 'number', default: RETRIES_DEFAULT['bootstrap-env'], describe: 'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx (env HELPER_RETRIES)' },
+    } as const
+    : {
+      'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request (env HELPER_REQUEST_TIMEOUT)' },
+      retries: { type: 'number', default: RETRIES_DEFAULT.api, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)' },
+    } as const;
+}
+
+/** The commands that only call Kubernetes API servers. */
+export const CALL_OPTIONS = callOptions('api');
 
 /**
  * --ca-file and --insecure-skip-tls-verify. `trusted` ends "extra PEM CA bundle
@@ -36,9 +59,15 @@ export function checkRetries(value: unknown): true {
   return true;
 }
 
-/** The per-call policy the flags ask for. */
+/** The per-call policy the flags ask for (UsageError for a bad --retries or --request-timeout). */
 export function callPolicyOf(argv: Record<string, unknown>): { requestTimeoutMs: number; attempts: number } {
+  checkRetries(argv.retries);
   return { requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), attempts: Number(argv.retries) + 1 };
+}
+
+/** A duration flag in ms (UsageError naming the flag when it is not one). */
+export function durationOf(argv: Record<string, unknown>, flag: string): number {
+  return parseDuration(`--${flag}`, argv[flag]);
 }
 
 /**
@@ -124,34 +153,13 @@ export function resolveOutput(argv: Record<string, unknown>, formats: readonly s
   return { format, file: file === '-' ? undefined : file, deprecations };
 }
 
-/**
- * `helper ... > all.yaml` leaves a file the shell created with the umask
- * (often 0644) holding credentials. When stdout is a regular file, make it
- * 0600 before anything is written to it, and say so on stderr.
- */
-export function tightenStdoutFile(what: string, fd = 1): void {
-  let st;
-  try {
-    st = fstatSync(fd);
-  } catch {
-    return;
-  }
-  if (!st.isFile()) return;
-  let path = 'stdout';
-  try {
-    path = readlinkSync(`/proc/self/fd/${fd}`);
-  } catch { /* not Linux: the message says "stdout" */ }
-  if ((st.mode & 0o077) === 0) return;
-  try {
-    fchmodSync(fd, 0o600);
-    log.warn(`stdout is the file ${path}, which holds ${what}: changed its mode from ${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`);
-  } catch (err) {
-    log.warn(`stdout is the file ${path}, which holds ${what}, and its mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`);
-  }
-}
-
 /** --context: the kubeconfig context to use instead of the current-context. */
 export const CONTEXT_OPTION = { type: 'string', requiresArg: true, describe: 'kubeconfig context to use (default: its current-context)' } as const;
 
 /** --kubeconfig resolved like kubectl: the flag, else $KUBECONFIG, else ~/.kube/config. */
 export const KUBECONFIG_DESCRIBE = '(default: $KUBECONFIG, else ~/.kube/config)';
+
+/** --kubeconfig and --context as the flows take them. */
+export function kubeconfigOf(argv: Record<string, unknown>): { kubeconfig: string | undefined; context: string | undefined } {
+  return { kubeconfig: argv.kubeconfig as string | undefined, context: argv.context as string | undefined };
+}

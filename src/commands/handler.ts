@@ -1,0 +1,18 @@
+/**
+ * The one handler shape of every command: options(argv, env) → flow(options,
+ * deps) → print. The flow module is loaded only when the command runs, so
+ * `--help` does not load undici, ajv or @kubernetes/client-node.
+ */
+import type { FlowDeps, Outcome } from '../flows/deps.ts';
+import type { RunContext } from '../run-context.ts';
+
+export type Flow<O> = (options: O, deps: Partial<FlowDeps>) => Promise<Outcome>;
+
+export function handler<O>(run: RunContext, options: (argv: Record<string, unknown>, env: NodeJS.ProcessEnv) => O, flow: () => Promise<Flow<O>>) {
+  return async (argv: Record<string, unknown>): Promise<void> => {
+    const opts = options(argv, run.env);
+    const outcome = await (await flow())(opts, { signal: run.signal, journal: run.journal });
+    if (outcome.stdout !== undefined) run.stdout(outcome.stdout);
+    if (outcome.error) throw outcome.error;
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * control-plane check, step by step (read-only):
+ *   read the values file when given (else adopt what the cluster has) →
+ *   connect → probe every object render makes of those values → the report
+ *   (stdout, whatever the outcome) and its verdict: ClusterError (exit 6)
+ *   when something is missing or invalid, or not ready with --require-ready.
+ */
+import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../control-plane/check.ts';
+import { readValues } from '../control-plane/inputs.ts';
+import { parseValues, refusePlaceholders, settingsOf, type Settings } from '../control-plane/values.ts';
+import { ClusterError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { CheckOptions } from '../options/control-plane.ts';
+import type { Outcome } from './deps.ts';
+import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
+
+export async function controlPlaneCheck(opts: Readonly<CheckOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
+  const deps = controlPlaneDeps(given);
+  let settings: Settings | undefined;
+  if (opts.file !== undefined) {
+    const { text, source } = readValues(opts.file, () => deps.files.read('-').toString('utf8'));
+    settings = settingsOf(parseValues(text, source));
+    refusePlaceholders(text, source);
+  }
+  const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
+  const cluster = deps.kube.connect(k.text, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const reader = cluster.reader();
+  if (!settings) {
+    const { readControlPlane } = await import('../control-plane/adopt.ts');
+    settings = settingsOf((await readControlPlane(reader, { requireBackend: false, server: cluster.server })).values);
+  }
+  const report = await checkControlPlane(reader, cluster.server, { settings, objects: expectedObjects(settings, cluster.server) });
+  const error = verdictError(report, cluster.host, opts.requireReady);
+  if (!error) log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
+  return { stdout: opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report), error };
+}
+
+/** The report's verdict: undefined when the control plane passes. */
+export function verdictError(report: CheckReport, host: string, requireReady: boolean): ClusterError | undefined {
+  const c = report.counts;
+  const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
+  const first = report.firstProblem ? `first: ${report.firstProblem.object}: ${report.firstProblem.detail}` : '';
+  if (c.missing || c.invalid) return new ClusterError('HELPER_CP_INCOMPLETE', `control plane ${host} is not set up: ${summary} (see the report); ${first}`);
+  if (c['not-ready'] && requireReady) {
+    return new ClusterError('HELPER_CP_NOT_READY', `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`, { hint: '--no-require-ready only checks what is installed' });
+  }
+  return undefined;
+}

@@ -1,0 +1,148 @@
+/**
+ * A fleet, step by step: expand the -f arguments (directories to their
+ * *.json) → read and validate every file before anything leaves the machine
+ * → one token → bind at most --concurrency clusters at a time with the
+ * single-binding flow (bindOne), each cluster's files under
+ * <out-dir>/<clusterID>/ → the summary (stdout). One cluster's failure is in
+ * the summary, not thrown: the others are kept, and the outcome carries a
+ * PartialError (exit 9) when any failed.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { ExitCode, HelperError, InputError, PartialError } from '../errors.ts';
+import { log } from '../log.ts';
+import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
+import { validateBinding } from '../validate/schemas.ts';
+import { bindOne, bootstrapDeps, credentials, prepare, readBindingInput, type BindingInput, type BootstrapDeps } from './bootstrap-env.ts';
+import type { Files, Outcome } from './deps.ts';
+
+export interface FleetEntry {
+  source: string;
+  clusterID?: string | undefined;
+  status: 'ok' | 'failed';
+  dir?: string | undefined;
+  clusterNamespace?: string | undefined;
+  exportRequests?: string[] | undefined;
+  error?: { code: string; exitCode: number; message: string } | undefined;
+  ms: number;
+}
+
+export interface FleetSummary {
+  total: number;
+  succeeded: number;
+  failed: number;
+  tokensFetched: number;
+  concurrency: number;
+  ms: number;
+  clusters: FleetEntry[];
+}
+
+/** The fleet as the command prints it: the summary on stdout, and PartialError (exit 9) when some cluster failed. */
+export async function fleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<Outcome> {
+  const summary = await runFleet(opts, given);
+  return {
+    stdout: opts.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary),
+    error: summary.failed ? new PartialError(`${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`) : undefined,
+  };
+}
+
+/** Expands -f arguments: files as given, directories to their *.json files (sorted). */
+export function expandBindingFiles(args: readonly string[], files: Files): string[] {
+  const out: string[] = [];
+  for (const a of args) {
+    if (!files.isDirectory(a)) {
+      // a missing file is reported when it is read
+      out.push(a);
+      continue;
+    }
+    const found = files.list(a).filter((f) => f.endsWith('.json')).sort().map((f) => join(a, f));
+    if (!found.length) throw new InputError('HELPER_BINDING_READ', `directory ${a} holds no *.json binding files`);
+    out.push(...found);
+  }
+  return out;
+}
+
+/** A directory name for a cluster: its ID when that is a safe file name, else a stable hash of it. */
+export function clusterDirName(clusterID: string): string {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(clusterID) ? clusterID : `cluster-${createHash('sha256').update(clusterID).digest('hex').slice(0, 12)}`;
+}
+
+/** Binds every cluster of a fleet; never throws for one cluster's failure (see the summary). */
+export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FleetSummary> {
+  const deps = bootstrapDeps(given);
+  const creds = credentials(opts, deps.files);
+  const start = deps.clock();
+  const outDir = opts.outDir!;
+  const files = expandBindingFiles(opts.files, deps.files);
+  if (files.includes('-')) throw new InputError('HELPER_BINDING_READ', 'a fleet reads binding files, not stdin (-)');
+  // Every file is read and validated before anything leaves the machine.
+  const entries: Array<FleetEntry & { input?: BindingInput }> = files.map((source) => {
+    try {
+      const raw = readBindingInput(source, deps.files);
+      return { source, status: 'ok' as const, ms: 0, input: { raw, binding: validateBinding(raw, source), source } };
+    } catch (err) {
+      return { source, status: 'failed' as const, ms: 0, error: errorInfo(err) };
+    }
+  });
+  const byId = new Map<string, string>();
+  for (const e of entries) {
+    if (!e.input) continue;
+    e.clusterID = e.input.binding.clusterID;
+    const dir = clusterDirName(e.clusterID);
+    const other = byId.get(dir);
+    if (other) {
+      e.status = 'failed';
+      e.error = errorInfo(new InputError('HELPER_FLEET_DUPLICATE', `${e.source}: clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`));
+      delete e.input;
+      continue;
+    }
+    byId.set(dir, e.source);
+    e.dir = join(outDir, dir);
+  }
+  const invalid = entries.filter((e) => e.status === 'failed').length;
+  if (invalid) log.warn(`${invalid} of ${entries.length} binding file(s) are invalid and will be skipped`);
+
+  const shared = prepare(opts, creds, deps);
+  deps.files.mkdir(outDir);
+  const queue = entries.filter((e) => e.input);
+  log.info(`binding ${queue.length} cluster(s) at ${shared.url.host} with concurrency ${opts.concurrency}`);
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const e = queue[next++]!;
+      if (deps.signal.aborted) throw deps.signal.reason;
+      const t0 = deps.clock();
+      try {
+        const r = await bindOne(shared, e.input!, { dir: e.dir, writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'), output: join(e.dir!, 'all.yaml') });
+        e.clusterNamespace = r.clusterNamespace;
+        e.exportRequests = r.exportRequests;
+      } catch (err) {
+        if (deps.signal.aborted) throw deps.signal.reason;
+        e.status = 'failed';
+        e.error = errorInfo(err);
+        log.error(`cluster ${JSON.stringify(e.clusterID)} (${e.source}) failed: ${e.error.message}`);
+      }
+      e.ms = deps.clock() - t0;
+      delete e.input;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+  const clusters = entries.map(({ input: _input, ...rest }) => rest);
+  const failed = clusters.filter((c) => c.status === 'failed').length;
+  return { total: clusters.length, succeeded: clusters.length - failed, failed, tokensFetched: shared.tokens.fetched, concurrency: opts.concurrency, ms: deps.clock() - start, clusters };
+}
+
+function errorInfo(err: unknown): { code: string; exitCode: number; message: string } {
+  if (err instanceof HelperError) return { code: err.code, exitCode: err.exitCode, message: err.message };
+  return { code: 'HELPER_INTERNAL', exitCode: ExitCode.internal, message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The fleet summary as text lines (one per cluster, then the totals). */
+export function formatFleetSummary(s: FleetSummary): string {
+  // Every line of an error: a binding file's problems come one per line, each with its JSON path (as in -o json).
+  const lines = s.clusters.map((c) => c.status === 'ok'
+    ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}  (${c.source})`
+    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}`);
+  lines.push(`${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,131 @@
+/**
+ * The real Kubernetes client factories, one per flow: the only place flows
+ * load kubeconfigs and construct Kubernetes clients. Each flow takes its
+ * factory as `deps.kube`, so its tests pass an in-memory one (see
+ * test/unit/flows/fake-cluster.ts) and a change of the Kubernetes layer
+ * touches this file only (and flows/control-plane-kube.ts, the control
+ * plane's, kept apart so the binding commands do not load the control-plane modules).
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InputError } from '../errors.ts';
+import { hostOf, readCaFile } from '../http.ts';
+import { applyInPhases, type ApplyObject, type ApplyResult } from '../kube/apply.ts';
+import { waitForBindingsReady } from '../kube/bindings-ready.ts';
+import { connect, type BindingClients, type ConnectOptions } from '../kube/binding-clients.ts';
+import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
+import { createExportRequests, waitForExportRequests, type CreatedRequest } from '../kube/export-requests.ts';
+import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
+import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
+import type { ExportRequest } from '../types.ts';
+
+/** Per-call bound and attempts, and the run's signal. */
+export interface Policy {
+  requestTimeoutMs: number;
+  attempts: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Tls {
+  caPem: string | undefined;
+  insecure: boolean;
+}
+
+/** A cluster that all.yaml (or any manifest) is applied to. */
+export interface ApplyTarget {
+  /** How messages name it: `App Cluster 127.0.0.1:7443`. */
+  readonly server: string;
+  apply(objects: ApplyObject[], opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void }): Promise<ApplyResult>;
+  /** Bounded wait until every APIServiceBinding among the objects is Ready. */
+  waitBindings(objects: ApplyObject[], timeoutMs: number): Promise<void>;
+}
+
+/** A binding's cluster namespace on the control plane, as bootstrap-env and create-ns use it. */
+export interface BindingNamespace {
+  createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]>;
+  waitForExportRequests(names: string[], timeoutMs: number): Promise<void>;
+  ensureServiceNamespace(name: string, timeoutMs: number): Promise<NamespaceResult>;
+}
+
+/** Reads and loads a kubeconfig; InputError `<where> cannot be used: ...` when client-node refuses it. */
+function load(text: string, tls: Tls, where: string): KubeConfig {
+  try {
+    return loadKubeConfig(text, { extraCaPem: tls.caPem, insecure: tls.insecure });
+  } catch (err) {
+    throw new InputError('HELPER_KUBECONFIG_INVALID', `${where}: ${(err as Error).message}`);
+  }
+}
+
+function applyTarget(kc: KubeConfig, label: string, policy: Policy): ApplyTarget {
+  return {
+    server: `${label} ${hostOf(kc.getCurrentCluster()?.server ?? '')}`,
+    apply: (objects, o) => applyInPhases(kc, objects, {
+      dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, attempts: policy.attempts,
+      ...(label === 'App Cluster' ? { serverLabel: 'App Cluster' } : {}), signal: policy.signal, onApplied: o.onApplied,
+    }),
+    waitBindings: (objects, timeoutMs) => waitForBindingsReady(kc, objects, { timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, signal: policy.signal }),
+  };
+}
+
+function bindingNamespace(kc: KubeConfig, namespace: string, policy: Policy): BindingNamespace {
+  const cp = new ControlPlane(kc, namespace, { requestTimeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal });
+  return {
+    createExportRequests: (requests, onCreated) => createExportRequests(cp, requests, onCreated),
+    waitForExportRequests: (names, timeoutMs) => waitForExportRequests(cp, names, { timeoutMs, signal: policy.signal }),
+    ensureServiceNamespace: (name, timeoutMs) => ensureServiceNamespace(cp, name, { timeoutMs, signal: policy.signal }),
+  };
+}
+
+/** bootstrap-env: the binding's control plane (from the returned kubeconfig) and the --apply-to App Cluster. */
+export interface BootstrapKube {
+  controlPlane(kubeconfig: string, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+  /** Reads and loads the --apply-to kubeconfig (before any network call); InputError when unusable. */
+  appCluster(path: string, context: string | undefined, tls: Tls, policy: Policy): ApplyTarget;
+}
+
+export const bootstrapKube: BootstrapKube = {
+  controlPlane: (kubeconfig, namespace, tls, policy) => bindingNamespace(loadKubeConfig(kubeconfig, { extraCaPem: tls.caPem, insecure: tls.insecure }), namespace, policy),
+  appCluster: (path, context, tls, policy) => {
+    const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
+    return applyTarget(load(text, tls, `--apply-to ${path} is not a usable kubeconfig`), 'App Cluster', policy);
+  },
+};
+
+/** create-ns and apply: the kubeconfig as kubectl finds it, then a client of it. */
+export interface KubeconfigKube {
+  resolve(opts: ResolveOptions): ResolvedKubeconfig;
+  /** The CA bundle of --ca-file (InputError when unreadable or not PEM). */
+  caPem(caFile: string | undefined): string | undefined;
+}
+
+export interface CreateNsKube extends KubeconfigKube {
+  controlPlane(text: string, where: string, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+}
+
+export const createNsKube: CreateNsKube = {
+  resolve: resolveKubeconfig,
+  caPem: readCaFile,
+  controlPlane: (text, where, namespace, tls, policy) => bindingNamespace(load(text, tls, `${where} cannot be used`), namespace, policy),
+};
+
+export interface ApplyKube extends KubeconfigKube {
+  /** The cluster of the resolved kubeconfig's context; InputError when it names none. */
+  target(resolved: ResolvedKubeconfig, tls: Tls, policy: Policy): ApplyTarget;
+}
+
+export const applyKube: ApplyKube = {
+  resolve: resolveKubeconfig,
+  caPem: readCaFile,
+  target: (resolved, tls, policy) => {
+    const kc = load(resolved.text, tls, `kubeconfig ${resolved.label} cannot be used`);
+    if (!kc.getCurrentCluster()) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`);
+    return applyTarget(kc, 'cluster', policy);
+  },
+};
+
+/** status and unbind: both kubeconfigs, checked, then one ObjectClient per cluster. */
+export interface BindingKube {
+  connect(opts: ConnectOptions): BindingClients;
+}
+
+export const bindingKube: BindingKube = { connect };
+

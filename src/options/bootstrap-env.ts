@@ -1,0 +1,134 @@
+/**
+ * bootstrap-env's options, pure: (argv, env) → frozen options. Flags win over
+ * their HELPER_ variable (applied before, by options/argv.ts) and over the
+ * defaults. The OIDC client is read from the environment; --client-secret-file
+ * is only named here: the flow reads it (oidcCredentials below judges both).
+ */
+import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
+import { InputError, UsageError } from '../errors.ts';
+import { callPolicyOf, checkRetries, durationOf, resolveOutput, tlsOf, waitBindingsMs } from './flags.ts';
+
+/** -o for one binding (all.yaml) and for a fleet (the summary). */
+export const SINGLE_FORMATS = ['yaml'] as const;
+export const FLEET_FORMATS = ['text', 'json'] as const;
+
+export interface OidcOptions {
+  clientId: string;
+  /** $OIDC_CLIENT_SECRET ('' when unset). */
+  clientSecret: string;
+  /** --client-secret-file: read by the flow, wins over $OIDC_CLIENT_SECRET. */
+  clientSecretFile: string | undefined;
+  tokenUrl: string;
+  scope: string | undefined;
+}
+
+export interface BootstrapEnvOptions {
+  files: readonly string[];
+  url: string;
+  /** Several -f files or --out-dir: a fleet (flows/fleet.ts). */
+  fleet: boolean;
+  /** -o: yaml for one binding; text or json for a fleet's summary. */
+  format: string;
+  /** Deprecated spellings used (-o FILE, --summary), to warn about. */
+  deprecations: readonly string[];
+  /** --output-file (or the deprecated -o FILE); undefined: stdout. */
+  output: string | undefined;
+  writeKubeconfig: string | undefined;
+  outDir: string | undefined;
+  concurrency: number;
+  konnectorImage: string;
+  oidc: OidcOptions;
+  caFile: string | undefined;
+  insecure: boolean;
+  timeoutMs: number;
+  requestTimeoutMs: number;
+  attempts: number;
+  wait: boolean;
+  /** Kubeconfig of the App Cluster to apply all.yaml to (one pass, server-side apply). */
+  applyTo: string | undefined;
+  /** --context: the context of the applyTo kubeconfig. */
+  applyToContext: string | undefined;
+  /** --wait-bindings: after --apply-to, wait this long for every APIServiceBinding to be Ready. */
+  waitBindingsMs: number | undefined;
+}
+
+/** UsageError for a command line that cannot work; otherwise the frozen options. */
+export function bootstrapEnvOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<BootstrapEnvOptions> {
+  const files = ([] as unknown[]).concat(argv.file ?? []);
+  if (!files.length || files.some((f) => typeof f !== 'string' || f === '')) throw new UsageError('-f needs a binding file (or - for stdin)');
+  if (typeof argv.url !== 'string' || argv.url === '') throw new UsageError('-u/--url is required: the backend URL (or set HELPER_BIND_URL)');
+  const fleet = argv['out-dir'] !== undefined || files.length > 1;
+  const out = fleet
+    ? resolveOutput(argv, FLEET_FORMATS, 'text', { flag: '--summary', value: argv.summary })
+    : resolveOutput(argv, SINGLE_FORMATS, 'yaml');
+  if (fleet && !argv['out-dir']) throw new UsageError('several binding files make a fleet: pass --out-dir DIR for the per-cluster files');
+  if (fleet && (out.file || argv['write-kubeconfig'] || argv['apply-to'])) throw new UsageError('--output-file, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir');
+  if (argv['wait-bindings'] !== undefined && !argv['apply-to']) throw new UsageError('--wait-bindings waits on the App Cluster of --apply-to; pass --apply-to too');
+  if (argv.context !== undefined && !argv['apply-to']) throw new UsageError('--context picks the context of the --apply-to kubeconfig; pass --apply-to too');
+  const concurrency = argv.concurrency as number | undefined;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)) throw new UsageError('--concurrency must be a whole number from 1 to 256');
+  checkRetries(argv.retries);
+  const timeoutMs = durationOf(argv, 'timeout');
+  const calls = callPolicyOf(argv);
+  return Object.freeze({
+    files: Object.freeze(files as string[]),
+    url: argv.url,
+    fleet,
+    format: out.format,
+    deprecations: Object.freeze(out.deprecations),
+    output: out.file,
+    writeKubeconfig: argv['write-kubeconfig'] as string | undefined,
+    outDir: argv['out-dir'] as string | undefined,
+    concurrency: concurrency ?? 4,
+    konnectorImage: (argv['konnector-image'] as string | undefined) ?? DEFAULT_KONNECTOR_IMAGE,
+    oidc: Object.freeze({
+      clientId: env.OIDC_CLIENT_ID?.trim() ?? '',
+      clientSecret: env.OIDC_CLIENT_SECRET ?? '',
+      clientSecretFile: (argv['client-secret-file'] as string | undefined) || undefined,
+      tokenUrl: env.OIDC_TOKEN_URL?.trim() ?? '',
+      scope: (argv['oidc-scope'] as string | undefined) ?? (env.OIDC_SCOPE || undefined),
+    }),
+    ...tlsOf(argv),
+    timeoutMs,
+    ...calls,
+    wait: argv.wait !== false,
+    applyTo: argv['apply-to'] as string | undefined,
+    applyToContext: argv.context as string | undefined,
+    waitBindingsMs: waitBindingsMs(argv),
+  });
+}
+
+/** What the --client-secret-file read gave: its text, or the fs error code. */
+export type SecretFileRead = { text: string } | { error: string } | undefined;
+
+export interface OidcCredentials {
+  clientId: string;
+  clientSecret: string;
+  tokenUrl: string;
+  scope: string | undefined;
+}
+
+/**
+ * The OIDC client the token request needs, or one InputError listing every
+ * problem (unset variables, an unreadable or empty secret file, a token URL
+ * that is no URL). `secretFile` is what the flow read from --client-secret-file.
+ */
+export function oidcCredentials(o: OidcOptions, secretFile: SecretFileRead): OidcCredentials {
+  const problems: string[] = [];
+  let clientSecret = o.clientSecret;
+  if (o.clientSecretFile && secretFile) {
+    if ('error' in secretFile) problems.push(`--client-secret-file ${o.clientSecretFile}: cannot read (${secretFile.error})`);
+    else clientSecret = secretFile.text.replace(/\r?\n$/, '');
+  }
+  if (!o.clientId) problems.push('OIDC_CLIENT_ID is not set (the client ID of the OIDC client-credentials client)');
+  if (!clientSecret && !o.clientSecretFile) problems.push('OIDC_CLIENT_SECRET is not set (or pass --client-secret-file)');
+  else if (!clientSecret && !problems.length) problems.push(`--client-secret-file ${o.clientSecretFile} is empty`);
+  const tokenUrl = o.tokenUrl;
+  if (!tokenUrl) problems.push('OIDC_TOKEN_URL is not set (the token endpoint of your OIDC provider)');
+  else if (!URL.canParse(tokenUrl)) {
+    const schemeless = /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(tokenUrl);
+    problems.push(`OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL${schemeless ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)` : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'}`);
+  }
+  if (problems.length) throw new InputError('HELPER_ENV', 'cannot request an access token (OIDC client-credentials grant):', problems);
+  return { clientId: o.clientId, clientSecret, tokenUrl, scope: o.scope };
+}

@@ -1,0 +1,134 @@
+/**
+ * The bootstrap-env flow in process: the token endpoint and the bind backend
+ * are an undici MockAgent (the injected dispatcher), the control plane and
+ * the App Cluster the in-memory Kubernetes factory, the files in memory.
+ * Each branch: success, input errors before anything is sent, a backend
+ * failure (nothing in the journal), a failure after the bind (the journal
+ * holds the binding and its export requests), an --apply-to that fails part
+ * way (the journal says n of m).
+ */
+import t, { type Test } from 'tap';
+import { MockAgent } from 'undici';
+import { bootstrapEnv } from '../../../src/flows/bootstrap-env.ts';
+import { Journal } from '../../../src/journal.ts';
+import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
+import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
+
+const SECRET = 'client-secret-not-real';
+const ENV = { OIDC_CLIENT_ID: 'ci-bot', OIDC_CLIENT_SECRET: SECRET, OIDC_TOKEN_URL: 'https://idp.test/token' };
+const BINDING = JSON.stringify({ clusterID: 'c1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
+const REQUEST = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', metadata: { name: 'postgresqlinstances.anynines.com' }, spec: { resources: [{ group: 'anynines.com', resource: 'postgresqlinstances', versions: ['v1'] }] } };
+const RESPONSE = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingResponse', kubeconfig: Buffer.from(PROVIDER_KUBECONFIG).toString('base64'), requests: [REQUEST] };
+
+function argv(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { file: ['binding.json'], url: 'https://backend.test', timeout: '5m', 'request-timeout': '5s', retries: 0, wait: true, ...extra };
+}
+
+/** The token endpoint and the backend; `backend` answers the bind POST. */
+function servers(t: Test, backend: { status: number; body: unknown } = { status: 200, body: RESPONSE }) {
+  const a = new MockAgent();
+  a.disableNetConnect();
+  t.teardown(() => a.close());
+  const sent: { auth?: string; body?: string } = {};
+  a.get('https://idp.test').intercept({ path: '/token', method: 'POST' })
+    .reply(200, JSON.stringify({ access_token: 'access-token-not-real', token_type: 'Bearer', expires_in: 300 }), { headers: { 'content-type': 'application/json' } });
+  a.get('https://backend.test').intercept({ path: '/bind-noninteractive', method: 'POST' }).reply((req) => {
+    sent.auth = (req.headers as Record<string, string>).authorization;
+    sent.body = Buffer.from(req.body as Uint8Array).toString('utf8');
+    return { statusCode: backend.status, data: JSON.stringify(backend.body), responseOptions: { headers: { 'content-type': 'application/json' } } };
+  });
+  return { agent: a, sent };
+}
+
+t.test('one binding: all.yaml on stdout, the binding and its export request in the journal, nothing written', async (t) => {
+  const { agent, sent } = servers(t);
+  const cp = new FakeCluster('control plane');
+  const kube = fakeKube(cp);
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  const journal = new Journal();
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: kube.bootstrap, files, journal });
+  t.match(out.stdout, /kind: Namespace\n/);
+  t.match(out.stdout, /kind: APIServiceBinding\n/);
+  t.equal(out.error, undefined);
+  t.equal(sent.auth, 'Bearer access-token-not-real', 'the token reaches the backend');
+  t.equal(sent.body, BINDING, 'binding.json is sent as read');
+  t.same(journal.bound, [{ clusterID: 'c1', clusterNamespace: NS, host: 'backend.test' }]);
+  t.same(journal.exportRequests, [`${NS}/postgresqlinstances.anynines.com`]);
+  t.ok(cp.find({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest' }, 'postgresqlinstances.anynines.com', NS), 'created on the control plane');
+  t.same(files.secured, ['all.yaml with the provider kubeconfig\'s token'], 'stdout made 0600 before the artifact');
+  t.equal(files.written.size, 0);
+  t.same(agent.pendingInterceptors(), []);
+});
+
+t.test('--output-file and --write-kubeconfig: written 0600, stdout empty', async (t) => {
+  const { agent } = servers(t);
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg' }), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.equal(out.stdout, undefined);
+  t.equal(files.written.get('all.yaml')?.mode, 0o600);
+  t.match(files.written.get('all.yaml')?.text, /kind: APIServiceBinding/);
+  t.same(files.written.get('p.kfg'), { text: PROVIDER_KUBECONFIG, mode: 0o600 });
+  t.same(files.secured, [], 'stdout is not the artifact');
+});
+
+t.test('input errors end before anything is sent', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, FakeFiles, RegExp, number]> = [
+    ['binding file missing', argv(), ENV, new FakeFiles(), /cannot read binding file binding\.json: no such file/, 3],
+    ['binding invalid', argv(), ENV, new FakeFiles({ 'binding.json': '{"clusterID": "", "apis": []}' }), /binding\.json/, 3],
+    ['OIDC variables unset', argv(), {}, new FakeFiles({ 'binding.json': BINDING }), /OIDC_CLIENT_ID is not set[^]*OIDC_CLIENT_SECRET is not set[^]*OIDC_TOKEN_URL is not set/, 3],
+    ['secret file unreadable', argv({ 'client-secret-file': 'secret.txt' }), { ...ENV, OIDC_CLIENT_SECRET: '' }, new FakeFiles({ 'binding.json': BINDING }), /--client-secret-file secret\.txt: cannot read \(ENOENT\)/, 3],
+    ['output not writable', argv({ 'output-file': 'ro/all.yaml' }), ENV, Object.assign(new FakeFiles({ 'binding.json': BINDING }), { unwritable: new Set(['ro/all.yaml']) }), /--output-file ro\/all\.yaml: not writable/, 3],
+  ];
+  for (const [name, a, env, files, message, exitCode] of cases) {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const journal = new Journal();
+    await t.rejects(bootstrapEnv(bootstrapEnvOptions(a, env), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files, journal }), { exitCode, message }, name);
+    t.ok(journal.empty, `${name}: nothing changed`);
+    await agent.close();
+  }
+});
+
+t.test('-f DIR without --out-dir is a usage error (exit 2) naming the fleet', async (t) => {
+  const files = new FakeFiles();
+  files.dirs.add('bindings');
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ file: ['bindings'] }), ENV), { files, kube: fakeKube(new FakeCluster('cp')).bootstrap }), { exitCode: 2, message: /-f bindings is a directory: a directory of binding files binds a fleet; pass --out-dir DIR/ });
+});
+
+t.test('the backend refuses: exit 4, the journal is empty (nothing exists on the control plane)', async (t) => {
+  const { agent } = servers(t, { status: 403, body: { message: 'forbidden' } });
+  const journal = new Journal();
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 4, message: /backend\.test/ });
+  t.ok(journal.empty);
+  t.same(journal.warnings(), []);
+});
+
+t.test('an export request Failed after the bind: exit 8, the journal says what exists and that a re-run is safe', async (t) => {
+  const { agent } = servers(t);
+  const journal = new Journal();
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml' }), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp'), undefined, { failedRequest: 'postgresqlinstances.anynines.com' }).bootstrap, files, journal }), { exitCode: 8, message: /Failed/ });
+  t.same(journal.warnings(), [`already done on the control plane: bound "c1" → namespace ${NS} (backend backend.test); APIServiceExportRequest(s) ${NS}/postgresqlinstances.anynines.com; re-running the same command is safe and finishes the binding`]);
+  t.equal(files.written.size, 0, 'no file is written after a failure');
+});
+
+t.test('--apply-to that fails part way: the journal holds n of m applied to the App Cluster', async (t) => {
+  const { agent } = servers(t);
+  const journal = new Journal();
+  const kube = fakeKube(new FakeCluster('cp'), new FakeCluster('App Cluster'), { failAfter: 2 });
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 6, message: /ECONNREFUSED/ });
+  t.equal(kube.seen.applyTo, 'app.kubeconfig');
+  t.equal(journal.applied?.server, 'App Cluster 127.0.0.1:7443');
+  t.equal(journal.applied?.objects.length, 2);
+  const w = journal.warnings();
+  t.equal(w.length, 2);
+  t.match(w[1], new RegExp(`^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) \\(Namespace klutch-bind, `));
+});
+
+t.test('the client secret never appears in what the flow returns or records', async (t) => {
+  const { agent } = servers(t);
+  const journal = new Journal();
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal });
+  t.notMatch(out.stdout, SECRET);
+  t.notMatch(JSON.stringify(journal), SECRET);
+});

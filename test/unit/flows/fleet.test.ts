@@ -1,0 +1,99 @@
+/**
+ * The fleet flow in process (MockAgent for the token endpoint and the
+ * backend, the in-memory Kubernetes factory and files): every file validated
+ * first, one token for all, per-cluster files, and a PartialError (exit 9)
+ * when some failed, with the summary on stdout either way.
+ */
+import t from 'tap';
+import { MockAgent } from 'undici';
+import { PartialError } from '../../../src/errors.ts';
+import { clusterDirName, fleet } from '../../../src/flows/fleet.ts';
+import { Journal } from '../../../src/journal.ts';
+import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
+import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
+
+const ENV = { OIDC_CLIENT_ID: 'ci-bot', OIDC_CLIENT_SECRET: 'client-secret-not-real', OIDC_TOKEN_URL: 'https://idp.test/token' };
+const binding = (id: string) => JSON.stringify({ clusterID: id, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
+const RESPONSE = {
+  apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingResponse', kubeconfig: Buffer.from(PROVIDER_KUBECONFIG).toString('base64'),
+  requests: [{ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', metadata: { name: 'postgresqlinstances.anynines.com' }, spec: { resources: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] } }],
+};
+
+function agent(binds: number, failing = 0) {
+  const a = new MockAgent();
+  a.disableNetConnect();
+  a.get('https://idp.test').intercept({ path: '/token', method: 'POST' })
+    .reply(200, JSON.stringify({ access_token: 'access-token-not-real', token_type: 'Bearer', expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
+  const backend = a.get('https://backend.test');
+  backend.intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(200, JSON.stringify(RESPONSE), { headers: { 'content-type': 'application/json' } }).times(binds);
+  if (failing) backend.intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(400, JSON.stringify({ message: 'bad binding' }), { headers: { 'content-type': 'application/json' } }).times(failing);
+  return a;
+}
+
+const argv = (extra: Record<string, unknown> = {}) => ({ file: ['bindings'], 'out-dir': 'out', url: 'https://backend.test', timeout: '5m', 'request-timeout': '5s', retries: 0, concurrency: 2, ...extra });
+
+function fleetFiles(): FakeFiles {
+  const files = new FakeFiles({ 'bindings/a.json': binding('a'), 'bindings/b.json': binding('b'), 'bindings/bad.json': '{"clusterID": 1}', 'bindings/notes.txt': 'x' });
+  files.dirs.add('bindings');
+  return files;
+}
+
+t.test('a fleet with an invalid file: the others bound with one token, files per cluster, exit 9', async (t) => {
+  const a = agent(2);
+  t.teardown(() => a.close());
+  const files = fleetFiles();
+  const journal = new Journal();
+  const out = await fleet(bootstrapEnvOptions(argv(), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files, journal });
+  t.type(out.error, PartialError);
+  t.equal(out.error?.exitCode, 9);
+  t.equal(out.error?.message, '1 of 3 cluster(s) failed (see the summary); the 2 that succeeded are kept');
+  const lines = out.stdout!.split('\n');
+  t.match(lines[0], new RegExp(`^ok      a  ${NS}  out/a  \\(bindings/a\\.json\\)$`));
+  t.match(lines[1], new RegExp(`^ok      b  ${NS}  out/b  \\(bindings/b\\.json\\)$`));
+  t.match(lines[2], /^FAILED  -  bindings\/bad\.json: /);
+  t.match(out.stdout, /2 of 3 cluster\(s\) bound, 1 failed, in \d+\.\ds \(1 token request\(s\), concurrency 2\)\n$/);
+  t.same([...files.written.keys()].sort(), ['out/a/all.yaml', 'out/a/provider.kfg.yaml', 'out/b/all.yaml', 'out/b/provider.kfg.yaml']);
+  t.ok([...files.written.values()].every((f) => f.mode === 0o600), 'every file 0600');
+  t.same(journal.bound.map((b) => b.clusterID).sort(), ['a', 'b']);
+  t.same(journal.warnings({ summarised: true }), [], 'the summary lists them; cli.ts does not repeat them');
+  t.same(a.pendingInterceptors(), []);
+});
+
+t.test('-o json: the same summary as JSON; no failure, no error', async (t) => {
+  const a = agent(2);
+  t.teardown(() => a.close());
+  const files = new FakeFiles({ 'x.json': binding('x'), 'y.json': binding('y') });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.equal(out.error, undefined);
+  const s = JSON.parse(out.stdout!);
+  t.match(s, { total: 2, succeeded: 2, failed: 0, tokensFetched: 1, concurrency: 2 });
+  t.same(s.clusters.map((c: { clusterID: string; status: string }) => `${c.clusterID} ${c.status}`), ['x ok', 'y ok']);
+});
+
+t.test('a cluster the backend refuses is FAILED with its message; the rest are kept', async (t) => {
+  const a = agent(1, 1);
+  t.teardown(() => a.close());
+  const files = new FakeFiles({ 'x.json': binding('x'), 'y.json': binding('y') });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1 }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.equal(out.error?.exitCode, 9);
+  t.match(out.stdout, /^ok      x /);
+  t.match(out.stdout, /\nFAILED  y  y\.json: /);
+});
+
+t.test('duplicate clusterIDs and stdin are refused', async (t) => {
+  const files = new FakeFiles({ 'x.json': binding('x'), 'x2.json': binding('x') });
+  const a = agent(1);
+  t.teardown(() => a.close());
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'x2.json'] }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.match(out.stdout, /FAILED  x  x2\.json: x2\.json: clusterID "x" is also in x\.json/);
+  await t.rejects(fleet(bootstrapEnvOptions(argv({ file: ['-', 'x.json'] }), ENV), { files }), { exitCode: 3, message: 'a fleet reads binding files, not stdin (-)' });
+  const empty = new FakeFiles();
+  empty.dirs.add('none');
+  await t.rejects(fleet(bootstrapEnvOptions(argv({ file: ['none'] }), ENV), { files: empty }), { exitCode: 3, message: 'directory none holds no *.json binding files' });
+});
+
+t.test('clusterDirName: a safe ID as is, anything else a stable hash', async (t) => {
+  t.equal(clusterDirName('prod-eu-1'), 'prod-eu-1');
+  t.match(clusterDirName('../etc'), /^cluster-[0-9a-f]{12}$/);
+  t.equal(clusterDirName('../etc'), clusterDirName('../etc'));
+});
