@@ -147,3 +147,24 @@ export function assertLinear<I, T>(t: Test, what: string, n: number, input: (n: 
 export function workBudget(size: number, perChar = 64, fixed = 200_000): number {
   return perChar * size + fixed;
 }
+
+/** The fuzz loops' check: each case's work within the budget for its size, and which case came closest. */
+export class WorkTally {
+  private heaviest = { share: 0, what: 'none' };
+
+  /** Records one case; returns a failure line when its work is over the budget for `size` characters. */
+  check(work: number, size: number, what: string): string | undefined {
+    const budget = workBudget(size);
+    if (work / budget > this.heaviest.share) this.heaviest = { share: work / budget, what };
+    return work > budget ? `work ${work} over the linear budget ${budget} for ${size} characters: ${what}` : undefined;
+  }
+
+  summary(): string {
+    return `heaviest case: ${(this.heaviest.share * 100).toFixed(1)}% of its work budget: ${this.heaviest.what}`;
+  }
+}
+
+/** Asserts that `work` is within the linear budget for an input of `size` characters. */
+export function assertWithinBudget(t: Test, what: string, work: number, size: number): void {
+  t.ok(work <= workBudget(size), `${what}: work ${work}, within the linear budget ${workBudget(size)} for ${size} characters`);
+}

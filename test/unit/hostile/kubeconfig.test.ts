@@ -10,9 +10,10 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { inspectKubeconfig } from '../../../src/kube/kubeconfig.ts';
 import {
-  attempt, silenceYamlWarnings, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, mutateText,
+  attempt, sizeOf, silenceYamlWarnings, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, mutateText,
   NASTY_STRINGS, preview, randomJson, randomString, setOwn, validKubeconfig, yamlAliasBomb, yamlText, type KubeconfigDoc, type Rng,
 } from '../../helpers/gen.ts';
+import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
 const SEED = fuzzSeed(0x5eed0002);
 const CASES = fuzzCases(2500);
@@ -202,12 +203,13 @@ t.test(`inspectKubeconfig: ${CASES} generated kubeconfigs (seed ${SEED})`, async
   const rng = mulberry32(SEED);
   const failures: string[] = [];
   const tally = { ok: 0, notOk: 0 };
-  let slowest = { ms: 0, what: '' };
+  const work = new WorkTally();
   for (let i = 0; i < CASES && failures.length < 10; i++) {
     const c = makeCase(rng.fork());
     const tag = `seed ${SEED} case ${i} (${c.what}): ${preview(c.text)}`;
     const got = attempt(() => inspectKubeconfig(c.text));
-    if (got.ms > slowest.ms) slowest = { ms: got.ms, what: `case ${i} (${c.what})` };
+    const heavy = work.check(got.work, sizeOf(c.text), tag);
+    if (heavy) failures.push(heavy);
     if (!got.ok) {
       failures.push(`threw ${(got.error as Error)?.constructor?.name}: ${(got.error as Error)?.message?.slice(0, 200)}: ${tag}`);
       continue;
@@ -231,12 +233,12 @@ t.test(`inspectKubeconfig: ${CASES} generated kubeconfigs (seed ${SEED})`, async
   }
   t.same(failures, [], 'no failures');
   t.ok(tally.ok > CASES / 10 && tally.notOk > CASES / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
-  t.ok(slowest.ms < 2000, `slowest case ${Math.round(slowest.ms)} ms: ${slowest.what}`);
+  t.comment(work.summary());
 });
 
 function quick(t: Test, text: string, what: string): ReturnType<typeof inspectKubeconfig> | undefined {
   const got = attempt(() => inspectKubeconfig(text));
-  t.ok(got.ms < 2000, `${what}: ${Math.round(got.ms)} ms`);
+  assertWithinBudget(t, what, got.work, text.length);
   if (!got.ok) {
     t.fail(`${what}: threw ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 200)}`);
     return undefined;
