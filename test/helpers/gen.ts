@@ -197,6 +197,24 @@ export function retype(rng: Rng, old: unknown): Json {
   return rng.pick(options)();
 }
 
+/** One to three mutations in a row (mutateJson or mutateText), and what they did, joined by "; ". */
+export function mutateRepeatedly<V>(rng: Rng, start: V, mutate: (rng: Rng, v: V) => { next: V; what: string }): { value: V; what: string } {
+  let v = start;
+  const whats: string[] = [];
+  for (let i = rng.range(1, 3); i > 0; i--) {
+    const m = mutate(rng, v);
+    v = m.next;
+    whats.push(m.what);
+  }
+  return { value: v, what: whats.join('; ') };
+}
+
+/** mutateRepeatedly with mutateJson. */
+export const mutateJsonRepeatedly = (rng: Rng, doc: unknown) => mutateRepeatedly(rng, doc, (r, v) => { const m = mutateJson(r, v); return { next: m.value, what: m.what }; });
+
+/** mutateRepeatedly with mutateText. */
+export const mutateTextRepeatedly = (rng: Rng, text: string) => mutateRepeatedly(rng, text, (r, v) => { const m = mutateText(r, v); return { next: m.text, what: m.what }; });
+
 /**
  * One structural mutation of a JSON document (a copy): drop, duplicate or
  * retype a field or item, add an unknown or prototype-polluting key, wrap a

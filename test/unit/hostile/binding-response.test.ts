@@ -12,8 +12,8 @@ import { parseBindingResponse } from '../../../src/backend/binding-response.ts';
 import { BackendError } from '../../../src/errors.ts';
 import { validateBindingResponse } from '../../../src/validate/schemas.ts';
 import {
-  attempt, sizeOf, silenceYamlWarnings, clone, codePoints, deepJson, fuzzCases, fuzzSeed, hugeString, isApiGroup, isCanonicalBase64, isHttpUrl, isPlainObject, mulberry32,
-  mutateBytes, mutateJson, mutateText, NASTY_STRINGS, preview, randomJson, setOwn, validBindingResponse, validKubeconfig, yamlAliasBomb, yamlText, type Rng,
+  attempt, sizeOf, mutateJsonRepeatedly, silenceYamlWarnings, clone, codePoints, deepJson, fuzzCases, fuzzSeed, hugeString, isApiGroup, isCanonicalBase64, isHttpUrl, isPlainObject, mulberry32,
+  mutateBytes, mutateText, NASTY_STRINGS, preview, randomJson, setOwn, validBindingResponse, validKubeconfig, yamlAliasBomb, yamlText, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
@@ -114,14 +114,8 @@ function makeCase(rng: Rng): Case {
     case 2:
     case 3:
     case 4: {
-      let v: unknown = body;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const m = mutateJson(rng, v);
-        v = m.value;
-        whats.push(m.what);
-      }
-      return { body: v, what: whats.join('; ') };
+      const { value: v, what: whats } = mutateJsonRepeatedly(rng, body);
+      return { body: v, what: whats };
     }
     case 5: return { body: { ...body, kubeconfig: badBase64(rng, kubeText) }, what: 'bad base64' };
     case 6: {

@@ -8,7 +8,7 @@ import { InputError } from '../../../src/errors.ts';
 import { validateBinding } from '../../../src/validate/schemas.ts';
 import {
   attempt, codePoints, deepJsonText, fuzzCases, fuzzSeed, hugeString, isApiGroup, isPlainObject, isWellFormedUtf8, jsonText,
-  mulberry32, mutateBytes, mutateJson, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
+  mulberry32, mutateBytes, mutateJsonRepeatedly, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
@@ -76,14 +76,8 @@ function makeCase(rng: Rng): Case {
     case 2:
     case 3:
     case 4: {
-      let v: unknown = doc;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const m = mutateJson(rng, v);
-        v = m.value;
-        whats.push(m.what);
-      }
-      return { raw: toRaw(rng, jsonText(rng, v)), what: whats.join('; ') };
+      const { value: v, what: whats } = mutateJsonRepeatedly(rng, doc);
+      return { raw: toRaw(rng, jsonText(rng, v)), what: whats };
     }
     case 5:
     case 6: {

@@ -10,7 +10,7 @@ import t, { type Test } from 'tap';
 import { stringify } from 'yaml';
 import { inspectKubeconfig } from '../../../src/kube/kubeconfig.ts';
 import {
-  attempt, sizeOf, silenceYamlWarnings, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, mutateText,
+  attempt, sizeOf, mutateTextRepeatedly, silenceYamlWarnings, clone, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isHttpUrl, isPlainObject, mulberry32, mutateJson, 
   NASTY_STRINGS, preview, randomJson, randomString, setOwn, validKubeconfig, yamlAliasBomb, yamlText, type KubeconfigDoc, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
@@ -182,14 +182,8 @@ function makeCase(rng: Rng): Case {
     }
     case 5:
     case 6: {
-      let s = text;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const m = mutateText(rng, s);
-        s = m.text;
-        whats.push(m.what);
-      }
-      return { text: s, what: whats.join('; ') };
+      const { value: s, what: whats } = mutateTextRepeatedly(rng, text);
+      return { text: s, what: whats };
     }
     case 7: return { text: rng.bool() ? stringify(randomJson(rng, 5)) : randomString(rng, 200), what: 'random' };
     default: {

@@ -8,7 +8,7 @@ import t, { type Test } from 'tap';
 import { InputError } from '../../../src/errors.ts';
 import { parseManifest } from '../../../src/kube/apply.ts';
 import {
-  attempt, sizeOf, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText, NASTY_STRINGS,
+  attempt, sizeOf, mutateTextRepeatedly, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson,  NASTY_STRINGS,
   preview, randomJson, randomString, validManifest, yamlAliasBomb, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
@@ -75,14 +75,8 @@ function makeCase(rng: Rng): Case {
     case 4:
     case 5:
     case 6: {
-      let s = m.text;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const mu = mutateText(rng, s);
-        s = mu.text;
-        whats.push(mu.what);
-      }
-      return { text: s, what: whats.join('; ') };
+      const { value: s, what: whats } = mutateTextRepeatedly(rng, m.text);
+      return { text: s, what: whats };
     }
     case 7: return { text: rng.bool() ? stringify(randomJson(rng, 5), { version: '1.1' }) : randomString(rng, 300), what: 'random' };
     default: {

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { parseValues } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
 import {
-  attempt, sizeOf, silenceYamlWarnings, DATA_SERVICE_KEYS, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText,
+  attempt, sizeOf, mutateJsonRepeatedly, silenceYamlWarnings, DATA_SERVICE_KEYS, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateText,
   NASTY_STRINGS, preview, randomJson, randomString, validValues, yamlAliasBomb, yamlText, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
@@ -86,14 +86,8 @@ function makeCase(rng: Rng): Case {
     case 2:
     case 3:
     case 4: {
-      let v: unknown = doc;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const m = mutateJson(rng, v);
-        v = m.value;
-        whats.push(m.what);
-      }
-      return { text: rng.bool(0.8) ? stringify(v) ?? '' : `${JSON.stringify(v) ?? ''}\n`, what: whats.join('; ') };
+      const { value: v, what: whats } = mutateJsonRepeatedly(rng, doc);
+      return { text: rng.bool(0.8) ? stringify(v) ?? '' : `${JSON.stringify(v) ?? ''}\n`, what: whats };
     }
     case 5:
     case 6: {
