@@ -11,6 +11,7 @@ import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { kubectl } from '../sandbox/cluster.ts';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { assertKubectlTwoPasses } from '../helpers/two-pass.ts';
 import { extraCluster, useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 
 const sb: TestSandbox = await useSandbox(t);
@@ -88,21 +89,7 @@ t.test('binds, prints ordered all.yaml, writes the kubeconfig 0600, creates expo
     const yamlFile = join(dir, 'all.yaml');
     writeFileSync(yamlFile, r.stdout);
     const app = await extraCluster(t, sb, 'twopass');
-    const first = await kubectl(sb.bin, app.kubeconfig, ['apply', '-f', yamlFile]);
-    // kubectl maps every document before applying any, so exactly the bindings (whose CRD is new) fail.
-    t.equal(first.code, 1, `the first kubectl apply fails on a new cluster (exit 1): ${first.stderr}`);
-    const failing = [...first.stderr.matchAll(/resource mapping not found for name: "([^"]+)".*kind "(\w+)"/g)].map((m) => `${m[2]}/${m[1]}`).sort();
-    t.same(failing, ['APIServiceBinding/postgresqlinstances.anynines.com', 'APIServiceBinding/servicebindings.anynines.com'], 'the documents that fail are exactly the APIServiceBindings');
-    t.match(first.stderr, /no matches for kind "APIServiceBinding" in version "klutch\.anynines\.com\/v1alpha1"/, 'kubectl says the kind is not known yet');
-    t.match(first.stderr, /ensure CRDs are installed first/, 'and what to do about it');
-    t.match(first.stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/apiservicebindings\.klutch\.anynines\.com created/, 'the first pass did create the CRDs');
-    t.notMatch(first.stdout, /apiservicebinding\.klutch\.anynines\.com\//, 'and no binding');
-    const second = await kubectl(sb.bin, app.kubeconfig, ['apply', '-f', yamlFile]);
-    t.equal(second.code, 0, `second pass clean: ${second.stderr}`);
-    t.notMatch(second.stderr, /resource mapping not found/, 'nothing fails on the second pass');
-    for (const name of ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com']) {
-      t.match(second.stdout, new RegExp(`apiservicebinding\\.klutch\\.anynines\\.com/${name.replace(/\./g, '\\.')} created`), `the second pass creates ${name}`);
-    }
+    await assertKubectlTwoPasses(t, sb.bin, app.kubeconfig, yamlFile, ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com']);
     const bindings = await kubectl(sb.bin, app.kubeconfig, ['get', 'apiservicebindings', '-o', 'jsonpath={.items[*].metadata.name}']);
     t.same(bindings.stdout.split(/\s+/).filter(Boolean).sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 'both bindings exist on the App Cluster');
     const sec = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', 'kubeconfig', '-n', 'klutch-bind', '-o', 'jsonpath={.data.kubeconfig}']);
