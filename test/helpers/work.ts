@@ -152,11 +152,11 @@ export function workBudget(size: number, perChar = 64, fixed = 200_000): number 
 export class WorkTally {
   private heaviest = { share: 0, what: 'none' };
 
-  /** Records one case; returns a failure line when its work is over the budget for `size` characters. */
-  check(work: number, size: number, what: string): string | undefined {
+  /** Records one case; adds a failure line to `failures` when its work is over the budget for `size` characters. */
+  check(work: number, size: number, what: string, failures: string[]): void {
     const budget = workBudget(size);
     if (work / budget > this.heaviest.share) this.heaviest = { share: work / budget, what };
-    return work > budget ? `work ${work} over the linear budget ${budget} for ${size} characters: ${what}` : undefined;
+    if (work > budget) failures.push(`work ${work} over the linear budget ${budget} for ${size} characters: ${what}`);
   }
 
   summary(): string {
