@@ -22,8 +22,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jsonpathStep } from './helpers/poll.ts';
 import { kubectl } from './sandbox/cluster.ts';
 import { startKonnector } from './sandbox/klutch.ts';
+import { poll } from './sandbox/poll.ts';
 import { Procs } from './sandbox/procs.ts';
 import { startSandbox } from './sandbox/sandbox.ts';
 
@@ -58,17 +60,9 @@ async function k(role: string, kubeconfig: string, args: string[], input?: strin
   if (r.code !== 0) throw new Error(`kubectl ${args[0]} exited ${r.code}`);
   return r.stdout;
 }
-/** Waits (bounded) until a jsonpath is non-empty, then shows the object. */
-async function until(what: string, kubeconfig: string, args: string[], jsonpath: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  for (;;) {
-    const r = await kubectl(sb.bin, kubeconfig, ['get', ...args, '-o', `jsonpath=${jsonpath}`]);
-    if (r.code === 0 && r.stdout.trim()) return r.stdout.trim();
-    seen = (r.stderr || r.stdout).trim() || 'empty';
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000}s; last seen: ${seen}`);
-    await new Promise((res) => setTimeout(res, 500));
-  }
+/** Waits (bounded) until a jsonpath is non-empty; throws saying what it last saw. */
+function until(what: string, kubeconfig: string, args: string[], jsonpath: string, timeoutMs = 60_000): Promise<string> {
+  return poll({ what, timeoutMs }, jsonpathStep(sb.bin, kubeconfig, args, jsonpath));
 }
 const claim = (name: string, namespace: string) => JSON.stringify({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name, namespace }, spec: { service: 'a9s-postgresql13', plan: 'postgresql-single-small' } });
 

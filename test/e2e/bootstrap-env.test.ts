@@ -11,6 +11,7 @@ import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { kubectl } from '../sandbox/cluster.ts';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
+import { assertKubectlTwoPasses } from '../helpers/two-pass.ts';
 import { extraCluster, useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
 
 const sb: TestSandbox = await useSandbox(t);
@@ -88,16 +89,9 @@ t.test('binds, prints ordered all.yaml, writes the kubeconfig 0600, creates expo
     const yamlFile = join(dir, 'all.yaml');
     writeFileSync(yamlFile, r.stdout);
     const app = await extraCluster(t, sb, 'twopass');
-    const first = await kubectl(sb.bin, app.kubeconfig, ['apply', '-f', yamlFile]);
-    const failing = [...first.stderr.matchAll(/resource mapping not found for name: "([^"]+)".*kind "(\w+)"/g)].map((m) => `${m[2]}/${m[1]}`).sort();
-    t.comment(`first pass exit ${first.code}; documents that failed: ${failing.join(', ') || 'none'}`);
-    // kubectl maps every document before applying any, so exactly the bindings (whose CRD is new) fail.
-    t.not(first.code, 0, 'the first kubectl apply fails on a new cluster');
-    t.same(failing, all.filter((d) => d.kind === 'APIServiceBinding').map((d) => `APIServiceBinding/${d.metadata.name}`).sort(), 'the documents that fail are exactly the APIServiceBindings');
-    const second = await kubectl(sb.bin, app.kubeconfig, ['apply', '-f', yamlFile]);
-    t.equal(second.code, 0, `second pass clean: ${second.stderr}`);
+    await assertKubectlTwoPasses(t, sb.bin, app.kubeconfig, yamlFile, ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com']);
     const bindings = await kubectl(sb.bin, app.kubeconfig, ['get', 'apiservicebindings', '-o', 'jsonpath={.items[*].metadata.name}']);
-    t.match(bindings.stdout, /postgresqlinstances\.anynines\.com/);
+    t.same(bindings.stdout.split(/\s+/).filter(Boolean).sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 'both bindings exist on the App Cluster');
     const sec = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', 'kubeconfig', '-n', 'klutch-bind', '-o', 'jsonpath={.data.kubeconfig}']);
     t.equal(Buffer.from(sec.stdout, 'base64').toString(), readFileSync(kfg, 'utf8'), 'kubeconfig Secret on the App Cluster');
   });
@@ -176,18 +170,34 @@ t.test('waiting for the export requests: outcomes from Klutch\'s example-backend
   });
 });
 
-t.test('most verbose level and JSON logs: every stderr line is JSON, no secret in any', async (t) => {
+t.test('most verbose level and JSON logs: every stderr line is JSON, -vv adds one trace line per HTTP request that -v does not print, no secret in any', async (t) => {
   const dir = t.testdir();
   const { file } = binding(dir, ['postgresqlinstances']);
-  const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-vv', '--log-format', 'json', '--write-kubeconfig', join(dir, 'k.yaml')]);
+  const kfg = join(dir, 'k.yaml');
+  const r = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-vv', '--log-format', 'json', '--write-kubeconfig', kfg]);
   t.equal(r.code, 0, r.stderr);
-  const lines = r.stderr.trim().split('\n');
-  t.ok(lines.length >= 4, `${lines.length} log lines`);
-  for (const l of lines) t.doesNotThrow(() => JSON.parse(l), `JSON: ${l.slice(0, 80)}`);
-  t.ok(lines.some((l) => JSON.parse(l).level === 'debug' || /APIServiceExportRequest/.test(l)));
-  const kubeToken = /token: (\S+)/.exec(readFileSync(join(dir, 'k.yaml'), 'utf8'))![1]!;
+  const records = jsonLines(t, r.stderr);
+  t.ok(records.length >= 4, `${records.length} log lines`);
+  const traces = records.filter((l) => l.level === 'trace').map((l) => String(l.msg));
+  // One per request: the token, the bind POST, and at least the export request's create on the control plane.
+  t.ok(traces.length >= 3, `-vv: ${traces.length} trace lines: ${traces.join(' | ')}`);
+  t.same(traces.filter((m) => !/^http: (GET|POST|PUT|PATCH|DELETE) [^\s/?]+\/[^\s?]* -> (\d{3}|failed \(\w+\)) in \d+ms$/.test(m)), [], 'each is "http: METHOD host/path -> status in Nms", without a query string');
+  const tokenUrl = new URL(sb.env.OIDC_TOKEN_URL!);
+  const bind = new URL(sb.bindUrl);
+  const cp = new URL(/server: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!);
+  t.ok(traces.some((m) => m.startsWith(`http: POST ${tokenUrl.host}${tokenUrl.pathname} -> 200 in `)), 'the token request is traced');
+  t.ok(traces.some((m) => m.startsWith(`http: POST ${bind.host}${bind.pathname} -> 200 in `)), 'the bind request is traced');
+  t.ok(traces.some((m) => new RegExp(`^http: POST ${cp.host.replace(/\./g, '\\.')}/apis/klutch\\.anynines\\.com/v1alpha1/namespaces/[^/]+/apiserviceexportrequests -> 201 in `).test(m)), 'the export request\'s create on the control plane is traced');
+  const kubeToken = /token: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
   t.notOk(r.stderr.includes(kubeToken), 'kubeconfig token not logged');
   assertNoSecrets(t, r, { stdoutIsArtifact: true });
+
+  const v = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-v', '--log-format', 'json']);
+  t.equal(v.code, 0, v.stderr);
+  const vRecords = jsonLines(t, v.stderr);
+  t.ok(vRecords.some((l) => l.level === 'info' && /APIServiceExportRequest/.test(String(l.msg))), '-v logs its steps');
+  t.same(vRecords.filter((l) => l.level === 'trace' || /^http: /.test(String(l.msg))).map((l) => l.msg), [], '-v prints no trace line');
+
   const fail = await bootstrap(['-f', file, '-u', sb.bindUrl, '--no-wait', '-vv', '--log-format', 'json'], { OIDC_CLIENT_SECRET: 'definitely-wrong-secret' });
   t.equal(fail.code, 4);
   const err = JSON.parse(fail.stderr.trim().split('\n').at(-1)!);
@@ -196,3 +206,16 @@ t.test('most verbose level and JSON logs: every stderr line is JSON, no secret i
   t.equal(err.exitCode, 4);
   t.notOk(fail.stderr.includes('definitely-wrong-secret'));
 });
+
+/** Every stderr line parsed as a JSON log record (each that is not JSON fails the test). */
+function jsonLines(t: Test, stderr: string): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (const l of stderr.trim().split('\n')) {
+    try {
+      out.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      t.fail(`not JSON: ${l.slice(0, 80)}`);
+    }
+  }
+  return out;
+}

@@ -174,6 +174,7 @@ t.test('a control plane built by hand from the page: adopt, render, apply withou
   });
 
   await t.test('nothing the page set changed, except the documented fixes; the objects are the same objects', async (t) => {
+    t.ok(pageObjs.length > 10, `the page's ${pageObjs.length} objects are compared`);
     for (const o of pageObjs) {
       const id = idOf(o);
       const a = after.get(id)!;
@@ -185,7 +186,8 @@ t.test('a control plane built by hand from the page: adopt, render, apply withou
       else t.same(fields, [], `${id}: every field the page set is unchanged`);
     }
     const rules = (after.get('ClusterRole kube-binder') as unknown as { rules: Array<{ apiGroups: string[] }> }).rules;
-    t.ok(rules.every((r) => r.apiGroups[0] === '' || r.apiGroups[0] === 'klutch.anynines.com'));
+    t.ok(rules.length > 0 && rules.some((r) => r.apiGroups[0] === 'klutch.anynines.com'), `kube-binder has klutch.anynines.com rules (${rules.length} rules)`);
+    t.ok(rules.every((r) => r.apiGroups[0] === '' || r.apiGroups[0] === 'klutch.anynines.com'), 'and none for another API group (e.g. kube-bind.io)');
     t.equal(after.get('Ingress bind/anynines-backend')!.metadata as unknown as { annotations: Record<string, string> } && (after.get('Ingress bind/anynines-backend')!.metadata as unknown as { annotations: Record<string, string> }).annotations['cert-manager.io/issuer'], 'letsencrypt');
     const fn = await kubectl(sb.bin, cp.kubeconfig, ['get', 'functions.pkg.crossplane.io', 'function-patch-and-transform', '-o', 'jsonpath={.metadata.labels}']);
     t.match(fn.stdout, /"app.kubernetes.io\/managed-by":"helper"/, 'what helper created carries its label');
@@ -237,6 +239,7 @@ t.test('a control plane built by hand from the page: adopt, render, apply withou
 
   t.test('no secret of the page reached stderr or the values file', async (t) => {
     const seen = allOutput.join('\n');
+    t.ok(allOutput.length > 0 && secrets.length >= 3, `${secrets.length} secrets looked for in ${allOutput.length} outputs`);
     for (const s of secrets) {
       t.notOk(seen.includes(s), 'value not shown');
       t.notOk(seen.includes(Buffer.from(s).toString('base64')), 'nor its base64');

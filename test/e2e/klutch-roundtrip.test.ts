@@ -22,6 +22,8 @@ import { join, resolve } from 'node:path';
 import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
+import { eventually, jsonpathStep } from '../helpers/poll.ts';
+import { assertKubectlTwoPasses } from '../helpers/two-pass.ts';
 import { repoRoot, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, konnector, useSandbox } from '../helpers/sandbox.ts';
 
@@ -29,29 +31,8 @@ const sb = await useSandbox(t);
 const executable = resolve(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'pkg.config.json'), 'utf8')) as { output: string }).output);
 const CLAIM = 'postgresqlinstances.anynines.com';
 
-/** Polls until read() returns a value (not undefined), or fails the test saying what it last saw. */
-async function eventually<T>(t: Test, what: string, timeoutMs: number, read: () => Promise<{ value?: T; seen: string }>): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  let seen = '';
-  for (;;) {
-    const r = await read();
-    if (r.value !== undefined) return r.value;
-    seen = r.seen;
-    if (Date.now() > deadline) {
-      t.fail(`${what}: not within ${timeoutMs / 1000}s; last seen: ${seen}`);
-      return undefined;
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
-
 /** `kubectl get -o jsonpath=...` as a poll step: a value once the object exists and the path is non-empty. */
-function getter(kubeconfig: string, args: string[], jsonpath: string) {
-  return async () => {
-    const r = await kubectl(sb.bin, kubeconfig, ['get', ...args, '-o', `jsonpath=${jsonpath}`]);
-    return r.code === 0 && r.stdout.trim() ? { value: r.stdout.trim(), seen: r.stdout } : { seen: (r.stderr || r.stdout).trim() || 'empty' };
-  };
-}
+const getter = (kubeconfig: string, args: string[], jsonpath: string) => jsonpathStep(sb.bin, kubeconfig, args, jsonpath);
 
 function claim(name: string, namespace: string): string {
   return JSON.stringify({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name, namespace }, spec: { service: 'a9s-postgresql13', plan: `plan-${name}` } });
@@ -165,15 +146,9 @@ async function konnectorMadeNamespace(t: Test, b: Bound, name: string): Promise<
 
 t.test('single executable: bind, create-ns, early claim, kubectl apply twice, konnector, claims both ways', { skip: existsSync(executable) ? false : `${executable} is not built (npm run build:binary)` }, async (t) => {
   const b = await bindAndPrepare(t, executable, 'rt-exe');
-  const first = await kubectl(sb.bin, b.app.kubeconfig, ['apply', '-f', b.all]);
-  const failing = [...first.stderr.matchAll(/resource mapping not found for name: "([^"]+)".*kind "(\w+)"/g)].map((m) => `${m[2]}/${m[1]}`).sort();
-  t.comment(`first kubectl apply: exit ${first.code}; failed: ${failing.join(', ') || 'none'}`);
-  const bindings = parseAllDocuments(readFileSync(b.all, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string } }).filter((d) => d?.kind === 'APIServiceBinding').map((d) => `APIServiceBinding/${d.metadata.name}`).sort();
+  const bindings = parseAllDocuments(readFileSync(b.all, 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string } }).filter((d) => d?.kind === 'APIServiceBinding').map((d) => d.metadata.name).sort();
   t.equal(bindings.length, 2);
-  t.not(first.code, 0, 'the first pass fails on a new cluster');
-  t.same(failing, bindings, 'exactly the APIServiceBindings fail on the first pass');
-  const second = await kubectl(sb.bin, b.app.kubeconfig, ['apply', '-f', b.all]);
-  t.equal(second.code, 0, `second pass: ${second.stderr}`);
+  await assertKubectlTwoPasses(t, sb.bin, b.app.kubeconfig, b.all, bindings);
   await konnector(t, sb, b.app);
   await assertRoundTrip(t, b);
 });

@@ -20,6 +20,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import type { Konnector } from '../sandbox/klutch.ts';
 import { FAILING_APIS } from '../sandbox/sandbox.ts';
+import { eventually } from '../helpers/poll.ts';
 import { jwtsIn, repoRoot, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, konnector, useSandbox } from '../helpers/sandbox.ts';
 
@@ -31,20 +32,6 @@ const KLUTCH = 'klutch.anynines.com';
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(repoRoot, 'schemas', 'status.schema.json'), 'utf8')) as object);
 
 const dir = t.testdir({});
-
-/** Polls until read() returns a value, or fails the test naming what it last saw. */
-async function eventually<T>(t: Test, what: string, timeoutMs: number, read: () => Promise<{ value?: T; seen: string }>): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await read();
-    if (r.value !== undefined) return r.value;
-    if (Date.now() > deadline) {
-      t.fail(`${what}: not within ${timeoutMs / 1000}s; last seen: ${r.seen}`);
-      return undefined;
-    }
-    await new Promise((res) => setTimeout(res, 500));
-  }
-}
 
 async function get(kubeconfig: string, args: string[], jsonpath: string): Promise<string> {
   const r = await kubectl(sb.bin, kubeconfig, ['get', ...args, '-o', `jsonpath=${jsonpath}`]);

@@ -3,6 +3,7 @@
  * tests (test/unit/hostile/). Everything random flows from one 32-bit seed, so
  * a failure is replayed with HELPER_FUZZ_SEED=<seed printed in the test name>.
  */
+import { measure } from './work.ts';
 import { stringify } from 'yaml';
 
 export interface Rng {
@@ -195,6 +196,24 @@ export function retype(rng: Rng, old: unknown): Json {
   ];
   return rng.pick(options)();
 }
+
+/** One to three mutations in a row (mutateJson or mutateText), and what they did, joined by "; ". */
+export function mutateRepeatedly<V>(rng: Rng, start: V, mutate: (rng: Rng, v: V) => { next: V; what: string }): { value: V; what: string } {
+  let v = start;
+  const whats: string[] = [];
+  for (let i = rng.range(1, 3); i > 0; i--) {
+    const m = mutate(rng, v);
+    v = m.next;
+    whats.push(m.what);
+  }
+  return { value: v, what: whats.join('; ') };
+}
+
+/** mutateRepeatedly with mutateJson. */
+export const mutateJsonRepeatedly = (rng: Rng, doc: unknown) => mutateRepeatedly(rng, doc, (r, v) => { const m = mutateJson(r, v); return { next: m.value, what: m.what }; });
+
+/** mutateRepeatedly with mutateText. */
+export const mutateTextRepeatedly = (rng: Rng, text: string) => mutateRepeatedly(rng, text, (r, v) => { const m = mutateText(r, v); return { next: m.text, what: m.what }; });
 
 /**
  * One structural mutation of a JSON document (a copy): drop, duplicate or
@@ -706,14 +725,23 @@ export function isHttpUrl(s: unknown): boolean {
   return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
 }
 
-/** Runs `f` and reports its result or the error it threw, with the time it took. */
-export function attempt<T>(f: () => T): { ok: true; value: T; ms: number } | { ok: false; error: unknown; ms: number } {
-  const t0 = performance.now();
+/**
+ * Runs `f` and reports its result or the error it threw, with the work it did
+ * (test/helpers/work.ts: elements and characters the scanning built-ins
+ * touched; a count, not a time, so it does not depend on the machine).
+ */
+export function attempt<T>(f: () => T): { ok: true; value: T; work: number } | { ok: false; error: unknown; work: number } {
+  const m = measure(f);
+  return m.result.ok ? { ok: true, value: m.result.value, work: m.work } : { ok: false, error: m.result.error, work: m.work };
+}
+
+/** The size of a case input in characters (bytes for a Buffer, JSON text for a value), for workBudget. */
+export function sizeOf(v: unknown): number {
+  if (typeof v === 'string' || Buffer.isBuffer(v)) return v.length;
   try {
-    const value = f();
-    return { ok: true, value, ms: performance.now() - t0 };
-  } catch (error) {
-    return { ok: false, error, ms: performance.now() - t0 };
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return 0; // too deep to serialize: the budget's fixed part covers what can be done with it
   }
 }
 

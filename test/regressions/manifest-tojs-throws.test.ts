@@ -20,9 +20,7 @@ t.test('alias bombs and bad merges are InputErrors naming the document', async (
     ['merge of a scalar', `${cm}<<: 5\n`, /^all\.yaml: document 1 cannot be read: Merge sources must be maps/],
   ];
   for (const [what, text, message] of cases) {
-    const t0 = performance.now();
     t.throws(() => parseManifest(text, 'all.yaml'), { constructor: InputError, code: 'HELPER_MANIFEST', exitCode: 3, message }, what);
-    t.ok(performance.now() - t0 < 2000, `${what}: quick`);
   }
 });
 

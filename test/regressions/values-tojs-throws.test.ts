@@ -15,8 +15,6 @@ t.test('alias bombs are an InputError', async (t) => {
     ['at the top', `${bomb}\n`],
     ['as backend.host', `${bomb}\nbackend: {host: *a9}\n`],
   ] as const) {
-    const t0 = performance.now();
     t.throws(() => parseValues(text, 'values.yaml'), { constructor: InputError, code: 'HELPER_VALUES_YAML', exitCode: 3, message: /^values\.yaml cannot be read: Excessive alias count/ }, what);
-    t.ok(performance.now() - t0 < 2000, `${what}: quick`);
   }
 });

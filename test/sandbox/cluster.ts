@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
+import { poll } from './poll.ts';
 import { freePort, type Proc, type Procs } from './procs.ts';
 
 const run = promisify(execFile);
@@ -165,15 +166,16 @@ export function adminKubeconfig(name: string, server: string, caPem: string, tok
   ].join('\n');
 }
 
-/** Polls ok() until true; fails early with the log tail if the process died. */
+/** Polls ok() until true (poll.ts); throws with the process's log tail, early if the process died. */
 export async function until(what: string, timeoutMs: number, proc: Proc | undefined, procs: Procs | undefined, ok: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await ok()) return;
-    if (proc && procs && !procs.alive(proc)) throw new Error(`${what}: process ${proc.name} exited\n${procs.tail(proc)}`);
-    if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs / 1000}s${proc && procs ? `\n${procs.tail(proc)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  const watched = proc && procs ? { proc, procs } : undefined;
+  await poll({
+    what,
+    timeoutMs,
+    intervalMs: 250,
+    stop: () => (watched && !watched.procs.alive(watched.proc) ? `process ${watched.proc.name} exited` : undefined),
+    ...(watched ? { detail: () => watched.procs.tail(watched.proc) } : {}),
+  }, async () => ((await ok()) ? { value: true, seen: '' } : { seen: 'not ready' }));
 }
 
 /** Runs the sandbox's kubectl; resolves with stdout/stderr/exit code (never throws on non-zero). */

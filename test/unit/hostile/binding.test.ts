@@ -8,8 +8,9 @@ import { InputError } from '../../../src/errors.ts';
 import { validateBinding } from '../../../src/validate/schemas.ts';
 import {
   attempt, codePoints, deepJsonText, fuzzCases, fuzzSeed, hugeString, isApiGroup, isPlainObject, isWellFormedUtf8, jsonText,
-  mulberry32, mutateBytes, mutateJson, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, validBinding, type Rng,
+  mulberry32, mutateBytes, mutateJsonRepeatedly, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
 } from '../../helpers/gen.ts';
+import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
 const SEED = fuzzSeed(0x5eed0001);
 const CASES = fuzzCases(3000);
@@ -75,14 +76,8 @@ function makeCase(rng: Rng): Case {
     case 2:
     case 3:
     case 4: {
-      let v: unknown = doc;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const m = mutateJson(rng, v);
-        v = m.value;
-        whats.push(m.what);
-      }
-      return { raw: toRaw(rng, jsonText(rng, v)), what: whats.join('; ') };
+      const { value: v, what: whats } = mutateJsonRepeatedly(rng, doc);
+      return { raw: toRaw(rng, jsonText(rng, v)), what: whats };
     }
     case 5:
     case 6: {
@@ -128,13 +123,13 @@ t.test(`validateBinding: ${CASES} generated documents (seed ${SEED})`, async (t)
   const rng = mulberry32(SEED);
   const failures: string[] = [];
   const tally = { accepted: 0, rejected: 0, mustAccept: 0 };
-  let slowest = { ms: 0, what: '' };
+  const work = new WorkTally();
   for (let i = 0; i < CASES; i++) {
     const c = makeCase(rng.fork());
     const want = oracle(c.raw);
     const got = attempt(() => validateBinding(c.raw, 'binding.json'));
-    if (got.ms > slowest.ms) slowest = { ms: got.ms, what: `case ${i} (${c.what})` };
     const tag = `seed ${SEED} case ${i} (${c.what}): ${preview(c.raw)}`;
+    work.check(got.work, sizeOf(c.raw), tag, failures);
     if (c.mustAccept) tally.mustAccept++;
     if (got.ok) {
       tally.accepted++;
@@ -155,12 +150,13 @@ t.test(`validateBinding: ${CASES} generated documents (seed ${SEED})`, async (t)
   }
   t.same(failures, [], 'no failures');
   t.ok(tally.accepted > CASES / 5 && tally.rejected > CASES / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
-  t.ok(slowest.ms < 2000, `slowest case ${Math.round(slowest.ms)} ms: ${slowest.what}`);
+  t.comment(work.summary());
 });
 
-function expectInputError(t: Test, raw: Buffer | string, what: string, maxMs = 2000): InputError | undefined {
+/** Rejected with an InputError, in work linear in the input's size (workBudget). */
+function expectInputError(t: Test, raw: Buffer | string, what: string): InputError | undefined {
   const got = attempt(() => validateBinding(raw, 'binding.json'));
-  t.ok(got.ms < maxMs, `${what}: ${Math.round(got.ms)} ms`);
+  assertWithinBudget(t, what, got.work, raw.length);
   if (got.ok) {
     t.fail(`${what}: accepted`);
     return undefined;
@@ -193,11 +189,11 @@ t.test('2 MiB bindings finish quickly', async (t) => {
   t.ok(distinctText.length > 2 << 20, `${distinctText.length} bytes`);
   const got = attempt(() => validateBinding(Buffer.from(distinctText), 'binding.json'));
   t.ok(got.ok, '48,000 distinct apis are valid');
-  t.ok(got.ms < 3000, `48,000 distinct apis: ${Math.round(got.ms)} ms`);
+  assertWithinBudget(t, '48,000 distinct apis', got.work, distinctText.length);
 
-  const dup = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: many(55_000, false) }), '55,000 identical apis', 3000);
+  const dup = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: many(55_000, false) }), '55,000 identical apis');
   t.match(dup?.problems, [/^\/apis: must NOT have duplicate items \(\/apis\/\d+ and \/apis\/\d+ are identical\)$/]);
-  const junk = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: Array.from({ length: 60_000 }, (_, i) => ({ group: 'G', resource: `r${i}x` })) }), '60,000 invalid apis', 3000);
+  const junk = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: Array.from({ length: 60_000 }, (_, i) => ({ group: 'G', resource: `r${i}x` })) }), '60,000 invalid apis');
   t.ok(junk && junk.problems.length <= 26, 'the problem list is capped');
 });
 

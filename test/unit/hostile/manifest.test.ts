@@ -8,9 +8,10 @@ import t, { type Test } from 'tap';
 import { InputError } from '../../../src/errors.ts';
 import { parseManifest } from '../../../src/kube/apply.ts';
 import {
-  attempt, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson, mutateText, NASTY_STRINGS,
+  attempt, sizeOf, mutateTextRepeatedly, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mulberry32, mutateJson,  NASTY_STRINGS,
   preview, randomJson, randomString, validManifest, yamlAliasBomb, type Rng,
 } from '../../helpers/gen.ts';
+import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 import { stringify } from 'yaml';
 
 const SEED = fuzzSeed(0x5eed0004);
@@ -74,14 +75,8 @@ function makeCase(rng: Rng): Case {
     case 4:
     case 5:
     case 6: {
-      let s = m.text;
-      const whats: string[] = [];
-      for (let i = rng.range(1, 3); i > 0; i--) {
-        const mu = mutateText(rng, s);
-        s = mu.text;
-        whats.push(mu.what);
-      }
-      return { text: s, what: whats.join('; ') };
+      const { value: s, what: whats } = mutateTextRepeatedly(rng, m.text);
+      return { text: s, what: whats };
     }
     case 7: return { text: rng.bool() ? stringify(randomJson(rng, 5), { version: '1.1' }) : randomString(rng, 300), what: 'random' };
     default: {
@@ -95,12 +90,12 @@ t.test(`parseManifest: ${CASES} generated manifests (seed ${SEED})`, async (t) =
   const rng = mulberry32(SEED);
   const failures: string[] = [];
   const tally = { accepted: 0, rejected: 0 };
-  let slowest = { ms: 0, what: '' };
+  const work = new WorkTally();
   for (let i = 0; i < CASES && failures.length < 10; i++) {
     const c = makeCase(rng.fork());
     const tag = `seed ${SEED} case ${i} (${c.what}): ${preview(c.text)}`;
     const got = attempt(() => parseManifest(c.text, 'all.yaml'));
-    if (got.ms > slowest.ms) slowest = { ms: got.ms, what: `case ${i} (${c.what})` };
+    work.check(got.work, sizeOf(c.text), tag, failures);
     if (got.ok) {
       tally.accepted++;
       if (!Array.isArray(got.value) || !got.value.length) failures.push(`accepted no objects: ${tag}`);
@@ -119,13 +114,13 @@ t.test(`parseManifest: ${CASES} generated manifests (seed ${SEED})`, async (t) =
   }
   t.same(failures, [], 'no failures');
   t.ok(tally.accepted > CASES / 10 && tally.rejected > CASES / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
-  t.ok(slowest.ms < 2000, `slowest case ${Math.round(slowest.ms)} ms: ${slowest.what}`);
+  t.comment(work.summary());
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');
 });
 
 function expectInputError(t: Test, text: string, what: string): void {
   const got = attempt(() => parseManifest(text, 'all.yaml'));
-  t.ok(got.ms < 2000, `${what}: ${Math.round(got.ms)} ms`);
+  assertWithinBudget(t, what, got.work, text.length);
   if (got.ok) t.fail(`${what}: accepted`);
   else t.type(got.error, InputError, `${what}: ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 120)}`);
 }
@@ -143,8 +138,12 @@ t.test('fixed hostile manifests', async (t) => {
   expectInputError(t, hugeString(2 << 20), '2 MiB scalar');
   expectInputError(t, `${cm}metadata: {name: m}\n`, 'duplicate key');
   expectInputError(t, '\u0000\u0001\u0002', 'control characters');
-  const big = attempt(() => parseManifest(`${cm}data: {x: ${hugeString(2 << 20)}}\n`, 'all.yaml'));
-  t.ok(big.ok && big.ms < 2000, `a 2 MiB object is fine (${Math.round(big.ms)} ms)`);
-  const many = attempt(() => parseManifest(Array.from({ length: 5_000 }, (_, i) => cm.replace('name: m', `name: m${i}`)).join('---\n'), 'all.yaml'));
-  t.ok(many.ok && many.value.length === 5_000 && many.ms < 5_000, `5,000 documents (${Math.round(many.ms)} ms)`);
+  const bigText = `${cm}data: {x: ${hugeString(2 << 20)}}\n`;
+  const big = attempt(() => parseManifest(bigText, 'all.yaml'));
+  t.ok(big.ok, 'a 2 MiB object is fine');
+  assertWithinBudget(t, 'a 2 MiB object', big.work, bigText.length);
+  const manyText = Array.from({ length: 5_000 }, (_, i) => cm.replace('name: m', `name: m${i}`)).join('---\n');
+  const many = attempt(() => parseManifest(manyText, 'all.yaml'));
+  t.ok(many.ok && many.value.length === 5_000, '5,000 documents are 5,000 objects');
+  assertWithinBudget(t, '5,000 documents', many.work, manyText.length);
 });
