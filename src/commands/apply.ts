@@ -28,8 +28,8 @@ export function applyCommand(ctx: RunContext): CommandModule {
         .epilog('Prints per object whether it was created, configured or unchanged.\n' + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], { timeout: '--wait-bindings names each binding that is not Ready' })),
     handler: async (argv) => {
       // undici and @kubernetes/client-node are loaded only when the command runs, so --help stays fast.
-      const [{ hostOf, readCaFile, warnInsecure }, { applyInPhases, parseManifest }, { loadKubeConfig }, { resolveKubeconfig }, { waitForBindingsReady }] = await Promise.all([
-        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'), import('../kube/bindings-ready.ts'),
+      const [{ readCaFile, warnInsecure }, { applyInPhases, parseManifest }, { connect }, { resolveKubeconfig }, { waitForBindingsReady }, { readKubeconfig }] = await Promise.all([
+        import('../http.ts'), import('../kube/apply.ts'), import('../kube/client.ts'), import('../kube/kubeconfig-file.ts'), import('../kube/bindings-ready.ts'), import('../kube/kubeconfig.ts'),
       ]);
       const waitBindings = waitBindingsMs(argv);
       const file = argv.file as string;
@@ -43,17 +43,14 @@ export function applyCommand(ctx: RunContext): CommandModule {
       const { caFile, insecure } = tlsOf(argv);
       if (insecure) warnInsecure('the App Cluster\'s TLS certificate is');
       const objects = parseManifest(text, file === '-' ? 'stdin' : file);
-      let kc;
-      try {
-        kc = loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(caFile), insecure });
-      } catch (err) {
-        throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${(err as Error).message}`);
-      }
-      if (!kc.getCurrentCluster()) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} has no cluster for context ${JSON.stringify(kubeconfig.context ?? '')}${kubeconfig.context ? '' : ' (no current-context; pass --context)'}`);
+      const k = readKubeconfig(kubeconfig.text, { caPem: readCaFile(caFile), insecure });
+      if (k.problems.length) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${k.problems.join('; ')}`);
+      if (!k.connection) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} has no cluster for context ${JSON.stringify(kubeconfig.context ?? '')}${kubeconfig.context ? '' : ' (no current-context; pass --context)'}`);
+      const kc = connect(k.connection, { label: 'cluster', ...callPolicyOf(argv), signal: ctx.signal });
       const dryRun = isDryRun(argv);
       const done: string[] = [];
-      if (!dryRun) ctx.applied = { server: `cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
-      const r = await applyInPhases(kc, objects, { dryRun, report: true, timeoutMs: parseDuration('--timeout', argv.timeout), ...callPolicyOf(argv), signal: ctx.signal, onApplied: (what) => done.push(what) });
+      if (!dryRun) ctx.applied = { server: kc.server, total: objects.length, objects: done };
+      const r = await applyInPhases(kc, objects, { dryRun, report: true, timeoutMs: parseDuration('--timeout', argv.timeout), signal: ctx.signal, onApplied: (what) => done.push(what) });
       log.info(`${dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${dryRun ? '' : `: ${countOutcomes(r.applied)}`}`);
       if (waitBindings !== undefined && !dryRun) {
         await waitForBindingsReady(kc, objects, { timeoutMs: waitBindings, requestTimeoutMs: callPolicyOf(argv).requestTimeoutMs, signal: ctx.signal });

@@ -21,11 +21,15 @@ async function readKubeconfig(ctx: RunContext, argv: Record<string, unknown>, fa
   return { path: k.label, text: k.text };
 }
 
-async function clusterClient(argv: Record<string, unknown>, kubeconfig: { text: string }) {
-  const [{ readCaFile, warnInsecure }, { loadKubeConfig }] = await Promise.all([import('../http.ts'), import('../kube/client.ts')]);
+async function clusterClient(argv: Record<string, unknown>, kubeconfig: { path: string; text: string }, signal: AbortSignal | undefined) {
+  const [{ InputError }, { readCaFile, warnInsecure }, { connect }, { readKubeconfig, usableConnection }] = await Promise.all([
+    import('../errors.ts'), import('../http.ts'), import('../kube/client.ts'), import('../kube/kubeconfig.ts'),
+  ]);
   const { caFile, insecure } = tlsOf(argv);
   if (insecure) warnInsecure('the control plane\'s TLS certificate is');
-  return loadKubeConfig(kubeconfig.text, { extraCaPem: readCaFile(caFile), insecure });
+  const conn = usableConnection(readKubeconfig(kubeconfig.text, { caPem: readCaFile(caFile), insecure }), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.path} cannot be used: ${why}`));
+  const calls = callPolicyOf(argv);
+  return connect(conn, { label: 'control plane', requestTimeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal, forbiddenHint: 'control-plane apply and check need a cluster-admin kubeconfig' });
 }
 
 function warnRandomKeys(source: string): void {
@@ -123,7 +127,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       const kubeconfig = await readKubeconfig(ctx, argv);
       const timeoutMs = parseDuration('--timeout', argv.timeout);
       const calls = callPolicyOf(argv);
-      const kc = await clusterClient(argv, kubeconfig);
+      const kc = await clusterClient(argv, kubeconfig, ctx.signal);
       const p = await prepare({
         valuesFile: argv.file as string,
         env: ctx.env,
@@ -136,7 +140,7 @@ function applyCommand(ctx: RunContext): CommandModule {
       const dryRun = isDryRun(argv);
       const objects = renderControlPlane(p.inputs);
       const done: string[] = [];
-      if (!dryRun) ctx.applied = { server: `control plane ${(await import('../http.ts')).hostOf(kc.getCurrentCluster()?.server ?? '')}`, total: objects.length, objects: done };
+      if (!dryRun) ctx.applied = { server: `control plane ${kc.host}`, total: objects.length, objects: done };
       const r = await applyControlPlane(kc, objects, p.settings, { dryRun, timeoutMs, ...calls, signal: ctx.signal, onApplied: (what) => done.push(what), prune: Boolean(argv.prune) });
       log.info(`${dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}${argv.prune ? `, ${r.pruned.length} ${dryRun ? 'to prune' : 'pruned'}` : ''}; cookie keys: ${p.keySource}`);
     },
@@ -171,10 +175,10 @@ function checkCommand(ctx: RunContext): CommandModule {
         refusePlaceholders(text, source);
       }
       const kubeconfig = await readKubeconfig(ctx, argv);
-      const kc = await clusterClient(argv, kubeconfig);
+      const kc = await clusterClient(argv, kubeconfig, ctx.signal);
       const calls = callPolicyOf(argv);
-      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
-      const server = kc.getCurrentCluster()?.server ?? '';
+      const reader = new Reader(kc);
+      const server = kc.conn.server;
       if (!settings) {
         const { readControlPlane } = await import('../control-plane/adopt.ts');
         settings = settingsOf((await readControlPlane(reader, { requireBackend: false, server })).values);
@@ -217,10 +221,10 @@ function adoptCommand(ctx: RunContext): CommandModule {
       const output = resolveOutput(argv, ['yaml'], 'yaml');
       for (const d of output.deprecations) log.warn(d);
       const kubeconfig = await readKubeconfig(ctx, argv);
-      const kc = await clusterClient(argv, kubeconfig);
+      const kc = await clusterClient(argv, kubeconfig, ctx.signal);
       const calls = callPolicyOf(argv);
-      const reader = new Reader(kc, { timeoutMs: calls.requestTimeoutMs, attempts: calls.attempts, signal: ctx.signal });
-      const server = kc.getCurrentCluster()?.server ?? '';
+      const reader = new Reader(kc);
+      const server = kc.conn.server;
       const adopted = await readControlPlane(reader, { requireBackend: true, server });
       const text = adoptedValuesYaml(adopted, reader.host);
       // What is written must be a values file helper accepts.

@@ -8,8 +8,7 @@
  * Crossplane has installed the Provider packages of stage 1: it waits for
  * those CRDs, bounded by the same deadline. Re-runs change nothing.
  */
-import type * as k8s from '@kubernetes/client-node';
-import type { KObject } from '../kube/client.ts';
+import type { KObject, KubeClient } from '../kube/client.ts';
 import { ClusterError } from '../errors.ts';
 import { applyInPhases, type ApplyObject } from '../kube/apply.ts';
 import { waitUntil } from '../kube/wait.ts';
@@ -74,7 +73,7 @@ const foreign = (o: K8sObject) => FOREIGN_KINDS.find((f) => f.apiVersion === o.a
 const describe = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
-export async function clusterCookieKeys(kc: k8s.KubeConfig, opts: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined; attempts?: number | undefined } = {}): Promise<CookieKeys | undefined> {
+export async function clusterCookieKeys(kc: KubeClient, opts: { signal?: AbortSignal | undefined; timeoutMs?: number | undefined; attempts?: number | undefined } = {}): Promise<CookieKeys | undefined> {
   const s = await new Reader(kc, opts).get('v1', 'Secret', COOKIE_SECRET, BACKEND_NAMESPACE);
   return s ? keysFromSecret(s, `Secret ${BACKEND_NAMESPACE}/${COOKIE_SECRET} in the cluster`) : undefined;
 }
@@ -191,7 +190,7 @@ async function prune(reader: Reader, keep: K8sObject[], dryRun: boolean): Promis
   return out;
 }
 
-export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
+export async function applyControlPlane(kc: KubeClient, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
   const deadline = Date.now() + opts.timeoutMs;
   const reader = new Reader(kc, { signal: opts.signal, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts });
   const calls = { serverLabel: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, onApplied: opts.onApplied };

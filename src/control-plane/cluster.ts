@@ -1,78 +1,45 @@
 /**
- * Reads of the Control Plane Cluster for apply's pre-flight and for check:
- * any kind by apiVersion/kind, each call through callApi (bounded by a
- * timeout and the run's signal, passing failures retried). A 404 is "absent"
- * (undefined); every other failure is a ClusterError that names the object
- * and the host.
+ * Reads of the Control Plane Cluster for apply's pre-flight, check and
+ * adopt, by apiVersion/kind: a thin view of the one Kubernetes client
+ * (kube/client.ts), kept until check.ts, adopt.ts and control-plane/apply.ts
+ * take the ObjectClient itself. A 404 is "absent" (undefined); every other
+ * failure is a ClusterError that names the object and the host.
  */
-import * as k8s from '@kubernetes/client-node';
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
-import { hostOf } from '../http.ts';
-import { apiFailure, callApi, type CallPolicy, type KObject } from '../kube/client.ts';
+import type { KObject, KubeClient } from '../kube/client.ts';
+
+const HINT = 'control-plane apply and check need a cluster-admin kubeconfig';
 
 export class Reader {
   readonly host: string;
-  private readonly objects: k8s.KubernetesObjectApi;
-  private readonly policy: CallPolicy;
+  private readonly client: KubeClient;
 
-  constructor(kc: k8s.KubeConfig, opts: { timeoutMs?: number | undefined; attempts?: number | undefined; signal?: AbortSignal | undefined } = {}) {
-    this.host = hostOf(kc.getCurrentCluster()?.server ?? '');
-    this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-    this.policy = { timeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal };
+  constructor(client: KubeClient, _opts?: unknown) {
+    this.client = client;
+    this.host = client.host;
+  }
+
+  private label(action: string) {
+    return { server: `control plane ${this.host}`, action, forbiddenHint: HINT };
   }
 
   /** The object, or undefined when it does not exist. */
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<KObject | undefined> {
-    return this.call(`read ${kind} ${namespace ? `${namespace}/` : ''}${name}`, async () => {
-      try {
-        const o = await this.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }) as unknown;
-        // The client library takes any 2xx as success, even an HTML page from a proxy.
-        if (!isObject(o) || (o as KObject).metadata?.name !== name) throw new SyntaxError(`the answer is not the ${kind} ${name}`);
-        return plain(o as KObject, kind);
-      } catch (err) {
-        if (apiFailure(err).status === 404) return undefined;
-        throw err;
-      }
-    });
+    return this.client.get({ apiVersion, kind }, name, namespace, { label: this.label(`read ${kind} ${namespace ? `${namespace}/` : ''}${name}`) });
   }
 
-  list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KObject[]> {
-    return this.call(`list ${kind}${namespace ? ` in namespace ${namespace}` : ''}`, async () => {
-      const r = await this.objects.list(apiVersion, kind, namespace, undefined, undefined, undefined, undefined, labelSelector) as unknown;
-      if (!isObject(r) || !Array.isArray((r as { items?: unknown }).items)) throw new SyntaxError(`the answer is not a ${kind} list`);
-      return (r as { items: KObject[] }).items.map((o) => plain(o, kind));
-    });
+  /** Every object of the kind (none when the kind is not served). */
+  async list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<KObject[]> {
+    return (await this.client.list({ apiVersion, kind }, namespace, labelSelector ? { labelSelector } : {})) ?? [];
   }
 
   /** Deletes an object; absent already is fine. */
-  delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
-    return this.call(`delete ${kind} ${namespace ? `${namespace}/` : ''}${name}`, async () => {
-      try {
-        await this.objects.delete({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
-      } catch (err) {
-        if (apiFailure(err).status !== 404) throw err;
-      }
-    });
+  async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<void> {
+    await this.client.delete({ apiVersion, kind }, name, namespace, { label: this.label(`delete ${kind} ${namespace ? `${namespace}/` : ''}${name}`) });
   }
 
   crd(name: string): Promise<KObject | undefined> {
     return this.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', name);
   }
-
-  private call<T>(action: string, fn: () => Promise<T>): Promise<T> {
-    return callApi({ server: `control plane ${this.host}`, action, forbiddenHint: 'control-plane apply and check need a cluster-admin kubeconfig' }, this.policy, fn);
-  }
-}
-
-const isObject = (v: unknown): boolean => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * An object with the API's own field names. The client library hands a CRD
- * back in its model's shape (`_enum`, `xKubernetesValidations`, ...), which
- * would not compare with what render writes.
- */
-function plain(o: KObject, kind: string): KObject {
-  return kind === 'CustomResourceDefinition' ? ObjectSerializer.serialize(o, 'V1CustomResourceDefinition', '') as KObject : o;
 }
 
 export { conditionsOf, isEstablished, type Condition } from '../kube/conditions.ts';

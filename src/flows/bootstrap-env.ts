@@ -15,7 +15,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Dispatcher } from 'undici';
 import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
@@ -24,9 +23,10 @@ import { ExitCode, HelperError, InputError } from '../errors.ts';
 import { hostOf, makeDispatcher, readCaFile, warnInsecure } from '../http.ts';
 import { applyInPhases, parseManifest } from '../kube/apply.ts';
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
-import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
+import { connect, ControlPlane, type KubeClient, type KubeFactory } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests } from '../kube/export-requests.ts';
 import { resolveKubeconfig } from '../kube/kubeconfig-file.ts';
+import { readKubeconfig, trust, usableConnection } from '../kube/kubeconfig.ts';
 import { addSecret, log } from '../log.ts';
 import { renderAppCluster } from '../render/app-cluster.ts';
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
@@ -143,6 +143,8 @@ export interface BootstrapDeps {
   signal?: AbortSignal | undefined;
   progress?: Progress;
   stdin?: () => Buffer;
+  /** The Kubernetes client factory (tests pass one with an undici MockAgent). */
+  kube?: KubeFactory | undefined;
 }
 
 interface Shared {
@@ -153,6 +155,7 @@ interface Shared {
   tokens: TokenSource;
   signal: AbortSignal | undefined;
   progress: Progress;
+  kube: KubeFactory;
 }
 
 interface BindingInput {
@@ -167,7 +170,7 @@ interface BindOutputs {
   writeKubeconfig?: string | undefined;
   output?: string | undefined;
   /** --apply-to, read and loaded before any network call. */
-  applyTo?: KubeConfig | undefined;
+  applyTo?: KubeClient | undefined;
 }
 
 /** Runs one binding; returns all.yaml (already written with -o). */
@@ -178,7 +181,7 @@ export async function runBootstrapEnv(opts: BootstrapOptions, deps: BootstrapDep
   const binding = validateBinding(raw, source);
   const shared = prepare(opts, deps);
   // A bad --apply-to, -o or --write-kubeconfig must fail before anything exists on the control plane.
-  const applyTo = opts.applyTo ? readAppKubeconfig(opts.applyTo, opts.applyToContext, shared.caPem, opts.insecure) : undefined;
+  const applyTo = opts.applyTo ? readAppKubeconfig(shared, opts.applyTo, opts.applyToContext) : undefined;
   if (opts.output) assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   log.info(`requesting an access token from ${new URL(opts.tokenUrl).host} for client ${opts.clientId}`);
@@ -195,7 +198,7 @@ function prepare(opts: BootstrapOptions, deps: BootstrapDeps): Shared {
     { clientId: opts.clientId, clientSecret: opts.clientSecret, tokenUrl: opts.tokenUrl, scope: opts.scope },
     { dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, insecure: opts.insecure, signal: deps.signal },
   );
-  return { opts, url, caPem, dispatcher, tokens, signal: deps.signal, progress: deps.progress ?? { bound: [], exportRequests: [] } };
+  return { opts, url, caPem, dispatcher, tokens, signal: deps.signal, progress: deps.progress ?? { bound: [], exportRequests: [] }, kube: deps.kube ?? connect };
 }
 
 async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promise<BootstrapResult> {
@@ -212,26 +215,26 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
 
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
-  const kc = loadKubeConfig(result.kubeconfig, { extraCaPem: s.caPem, insecure: opts.insecure });
-  const cp = new ControlPlane(kc, result.provider.namespace, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: s.signal });
+  const client = s.kube(trust(result.connection, { caPem: s.caPem, insecure: opts.insecure }), { label: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: s.signal });
+  const cp = new ControlPlane(client, result.provider.namespace);
   const created = await createExportRequests(cp, result.requests, (r) => s.progress.exportRequests.push(`${result.provider.namespace}/${r.name}`));
   const names = created.map((r) => r.name);
   if (opts.wait) await waitForExportRequests(cp, names, { timeoutMs: opts.timeoutMs, signal: s.signal });
   else log.info(`--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`);
 
   if (out.applyTo) {
-    const appKc = out.applyTo;
-    const server = `App Cluster ${hostOf(appKc.getCurrentCluster()?.server ?? '')}`;
+    const app = out.applyTo;
+    const server = app.server;
     const objects = parseManifest(yaml, 'all.yaml');
     const applied = { server, total: objects.length, objects: [] as string[] };
     s.progress.applied = applied;
     log.info(`applying all.yaml to the ${server}`);
-    await applyInPhases(appKc, objects, {
-      timeoutMs: opts.timeoutMs, requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, serverLabel: 'App Cluster', signal: s.signal, report: true,
+    await applyInPhases(app, objects, {
+      timeoutMs: opts.timeoutMs, signal: s.signal, report: true,
       onApplied: (what) => applied.objects.push(what),
     });
     if (opts.waitBindingsMs !== undefined) {
-      await waitForBindingsReady(appKc, objects, { timeoutMs: opts.waitBindingsMs, requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
+      await waitForBindingsReady(app, objects, { timeoutMs: opts.waitBindingsMs, requestTimeoutMs: opts.requestTimeoutMs, signal: s.signal });
     }
   }
   if (out.dir) mkdirSync(out.dir, { recursive: true, mode: 0o700 });
@@ -246,13 +249,10 @@ async function bindOne(s: Shared, input: BindingInput, out: BindOutputs): Promis
   return { yaml, clusterNamespace: result.provider.namespace, exportRequests: names };
 }
 
-function readAppKubeconfig(path: string, context: string | undefined, caPem: string | undefined, insecure: boolean): KubeConfig {
+function readAppKubeconfig(s: Shared, path: string, context: string | undefined): KubeClient {
   const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
-  try {
-    return loadKubeConfig(text, { extraCaPem: caPem, insecure });
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `--apply-to ${path} is not a usable kubeconfig: ${(err as Error).message}`);
-  }
+  const conn = usableConnection(readKubeconfig(text, { caPem: s.caPem, insecure: s.opts.insecure }), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `--apply-to ${path} is not a usable kubeconfig: ${why}`));
+  return s.kube(conn, { label: 'App Cluster', requestTimeoutMs: s.opts.requestTimeoutMs, attempts: s.opts.attempts, signal: s.signal });
 }
 
 export interface FleetEntry {
