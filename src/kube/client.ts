@@ -283,6 +283,7 @@ const KNOWN: Record<string, Mapping> = {
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
   'v1/ServiceAccount': { plural: 'serviceaccounts', namespaced: true },
   'v1/Service': { plural: 'services', namespaced: true },
+  'v1/Pod': { plural: 'pods', namespaced: true },
   'apps/v1/Deployment': { plural: 'deployments', namespaced: true },
   'rbac.authorization.k8s.io/v1/ClusterRole': { plural: 'clusterroles', namespaced: false },
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': { plural: 'clusterrolebindings', namespaced: false },
@@ -293,6 +294,7 @@ const KNOWN: Record<string, Mapping> = {
   'authentication.k8s.io/v1/SelfSubjectReview': { plural: 'selfsubjectreviews', namespaced: false },
   [`${KLUTCH_API_VERSION}/APIServiceExportRequest`]: { plural: 'apiserviceexportrequests', namespaced: true },
   [`${KLUTCH_API_VERSION}/APIServiceNamespace`]: { plural: 'apiservicenamespaces', namespaced: true },
+  [`${KLUTCH_API_VERSION}/APIServiceExport`]: { plural: 'apiserviceexports', namespaced: true },
   [`${KLUTCH_API_VERSION}/ClusterBinding`]: { plural: 'clusterbindings', namespaced: true },
   [`${KLUTCH_API_VERSION}/APIServiceBinding`]: { plural: 'apiservicebindings', namespaced: false },
 };
