@@ -88,6 +88,10 @@ export interface KubeconfigRead {
   connection: Connection | undefined;
   /** client-node's model could not be built: its own message (also in problems). */
   loadError?: string | undefined;
+  /** Why the current context gives no cluster, when it does not (not a problem for every use). */
+  missing?: string | undefined;
+  /** The current context's cluster as read: name, server, and its own CA (or why it cannot be read). */
+  cluster?: { name: string; server: string; caPem?: string | undefined; caError?: string | undefined } | undefined;
 }
 
 export interface InspectOptions {
@@ -135,15 +139,37 @@ export function readKubeconfig(text: string, opts: ReadOptions & { connect?: boo
     facts = { contextName: ctx.name, namespace: ctx.namespace ?? '', server: cluster.server, clusterName: cluster.name, userName: user?.name ?? ctx.user ?? '' };
   }
   const credential = user ? credentialOf(user) : { type: 'other' as const };
+  const missing = !model.currentContext ? 'has no current-context'
+    : !ctx ? `current-context ${JSON.stringify(model.currentContext)} is not in contexts`
+      : !cluster ? `cluster ${JSON.stringify(ctx.cluster)} of the current context is not in clusters` : undefined;
+  let clusterRead: KubeconfigRead['cluster'];
+  if (cluster) {
+    const ca = ownCa(cluster, opts);
+    clusterRead = { name: cluster.name, server: cluster.server, ...ca };
+    if (ca.caError && !problems.length && opts.connect !== false) problems.push(ca.caError);
+  }
   let connection: Connection | undefined;
   if (!problems.length && cluster && opts.connect !== false) {
     try {
-      connection = connectionOf(model, cluster, user, opts);
+      connection = connectionOf(model, cluster, clusterRead?.caPem, user, opts);
     } catch (err) {
       problems.push(String((err as Error)?.message ?? err).split('\n')[0]!);
     }
   }
-  return { facts, credential, problems, connection };
+  return { facts, credential, problems, connection, missing, cluster: clusterRead };
+}
+
+/** The cluster's own CA: client-node reads certificate-authority (a file) before certificate-authority-data. */
+function ownCa(cluster: Cluster, opts: ReadOptions): { caPem?: string | undefined; caError?: string | undefined } {
+  if (cluster.caFile) {
+    const p = isAbsolute(cluster.caFile) || !opts.baseDir ? cluster.caFile : resolve(opts.baseDir, cluster.caFile);
+    try {
+      return { caPem: readFileSync(p, 'utf8') };
+    } catch (err) {
+      return { caError: `cannot read certificate-authority ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+    }
+  }
+  return cluster.caData ? { caPem: Buffer.from(cluster.caData, 'base64').toString('utf8') } : {};
 }
 
 interface Model { clusters: Cluster[]; users: User[]; contexts: Context[]; currentContext: string | undefined }
@@ -160,10 +186,8 @@ function loadModel(text: string): Model {
   };
 }
 
-function connectionOf(model: Model, cluster: Cluster, user: User | undefined, opts: ReadOptions): Connection {
+function connectionOf(model: Model, cluster: Cluster, own: string | undefined, user: User | undefined, opts: ReadOptions): Connection {
   const file = (p: string) => readFileSync(isAbsolute(p) || !opts.baseDir ? p : resolve(opts.baseDir, p), 'utf8');
-  // client-node reads certificate-authority before certificate-authority-data.
-  const own = cluster.caFile ? file(cluster.caFile) : cluster.caData ? Buffer.from(cluster.caData, 'base64').toString('utf8') : undefined;
   let auth: Auth = { kind: 'none' };
   if (user?.exec || user?.authProvider) {
     auth = { kind: 'plugin', credentials: pluginCredentials(model, user) };
