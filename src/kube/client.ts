@@ -258,13 +258,6 @@ function agentFor(conn: Connection, cert?: { certPem?: string | undefined; keyPe
   return a;
 }
 
-/** Closes the run's Agents (their idle keep-alive sockets would otherwise hold the process a few seconds). */
-export async function closeAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((a) => a.close().catch(() => {})));
-}
-
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
   path: string;
