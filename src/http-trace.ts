@@ -36,7 +36,9 @@ export function traceHttp(write: (line: string) => void): void {
     write(`${line(request)} -> ${response.statusCode ?? '?'}${ms(request)}`);
   });
   subscribe('undici:request:error', (m) => {
-    const { request, error } = m as { request: object; error: { code?: string; name?: string } };
-    write(`${line(request)} -> failed (${error?.code ?? error?.name ?? 'error'})${ms(request)}`);
+    const { request, error } = m as { request: object; error: { code?: unknown; name?: unknown } };
+    // A DOMException's code is a number (20 for an abort): its name says more.
+    const why = typeof error?.code === 'string' ? error.code : typeof error?.name === 'string' ? error.name : 'error';
+    write(`${line(request)} -> failed (${why})${ms(request)}`);
   });
 }

@@ -4,14 +4,15 @@
  * requests. Anything unusable is a BackendError listing every problem.
  */
 import { BackendError } from '../errors.ts';
-import { inspectKubeconfig, isStrictBase64, type ProviderKubeconfig } from '../kube/kubeconfig.ts';
-import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
+import { isStrictBase64, readKubeconfig, type Connection, type ProviderKubeconfig } from '../kube/kubeconfig.ts';
 import type { ExportRequest } from '../types.ts';
 import { validateBindingResponse } from '../validate/schemas.ts';
 
 export interface BindingResult {
   kubeconfig: string;
   provider: ProviderKubeconfig;
+  /** The control plane connection of the kubeconfig (read once, here). */
+  connection: Connection;
   requests: ExportRequest[];
 }
 
@@ -22,11 +23,11 @@ export function parseBindingResponse(body: unknown): BindingResult {
     throw new BackendError('HELPER_BACKEND_RESPONSE_INVALID', 'the backend\'s BindingResponse.kubeconfig is not valid standard base64');
   }
   const kubeconfig = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
-  registerKubeconfigSecrets(kubeconfig);
-  const k = inspectKubeconfig(kubeconfig, { fromBackend: true });
-  if (!k.ok) {
-    throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${k.problems.map((p) => `  - ${p}`).join('\n')}`);
+  const k = readKubeconfig(kubeconfig, { provider: true, fromBackend: true });
+  if (k.problems.length || !k.facts || !k.connection) {
+    const problems = k.problems.length ? k.problems : ['its current context names no cluster'];
+    throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  return { kubeconfig, provider: k.value, requests: res.requests };
+  return { kubeconfig, provider: k.facts, connection: k.connection, requests: res.requests };
 }
 

@@ -8,8 +8,7 @@
  * Crossplane has installed the Provider packages of stage 1: it waits for
  * those CRDs, bounded by the same deadline. Re-runs change nothing.
  */
-import type * as k8s from '@kubernetes/client-node';
-import type { KObject } from '../kube/client.ts';
+import type { KObject, KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
 import { ClusterError } from '../errors.ts';
 import { applyInPhases, type ApplyObject, type ApplyOptions, type ApplyResult } from '../kube/apply.ts';
@@ -17,7 +16,7 @@ import type { Kind, ObjectClient } from '../kube/objects.ts';
 import { waitUntil } from '../kube/wait.ts';
 import { log } from '../log.ts';
 import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
-import { controlPlaneClient, kindOf, listAll, readCrd, served, type ClientOptions } from './client.ts';
+import { kindOf, listAll, readCrd, served } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
 import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
@@ -27,10 +26,6 @@ export interface ControlPlaneApplyOptions {
   dryRun: boolean;
   /** Bound of the whole apply, including the waits for CRDs. */
   timeoutMs: number;
-  /** Bound of each API call; default 30 s. */
-  requestTimeoutMs?: number | undefined;
-  /** Attempts per API call (1 + retries); default 4. */
-  attempts?: number | undefined;
   signal?: AbortSignal | undefined;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: ((what: string) => void) | undefined;
@@ -73,10 +68,6 @@ const PRUNABLE: ReadonlyArray<Kind & { crd?: string }> = [
 ];
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
-export async function clusterCookieKeys(kc: k8s.KubeConfig, opts: ClientOptions = {}): Promise<CookieKeys | undefined> {
-  return cookieKeysIn(controlPlaneClient(kc, opts));
-}
-
 export async function cookieKeysIn(client: ObjectClient): Promise<CookieKeys | undefined> {
   const s = await client.get({ apiVersion: 'v1', kind: 'Secret' }, COOKIE_SECRET, BACKEND_NAMESPACE);
   return s ? keysFromSecret(s, `Secret ${BACKEND_NAMESPACE}/${COOKIE_SECRET} in the cluster`) : undefined;
@@ -228,10 +219,8 @@ async function readyLater(client: ObjectClient, later: K8sObject[], opts: Contro
   return { ready, notValidated };
 }
 
-export async function applyControlPlane(kc: k8s.KubeConfig, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
-  const client = controlPlaneClient(kc, { signal: opts.signal, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts });
-  const calls = { serverLabel: 'control plane', requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, onApplied: opts.onApplied };
-  return applyWith({ client, apply: (objects, o) => applyInPhases(kc, objects, { ...calls, ...o }) }, rendered, settings, opts);
+export async function applyControlPlane(client: KubeClient, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
+  return applyWith({ client, apply: (objects, o) => applyInPhases(client, objects, { signal: opts.signal, onApplied: opts.onApplied, ...o }) }, rendered, settings, opts);
 }
 
 /** applyControlPlane with its cluster injected. */

@@ -4,15 +4,15 @@
  * always had (`read Secret bind/k8sca`, `list Deployment`, a 403 hint asking
  * for a cluster-admin kubeconfig), and the one CRD read.
  */
-import type * as k8s from '@kubernetes/client-node';
-import type { KObject } from '../kube/client.ts';
+import { connect, type KObject, type KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
-import { KubeObjectClient, type Kind, type ObjectClient, type Wording } from '../kube/objects.ts';
+import type { Connection } from '../kube/kubeconfig.ts';
+import type { Kind, ObjectClient } from '../kube/objects.ts';
 
 export const CRD_KIND: Kind = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
 
-export const CONTROL_PLANE_WORDING: Wording = {
-  action: (verb, kind, name, namespace) => {
+export const CONTROL_PLANE_WORDING = {
+  action: (verb: string, kind: Kind, name: string | undefined, namespace: string | undefined) => {
     const action = verb === 'list'
       ? `list ${kind.kind}${namespace ? ` in namespace ${namespace}` : ''}`
       : `${verb === 'get' ? 'read' : verb} ${kind.kind} ${namespace ? `${namespace}/` : ''}${name}`;
@@ -30,8 +30,11 @@ export interface ClientOptions {
 }
 
 /** The client of the Control Plane Cluster; messages name it `control plane <host>`. */
-export function controlPlaneClient(kc: k8s.KubeConfig, opts: ClientOptions = {}): ObjectClient {
-  return new KubeObjectClient(kc, 'control plane', { timeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal }, CONTROL_PLANE_WORDING);
+export function controlPlaneClient(conn: Connection, opts: ClientOptions = {}): KubeClient {
+  return connect(conn, {
+    label: 'control plane', requestTimeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal,
+    forbiddenHint: CONTROL_PLANE_WORDING.forbiddenHint, wording: CONTROL_PLANE_WORDING.action,
+  });
 }
 
 /** The kind of an object (its apiVersion and kind), to read it by. */

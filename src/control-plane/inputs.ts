@@ -6,9 +6,10 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
+import { readKubeconfig } from '../kube/kubeconfig.ts';
 import { addSecret, log } from '../log.ts';
 import { keysFromManifest, keysFromSeed, randomKeys, type CookieKeys, type KeySource } from './keys.ts';
 import { BACKEND_NAMESPACE, type RenderInputs } from './render.ts';
@@ -21,40 +22,18 @@ export interface KubeconfigFacts {
   caPem: string | undefined;
 }
 
-/** Server and CA of the current context's cluster; InputError names the kubeconfig and the problem. */
+/** Server and CA of the current context's cluster (kube/kubeconfig.ts reads it); InputError names the kubeconfig and the problem. */
 export function kubeconfigFacts(text: string, path: string): KubeconfigFacts {
   const where = `--kubeconfig ${path}`;
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG', `${where} is not YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-  const d = (doc ?? {}) as { 'current-context'?: unknown; contexts?: unknown; clusters?: unknown };
-  const named = (list: unknown, name: unknown): Record<string, unknown> | undefined =>
-    Array.isArray(list) ? (list.find((e) => (e as { name?: unknown } | null)?.name === name) as Record<string, unknown> | undefined) : undefined;
-  const current = d['current-context'];
-  if (typeof current !== 'string' || !current) throw new InputError('HELPER_KUBECONFIG', `${where} has no current-context`);
-  const ctx = named(d.contexts, current)?.context as { cluster?: unknown } | undefined;
-  if (!ctx) throw new InputError('HELPER_KUBECONFIG', `${where}: current-context ${JSON.stringify(current)} is not in contexts`);
-  const cluster = named(d.clusters, ctx.cluster)?.cluster as { server?: unknown; 'certificate-authority-data'?: unknown; 'certificate-authority'?: unknown } | undefined;
-  if (!cluster) throw new InputError('HELPER_KUBECONFIG', `${where}: cluster ${JSON.stringify(ctx.cluster)} of the current context is not in clusters`);
-  if (typeof cluster.server !== 'string' || !/^https?:\/\/\S+$/.test(cluster.server)) throw new InputError('HELPER_KUBECONFIG', `${where}: cluster ${JSON.stringify(ctx.cluster)} has no valid server URL`);
-  let caPem: string | undefined;
-  const data = cluster['certificate-authority-data'];
-  const file = cluster['certificate-authority'];
-  if (typeof data === 'string' && data.trim()) {
-    caPem = Buffer.from(data, 'base64').toString('utf8');
-    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw new InputError('HELPER_KUBECONFIG', `${where}: certificate-authority-data is not base64 of a PEM certificate`);
-  } else if (typeof file === 'string' && file) {
-    const p = isAbsolute(file) ? file : resolve(dirname(path), file);
-    try {
-      caPem = readFileSync(p, 'utf8');
-    } catch (err) {
-      throw new InputError('HELPER_KUBECONFIG', `${where}: cannot read certificate-authority ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-  }
-  return { server: cluster.server.replace(/\/+$/, ''), caPem };
+  const fail = (why: string) => new InputError('HELPER_KUBECONFIG', `${where}${why.startsWith('has ') ? ' ' : ': '}${why}`);
+  const r = readKubeconfig(text, { baseDir: dirname(path), connect: false });
+  if (r.loadError) throw new InputError('HELPER_KUBECONFIG', `${where} is not a usable kubeconfig: ${r.loadError}`);
+  if (!r.cluster) throw fail(r.missing ?? 'has no current-context');
+  const { name, server, caPem, caError } = r.cluster;
+  if (!/^https?:\/\/\S+$/.test(server)) throw fail(`cluster ${JSON.stringify(name)} has no valid server URL`);
+  if (caError) throw fail(caError);
+  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) throw fail('certificate-authority-data is not base64 of a PEM certificate');
+  return { server: server.replace(/\/+$/, ''), caPem };
 }
 
 /**

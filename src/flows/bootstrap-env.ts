@@ -160,7 +160,7 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
 
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
-  const cp = deps.kube.controlPlane(result.kubeconfig, ns, s.tls, s.policy);
+  const cp = deps.kube.controlPlane(result.connection, ns, s.tls, s.policy);
   const created = await cp.createExportRequests(result.requests, (r) => deps.journal.recordExportRequest(`${ns}/${r.name}`));
   const names = created.map((r) => r.name);
   if (opts.wait) await cp.waitForExportRequests(names, opts.timeoutMs);

@@ -19,7 +19,7 @@ export async function controlPlaneAdopt(opts: Readonly<AdoptOptions>, given: Par
   const deps = controlPlaneDeps(given);
   for (const d of opts.deprecations) log.warn(d);
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const cluster = deps.kube.connect(k.text, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const reader = cluster.reader();
   const adopted = await readControlPlane(reader, { requireBackend: true, server: cluster.server });
   const text = adoptedValuesYaml(adopted, cluster.host);

@@ -15,7 +15,7 @@ import { controlPlaneDeps, warnRandomKeys, type ControlPlaneDeps } from './contr
 export async function controlPlaneApply(opts: Readonly<ApplyOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
   const deps = controlPlaneDeps(given);
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const cluster = deps.kube.connect(k.text, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const p = await prepare({
     valuesFile: opts.file, env: opts.env, kubeconfig: { path: k.label, text: k.text },
     previous: opts.previous, seed: opts.seed, clusterKeys: () => cluster.cookieKeys(), readStdin: () => deps.files.read('-').toString('utf8'),

@@ -23,7 +23,7 @@ export async function controlPlaneCheck(opts: Readonly<CheckOptions>, given: Par
     refusePlaceholders(text, source);
   }
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const cluster = deps.kube.connect(k.text, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
   const reader = cluster.reader();
   if (!settings) {
     const { readControlPlane } = await import('../control-plane/adopt.ts');

@@ -3,15 +3,16 @@
  * flows/kube.ts for the binding commands'): the only place they load the
  * kubeconfig and construct the control-plane clients.
  */
-import { applyControlPlane, clusterCookieKeys, type ControlPlaneApplyOptions, type ControlPlaneApplyResult } from '../control-plane/apply.ts';
+import { applyControlPlane, cookieKeysIn, type ControlPlaneApplyOptions, type ControlPlaneApplyResult } from '../control-plane/apply.ts';
 import { controlPlaneClient } from '../control-plane/client.ts';
 import type { CookieKeys } from '../control-plane/keys.ts';
 import type { K8sObject } from '../control-plane/render.ts';
-import type { ObjectClient } from '../kube/objects.ts';
 import type { Settings } from '../control-plane/values.ts';
-import { hostOf, readCaFile, warnInsecure } from '../http.ts';
-import { loadKubeConfig } from '../kube/client.ts';
+import { InputError } from '../errors.ts';
+import { readCaFile, warnInsecure } from '../http.ts';
+import { readKubeconfig, usableConnection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
+import type { ObjectClient } from '../kube/objects.ts';
 import type { Policy } from './kube.ts';
 
 /** A Control Plane Cluster, as the control-plane sub-verbs use it. */
@@ -20,32 +21,32 @@ export interface ControlPlaneCluster {
   readonly server: string;
   /** host:port of the server, for messages. */
   readonly host: string;
-  /** The reader check, adopt and apply's comparisons probe with. */
+  /** The client check, adopt and apply's comparisons read through. */
   reader(): ObjectClient;
   /** The cookie keys of the backend already in the cluster, if any. */
   cookieKeys(): Promise<CookieKeys | undefined>;
-  apply(objects: K8sObject[], settings: Settings, opts: Omit<ControlPlaneApplyOptions, 'requestTimeoutMs' | 'attempts' | 'signal'>): Promise<ControlPlaneApplyResult>;
+  apply(objects: K8sObject[], settings: Settings, opts: Omit<ControlPlaneApplyOptions, 'signal'>): Promise<ControlPlaneApplyResult>;
 }
 
 export interface ControlPlaneKube {
   resolve(opts: ResolveOptions): ResolvedKubeconfig;
-  /** Warns for --insecure-skip-tls-verify, reads --ca-file and loads the kubeconfig. */
-  connect(text: string, tls: { caFile: string | undefined; insecure: boolean }, policy: Policy): ControlPlaneCluster;
+  /** Warns for --insecure-skip-tls-verify, reads --ca-file and the kubeconfig; InputError when it cannot be used. */
+  connect(kubeconfig: ResolvedKubeconfig, tls: { caFile: string | undefined; insecure: boolean }, policy: Policy): ControlPlaneCluster;
 }
 
 export const controlPlaneKube: ControlPlaneKube = {
   resolve: resolveKubeconfig,
-  connect: (text, tls, policy) => {
+  connect: (kubeconfig, tls, policy) => {
     if (tls.insecure) warnInsecure('the control plane\'s TLS certificate is');
-    const kc = loadKubeConfig(text, { extraCaPem: readCaFile(tls.caFile), insecure: tls.insecure });
-    const server = kc.getCurrentCluster()?.server ?? '';
-    let reader: ObjectClient | undefined;
+    const read = readKubeconfig(kubeconfig.text, { caPem: readCaFile(tls.caFile), insecure: tls.insecure });
+    const conn = usableConnection(read, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${why}`));
+    const client = controlPlaneClient(conn, { timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal });
     return {
-      server,
-      host: hostOf(server),
-      reader: () => (reader ??= controlPlaneClient(kc, { timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal })),
-      cookieKeys: () => clusterCookieKeys(kc, { signal: policy.signal, timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts }),
-      apply: (objects, settings, opts) => applyControlPlane(kc, objects, settings, { ...opts, requestTimeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal }),
+      server: conn.server,
+      host: client.host,
+      reader: () => client,
+      cookieKeys: () => cookieKeysIn(client),
+      apply: (objects, settings, opts) => applyControlPlane(client, objects, settings, { ...opts, signal: policy.signal }),
     };
   },
 };

@@ -6,14 +6,14 @@
  * touches this file only (and flows/control-plane-kube.ts, the control
  * plane's, kept apart so the binding commands do not load the control-plane modules).
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { InputError } from '../errors.ts';
-import { hostOf, readCaFile } from '../http.ts';
+import { readCaFile } from '../http.ts';
 import { applyInPhases, type ApplyObject, type ApplyResult } from '../kube/apply.ts';
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { connect, type BindingClients, type ConnectOptions } from '../kube/binding-clients.ts';
-import { ControlPlane, loadKubeConfig } from '../kube/client.ts';
+import { connect as kubeClient, ControlPlane, type KubeClient } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests, type CreatedRequest } from '../kube/export-requests.ts';
+import { readKubeconfig, trust, usableConnection, type Connection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
 import type { ExportRequest } from '../types.ts';
@@ -46,28 +46,22 @@ export interface BindingNamespace {
   ensureServiceNamespace(name: string, timeoutMs: number): Promise<NamespaceResult>;
 }
 
-/** Reads and loads a kubeconfig; InputError `<where> cannot be used: ...` when client-node refuses it. */
-function load(text: string, tls: Tls, where: string): KubeConfig {
-  try {
-    return loadKubeConfig(text, { extraCaPem: tls.caPem, insecure: tls.insecure });
-  } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `${where}: ${(err as Error).message}`);
-  }
+/** A client of a kubeconfig's current context, or InputError `<where>: <every problem>`. */
+function client(text: string, tls: Tls, label: string, policy: Policy, where: string): KubeClient {
+  const conn = usableConnection(readKubeconfig(text, { caPem: tls.caPem, insecure: tls.insecure }), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where}: ${why}`));
+  return kubeClient(conn, { label, ...policy });
 }
 
-function applyTarget(kc: KubeConfig, label: string, policy: Policy): ApplyTarget {
+function applyTarget(c: KubeClient, policy: Policy): ApplyTarget {
   return {
-    server: `${label} ${hostOf(kc.getCurrentCluster()?.server ?? '')}`,
-    apply: (objects, o) => applyInPhases(kc, objects, {
-      dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, attempts: policy.attempts,
-      ...(label === 'App Cluster' ? { serverLabel: 'App Cluster' } : {}), signal: policy.signal, onApplied: o.onApplied,
-    }),
-    waitBindings: (objects, timeoutMs) => waitForBindingsReady(kc, objects, { timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, signal: policy.signal }),
+    server: c.server,
+    apply: (objects, o) => applyInPhases(c, objects, { dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, signal: policy.signal, onApplied: o.onApplied }),
+    waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, signal: policy.signal }),
   };
 }
 
-function bindingNamespace(kc: KubeConfig, namespace: string, policy: Policy): BindingNamespace {
-  const cp = new ControlPlane(kc, namespace, { requestTimeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal });
+function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace {
+  const cp = new ControlPlane(kubeClient(trust(conn, tls), { label: 'control plane', ...policy }), namespace);
   return {
     createExportRequests: (requests, onCreated) => createExportRequests(cp, requests, onCreated),
     waitForExportRequests: (names, timeoutMs) => waitForExportRequests(cp, names, { timeoutMs, signal: policy.signal }),
@@ -75,18 +69,18 @@ function bindingNamespace(kc: KubeConfig, namespace: string, policy: Policy): Bi
   };
 }
 
-/** bootstrap-env: the binding's control plane (from the returned kubeconfig) and the --apply-to App Cluster. */
+/** bootstrap-env: the binding's control plane (the returned kubeconfig, read once by parseBindingResponse) and the --apply-to App Cluster. */
 export interface BootstrapKube {
-  controlPlane(kubeconfig: string, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
-  /** Reads and loads the --apply-to kubeconfig (before any network call); InputError when unusable. */
+  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+  /** Reads the --apply-to kubeconfig (before any network call); InputError when unusable. */
   appCluster(path: string, context: string | undefined, tls: Tls, policy: Policy): ApplyTarget;
 }
 
 export const bootstrapKube: BootstrapKube = {
-  controlPlane: (kubeconfig, namespace, tls, policy) => bindingNamespace(loadKubeConfig(kubeconfig, { extraCaPem: tls.caPem, insecure: tls.insecure }), namespace, policy),
+  controlPlane: bindingNamespace,
   appCluster: (path, context, tls, policy) => {
     const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
-    return applyTarget(load(text, tls, `--apply-to ${path} is not a usable kubeconfig`), 'App Cluster', policy);
+    return applyTarget(client(text, tls, 'App Cluster', policy, `--apply-to ${path} is not a usable kubeconfig`), policy);
   },
 };
 
@@ -98,13 +92,13 @@ export interface KubeconfigKube {
 }
 
 export interface CreateNsKube extends KubeconfigKube {
-  controlPlane(text: string, where: string, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
 }
 
 export const createNsKube: CreateNsKube = {
   resolve: resolveKubeconfig,
   caPem: readCaFile,
-  controlPlane: (text, where, namespace, tls, policy) => bindingNamespace(load(text, tls, `${where} cannot be used`), namespace, policy),
+  controlPlane: bindingNamespace,
 };
 
 export interface ApplyKube extends KubeconfigKube {
@@ -116,9 +110,10 @@ export const applyKube: ApplyKube = {
   resolve: resolveKubeconfig,
   caPem: readCaFile,
   target: (resolved, tls, policy) => {
-    const kc = load(resolved.text, tls, `kubeconfig ${resolved.label} cannot be used`);
-    if (!kc.getCurrentCluster()) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`);
-    return applyTarget(kc, 'cluster', policy);
+    const k = readKubeconfig(resolved.text, { caPem: tls.caPem, insecure: tls.insecure });
+    if (k.problems.length) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} cannot be used: ${k.problems.join('; ')}`);
+    if (!k.connection) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`);
+    return applyTarget(kubeClient(k.connection, { label: 'cluster', ...policy }), policy);
   },
 };
 

@@ -5,13 +5,11 @@
  * order. Idempotent (field manager "helper", conflicts forced); with dryRun
  * the API server validates every object and persists nothing.
  */
-import * as k8s from '@kubernetes/client-node';
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
-import { hostOf } from '../http.ts';
 import { log } from '../log.ts';
-import { apiFailure, callApi, type CallPolicy } from './client.ts';
+import type { KObject, KubeClient } from './client.ts';
+import { conditionsOf, isEstablished } from './conditions.ts';
 import { waitUntil } from './wait.ts';
 
 export interface ApplyObject {
@@ -23,17 +21,10 @@ export interface ApplyObject {
 
 export interface ApplyOptions {
   dryRun?: boolean;
-  /** Attempts per API call (network errors, timeouts, 429 and 5xx are retried); default 4. */
-  attempts?: number;
-  baseDelayMs?: number;
-  /** Bound of each API call; default 30 s. */
-  requestTimeoutMs?: number;
-  /** Bound of the whole apply, including the wait for CRDs. */
+  /** Bound of the whole apply, including the wait for CRDs. (Attempts and the bound of each call are the client's.) */
   timeoutMs: number;
   signal?: AbortSignal | undefined;
   fieldManager?: string;
-  /** How messages name the server: "control plane", "App Cluster"; default "cluster". */
-  serverLabel?: string;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: (what: string) => void;
   /** Read each object before applying it and say per object whether it was created, configured or unchanged (by resourceVersion). */
@@ -76,36 +67,20 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
 const firstPhase = (o: ApplyObject) => (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
 
 /** Applies the objects in two phases; throws ClusterError naming the object that failed. */
-export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], opts: ApplyOptions): Promise<ApplyResult> {
-  const server = `${opts.serverLabel ?? 'cluster'} ${hostOf(kc.getCurrentCluster()?.server ?? '')}`;
+export async function applyInPhases(client: KubeClient, objects: ApplyObject[], opts: ApplyOptions): Promise<ApplyResult> {
   const manager = opts.fieldManager ?? 'helper';
-  const dryRun = opts.dryRun ? 'All' : undefined;
-  const policy: CallPolicy = { timeoutMs: opts.requestTimeoutMs ?? 30_000, attempts: opts.attempts ?? 4, baseDelayMs: opts.baseDelayMs, signal: opts.signal };
   const applied: ApplyResult['applied'] = [];
   const deadline = Date.now() + opts.timeoutMs;
 
-  const applyOne = async (client: k8s.KubernetesObjectApi, o: ApplyObject, phase: 1 | 2) => {
+  const applyOne = async (o: ApplyObject, phase: 1 | 2) => {
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
-    const header = { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}) } };
+    const kind = { apiVersion: o.apiVersion, kind: o.kind };
     const report = opts.report && !opts.dryRun;
     const before = report
-      ? await callApi({ server, action: `read ${what}` }, policy, async () => {
-        try {
-          return resourceVersionOf(await client.read(header)) ?? '';
-        } catch (err) {
-          if (apiFailure(err).status === 404) return undefined;
-          throw err;
-        }
-      })
+      ? await client.get(kind, o.metadata.name, o.metadata.namespace, { label: { action: `read ${what}` } }).then((b) => (b ? resourceVersionOf(b) ?? '' : undefined))
       : undefined;
     // Server-side apply is idempotent, so every passing failure may be retried.
-    const after = await callApi({ server, action: `apply ${what}` }, policy, async () => {
-      const r = await client.patch(modelShaped(o), undefined, dryRun, manager, true, k8s.PatchStrategy.ServerSideApply) as unknown;
-      // The client library takes any 2xx as success, even an HTML page from a proxy.
-      const m = (r as { metadata?: { name?: unknown } } | null)?.metadata;
-      if (typeof r !== 'object' || r === null || m?.name !== o.metadata.name) throw new SyntaxError(`the answer is not the applied ${what}`);
-      return resourceVersionOf(r);
-    });
+    const after = resourceVersionOf(await client.apply(o as KObject, { fieldManager: manager, dryRun: opts.dryRun, label: { action: `apply ${what}` } }));
     const outcome: Outcome | undefined = report ? (before === undefined ? 'created' : before === after ? 'unchanged' : 'configured') : undefined;
     applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase, outcome });
     if (!opts.dryRun) opts.onApplied?.(what);
@@ -114,26 +89,17 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
 
   const first = objects.filter(firstPhase);
   const rest = objects.filter((o) => !firstPhase(o));
-  const c1 = k8s.KubernetesObjectApi.makeApiClient(kc);
-  for (const o of first) await applyOne(c1, o, 1);
+  for (const o of first) await applyOne(o, 1);
 
   const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
   if (crds.length && !opts.dryRun) {
-    const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    const crdKind = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
     await Promise.all(crds.map((crd) => waitUntil({
       what: `CustomResourceDefinition ${crd.metadata.name} to be Established`,
-      get: () => callApi({ server, action: `read CustomResourceDefinition ${crd.metadata.name}` }, { ...policy, attempts: 1 }, async () => {
-        try {
-          return (await ext.readCustomResourceDefinition({ name: crd.metadata.name })) as never;
-        } catch (err) {
-          if (apiFailure(err).status === 404) return undefined;
-          throw err;
-        }
-      }),
+      get: () => client.get(crdKind, crd.metadata.name, undefined, { attempts: 1, label: { action: `read CustomResourceDefinition ${crd.metadata.name}` } }),
       check: (obj) => {
-        const conds = ((obj as { status?: { conditions?: Array<{ type: string; status: string; reason?: string }> } } | undefined)?.status?.conditions) ?? [];
-        const est = conds.find((c) => c.type === 'Established');
-        if (est?.status === 'True') return { done: true, value: undefined };
+        if (isEstablished(obj)) return { done: true, value: undefined };
+        const est = conditionsOf(obj).find((c) => c.type === 'Established');
         return { done: false, seen: est ? `Established=${est.status}${est.reason ? ` (${est.reason})` : ''}` : 'no Established condition yet' };
       },
       timeoutMs: Math.max(0, deadline - Date.now()),
@@ -143,11 +109,10 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
     })));
     log.info(`${crds.length} CRD(s) Established`);
   }
-  // A fresh client: the first one cached discovery from before the CRDs existed.
-  const c2 = k8s.KubernetesObjectApi.makeApiClient(kc);
+  // Kinds the CRDs just added are mapped by discovery, which the client fetches again when a kind is missing.
   for (const o of rest) {
     try {
-      await applyOne(c2, o, 2);
+      await applyOne(o, 2);
     } catch (err) {
       // A server-side dry run cannot validate objects whose CRD or namespace it
       // did not store (both are new in this manifest and were only dry-run applied).
@@ -163,22 +128,6 @@ export async function applyInPhases(kc: k8s.KubeConfig, objects: ApplyObject[], 
 function resourceVersionOf(obj: unknown): string | undefined {
   const rv = (obj as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
   return typeof rv === 'string' ? rv : undefined;
-}
-
-/**
- * The object as the client library's typed model expects it. The library
- * serializes a built-in kind through its model, which reads each field by
- * the model's property name: a CRD schema's `enum`, `default` and
- * `x-kubernetes-*` keys (model names `_enum`, `_default`, `xKubernetes...`)
- * were silently dropped, so every CRD helper applied lost its enums,
- * defaults and CEL validations (regression: test/e2e/control-plane-adopt.test.ts
- * compares the CRDs field by field after an apply).
- */
-function modelShaped(o: ApplyObject): k8s.KubernetesObject {
-  if (o.kind === 'CustomResourceDefinition' && o.apiVersion === 'apiextensions.k8s.io/v1') {
-    return ObjectSerializer.deserialize(o, 'V1CustomResourceDefinition', '') as k8s.KubernetesObject;
-  }
-  return o as k8s.KubernetesObject;
 }
 
 function crdServes(crd: ApplyObject, o: ApplyObject): boolean {

@@ -7,10 +7,8 @@
  * ClusterBinding's Ready condition on the control plane is no signal for
  * this: v1.4.0's example-backend sets it False for 10 s after each heartbeat.
  */
-import * as k8s from '@kubernetes/client-node';
-import { hostOf } from '../http.ts';
 import { log } from '../log.ts';
-import { callApi, KLUTCH_GROUP, KLUTCH_VERSION, type KObject } from './client.ts';
+import { expectObject, KLUTCH_API_VERSION, type KObject, type KubeClient } from './client.ts';
 import { waitUntil } from './wait.ts';
 
 interface Condition { type?: string; status?: string; reason?: string; message?: string }
@@ -37,20 +35,20 @@ export interface BindingsReadyOptions {
  * Resolves when every APIServiceBinding among the manifest's objects is Ready
  * on the App Cluster; TimeoutError names each one that is not, with its condition.
  */
-export async function waitForBindingsReady(kc: k8s.KubeConfig, objects: ReadonlyArray<{ kind: string; metadata: { name: string } }>, opts: BindingsReadyOptions): Promise<void> {
+export async function waitForBindingsReady(app: KubeClient, objects: ReadonlyArray<{ kind: string; metadata: { name: string } }>, opts: BindingsReadyOptions): Promise<void> {
   const names = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
   if (!names.length) return;
-  const server = `App Cluster ${hostOf(kc.getCurrentCluster()?.server ?? '')}`;
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  const server = `App Cluster ${app.host}`;
+  const kind = { apiVersion: KLUTCH_API_VERSION, kind: 'APIServiceBinding' };
   log.info(`waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`);
   await waitUntil({
     what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,
     // One list per round; the loop is the retry, so each call is a single attempt.
-    get: () => callApi({ server, action: 'list apiservicebindings', short: 'list apiservicebindings' }, { timeoutMs: opts.requestTimeoutMs, attempts: 1, signal: opts.signal }, async () => {
-      const list = await api.listClusterCustomObject({ group: KLUTCH_GROUP, version: KLUTCH_VERSION, plural: 'apiservicebindings' }) as { items?: KObject[] };
+    get: () => app.call({ server, action: 'list apiservicebindings', short: 'list apiservicebindings' }, async (signal) => {
+      const list = await app.request({ method: 'GET', path: await app.pathOf(kind, undefined, undefined, signal) }, signal) as { items?: KObject[] };
       if (!Array.isArray(list?.items)) throw new SyntaxError('the answer is not an APIServiceBinding list');
-      return { metadata: {}, items: list.items } as KObject;
-    }),
+      return { metadata: {}, items: list.items.map((i) => expectObject(i, 'an APIServiceBinding')) } as KObject;
+    }, 1),
     check: (obj) => {
       const items = (obj?.items ?? []) as KObject[];
       const states = names.map((n) => ({ n, ...bindingState(items.find((i) => i.metadata?.name === n)) }));

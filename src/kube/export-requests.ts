@@ -124,7 +124,7 @@ export async function waitForExportRequests(cp: ControlPlane, names: string[], o
         return { done: false, seen: describeRequest(obj) };
       },
       timeoutMs: Math.max(0, deadline - Date.now()),
-      watch: { kc: cp.kc, collectionPath: cp.collectionPath(PLURAL), name },
+      watch: cp.watch(PLURAL, name),
       signal,
       onProgress: (seen) => log.info(`waiting for APIServiceExportRequest ${name}: ${seen}`),
     }).catch((err: unknown) => {

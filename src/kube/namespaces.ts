@@ -82,7 +82,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     timeoutMs: opts.timeoutMs,
     intervalMs: 5000,
     fallbackIntervalMs: 500,
-    watch: { kc: cp.kc, collectionPath: cp.collectionPath(PLURAL), name },
+    watch: cp.watch(PLURAL, name),
     signal: opts.signal,
     onProgress: (seen) => log.debug(`APIServiceNamespace ${name}: ${seen}`),
   });

@@ -3,10 +3,9 @@
  * as it changes; a GET on every wake-up (and on an interval, faster when the
  * watch is unavailable) decides. A timeout says what it last saw.
  */
-import * as k8s from '@kubernetes/client-node';
 import { ClusterError, TimeoutError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { KObject } from './client.ts';
+import type { KObject, WatchStart } from './client.ts';
 
 export type Check<R> = { done: true; value: R } | { done: false; seen: string };
 
@@ -21,7 +20,8 @@ export interface WaitOptions<R> {
   /** Poll interval while the watch works / when it does not. */
   intervalMs?: number;
   fallbackIntervalMs?: number;
-  watch?: { kc: k8s.KubeConfig; collectionPath: string; name: string } | undefined;
+  /** A watch on the object (ControlPlane.watch): each event wakes the loop. */
+  watch?: WatchStart | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: (seen: string) => void;
   /** Interval of the "still waiting" line on stderr; default a fifth of the timeout, from 5 s to 1 min. */
@@ -49,7 +49,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
   const deadline = start + opts.timeoutMs;
   let wake: (() => void) | undefined;
   let watchAlive = false;
-  let watcher: AbortController | undefined;
+  const watcher = new AbortController();
   let lastSeen = 'nothing yet';
   let lastReported = '';
   // A line at a steady interval (not on every change) says the wait is alive and what it last saw.
@@ -65,10 +65,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
   let finished = false;
   let watchEnded = false;
   if (opts.watch) {
-    const w = opts.watch;
-    new k8s.Watch(w.kc).watch(
-      w.collectionPath,
-      { fieldSelector: `metadata.name=${w.name}` },
+    opts.watch(
       () => wake?.(),
       (err) => {
         if (watchAlive) log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
@@ -76,14 +73,12 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
         watchAlive = false;
         wake?.();
       },
-    ).then((ac) => {
-      if (finished) ac.abort();
-      else {
-        watcher = ac;
-        // The done callback may have run before the request resolved: a watch that failed at once is not alive.
-        watchAlive = !watchEnded;
-      }
+      watcher.signal,
+    ).then(() => {
+      // The done callback may have run before the request resolved: a watch that failed at once is not alive.
+      if (!finished) watchAlive = !watchEnded;
     }, (err: unknown) => {
+      if (finished) return;
       log.debug(`cannot watch ${opts.what} (${(err as Error).message}); polling instead`);
     });
   }
@@ -134,7 +129,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
     clearInterval(still);
     finished = true;
     watchAlive = false;
-    watcher?.abort();
+    watcher.abort();
   }
 }
 

@@ -9,8 +9,8 @@
  * fault injection only.
  */
 import { createServer, type Socket } from 'node:net';
-import * as k8s from '@kubernetes/client-node';
 import t, { type Test } from 'tap';
+import { KubeClient, type WatchStart } from '../../src/kube/client.ts';
 import { waitUntil } from '../../src/kube/wait.ts';
 
 /** A TCP server that accepts connections and never answers. */
@@ -22,10 +22,9 @@ async function stallingServer(t: Test) {
   return { port: (server.address() as { port: number }).port, pending: () => sockets.size };
 }
 
-function kubeconfig(server: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({ clusters: [{ name: 'c', server, skipTLSVerify: true }], users: [{ name: 'u', token: 'x' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
-  return kc;
+function watchOn(server: string): WatchStart {
+  const client = new KubeClient({ server, insecure: true, auth: { kind: 'token', token: 'x' } }, { label: 'control plane' });
+  return (onEvent, onEnd, signal) => client.watch('/apis/x/v1/namespaces/n/things', 'x', onEvent, onEnd, signal);
 }
 
 t.test('the first read does not wait for a stalled watch', async (t) => {
@@ -43,7 +42,7 @@ t.test('the first read does not wait for a stalled watch', async (t) => {
     timeoutMs: 20_000,
     intervalMs: 5000,
     fallbackIntervalMs: 100,
-    watch: { kc: kubeconfig(`http://127.0.0.1:${srv.port}`), collectionPath: '/apis/x/v1/namespaces/n/things', name: 'x' },
+    watch: watchOn(`http://127.0.0.1:${srv.port}`),
   });
   t.equal(v, 'ns');
   t.equal(reads, 3, 'polled at the fast interval while the watch was not up');

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { CONTROL_PLANE_WORDING, controlPlaneClient, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
-import { loadKubeConfig } from '../../../src/kube/client.ts';
+import { readKubeconfig, usableConnection } from '../../../src/kube/kubeconfig.ts';
 import { MemoryApi } from './memory-api.ts';
 
 const secret = { apiVersion: 'v1', kind: 'Secret' };
@@ -21,9 +21,9 @@ t.test('messages name a read, a list and a delete as control-plane apply and che
 });
 
 t.test('controlPlaneClient names the server "control plane <host>"', async (t) => {
-  const kc = loadKubeConfig(['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://10.1.2.3:6443"}}]', 'users: [{name: u, user: {token: t0k3n-not-real}}]',
-    'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n'));
-  t.equal(controlPlaneClient(kc).server, 'control plane 10.1.2.3:6443');
+  const conn = usableConnection(readKubeconfig(['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://10.1.2.3:6443"}}]', 'users: [{name: u, user: {token: t0k3n-not-real}}]',
+    'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n')), (why) => new Error(why));
+  t.equal(controlPlaneClient(conn).server, 'control plane 10.1.2.3:6443');
 });
 
 t.test('readCrd and served: present is not served until Established; listAll gives [] for an unserved kind', async (t) => {

@@ -220,7 +220,7 @@ export class FakeFiles {
  * objects land in `app`; `failAfter` makes the apply fail after that many objects.
  */
 export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean } = {}) {
-  const seen: { tls?: unknown; policy?: unknown; kubeconfig?: string; namespace?: string; applyTo?: string } = {};
+  const seen: { tls?: unknown; policy?: unknown; connection?: unknown; namespace?: string; applyTo?: string } = {};
   const binding = (namespace: string) => ({
     async createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
       const out: CreatedRequest[] = [];
@@ -262,12 +262,12 @@ export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), 
   return {
     seen,
     bootstrap: {
-      controlPlane: (kubeconfig: string, namespace: string, tls: unknown, policy: unknown) => { Object.assign(seen, { kubeconfig, namespace, tls, policy }); return binding(namespace); },
+      controlPlane: (connection: unknown, namespace: string, tls: unknown, policy: unknown) => { Object.assign(seen, { connection, namespace, tls, policy }); return binding(namespace); },
       appCluster: (path: string) => { seen.applyTo = path; return target; },
     },
     resolve: (o: { flag?: string | undefined }) => ({ text: PROVIDER_KUBECONFIG, files: [o.flag ?? 'kubeconfig'], source: '--kubeconfig', label: o.flag ?? 'kubeconfig', where: `--kubeconfig ${o.flag ?? 'kubeconfig'}`, context: 'default' }),
     caPem: () => undefined,
-    createNsControlPlane: (_text: string, _where: string, namespace: string) => binding(namespace),
+    createNsControlPlane: (_connection: unknown, namespace: string) => binding(namespace),
     target,
   };
 }
