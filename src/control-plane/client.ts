@@ -4,6 +4,7 @@
  * always had (`read Secret bind/k8sca`, `list Deployment`, a 403 hint asking
  * for a cluster-admin kubeconfig), and the one CRD read.
  */
+import type { Dispatcher } from 'undici';
 import { connect, type KObject, type KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
 import type { Connection } from '../kube/kubeconfig.ts';
@@ -27,12 +28,14 @@ export interface ClientOptions {
   /** Attempts per API call (1 + retries); default 4. */
   attempts?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** The transport; default a keep-alive Agent per server. */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** The client of the Control Plane Cluster; messages name it `control plane <host>`. */
 export function controlPlaneClient(conn: Connection, opts: ClientOptions = {}): KubeClient {
   return connect(conn, {
-    label: 'control plane', requestTimeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal,
+    label: 'control plane', requestTimeoutMs: opts.timeoutMs ?? 30_000, attempts: opts.attempts ?? 4, signal: opts.signal, dispatcher: opts.dispatcher,
     forbiddenHint: CONTROL_PLANE_WORDING.forbiddenHint, wording: CONTROL_PLANE_WORDING.action,
   });
 }

@@ -40,7 +40,7 @@ export const controlPlaneKube: ControlPlaneKube = {
     if (tls.insecure) warnInsecure('the control plane\'s TLS certificate is');
     const read = readKubeconfig(kubeconfig.text, { caPem: readCaFile(tls.caFile), insecure: tls.insecure });
     const conn = usableConnection(read, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${why}`));
-    const client = controlPlaneClient(conn, { timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal });
+    const client = controlPlaneClient(conn, { timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal, dispatcher: policy.dispatcher });
     return {
       server: conn.server,
       host: client.host,

@@ -6,6 +6,7 @@
  * touches this file only (and flows/control-plane-kube.ts, the control
  * plane's, kept apart so the binding commands do not load the control-plane modules).
  */
+import type { Dispatcher } from 'undici';
 import { InputError } from '../errors.ts';
 import { readCaFile } from '../http.ts';
 import { applyInPhases, type ApplyObject, type ApplyResult } from '../kube/apply.ts';
@@ -23,6 +24,8 @@ export interface Policy {
   requestTimeoutMs: number;
   attempts: number;
   signal?: AbortSignal | undefined;
+  /** The transport of the clients; default a keep-alive Agent per server (tests pass an undici MockAgent). */
+  dispatcher?: Dispatcher | undefined;
 }
 
 export interface Tls {

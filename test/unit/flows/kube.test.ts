@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import t from 'tap';
+import { MockAgent } from 'undici';
 import { applyKube, bootstrapKube } from '../../../src/flows/kube.ts';
 
 const policy = { requestTimeoutMs: 1000, attempts: 1, signal: new AbortController().signal };
@@ -24,4 +25,27 @@ t.test('apply: a usable kubeconfig gives a target named after its server', async
   const dir = t.testdir({ kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' });
   const target = applyKube.target(applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }), tls, policy);
   t.equal(target.server, 'cluster 127.0.0.1:7443');
+});
+
+t.test('bootstrap-env\'s control plane over an undici MockAgent: export requests are POSTed to the cluster namespace with the binding\'s token', async (t) => {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  t.teardown(() => agent.close());
+  const sent: Array<{ path: string; auth: string | undefined; body: { metadata?: { name?: string; namespace?: string } } }> = [];
+  agent.get('https://127.0.0.1:6443').intercept({ path: () => true, method: 'POST' }).reply((req) => {
+    const body = JSON.parse(String(req.body)) as { metadata?: { name?: string; namespace?: string } };
+    sent.push({ path: req.path, auth: (req.headers as Record<string, string>).authorization, body });
+    return { statusCode: 201, data: JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json' } } };
+  }).persist();
+  const conn = { server: 'https://127.0.0.1:6443', insecure: false, auth: { kind: 'token' as const, token: 'binding-token-not-real' } };
+  const cp = bootstrapKube.controlPlane(conn, 'cluster-abc', tls, { ...policy, dispatcher: agent });
+  const created: string[] = [];
+  const out = await cp.createExportRequests([{ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', spec: { resources: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] } }], (r) => created.push(r.name));
+  t.same(out, [{ name: 'postgresqlinstances.anynines.com', action: 'created' }]);
+  t.same(created, [out[0]!.name], 'each creation is reported as it happens (the journal records it)');
+  t.equal(sent.length, 1);
+  t.equal(sent[0]!.path, '/apis/klutch.anynines.com/v1alpha1/namespaces/cluster-abc/apiserviceexportrequests');
+  t.equal(sent[0]!.auth, 'Bearer binding-token-not-real');
+  t.equal(sent[0]!.body.metadata?.namespace, 'cluster-abc');
+  t.equal(sent[0]!.body.metadata?.name, out[0]!.name);
 });
