@@ -1,19 +1,13 @@
 /** apply's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, isDryRun, kubeconfigOf, tlsOf, waitBindingsMs } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, isDryRun, kubeconfigOf, tlsOf, waitBindingsMs, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
 
-export interface ApplyOptions {
+export interface ApplyOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   /** The manifest (all.yaml), or '-' for stdin. */
   file: string;
-  kubeconfig: string | undefined;
-  context: string | undefined;
   env: NodeJS.ProcessEnv;
   dryRun: boolean;
   timeoutMs: number;
   waitBindingsMs: number | undefined;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile: string | undefined;
-  insecure: boolean;
 }
 
 export function applyOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<ApplyOptions> {

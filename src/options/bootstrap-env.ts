@@ -6,7 +6,7 @@
  */
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { callPolicyOf, checkRetries, durationOf, resolveOutput, tlsOf, waitBindingsMs } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, resolveOutput, tlsOf, waitBindingsMs, type CallFlags, type TlsFlags } from './flags.ts';
 
 /** -o for one binding (all.yaml) and for a fleet (the summary). */
 export const SINGLE_FORMATS = ['yaml'] as const;
@@ -22,7 +22,7 @@ export interface OidcOptions {
   scope: string | undefined;
 }
 
-export interface BootstrapEnvOptions {
+export interface BootstrapEnvOptions extends CallFlags, TlsFlags {
   files: readonly string[];
   url: string;
   /** Several -f files or --out-dir: a fleet (flows/fleet.ts). */
@@ -38,11 +38,7 @@ export interface BootstrapEnvOptions {
   concurrency: number;
   konnectorImage: string;
   oidc: OidcOptions;
-  caFile: string | undefined;
-  insecure: boolean;
   timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
   wait: boolean;
   /** Kubeconfig of the App Cluster to apply all.yaml to (one pass, server-side apply). */
   applyTo: string | undefined;

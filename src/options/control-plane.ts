@@ -5,7 +5,7 @@
  */
 import { DATA_SERVICE_NAMES, type DataServiceName } from '../control-plane/catalog.ts';
 import { UsageError } from '../errors.ts';
-import { callPolicyOf, checkRetries, durationOf, isDryRun, kubeconfigOf, resolveOutput, tlsOf, tlsOptions } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, isDryRun, kubeconfigOf, resolveOutput, tlsOf, tlsOptions, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
 
 export interface InitOptions {
   dataServices: readonly DataServiceName[];
@@ -20,14 +20,8 @@ export function controlPlaneInitOptions(argv: Record<string, unknown>, _env: Nod
 }
 
 /** The cluster flags of render, apply, check and adopt. */
-export interface ClusterOptions {
-  kubeconfig: string | undefined;
-  context: string | undefined;
+export interface ClusterOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   env: NodeJS.ProcessEnv;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile: string | undefined;
-  insecure: boolean;
 }
 
 function clusterOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): ClusterOptions {

@@ -1,19 +1,12 @@
 /** create-ns's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
 
-export interface CreateNsOptions {
-  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
-  kubeconfig: string | undefined;
-  context: string | undefined;
+export interface CreateNsOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   /** The environment the kubeconfig is looked up in ($KUBECONFIG, $HOME). */
   env: NodeJS.ProcessEnv;
   name: string;
   format: 'text' | 'json';
   timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile: string | undefined;
-  insecure: boolean;
 }
 
 export function createNsOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<CreateNsOptions> {

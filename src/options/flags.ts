@@ -46,8 +46,26 @@ export function tlsOptions(trusted: string, unverified: string) {
   } as const;
 }
 
+/** --ca-file and --insecure-skip-tls-verify as the flows take them. */
+export interface TlsFlags {
+  caFile: string | undefined;
+  insecure: boolean;
+}
+
+/** --request-timeout and --retries as the flows take them: the bound of each call, and 1 + retries. */
+export interface CallFlags {
+  requestTimeoutMs: number;
+  attempts: number;
+}
+
+/** --kubeconfig (undefined: $KUBECONFIG, else ~/.kube/config) and --context (undefined: the current-context). */
+export interface KubeconfigFlags {
+  kubeconfig: string | undefined;
+  context: string | undefined;
+}
+
 /** The TLS flags as the flows take them. */
-export function tlsOf(argv: Record<string, unknown>): { caFile: string | undefined; insecure: boolean } {
+export function tlsOf(argv: Record<string, unknown>): TlsFlags {
   return { caFile: argv['ca-file'] as string | undefined, insecure: Boolean(argv['insecure-skip-tls-verify']) };
 }
 
@@ -60,7 +78,7 @@ export function checkRetries(value: unknown): true {
 }
 
 /** The per-call policy the flags ask for (UsageError for a bad --retries or --request-timeout). */
-export function callPolicyOf(argv: Record<string, unknown>): { requestTimeoutMs: number; attempts: number } {
+export function callPolicyOf(argv: Record<string, unknown>): CallFlags {
   checkRetries(argv.retries);
   return { requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), attempts: Number(argv.retries) + 1 };
 }
@@ -160,6 +178,6 @@ export const CONTEXT_OPTION = { type: 'string', requiresArg: true, describe: 'ku
 export const KUBECONFIG_DESCRIBE = '(default: $KUBECONFIG, else ~/.kube/config)';
 
 /** --kubeconfig and --context as the flows take them. */
-export function kubeconfigOf(argv: Record<string, unknown>): { kubeconfig: string | undefined; context: string | undefined } {
+export function kubeconfigOf(argv: Record<string, unknown>): KubeconfigFlags {
   return { kubeconfig: argv.kubeconfig as string | undefined, context: argv.context as string | undefined };
 }

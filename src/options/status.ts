@@ -1,18 +1,11 @@
 /** status's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
 
-export interface StatusOptions {
-  /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config. */
-  kubeconfig: string | undefined;
-  context: string | undefined;
+export interface StatusOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   env: NodeJS.ProcessEnv;
   appKubeconfig: string | undefined;
   format: 'text' | 'json';
   timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile: string | undefined;
-  insecure: boolean;
 }
 
 export function statusOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<StatusOptions> {

@@ -1,8 +1,8 @@
 /** unbind's options, pure: (argv, env) → frozen options. */
 import { UsageError } from '../errors.ts';
-import { callPolicyOf, checkRetries, durationOf, isDryRun, tlsOf } from './flags.ts';
+import { callPolicyOf, checkRetries, durationOf, isDryRun, tlsOf, type CallFlags, type TlsFlags } from './flags.ts';
 
-export interface UnbindOptions {
+export interface UnbindOptions extends CallFlags, TlsFlags {
   /** Always named (never $KUBECONFIG): it picks what is deleted. */
   kubeconfig: string;
   context: string | undefined;
@@ -15,10 +15,6 @@ export interface UnbindOptions {
   yes: boolean;
   format: 'text' | 'json';
   timeoutMs: number;
-  requestTimeoutMs: number;
-  attempts: number;
-  caFile: string | undefined;
-  insecure: boolean;
 }
 
 export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<UnbindOptions> {
