@@ -13,7 +13,7 @@ import { parseValues } from '../src/control-plane/values.ts';
 import { parseManifest } from '../src/kube/apply.ts';
 import { validateBinding, validateBindingResponse } from '../src/validate/schemas.ts';
 import { namespaceNameProblems } from '../src/validate/names.ts';
-import { deepJsonText, hugeString, yamlAliasBomb } from '../test/helpers/gen.ts';
+import { deepJsonText, hugeString, valuesWithExtraArgs, yamlAliasBomb } from '../test/helpers/gen.ts';
 
 const RUNS = Number(process.env.BENCH_INPUT_RUNS ?? 5);
 
@@ -31,20 +31,6 @@ const api = { group: 'anynines.com', resource: 'postgresqlinstances' };
 const apis = (n: number, item: (i: number) => object) => JSON.stringify({ clusterID: 'c', apis: Array.from({ length: n }, (_, i) => item(i)) });
 const response = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingResponse', kubeconfig: 'QQ==' };
 const exportRequest = (spec: object) => ({ ...response, requests: [{ apiVersion: response.apiVersion, kind: 'APIServiceExportRequest', spec }] });
-const values = (extraArgs: string) => `backend:
-  host: bind.example.com
-  extraArgs: [${extraArgs}]
-oidc:
-  issuerUrl: https://idp.example.com/realms/klutch
-  clientSecret: env:OIDC_SECRET
-tls:
-  acme:
-    email: ops@example.com
-dataServices:
-  postgresql:
-    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
-    backupManager: { url: "https://bm.example.com", username: admin, password: env:BM_PASSWORD }
-`;
 const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n';
 
 // Inputs are built once, outside the timed runs.
@@ -56,7 +42,7 @@ const deepBinding = `{"clusterID":"c","apis":[${deepJsonText(200_000)},${deepJso
 const manyResources = exportRequest({ resources: Array.from({ length: 100_000 }, (_, i) => ({ resource: `R${i}` })) });
 const emptyRequests = { ...response, requests: Array.from({ length: 20_000 }, () => ({})) };
 const manyClaims = exportRequest({ resources: [{ resource: 'backups', permissionClaims: Array.from({ length: 50_000 }, () => ({})) }] });
-const badExtraArgs = values(Array.from({ length: 100_000 }, (_, i) => `"bad${i}"`).join(', '));
+const badExtraArgs = valuesWithExtraArgs(Array.from({ length: 100_000 }, (_, i) => `"bad${i}"`).join(', '));
 const manyDocuments = Array.from({ length: 5_000 }, (_, i) => cm.replace('name: m', `name: m${i}`)).join('---\n');
 const hugeObject = `${cm}data: {x: ${hugeString(2 << 20)}}\n`;
 

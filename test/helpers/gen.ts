@@ -768,3 +768,19 @@ export function silenceYamlWarnings(): void {
     (emitWarning as (...a: unknown[]) => void)(w, ...rest);
   }) as typeof process.emitWarning;
 }
+
+/** A valid values file (one data service, secrets as env: references) whose backend.extraArgs is the given YAML flow list body. */
+export const valuesWithExtraArgs = (extraArgs: string) => `backend:
+  host: bind.example.com
+  extraArgs: [${extraArgs}]
+oidc:
+  issuerUrl: https://idp.example.com/realms/klutch
+  clientSecret: env:OIDC_SECRET
+tls:
+  acme:
+    email: ops@example.com
+dataServices:
+  postgresql:
+    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
+    backupManager: { url: "https://bm.example.com", username: admin, password: env:BM_PASSWORD }
+`;

@@ -9,25 +9,12 @@
 import t from 'tap';
 import { parseValues } from '../../src/control-plane/values.ts';
 import { InputError } from '../../src/errors.ts';
+import { valuesWithExtraArgs } from '../helpers/gen.ts';
 import { assertLinear } from '../helpers/work.ts';
 
-const values = (extraArgs: string) => `backend:
-  host: bind.example.com
-  extraArgs: [${extraArgs}]
-oidc:
-  issuerUrl: https://idp.example.com/realms/klutch
-  clientSecret: env:OIDC_SECRET
-tls:
-  acme:
-    email: ops@example.com
-dataServices:
-  postgresql:
-    serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
-    backupManager: { url: "https://bm.example.com", username: admin, password: env:BM_PASSWORD }
-`;
 
 t.test('25,000 and 50,000 invalid extraArgs are rejected in linear work, with lines for the shown problems', async (t) => {
-  const [, large] = assertLinear(t, 'invalid extraArgs', 25_000, (n) => values(Array.from({ length: n }, (_, i) => `"bad${i}"`).join(', ')), (text) => parseValues(text, 'values.yaml'));
+  const [, large] = assertLinear(t, 'invalid extraArgs', 25_000, (n) => valuesWithExtraArgs(Array.from({ length: n }, (_, i) => `"bad${i}"`).join(', ')), (text) => parseValues(text, 'values.yaml'));
   const err = large.result.ok ? undefined : large.result.error;
   t.type(err, InputError);
   const problems = (err as InputError).problems;
@@ -39,7 +26,7 @@ t.test('25,000 and 50,000 invalid extraArgs are rejected in linear work, with li
 t.test('each problem keeps its path and line', async (t) => {
   let err: unknown;
   try {
-    parseValues(values('"--a", 5, 5, true'), 'values.yaml');
+    parseValues(valuesWithExtraArgs('"--a", 5, 5, true'), 'values.yaml');
   } catch (e) {
     err = e;
   }
