@@ -3,7 +3,8 @@
  * tests (test/unit/hostile/). Everything random flows from one 32-bit seed, so
  * a failure is replayed with HELPER_FUZZ_SEED=<seed printed in the test name>.
  */
-import { measure } from './work.ts';
+import type { Test } from 'tap';
+import { measure, WorkTally } from './work.ts';
 import { stringify } from 'yaml';
 
 export interface Rng {
@@ -784,3 +785,32 @@ dataServices:
     serviceBroker: { url: "https://sb.example.com", username: admin, password: env:SB_PASSWORD }
     backupManager: { url: "https://bm.example.com", username: admin, password: env:BM_PASSWORD }
 `;
+
+/**
+ * The fuzz loop of a text parser's hostile test: `cases` texts from `make`,
+ * each parsed within the linear work budget; `accepted` and `rejected` say
+ * what is wrong with an outcome (nothing: []). Asserts there is no failure
+ * (it stops at 10) and that both outcomes occur (accepted > 1/10 of the cases,
+ * rejected > 1/5), and comments the heaviest case.
+ */
+export function fuzzParser<C extends { what: string; text: string }, V>(t: Test, o: {
+  seed: number; cases: number; make: (rng: Rng) => C; parse: (text: string) => V;
+  accepted: (value: V, c: C) => string[]; rejected: (error: unknown, c: C) => string[];
+}): void {
+  const rng = mulberry32(o.seed);
+  const failures: string[] = [];
+  const tally = { accepted: 0, rejected: 0 };
+  const work = new WorkTally();
+  for (let i = 0; i < o.cases && failures.length < 10; i++) {
+    const c = o.make(rng.fork());
+    const tag = `seed ${o.seed} case ${i} (${c.what}): ${preview(c.text)}`;
+    const got = attempt(() => o.parse(c.text));
+    work.check(got.work, sizeOf(c.text), tag, failures);
+    if (got.ok) tally.accepted++;
+    else tally.rejected++;
+    for (const why of got.ok ? o.accepted(got.value, c) : o.rejected(got.error, c)) failures.push(`${why}: ${tag}`);
+  }
+  t.same(failures, [], 'no failures');
+  t.ok(tally.accepted > o.cases / 10 && tally.rejected > o.cases / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
+  t.comment(work.summary());
+}
