@@ -1,7 +1,8 @@
 /** `helper control-plane adopt`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-adopt.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
-import { controlPlaneAdoptOptions, TLS_OPTIONS } from '../options/control-plane.ts';
+import { controlPlaneAdoptOptions } from '../options/control-plane-adopt.ts';
+import { TLS_OPTIONS } from '../options/control-plane.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, OUTPUT_FILE_OPTION } from '../options/flags.ts';
 import type { RunContext } from '../run-context.ts';
 import { handler } from './handler.ts';

@@ -1,7 +1,8 @@
 /** `helper control-plane apply`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-apply.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
-import { controlPlaneApplyOptions, KEY_OPTIONS, TLS_OPTIONS } from '../options/control-plane.ts';
+import { controlPlaneApplyOptions } from '../options/control-plane-apply.ts';
+import { KEY_OPTIONS, TLS_OPTIONS } from '../options/control-plane.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, KUBECONFIG_DESCRIBE } from '../options/flags.ts';
 import type { RunContext } from '../run-context.ts';
 import { handler } from './handler.ts';

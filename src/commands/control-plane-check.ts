@@ -1,7 +1,8 @@
 /** `helper control-plane check`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-check.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
-import { controlPlaneCheckOptions, TLS_OPTIONS } from '../options/control-plane.ts';
+import { controlPlaneCheckOptions } from '../options/control-plane-check.ts';
+import { TLS_OPTIONS } from '../options/control-plane.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE } from '../options/flags.ts';
 import type { RunContext } from '../run-context.ts';
 import { handler } from './handler.ts';

@@ -1,7 +1,7 @@
 /** `helper control-plane init`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-init.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { DATA_SERVICE_NAMES } from '../control-plane/catalog.ts';
-import { controlPlaneInitOptions } from '../options/control-plane.ts';
+import { controlPlaneInitOptions } from '../options/control-plane-init.ts';
 import type { RunContext } from '../run-context.ts';
 import { handler } from './handler.ts';
 

@@ -1,6 +1,7 @@
 /** `helper control-plane render`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-render.ts. */
 import type { Argv, CommandModule } from 'yargs';
-import { controlPlaneRenderOptions, KEY_OPTIONS } from '../options/control-plane.ts';
+import { controlPlaneRenderOptions } from '../options/control-plane-render.ts';
+import { KEY_OPTIONS } from '../options/control-plane.ts';
 import { CONTEXT_OPTION, OUTPUT_FILE_OPTION } from '../options/flags.ts';
 import type { RunContext } from '../run-context.ts';
 import { handler } from './handler.ts';

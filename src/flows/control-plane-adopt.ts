@@ -11,7 +11,7 @@ import { diffObject, formatDiffs } from '../control-plane/diff.ts';
 import { renderControlPlane } from '../control-plane/render.ts';
 import { parseValues, settingsOf } from '../control-plane/values.ts';
 import { log } from '../log.ts';
-import type { AdoptOptions } from '../options/control-plane.ts';
+import type { AdoptOptions } from '../options/control-plane-adopt.ts';
 import type { Outcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 

@@ -8,7 +8,7 @@
 import { prepare } from '../control-plane/inputs.ts';
 import { renderControlPlane } from '../control-plane/render.ts';
 import { log } from '../log.ts';
-import type { ApplyOptions } from '../options/control-plane.ts';
+import type { ApplyOptions } from '../options/control-plane-apply.ts';
 import type { Outcome } from './deps.ts';
 import { controlPlaneDeps, warnRandomKeys, type ControlPlaneDeps } from './control-plane-render.ts';
 

@@ -10,7 +10,7 @@ import { readValues } from '../control-plane/inputs.ts';
 import { parseValues, refusePlaceholders, settingsOf, type Settings } from '../control-plane/values.ts';
 import { ClusterError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { CheckOptions } from '../options/control-plane.ts';
+import type { CheckOptions } from '../options/control-plane-check.ts';
 import type { Outcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 

@@ -8,7 +8,7 @@
 import { prepare } from '../control-plane/inputs.ts';
 import { renderControlPlane } from '../control-plane/render.ts';
 import { log } from '../log.ts';
-import type { RenderOptions } from '../options/control-plane.ts';
+import type { RenderOptions } from '../options/control-plane-render.ts';
 import { toYaml } from '../render/to-yaml.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { controlPlaneKube, type ControlPlaneKube } from './control-plane-kube.ts';

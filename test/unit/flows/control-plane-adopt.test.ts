@@ -1,7 +1,7 @@
 /** control-plane adopt's flow in process on an in-memory ObjectClient (FakeCluster): a cluster without a backend has nothing to adopt. */
 import t from 'tap';
 import { controlPlaneAdopt } from '../../../src/flows/control-plane-adopt.ts';
-import { controlPlaneAdoptOptions } from '../../../src/options/control-plane.ts';
+import { controlPlaneAdoptOptions } from '../../../src/options/control-plane-adopt.ts';
 import { FakeCluster, FakeFiles } from './fake-cluster.ts';
 import { kube } from './control-plane-fakes.ts';
 

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { controlPlaneApply } from '../../../src/flows/control-plane-apply.ts';
 import { Journal } from '../../../src/journal.ts';
-import { controlPlaneApplyOptions } from '../../../src/options/control-plane.ts';
+import { controlPlaneApplyOptions } from '../../../src/options/control-plane-apply.ts';
 import { FakeFiles } from './fake-cluster.ts';
 import { ENV, kube, VALUES } from './control-plane-fakes.ts';
 

@@ -1,7 +1,7 @@
 /** control-plane check's flow in process on an in-memory ObjectClient (FakeCluster): the report for stdout and its verdict. */
 import t from 'tap';
 import { controlPlaneCheck, verdictError } from '../../../src/flows/control-plane-check.ts';
-import { controlPlaneCheckOptions } from '../../../src/options/control-plane.ts';
+import { controlPlaneCheckOptions } from '../../../src/options/control-plane-check.ts';
 import { FakeFiles } from './fake-cluster.ts';
 import { ENV, kube, VALUES } from './control-plane-fakes.ts';
 

@@ -1,7 +1,7 @@
 /** control-plane init's flow: the values file for the data services asked for. */
 import t from 'tap';
 import { controlPlaneInit } from '../../../src/flows/control-plane-init.ts';
-import { controlPlaneInitOptions } from '../../../src/options/control-plane.ts';
+import { controlPlaneInitOptions } from '../../../src/options/control-plane-init.ts';
 
 t.test('init: the values file for the data services asked for; unknown ones are a usage error', async (t) => {
   const out = await controlPlaneInit(controlPlaneInitOptions({ 'data-services': ['postgresql,search'] }, {}));

@@ -1,7 +1,7 @@
 /** control-plane render's flow in process: values from the injected files (stdin), the manifests on stdout or in --output-file. */
 import t from 'tap';
 import { controlPlaneRender } from '../../../src/flows/control-plane-render.ts';
-import { controlPlaneRenderOptions } from '../../../src/options/control-plane.ts';
+import { controlPlaneRenderOptions } from '../../../src/options/control-plane-render.ts';
 import { FakeFiles } from './fake-cluster.ts';
 import { ENV, kube, VALUES } from './control-plane-fakes.ts';
 

@@ -1,23 +1,17 @@
-/** The control-plane sub-verbs' options: what argv and env become, and their usage errors. */
+/** The control-plane sub-verbs' flag group: the cluster options they share, and how their TLS and key flags are worded. */
 import t from 'tap';
-import { controlPlaneAdoptOptions, controlPlaneApplyOptions, controlPlaneCheckOptions, controlPlaneInitOptions, controlPlaneRenderOptions } from '../../../src/options/control-plane.ts';
+import { clusterOptions, KEY_OPTIONS, TLS_OPTIONS } from '../../../src/options/control-plane.ts';
 
-const calls = { 'request-timeout': '30s', retries: 3 };
-
-t.test('init: data services comma-separated or repeated', async (t) => {
-  t.same(controlPlaneInitOptions({ 'data-services': ['postgresql, search', 'mariadb'] }, {}), { dataServices: ['postgresql', 'search', 'mariadb'] });
+t.test('clusterOptions: kubeconfig and context, the call policy, the TLS flags, the environment', async (t) => {
+  const env = { KUBECONFIG: '/k' };
+  t.same(clusterOptions({ kubeconfig: 'cp.kubeconfig', context: 'admin', 'request-timeout': '10s', retries: 2, 'ca-file': 'ca.pem', 'insecure-skip-tls-verify': false }, env), {
+    kubeconfig: 'cp.kubeconfig', context: 'admin', env, requestTimeoutMs: 10_000, attempts: 3, caFile: 'ca.pem', insecure: false,
+  });
+  t.throws(() => clusterOptions({ 'request-timeout': 'soon', retries: 3 }, {}), { exitCode: 2, message: /--request-timeout "soon" is not a duration/ });
 });
 
-t.test('render: the file, the keys flags, -o FILE deprecated', async (t) => {
-  const o = controlPlaneRenderOptions({ file: 'v.yaml', output: 'cp.yaml', previous: 'old.yaml' }, {});
-  t.match(o, { file: 'v.yaml', output: 'cp.yaml', previous: 'old.yaml', seed: undefined });
-  t.match(o.deprecations[0], /^-o FILE is deprecated/);
-  t.throws(() => controlPlaneRenderOptions({ file: 'v.yaml', output: 'json' }, {}), { exitCode: 2, message: /^-o json: here the output format is yaml/ });
-});
-
-t.test('apply, check, adopt: the call policy and their own flags', async (t) => {
-  t.match(controlPlaneApplyOptions({ file: 'v', timeout: '5m', prune: true, 'dry-run': 'server', ...calls }, {}), { prune: true, dryRun: true, timeoutMs: 300_000, attempts: 4 });
-  t.match(controlPlaneCheckOptions({ 'require-ready': false, output: 'json', ...calls }, {}), { file: undefined, requireReady: false, format: 'json' });
-  t.match(controlPlaneAdoptOptions({ 'output-file': 'v.yaml', ...calls }, {}), { output: 'v.yaml', deprecations: [] });
-  t.throws(() => controlPlaneCheckOptions({ ...calls, retries: -1 }, {}), { exitCode: 2, message: /--retries/ });
+t.test('the flags name the control plane\'s API and the cookie keys', async (t) => {
+  t.equal(TLS_OPTIONS['ca-file'].describe, 'extra PEM CA bundle trusted for the control plane\'s API (env HELPER_CA_FILE)');
+  t.equal(TLS_OPTIONS['insecure-skip-tls-verify'].describe, 'do not verify the control plane\'s TLS certificate (prints a warning)');
+  t.same(Object.keys(KEY_OPTIONS), ['previous', 'seed']);
 });
