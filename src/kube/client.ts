@@ -335,7 +335,7 @@ export class KubeClient implements ObjectClient {
   /** The transport and the headers of the credential (a plugin may return a client certificate, which is part of the Agent). */
   private async transport(): Promise<{ dispatcher: Dispatcher; headers: Record<string, string> }> {
     const a = this.conn.auth;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = this.conn.impersonate ? { 'impersonate-user': this.conn.impersonate } : {};
     let cert: { certPem?: string | undefined; keyPem?: string | undefined } | undefined;
     if (a.kind === 'token') headers.authorization = `Bearer ${a.token}`;
     else if (a.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;

@@ -50,6 +50,8 @@ export interface Connection {
   tlsServerName?: string | undefined;
   proxyUrl?: string | undefined;
   auth: Auth;
+  /** The user's `as:` (kubectl --as): every request is sent as `Impersonate-User`. */
+  impersonate?: string | undefined;
 }
 
 export type Auth =
@@ -203,6 +205,9 @@ function connectionOf(model: Model, cluster: Cluster, own: string | undefined, u
     auth = { kind: 'basic', username: user.username, password: user.password ?? '' };
     addSecret(user.password);
   }
+  if (cluster.proxyUrl && !/^https?:\/\//i.test(cluster.proxyUrl)) {
+    throw new Error(`proxy-url of cluster ${JSON.stringify(cluster.name)} is ${cluster.proxyUrl.split('://')[0]}://...: helper reaches API servers through http:// and https:// proxies only`);
+  }
   return trust({
     server: cluster.server.replace(/\/+$/, ''),
     caPem: own,
@@ -210,6 +215,7 @@ function connectionOf(model: Model, cluster: Cluster, own: string | undefined, u
     tlsServerName: cluster.tlsServerName || undefined,
     proxyUrl: cluster.proxyUrl || undefined,
     auth,
+    impersonate: user?.impersonateUser || undefined,
   }, opts);
 }
 

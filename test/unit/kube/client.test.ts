@@ -46,6 +46,18 @@ t.test('get: the bearer token is sent; the object comes back; a 404 is absent', 
   t.equal(c.server, 'control plane api.test:6443');
 });
 
+t.test('a user\'s as: goes with every request as Impersonate-User', async (t) => {
+  const a = agent(t);
+  let seen: string | undefined;
+  a.get(SERVER).intercept({ path: '/api/v1/namespaces/ns/configmaps/a', method: 'GET' }).reply((req) => {
+    seen = (req.headers as Record<string, string>)['impersonate-user'];
+    return { statusCode: 200, data: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'ns' } }), responseOptions: { headers: json } };
+  });
+  const c = new KubeClient({ ...conn, impersonate: 'ci-bot' }, { label: 'cluster', dispatcher: a, requestTimeoutMs: 1000, attempts: 1 });
+  await c.get(cm, 'a', 'ns');
+  t.equal(seen, 'ci-bot');
+});
+
 t.test('translation: 401, 403, 409, 5xx and an HTML 200 each name server and action; no token, header or body in message or cause', async (t) => {
   addSecret(TOKEN);
   const a = agent(t);

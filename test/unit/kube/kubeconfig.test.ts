@@ -108,3 +108,14 @@ t.test('readKubeconfig: an exec user runs its plugin through client-node, loaded
   t.equal((await auth.credentials()).authorization, 'Bearer exec-token-from-plugin-42');
   t.equal(redact('got exec-token-from-plugin-42'), 'got [REDACTED]', 'what the plugin returned is a secret');
 });
+
+t.test('readKubeconfig: a user\'s as: is kept for Impersonate-User; a socks proxy-url is refused, not ignored', async (t) => {
+  const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
+  const base = (user: string, cluster = '') => `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
+  t.equal(readKubeconfig(base('{token: tok-abc-123456, as: ci-bot}')).connection?.impersonate, 'ci-bot');
+  t.equal(readKubeconfig(base('{token: tok-abc-123456}')).connection?.impersonate, undefined);
+  t.equal(readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "http://proxy.corp:3128"')).connection?.proxyUrl, 'http://proxy.corp:3128');
+  const socks = readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "socks5://proxy.corp:1080"'));
+  t.equal(socks.connection, undefined);
+  t.same(socks.problems, ['proxy-url of cluster "k" is socks5://...: helper reaches API servers through http:// and https:// proxies only']);
+});
