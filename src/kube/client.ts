@@ -380,7 +380,9 @@ export class KubeClient implements ObjectClient {
     }
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const s = (json && parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: unknown; message?: unknown };
-      const message = typeof s.message === 'string' ? s.message : `HTTP ${res.statusCode}${type ? ` (${type.split(';')[0]})` : ''}`;
+      // A Status object's message; else the server's own short text (a proxy's "unavailable"), as the API server's clients show it.
+      const plain = json ? '' : text.trim().slice(0, 300);
+      const message = typeof s.message === 'string' ? s.message : plain ? redact(plain) : `HTTP ${res.statusCode}${type ? ` (${type.split(';')[0]})` : ''}`;
       const ra = res.headers['retry-after'];
       throw new HttpStatusError(res.statusCode, typeof s.reason === 'string' ? s.reason : undefined, message, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
     }
