@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binariesEnv } from './sandbox/cluster.ts';
+import { failureSummary } from './helpers/tap-summary.ts';
 import { sandboxInfo, startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'helper-test-sandbox-'));
@@ -66,6 +67,8 @@ const code: number = await new Promise((resolve) => {
 const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(out.slice(-2000));
 const scan = scanForSecrets(captureFile, sb!.env.OIDC_CLIENT_SECRET);
 process.stdout.write(`${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no client secret and no token${scan.ok ? '' : `: ${scan.problem}`}\n`);
+const failures = failureSummary(out);
+if (failures.length) process.stdout.write(`# failed assertions:\n${failures.map((f) => `# ${f}`).join('\n')}\n`);
 const failed = (m ? Number(m[3] ?? 0) : 1) + (scan.ok ? 0 : 1);
 const passed = (m ? Number(m[2]) : 0) + (scan.ok ? 1 : 0);
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
