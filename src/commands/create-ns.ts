@@ -15,7 +15,7 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}` })
         .option('context', { ...CONTEXT_OPTION, describe: 'kubeconfig context to use (default: its current-context, which bootstrap-env sets to the binding)' })
         .option('name', { alias: 'n', type: 'string', demandOption: true, requiresArg: true, describe: 'namespace name as it will be on the App Cluster' })
-        .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace' })
+        .option('timeout', { type: 'string', default: '60s', describe: 'how long to wait for the control plane to create the namespace and allow claims in it' })
         .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: the namespace name; json: an object with all names' })
         .options(tlsOptions('the control plane', 'the control plane\'s TLS certificate (prints a warning)'))
         .options(CALL_OPTIONS)

@@ -557,6 +557,7 @@ function where(namespace: string | undefined): string {
 /** The kind of a klutch plural (create-ns and bootstrap-env name klutch objects by plural). */
 const KLUTCH_KINDS: Record<string, string> = {
   apiserviceexportrequests: 'APIServiceExportRequest',
+  apiserviceexports: 'APIServiceExport',
   apiservicenamespaces: 'APIServiceNamespace',
   clusterbindings: 'ClusterBinding',
 };
@@ -620,6 +621,17 @@ export class ControlPlane {
 
   async delete(plural: string, name: string): Promise<void> {
     await this.client.delete(this.kind(plural), name, this.namespace, { label: this.label('delete', plural, name) });
+  }
+
+  /** The objects of a klutch collection in the cluster namespace; undefined when the API is not served. */
+  list(plural: string): Promise<KObject[] | undefined> {
+    return this.client.list(this.kind(plural), this.namespace);
+  }
+
+  /** Whether the kubeconfig's identity may `verb` `resource` (plural.group) in `namespace` (a SelfSubjectAccessReview). */
+  async may(verb: string, resource: { group: string; plural: string }, namespace: string): Promise<boolean> {
+    const r = await this.client.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: resource.group, resource: resource.plural, namespace } } });
+    return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
   }
 
   /** Path of a namespaced klutch resource collection, for watches. */

@@ -1,10 +1,12 @@
 /**
  * create-ns: an APIServiceNamespace in the cluster namespace, and a bounded
- * wait until the backend reports the control-plane namespace it made for it.
+ * wait until the backend reports the control-plane namespace it made for it
+ * and lets the binding's identity create claims there.
  */
 import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
 import { sleep } from '../retry.ts';
+import { boundResource } from './binding-objects.ts';
 import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
 import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
@@ -46,6 +48,7 @@ export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Pr
  * APIServiceNamespace whose namespace does not exist on its App Cluster.
  */
 export async function ensureServiceNamespace(cp: ControlPlane, name: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<NamespaceResult> {
+  const start = Date.now();
   const konnector = await connectedKonnector(cp);
   const fix = `create namespace ${JSON.stringify(name)} on the App Cluster (kubectl create namespace ${name}); its konnector then creates the APIServiceNamespace itself, and create-ns is not needed`;
   if (konnector) {
@@ -98,5 +101,44 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
       if (!alive(obj)) throw deleted();
     }
   }
+  await waitForClaimAccess(cp, namespace, { deadline: start + opts.timeoutMs, signal: opts.signal });
   return { name, namespace, clusterNamespace: cp.namespace, created, konnectorConnected: konnector !== undefined };
+}
+
+/**
+ * Waits until the kubeconfig's identity may create every exported resource
+ * in the new namespace, so that a claim made right after create-ns is not
+ * refused. The example-backend grants them there by a RoleBinding to
+ * ClusterRole klutch-binder-<cluster namespace>, whose rules follow the
+ * APIServiceExports in a reconcile of their own: just after a bind, that
+ * ClusterRole can lack the newest export for a moment. Exports the identity
+ * may not list, or none at all, leave nothing to wait for.
+ */
+async function waitForClaimAccess(cp: ControlPlane, namespace: string, opts: { deadline: number; signal?: AbortSignal | undefined }): Promise<void> {
+  let exports: KObject[] | undefined;
+  try {
+    exports = await cp.list('apiserviceexports');
+  } catch (err) {
+    log.debug(`cannot list the APIServiceExports of ${cp.namespace} to check access in ${namespace}: ${(err as Error).message}`);
+    return;
+  }
+  const resources = (exports ?? []).map(boundResource).filter((r) => r?.namespaced).map((r) => ({ group: r!.kind.apiVersion.split('/').slice(0, -1).join('/'), plural: r!.plural }));
+  if (!resources.length) return;
+  const names = resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural));
+  await waitUntil<void, string[]>({
+    what: `the kubeconfig's identity to be allowed to create ${names.join(', ')} in namespace ${namespace}`,
+    get: async () => {
+      const denied: string[] = [];
+      for (const [i, r] of resources.entries()) if (!await cp.may('create', r, namespace)) denied.push(names[i]!);
+      return denied;
+    },
+    check: (denied) => denied?.length
+      ? { done: false, seen: `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole klutch-binder-${cp.namespace})` }
+      : { done: true, value: undefined },
+    timeoutMs: Math.max(0, opts.deadline - Date.now()),
+    intervalMs: 250,
+    fallbackIntervalMs: 250,
+    signal: opts.signal,
+    onProgress: (seen) => log.debug(`access in ${namespace}: ${seen}`),
+  });
 }

@@ -9,13 +9,13 @@ import type { KObject, WatchStart } from './client.ts';
 
 export type Check<R> = { done: true; value: R } | { done: false; seen: string };
 
-export interface WaitOptions<R> {
+export interface WaitOptions<R, O = KObject> {
   /** Human name of what we wait for, e.g. `APIServiceNamespace "team-a"`. */
   what: string;
-  /** Reads the object; resolves undefined when it does not exist. */
-  get: () => Promise<KObject | undefined>;
+  /** Reads the object (or whatever is judged); resolves undefined when it does not exist. */
+  get: () => Promise<O | undefined>;
   /** Decides; may throw (e.g. FailedError) to end the wait. */
-  check: (obj: KObject | undefined) => Check<R>;
+  check: (obj: O | undefined) => Check<R>;
   timeoutMs: number;
   /** Poll interval while the watch works / when it does not. */
   intervalMs?: number;
@@ -44,7 +44,7 @@ export function stillWaitingInterval(timeoutMs: number): number {
 }
 
 /** Resolves with check()'s value, or throws TimeoutError carrying the last state seen. */
-export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
+export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promise<R> {
   const start = Date.now();
   const deadline = start + opts.timeoutMs;
   let wake: (() => void) | undefined;
@@ -86,7 +86,7 @@ export async function waitUntil<R>(opts: WaitOptions<R>): Promise<R> {
   try {
     for (;;) {
       if (opts.signal?.aborted) throw opts.signal.reason;
-      let obj: KObject | undefined;
+      let obj: O | undefined;
       let fetched = true;
       try {
         obj = await beforeDeadline(opts.get(), deadline, () => new TimeoutError('HELPER_WAIT_TIMEOUT', `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the last read got no answer); last seen: ${lastSeen}`));

@@ -8,6 +8,7 @@
 import t from 'tap';
 import { TimeoutError } from '../../src/errors.ts';
 import { waitUntil } from '../../src/kube/wait.ts';
+import type { KObject } from '../../src/kube/client.ts';
 
 t.test('a wait whose read never answers ends with TimeoutError', async (t) => {
   let reads = 0;
@@ -25,7 +26,7 @@ t.test('a wait whose read never answers ends with TimeoutError', async (t) => {
 t.test('a read that answers just before the deadline is still used', async (t) => {
   const v = await waitUntil({
     what: 'x',
-    get: () => new Promise((resolve) => setTimeout(() => resolve({ metadata: { name: 'x' } }), 150)),
+    get: () => new Promise<KObject>((resolve) => setTimeout(() => resolve({ metadata: { name: 'x' } }), 150)),
     check: (o) => (o ? { done: true, value: 'seen' } : { done: false, seen: 'absent' }),
     timeoutMs: 100,
   });

@@ -52,3 +52,38 @@ t.test('connectedKonnector: a fresh heartbeat is a connected konnector; a failed
   const { client: down } = mockApi(t, () => ({ status: 500, body: {} }), { label: 'control plane' });
   t.equal(await connectedKonnector(new ControlPlane(down, NS), now), undefined);
 });
+
+/** A control plane that lists two exports and allows servicebindings only after `denials` reviews. */
+function withExports(denials: number) {
+  let reviews = 0;
+  const base = answers({ create: 201, reads: [sns({ namespace: `${NS}-team-a` })] });
+  const exp = (plural: string, kind: string) => ({ metadata: { name: `${plural}.anynines.com` }, spec: { group: 'anynines.com', names: { plural, kind }, scope: 'Namespaced', versions: [{ name: 'v1', served: true }] } });
+  return (req: Sent) => {
+    if (req.method === 'GET' && req.path === `/apis/klutch.anynines.com/v1alpha1/namespaces/${NS}/apiserviceexports`) {
+      return { status: 200, body: { kind: 'APIServiceExportList', items: [exp('postgresqlinstances', 'PostgresqlInstance'), exp('servicebindings', 'ServiceBinding')] } };
+    }
+    if (req.method === 'POST' && req.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
+      const ra = (req.body as { spec: { resourceAttributes: { resource: string } } }).spec.resourceAttributes;
+      const allowed = ra.resource === 'postgresqlinstances' || reviews++ >= denials;
+      return { status: 201, body: { ...(req.body as object), status: { allowed } } };
+    }
+    return base(req);
+  };
+}
+
+t.test('returns only once the identity may create every exported resource in the new namespace', async (t) => {
+  const { client, sent } = mockApi(t, withExports(2), { label: 'control plane' });
+  const r = await ensureServiceNamespace(new ControlPlane(client, NS), 'team-a', { timeoutMs: 5000 });
+  t.equal(r.namespace, `${NS}-team-a`);
+  const reviews = sent.filter((s) => s.path.endsWith('/selfsubjectaccessreviews')).map((s) => (s.body as { spec: { resourceAttributes: object } }).spec.resourceAttributes);
+  t.same(reviews.at(-1), { verb: 'create', group: 'anynines.com', resource: 'servicebindings', namespace: `${NS}-team-a` });
+  t.equal(reviews.filter((a) => (a as { resource: string }).resource === 'servicebindings').length, 3, 'asked again until allowed');
+});
+
+t.test('access never granted: a timeout naming the resource and the ClusterRole', async (t) => {
+  const { client } = mockApi(t, withExports(Infinity), { label: 'control plane' });
+  await t.rejects(ensureServiceNamespace(new ControlPlane(client, NS), 'team-a', { timeoutMs: 1200 }), {
+    exitCode: 7,
+    message: new RegExp(`waiting for the kubeconfig's identity to be allowed to create postgresqlinstances\\.anynines\\.com, servicebindings\\.anynines\\.com in namespace ${NS}-team-a; last seen: not allowed yet: servicebindings\\.anynines\\.com \\(the backend has not yet granted them through ClusterRole klutch-binder-${NS}\\)`),
+  });
+});
