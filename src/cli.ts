@@ -14,7 +14,7 @@ import { statusCommand } from './commands/status.ts';
 import { unbindCommand } from './commands/unbind.ts';
 import { completionCommand } from './commands/completion.ts';
 import { FILES, candidates } from './flows/completion.ts';
-import { applyEnvFlags, checkUnknown, parseState, type ParseState } from './options/argv.ts';
+import { applyEnvFlags, checkUnknown, parseState, skipHelpCache, type ParseState } from './options/argv.ts';
 import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, PartialError, UsageError } from './errors.ts';
 import { Journal } from './journal.ts';
@@ -76,6 +76,7 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
       if (log.enabled('trace')) traceHttp((line) => log.trace(line));
     }) as never, true);
   for (const m of modules) y = y.command(m);
+  skipHelpCache(y);
   return y
     .demandCommand(1, `name a command: ${names.join(', ')} (see --help)`)
     .strict()

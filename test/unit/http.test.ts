@@ -1,8 +1,12 @@
 /** http.ts: the https-only rule, --ca-file reading, host names for messages, and the dispatcher. */
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createSecureContext, type SecureContext } from 'node:tls';
 import { join } from 'node:path';
 import t from 'tap';
-import { hostOf, makeDispatcher, readCaFile, requireHttps, tlsDetail, tlsHint } from '../../src/http.ts';
+import { hostOf, makeDispatcher, readCaFile, requireHttps, tlsDetail, tlsHint, withExtraCa } from '../../src/http.ts';
+import { createCa } from '../sandbox/tls.ts';
 
 t.test('requireHttps: https always, http only with --insecure-skip-tls-verify', async (t) => {
   const o = { code: 'HELPER_X', name: '-u', sends: 'the access token' };
@@ -36,4 +40,23 @@ t.test('makeDispatcher: one dispatcher, closable', async (t) => {
   const d = makeDispatcher({ insecure: true });
   t.type(d.dispatch, 'function');
   await d.close();
+});
+
+t.test('withExtraCa: a server signed by the extra CA is verified; without it the same server is refused', async (t) => {
+  const dir = t.testdir({});
+  const ca = await createCa(dir);
+  const leaf = await ca.issue('server', { sans: ['IP:127.0.0.1'] });
+  const server = createHttpsServer({ cert: leaf.cert, key: leaf.key }, (_req, res) => res.end('ok'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const connect = (secureContext: SecureContext) => new Promise<string>((resolve) => {
+    const s = tlsConnect({ host: '127.0.0.1', port, secureContext, rejectUnauthorized: false }, () => {
+      resolve(s.authorized ? 'authorized' : String(s.authorizationError));
+      s.destroy();
+    });
+    s.on('error', (e) => resolve(`error: ${e.message}`));
+  });
+  t.equal(await connect(withExtraCa(ca.caCert)), 'authorized');
+  t.match(await connect(createSecureContext()), /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|self.signed/i);
 });

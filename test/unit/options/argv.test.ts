@@ -1,6 +1,7 @@
 /** The shared command-line rules: unknown flags found in the raw arguments, did-you-mean, and the -o rule. */
 import t from 'tap';
-import { didYouMean, unknownFlags, type Options } from '../../../src/options/argv.ts';
+import yargs from 'yargs';
+import { didYouMean, skipHelpCache, unknownFlags, type Options } from '../../../src/options/argv.ts';
 import { resolveOutput } from '../../../src/options/flags.ts';
 import { UsageError } from '../../../src/errors.ts';
 
@@ -40,4 +41,19 @@ t.test('resolveOutput: -o is the format; --output-file the file; deprecated spel
   t.throws(() => resolveOutput({ output: 'json' }, ['yaml'], 'yaml'), UsageError, 'a format name is never taken for a file');
   t.throws(() => resolveOutput({ output: 'a.yaml', 'output-file': 'b.yaml' }, ['yaml'], 'yaml'), /name the file once/);
   t.throws(() => resolveOutput({ output: 'text' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' }), /disagree/);
+});
+
+t.test('skipHelpCache: a command runs without yargs rendering its help; --help still shows it', async (t) => {
+  const build = (args: string[]) => {
+    const y = yargs(args).command('go', 'go somewhere', (b) => b.option('far', { type: 'boolean', describe: 'far away' }), () => {}).exitProcess(false);
+    skipHelpCache(y);
+    return y.help().showHelpOnFail(false);
+  };
+  const y = build(['go']);
+  await y.parseAsync();
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } } }).getInternalMethods().getUsageInstance();
+  t.equal(usage.hasCachedHelpMessage(), false, 'no help text rendered for a run');
+  let help = '';
+  await build([]).parseAsync(['go', '--help'], {}, (_e: unknown, _a: unknown, output: string) => { help = output; });
+  t.match(help, /--far\s+far away/);
 });

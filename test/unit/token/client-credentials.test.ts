@@ -3,6 +3,7 @@
  * injected transport): what is sent, what comes back, how failures are
  * named. The real provider (oidc-provider) is exercised by the e2e suite.
  */
+import { spawnSync } from 'node:child_process';
 import t, { type Test } from 'tap';
 import { MockAgent } from 'undici';
 import { fetchToken } from '../../../src/token/client-credentials.ts';
@@ -75,4 +76,20 @@ t.test('503 then 200: retried, honouring the attempts', async (t) => {
   const tok = await fetchToken(creds, { dispatcher: a, timeoutMs: 1000, attempts: 2, baseDelayMs: 1, maxDelayMs: 1 });
   t.equal(tok.accessToken, 'tok-2');
   t.equal(tok.expiresAt, undefined);
+});
+
+t.test('a token request does not load Node\'s own copy of undici (its fetch classes): the bundled one serves openid-client', async (t) => {
+  // In a child process: this test process may have loaded Node's copy already.
+  const script = `
+    import { MockAgent } from 'undici';
+    import { fetchToken } from ${JSON.stringify(new URL('../../../src/token/client-credentials.ts', import.meta.url).href)};
+    const a = new MockAgent(); a.disableNetConnect();
+    a.get('https://idp.test').intercept({ path: '/token', method: 'POST' }).reply(200, JSON.stringify({ access_token: 'tok-1', token_type: 'Bearer' }), { headers: { 'content-type': 'application/json' } });
+    const tok = await fetchToken({ clientId: 'c', clientSecret: 's', tokenUrl: 'https://idp.test/token' }, { dispatcher: a, timeoutMs: 1000, attempts: 1 });
+    await a.close();
+    process.stdout.write(JSON.stringify({ token: tok.accessToken, nodeUndici: process.moduleLoadList.some((m) => m.includes('internal/deps/undici/undici')), headers: typeof Headers === 'function' && new Headers({ a: '1' }).get('a') }));
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: new URL('../../..', import.meta.url).pathname });
+  t.equal(r.status, 0, r.stderr);
+  t.same(JSON.parse(r.stdout), { token: 'tok-1', nodeUndici: false, headers: '1' });
 });
