@@ -8,9 +8,9 @@
  *    further chunk when it is first required (--help needs yargs and the commands, not the flows),
  *    each with its V8 code cache when the executable has one.
  * 2. The code caches are made here, for this machine's architecture only, by the Node that runs
- *    this script: in a child process it loads the chunks the same way, runs the CLI's --help and an
- *    invalid binding (so the functions those need are compiled) and saves each loaded chunk's
- *    cache (WARM_UP below). A cache is specific to V8's version, flags and architecture; another
+ *    this script: in a child process it loads the chunks the same way, runs the CLI's --help, an
+ *    invalid binding and a whole binding against an in-process MockAgent (src/warm-up.ts), so the
+ *    functions those need are compiled, and saves each loaded chunk's cache (WARM_UP below). A cache is specific to V8's version, flags and architecture; another
  *    architecture's executable gets none.
  * 3. Per target, `node --experimental-sea-config` makes a preparation blob of the launcher and the
  *    assets, and postject injects it into a copy of the target's Node binary, flipping the SEA
@@ -171,7 +171,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
 
 /**
  * Run by this Node in a child process: loads the CLI's chunks as the launcher does, runs a few
- * command lines through main() (nothing leaves the machine: the binding is invalid), then writes
+ * command lines through main() (nothing leaves the machine: the binding is invalid) and the
+ * offline binding of warmUp() (a MockAgent answers it), then writes
  * the code cache of every chunk it loaded, which now holds the functions they compiled, and
  * cached.json naming those chunks. argv: chunk directory, package root, a bad binding.
  */
@@ -186,6 +187,8 @@ const cli = load('helper.mjs');
 const io = { env: { PATH: '', OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'warm-up', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' }, stdout: () => {}, signal: new AbortController().signal };
 (async () => {
   for (const args of [['--help'], ['bootstrap-env', '--help'], ['bootstrap-env', '-f', bad, '-u', 'https://127.0.0.1:9']]) await cli.main(args, io);
+  // A whole binding, offline (src/warm-up.ts): what a real run compiles beyond --help.
+  await cli.warmUp();
   for (const [name, script] of scripts) fs.writeFileSync(path.join(dir, name + '.cache'), script.createCachedData());
   fs.writeFileSync(path.join(dir, 'cached.json'), JSON.stringify([...scripts.keys()]));
 })();

@@ -181,6 +181,11 @@ export function installFatalHandlers(proc: Pick<NodeJS.Process, 'on'>, exit: (co
   proc.on('uncaughtException', fatal('uncaught exception'));
 }
 
+/** The code cache's training run (build:binary; src/warm-up.ts), loaded only when called. */
+export async function warmUp(): Promise<string> {
+  return (await import('./warm-up.ts')).warmUp();
+}
+
 /** The process entry: wires signals, stdout and exit code. */
 export async function run(): Promise<void> {
   const ac = new AbortController();

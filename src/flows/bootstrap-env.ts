@@ -110,7 +110,8 @@ export interface Shared {
   opts: Readonly<BootstrapEnvOptions>;
   url: URL;
   tls: { caPem: string | undefined; insecure: boolean };
-  policy: { requestTimeoutMs: number; attempts: number; signal: AbortSignal };
+  /** The control plane's (and the --apply-to cluster's) calls; their transport is deps.dispatcher when one is given. */
+  policy: { requestTimeoutMs: number; attempts: number; signal: AbortSignal; dispatcher?: Dispatcher | undefined };
   dispatcher: Dispatcher;
   tokens: TokenSource;
   deps: BootstrapDeps;
@@ -125,7 +126,7 @@ export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: ReturnType<t
   return {
     opts, url, dispatcher, tokens, deps,
     tls: { caPem, insecure: opts.insecure },
-    policy: { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal },
+    policy: { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: deps.dispatcher },
   };
 }
 
