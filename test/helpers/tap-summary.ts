@@ -19,9 +19,17 @@ export function failureSummary(log: string, max = 40): string[] {
     const diag: string[] = [];
     let leaf = true;
     for (let j = i + 1; j < lines.length && lines[j]!.startsWith(`${bad[1]}  `); j++) {
-      const f = /^\s*(found|wanted|pattern|doesNotMatch|message|fileName|lineNumber|diff|stdio):\s*(.*)$/.exec(lines[j]!);
-      if (f?.[1] === 'stdio') leaf = false;
-      else if (f && f[2]) diag.push(`${f[1]}: ${f[2]}`.slice(0, 200));
+      const f = /^(\s*)(found|wanted|pattern|doesNotMatch|message|fileName|lineNumber|diff|stdio):\s*(.*)$/.exec(lines[j]!);
+      if (f?.[2] === 'stdio') leaf = false;
+      else if (f && /^[|>][-+]?$/.test(f[3]!)) {
+        // A block scalar (a diff): its changed lines, not the header.
+        const body: string[] = [];
+        for (let k = j + 1; k < lines.length && lines[k]!.startsWith(`${f[1]}  `); k++) {
+          const l = lines[k]!.trim();
+          if (/^[-+](?![-+]{2})/.test(l)) body.push(l);
+        }
+        diag.push(`${f[2]}: ${body.slice(0, 4).join(' ')}`.slice(0, 200));
+      } else if (f && f[3]) diag.push(`${f[2]}: ${f[3]}`.slice(0, 200));
     }
     if (leaf) out.push(`not ok - ${[...path.slice(0, depth), bad[2]].join(' > ')}${diag.length ? ` (${diag.join('; ')})` : ''}`);
   }

@@ -18,6 +18,12 @@ const log = [
   '          at:',
   '            fileName: test/e2e/x.test.ts',
   '            lineNumber: 42',
+  '          diff: |',
+  '            --- expected',
+  '            +++ actual',
+  '            @@ -1,1 +1,1 @@',
+  '            -2',
+  '            +3',
   '          stack: |',
   '            long text',
   '          ...',
@@ -35,7 +41,7 @@ const log = [
 t.test('leaf failures with their path and short fields; wrapper points skipped', async (t) => {
   const got = failureSummary(log);
   t.same(got, [
-    'not ok - test/e2e/x.test.ts > first > should be equal (found: 11; wanted: 0; fileName: test/e2e/x.test.ts; lineNumber: 42)',
+    'not ok - test/e2e/x.test.ts > first > should be equal (found: 11; wanted: 0; fileName: test/e2e/x.test.ts; lineNumber: 42; diff: -2 +3)',
     'not ok - test/e2e/x.test.ts > first',
   ]);
 });
