@@ -26,7 +26,7 @@ import {
   BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   boundResource, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
-import type { Kind, ObjectClient } from '../kube/objects.ts';
+import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
 import type { UnbindOptions } from '../options/unbind.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
@@ -286,8 +286,7 @@ function crdKind(crd: KObject): Kind | undefined {
 
 async function mayDelete(cp: ObjectClient, ns: string): Promise<boolean> {
   try {
-    const r = await cp.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'delete', resource: 'namespaces', name: ns } } });
-    return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
+    return await mayI(cp, { verb: 'delete', resource: 'namespaces', name: ns });
   } catch (err) {
     if (err instanceof ClusterError && err.status !== undefined && err.status < 500) return false;
     throw err;

@@ -46,6 +46,8 @@ export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
 export interface BoundResource {
   /** The export's (and APIServiceBinding's and CRD's) name, `<plural>.<group>`. */
   name: string;
+  /** The API group ('' for the core group). */
+  group: string;
   kind: Kind;
   plural: string;
   namespaced: boolean;
@@ -60,6 +62,7 @@ export function boundResource(exp: KObject): BoundResource | undefined {
   const group = typeof s.group === 'string' ? s.group : '';
   return {
     name: exp.metadata?.name ?? '',
+    group,
     kind: { apiVersion: group ? `${group}/${served.name}` : served.name, kind: s.names.kind },
     plural: s.names.plural,
     namespaced: s.scope !== 'Cluster',

@@ -628,12 +628,6 @@ export class ControlPlane {
     return this.client.list(this.kind(plural), this.namespace);
   }
 
-  /** Whether the kubeconfig's identity may `verb` `resource` (plural.group) in `namespace` (a SelfSubjectAccessReview). */
-  async may(verb: string, resource: { group: string; plural: string }, namespace: string): Promise<boolean> {
-    const r = await this.client.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, group: resource.group, resource: resource.plural, namespace } } });
-    return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
-  }
-
   /** Path of a namespaced klutch resource collection, for watches. */
   collectionPath(plural: string): string {
     return `/apis/${KLUTCH_GROUP}/${KLUTCH_VERSION}/namespaces/${seg(this.namespace)}/${plural}`;

@@ -6,8 +6,9 @@
 import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
 import { sleep } from '../retry.ts';
-import { boundResource } from './binding-objects.ts';
+import { boundResource, type BoundResource } from './binding-objects.ts';
 import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
+import { mayI } from './objects.ts';
 import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
 
@@ -122,15 +123,14 @@ async function waitForClaimAccess(cp: ControlPlane, namespace: string, opts: { d
     log.debug(`cannot list the APIServiceExports of ${cp.namespace} to check access in ${namespace}: ${(err as Error).message}`);
     return;
   }
-  const resources = (exports ?? []).map(boundResource).filter((r) => r?.namespaced).map((r) => ({ group: r!.kind.apiVersion.split('/').slice(0, -1).join('/'), plural: r!.plural }));
+  const resources = (exports ?? []).map(boundResource).filter((r): r is BoundResource => r !== undefined && r.namespaced);
   if (!resources.length) return;
   const names = resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural));
   await waitUntil<void, string[]>({
     what: `the kubeconfig's identity to be allowed to create ${names.join(', ')} in namespace ${namespace}`,
     get: async () => {
-      const denied: string[] = [];
-      for (const [i, r] of resources.entries()) if (!await cp.may('create', r, namespace)) denied.push(names[i]!);
-      return denied;
+      const allowed = await Promise.all(resources.map((r) => mayI(cp.client, { verb: 'create', group: r.group, resource: r.plural, namespace })));
+      return names.filter((_, i) => !allowed[i]);
     },
     check: (denied) => denied?.length
       ? { done: false, seen: `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole klutch-binder-${cp.namespace})` }

@@ -34,6 +34,21 @@ export interface ObjectClient {
   review(body: KObject): Promise<KObject>;
 }
 
+/** What a SelfSubjectAccessReview asks about: `verb` on `resource` (of `group`), in `namespace`, named `name`. */
+export interface ResourceAttributes {
+  verb: string;
+  group?: string;
+  resource: string;
+  namespace?: string;
+  name?: string;
+}
+
+/** Whether the client's identity may do it, by a SelfSubjectAccessReview. */
+export async function mayI(client: Pick<ObjectClient, 'review'>, attributes: ResourceAttributes): Promise<boolean> {
+  const r = await client.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } });
+  return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
+}
+
 /** `ns/name` or `name`, for lines and JSON. */
 export function ref(obj: { metadata?: { name?: string; namespace?: string } | undefined }): string {
   const m = obj.metadata ?? {};

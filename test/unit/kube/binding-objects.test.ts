@@ -6,7 +6,7 @@ import { mockApi } from './mock-api.ts';
 const exp = { metadata: { name: 'postgresqlinstances.anynines.com' }, spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1beta1', served: false }, { name: 'v1', served: true }] } };
 
 t.test('boundResource: the served version, scope and names', async (t) => {
-  t.same(boundResource(exp), { name: 'postgresqlinstances.anynines.com', kind: { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' }, plural: 'postgresqlinstances', namespaced: true });
+  t.same(boundResource(exp), { name: 'postgresqlinstances.anynines.com', group: 'anynines.com', kind: { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' }, plural: 'postgresqlinstances', namespaced: true });
   t.equal(boundResource({ spec: { names: {} } }), undefined);
 });
 
