@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { newAjv } from '../../src/validate/ajv.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import type { Konnector } from '../sandbox/klutch.ts';
 import { FAILING_APIS } from '../sandbox/sandbox.ts';
@@ -29,7 +29,7 @@ const sb = await useSandbox(t);
 const root = t;
 const CLAIM = 'postgresqlinstances.anynines.com';
 const KLUTCH = 'klutch.anynines.com';
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(repoRoot, 'schemas', 'status.schema.json'), 'utf8')) as object);
+const validate = newAjv().compile(JSON.parse(readFileSync(join(repoRoot, 'schemas', 'status.schema.json'), 'utf8')) as object);
 
 const dir = t.testdir({});
 
