@@ -66,6 +66,17 @@ export function readCaFile(path: string | undefined): string | undefined {
   return pem;
 }
 
+/** How one outbound call (the token request, the bind POST) is made: its transport, per-request bound and retries. */
+export interface CallOptions {
+  dispatcher: Dispatcher;
+  /** Per-request timeout. */
+  timeoutMs: number;
+  attempts: number;
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  signal?: AbortSignal | undefined;
+}
+
 export interface DispatcherOptions extends TlsSettings {
   connectTimeoutMs?: number;
   headersTimeoutMs?: number;

@@ -4,22 +4,16 @@
  * with backoff, bounded in attempts and time. Returns the parsed JSON of the
  * 200 body; every other outcome is a coded error naming the backend host.
  */
-import { fetch, type Dispatcher } from 'undici';
+import { fetch } from 'undici';
 import { AuthError, BackendError, describeCause, isTlsFailure } from '../errors.ts';
-import { tlsDetail, tlsHint } from '../http.ts';
+import { tlsDetail, tlsHint, type CallOptions } from '../http.ts';
 import { log, redact } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
-export interface PostOptions {
-  dispatcher: Dispatcher;
-  timeoutMs: number;
-  attempts: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+export interface PostOptions extends CallOptions {
   /** No retry starts after this many ms. */
   deadlineMs?: number | undefined;
   maxBodyBytes?: number;
-  signal?: AbortSignal | undefined;
 }
 
 class HttpStatusError extends Error {

@@ -6,9 +6,9 @@
  * that names the token endpoint's host and never carries the secret.
  */
 import * as oidc from 'openid-client';
-import { fetch, Headers, Request, Response, type Dispatcher } from 'undici';
+import { fetch, Headers, Request, Response } from 'undici';
 import { AuthError, describeCause, InputError, isTlsFailure } from '../errors.ts';
-import { requireHttps, tlsDetail, tlsHint } from '../http.ts';
+import { requireHttps, tlsDetail, tlsHint, type CallOptions } from '../http.ts';
 import { log } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
@@ -19,15 +19,8 @@ export interface ClientCredentials {
   scope?: string | undefined;
 }
 
-export interface TokenOptions {
-  dispatcher: Dispatcher;
-  /** Per-request timeout. */
-  timeoutMs: number;
-  attempts: number;
-  baseDelayMs?: number;
-  maxDelayMs?: number;
+export interface TokenOptions extends CallOptions {
   insecure?: boolean | undefined;
-  signal?: AbortSignal | undefined;
 }
 
 export interface AccessToken {
