@@ -12,6 +12,7 @@
  * it runs bindOne below per cluster with one shared token.
  */
 import type { Dispatcher } from 'undici';
+import { checkAnswer, questionBody, type AcceptedClaim } from '../backend/answer.ts';
 import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
@@ -42,6 +43,8 @@ export interface BootstrapResult {
   yaml: string;
   clusterNamespace: string;
   exportRequests: string[];
+  /** The permission claims all.yaml accepts (backend/answer.ts). */
+  acceptedClaims: AcceptedClaim[];
 }
 
 /** The command's flow: one binding, or a fleet (flows/fleet.ts); stdout is all.yaml or the fleet's summary. */
@@ -151,13 +154,15 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   const { binding } = input;
   const token = await s.tokens.get();
   log.info(`binding cluster ${JSON.stringify(binding.clusterID)} (${binding.apis.length} API(s)) at ${url.host}`);
-  const body = await postBinding(url, input.raw, token, {
+  const body = await postBinding(url, questionBody(input.raw, binding), token, {
     dispatcher: s.dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, deadlineMs: Math.max(opts.timeoutMs, 60_000), signal: deps.signal,
   });
   const result = parseBindingResponse(body);
   const ns = result.provider.namespace;
   deps.journal.recordBound({ clusterID: binding.clusterID, clusterNamespace: ns, host: url.host });
   log.info(`cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`);
+  // The answer must match the question before anything is created, written or applied.
+  const acceptedClaims = checkAnswer(binding, result.requests, ns);
 
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
@@ -184,5 +189,5 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
     deps.files.write(out.output, yaml, 0o600);
     log.info(`wrote ${out.output} (mode 0600; it holds the provider kubeconfig)`);
   }
-  return { yaml, clusterNamespace: ns, exportRequests: names };
+  return { yaml, clusterNamespace: ns, exportRequests: names, acceptedClaims };
 }

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { AcceptedClaim } from '../backend/answer.ts';
 import { ExitCode, HelperError, InputError, PartialError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
@@ -23,6 +24,8 @@ export interface FleetEntry {
   dir?: string | undefined;
   clusterNamespace?: string | undefined;
   exportRequests?: string[] | undefined;
+  /** The permission claims the cluster's all.yaml accepts, by the default policy or its binding.json's acceptClaims. */
+  acceptedClaims?: AcceptedClaim[] | undefined;
   error?: { code: string; exitCode: number; message: string } | undefined;
   ms: number;
 }
@@ -116,6 +119,7 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
         const r = await bindOne(shared, e.input!, { dir: e.dir, writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'), output: join(e.dir!, 'all.yaml') });
         e.clusterNamespace = r.clusterNamespace;
         e.exportRequests = r.exportRequests;
+        e.acceptedClaims = r.acceptedClaims;
       } catch (err) {
         if (deps.signal.aborted) throw deps.signal.reason;
         e.status = 'failed';

@@ -80,7 +80,11 @@ function apiServiceBindings(requests: readonly ExportRequest[]): object[] {
   return out;
 }
 
-/** helper runs unattended, so every claim is accepted (the interactive plugin asks per claim). */
+/**
+ * helper runs unattended (the interactive plugin asks per claim): every claim
+ * that reaches here was accepted by backend/answer.ts, within the default
+ * policy or by binding.json's acceptClaims; the others refused the run.
+ */
 function acceptClaim(claim: PermissionClaim): PermissionClaim {
   return { ...structuredClone(claim), state: 'Accepted' };
 }

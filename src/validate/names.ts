@@ -13,6 +13,8 @@ export const DNS1123_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 export const API_GROUP_PATTERN = '^(|[a-z0-9]([-a-z0-9]*[a-z0-9](\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)?)$';
 /** A plural resource name: a lower-case letter first, at least two characters. */
 export const RESOURCE_PATTERN = '^[a-z][-a-z0-9]*[a-z0-9]$';
+/** A claimed resource as binding.json's acceptClaims names it: `<resource>` (core group) or `<resource>.<group>`. */
+export const CLAIMED_RESOURCE_PATTERN = '^[a-z][-a-z0-9]*[a-z0-9](\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 
 /** Longest DNS-1123 label (and so namespace name). */
 export const DNS1123_LABEL_MAX = 63;

@@ -21,7 +21,9 @@ export type Fault =
   | 'forward'
   | FaultAnswer
   /** A lost answer: the request reaches the real server (which acts on it), its answer is dropped and `lose` is sent instead. */
-  | { lose: FaultAnswer };
+  | { lose: FaultAnswer }
+  /** A tampered answer: the real server's whole answer, changed by `rewrite` (a hostile or compromised server); same status and headers. */
+  | { rewrite: (body: Buffer) => string | Buffer };
 
 export interface FaultProxy {
   url: string;
@@ -48,10 +50,22 @@ export async function startFaultProxy(opts: { target: string; caFile: string; tl
       res.end(a.body ?? '');
     };
     req.on('end', () => {
-      if (fault !== 'forward' && !(typeof fault === 'object' && 'lose' in fault)) { answer(fault); return; }
+      if (fault !== 'forward' && !(typeof fault === 'object' && ('lose' in fault || 'rewrite' in fault))) { answer(fault); return; }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
       const upstream = request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent });
+      if (typeof fault === 'object' && 'rewrite' in fault) {
+        upstream
+          .then(async (up) => {
+            const body = Buffer.from(fault.rewrite(Buffer.from(await up.body.arrayBuffer())));
+            const h: Record<string, string> = {};
+            for (const [k, v] of Object.entries(up.headers)) if (typeof v === 'string' && !['connection', 'transfer-encoding', 'keep-alive', 'content-length'].includes(k)) h[k] = v;
+            res.writeHead(up.statusCode, { ...h, 'content-length': String(body.byteLength) });
+            res.end(body);
+          })
+          .catch(() => { res.writeHead(502); res.end('fault proxy: upstream failed'); });
+        return;
+      }
       if (fault !== 'forward') {
         // The real server has done the work once its whole answer is read; then the answer is lost.
         upstream.then((up) => up.body.dump()).then(() => answer(fault.lose), () => answer(fault.lose));

@@ -132,3 +132,30 @@ t.test('the client secret never appears in what the flow returns or records', as
   t.notMatch(out.stdout, SECRET);
   t.notMatch(JSON.stringify(journal), SECRET);
 });
+
+t.test('an answer that does not match binding.json: exit 5, no export request, no file, nothing applied', async (t) => {
+  const extra = { ...REQUEST, metadata: { name: 'certificates.cert-manager.io' }, spec: { resources: [{ group: 'cert-manager.io', resource: 'certificates' }] } };
+  const claim = { ...REQUEST, spec: { resources: [{ ...REQUEST.spec.resources[0], permissionClaims: [{ group: '', resource: 'serviceaccounts', version: 'v1', selector: { owner: 'Provider' } }] }] } };
+  for (const [what, requests, message] of [
+    ['an unrequested API', [REQUEST, extra], /certificates\.cert-manager\.io: binding\.json did not ask for it/],
+    ['a claim outside the policy', [claim], /postgresqlinstances\.anynines\.com claims serviceaccounts/],
+  ] as const) {
+    const { agent } = servers(t, { status: 200, body: { ...RESPONSE, requests } });
+    const cp = new FakeCluster('cp');
+    const app = new FakeCluster('App Cluster');
+    const files = new FakeFiles({ 'binding.json': BINDING });
+    await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg', 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: fakeKube(cp, app).bootstrap, files }), { exitCode: 5, message }, what);
+    t.equal(cp.objects.size, 0, `${what}: nothing on the control plane`);
+    t.equal(app.objects.size, 0, `${what}: nothing applied`);
+    t.equal(files.written.size, 0, `${what}: no file`);
+  }
+});
+
+t.test('acceptClaims: the claim is bound and Accepted; the backend gets binding.json without acceptClaims', async (t) => {
+  const claim = { group: '', resource: 'serviceaccounts', version: 'v1', selector: { owner: 'Provider' } };
+  const { agent, sent } = servers(t, { status: 200, body: { ...RESPONSE, requests: [{ ...REQUEST, spec: { resources: [{ ...REQUEST.spec.resources[0], permissionClaims: [claim] }] } }] } });
+  const files = new FakeFiles({ 'binding.json': JSON.stringify({ ...JSON.parse(BINDING), acceptClaims: ['serviceaccounts'] }) });
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.equal(sent.body, BINDING, 'acceptClaims stays on this side');
+  t.match(out.stdout, /permissionClaims:\n\s+- group: ""\n\s+resource: serviceaccounts\n\s+version: v1\n\s+selector:\n\s+owner: Provider\n\s+state: Accepted\n/);
+});
