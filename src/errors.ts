@@ -35,7 +35,7 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
   { name: 'usage', word: 'usage', meaning: 'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes' },
   { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)' },
   { name: 'auth', word: 'auth', meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403' },
-  { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, or a malformed 200 body' },
+  { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not in acceptClaims)' },
   { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named)' },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
   { name: 'failed', word: 'export failed', meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown)' },
