@@ -8,7 +8,7 @@ import { InputError } from '../../../src/errors.ts';
 import { validateBinding } from '../../../src/validate/schemas.ts';
 import {
   attempt, codePoints, deepJsonText, fuzzCases, fuzzSeed, hugeString, isApiGroup, isPlainObject, isWellFormedUtf8, jsonText,
-  mulberry32, mutateBytes, mutateJsonRepeatedly, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
+  mulberry32, mutateBytes, apiGroup, type BindingDoc, mutateJsonRepeatedly, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
@@ -34,7 +34,14 @@ function oracle(raw: Buffer | string): Verdict {
   }
   if (!isPlainObject(v)) return { valid: false, why: 'not an object' };
   const keys = Object.keys(v);
-  if (!keys.includes('clusterID') || !keys.includes('apis') || keys.length !== 2) return { valid: false, why: 'top-level keys' };
+  if (!keys.includes('clusterID') || !keys.includes('apis') || keys.length !== (keys.includes('acceptClaims') ? 3 : 2)) return { valid: false, why: 'top-level keys' };
+  if (keys.includes('acceptClaims')) {
+    const ac = v.acceptClaims;
+    if (!Array.isArray(ac) || ac.length > 100) return { valid: false, why: 'acceptClaims not an array of at most 100' };
+    // <resource>, or <resource>.<group> with DNS-1123 labels; at most 63 + 1 + 253 characters.
+    const claimed = /^[a-z][-a-z0-9]*[a-z0-9](\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+    if (!ac.every((e) => typeof e === 'string' && e.length <= 317 && claimed.test(e))) return { valid: false, why: 'acceptClaims entry' };
+  }
   const id = v.clusterID;
   if (typeof id !== 'string' || codePoints(id) > 253 || !/\S/u.test(id)) return { valid: false, why: 'clusterID' };
   const apis = v.apis;
@@ -67,7 +74,14 @@ function toRaw(rng: Rng, text: string): Buffer | string {
 }
 
 function makeCase(rng: Rng): Case {
-  const doc = validBinding(rng);
+  const doc: BindingDoc & { acceptClaims?: string[] } = validBinding(rng);
+  if (rng.bool(0.3)) {
+    doc.acceptClaims = Array.from({ length: rng.int(4) }, () => {
+      const resource = resourceName(rng);
+      const group = apiGroup(rng);
+      return group ? `${resource}.${group}` : resource;
+    });
+  }
   const text = jsonText(rng, doc);
   switch (rng.int(10)) {
     case 0:
