@@ -97,3 +97,26 @@ t.test('clusterDirName: a safe ID as is, anything else a stable hash', async (t)
   t.match(clusterDirName('../etc'), /^cluster-[0-9a-f]{12}$/);
   t.equal(clusterDirName('../etc'), clusterDirName('../etc'));
 });
+
+t.test('claims: each cluster accepts what its own file names; -o json lists the accepted claims', async (t) => {
+  const claim = (resource: string) => ({ group: '', resource, version: 'v1', selector: { owner: 'Provider' } });
+  const withClaims = structuredClone(RESPONSE) as typeof RESPONSE & { requests: Array<{ spec: { resources: Array<Record<string, unknown>> } }> };
+  withClaims.requests[0]!.spec.resources[0]!.permissionClaims = [claim('secrets'), claim('serviceaccounts')];
+  const a = new MockAgent();
+  a.disableNetConnect();
+  t.teardown(() => a.close());
+  a.get('https://idp.test').intercept({ path: '/token', method: 'POST' })
+    .reply(200, JSON.stringify({ access_token: 'access-token-not-real', token_type: 'Bearer', expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
+  a.get('https://backend.test').intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(200, JSON.stringify(withClaims), { headers: { 'content-type': 'application/json' } }).times(2);
+  const files = new FakeFiles({ 'x.json': JSON.stringify({ ...JSON.parse(binding('x')), acceptClaims: ['serviceaccounts'] }), 'y.json': binding('y') });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1, output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  t.equal(out.error?.exitCode, 9);
+  const s = JSON.parse(out.stdout!) as { clusters: Array<{ clusterID: string; status: string; acceptedClaims?: unknown; error?: { exitCode: number; message: string } }> };
+  t.same(s.clusters[0]!.acceptedClaims, [
+    { api: 'postgresqlinstances.anynines.com', group: '', resource: 'secrets', version: 'v1', owner: 'Provider', acceptedBy: 'policy' },
+    { api: 'postgresqlinstances.anynines.com', group: '', resource: 'serviceaccounts', version: 'v1', owner: 'Provider', acceptedBy: 'acceptClaims' },
+  ]);
+  t.match(s.clusters[1], { clusterID: 'y', status: 'failed', error: { exitCode: 5, message: /postgresqlinstances\.anynines\.com claims serviceaccounts/ } });
+  t.notOk('acceptedClaims' in s.clusters[1]!, 'a failed cluster accepted nothing');
+  t.same([...files.written.keys()].sort(), ['out/x/all.yaml', 'out/x/provider.kfg.yaml'], 'files only for the cluster that accepted');
+});
