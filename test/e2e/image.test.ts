@@ -1,0 +1,129 @@
+/**
+ * The container image (dist/image/helper.oci.tar, built by `npm run build:image`, which `npm test`
+ * runs first; this test builds nothing): a valid OCI archive as skopeo and umoci read it, whose
+ * config runs /helper as uid 65532 with no environment and carries the OCI labels, and whose root
+ * filesystem holds exactly the executable, the libraries it loads, the CA bundle, passwd/group and
+ * a writable /tmp. Unpacked, it runs helper with an empty environment as uid 65532 in an isolated
+ * root (unshare + chroot: no container runtime can run here, see test/helpers/image.ts):
+ * --version, an invalid binding (exit 3), and a whole bootstrap-env against the sandbox.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import t from 'tap';
+import { kubectl } from '../sandbox/cluster.ts';
+import { imageArchive, imageMissing, runInImage, unpackImage, type Image } from '../helpers/image.ts';
+import { jwtsIn, repoRoot } from '../helpers/run-cli.ts';
+import { useSandbox } from '../helpers/sandbox.ts';
+
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+const missing = imageMissing();
+
+/** Every file, directory and link under `dir`, relative, with its type. */
+function tree(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      out.push(`${relative(dir, p)}${e.isDirectory() ? '/' : e.isSymbolicLink() ? '@' : ''}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+if (missing) {
+  t.fail(missing);
+} else {
+  const image: Image = unpackImage(t);
+  const { config } = image.config;
+  t.comment(`image archive ${(statSync(imageArchive).size / 1e6).toFixed(1)} MB, root filesystem ${(Number(spawnSync('du', ['-sb', image.rootfs], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1e6).toFixed(1)} MB`);
+
+  t.test('the archive is an OCI image for linux/amd64 whose config runs /helper as 65532 with the OCI labels', async (t) => {
+    t.equal(image.config.os, 'linux');
+    t.equal(image.config.architecture, 'amd64');
+    t.equal(image.inspect.Layers.length, 1, 'one layer, on nothing (scratch)');
+    t.equal(image.refName, `localhost/helper:${pkg.version}`, 'the index names the image and its version');
+    t.equal(config.User, '65532:65532', 'USER 65532:65532');
+    t.same(config.Entrypoint, ['/helper'], 'ENTRYPOINT ["/helper"]');
+    t.notOk(config.Cmd?.length, 'no CMD');
+    t.notOk(config.Env?.length, 'no environment');
+    const labels = config.Labels ?? {};
+    t.same(image.inspect.Labels, labels, 'skopeo shows the same labels');
+    t.equal(labels['org.opencontainers.image.version'], pkg.version);
+    t.equal(labels['org.opencontainers.image.licenses'], 'Apache-2.0');
+    t.match(labels['org.opencontainers.image.source'], /^https:\/\/\S+$/);
+    t.match(labels['org.opencontainers.image.created'], /^\d{4}-\d\d-\d\dT/);
+    const revision = labels['org.opencontainers.image.revision'] ?? '';
+    t.match(revision, /^[0-9a-f]{40}$/, 'revision is a commit id');
+    t.equal(spawnSync('git', ['-C', repoRoot, 'cat-file', '-e', `${revision}^{commit}`]).status, 0, `revision ${revision} is a commit of this repository`);
+  });
+
+  t.test('the root filesystem holds exactly what the executable needs', async (t) => {
+    const libs = spawnSync('ldd', [join(image.rootfs, 'helper')], { encoding: 'utf8' }).stdout
+      .split('\n').map((l) => /(\/\S+) \(0x/.exec(l)?.[1]).filter((p): p is string => !!p);
+    t.ok(libs.length >= 5, `ldd names the libraries: ${libs.join(' ')}`);
+    const dirsOf = (p: string) => p.split('/').slice(1, -1).map((_, i, a) => `${a.slice(0, i + 1).join('/')}/`);
+    const expected = new Set([
+      'helper', 'etc/', 'etc/passwd', 'etc/group', 'etc/ssl/', 'etc/ssl/certs/', 'etc/ssl/certs/ca-certificates.crt',
+      'tmp/', 'home/', 'home/nonroot/',
+      ...libs.flatMap((l) => [l.slice(1), ...dirsOf(l)]),
+    ]);
+    t.same(tree(image.rootfs), [...expected].sort(), 'nothing else (no shell, no package manager)');
+    const mode = (p: string) => statSync(join(image.rootfs, p)).mode & 0o7777;
+    t.equal(mode('tmp'), 0o1777, '/tmp is writable by anyone, sticky');
+    t.equal(mode('helper') & 0o111, 0o111, '/helper is executable');
+    t.equal(statSync(join(image.rootfs, 'home', 'nonroot')).uid, 65532, 'nonroot owns its home');
+    t.equal(statSync(join(image.rootfs, 'helper')).uid, 0, 'the executable is root\'s: the user cannot change it');
+    t.match(readFileSync(join(image.rootfs, 'etc', 'passwd'), 'utf8'), /^nonroot:x:65532:65532:[^:]*:\/home\/nonroot:/m);
+    t.match(readFileSync(join(image.rootfs, 'etc', 'group'), 'utf8'), /^nonroot:x:65532:/m);
+    t.match(readFileSync(join(image.rootfs, 'etc', 'ssl', 'certs', 'ca-certificates.crt'), 'utf8'), /-----BEGIN CERTIFICATE-----/);
+  });
+
+  t.test('--version and an invalid binding in an isolated root, empty environment, uid 65532, no network', async (t) => {
+    const v = await runInImage(image, { args: ['--version'] });
+    t.equal(v.code, 0, `${v.command}: ${v.stderr}`);
+    t.equal(v.stdout, `${pkg.version}\n`);
+    t.equal(v.stderr, '');
+
+    writeFileSync(join(image.rootfs, 'tmp', 'bad.json'), JSON.stringify({ clusterID: 5 }));
+    const bad = await runInImage(image, {
+      args: ['bootstrap-env', '-f', '/tmp/bad.json', '-u', 'https://127.0.0.1:9', '--output-file', '/tmp/all.yaml'],
+      env: { OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' },
+    });
+    t.equal(bad.code, 3, `exit 3 (input), stderr: ${bad.stderr}`);
+    t.match(bad.stderr, /\/tmp\/bad\.json is not a valid binding/);
+    t.match(bad.stderr, /\/clusterID: must be string/, 'the schemas come from inside the executable');
+    t.equal(bad.stdout, '');
+    t.same(readdirSync(join(image.rootfs, 'tmp')), ['bad.json'], 'nothing written');
+  });
+
+  t.test('a whole bootstrap-env against the sandbox, from the image as uid 65532', async (t) => {
+    const sb = await useSandbox(t);
+    // The chroot sees only its own root: the sandbox's CA goes into the image's /tmp, as a mounted file would.
+    copyFileSync(sb.caFile, join(image.rootfs, 'tmp', 'ca.pem'));
+    const clusterID = `image-${randomBytes(4).toString('hex')}`;
+    writeFileSync(join(image.rootfs, 'tmp', 'binding.json'), JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+    const r = await runInImage(image, {
+      args: ['bootstrap-env', '-f', '/tmp/binding.json', '--write-kubeconfig', '/tmp/provider.kfg.yaml', '--output-file', '/tmp/all.yaml', '--timeout', '90s'],
+      env: { ...sb.env, HELPER_BIND_URL: sb.bindUrl, HELPER_CA_FILE: '/tmp/ca.pem' },
+      isolateNet: false, // the sandbox listens on the host's loopback
+    });
+    t.equal(r.code, 0, `${r.command}: ${r.stderr}`);
+    t.equal(r.stdout, '', 'stdout empty: the artifacts are files');
+    t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stderr');
+    t.same(jwtsIn(r.stderr), [], 'no token on stderr');
+    for (const f of ['provider.kfg.yaml', 'all.yaml']) {
+      const st = statSync(join(image.rootfs, 'tmp', f));
+      t.equal(st.mode & 0o777, 0o600, `${f} mode 0600`);
+      t.equal(st.uid, 65532, `${f} written by uid 65532`);
+    }
+    const ns = /namespace: (\S+)/.exec(readFileSync(join(image.rootfs, 'tmp', 'provider.kfg.yaml'), 'utf8'))?.[1] ?? '';
+    t.match(ns, /\S/, 'the provider kubeconfig names the cluster namespace');
+    t.match(readFileSync(join(image.rootfs, 'tmp', 'all.yaml'), 'utf8'), /kind: APIServiceBinding/);
+    const phases = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', ns, '-o', 'jsonpath={.items[*].status.phase}']);
+    t.same(phases.stdout.split(/\s+/).filter(Boolean), ['Succeeded'], 'the export request Succeeded on the control plane');
+  });
+}
