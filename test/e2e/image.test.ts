@@ -5,11 +5,14 @@
  * filesystem holds exactly the executable, the libraries it loads, the CA bundle, passwd/group and
  * a writable /tmp. Unpacked, it runs helper with an empty environment as uid 65532 in an isolated
  * root (unshare + chroot: no container runtime can run here, see test/helpers/image.ts):
- * --version, an invalid binding (exit 3), and a whole bootstrap-env against the sandbox.
+ * --version and an invalid binding (exit 3) as uid 65532 with no network, and a whole bootstrap-env
+ * against the sandbox the way README's CI step runs the image (another uid, a mounted workspace as
+ * the working directory; test/e2e/job.test.ts binds as 65532, from the Job's manifest).
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
 import { kubectl } from '../sandbox/cluster.ts';
@@ -100,15 +103,23 @@ if (missing) {
     t.same(readdirSync(join(image.rootfs, 'tmp')), ['bad.json'], 'nothing written');
   });
 
-  t.test('a whole bootstrap-env against the sandbox, from the image as uid 65532', async (t) => {
+  t.test('a whole bootstrap-env against the sandbox as README\'s CI step runs it (docker run --user -v $PWD:/work -w /work)', async (t) => {
     const sb = await useSandbox(t);
-    // The chroot sees only its own root: the sandbox's CA goes into the image's /tmp, as a mounted file would.
-    copyFileSync(sb.caFile, join(image.rootfs, 'tmp', 'ca.pem'));
+    // The CI job's workspace, owned by the CI user (not the image's), mounted at /work; the
+    // sandbox's CA is in it (the chroot sees nothing of the host).
+    const ciUser = 1001;
+    const workspace = mkdtempSync(join(tmpdir(), 'helper-image-ci-'));
+    t.teardown(() => rmSync(workspace, { recursive: true, force: true }));
     const clusterID = `image-${randomBytes(4).toString('hex')}`;
-    writeFileSync(join(image.rootfs, 'tmp', 'binding.json'), JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+    writeFileSync(join(workspace, 'binding.json'), JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+    copyFileSync(sb.caFile, join(workspace, 'ca.pem'));
+    for (const p of [workspace, join(workspace, 'binding.json'), join(workspace, 'ca.pem')]) chownSync(p, ciUser, ciUser);
     const r = await runInImage(image, {
-      args: ['bootstrap-env', '-f', '/tmp/binding.json', '--write-kubeconfig', '/tmp/provider.kfg.yaml', '--output-file', '/tmp/all.yaml', '--timeout', '90s'],
-      env: { ...sb.env, HELPER_BIND_URL: sb.bindUrl, HELPER_CA_FILE: '/tmp/ca.pem' },
+      args: ['bootstrap-env', '-f', 'binding.json', '--write-kubeconfig', 'provider.kfg.yaml', '--output-file', 'all.yaml'],
+      env: { ...sb.env, HELPER_BIND_URL: sb.bindUrl, HELPER_CA_FILE: 'ca.pem' },
+      user: `${ciUser}:${ciUser}`,
+      mounts: [{ source: workspace, target: '/work' }],
+      workdir: '/work',
       isolateNet: false, // the sandbox listens on the host's loopback
     });
     t.equal(r.code, 0, `${r.command}: ${r.stderr}`);
@@ -116,13 +127,13 @@ if (missing) {
     t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stderr');
     t.same(jwtsIn(r.stderr), [], 'no token on stderr');
     for (const f of ['provider.kfg.yaml', 'all.yaml']) {
-      const st = statSync(join(image.rootfs, 'tmp', f));
+      const st = statSync(join(workspace, f));
       t.equal(st.mode & 0o777, 0o600, `${f} mode 0600`);
-      t.equal(st.uid, 65532, `${f} written by uid 65532`);
+      t.equal(st.uid, ciUser, `${f} belongs to the CI user`);
     }
-    const ns = /namespace: (\S+)/.exec(readFileSync(join(image.rootfs, 'tmp', 'provider.kfg.yaml'), 'utf8'))?.[1] ?? '';
+    const ns = /namespace: (\S+)/.exec(readFileSync(join(workspace, 'provider.kfg.yaml'), 'utf8'))?.[1] ?? '';
     t.match(ns, /\S/, 'the provider kubeconfig names the cluster namespace');
-    t.match(readFileSync(join(image.rootfs, 'tmp', 'all.yaml'), 'utf8'), /kind: APIServiceBinding/);
+    t.match(readFileSync(join(workspace, 'all.yaml'), 'utf8'), /kind: APIServiceBinding/);
     const phases = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', ns, '-o', 'jsonpath={.items[*].status.phase}']);
     t.same(phases.stdout.split(/\s+/).filter(Boolean), ['Succeeded'], 'the export request Succeeded on the control plane');
   });

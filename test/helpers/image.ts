@@ -5,8 +5,8 @@
  *
  * No container runtime can start a container on this machine kind (crun refuses to set the
  * RLIMIT_NOFILE/NPROC it is asked for; cgroups are in hybrid mode), so `runInImage` is the stand-in:
- * `unshare --fork --pid --mount [--net]` and `chroot --userspec=UID:GID` into a private copy of the
- * unpacked root filesystem, with an environment of exactly what the caller passes (the image's
+ * `unshare --fork --pid --mount [--net]` and `chroot --userspec=UID:GID` (or, with a working
+ * directory, `unshare --root --wd --setuid --setgid`) into the test's own unpacked root filesystem, with an environment of exactly what the caller passes (the image's
  * config has none), the image's entrypoint and user, and, like a runtime, a minimal /dev and the
  * mounts asked for (bind mounts in the private mount namespace; read-only ones remounted so;
  * `readOnlyRoot` remounts the root filesystem read-only, as Kubernetes' readOnlyRootFilesystem).
@@ -90,8 +90,10 @@ export interface RootRun {
   env?: Record<string, string>;
   /** "uid:gid" (default: the image's USER). */
   user?: string;
-  /** Supplementary group ids (Kubernetes' fsGroup). */
+  /** Supplementary group ids (Kubernetes' fsGroup); not with `workdir`. */
   groups?: number[];
+  /** The working directory inside the root (docker run -w); default / (as chroot leaves it). */
+  workdir?: string;
   mounts?: Mount[];
   readOnlyRoot?: boolean;
   /** An empty network namespace (default true); false shares the host's, for the sandbox on loopback. */
@@ -144,10 +146,18 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
   }
   const env = Object.entries(run.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
   const groups = run.groups?.length ? [`--groups=${run.groups.join(',')}`] : [];
-  lines.push(`exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ${q(root)} ${[...entrypoint, ...run.args].map(q).join(' ')}`);
+  const argv = [...entrypoint, ...run.args].map(q).join(' ');
+  if (run.workdir) {
+    // chroot always starts in /; unshare's --root/--wd/--setuid/--setgid (no new namespace) also set the directory.
+    if (groups.length) throw new Error('runInImage: groups and workdir together are not supported');
+    const [uid, gid] = user.split(':');
+    lines.push(`exec ${which('env')} -i ${env.join(' ')} ${which('unshare')} --root=${q(root)} --wd=${q(run.workdir)} --setgid=${gid} --setuid=${uid} ${argv}`);
+  } else {
+    lines.push(`exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ${q(root)} ${argv}`);
+  }
   const script = lines.join('\n');
   const unshare = [which('unshare'), '--fork', '--pid', '--mount', ...(run.isolateNet === false ? [] : ['--net']), which('sh'), '-c', script];
-  const command = `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} chroot --userspec=${user} ${groups.join(' ')} <rootfs> ${[...entrypoint, ...run.args].join(' ')}`.replace(/ +/g, ' ');
+  const command = `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} ${run.workdir ? `unshare --root=<rootfs> --wd=${run.workdir} --setuid/--setgid ${user}` : `chroot --userspec=${user} ${groups.join(' ')} <rootfs>`} ${[...entrypoint, ...run.args].join(' ')}`.replace(/ +/g, ' ');
   return new Promise((done, reject) => {
     const child = spawn(unshare[0]!, unshare.slice(1), { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
