@@ -107,6 +107,8 @@ function main(): void {
     'org.opencontainers.image.created': created,
   };
 
+  // A failed build must not leave an older image behind for the tests to take for this one.
+  rmSync(imageArchive, { force: true });
   const work = mkdtempSync(join(tmpdir(), 'helper-image-'));
   try {
     // 1. The root filesystem.
