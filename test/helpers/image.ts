@@ -15,12 +15,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Test } from 'tap';
-import { repoRoot } from './run-cli.ts';
+import { imageArchive } from '../../bin/build-image.ts';
 
-/** Kept in step with bin/build-image.ts's imageArchive. */
-export const imageArchive = resolve(repoRoot, 'dist', 'image', 'helper.oci.tar');
+export { imageArchive };
 
 export interface ImageConfig {
   User?: string;
