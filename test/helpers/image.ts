@@ -13,7 +13,7 @@
  * This needs root (as the tests' sandbox user on CI is).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
@@ -37,8 +37,6 @@ export interface Image {
   inspect: { Architecture: string; Os: string; Layers: string[]; Labels: Record<string, string> | null; Digest: string };
   /** The unpacked root filesystem (a directory owned by the test; do not share between runs that write). */
   rootfs: string;
-  /** The `name:tag` the archive's index names. */
-  refName: string;
 }
 
 /** Why the image cannot be tested here, or undefined when it can (each is a failure, not a skip). */
@@ -58,20 +56,37 @@ function tool(cmd: string, args: string[]): string {
   return r.stdout;
 }
 
-/** Reads the archive with skopeo and unpacks it with umoci into a temp dir removed at teardown. */
-export function unpackImage(t: Test): Image {
+/** The archive's index: its tag and the platforms of its images. */
+export function imageIndex(): { tag: string; platforms: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'helper-image-index-'));
+  try {
+    tool('tar', ['-xf', imageArchive, '-C', dir, 'index.json']);
+    const top = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ annotations?: Record<string, string> }> };
+    const raw = JSON.parse(tool('skopeo', ['inspect', '--raw', `oci-archive:${imageArchive}`])) as { manifests?: Array<{ platform?: { os: string; architecture: string } }> };
+    return {
+      tag: top.manifests.length === 1 ? top.manifests[0]?.annotations?.['org.opencontainers.image.ref.name'] ?? '' : `(${top.manifests.length} entries)`,
+      platforms: (raw.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Reads one platform's image of the archive with skopeo (as a client on that platform picks it from
+ * the index), copies it to an OCI layout and unpacks it with umoci, in a temp dir removed at teardown.
+ */
+export function unpackImage(t: Test, arch: 'amd64' | 'arm64' = 'amd64'): Image {
   const ref = `oci-archive:${imageArchive}`;
-  const inspect = JSON.parse(tool('skopeo', ['inspect', ref])) as Image['inspect'];
-  const config = JSON.parse(tool('skopeo', ['inspect', '--config', ref])) as Image['config'];
+  const pick = ['--override-os', 'linux', '--override-arch', arch];
+  const inspect = JSON.parse(tool('skopeo', [...pick, 'inspect', ref])) as Image['inspect'];
+  const config = JSON.parse(tool('skopeo', [...pick, 'inspect', '--config', ref])) as Image['config'];
   const dir = mkdtempSync(join(tmpdir(), 'helper-image-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const layout = join(dir, 'layout');
-  mkdirSync(layout);
-  tool('tar', ['-xf', imageArchive, '-C', layout]);
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: Array<{ annotations?: Record<string, string> }> };
-  const refName = index.manifests[0]?.annotations?.['org.opencontainers.image.ref.name'] ?? '';
-  tool('umoci', ['unpack', '--image', `${layout}:${refName}`, join(dir, 'bundle')]);
-  return { inspect, config, rootfs: join(dir, 'bundle', 'rootfs'), refName };
+  tool('skopeo', [...pick, 'copy', '--quiet', ref, `oci:${layout}:${arch}`]);
+  tool('umoci', ['unpack', '--image', `${layout}:${arch}`, join(dir, 'bundle')]);
+  return { inspect, config, rootfs: join(dir, 'bundle', 'rootfs') };
 }
 
 export interface Mount {
@@ -95,6 +110,11 @@ export interface RootRun {
   workdir?: string;
   mounts?: Mount[];
   readOnlyRoot?: boolean;
+  /**
+   * A host executable (qemu-aarch64-static) put into the root as /.emulator and run with the
+   * entrypoint as its arguments: another architecture's image, as binfmt_misc would run it.
+   */
+  emulator?: string;
   /** An empty network namespace (default true); false shares the host's, for the sandbox on loopback. */
   isolateNet?: boolean;
   timeoutMs?: number;
@@ -145,7 +165,8 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
   }
   const env = Object.entries(run.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
   const groups = run.groups?.length ? [`--groups=${run.groups.join(',')}`] : [];
-  const argv = [...entrypoint, ...run.args].map(q).join(' ');
+  if (run.emulator) copyFileSync(run.emulator.startsWith('/') ? run.emulator : which(run.emulator), join(root, '.emulator'));
+  const argv = [...(run.emulator ? ['/.emulator'] : []), ...entrypoint, ...run.args].map(q).join(' ');
   if (run.workdir) {
     // chroot always starts in /; unshare's --root/--wd/--setuid/--setgid (no new namespace) also set the directory.
     if (groups.length) throw new Error('runInImage: groups and workdir together are not supported');
