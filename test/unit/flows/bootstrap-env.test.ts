@@ -75,7 +75,7 @@ t.test('input errors end before anything is sent', async (t) => {
   const cases: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, FakeFiles, RegExp, number]> = [
     ['binding file missing', argv(), ENV, new FakeFiles(), /cannot read binding file binding\.json: no such file/, 3],
     ['binding invalid', argv(), ENV, new FakeFiles({ 'binding.json': '{"clusterID": "", "apis": []}' }), /binding\.json/, 3],
-    ['OIDC variables unset', argv(), {}, new FakeFiles({ 'binding.json': BINDING }), /OIDC_CLIENT_ID is not set[^]*OIDC_CLIENT_SECRET is not set[^]*OIDC_TOKEN_URL is not set/, 3],
+    ['OIDC variables unset', argv(), {}, new FakeFiles({ 'binding.json': BINDING }), /OIDC_CLIENT_ID is not set[^]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET[^]*OIDC_TOKEN_URL is not set/, 3],
     ['secret file unreadable', argv({ 'client-secret-file': 'secret.txt' }), { ...ENV, OIDC_CLIENT_SECRET: '' }, new FakeFiles({ 'binding.json': BINDING }), /--client-secret-file secret\.txt: cannot read \(ENOENT\)/, 3],
     ['output not writable', argv({ 'output-file': 'ro/all.yaml' }), ENV, Object.assign(new FakeFiles({ 'binding.json': BINDING }), { unwritable: new Set(['ro/all.yaml']) }), /--output-file ro\/all\.yaml: not writable/, 3],
   ];

@@ -10,7 +10,7 @@ t.test('defaults: one binding, yaml, stdout, 5 attempts (4 retries), the pinned 
   const o = bootstrapEnvOptions(base, ENV);
   t.match(o, { fleet: false, format: 'yaml', output: undefined, concurrency: 4, attempts: 5, timeoutMs: 300_000, requestTimeoutMs: 30_000, wait: true, insecure: false });
   t.match(o.konnectorImage, /konnector:v1\.4\.0$/);
-  t.same(o.oidc, { clientId: 'ci', clientSecret: 's', clientSecretFile: undefined, tokenUrl: 'https://idp.test/token', scope: 'from-env' });
+  t.same(o.oidc, { clientId: 'ci', clientSecret: 's', clientSecretFile: undefined, clientKeyFile: undefined, clientKeyId: undefined, clientAssertionFile: undefined, grant: 'client_credentials', tokenUrl: 'https://idp.test/token', scope: 'from-env', audience: undefined, resource: undefined });
   t.ok(Object.isFrozen(o) && Object.isFrozen(o.oidc) && Object.isFrozen(o.files));
   t.equal(bootstrapEnvOptions({ ...base, 'oidc-scope': 'flag' }, ENV).oidc.scope, 'flag', 'the flag wins over $OIDC_SCOPE');
 });
@@ -43,9 +43,9 @@ t.test('usage errors (exit 2), in the order the command line was checked before'
 
 t.test('oidcCredentials: every problem at once; the secret file wins and loses its newline', async (t) => {
   const o = bootstrapEnvOptions(base, {}).oidc;
-  t.throws(() => oidcCredentials(o, undefined), { exitCode: 3, code: 'HELPER_ENV', message: /OIDC_CLIENT_ID is not set[^]*OIDC_CLIENT_SECRET is not set \(or pass --client-secret-file\)[^]*OIDC_TOKEN_URL is not set/ });
+  t.throws(() => oidcCredentials(o, undefined), { exitCode: 3, code: 'HELPER_ENV', message: /OIDC_CLIENT_ID is not set[^]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET \(or --client-secret-file \/ HELPER_CLIENT_SECRET_FILE\), OIDC_CLIENT_KEY_FILE \(--client-key-file\) \(private_key_jwt\), OIDC_CLIENT_ASSERTION_FILE \(--client-assertion-file\) \(a federated token\)[^]*OIDC_TOKEN_URL is not set/ });
   const f = bootstrapEnvOptions({ ...base, 'client-secret-file': 's.txt' }, ENV).oidc;
-  t.equal(oidcCredentials(f, { text: 'from-file\n' }).clientSecret, 'from-file');
+  t.match(oidcCredentials(f, { text: 'from-file\n' }), { method: 'secret', clientSecret: 'from-file' });
   t.throws(() => oidcCredentials(f, { error: 'EACCES' }), { message: /--client-secret-file s\.txt: cannot read \(EACCES\)/ });
   t.throws(() => oidcCredentials({ ...f, clientSecret: '' }, { text: '' }), { message: /--client-secret-file s\.txt is empty/ });
   t.throws(() => oidcCredentials({ ...o, clientId: 'c', clientSecret: 's', tokenUrl: 'idp.test/token' }, undefined), { message: /OIDC_TOKEN_URL "idp\.test\/token" is not a URL: the scheme is missing \(did you mean https:\/\/idp\.test\/token\?\)/ });

@@ -22,7 +22,7 @@ t.test('plain http is refused before anything is sent, naming the input and what
   const a = agent(t);
   await t.rejects(fetchToken({ ...creds, tokenUrl: 'http://idp.test/token' }, { dispatcher: a, timeoutMs: 1000, attempts: 1 }), {
     exitCode: 3, code: 'HELPER_TOKEN_URL',
-    message: 'OIDC_TOKEN_URL must be an https:// URL (got http://idp.test); plain http would send the client secret in clear (allowed only with --insecure-skip-tls-verify)',
+    message: 'OIDC_TOKEN_URL must be an https:// URL (got http://idp.test); plain http would send the client secret in clear (--insecure-skip-tls-verify does not allow it)',
   });
   t.same(a.pendingInterceptors(), []);
 });
