@@ -166,8 +166,10 @@ function clientAuth(creds: ClientCredentials, url: URL, method: Method): oidc.Cl
     // oidc-provider accept it (openid-client's default is the issuer, which
     // helper does not know).
     return oidc.PrivateKeyJwt({ key: creds.key.key, kid: creds.key.kid }, {
-      [oidc.modifyAssertion]: (_header, payload) => {
+      [oidc.modifyAssertion]: (header, payload) => {
         payload.aud = url.href;
+        // oauth4webapi names an Ed25519 signature by RFC 9864's "Ed25519"; providers know it as "EdDSA" (the same signature).
+        if (creds.key.alg === 'EdDSA') header.alg = 'EdDSA';
       },
     });
   }
