@@ -50,3 +50,25 @@ t.test('oidcCredentials: every problem at once; the secret file wins and loses i
   t.throws(() => oidcCredentials({ ...f, clientSecret: '' }, { text: '' }), { message: /--client-secret-file s\.txt is empty/ });
   t.throws(() => oidcCredentials({ ...o, clientId: 'c', clientSecret: 's', tokenUrl: 'idp.test/token' }, undefined), { message: /OIDC_TOKEN_URL "idp\.test\/token" is not a URL: the scheme is missing \(did you mean https:\/\/idp\.test\/token\?\)/ });
 });
+
+t.test('keyless: the key and assertion files and the grant from flags or the environment; audience and resource', async (t) => {
+  const env = { OIDC_CLIENT_ID: 'ci', OIDC_TOKEN_URL: 'https://idp.test/token', OIDC_CLIENT_KEY_FILE: 'env.pem', OIDC_CLIENT_KEY_ID: ' k1 ', OIDC_AUDIENCE: 'aud', OIDC_RESOURCE: 'urn:r' };
+  t.match(bootstrapEnvOptions(base, env).oidc, { clientKeyFile: 'env.pem', clientKeyId: 'k1', audience: 'aud', resource: 'urn:r', grant: 'client_credentials' });
+  t.match(bootstrapEnvOptions({ ...base, 'client-key-file': 'flag.pem', 'oidc-audience': 'a2', 'oidc-resource': 'r2' }, env).oidc, { clientKeyFile: 'flag.pem', audience: 'a2', resource: 'r2' }, 'flags win');
+  const a = { OIDC_CLIENT_ID: 'ci', OIDC_TOKEN_URL: 'https://idp.test/token', OIDC_CLIENT_ASSERTION_FILE: 'sa.jwt' };
+  for (const g of ['jwt-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) t.equal(bootstrapEnvOptions(base, { ...a, OIDC_GRANT_TYPE: g }).oidc.grant, 'jwt_bearer', g);
+  t.equal(bootstrapEnvOptions({ ...base, 'grant-type': 'client_credentials' }, { ...a, OIDC_GRANT_TYPE: 'jwt-bearer' }).oidc.grant, 'client_credentials', 'the flag wins');
+  t.throws(() => bootstrapEnvOptions(base, { ...a, OIDC_GRANT_TYPE: 'password' }), { exitCode: 2, message: /^OIDC_GRANT_TYPE "password" is not a grant type helper uses: client_credentials or jwt-bearer/ });
+  t.match(oidcCredentials(bootstrapEnvOptions(base, env).oidc, undefined), { method: 'key', keyFile: 'env.pem', keyId: 'k1', audience: 'aud', resource: 'urn:r' });
+  t.match(oidcCredentials(bootstrapEnvOptions(base, { ...a, OIDC_GRANT_TYPE: 'jwt-bearer' }).oidc, undefined), { method: 'assertion', assertionFile: 'sa.jwt', grant: 'jwt_bearer' });
+});
+
+t.test('exactly one way of authenticating: two or three name every variable set; none names the three; exit 3', async (t) => {
+  const env = { OIDC_CLIENT_ID: 'ci', OIDC_TOKEN_URL: 'https://idp.test/token' };
+  const judge = (argv: object, e: object) => () => oidcCredentials(bootstrapEnvOptions({ ...base, ...argv }, { ...env, ...e }).oidc, { text: 'x' });
+  t.throws(judge({}, { OIDC_CLIENT_SECRET: 's', OIDC_CLIENT_KEY_FILE: 'k.pem' }), { exitCode: 3, code: 'HELPER_ENV', message: /more than one way of authenticating is set: OIDC_CLIENT_SECRET, OIDC_CLIENT_KEY_FILE \(--client-key-file\); set exactly one of/ });
+  t.throws(judge({ 'client-secret-file': 's.txt', 'client-assertion-file': 'a.jwt' }, { OIDC_CLIENT_KEY_FILE: 'k.pem' }), { message: /more than one way of authenticating is set: --client-secret-file \(HELPER_CLIENT_SECRET_FILE\), OIDC_CLIENT_KEY_FILE \(--client-key-file\), OIDC_CLIENT_ASSERTION_FILE \(--client-assertion-file\)/ });
+  t.throws(judge({}, {}), { message: /no way of authenticating is set: set one of OIDC_CLIENT_SECRET/ });
+  t.throws(judge({ 'grant-type': 'jwt-bearer' }, { OIDC_CLIENT_KEY_FILE: 'k.pem' }), { message: /the JWT-bearer grant \(--grant-type \/ OIDC_GRANT_TYPE\) sends an assertion: set OIDC_CLIENT_ASSERTION_FILE/ });
+  t.throws(judge({ 'grant-type': 'jwt-bearer' }, { OIDC_CLIENT_ASSERTION_FILE: 'a', OIDC_CLIENT_ID: '' }), { message: /^cannot request an access token \(OIDC JWT-bearer grant\):/ });
+});
