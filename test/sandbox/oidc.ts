@@ -165,7 +165,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
   });
   // Without a listener, Koa prints every server_error with its stack to stderr.
   provider.on('server_error', () => {});
-  if (process.env.DEBUG_OIDC) provider.on('grant.error', (_ctx: unknown, err: unknown) => console.error('grant.error', (err as { error_detail?: string }).error_detail, (err as { cause?: unknown }).cause));
+
 
   let tokenRequests = 0;
   const handler = provider.callback();
