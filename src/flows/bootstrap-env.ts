@@ -92,9 +92,14 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
   }
   if (creds.method === 'key') {
     const bytes = readCredentialFile(files, creds.keyFile, 'client key file', 'HELPER_CLIENT_KEY');
-    registerPemSecrets(bytes);
-    const key = await loadClientKey(bytes, creds.keyFile, creds.keyId);
+    const key = await loadClientKey(bytes, creds.keyFile, creds.keyId).catch((err: unknown) => {
+      registerPemSecrets(bytes);
+      throw err;
+    });
+    // The whole private members first: redaction replaces secrets in the order they were registered,
+    // and a PEM line may be a part of the JWK "d" (the same bytes, base64-aligned).
     for (const s of key.secrets) addSecret(s);
+    registerPemSecrets(bytes);
     const mode = files.mode?.(creds.keyFile);
     if (mode !== undefined && (mode & 0o077) !== 0) {
       log.warn(`client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`);

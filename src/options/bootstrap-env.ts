@@ -180,6 +180,10 @@ export function oidcCredentials(o: OidcOptions, secretFile: SecretFileRead): Oid
   else if (!URL.canParse(tokenUrl)) {
     const schemeless = /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(tokenUrl);
     problems.push(`OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL${schemeless ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)` : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'}`);
+  } else if (new URL(tokenUrl).protocol !== 'https:') {
+    // --insecure-skip-tls-verify skips certificate checks; it never lets a credential travel in clear.
+    const u = new URL(tokenUrl);
+    problems.push(`OIDC_TOKEN_URL must be an https:// URL (got ${u.protocol}//${u.host}): plain http would send the client's credential in clear (--insecure-skip-tls-verify does not allow it)`);
   }
   if (problems.length) throw new InputError('HELPER_ENV', `cannot request an access token (OIDC ${o.grant === 'jwt_bearer' ? 'JWT-bearer' : 'client-credentials'} grant):`, problems);
   const base = { clientId: o.clientId, tokenUrl, scope: o.scope, audience: o.audience, resource: o.resource };

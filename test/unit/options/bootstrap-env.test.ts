@@ -72,3 +72,10 @@ t.test('exactly one way of authenticating: two or three name every variable set;
   t.throws(judge({ 'grant-type': 'jwt-bearer' }, { OIDC_CLIENT_KEY_FILE: 'k.pem' }), { message: /the JWT-bearer grant \(--grant-type \/ OIDC_GRANT_TYPE\) sends an assertion: set OIDC_CLIENT_ASSERTION_FILE/ });
   t.throws(judge({ 'grant-type': 'jwt-bearer' }, { OIDC_CLIENT_ASSERTION_FILE: 'a', OIDC_CLIENT_ID: '' }), { message: /^cannot request an access token \(OIDC JWT-bearer grant\):/ });
 });
+
+t.test('an http:// token URL is refused with the other problems, --insecure-skip-tls-verify or not', async (t) => {
+  for (const insecure of [false, true]) {
+    const o = bootstrapEnvOptions({ ...base, 'insecure-skip-tls-verify': insecure }, { ...ENV, OIDC_TOKEN_URL: 'http://idp.test/token' });
+    t.throws(() => oidcCredentials(o.oidc, undefined), { exitCode: 3, message: /OIDC_TOKEN_URL must be an https:\/\/ URL \(got http:\/\/idp\.test\): plain http would send the client's credential in clear \(--insecure-skip-tls-verify does not allow it\)/ });
+  }
+});
