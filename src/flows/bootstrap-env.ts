@@ -143,7 +143,7 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, shared.tls, shared.policy) : undefined;
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
-  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}`);
+  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
   await shared.tokens.get();
   return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo });
 }
