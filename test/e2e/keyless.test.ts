@@ -180,12 +180,13 @@ t.test('a fleet with an assertion file while access tokens expire: each token re
     await agent.close();
   });
   const proxyUrl = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}/oauth2/token`;
-  for (let i = 0; i < 5; i++) bindingFile(join(dir, 'bindings'), `c${i}.json`);
+  // Eight clusters one at a time, each waiting for its export requests: longer than one 4 s token.
+  for (let i = 0; i < 8; i++) bindingFile(join(dir, 'bindings'), `c${i}.json`);
   const r = await bootstrap(['-f', join(dir, 'bindings'), '-u', backend.url, '--out-dir', join(dir, 'out'), '--concurrency', '1', '-o', 'json', '-v'], bearerEnv(file, shortLived, proxyUrl));
   t.equal(r.code, 0, r.stderr.slice(-2000));
   assertClean(t, r);
   const s = JSON.parse(r.stdout) as { succeeded: number; tokensFetched: number };
-  t.equal(s.succeeded, 5);
+  t.equal(s.succeeded, 8);
   t.ok(s.tokensFetched >= 2, `access tokens expired mid-fleet: ${s.tokensFetched} token requests`);
   t.match(r.stderr, /access token expires soon; fetching a new one/);
   t.equal(seen.length, s.tokensFetched, 'the provider saw every token request');
