@@ -57,15 +57,22 @@ function ago(seconds: number): string {
 
 /**
  * What about an assertion a provider may have refused it for: expired, not
- * yet valid, an audience that does not name the token endpoint. Empty when
- * none applies. `nowMs` is this machine's clock.
+ * yet valid, an audience that does not name the token endpoint (for the
+ * JWT-bearer grant; as a client assertion, which audience a provider wants
+ * varies). Empty when none applies. `nowMs` is this machine's clock.
  */
-export function assertionProblems(c: AssertionClaims, nowMs: number, tokenUrl: string): string[] {
+export function assertionProblems(c: AssertionClaims, nowMs: number, tokenUrl: string, grant: 'client_credentials' | 'jwt_bearer' = 'jwt_bearer'): string[] {
   const now = Math.floor(nowMs / 1000);
   const out: string[] = [];
   if (c.exp !== undefined && c.exp <= now) out.push(`the assertion expired: exp ${iso(c.exp)} is ${ago(now - c.exp)} before this machine's clock (${iso(now)})`);
   if (c.nbf !== undefined && c.nbf > now) out.push(`the assertion is not valid yet: nbf ${iso(c.nbf)} is ${ago(c.nbf - now)} after this machine's clock (${iso(now)})`);
   if (c.exp === undefined) out.push('the assertion has no exp claim');
-  if (!c.aud.includes(tokenUrl)) out.push(`the assertion's aud ${JSON.stringify(c.aud)} does not name the token endpoint ${JSON.stringify(tokenUrl)}`);
+  if (!c.aud.includes(tokenUrl)) {
+    // The JWT-bearer grant (RFC 7523 §3) wants the token endpoint; as a client assertion some providers
+    // want another audience (Keycloak its realm URL, Entra ID api://AzureADTokenExchange).
+    out.push(grant === 'jwt_bearer'
+      ? `the assertion's aud ${JSON.stringify(c.aud)} does not name the token endpoint ${JSON.stringify(tokenUrl)}`
+      : `the assertion's aud is ${JSON.stringify(c.aud)}, not the token endpoint ${JSON.stringify(tokenUrl)}: is it the audience this provider expects?`);
+  }
   return out;
 }

@@ -290,7 +290,7 @@ function translateTokenError(err: unknown, host: string, creds: ClientCredential
     const via = creds.clientSecret === undefined ? ` (${describeMethod(creds)})` : '';
     let message = `token endpoint ${host} refused client ${JSON.stringify(creds.clientId)}${via}: HTTP ${status ?? '?'} ${code}${desc ? ` (${desc})` : ''}`;
     const claims = creds.assertion ? claimsOf(creds.assertion.jwt) : undefined;
-    const problems = claims ? assertionProblems(claims, Date.now(), tokenUrl) : [];
+    const problems = claims ? assertionProblems(claims, Date.now(), tokenUrl, creds.assertion!.grant) : [];
     if (problems.length) message += `; ${problems.join('; ')}`;
     return new AuthError('HELPER_TOKEN_REFUSED', message, { hint: refusalHint(code, creds), cause: err });
   }

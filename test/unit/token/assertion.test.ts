@@ -21,6 +21,7 @@ t.test('problems: expired, not yet valid, aud not the token endpoint; none for a
   t.same(assertionProblems(claimsOf(jwt({ exp: s - 300, aud: [URL_, 'x'] }))!, now, URL_), ['the assertion expired: exp 2026-12-07T11:55:00Z is 5m before this machine\'s clock (2026-12-07T12:00:00Z)']);
   t.same(assertionProblems(claimsOf(jwt({ exp: s + 3600, nbf: s + 7200, aud: URL_ }))!, now, URL_), ['the assertion is not valid yet: nbf 2026-12-07T14:00:00Z is 2h after this machine\'s clock (2026-12-07T12:00:00Z)']);
   t.same(assertionProblems(claimsOf(jwt({ exp: s + 60, aud: 'klutch' }))!, now, URL_), [`the assertion's aud ["klutch"] does not name the token endpoint "${URL_}"`]);
+  t.same(assertionProblems(claimsOf(jwt({ exp: s + 60, aud: 'api://AzureADTokenExchange' }))!, now, URL_, 'client_credentials'), [`the assertion's aud is ["api://AzureADTokenExchange"], not the token endpoint "${URL_}": is it the audience this provider expects?`], 'as a client assertion the audience varies by provider');
 });
 
 t.test('the digest recognises the same assertion, never holds it', async (t) => {
