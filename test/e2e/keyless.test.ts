@@ -23,7 +23,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, importPKCS8, SignJWT } from 'jose';
 import t, { type Test } from 'tap';
 import { Agent, fetch } from 'undici';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
@@ -136,6 +136,25 @@ t.test('binds with a ServiceAccount token of the App Cluster exchanged at Hydra 
   const again = await bootstrap(['-f', bindingFile(dir, 'again.json'), '-u', backend.url, '--no-wait', '--output-file', join(dir, 'again.yaml')], bearerEnv(file));
   t.equal(again.code, 4, 'the same file again: Hydra refuses the replayed assertion');
   t.match(again.stderr, /refused client "[^"]+" \(the JWT-bearer grant with the assertion from \S+token\): HTTP 400 jti_known/);
+});
+
+t.test('an assertion file as the client assertion (client-credentials grant) at oidc-provider; the same file again is a replay it refuses', async (t) => {
+  // What a platform hands the workload, here signed with the keyless client's key (iss = sub = the client, aud = the token endpoint).
+  const key = await importPKCS8(readFileSync(sb.oidc.keyless.keyFile, 'utf8'), 'RS256');
+  const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'RS256', kid: sb.oidc.keyless.kid })
+    .setIssuer(sb.oidc.keyless.clientId).setSubject(sb.oidc.keyless.clientId).setAudience(sb.oidc.tokenUrl).setIssuedAt().setExpirationTime('5m').sign(key);
+  const dir = t.testdir();
+  const file = join(dir, 'assertion');
+  writeFileSync(file, jwt);
+  const env = { OIDC_CLIENT_ID: sb.oidc.keyless.clientId, OIDC_TOKEN_URL: sb.oidc.tokenUrl, OIDC_CLIENT_ASSERTION_FILE: file };
+  const r = await bootstrap(['-f', bindingFile(dir), '-u', sb.bindUrl, '--no-wait', '--output-file', join(dir, 'all.yaml')], env);
+  t.equal(r.code, 0, r.stderr.slice(-2000));
+  assertClean(t, r, [jwt]);
+  t.match(r.stderr, /requesting an access token from \S+ for client helper-keyless \(client assertion from \S+assertion\)/);
+  const again = await bootstrap(['-f', bindingFile(dir, 'again.json'), '-u', sb.bindUrl, '--no-wait', '--output-file', join(dir, 'again.yaml')], env);
+  t.equal(again.code, 4, again.stderr);
+  t.match(again.stderr, /refused client "helper-keyless" \(the client assertion from \S+assertion\): HTTP 401 invalid_client/);
+  assertClean(t, again, [jwt]);
 });
 
 t.test('a fleet of five clusters binds with one key and one token', async (t) => {
