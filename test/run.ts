@@ -5,29 +5,17 @@
  * Extra arguments are passed to tap (e.g. a test file).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binariesEnv } from './sandbox/cluster.ts';
 import { failureSummary } from './helpers/tap-summary.ts';
+import { scanForSecrets, secretsOf } from './helpers/secret-scan.ts';
 import { sandboxInfo, startSandbox, writeSandboxInfo } from './sandbox/sandbox.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'helper-test-sandbox-'));
 const captureFile = join(dir, 'cli-output.jsonl');
 
-/** Scans every CLI run's captured output for the client secret and JWT-shaped tokens (access and ServiceAccount tokens). */
-function scanForSecrets(file: string, clientSecret: string): { ok: boolean; runs: number; problem?: string } {
-  if (!existsSync(file)) return { ok: false, runs: 0, problem: 'no CLI run was captured' };
-  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
-  for (const line of lines) {
-    const r = JSON.parse(line) as { args: string[]; stdout: string; stderr: string };
-    const text = r.stdout + r.stderr;
-    // Only say which run leaked, never the leaked value.
-    if (text.includes(clientSecret)) return { ok: false, runs: lines.length, problem: `client secret in the output of helper ${r.args.join(' ')}` };
-    if (/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\./.test(text)) return { ok: false, runs: lines.length, problem: `a token in the output of helper ${r.args.join(' ')}` };
-  }
-  return { ok: lines.length > 0, runs: lines.length, problem: lines.length ? undefined : 'no CLI run was captured' };
-}
 let sb: Awaited<ReturnType<typeof startSandbox>> | undefined;
 let tap: ReturnType<typeof spawn> | undefined;
 let stopping = false;
@@ -65,8 +53,8 @@ const code: number = await new Promise((resolve) => {
   tap.on('close', (c) => resolve(c ?? 1));
 });
 const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(out.slice(-2000));
-const scan = scanForSecrets(captureFile, sb!.env.OIDC_CLIENT_SECRET);
-process.stdout.write(`${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no client secret and no token${scan.ok ? '' : `: ${scan.problem}`}\n`);
+const scan = scanForSecrets(captureFile, secretsOf(sb!.env.OIDC_CLIENT_SECRET, sb!.oidc.keyless?.keyFile));
+process.stdout.write(`${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no client secret, private key, token or assertion${scan.ok ? '' : `: ${scan.problem}`}\n`);
 const failures = failureSummary(out);
 if (failures.length) process.stdout.write(`# failed assertions:\n${failures.map((f) => `# ${f}`).join('\n')}\n`);
 const failed = (m ? Number(m[3] ?? 0) : 1) + (scan.ok ? 0 : 1);

@@ -23,6 +23,11 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('konnector-image', { type: 'string', requiresArg: true, describe: 'konnector image for the App Cluster (default public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0; env HELPER_KONNECTOR_IMAGE)' })
         .option('oidc-scope', { type: 'string', requiresArg: true, describe: 'scope for the token request (default: $OIDC_SCOPE, else none)' })
         .option('client-secret-file', { type: 'string', requiresArg: true, normalize: true, describe: 'read the client secret from this file instead of $OIDC_CLIENT_SECRET (env HELPER_CLIENT_SECRET_FILE)' })
+        .option('client-key-file', { type: 'string', requiresArg: true, normalize: true, describe: 'keyless: authenticate with private_key_jwt, signing with this private key (PEM or JWK; env OIDC_CLIENT_KEY_FILE)' })
+        .option('client-assertion-file', { type: 'string', requiresArg: true, normalize: true, describe: 'keyless: send the JWT in this file (e.g. a projected ServiceAccount token), read again for every token request (env OIDC_CLIENT_ASSERTION_FILE)' })
+        .option('grant-type', { choices: ['client_credentials', 'jwt-bearer'] as const, describe: 'with --client-assertion-file: client_credentials sends it as the client assertion, jwt-bearer as the grant itself (RFC 7523; env OIDC_GRANT_TYPE; default client_credentials)' })
+        .option('oidc-audience', { type: 'string', requiresArg: true, describe: 'audience parameter of the token request (default: $OIDC_AUDIENCE, else none)' })
+        .option('oidc-resource', { type: 'string', requiresArg: true, describe: 'resource parameter of the token request, RFC 8707 (default: $OIDC_RESOURCE, else none)' })
         .options(tlsOptions('the token endpoint, the backend and the control plane', 'TLS certificates (prints a warning; never in production)'))
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .options(callOptions('bootstrap-env'))
@@ -34,7 +39,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml --output-file all.yaml', 'also keep the provider kubeconfig to use the binding before the App Cluster exists')
         .example('$0 bootstrap-env -f bindings/ -u https://backend.example.com --out-dir out --concurrency 8 -o json', 'bind a fleet: every bindings/*.json, files under out/<clusterID>/, a JSON summary')
         .example('OIDC_SCOPE=klutch/bind HELPER_BIND_URL=https://backend.example.com $0 bootstrap-env -f - --no-wait --output-file all.yaml < binding.json', 'binding from stdin, URL from the environment, with a scope, without waiting')
-        .epilog('Environment: OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OIDC_TOKEN_URL (required), OIDC_SCOPE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' + exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial'])),
+        .epilog('Environment: OIDC_CLIENT_ID, OIDC_TOKEN_URL (required), one of OIDC_CLIENT_SECRET, OIDC_CLIENT_KEY_FILE (with OIDC_CLIENT_KEY_ID), OIDC_CLIENT_ASSERTION_FILE (with OIDC_GRANT_TYPE); OIDC_SCOPE, OIDC_AUDIENCE, OIDC_RESOURCE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' + exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial'])),
     handler: handler(ctx, bootstrapEnvOptions, async () => (await import('../flows/bootstrap-env.ts')).bootstrapEnv),
   };
 }

@@ -23,7 +23,9 @@ import { addSecret, log } from '../log.ts';
 import { oidcCredentials, type BootstrapEnvOptions, type SecretFileRead } from '../options/bootstrap-env.ts';
 import { renderAppCluster } from '../render/app-cluster.ts';
 import { toYaml } from '../render/to-yaml.ts';
-import { TokenSource } from '../token/token-source.ts';
+import { assertionOf } from '../token/assertion.ts';
+import { loadClientKey } from '../token/client-key.ts';
+import { TokenSource, type TokenClient } from '../token/token-source.ts';
 import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
 import { flowDeps, type FlowDeps, type Files, type Outcome } from './deps.ts';
@@ -71,9 +73,11 @@ export function readBindingInput(file: string, files: Files): Buffer {
 /**
  * The steps before any binding, shared by one binding and a fleet: warn about
  * deprecated spellings, read --client-secret-file and judge the OIDC client
- * (InputError listing every problem), register the secret for redaction.
+ * (InputError listing every problem: exactly one of a secret, a key, an
+ * assertion), read and check the key or the assertion file (exit 3 naming
+ * it), register every secret for redaction. No network call before this.
  */
-export function credentials(opts: Readonly<BootstrapEnvOptions>, files: Files) {
+export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Files): Promise<TokenClient> {
   for (const d of opts.deprecations) log.warn(d);
   let secretFile: SecretFileRead;
   if (opts.oidc.clientSecretFile) {
@@ -84,8 +88,47 @@ export function credentials(opts: Readonly<BootstrapEnvOptions>, files: Files) {
     }
   }
   const creds = oidcCredentials(opts.oidc, secretFile);
-  addSecret(creds.clientSecret);
-  return creds;
+  const base = { clientId: creds.clientId, tokenUrl: creds.tokenUrl, scope: creds.scope, audience: creds.audience, resource: creds.resource };
+  if (creds.method === 'secret') {
+    addSecret(creds.clientSecret);
+    return { ...base, clientSecret: creds.clientSecret };
+  }
+  if (creds.method === 'key') {
+    const bytes = readCredentialFile(files, creds.keyFile, 'client key file', 'HELPER_CLIENT_KEY');
+    const key = await loadClientKey(bytes, creds.keyFile, creds.keyId).catch((err: unknown) => {
+      registerPemSecrets(bytes);
+      throw err;
+    });
+    // The whole private members first: redaction replaces secrets in the order they were registered,
+    // and a PEM line may be a part of the JWK "d" (the same bytes, base64-aligned).
+    for (const s of key.secrets) addSecret(s);
+    registerPemSecrets(bytes);
+    const mode = files.mode?.(creds.keyFile);
+    if (mode !== undefined && (mode & 0o077) !== 0) {
+      log.warn(`client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`);
+    }
+    log.debug(`client authentication: private_key_jwt, ${key.alg}, key id ${JSON.stringify(key.kid)}`);
+    return { ...base, key };
+  }
+  const file = creds.assertionFile;
+  const read = () => files.read(file);
+  // Read once now: an unreadable or malformed file fails before any network call.
+  addSecret(assertionOf(readCredentialFile(files, file, 'client assertion file', 'HELPER_CLIENT_ASSERTION'), file));
+  return { ...base, assertionFile: { file, grant: creds.grant, read } };
+}
+
+function readCredentialFile(files: Files, file: string, what: string, code: string): Buffer {
+  try {
+    return files.read(file);
+  } catch (err) {
+    const c = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code, `cannot read ${what} ${file}: ${c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'is a directory' : c ?? String(err)}`);
+  }
+}
+
+/** Every line of a PEM body is a secret too (a log line never holds the whole file). */
+function registerPemSecrets(bytes: Buffer): void {
+  for (const line of bytes.toString('utf8').split(/\r?\n/)) if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) addSecret(line.trim());
 }
 
 async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDeps): Promise<BootstrapResult> {
@@ -93,7 +136,7 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   if (opts.files.length === 1 && deps.files.isDirectory(file)) {
     throw new UsageError(`-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the per-cluster files`);
   }
-  const creds = credentials(opts, deps.files);
+  const creds = await credentials(opts, deps.files);
   if (!opts.output) deps.files.secureStdout('all.yaml with the provider kubeconfig\'s token');
   const source = file === '-' ? 'binding.json (stdin)' : file;
   const raw = readBindingInput(file, deps.files);
@@ -103,7 +146,7 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, shared.tls, shared.policy) : undefined;
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
-  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}`);
+  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
   await shared.tokens.get();
   return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo });
 }
@@ -120,7 +163,7 @@ export interface Shared {
   deps: BootstrapDeps;
 }
 
-export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: ReturnType<typeof credentials>, deps: BootstrapDeps): Shared {
+export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient, deps: BootstrapDeps): Shared {
   const url = bindUrl(opts.url, { insecure: opts.insecure });
   const caPem = readCaFile(opts.caFile);
   if (opts.insecure) warnInsecure('TLS certificates of the token endpoint, the backend and the control plane are');

@@ -15,6 +15,8 @@ export interface Files {
   /** The bytes of a file, or of stdin for '-'. Throws the fs error (with its code). */
   read(path: string): Buffer;
   isDirectory(path: string): boolean;
+  /** The permission bits of a file (undefined when unknown), to warn about a credential file others may read. */
+  mode?(path: string): number | undefined;
   /** The names in a directory. */
   list(dir: string): string[];
   /** InputError (naming the flag) unless the file can be written. */
@@ -42,6 +44,13 @@ export const realFiles: Files = {
       return path !== '-' && statSync(path).isDirectory();
     } catch {
       return false;
+    }
+  },
+  mode: (path) => {
+    try {
+      return statSync(path).mode & 0o777;
+    } catch {
+      return undefined;
     }
   },
   list: (dir) => readdirSync(dir),

@@ -73,7 +73,7 @@ export function clusterDirName(clusterID: string): string {
 /** Binds every cluster of a fleet; never throws for one cluster's failure (see the summary). */
 export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FleetSummary> {
   const deps = bootstrapDeps(given);
-  const creds = credentials(opts, deps.files);
+  const creds = await credentials(opts, deps.files);
   const start = deps.clock();
   const outDir = opts.outDir!;
   const files = expandBindingFiles(opts.files, deps.files);

@@ -1,11 +1,13 @@
 /**
  * bootstrap-env's options, pure: (argv, env) → frozen options. Flags win over
  * their HELPER_ variable (applied before, by options/argv.ts) and over the
- * defaults. The OIDC client is read from the environment; --client-secret-file
- * is only named here: the flow reads it (oidcCredentials below judges both).
+ * defaults. The OIDC client is read from the environment; the secret, key
+ * and assertion files are only named here: the flow reads them
+ * (oidcCredentials below judges the whole client, before any network call).
  */
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
 import { InputError, UsageError } from '../errors.ts';
+import { JWT_BEARER_GRANT, type AssertionGrant } from '../token/client-credentials.ts';
 import { callPolicyOf, checkRetries, durationOf, resolveOutput, tlsOf, waitBindingsMs, type CallFlags, type TlsFlags } from './flags.ts';
 
 /** -o for one binding (all.yaml) and for a fleet (the summary). */
@@ -18,8 +20,31 @@ export interface OidcOptions {
   clientSecret: string;
   /** --client-secret-file: read by the flow, wins over $OIDC_CLIENT_SECRET. */
   clientSecretFile: string | undefined;
+  /** --client-key-file / $OIDC_CLIENT_KEY_FILE: private_key_jwt. */
+  clientKeyFile: string | undefined;
+  /** $OIDC_CLIENT_KEY_ID: the kid sent with a PEM key (a JWK's own kid wins). */
+  clientKeyId: string | undefined;
+  /** --client-assertion-file / $OIDC_CLIENT_ASSERTION_FILE: a federated assertion. */
+  clientAssertionFile: string | undefined;
+  /** --grant-type / $OIDC_GRANT_TYPE: how the assertion is used. */
+  grant: AssertionGrant;
   tokenUrl: string;
   scope: string | undefined;
+  /** --oidc-audience / $OIDC_AUDIENCE: the token request's `audience` parameter. */
+  audience: string | undefined;
+  /** --oidc-resource / $OIDC_RESOURCE: the token request's `resource` parameter (RFC 8707). */
+  resource: string | undefined;
+}
+
+/** --grant-type values; the URN of the JWT-bearer grant is accepted too. */
+export const GRANT_TYPES = ['client_credentials', 'jwt-bearer'] as const;
+
+function grantOf(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): AssertionGrant {
+  const flag = argv['grant-type'] as string | undefined;
+  const value = (flag ?? env.OIDC_GRANT_TYPE?.trim()) || 'client_credentials';
+  if (value === 'client_credentials' || value === 'client-credentials') return 'client_credentials';
+  if (value === 'jwt-bearer' || value === 'jwt_bearer' || value === JWT_BEARER_GRANT) return 'jwt_bearer';
+  throw new UsageError(`${flag !== undefined ? '--grant-type' : 'OIDC_GRANT_TYPE'} ${JSON.stringify(value.slice(0, 100))} is not a grant type helper uses: client_credentials or jwt-bearer (${JWT_BEARER_GRANT})`);
 }
 
 export interface BootstrapEnvOptions extends CallFlags, TlsFlags {
@@ -81,8 +106,14 @@ export function bootstrapEnvOptions(argv: Record<string, unknown>, env: NodeJS.P
       clientId: env.OIDC_CLIENT_ID?.trim() ?? '',
       clientSecret: env.OIDC_CLIENT_SECRET ?? '',
       clientSecretFile: (argv['client-secret-file'] as string | undefined) || undefined,
+      clientKeyFile: (argv['client-key-file'] as string | undefined) || env.OIDC_CLIENT_KEY_FILE || undefined,
+      clientKeyId: env.OIDC_CLIENT_KEY_ID?.trim() || undefined,
+      clientAssertionFile: (argv['client-assertion-file'] as string | undefined) || env.OIDC_CLIENT_ASSERTION_FILE || undefined,
+      grant: grantOf(argv, env),
       tokenUrl: env.OIDC_TOKEN_URL?.trim() ?? '',
       scope: (argv['oidc-scope'] as string | undefined) ?? (env.OIDC_SCOPE || undefined),
+      audience: (argv['oidc-audience'] as string | undefined) ?? (env.OIDC_AUDIENCE?.trim() || undefined),
+      resource: (argv['oidc-resource'] as string | undefined) ?? (env.OIDC_RESOURCE?.trim() || undefined),
     }),
     ...tlsOf(argv),
     timeoutMs,
@@ -97,34 +128,66 @@ export function bootstrapEnvOptions(argv: Record<string, unknown>, env: NodeJS.P
 /** What the --client-secret-file read gave: its text, or the fs error code. */
 export type SecretFileRead = { text: string } | { error: string } | undefined;
 
-export interface OidcCredentials {
+interface OidcBase {
   clientId: string;
-  clientSecret: string;
   tokenUrl: string;
   scope: string | undefined;
+  audience: string | undefined;
+  resource: string | undefined;
 }
+
+/** The judged OIDC client: exactly one way of authenticating (the key and assertion files are read by the flow). */
+export type OidcCredentials = OidcBase & (
+  | { method: 'secret'; clientSecret: string }
+  | { method: 'key'; keyFile: string; keyId: string | undefined }
+  | { method: 'assertion'; assertionFile: string; grant: AssertionGrant }
+);
+
+/** How each way of authenticating is named in messages. */
+const SECRET_NAMES = 'OIDC_CLIENT_SECRET (or --client-secret-file / HELPER_CLIENT_SECRET_FILE)';
+const KEY_NAMES = 'OIDC_CLIENT_KEY_FILE (--client-key-file)';
+const ASSERTION_NAMES = 'OIDC_CLIENT_ASSERTION_FILE (--client-assertion-file)';
 
 /**
  * The OIDC client the token request needs, or one InputError listing every
- * problem (unset variables, an unreadable or empty secret file, a token URL
- * that is no URL). `secretFile` is what the flow read from --client-secret-file.
+ * problem (unset variables, two ways of authenticating or none, an
+ * unreadable or empty secret file, a token URL that is no URL). `secretFile`
+ * is what the flow read from --client-secret-file.
  */
 export function oidcCredentials(o: OidcOptions, secretFile: SecretFileRead): OidcCredentials {
   const problems: string[] = [];
+  const given: string[] = [];
+  if (o.clientSecret) given.push('OIDC_CLIENT_SECRET');
+  if (o.clientSecretFile) given.push('--client-secret-file (HELPER_CLIENT_SECRET_FILE)');
+  if (o.clientKeyFile) given.push(KEY_NAMES);
+  if (o.clientAssertionFile) given.push(ASSERTION_NAMES);
+  const secretGiven = Boolean(o.clientSecret || o.clientSecretFile);
+  const ways = Number(secretGiven) + Number(Boolean(o.clientKeyFile)) + Number(Boolean(o.clientAssertionFile));
+  if (!o.clientId) problems.push('OIDC_CLIENT_ID is not set (the client ID of the OIDC client)');
+  if (ways > 1) problems.push(`more than one way of authenticating is set: ${given.join(', ')}; set exactly one of ${SECRET_NAMES}, ${KEY_NAMES}, ${ASSERTION_NAMES}`);
+  if (ways === 0) problems.push(`no way of authenticating is set: set one of ${SECRET_NAMES}, ${KEY_NAMES} (private_key_jwt), ${ASSERTION_NAMES} (a federated token)`);
+  if (o.grant === 'jwt_bearer' && !o.clientAssertionFile) problems.push(`the JWT-bearer grant (--grant-type / OIDC_GRANT_TYPE) sends an assertion: set ${ASSERTION_NAMES}`);
   let clientSecret = o.clientSecret;
-  if (o.clientSecretFile && secretFile) {
-    if ('error' in secretFile) problems.push(`--client-secret-file ${o.clientSecretFile}: cannot read (${secretFile.error})`);
-    else clientSecret = secretFile.text.replace(/\r?\n$/, '');
+  if (ways === 1 && secretGiven) {
+    if (o.clientSecretFile && secretFile) {
+      if ('error' in secretFile) problems.push(`--client-secret-file ${o.clientSecretFile}: cannot read (${secretFile.error})`);
+      else clientSecret = secretFile.text.replace(/\r?\n$/, '');
+    }
+    if (!clientSecret && !problems.length) problems.push(`--client-secret-file ${o.clientSecretFile} is empty`);
   }
-  if (!o.clientId) problems.push('OIDC_CLIENT_ID is not set (the client ID of the OIDC client-credentials client)');
-  if (!clientSecret && !o.clientSecretFile) problems.push('OIDC_CLIENT_SECRET is not set (or pass --client-secret-file)');
-  else if (!clientSecret && !problems.length) problems.push(`--client-secret-file ${o.clientSecretFile} is empty`);
   const tokenUrl = o.tokenUrl;
   if (!tokenUrl) problems.push('OIDC_TOKEN_URL is not set (the token endpoint of your OIDC provider)');
   else if (!URL.canParse(tokenUrl)) {
     const schemeless = /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(tokenUrl);
     problems.push(`OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL${schemeless ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)` : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'}`);
+  } else if (new URL(tokenUrl).protocol !== 'https:') {
+    // --insecure-skip-tls-verify skips certificate checks; it never lets a credential travel in clear.
+    const u = new URL(tokenUrl);
+    problems.push(`OIDC_TOKEN_URL must be an https:// URL (got ${u.protocol}//${u.host}): plain http would send the client's credential in clear (--insecure-skip-tls-verify does not allow it)`);
   }
-  if (problems.length) throw new InputError('HELPER_ENV', 'cannot request an access token (OIDC client-credentials grant):', problems);
-  return { clientId: o.clientId, clientSecret, tokenUrl, scope: o.scope };
+  if (problems.length) throw new InputError('HELPER_ENV', `cannot request an access token (OIDC ${o.grant === 'jwt_bearer' ? 'JWT-bearer' : 'client-credentials'} grant):`, problems);
+  const base = { clientId: o.clientId, tokenUrl, scope: o.scope, audience: o.audience, resource: o.resource };
+  if (o.clientKeyFile) return { ...base, method: 'key', keyFile: o.clientKeyFile, keyId: o.clientKeyId };
+  if (o.clientAssertionFile) return { ...base, method: 'assertion', assertionFile: o.clientAssertionFile, grant: o.grant };
+  return { ...base, method: 'secret', clientSecret };
 }

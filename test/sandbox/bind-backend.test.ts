@@ -118,6 +118,34 @@ t.test('bind backend without a control plane', async (t) => {
     t.match(await res.text(), /issuer mismatch: expected "https:\/\/issuer.invalid"/);
   });
 
+  await t.test('several issuers: each verified by its own keys, the same audience check, an unknown issuer named', async (t) => {
+    const third = await startOidcProvider({ tls, clients: [{ clientId, clientSecret }], audience: 'klutch-bind' });
+    t.teardown(() => third.stop());
+    const thirdToken = await tokenFrom(third.tokenUrl);
+    const both = await startBindBackend({
+      tls, issuer: good.issuer, jwksUrl: good.jwksUrl, moreIssuers: [{ issuer: third.issuer, jwksUrl: third.jwksUrl }, { issuer: other.issuer, jwksUrl: other.jwksUrl }],
+      caPem: ca.caCert, audience: 'klutch-bind', controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
+    });
+    t.teardown(() => both.stop());
+    const post = async (token: string) => {
+      const res = await fetch(both.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${token}` }, body: valid });
+      return { status: res.status, text: await res.text() };
+    };
+    for (const [name, token] of [['first issuer', goodToken], ['second issuer', thirdToken]] as const) {
+      const r = await post(token);
+      t.equal(r.status, 502, `${name}: past authentication (the control plane is unreachable here)`);
+    }
+    t.match(await post(otherToken), { status: 401, text: /^unauthorized: token audience mismatch: expected "klutch-bind", got "someone-else"/ }, 'the audience check is as strict');
+    const only = await startBindBackend({
+      tls, issuer: good.issuer, jwksUrl: good.jwksUrl, moreIssuers: [{ issuer: third.issuer, jwksUrl: third.jwksUrl }],
+      caPem: ca.caCert, audience: 'klutch-bind', controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
+    });
+    t.teardown(() => only.stop());
+    const res = await fetch(only.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${otherToken}` }, body: valid });
+    t.equal(res.status, 401);
+    t.match(await res.text(), /^unauthorized: token issuer mismatch: expected one of \["https:\/\/127\.0\.0\.1:\d+","https:\/\/127\.0\.0\.1:\d+"\], got "https:\/\/127\.0\.0\.1:\d+"/);
+  });
+
   await t.test('400 malformed bodies', async (t) => {
     const cases: Array<[string, RegExp]> = [
       ['not json', /not valid JSON/],

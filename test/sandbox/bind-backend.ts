@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type FetchImplementation } from 'jose';
+import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwtVerify, type FetchImplementation } from 'jose';
 import { Agent, fetch } from 'undici';
 import { stringify } from 'yaml';
 
@@ -23,6 +23,13 @@ export interface BindBackendOptions {
   caPem: string;
   /** The backend's client id; a token's `aud` must contain it. */
   audience: string;
+  /**
+   * More token issuers to accept, each with its own JWKS (as the anynines
+   * backend runs several verifiers): e.g. Ory Hydra beside oidc-provider.
+   * A token is verified against the one its `iss` names; the audience check
+   * is the same for all.
+   */
+  moreIssuers?: Array<{ issuer: string; jwksUrl: string }>;
   controlPlane: { server: string; caPem: string; token: string };
   /** Server URL written into returned kubeconfigs; defaults to controlPlane.server. */
   externalAddress?: string;
@@ -149,7 +156,21 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
   // undici's fetch and the global fetch have nominally different Request/Response types.
   const jwksFetch: FetchImplementation = async (url, init) =>
     (await fetch(url, { method: init.method, headers: Object.fromEntries(init.headers), redirect: init.redirect, signal: init.signal, dispatcher: jwksAgent })) as unknown as Response;
-  const jwks = createRemoteJWKSet(new URL(opts.jwksUrl), { [customFetch]: jwksFetch });
+  const verifiers = [{ issuer: opts.issuer, jwksUrl: opts.jwksUrl }, ...(opts.moreIssuers ?? [])]
+    .map((v) => ({ issuer: v.issuer, jwks: createRemoteJWKSet(new URL(v.jwksUrl), { [customFetch]: jwksFetch }) }));
+  /** The verifier for a token: the one its (unverified) `iss` names; with one issuer, that one (its check names the mismatch). */
+  const verifierFor = (token: string) => {
+    if (verifiers.length === 1) return verifiers[0]!;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      throw unauthorized('malformed token');
+    }
+    const v = verifiers.find((x) => x.issuer === iss);
+    if (!v) throw unauthorized(`token issuer mismatch: expected one of ${JSON.stringify(verifiers.map((x) => x.issuer))}, got ${JSON.stringify(iss ?? '')}`);
+    return v;
+  };
 
   async function kubeRequest(method: string, path: string, body?: unknown): Promise<KubeResponse> {
     let res;
@@ -192,9 +213,10 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     if (!header) throw unauthorized('missing bearer token');
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m?.[1]) throw unauthorized('authorization header is not a bearer token');
+    const verifier = verifierFor(m[1]);
     try {
-      const { payload } = await jwtVerify(m[1], jwks, {
-        issuer: opts.issuer,
+      const { payload } = await jwtVerify(m[1], verifier.jwks, {
+        issuer: verifier.issuer,
         audience: opts.audience,
         algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384'],
         requiredClaims: ['exp'],
@@ -206,7 +228,7 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) {
         if (err.claim === 'aud') throw unauthorized(`token audience mismatch: expected ${JSON.stringify(opts.audience)}, got ${JSON.stringify(err.payload.aud ?? [])}`);
-        if (err.claim === 'iss') throw unauthorized(`token issuer mismatch: expected ${JSON.stringify(opts.issuer)}, got ${JSON.stringify(err.payload.iss ?? '')}`);
+        if (err.claim === 'iss') throw unauthorized(`token issuer mismatch: expected ${JSON.stringify(verifier.issuer)}, got ${JSON.stringify(err.payload.iss ?? '')}`);
         throw unauthorized(`token claim ${JSON.stringify(err.claim)} invalid: ${err.reason}`);
       }
       if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) throw unauthorized('token signature verification failed');

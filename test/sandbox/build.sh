@@ -7,7 +7,9 @@
 #
 # Modules: kube (kube-apiserver, kube-controller-manager and kubectl in one
 # binary, embedded etcd) and bind (Klutch v1.4.0's konnector and
-# example-backend from github.com/anynines/klutchio/bind). Arguments name the
+# example-backend from github.com/anynines/klutchio/bind), hydra (Ory Hydra
+# v2.3.0, the federated token endpoint of the keyless tests; cgo and the
+# sqlite tag for its in-memory storage, DSN=memory). Arguments name the
 # modules to build (default: all).
 #
 # The proxy here refuses github.com/anynines/klutchio/bind; the file-based
@@ -56,7 +58,10 @@ build_module() {
   local tmp="$out.tmp.$$"
   rm -rf "$tmp"; mkdir -p "$tmp"
   local start=$SECONDS
-  (cd "$dir" && go build -trimpath -ldflags "-s -w $(ldflags "$name")" -o "$tmp/" "$@")
+  local cgo=0 tags=()
+  # Hydra's in-memory storage is sqlite (mattn/go-sqlite3): cgo and the sqlite tag, for it alone.
+  [[ "$name" == hydra ]] && cgo=1 tags=(-tags sqlite)
+  (cd "$dir" && CGO_ENABLED=$cgo go build -trimpath "${tags[@]}" -ldflags "-s -w $(ldflags "$name")" -o "$tmp/" "$@")
   finish_module "$name" "$tmp"
   touch "$tmp/.complete"
   rm -rf "$out"; mv "$tmp" "$out"
@@ -106,7 +111,7 @@ finish_module() {
 
 mkdir -p "$cache_root"
 modules=("$@")
-[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind)
+[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind hydra)
 for m in "${modules[@]}"; do
   case "$m" in
     kube) build_module kube . ;;
@@ -115,6 +120,7 @@ for m in "${modules[@]}"; do
       # Where the module's CRDs are: the sandbox installs them from there.
       printf 'bind-src=%s\n' "$(cd "$here/bind" && go list -m -f '{{.Dir}}' github.com/anynines/klutchio/bind)"
       ;;
-    *) log "unknown module $m (kube, bind)"; exit 2 ;;
+    hydra) build_module hydra github.com/ory/hydra/v2 ;;
+    *) log "unknown module $m (kube, bind, hydra)"; exit 2 ;;
   esac
 done

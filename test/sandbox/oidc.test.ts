@@ -126,3 +126,30 @@ t.test('strictBasicOnly and strictPostOnly', async (t) => {
   t.equal(res.status, 200);
   await res.arrayBuffer();
 });
+
+t.test('a private_key_jwt client (no secret): a signed assertion gets a JWT for the backend; a replayed one or another key is invalid_client', async (t) => {
+  const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
+  const ca = await createCa(t.testdir());
+  const server = await ca.issue('server', { sans: ['IP:127.0.0.1'], cn: '127.0.0.1' });
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const oidc = await startOidcProvider({ tls: { cert: server.cert, key: server.key }, clients: [{ clientId: 'keyless', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] } }], audience });
+  t.teardown(() => oidc.stop());
+  const dispatcher = new Agent({ connect: { ca: ca.caCert } });
+  t.teardown(() => dispatcher.close());
+  const assertion = (key = privateKey, jti = crypto.randomUUID()) => new SignJWT({ jti }).setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setIssuer('keyless').setSubject('keyless').setAudience(oidc.tokenUrl).setIssuedAt().setExpirationTime('1m').sign(key);
+  const request = async (jwt: string) => {
+    const res = await fetch(oidc.tokenUrl, {
+      method: 'POST', dispatcher,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'keyless', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: jwt }).toString(),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const jwt = await assertion();
+  const ok = await request(jwt);
+  t.equal(ok.status, 200);
+  t.match(payloadOf(String(ok.body.access_token)), { aud: audience, client_id: 'keyless' });
+  t.match(await request(jwt), { status: 401, body: { error: 'invalid_client' } }, 'a replayed assertion is refused');
+  t.match(await request(await assertion((await generateKeyPair('ES256')).privateKey)), { status: 401, body: { error: 'invalid_client' } }, 'another key is refused');
+});

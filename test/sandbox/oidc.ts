@@ -9,10 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 
-export interface OidcClient {
-  clientId: string;
-  clientSecret: string;
-}
+/** A client with a secret (client_secret_basic/post), or with public keys (private_key_jwt, keyless). */
+export type OidcClient = { clientId: string; clientSecret: string; jwks?: never } | { clientId: string; jwks: { keys: object[] }; clientSecret?: never };
 
 export interface OidcProviderOptions {
   tls: { cert: string; key: string };
@@ -130,14 +128,16 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
     adapter: memoryAdapterFactory(),
     clients: opts.clients.map((c) => ({
       client_id: c.clientId,
-      client_secret: c.clientSecret,
       grant_types: ['client_credentials'],
       redirect_uris: [],
       response_types: [],
-      token_endpoint_auth_method: 'client_secret_basic',
+      ...(c.jwks
+        ? { jwks: c.jwks, token_endpoint_auth_method: 'private_key_jwt' }
+        : { client_secret: c.clientSecret, token_endpoint_auth_method: 'client_secret_basic' }),
       ...(scopes.length > 0 ? { scope: scopes.join(' ') } : {}),
     })),
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    enabledJWA: { clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
     scopes,
     jwks: { keys: [jwk] },
     features: {
@@ -165,6 +165,7 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
   });
   // Without a listener, Koa prints every server_error with its stack to stderr.
   provider.on('server_error', () => {});
+
 
   let tokenRequests = 0;
   const handler = provider.callback();

@@ -17,7 +17,8 @@
  * | CRDs on the control plane | the five klutch.anynines.com CRDs and the export-template CRD | read from the bind module's deploy/crd/ and contrib/deploy/crd/ |
  * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package would install), their templates; keyvalueinstances has a template but no CRD, so its export requests stay Pending (CRDNotFound) and end Failed on the example-backend's first reconcile after a minute | stand-ins written here (no Crossplane) |
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, type JWK } from 'jose';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,11 @@ export interface SandboxInfo {
   /** token: the admin bearer token (also in kubeconfig), for tests that start another reference backend. */
   controlPlane: { server: string; kubeconfig: string; token: string };
   app: { server: string; kubeconfig: string };
-  oidc: { issuer: string; tokenUrl: string; jwksUrl: string; clientId: string; clientSecret: string; audience: string };
+  oidc: {
+    issuer: string; tokenUrl: string; jwksUrl: string; clientId: string; clientSecret: string; audience: string;
+    /** A second client without a secret: private_key_jwt with the public key of keyFile (PEM, 0600) registered, kid its RFC 7638 thumbprint. */
+    keyless: { clientId: string; keyFile: string; kid: string };
+  };
   bindUrl: string;
   /** Klutch's example-backend process (its log shows what it reconciled). */
   exampleBackend: { pid: number; logFile: string };
@@ -99,7 +104,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
 
     const clientId = 'helper-ci';
     const clientSecret = randomBytes(24).toString('base64url');
-    const oidc = await startOidcProvider({ tls: { cert: server.cert, key: server.key }, clients: [{ clientId, clientSecret }], audience: BACKEND_AUDIENCE });
+    const keyless = await keylessClient(dir);
+    const oidc = await startOidcProvider({ tls: { cert: server.cert, key: server.key }, clients: [{ clientId, clientSecret }, { clientId: keyless.clientId, jwks: keyless.jwks }], audience: BACKEND_AUDIENCE });
     closers.push(oidc.stop);
     const eb = await startExampleBackend(procs, bin, pki, cpc, { issuer: oidc.issuer, clientId: BACKEND_AUDIENCE }, dir);
     log(`example-backend v1.4.0 reconciling the control plane (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
@@ -123,7 +129,7 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       pki,
       controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig, token: cpc.adminToken },
       app: { server: app.server, kubeconfig: app.kubeconfig },
-      oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, jwksUrl: oidc.jwksUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE },
+      oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, jwksUrl: oidc.jwksUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE, keyless: { clientId: keyless.clientId, keyFile: keyless.keyFile, kid: keyless.kid } },
       bindUrl: backend.url,
       exampleBackend: { pid: eb.proc.pid, logFile: eb.proc.logFile },
       env: { OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_TOKEN_URL: oidc.tokenUrl },
@@ -138,6 +144,16 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     await stop();
     throw err;
   }
+}
+
+/** The keyless client's key pair: the private key in a 0600 PEM file, the public one as the client's JWKS. */
+async function keylessClient(dir: string): Promise<{ clientId: string; keyFile: string; kid: string; jwks: { keys: object[] } }> {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyFile = join(dir, 'keyless-client.key');
+  writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: 0o600 });
+  const pub = publicKey.export({ format: 'jwk' });
+  const kid = await calculateJwkThumbprint(pub as JWK, 'sha256');
+  return { clientId: 'helper-keyless', keyFile, kid, jwks: { keys: [{ ...pub, kid, alg: 'RS256', use: 'sig' }] } };
 }
 
 /** APIs with an export template but no CRD: the example-backend keeps their export requests Pending (CRDNotFound) and fails them on a reconcile after a minute. */

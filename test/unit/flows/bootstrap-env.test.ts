@@ -9,7 +9,9 @@
  */
 import t, { type Test } from 'tap';
 import { MockAgent } from 'undici';
-import { bootstrapEnv } from '../../../src/flows/bootstrap-env.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import { bootstrapEnv, credentials } from '../../../src/flows/bootstrap-env.ts';
+import { redact } from '../../../src/log.ts';
 import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
 import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
@@ -75,7 +77,7 @@ t.test('input errors end before anything is sent', async (t) => {
   const cases: Array<[string, Record<string, unknown>, NodeJS.ProcessEnv, FakeFiles, RegExp, number]> = [
     ['binding file missing', argv(), ENV, new FakeFiles(), /cannot read binding file binding\.json: no such file/, 3],
     ['binding invalid', argv(), ENV, new FakeFiles({ 'binding.json': '{"clusterID": "", "apis": []}' }), /binding\.json/, 3],
-    ['OIDC variables unset', argv(), {}, new FakeFiles({ 'binding.json': BINDING }), /OIDC_CLIENT_ID is not set[^]*OIDC_CLIENT_SECRET is not set[^]*OIDC_TOKEN_URL is not set/, 3],
+    ['OIDC variables unset', argv(), {}, new FakeFiles({ 'binding.json': BINDING }), /OIDC_CLIENT_ID is not set[^]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET[^]*OIDC_TOKEN_URL is not set/, 3],
     ['secret file unreadable', argv({ 'client-secret-file': 'secret.txt' }), { ...ENV, OIDC_CLIENT_SECRET: '' }, new FakeFiles({ 'binding.json': BINDING }), /--client-secret-file secret\.txt: cannot read \(ENOENT\)/, 3],
     ['output not writable', argv({ 'output-file': 'ro/all.yaml' }), ENV, Object.assign(new FakeFiles({ 'binding.json': BINDING }), { unwritable: new Set(['ro/all.yaml']) }), /--output-file ro\/all\.yaml: not writable/, 3],
   ];
@@ -158,4 +160,27 @@ t.test('acceptClaims: the claim is bound and Accepted; the backend gets binding.
   const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
   t.equal(sent.body, BINDING, 'acceptClaims stays on this side');
   t.match(out.stdout, /permissionClaims:\n\s+- group: ""\n\s+resource: serviceaccounts\n\s+version: v1\n\s+selector:\n\s+owner: Provider\n\s+state: Accepted\n/);
+});
+
+t.test('credentials: a key file is read, checked and its private parts redacted; others may read it: a warning; a bad assertion file: exit 3', async (t) => {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
+  const files = Object.assign(new FakeFiles({ 'k.pem': pem, 'sa.jwt': 'not a jwt\n' }), { mode: (p: string) => (p === 'k.pem' ? 0o644 : 0o600) });
+  const env = { OIDC_CLIENT_ID: 'ci', OIDC_TOKEN_URL: 'https://idp.test/token', OIDC_CLIENT_KEY_FILE: 'k.pem' };
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((s: string) => { lines.push(String(s)); return true; }) as typeof process.stderr.write;
+  let client;
+  try {
+    client = await credentials(bootstrapEnvOptions(argv(), env), files);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.equal(client && 'key' in client ? client.key?.alg : undefined, 'RS256');
+  t.match(lines.join(''), /warn: client key file k\.pem is readable by its group and others \(mode 0644\): it holds a private key; chmod 600 it/);
+  const d = (privateKey.export({ format: 'jwk' }) as { d: string }).d;
+  t.equal(redact(`x ${d} y`), 'x [REDACTED] y', 'the JWK d is a registered secret');
+  t.equal(redact(pem.split('\n')[1]!), '[REDACTED]', 'so is every PEM line');
+  await t.rejects(credentials(bootstrapEnvOptions(argv(), { ...env, OIDC_CLIENT_KEY_FILE: undefined, OIDC_CLIENT_ASSERTION_FILE: 'sa.jwt' }), files), { exitCode: 3, message: /client assertion file sa\.jwt does not hold a JWT/ });
+  await t.rejects(credentials(bootstrapEnvOptions(argv(), { ...env, OIDC_CLIENT_KEY_FILE: 'none.pem' }), files), { exitCode: 3, message: 'cannot read client key file none.pem: no such file' });
 });

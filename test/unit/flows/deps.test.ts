@@ -1,5 +1,5 @@
 /** The real defaults of a flow's deps: files (stdin as '-', atomic 0600 writes, 0700 dirs), a fresh journal, the clock. */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { flowDeps, realFiles } from '../../../src/flows/deps.ts';
@@ -13,6 +13,9 @@ t.test('realFiles: read, isDirectory, list, write 0600, mkdir 0700, assertWritab
   t.equal(realFiles.isDirectory(join(dir, 'a.json')), false);
   t.equal(realFiles.isDirectory(join(dir, 'missing')), false);
   t.equal(realFiles.isDirectory('-'), false, 'stdin is never a directory');
+  chmodSync(join(dir, 'a.json'), 0o640);
+  t.equal(realFiles.mode?.(join(dir, 'a.json')), 0o640, 'the permission bits (for the key file warning)');
+  t.equal(realFiles.mode?.(join(dir, 'missing')), undefined);
   t.same(realFiles.list(join(dir, 'sub')), ['b.json']);
   const out = join(dir, 'out.yaml');
   realFiles.write(out, 'secret: yes\n');
