@@ -130,7 +130,8 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL
   const name = scheme === 'https:' ? anyOf(env, 'HTTPS_PROXY', 'https_proxy') : scheme === 'http:' ? anyOf(env, 'HTTP_PROXY', 'http_proxy') : undefined;
   if (!name) return undefined;
   const proxy = parseProxy(name, env[name]!);
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/(.)\.$/, '$1');
+  // As written (a trailing dot stays, as in Go), without IPv6 brackets.
+  const host = target.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   const port = target.port || (scheme === 'https:' ? '443' : '80');
   const noProxy = anyOf(env, 'NO_PROXY', 'no_proxy');
   return exempt(host, port, noProxy ? env[noProxy]! : '') ? undefined : proxy;

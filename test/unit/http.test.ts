@@ -99,7 +99,7 @@ t.test('proxyFor: the proxy of a target as Go\'s ProxyFromEnvironment (kubectl) 
     ['NO_PROXY a name never matches an IP', { HTTPS_PROXY: P, NO_PROXY: '192.168.1.5.nip.io' }, 'https://192.168.1.5', P],
     ['NO_PROXY spaces and case', { HTTPS_PROXY: P, NO_PROXY: ' x.test , API.Example.COM ' }, 'https://api.example.com', undefined],
     ['no_proxy when NO_PROXY is unset', { HTTPS_PROXY: P, no_proxy: 'api.test' }, 'https://api.test', undefined],
-    ['a trailing dot', { HTTPS_PROXY: P, NO_PROXY: 'example.com' }, 'https://api.example.com.', undefined],
+    ['a trailing dot is part of the name, as in Go', { HTTPS_PROXY: P, NO_PROXY: 'example.com' }, 'https://api.example.com.', P],
   ];
   for (const [name, env, target, want] of cases) t.equal(proxyFor(new URL(target), env)?.href, want, name);
   t.throws(() => proxyFor(new URL('https://api.test'), { HTTPS_PROXY: 'socks5://user:pw@s.test:1080' }), { code: 'HELPER_PROXY', exitCode: 3, message: 'HTTPS_PROXY is a socks5:// proxy; helper reaches servers through http:// and https:// proxies only' });
