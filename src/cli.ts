@@ -18,7 +18,7 @@ import { applyEnvFlags, checkUnknown, parseState, skipHelpCache, type ParseState
 import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, PartialError, UsageError } from './errors.ts';
 import { Journal } from './journal.ts';
-import { log, redact, type Level } from './log.ts';
+import { forTerminal, log, type Level } from './log.ts';
 import type { RunContext } from './run-context.ts';
 import { cleanupTempFiles } from './write/files.ts';
 
@@ -153,9 +153,9 @@ function report(err: unknown, ctx: RunContext): void {
   if (log.format === 'json') {
     log.error(message, fields);
   } else {
-    process.stderr.write(redact(`error: ${message}\n${he?.hint ? `hint: ${he.hint}\n` : ''}`));
+    process.stderr.write(forTerminal(`error: ${message}\n${he?.hint ? `hint: ${he.hint}\n` : ''}`));
     if (he instanceof UsageError) process.stderr.write('(run with --help for usage)\n');
-    if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(redact(`${err.stack}\n`));
+    if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(forTerminal(`${err.stack}\n`));
   }
   // Whatever the error, if something already exists because of this run, say so.
   for (const w of ctx.journal.warnings({ summarised: he instanceof PartialError })) log.warn(w);

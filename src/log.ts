@@ -3,7 +3,8 @@
  * goes through here, and every line passes through redact() so that a
  * registered secret (client secret, access token, kubeconfig token) or
  * anything shaped like a bearer token or JWT never reaches the terminal or a
- * CI log, at any verbosity and in both formats.
+ * CI log, at any verbosity and in both formats; and every control character
+ * (a terminal escape sequence a server sent) is shown escaped (escapeControl).
  */
 
 export type LogFormat = 'text' | 'json';
@@ -56,6 +57,45 @@ export function redact(text: string): string {
   return out;
 }
 
+/**
+ * Characters a terminal acts on instead of showing: the C0 controls but
+ * newline and tab, DEL, the C1 controls (U+0080-U+009F; U+009B is a CSI), and
+ * the bidirectional overrides and isolates that reorder what is shown.
+ */
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The same and newline and tab: for text a server sent, which must stay on its line. */
+const CONTROL_AND_BREAKS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The characters JSON.stringify leaves as they are but a terminal acts on. */
+const CONTROL_IN_JSON = /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const hex = (c: string, width: number) => c.charCodeAt(0).toString(16).padStart(width, '0');
+const visible = (c: string): string => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`);
+
+/**
+ * Shows control characters as escapes (ESC as `\x1b`, BEL as `\x07`, CSI as
+ * `\x9b`, U+202E as `\u202e`), keeping newlines and tabs: every line helper
+ * writes to stderr passes through here, so no escape sequence a server sent
+ * (in an error body, a TLS certificate's names, a Status message) can
+ * retitle, clear or rewrite the user's terminal.
+ */
+export function escapeControl(text: string): string {
+  return text.replace(CONTROL, visible);
+}
+
+/**
+ * Text a server sent, for a message: every control character escaped,
+ * newline, carriage return and tab too (a server's text cannot start a line
+ * of its own that looks like helper's).
+ */
+export function serverText(text: string): string {
+  return text.replace(CONTROL_AND_BREAKS, visible);
+}
+
+/** A line for stderr: redacted, control characters escaped. */
+export function forTerminal(text: string): string {
+  return escapeControl(redact(text));
+}
+
 export interface LoggerOptions {
   level?: Level;
   format?: LogFormat;
@@ -81,14 +121,15 @@ export class Logger {
     if (!this.enabled(level)) return;
     if (this.format === 'json') {
       const rec = { time: new Date().toISOString(), level, msg, ...fields };
-      this.write(redact(JSON.stringify(rec)) + '\n');
+      // JSON.stringify escapes the C0 controls; the rest become \\u escapes, still valid JSON.
+      this.write(redact(JSON.stringify(rec)).replace(CONTROL_IN_JSON, (c) => `\\u${hex(c, 4)}`) + '\n');
       return;
     }
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     const prefix = level === 'info' ? '' : `${level}: `;
-    this.write(redact(`${prefix}${msg}${extra ? ' ' + extra : ''}`) + '\n');
+    this.write(forTerminal(`${prefix}${msg}${extra ? ' ' + extra : ''}`) + '\n');
   }
 
   error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }

@@ -6,13 +6,14 @@
  */
 import { fetch } from 'undici';
 import { AuthError, BackendError, describeCause, isTlsFailure } from '../errors.ts';
-import { tlsDetail, tlsHint, type CallOptions } from '../http.ts';
-import { log, redact } from '../log.ts';
+import { readLimited, RESPONSE_LIMIT, tlsDetail, tlsHint, tooLarge, type CallOptions } from '../http.ts';
+import { log, redact, serverText } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 
 export interface PostOptions extends CallOptions {
   /** No retry starts after this many ms. */
   deadlineMs?: number | undefined;
+  /** The most of an answer read (RESPONSE_LIMIT, 16 MiB, by default). */
   maxBodyBytes?: number;
 }
 
@@ -28,12 +29,10 @@ class HttpStatusError extends Error {
   }
 }
 
-class BodyTooLarge extends Error {}
-
 /** POSTs the binding and returns the 200 body as parsed JSON; throws AuthError/BackendError. */
 export async function postBinding(url: URL, body: Uint8Array, accessToken: string, opts: PostOptions): Promise<unknown> {
   const host = url.host;
-  const maxBytes = opts.maxBodyBytes ?? 16 * 1024 * 1024;
+  const maxBytes = opts.maxBodyBytes ?? RESPONSE_LIMIT;
   let text: string;
   try {
     text = await withRetry(async () => {
@@ -46,7 +45,7 @@ export async function postBinding(url: URL, body: Uint8Array, accessToken: strin
         dispatcher: opts.dispatcher,
         redirect: 'manual',
       });
-      const payload = await readLimited(res.body, maxBytes);
+      const payload = res.body ? new TextDecoder('utf-8', { fatal: false }).decode(await readLimited(res.body, host, maxBytes)) : '';
       if (res.status !== 200) throw new HttpStatusError(res.status, payload, parseRetryAfter(res.headers.get('retry-after')));
       const type = res.headers.get('content-type') ?? '';
       if (!/\bjson\b/i.test(type)) {
@@ -73,27 +72,12 @@ export async function postBinding(url: URL, body: Uint8Array, accessToken: strin
   }
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, max: number): Promise<string> {
-  if (!body) return '';
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  for await (const chunk of body) {
-    n += chunk.byteLength;
-    if (n > max) {
-      await body.cancel().catch(() => {});
-      throw new BodyTooLarge(`response body exceeds ${max} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
-}
-
 function classify(err: unknown): RetryDecision {
   if (err instanceof HttpStatusError) {
     if (err.status === 429 || err.status >= 500) return { retry: true, delayMs: err.retryAfterMs, reason: `HTTP ${err.status}` };
     return { retry: false };
   }
-  if (err instanceof BackendError || err instanceof BodyTooLarge) return { retry: false };
+  if (err instanceof BackendError || tooLarge(err)) return { retry: false };
   const text = describeCause(err);
   if (isTlsFailure(text)) return { retry: false };
   return { retry: true, reason: text };
@@ -101,7 +85,7 @@ function classify(err: unknown): RetryDecision {
 
 /** The first line(s) of a text error body, trimmed and redacted. */
 function excerpt(body: string): string {
-  const t = redact(body.trim().replace(/\s+/g, ' '));
+  const t = serverText(redact(body.trim().replace(/\s+/g, ' ')));
   return t.length > 500 ? t.slice(0, 500) + '…' : t;
 }
 
@@ -109,7 +93,8 @@ function translate(err: unknown, url: URL, signal: AbortSignal | undefined): unk
   const host = url.host;
   if (signal?.aborted) return signal.reason;
   if (err instanceof BackendError) return err;
-  if (err instanceof BodyTooLarge) return new BackendError('HELPER_BACKEND_RESPONSE_SIZE', `backend ${host}: ${err.message}`);
+  const big = tooLarge(err);
+  if (big) return new BackendError('HELPER_BACKEND_RESPONSE_SIZE', `backend ${host}: ${big.message}`);
   if (err instanceof HttpStatusError) {
     const body = excerpt(err.body);
     if (err.status === 401 || err.status === 403) {

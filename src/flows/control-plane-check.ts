@@ -9,7 +9,7 @@ import { checkControlPlane, expectedObjects, formatReport, type CheckReport } fr
 import { readValues } from '../control-plane/inputs.ts';
 import { parseValues, refusePlaceholders, settingsOf, type Settings } from '../control-plane/values.ts';
 import { ClusterError } from '../errors.ts';
-import { log } from '../log.ts';
+import { escapeControl, log } from '../log.ts';
 import type { CheckOptions } from '../options/control-plane-check.ts';
 import type { Outcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
@@ -32,7 +32,8 @@ export async function controlPlaneCheck(opts: Readonly<CheckOptions>, given: Par
   const report = await checkControlPlane(reader, cluster.server, { settings, objects: expectedObjects(settings, cluster.server) });
   const error = verdictError(report, cluster.host, opts.requireReady);
   if (!error) log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
-  return { stdout: opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report), error };
+  // The text report carries the cluster's own text (conditions): control characters shown escaped.
+  return { stdout: opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : escapeControl(formatReport(report)), error };
 }
 
 /** The report's verdict: undefined when the control plane passes. */

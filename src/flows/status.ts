@@ -27,6 +27,7 @@ import type { ObjectClient } from '../kube/objects.ts';
 import type { StatusOptions } from '../options/status.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
+import { escapeControl } from '../log.ts';
 
 export type Verdict = 'ok' | 'degraded' | 'missing' | 'unreadable';
 export type Overall = 'ok' | 'degraded' | 'missing' | 'unknown';
@@ -75,7 +76,8 @@ export const PENDING_GRACE_MS = 2 * 60_000;
 /** The command's flow: the report on stdout whatever the verdict; the verdict's error (exit 6, 11, 12) after it. */
 export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<Outcome> {
   const report = await runStatus(opts, given);
-  return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatStatus(report), error: verdictError(report) };
+  // The text report carries the servers' own text (conditions, terminal messages): control characters shown escaped.
+  return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : escapeControl(formatStatus(report)), error: verdictError(report) };
 }
 
 export async function runStatus(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<StatusReport> {

@@ -8,15 +8,21 @@
  * discovery for kinds whose plural helper does not know. ControlPlane is its
  * view of the klutch objects in one cluster namespace.
  *
+ * Every call goes through the kubeconfig's proxy-url, else the proxy the
+ * environment names for the server (proxyFor in http.ts: HTTPS_PROXY and
+ * NO_PROXY as kubectl reads them). Every answer is read up to RESPONSE_LIMIT
+ * (16 MiB; lists in pages of LIST_PAGE objects), and the text of a server's
+ * error is shown with its control characters escaped.
+ *
  * The transport is injected (an undici Dispatcher; default the real Agent),
  * so flows are tested in process with undici's MockAgent.
  */
 import { createHash } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
-import { hostOf, tlsDetail, tlsHint } from '../http.ts';
-import { log, redact } from '../log.ts';
+import { agentVia, describeLimit, hostOf, proxyFor, readLimited, RESPONSE_LIMIT, ResponseTooLargeError, tlsDetail, tlsHint, tooLarge } from '../http.ts';
+import { log, redact, serverText } from '../log.ts';
 import { KLUTCH_GROUP } from '../render/crds.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 import type { Connection } from './kubeconfig.ts';
@@ -140,6 +146,10 @@ export function translateFailure(err: unknown, label: CallLabel): ClusterError {
   if (f.reason === UNKNOWN_KIND) {
     return new ClusterError('HELPER_CLUSTER_UNKNOWN_KIND', `${server} cannot ${action}: ${f.message} (is its CustomResourceDefinition installed?)`, { status: 404, cause });
   }
+  const big = tooLarge(err);
+  if (big) {
+    return new ClusterError('HELPER_CLUSTER_RESPONSE', `${server} answered ${action} with a body over ${describeLimit(big.limit)}, helper's limit for one Kubernetes answer (lists are read in pages of ${LIST_PAGE})`, { cause });
+  }
   if (f.status !== undefined) {
     const e = new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `${server} failed to ${action}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status, cause });
     e.retryAfterMs = f.retryAfterMs;
@@ -249,19 +259,33 @@ export const connect: KubeFactory = (conn, opts) => new KubeClient(conn, opts);
 /** One keep-alive Agent per server and TLS setting, for the whole run (a fleet's clusters share one control plane). */
 const agents = new Map<string, Dispatcher>();
 
+/**
+ * The proxy of a connection, as kubectl picks it: the kubeconfig's proxy-url
+ * (NO_PROXY does not apply to it), else the environment's (proxyFor).
+ */
+export function proxyOf(conn: Connection): URL | undefined {
+  return conn.proxyUrl ? new URL(conn.proxyUrl) : proxyFor(new URL(conn.server));
+}
+
 function agentFor(conn: Connection, cert?: { certPem?: string | undefined; keyPem?: string | undefined }): Dispatcher {
   const certPem = cert?.certPem ?? (conn.auth.kind === 'client-certificate' ? conn.auth.certPem : undefined);
   const keyPem = cert?.keyPem ?? (conn.auth.kind === 'client-certificate' ? conn.auth.keyPem : undefined);
-  const key = createHash('sha256').update(JSON.stringify([new URL(conn.server).origin, conn.caPem, conn.insecure, conn.tlsServerName, conn.proxyUrl, certPem, keyPem])).digest('hex');
+  const proxy = proxyOf(conn);
+  const key = createHash('sha256').update(JSON.stringify([new URL(conn.server).origin, conn.caPem, conn.insecure, conn.tlsServerName, proxy?.href, certPem, keyPem])).digest('hex');
   let a = agents.get(key);
   if (!a) {
     const secureContext = conn.caPem || certPem ? createSecureContext({ ...(conn.caPem ? { ca: conn.caPem } : {}), ...(certPem && keyPem ? { cert: certPem, key: keyPem } : {}) }) : undefined;
     const tls = { ...(secureContext ? { secureContext } : {}), rejectUnauthorized: !conn.insecure, ...(conn.tlsServerName ? { servername: conn.tlsServerName } : {}) };
-    a = conn.proxyUrl ? new ProxyAgent({ uri: conn.proxyUrl, requestTls: tls }) : new Agent({ connect: { ...tls, timeout: 10_000 } });
+    a = agentVia(proxy, { tls, connectTimeoutMs: 10_000 });
     agents.set(key, a);
   }
   return a;
 }
+
+/** Objects per list request (kubectl's --chunk-size is 500): a page stays far below RESPONSE_LIMIT. */
+export const LIST_PAGE = 250;
+/** Pages one list follows at most (a server whose continue tokens never end). */
+const MAX_PAGES = 2000;
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT';
@@ -330,6 +354,8 @@ export class KubeClient implements ObjectClient {
     this.dispatcher = opts.dispatcher;
     this.forbiddenHint = opts.forbiddenHint ?? 'the kubeconfig\'s identity lacks this permission';
     this.wording = opts.wording;
+    // A proxy variable helper cannot use is an input error now, not a failed call later.
+    if (!opts.dispatcher) proxyOf(conn);
   }
 
   /** The transport and the headers of the credential (a plugin may return a client certificate, which is part of the Agent). */
@@ -366,7 +392,7 @@ export class KubeClient implements ObjectClient {
       headersTimeout: this.policy.timeoutMs,
       bodyTimeout: this.policy.timeoutMs,
     });
-    const text = await res.body.text();
+    const text = (await readLimited(res.body, this.host)).toString('utf8');
     const type = String(res.headers['content-type'] ?? '');
     let parsed: unknown;
     let json = false;
@@ -381,12 +407,13 @@ export class KubeClient implements ObjectClient {
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const s = (json && parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: unknown; message?: unknown };
       // A Status object's message; else the server's own short text (a proxy's "unavailable"), as the API server's clients show it.
+      // Either is the server's text: control characters (escape sequences, line breaks) are shown escaped.
       const plain = json ? '' : text.trim().slice(0, 300);
-      const message = typeof s.message === 'string' ? s.message : plain ? redact(plain) : `HTTP ${res.statusCode}${type ? ` (${type.split(';')[0]})` : ''}`;
+      const message = typeof s.message === 'string' ? serverText(s.message) : plain ? serverText(redact(plain)) : `HTTP ${res.statusCode}${type ? ` (${serverText(type.split(';')[0]!)})` : ''}`;
       const ra = res.headers['retry-after'];
-      throw new HttpStatusError(res.statusCode, typeof s.reason === 'string' ? s.reason : undefined, message, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
+      throw new HttpStatusError(res.statusCode, typeof s.reason === 'string' ? serverText(s.reason.slice(0, 100)) : undefined, message, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
     }
-    if (!json) throw new SyntaxError(`the answer is not JSON${type ? ` (content-type ${type.split(';')[0]})` : ''}`);
+    if (!json) throw new SyntaxError(`the answer is not JSON${type ? ` (content-type ${serverText(type.split(';')[0]!.slice(0, 100))})` : ''}`);
     return parsed;
   }
 
@@ -435,10 +462,25 @@ export class KubeClient implements ObjectClient {
     };
   }
 
+  /**
+   * Every object of a kind, read in pages of LIST_PAGE (as kubectl reads
+   * lists); one attempt reads all pages; undefined when the kind is not served.
+   */
   async list(kind: Kind, namespace?: string, opts: { labelSelector?: string } = {}): Promise<KObject[] | undefined> {
     try {
-      const items = await this.call(this.label('list', kind, undefined, namespace), async (signal) =>
-        expectList(await this.request({ method: 'GET', path: await this.pathOf(kind, namespace, undefined, signal), query: { labelSelector: opts.labelSelector } }, signal), `a list of ${kind.kind}`));
+      const items = await this.call(this.label('list', kind, undefined, namespace), async (signal) => {
+        const path = await this.pathOf(kind, namespace, undefined, signal);
+        const all: KObject[] = [];
+        let next: string | undefined;
+        for (let page = 1; ; page++) {
+          const answer = await this.request({ method: 'GET', path, query: { labelSelector: opts.labelSelector, limit: String(LIST_PAGE), continue: next } }, signal);
+          for (const o of expectList(answer, `a list of ${kind.kind}`)) all.push(o);
+          const c = (answer as { metadata?: { continue?: unknown } }).metadata?.continue;
+          if (typeof c !== 'string' || !c) return all;
+          if (page >= MAX_PAGES) throw new SyntaxError(`the answer is not a list that ends: ${MAX_PAGES} pages of ${LIST_PAGE} and still a continue token`);
+          next = c;
+        }
+      });
       return items.map((o) => ({ apiVersion: kind.apiVersion, kind: kind.kind, ...o }));
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
@@ -533,9 +575,18 @@ export class KubeClient implements ObjectClient {
     const end = (err?: unknown) => { if (!ended) { ended = true; onEnd(err); } };
     void (async () => {
       try {
-        for await (const chunk of res.body) {
+        // Bytes since the last line break: one event may not grow past RESPONSE_LIMIT either.
+        let line = 0;
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
           // Every line is an event; the wait reads the object itself, so the content does not matter.
-          if (String(chunk).includes('\n')) onEvent();
+          const nl = chunk.lastIndexOf(10);
+          line = nl < 0 ? line + chunk.length : chunk.length - nl - 1;
+          if (line > RESPONSE_LIMIT) {
+            res.body.destroy();
+            end(new ResponseTooLargeError(this.host, RESPONSE_LIMIT));
+            return;
+          }
+          if (nl >= 0) onEvent();
         }
         end();
       } catch (err) {

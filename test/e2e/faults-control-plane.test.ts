@@ -146,8 +146,22 @@ t.test('create-ns: 201 with a 17 MiB junk body forever: exit 6 after 1 + 3 attem
   t.equal(r.code, 6, r.stderr);
   t.equal(r.stdout, '');
   t.equal(creates(proxy), 4, '4 creates');
-  t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ answered create apiservicenamespaces "team-f" in namespace "cluster-\S+" with a body that is not a Kubernetes object: \S/);
+  // Regression: the whole body was read, whatever its size; now the read stops at the limit.
+  t.match(r.stderr, /error: control plane 127\.0\.0\.1:\d+ answered create apiservicenamespaces "team-f" in namespace "cluster-\S+" with a body over 16 MiB \(16777216 bytes\), helper's limit for one Kubernetes answer/);
   t.ok(r.stderr.length < 4000, `the junk is not echoed (${r.stderr.length} characters of stderr)`);
   t.ok(r.ms < 30_000, `bounded in time (${r.ms} ms)`);
   t.ok(rss.kib() > 0 && rss.kib() < 512 * 1024, `bounded in memory: peak RSS ${Math.round(rss.kib() / 1024)} MiB`);
+});
+
+t.test('create-ns: terminal escapes in a server\'s error are shown escaped on stderr (regression: they reached the terminal: retitled it, cleared it)', async (t) => {
+  const hostile = 'denied \x1b]0;pwned\x07\x1b[2J\rerror: all fine';
+  const status = { status: 403, body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message: hostile, reason: 'Forbidden', code: 403 }), headers: { 'content-type': 'application/json' } };
+  const { kubeconfig } = await viaProxy(t, (_n, m) => (m === 'POST' ? status : 'forward'));
+  for (const format of ['text', 'json']) {
+    const r = await runCli(['create-ns', '--kubeconfig', kubeconfig, '--ca-file', sb.caFile, '-n', 'team-f', '--log-format', format]);
+    t.equal(r.code, 6, r.stderr);
+    t.notMatch(r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, `${format}: no control character on stderr`);
+    if (format === 'text') t.match(r.stderr, 'refused to create apiservicenamespaces "team-f" in namespace "' + ns + '" (403 Forbidden): denied \\x1b]0;pwned\\x07\\x1b[2J\\rerror: all fine\n', 'the text, visibly escaped, on its line');
+    else t.match((JSON.parse(r.stderr.split('\n').find((l) => l.includes('"level":"error"'))!) as { msg: string }).msg, 'denied \\x1b]0;pwned\\x07\\x1b[2J\\rerror: all fine', 'JSON: the same visible escapes');
+  }
 });

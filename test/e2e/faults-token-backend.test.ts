@@ -119,11 +119,13 @@ t.test('token endpoint: malformed 200 answers: exit 4, not retried, the body is 
     ['an HTML page', { status: 200, body: '<html>proxy login</html>', headers: { 'content-type': 'text/html' } }],
     ['JSON without access_token', tokenBody('{"token_type":"Bearer","expires_in":300}')],
     ['17 MiB of JSON', tokenBody(`{"access_token":"${'a'.repeat(17 * 1024 * 1024)}","token_type":"Bearer"`)],
+    // Regression: a whole, valid 17 MiB answer was read and its token sent on to the backend.
+    ['17 MiB of valid JSON', tokenBody(`{"access_token":"${'a'.repeat(17 * 1024 * 1024)}","token_type":"Bearer","expires_in":300}`)],
   ] as Array<[string, Fault]>) {
     t.test(name, async (t) => {
       const idp = await viaIdp(t, () => fault);
       const run = await bootstrap(t, { tokenUrl: idp.tokenUrl });
-      failed(t, run, 4, new RegExp(`error: token request to 127\\.0\\.0\\.1:${idp.port} failed: `));
+      failed(t, run, 4, new RegExp(`error: token request to 127\\.0\\.0\\.1:${idp.port} failed: ${name.startsWith('17 MiB') ? 'response body exceeds 16777216 bytes \\(16 MiB\\), helper\'s limit for one answer' : ''}`));
       t.equal(idp.proxy.seen.length, 1, 'not retried: the server answered');
       t.notMatch(run.r.stderr, /eyJhbGciOiJSUzI1NiJ9|proxy login|aaaaaaaaaa/, 'no part of the body is echoed');
       t.ok(run.r.stderr.length < 2000, `a short message (${run.r.stderr.length} characters)`);
@@ -172,4 +174,11 @@ t.test('backend: the answer to a bind that happened is lost: the retry binds the
   const mine = (JSON.parse(all.stdout) as { items: Array<{ metadata: { name: string; annotations?: Record<string, string> } }> }).items
     .filter((n) => Object.values(n.metadata.annotations ?? {}).some((v) => v.endsWith(`#${run.clusterID}`)));
   t.equal(mine.length, 1, `one cluster namespace for ${run.clusterID}: ${mine.map((n) => n.metadata.name).join(', ')}`);
+});
+
+t.test('backend: terminal escapes in its error body are shown escaped (regression: they reached the terminal)', async (t) => {
+  const be = await viaBackend(t, () => ({ status: 400, body: 'bad binding \x1b]0;pwned\x07\x1b[2J done', headers: { 'content-type': 'text/plain' } }));
+  const run = await bootstrap(t, { bindUrl: be.bindUrl });
+  failed(t, run, 5, new RegExp(`error: backend 127\\.0\\.0\\.1:${be.port} refused the binding: HTTP 400: bad binding \\\\x1b\\]0;pwned\\\\x07\\\\x1b\\[2J done`));
+  t.notMatch(run.r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character on stderr');
 });

@@ -87,7 +87,8 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     const bin = await sandboxBinaries();
     log(`binaries ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     const ca = await createCa(join(dir, 'pki'));
-    const server = await ca.issue('server', { sans: ['IP:127.0.0.1', 'DNS:localhost'], cn: '127.0.0.1' });
+    // proxied.sandbox.test: a name only a test's proxy resolves (test/e2e/proxy.test.ts; loopback is never proxied).
+    const server = await ca.issue('server', { sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:proxied.sandbox.test'], cn: '127.0.0.1' });
     const sa = await createRsaKeyPair(join(dir, 'pki'), 'sa');
     const pki = { caFile: ca.caFile, caPem: ca.caCert, serverCertFile: server.certFile, serverKeyFile: server.keyFile, saPubFile: sa.publicKeyFile, saKeyFile: sa.privateKeyFile };
 

@@ -149,7 +149,7 @@ t.test('a body over the limit is refused, not retried', async (t) => {
   a.get('https://backend.test').intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(200, JSON.stringify({ pad: 'x'.repeat(100) }), json);
   const err = await failure(t, postBinding(url, body, TOKEN, options(a, { maxBodyBytes: 64 })));
   t.equal(err.code, 'HELPER_BACKEND_RESPONSE_SIZE');
-  t.equal(err.message, 'backend backend.test: response body exceeds 64 bytes');
+  t.equal(err.message, 'backend backend.test: response body exceeds 64 bytes, helper\'s limit for one answer');
 });
 
 t.test('network errors are retried, then named with their cause', async (t) => {

@@ -171,3 +171,14 @@ t.test('the command\'s flow through its injected Kubernetes factory and clock: t
   t.match(stale.stdout, /\nverdict: degraded \(1 degraded\)\n$/);
   t.equal(stale.error?.exitCode, 11);
 });
+
+t.test('the text report shows a server\'s control characters escaped (regression: a terminal message\'s escape sequences reached the terminal)', async (t) => {
+  const { status } = await import('../../../src/flows/status.ts');
+  const { statusOptions } = await import('../../../src/options/status.ts');
+  const { cp, app } = healthyBinding();
+  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'mariadbinstances.anynines.com', namespace: NS, creationTimestamp: new Date(NOW - 90_000).toISOString() }, status: { phase: 'Failed', terminalMessage: 'gone \x1b]0;pwned\x07\x1b[2J' } });
+  const kube = { connect: () => ({ provider: { namespace: NS, server: PROVIDER.server }, credential: { type: 'token' as const, expiresAt: null, subject: `system:serviceaccount:${NS}:klutch-binder` }, cp, app }) };
+  const r = await status(statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {}), { kube: kube as never, clock: () => NOW });
+  t.notMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character on stdout');
+  t.match(r.stdout, 'Failed: gone \\x1b]0;pwned\\x07\\x1b[2J');
+});

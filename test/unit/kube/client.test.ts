@@ -129,7 +129,7 @@ t.test('discovery maps a kind whose plural is unknown, once per client; a kind i
   const resources = { kind: 'APIResourceList', resources: [{ name: 'widgets', kind: 'Widget', namespaced: true }, { name: 'widgets/status', kind: 'Widget', namespaced: true }, { name: 'gadgets', kind: 'Gadget', namespaced: false }] };
   pool.intercept({ path: '/apis/example.com/v1', method: 'GET' }).reply(200, resources, { headers: json });
   pool.intercept({ path: '/apis/example.com/v1/namespaces/ns/widgets/w', method: 'GET' }).reply(200, { metadata: { name: 'w' } }, { headers: json });
-  pool.intercept({ path: '/apis/example.com/v1/gadgets?labelSelector=a%3Db', method: 'GET' }).reply(200, { items: [{ metadata: { name: 'g' } }] }, { headers: json });
+  pool.intercept({ path: '/apis/example.com/v1/gadgets?labelSelector=a%3Db&limit=250', method: 'GET' }).reply(200, { items: [{ metadata: { name: 'g' } }] }, { headers: json });
   const c = client(a);
   t.equal((await c.get({ apiVersion: 'example.com/v1', kind: 'Widget' }, 'w', 'ns'))?.metadata?.name, 'w');
   t.same(await c.list({ apiVersion: 'example.com/v1', kind: 'Gadget' }, 'ignored', { labelSelector: 'a=b' }), [{ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' } }], 'cluster-scoped: no namespace in the path; the list items get apiVersion and kind');
@@ -226,4 +226,69 @@ t.test('callApi: the run\'s signal ends a call at once with its reason, and abor
   const err = await callApi({ server: 's', action: 'a' }, { timeoutMs: 60_000, attempts: 4, signal: ac.signal }, (s) => { requestSignal = s; return new Promise<never>(() => {}); }).catch((e: unknown) => e);
   t.equal(err, reason);
   t.equal(requestSignal?.aborted, true);
+});
+
+t.test('a server\'s error text is shown with its control characters escaped (regression: ESC, BEL and line breaks of a Status message reached stderr)', async (t) => {
+  const a = agent(t);
+  const pool = a.get(SERVER);
+  const hostile = 'no \x1b]0;pwned\x07\x1b[2J\nerror: forged line';
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps/a', method: 'GET' }).reply(403, { kind: 'Status', reason: 'Forbidden\x1b[1m', message: hostile }, { headers: json });
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps/b', method: 'GET' }).reply(400, `plain ${hostile}`, { headers: { 'content-type': 'text/plain' } });
+  const forbidden = await client(a).get(cm, 'a', 'ns').catch((e: unknown) => e as ClusterError);
+  t.equal((forbidden as ClusterError).message, 'control plane api.test:6443 refused to get ConfigMap "a" in namespace "ns" (403 Forbidden): no \\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line');
+  const plain = await client(a).get(cm, 'b', 'ns').catch((e: unknown) => e as ClusterError);
+  t.equal((plain as ClusterError).message, 'control plane api.test:6443 failed to get ConfigMap "b" in namespace "ns": HTTP 400: plain no \\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line');
+});
+
+t.test('an answer over 16 MiB is not read past the limit: a malformed answer naming server, action and limit (regression: every body was read whole)', async (t) => {
+  const a = agent(t);
+  const pool = a.get(SERVER);
+  const big = Buffer.alloc(16 * 1024 * 1024 + 1, 0x20);
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps/a', method: 'GET' }).reply(200, big, { headers: json });
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps/b', method: 'GET' }).reply(500, big, { headers: { 'content-type': 'text/plain' } });
+  const err = await client(a).get(cm, 'a', 'ns').catch((e: unknown) => e as ClusterError);
+  t.match(err, { code: 'HELPER_CLUSTER_RESPONSE', exitCode: 6, message: 'control plane api.test:6443 answered get ConfigMap "a" in namespace "ns" with a body over 16 MiB (16777216 bytes), helper\'s limit for one Kubernetes answer (lists are read in pages of 250)' });
+  t.equal(retryDecision(err).retry, true, 'retried as a malformed answer');
+  const err500 = await client(a).get(cm, 'b', 'ns').catch((e: unknown) => e as ClusterError);
+  t.match(err500, { code: 'HELPER_CLUSTER_RESPONSE', message: /with a body over 16 MiB/ }, 'an error body too');
+  // Exactly the limit is read.
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps/c', method: 'GET' }).reply(200, `{"metadata":{"name":"c"}}${' '.repeat(16 * 1024 * 1024 - 25)}`, { headers: json });
+  t.equal((await client(a).get(cm, 'c', 'ns'))?.metadata?.name, 'c', 'a body of exactly 16 MiB is read');
+});
+
+t.test('lists are read in pages of 250 (continue tokens followed); a server whose pages never end is a malformed answer', async (t) => {
+  const a = agent(t);
+  const pool = a.get(SERVER);
+  const page = (names: string[], cont?: string) => ({ kind: 'ConfigMapList', metadata: cont ? { continue: cont } : {}, items: names.map((name) => ({ metadata: { name } })) });
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps?labelSelector=a%3Db&limit=250', method: 'GET' }).reply(200, page(['a', 'b'], 'tok1'), { headers: json });
+  pool.intercept({ path: '/api/v1/namespaces/ns/configmaps?labelSelector=a%3Db&limit=250&continue=tok1', method: 'GET' }).reply(200, page(['c']), { headers: json });
+  t.same((await client(a).list(cm, 'ns', { labelSelector: 'a=b' }))?.map((o) => o.metadata?.name), ['a', 'b', 'c']);
+  t.same(a.pendingInterceptors(), [], 'two pages');
+  pool.intercept({ path: (p) => p.startsWith('/api/v1/namespaces/ns/configmaps?') && p.includes('limit=250'), method: 'GET' }).reply(200, page(['x'], 'again'), { headers: json }).persist();
+  const err = await client(a, { requestTimeoutMs: 20_000 }).list(cm, 'ns').catch((e: unknown) => e as ClusterError);
+  t.match(err, { code: 'HELPER_CLUSTER_RESPONSE', message: /2000 pages of 250 and still a continue token/ });
+});
+
+t.test('watch: a line that grows past 16 MiB ends the watch with the limit (the wait then reads instead)', async (t) => {
+  const a = agent(t);
+  a.get(SERVER).intercept({ path: (p) => p.includes('watch=true'), method: 'GET' }).reply(200, Buffer.alloc(16 * 1024 * 1024 + 10, 0x61), { headers: json });
+  const ended = await new Promise<unknown>((resolve) => {
+    void client(a).watch('/apis/x/v1/namespaces/n/things', 'x', () => {}, resolve, new AbortController().signal);
+  });
+  t.match(ended, { name: 'ResponseTooLargeError', message: /response body exceeds 16777216 bytes \(16 MiB\)/ });
+});
+
+t.test('proxyOf: the kubeconfig\'s proxy-url wins over the environment; else HTTPS_PROXY with NO_PROXY, as kubectl', async (t) => {
+  const { proxyOf } = await import('../../../src/kube/client.ts');
+  const saved = { ...process.env };
+  t.teardown(() => { for (const k of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'HTTP_PROXY', 'http_proxy']) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; } });
+  for (const k of ['https_proxy', 'no_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[k];
+  process.env.HTTPS_PROXY = 'http://env-proxy.test:3128';
+  process.env.NO_PROXY = 'api.test';
+  t.equal(proxyOf({ ...conn, proxyUrl: 'http://kfg-proxy.test:8080' })?.href, 'http://kfg-proxy.test:8080/', 'proxy-url, whatever NO_PROXY says');
+  t.equal(proxyOf(conn), undefined, 'NO_PROXY exempts api.test');
+  t.equal(proxyOf({ ...conn, server: 'https://other.test:6443' })?.href, 'http://env-proxy.test:3128/');
+  t.equal(proxyOf({ ...conn, server: 'https://127.0.0.1:6443' }), undefined, 'loopback is never proxied');
+  process.env.HTTPS_PROXY = 'socks5://s.test:1080';
+  t.throws(() => new KubeClient({ ...conn, server: 'https://other.test:6443' }, { label: 'control plane' }), { code: 'HELPER_PROXY', exitCode: 3, message: 'HTTPS_PROXY is a socks5:// proxy; helper reaches servers through http:// and https:// proxies only' });
 });
