@@ -14,6 +14,8 @@ export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 const order: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
 const secrets = new Set<string>();
+/** The secrets longest first, so one that contains another is replaced whole; rebuilt after each addSecret. */
+let longestFirst: string[] | undefined;
 
 /** Registers a value that must never be printed. Short values are ignored. */
 export function addSecret(value: string | undefined | null): void {
@@ -21,6 +23,7 @@ export function addSecret(value: string | undefined | null): void {
     secrets.add(value);
     // The same secret often travels base64-encoded (kubeconfig Secret data).
     secrets.add(Buffer.from(value).toString('base64'));
+    longestFirst = undefined;
   }
 }
 
@@ -50,7 +53,8 @@ function tokenShaped(v: string): boolean {
  */
 export function redact(text: string): string {
   let out = text;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
+  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
+  for (const s of longestFirst) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   out = out.replace(patterns[0]!, (_m, scheme: string) => `${scheme} [REDACTED]`);
   out = out.replace(patterns[1]!, '[REDACTED-JWT]');
   out = out.replace(patterns[2]!, (m, prefix: string, value: string) => (tokenShaped(value) ? `${prefix}[REDACTED]` : m));

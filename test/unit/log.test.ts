@@ -71,3 +71,10 @@ t.test('escapeControl keeps newlines and tabs (helper\'s own multi-line messages
   t.equal(escapeControl('naïve ünïcode 日本 ✓'), 'naïve ünïcode 日本 ✓', 'printable text is untouched');
   t.equal(forTerminal('Bearer abcdefghijklmnop\x1b[2J'), 'Bearer [REDACTED]\\x1b[2J');
 });
+
+t.test('regression: a registered secret inside a longer one split it, leaving the rest of the longer one in the output', async (t) => {
+  // A PEM line is registered before the whole key here, as a key file is read line by line elsewhere.
+  addSecret('inner-part-0123');
+  addSecret('outer-AAAA-inner-part-0123-ZZZZ');
+  t.equal(redact('key: outer-AAAA-inner-part-0123-ZZZZ.'), 'key: [REDACTED].');
+});
