@@ -7,8 +7,9 @@
 #
 # Modules: kube (kube-apiserver, kube-controller-manager and kubectl in one
 # binary, embedded etcd) and bind (Klutch v1.4.0's konnector and
-# example-backend from github.com/anynines/klutchio/bind). Arguments name the
-# modules to build (default: all).
+# example-backend from github.com/anynines/klutchio/bind), tofu (the OpenTofu
+# CLI, for the Terraform module's test). Arguments name the modules to build
+# (default: all).
 #
 # The proxy here refuses github.com/anynines/klutchio/bind; the file-based
 # proxy in ../shared/goproxy (beside the checkout) serves that one module, so
@@ -95,6 +96,8 @@ ldflags() {
       done
       printf '%s' "$f"
       ;;
+    # As OpenTofu's .goreleaser.yaml: a release, not "-dev".
+    tofu) printf '%s' "-X github.com/opentofu/opentofu/version.dev=no" ;;
   esac
 }
 
@@ -106,7 +109,7 @@ finish_module() {
 
 mkdir -p "$cache_root"
 modules=("$@")
-[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind)
+[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind tofu)
 for m in "${modules[@]}"; do
   case "$m" in
     kube) build_module kube . ;;
@@ -115,6 +118,7 @@ for m in "${modules[@]}"; do
       # Where the module's CRDs are: the sandbox installs them from there.
       printf 'bind-src=%s\n' "$(cd "$here/bind" && go list -m -f '{{.Dir}}' github.com/anynines/klutchio/bind)"
       ;;
-    *) log "unknown module $m (kube, bind)"; exit 2 ;;
+    tofu) build_module tofu github.com/opentofu/opentofu/cmd/tofu ;;
+    *) log "unknown module $m (kube, bind, tofu)"; exit 2 ;;
   esac
 done
