@@ -65,9 +65,9 @@ resource "terraform_data" "binding" {
   # resource is then tainted and the next apply runs the same command again
   # (bootstrap-env and apply converge on a re-run).
   provisioner "local-exec" {
-    command = "umask 077 && mkdir -p ${local.quote.dir} && printf '%s' \"$HELPER_BINDING_JSON\" | ${local.quote.helper} ${local.quote.bootstrap}"
+    command = "umask 077 && mkdir -p ${local.quote.dir} && printf '%s' \"$KLUTCH_BINDING_JSON\" | ${local.quote.helper} ${local.quote.bootstrap}"
     environment = {
-      HELPER_BINDING_JSON = local.binding
+      KLUTCH_BINDING_JSON = local.binding
     }
   }
 
