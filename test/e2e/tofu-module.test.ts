@@ -12,7 +12,8 @@
  *   would → helper status exit 0 → plan: no changes → destroy (no konnector
  *   or APIServiceBindings left on the App Cluster, the claim kept on the
  *   control plane, the credential files gone) → apply again on the same App
- *   Cluster (the kept claim comes back) → the output directory lost: taint
+ *   Cluster with wait_bindings, the konnector started meanwhile (the kept
+ *   claim comes back) → the output directory lost: taint
  *   and apply write it again → destroy.
  */
 import { randomBytes } from 'node:crypto';
@@ -45,8 +46,8 @@ const clusterID = `tofu-${randomBytes(4).toString('hex')}`;
 const outDir = 'helper-out';
 const kfg = join(work, outDir, 'provider.kfg.yaml');
 
-// The caller's root module: the module from the checkout, helper under the Node that runs the tests.
-writeFileSync(join(work, 'main.tf.json'), JSON.stringify({
+/** The caller's root module: the module from the checkout, helper under the Node that runs the tests. */
+const writeRoot = (more: Record<string, unknown> = {}): void => writeFileSync(join(work, 'main.tf.json'), JSON.stringify({
   module: {
     bind: {
       source: `./${relative(work, join(repoRoot, 'examples', 'terraform'))}`,
@@ -57,6 +58,7 @@ writeFileSync(join(work, 'main.tf.json'), JSON.stringify({
       ca_file: sb.caFile,
       helper: [process.execPath, join(repoRoot, 'bin', 'helper')],
       bootstrap_args: ['--timeout', '90s'],
+      ...more,
     },
   },
   output: {
@@ -64,6 +66,7 @@ writeFileSync(join(work, 'main.tf.json'), JSON.stringify({
     provider_kubeconfig: { value: '${module.bind.provider_kubeconfig}' },
   },
 }, null, 2));
+writeRoot();
 
 const tofuEnv = (secret: string): Record<string, string> => ({
   ...sb.env,
@@ -91,8 +94,8 @@ async function get(kubeconfig: string, args: string[], jsonpath: string): Promis
 const statusOf = (): Promise<CliResult> => runCli(['status', '--kubeconfig', kfg, '--app-kubeconfig', app.kubeconfig, '--ca-file', sb.caFile]);
 
 /** Starts the konnector once all.yaml is on the App Cluster (a kubelet would) and waits until status is exit 0. */
-async function healthy(t: Test, what: string): Promise<Konnector> {
-  const k = await konnector(t, sb, app);
+async function healthy(t: Test, what: string, running?: Konnector): Promise<Konnector> {
+  const k = running ?? await konnector(t, sb, app);
   const ok = await eventually(t, `helper status exit 0 (${what})`, 90_000, async () => {
     const r = await statusOf();
     return r.code === 0 ? { value: r, seen: '' } : { seen: `exit ${r.code}: ${r.stdout}${r.stderr}` };
@@ -198,18 +201,27 @@ t.test('tofu destroy unbinds: no konnector or APIServiceBindings left on the App
   t.equal(list.stdout.trim(), '', 'the state is empty');
 });
 
-t.test('apply again on the same App Cluster binds it again: the kept claim comes back; destroy again', async (t) => {
-  const r = await tofu(['apply', '-auto-approve']);
+t.test('apply again on the same App Cluster with wait_bindings: waits for the konnector, the kept claim comes back; destroy again', async (t) => {
+  writeRoot({ wait_bindings: '5m' });
+  const applying = tofu(['apply', '-auto-approve']);
+  // As a kubelet would: the konnector starts once the apply made its ServiceAccount, while create waits for it.
+  await eventually(t, 'the konnector ServiceAccount on the App Cluster', 120_000, async () => {
+    const v = await get(app.kubeconfig, ['serviceaccount', 'konnector', '-n', 'klutch-bind'], '{.metadata.name}');
+    return v === 'konnector' ? { value: v, seen: v } : { seen: v };
+  });
+  const started = await konnector(t, sb, app);
+  const r = await applying;
   t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /\(local-exec\): .*waiting up to 300s for 2 APIServiceBinding\(s\) to be Ready/, 'create waited for the bindings');
+  t.match(r.stdout, /\(local-exec\): .*all 2 APIServiceBinding\(s\) Ready on the/, 'until the konnector connected both');
   const o = JSON.parse((await tofu(['output', '-json'])).stdout) as Record<string, { value: string }>;
   t.equal(o.namespace!.value, namespace, 'the same clusterID: the same cluster namespace');
-  const k = await healthy(t, 'after the second apply');
+  const k = await healthy(t, 'after the second apply', started);
   const v = await eventually(t, 'the kept claim back on the App Cluster', 90_000, async () => {
     const s = await get(app.kubeconfig, [CLAIM, 'kept', '-n', 'team-a'], '{.spec.plan}');
     return s === 'plan-kept' ? { value: s, seen: s } : { seen: s };
   });
   t.equal(v, 'plan-kept');
-  await k.stop();
 
   // The output directory lost (a fresh CI workspace): the namespace output goes null, and
   // taint + apply (the README's recovery) writes the files again for the same binding.
@@ -224,6 +236,7 @@ t.test('apply again on the same App Cluster binds it again: the kept claim comes
   const o2 = JSON.parse((await tofu(['output', '-json'])).stdout) as Record<string, { value: string }>;
   t.equal(o2.namespace!.value, namespace, 'the files written again, the same namespace');
   t.equal((await tofu(['plan', '-detailed-exitcode'])).code, 0, 'no changes after the recovery');
+  await k.stop();
 
   const d = await tofu(['destroy', '-auto-approve']);
   t.equal(d.code, 0, d.stdout + d.stderr);
