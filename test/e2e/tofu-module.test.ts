@@ -14,10 +14,12 @@
  *   control plane, the credential files gone) → apply again on the same App
  *   Cluster with wait_bindings, the konnector started meanwhile (the kept
  *   claim comes back) → the output directory lost: taint
- *   and apply write it again → destroy.
+ *   and apply write it again → what a binding.json change and a path change
+ *   plan → a destroy that fails (unbind exit 3) keeps the binding, the next
+ *   one finishes.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import t, { type Test } from 'tap';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
@@ -238,8 +240,29 @@ t.test('apply again on the same App Cluster with wait_bindings: waits for the ko
   t.equal((await tofu(['plan', '-detailed-exitcode'])).code, 0, 'no changes after the recovery');
   await k.stop();
 
+  // What a change plans (plans only): another binding.json replaces the binding, another path updates in place.
+  writeRoot({ wait_bindings: '5m', binding_json: JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }) });
+  const other = await tofu(['plan', '-detailed-exitcode']);
+  t.equal(other.code, 2, other.stderr);
+  t.match(other.stdout, /# module\.bind\.terraform_data\.binding must be replaced/, 'a binding.json change forces replacement (unbind, then bind)');
+  t.match(other.stdout, /Plan: 1 to add, 0 to change, 1 to destroy\./);
+  writeRoot({ wait_bindings: '5m', output_dir: 'elsewhere' });
+  const moved = await tofu(['plan', '-detailed-exitcode']);
+  t.equal(moved.code, 2, moved.stderr);
+  t.match(moved.stdout, /Plan: 0 to add, 1 to change, 0 to destroy\./, 'a path change updates the stored input in place (runs nothing)');
+  writeRoot({ wait_bindings: '5m' });
+
+  // A failing destroy (the provider kubeconfig missing: unbind exit 3) keeps the resource; the next destroy finishes.
+  renameSync(kfg, `${kfg}.away`);
+  const failed = await tofu(['destroy', '-auto-approve']);
+  t.equal(failed.code, 1, 'tofu destroy exit 1');
+  t.match(failed.stdout + failed.stderr, /exit\s+status\s+3\./, 'unbind\'s exit code (3: input)');
+  t.match(failed.stdout, /\(local-exec\): error: .*provider\.kfg\.yaml/, 'unbind\'s message naming the kubeconfig');
+  t.equal((await tofu(['state', 'list'])).stdout.trim(), 'module.bind.terraform_data.binding', 'the binding stays in the state');
+  renameSync(`${kfg}.away`, kfg);
   const d = await tofu(['destroy', '-auto-approve']);
   t.equal(d.code, 0, d.stdout + d.stderr);
+  t.match(d.stdout, RAN_UNBIND, 'the next destroy runs unbind');
   t.equal(await get(app.kubeconfig, [`apiservicebindings.${KLUTCH}`], '{.items[*].metadata.name}'), '', 'no APIServiceBinding');
   t.comment(`tofu: ${timings.join(', ')}`);
 });
