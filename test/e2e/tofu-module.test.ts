@@ -48,7 +48,7 @@ const clusterID = `tofu-${randomBytes(4).toString('hex')}`;
 const outDir = 'helper-out';
 const kfg = join(work, outDir, 'provider.kfg.yaml');
 
-/** The caller's root module: the module from the checkout, helper under the Node that runs the tests. */
+/** The caller's root module: the module from the checkout; helper is HELPER_BIN (as runCli) or bin/helper under the Node that runs the tests. */
 const writeRoot = (more: Record<string, unknown> = {}): void => writeFileSync(join(work, 'main.tf.json'), JSON.stringify({
   module: {
     bind: {
@@ -58,7 +58,7 @@ const writeRoot = (more: Record<string, unknown> = {}): void => writeFileSync(jo
       app_kubeconfig: app.kubeconfig,
       output_dir: outDir,
       ca_file: sb.caFile,
-      helper: [process.execPath, join(repoRoot, 'bin', 'helper')],
+      helper: process.env.HELPER_BIN ? [process.env.HELPER_BIN] : [process.execPath, join(repoRoot, 'bin', 'helper')],
       bootstrap_args: ['--timeout', '90s'],
       ...more,
     },
