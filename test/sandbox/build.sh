@@ -9,8 +9,9 @@
 # binary, embedded etcd) and bind (Klutch v1.4.0's konnector and
 # example-backend from github.com/anynines/klutchio/bind), hydra (Ory Hydra
 # v2.3.0, the federated token endpoint of the keyless tests; cgo and the
-# sqlite tag for its in-memory storage, DSN=memory). Arguments name the
-# modules to build (default: all).
+# sqlite tag for its in-memory storage, DSN=memory), tofu (the OpenTofu CLI,
+# for the Terraform module's test). Arguments name the modules to build
+# (default: all).
 #
 # The proxy here refuses github.com/anynines/klutchio/bind; the file-based
 # proxy in ../shared/goproxy (beside the checkout) serves that one module, so
@@ -100,6 +101,8 @@ ldflags() {
       done
       printf '%s' "$f"
       ;;
+    # As OpenTofu's .goreleaser.yaml: a release, not "-dev".
+    tofu) printf '%s' "-X github.com/opentofu/opentofu/version.dev=no" ;;
   esac
 }
 
@@ -111,7 +114,7 @@ finish_module() {
 
 mkdir -p "$cache_root"
 modules=("$@")
-[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind hydra)
+[[ ${#modules[@]} -gt 0 ]] || modules=(kube bind hydra tofu)
 for m in "${modules[@]}"; do
   case "$m" in
     kube) build_module kube . ;;
@@ -121,6 +124,7 @@ for m in "${modules[@]}"; do
       printf 'bind-src=%s\n' "$(cd "$here/bind" && go list -m -f '{{.Dir}}' github.com/anynines/klutchio/bind)"
       ;;
     hydra) build_module hydra github.com/ory/hydra/v2 ;;
-    *) log "unknown module $m (kube, bind, hydra)"; exit 2 ;;
+    tofu) build_module tofu github.com/opentofu/opentofu/cmd/tofu ;;
+    *) log "unknown module $m (kube, bind, hydra, tofu)"; exit 2 ;;
   esac
 done

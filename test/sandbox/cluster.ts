@@ -24,11 +24,13 @@ export interface Binaries {
   exampleBackend: string;
   /** The klutchio bind module's source in the Go module cache (its CRDs live there). */
   bindSrc: string;
+  /** The OpenTofu CLI (test/sandbox/tofu), for the Terraform module's test. */
+  tofu: string;
 }
 
 /** The environment that hands built binaries to child processes (test/run.ts → tap → test files). */
 export function binariesEnv(bin: Binaries): Record<string, string> {
-  return { HELPER_SANDBOX_BIN: join(bin.kube, '..'), HELPER_SANDBOX_BIND_BIN: join(bin.konnector, '..'), HELPER_SANDBOX_BIND_SRC: bin.bindSrc };
+  return { HELPER_SANDBOX_BIN: join(bin.kube, '..'), HELPER_SANDBOX_BIND_BIN: join(bin.konnector, '..'), HELPER_SANDBOX_BIND_SRC: bin.bindSrc, HELPER_SANDBOX_TOFU_BIN: join(bin.tofu, '..') };
 }
 
 /** Builds (or finds cached) sandbox binaries via build.sh; the HELPER_SANDBOX_BIN* variables skip the script. */
@@ -36,7 +38,8 @@ export async function sandboxBinaries(): Promise<Binaries> {
   let kube = process.env.HELPER_SANDBOX_BIN;
   let bind = process.env.HELPER_SANDBOX_BIND_BIN;
   let src = process.env.HELPER_SANDBOX_BIND_SRC;
-  if (!kube || !bind || !src) {
+  let tofu = process.env.HELPER_SANDBOX_TOFU_BIN;
+  if (!kube || !bind || !src || !tofu) {
     const script = new URL('./build.sh', import.meta.url).pathname;
     const { stdout } = await run('bash', [script], { maxBuffer: 1 << 20, timeout: 80 * 60_000 });
     const line = (name: string) => {
@@ -47,8 +50,9 @@ export async function sandboxBinaries(): Promise<Binaries> {
     kube = line('kube');
     bind = line('bind');
     src = line('bind-src');
+    tofu = line('tofu');
   }
-  return { kube: join(kube, 'kube'), kubectl: join(kube, 'kubectl'), konnector: join(bind, 'konnector'), exampleBackend: join(bind, 'example-backend'), bindSrc: src };
+  return { kube: join(kube, 'kube'), kubectl: join(kube, 'kubectl'), konnector: join(bind, 'konnector'), exampleBackend: join(bind, 'example-backend'), bindSrc: src, tofu: join(tofu, 'tofu') };
 }
 
 export interface Pki {
