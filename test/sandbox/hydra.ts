@@ -31,8 +31,8 @@ export interface Hydra {
   proc: Proc;
   /** A client with the JWT-bearer grant and these audiences; no secret (token_endpoint_auth_method none). Returns its client_id. */
   createJwtBearerClient(audience: string[], accessTokenLifespan?: string): Promise<string>;
-  /** Trusts `issuer` (any subject) for the JWT-bearer grant with every key of its JWKS. */
-  trustIssuer(issuer: string, jwks: { keys: object[] }): Promise<void>;
+  /** Trusts `issuer` for the JWT-bearer grant with every key of its JWKS: for assertions of `subject` only, or of any subject. */
+  trustIssuer(issuer: string, jwks: { keys: object[] }, subject?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -118,9 +118,10 @@ export async function startHydra(opts: { dir: string; tls: { certFile: string; k
       if (lifespan) await adminCall('PUT', `/admin/clients/${id}/lifespans`, { jwt_bearer_grant_access_token_lifespan: lifespan });
       return id;
     },
-    async trustIssuer(iss, jwks) {
+    async trustIssuer(iss, jwks, subject) {
       const expires = new Date(Date.now() + 24 * 3600_000).toISOString();
-      for (const jwk of jwks.keys) await adminCall('POST', '/admin/trust/grants/jwt-bearer/issuers', { issuer: iss, allow_any_subject: true, jwk, scope: [], expires_at: expires });
+      const who = subject === undefined ? { allow_any_subject: true } : { subject };
+      for (const jwk of jwks.keys) await adminCall('POST', '/admin/trust/grants/jwt-bearer/issuers', { issuer: iss, ...who, jwk, scope: [], expires_at: expires });
     },
     stop,
   };
