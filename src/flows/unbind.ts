@@ -24,7 +24,7 @@ import { ClusterError, InputError, TimeoutError, UsageError } from '../errors.ts
 import { isStatus, type KObject } from '../kube/client.ts';
 import {
   BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
-  ORPHANED_FROM_ANNOTATION, boundResource, crdOwnership, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
+  ORPHANED_FROM_ANNOTATION, boundResource, crdOwnership, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource,
 } from '../kube/binding-objects.ts';
 import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
@@ -317,7 +317,7 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
         const r = await client(a).delete(kind, a.name, a.namespace, { dryRun, ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would delete' : 'deleted';
       } else if (a.op === 'unmark') {
-        const r = await client(a).mergePatch(kind, a.name, a.namespace, a.patch ?? { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
+        const r = a.patch ? await client(a).mergePatch(kind, a.name, a.namespace, a.patch, { dryRun }) : await unmarkBound(client(a), kind, a.name, a.namespace!, dryRun);
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would unmark' : 'unmarked';
       } else if (a.op === 'mark') {
         const r = await client(a).mergePatch(kind, a.name, a.namespace, a.patch!, { dryRun });

@@ -151,6 +151,11 @@ export async function listClaims(cp: ObjectClient, resources: BoundResource[], n
   return out;
 }
 
+/** Removes the konnector's BOUND_ANNOTATION from a claim on the control plane (unbind, and apply's re-bind guard). */
+export function unmarkBound(cp: ObjectClient, kind: Kind, name: string, namespace: string, dryRun: boolean): Promise<'patched' | 'gone'> {
+  return cp.mergePatch(kind, name, namespace, { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
+}
+
 /** A duration for humans: `45s`, `3m12s`, `2h5m`, `3d4h`. */
 export function humanDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
