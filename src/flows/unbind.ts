@@ -414,7 +414,7 @@ function hints(input: UnbindInput, actions: Action[]): string[] {
   }
   const sns = actions.filter((a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'));
   if (sns.length) {
-    out.push(`to re-bind: bootstrap-env with the same clusterID, then on the App Cluster create the namespace(s) ${sns.map((a) => a.name).join(', ')} BEFORE the konnector starts (otherwise it deletes their APIServiceNamespaces and the claims with them), then apply all.yaml`);
+    out.push(`to re-bind: bootstrap-env with the same clusterID, then helper apply all.yaml, which does this for you: create the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster BEFORE the konnector starts (with kubectl apply, create them yourself first; otherwise the konnector deletes their APIServiceNamespaces and the claims with them)`);
   }
   return out;
 }

@@ -50,7 +50,7 @@ t.test('default: App Cluster half removed (Deployment first, bindings orphaned),
   const text = formatUnbind(r);
   t.match(text, /unmarked +control plane +PostgresqlInstance cluster-abc-team-a\/db1 +kept; its annotation/);
   t.match(text, /hint: 2 claim\(s\) stay on the control plane .*helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes; or one with e.g.: kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1/);
-  t.match(text, /hint: to re-bind: .* create the namespace\(s\) team-a BEFORE the konnector starts/);
+  t.match(text, /hint: to re-bind: .* helper apply all.yaml, which does this for you: create the namespace\(s\) team-a on the App Cluster BEFORE the konnector starts/);
   t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
   t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\nhint: /);
   t.match(text, /marked +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com +recorded as this binding's \(annotation helper\.klutch\.anynines\.com\/orphaned-from: cluster-abc\)/);
