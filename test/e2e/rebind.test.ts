@@ -3,12 +3,17 @@
  * binding's, on Klutch v1.4.0's own controllers (the sandbox's example-backend,
  * the real konnector):
  *
- *   bind + create-ns, a claim made on the control plane and one made on the
- *   first App Cluster, both synced (marked klutch.anynines.com/bound) → the
- *   first App Cluster abandoned (its konnector stopped, no unbind) → the same
- *   clusterID bound again onto a fresh, empty App Cluster with helper apply,
- *   its konnector started → both claims on the control plane and on the new
- *   App Cluster, and the konnector deleted nothing.
+ *   bind + create-ns team-a and team-b; a claim made on the control plane
+ *   (adopted, v1.4.0 leaves it unmarked) and one made on the first App
+ *   Cluster in each namespace (synced up, marked klutch.anynines.com/bound)
+ *   → the first App Cluster abandoned (its konnector stopped, no unbind) →
+ *   the same clusterID bound again onto a fresh App Cluster with helper
+ *   apply, its konnector started → every claim on the control plane and on
+ *   the new App Cluster, and the konnector deleted nothing. On the new App
+ *   Cluster the user made namespace team-a before (as unbind's hint says),
+ *   not team-b: without helper's guard the konnector deletes the marked claim
+ *   of team-a ("downstream is gone") and the APIServiceNamespace team-b (the
+ *   backend then deletes its namespace with its claims).
  *   Then unbind --delete-crds with an APIServiceExport named after a CRD the
  *   App Cluster has for another reason (a cert-manager stand-in with an
  *   object): that CRD and its object stay, the report says why; the
@@ -43,7 +48,8 @@ const all = join(dir, 'rebind.all.yaml');
 const bootstrap = () => runCli(['bootstrap-env', '-f', bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '-o', all, '--timeout', '90s'], { env: sb.env });
 
 let clusterNs = '';
-let teamNs = '';
+const teamNs: Record<string, string> = {};
+const CLAIMS = [['team-a', 'early'], ['team-a', 'late'], ['team-b', 'b-late']] as const;
 let app1: Cluster;
 let k1: Konnector;
 
@@ -51,12 +57,14 @@ t.test('bind, the first App Cluster with its konnector, two claims synced and ma
   const b = await bootstrap();
   t.equal(b.code, 0, b.stderr);
   clusterNs = /namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1]!;
-  const ns = await runCli(['create-ns', '--kubeconfig', kfg, '-n', 'team-a', '--ca-file', sb.caFile]);
-  t.equal(ns.code, 0, ns.stderr);
-  teamNs = ns.stdout.trim();
-  t.equal((await kubectl(sb.bin, kfg, ['create', '-f', '-'], claim('early', teamNs))).code, 0, 'a claim made on the control plane');
+  for (const n of ['team-a', 'team-b']) {
+    const ns = await runCli(['create-ns', '--kubeconfig', kfg, '-n', n, '--ca-file', sb.caFile]);
+    t.equal(ns.code, 0, ns.stderr);
+    teamNs[n] = ns.stdout.trim();
+  }
+  t.equal((await kubectl(sb.bin, kfg, ['create', '-f', '-'], claim('early', teamNs['team-a']!))).code, 0, 'a claim made on the control plane');
   app1 = await extraCluster(root, sb, 'rebind1');
-  t.equal((await kubectl(sb.bin, app1.kubeconfig, ['create', 'namespace', 'team-a'])).code, 0);
+  for (const n of ['team-a', 'team-b']) t.equal((await kubectl(sb.bin, app1.kubeconfig, ['create', 'namespace', n])).code, 0);
   const ap = await runCli(['apply', '-f', all, '--kubeconfig', app1.kubeconfig]);
   t.equal(ap.code, 0, ap.stderr);
   k1 = await konnector(root, sb, app1);
@@ -64,10 +72,10 @@ t.test('bind, the first App Cluster with its konnector, two claims synced and ma
     const s = await get(app1.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], '{.spec.plan}');
     return s === 'plan-early' ? { value: s, seen: s } : { seen: s };
   });
-  t.equal((await kubectl(sb.bin, app1.kubeconfig, ['create', '-f', '-'], claim('late', 'team-a'))).code, 0, 'a claim made on the App Cluster');
-  for (const n of ['early', 'late']) {
+  for (const [ns, n] of CLAIMS.filter(([, n]) => n !== 'early')) {
+    t.equal((await kubectl(sb.bin, app1.kubeconfig, ['create', '-f', '-'], claim(n, ns))).code, 0, `a claim made on the App Cluster in ${ns}`);
     await eventually(t, `claim ${n} on the control plane, marked bound`, 90_000, async () => {
-      const s = await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs], '{.metadata.annotations.klutch\\.anynines\\.com/bound}');
+      const s = await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs[ns]!], '{.metadata.annotations.klutch\\.anynines\\.com/bound}');
       return s && !s.startsWith('error') ? { value: s, seen: s } : { seen: s || 'not marked' };
     });
   }
@@ -79,30 +87,35 @@ t.test('the first App Cluster abandoned without unbind; the same clusterID bound
   t.equal(b.code, 0, b.stderr);
   t.equal(/namespace: (\S+)/.exec(readFileSync(kfg, 'utf8'))![1], clusterNs, 'the same cluster namespace');
   const app2 = await extraCluster(root, sb, 'rebind2');
-  // Nothing prepared by hand: no namespace created, no annotation removed. helper apply does what is needed.
+  // As unbind's hint tells kubectl users: team-a made before the konnector starts; team-b is left to helper apply.
+  t.equal((await kubectl(sb.bin, app2.kubeconfig, ['create', 'namespace', 'team-a'])).code, 0);
   const ap = await runCli(['apply', '-f', all, '--kubeconfig', app2.kubeconfig]);
   t.equal(ap.code, 0, ap.stderr);
-  t.comment(ap.stderr.split('\n').filter((l) => /unmark|namespace team-a/.test(l)).join('\n'));
+  t.match(ap.stderr, new RegExp(`unmarked ${CLAIM.replace(/\./g, '\\.')} ${teamNs['team-a']}/late on the control plane: the App Cluster has no copy of it`), 'the marked claim of team-a unmarked');
+  t.match(ap.stderr, new RegExp(`unmarked ${CLAIM.replace(/\./g, '\\.')} ${teamNs['team-b']}/b-late on the control plane`), 'and that of team-b');
+  t.match(ap.stderr, /created namespace team-b on cluster \S+: the binding's APIServiceNamespace team-b needs it before the konnector starts/, 'namespace team-b made before the konnector');
+  t.notMatch(ap.stderr, /created namespace team-a/, 'team-a existed');
   const k2 = await konnector(root, sb, app2);
-  for (const n of ['early', 'late']) {
+  for (const [ns, n] of CLAIMS) {
     const v = await eventually(t, `claim ${n} copied to the new App Cluster`, 90_000, async () => {
-      const s = await get(app2.kubeconfig, [CLAIM, n, '-n', 'team-a'], '{.spec.plan}');
+      const s = await get(app2.kubeconfig, [CLAIM, n, '-n', ns], '{.spec.plan}');
       return s === `plan-${n}` ? { value: s, seen: s } : { seen: s };
     });
     t.equal(v, `plan-${n}`, `${n} on the new App Cluster`);
   }
-  // Long enough for the konnector's status controller to have gone over every claim.
+  // Long enough for the konnector's status and namespace controllers to have gone over everything.
   await new Promise((r) => setTimeout(r, 15_000));
-  for (const n of ['early', 'late']) t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs], '{.spec.plan}'), `plan-${n}`, `${n} still on the control plane`);
-  t.equal(await get(sb.controlPlane.kubeconfig, [`apiservicenamespaces.${KLUTCH}`, 'team-a', '-n', clusterNs], '{.status.namespace}'), teamNs, 'the APIServiceNamespace stays');
+  for (const [ns, n] of CLAIMS) t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs[ns]!], '{.spec.plan}'), `plan-${n}`, `${n} still on the control plane`);
+  for (const ns of ['team-a', 'team-b']) t.equal(await get(sb.controlPlane.kubeconfig, [`apiservicenamespaces.${KLUTCH}`, ns, '-n', clusterNs], '{.status.namespace}'), teamNs[ns], `the APIServiceNamespace ${ns} stays`);
   const log = readFileSync(k2.proc.logFile, 'utf8');
   t.notMatch(log, /Deleting upstream object because downstream is gone/, 'the konnector deleted no claim');
   // A re-run on the now healthy App Cluster changes nothing on the control plane.
-  const rv = await get(sb.controlPlane.kubeconfig, [CLAIM, '-n', teamNs], '{.items[*].metadata.resourceVersion}');
+  const rvs = async () => (await Promise.all(Object.values(teamNs).map((n) => get(sb.controlPlane.kubeconfig, [CLAIM, '-n', n], '{.items[*].metadata.resourceVersion}')))).join(' ');
+  const rv = await rvs();
   const again = await runCli(['apply', '-f', all, '--kubeconfig', app2.kubeconfig]);
   t.equal(again.code, 0, again.stderr);
-  t.notMatch(again.stderr, /unmark/, 'nothing to unmark');
-  t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, '-n', teamNs], '{.items[*].metadata.resourceVersion}'), rv, 'the claims unchanged (resourceVersions)');
+  t.notMatch(again.stderr, /unmark|created namespace/, 'nothing to unmark or create');
+  t.equal(await rvs(), rv, 'the claims unchanged (resourceVersions)');
   await k2.stop();
 
   await t.test('unbind --delete-crds: an export named after a CRD the binding does not own leaves that CRD and its objects alone', async (t) => {
@@ -130,7 +143,7 @@ t.test('the first App Cluster abandoned without unbind; the same clusterID bound
     t.equal(await get(app2.kubeconfig, ['crd', 'certificates.cert-manager.io'], '{.metadata.uid}'), crdUid, 'the CRD is the same object');
     t.equal(await get(app2.kubeconfig, ['certificates.cert-manager.io', 'web', '-n', 'team-a'], '{.metadata.finalizers}'), '["klutch.anynines.com/syncer"]', 'its object stays, finalizer and all');
     t.match(await get(app2.kubeconfig, ['crd', CLAIM], '{.metadata.name}'), /^error: .*NotFound/, 'the binding\'s CRD is gone');
-    for (const n of ['early', 'late']) t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs], '{.spec.plan}'), `plan-${n}`, `${n} stays on the control plane`);
+    for (const [ns, n] of CLAIMS) t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs[ns]!], '{.spec.plan}'), `plan-${n}`, `${n} stays on the control plane`);
     // Clean up the stand-in's finalizer, so the sandbox can be torn down.
     await kubectl(sb.bin, app2.kubeconfig, ['patch', 'certificates.cert-manager.io', 'web', '-n', 'team-a', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   });
