@@ -15,7 +15,8 @@
  *   of team-a ("downstream is gone") and the APIServiceNamespace team-b (the
  *   backend then deletes its namespace with its claims).
  *   Then unbind --delete-crds with an APIServiceExport named after a CRD the
- *   App Cluster has for another reason (a cert-manager stand-in with an
+ *   App Cluster has for another reason (a stand-in for cert-manager's
+ *   certificates.cert-manager.io, with an
  *   object): that CRD and its object stay, the report says why; the
  *   binding's own CRD is deleted.
  */
@@ -120,31 +121,37 @@ t.test('the first App Cluster abandoned without unbind; the same clusterID bound
 
   await t.test('unbind --delete-crds: an export named after a CRD the binding does not own leaves that CRD and its objects alone', async (t) => {
     const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'certificates.cert-manager.io' },
-      spec: { group: 'cert-manager.io', names: { plural: 'certificates', singular: 'certificate', kind: 'Certificate', listKind: 'CertificateList' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'certificates.certs.helper-test.example' },
+      spec: { group: 'certs.helper-test.example', names: { plural: 'certificates', singular: 'certificate', kind: 'Certificate', listKind: 'CertificateList' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
     };
     t.equal((await kubectl(sb.bin, app2.kubeconfig, ['create', '-f', '-'], JSON.stringify(crd))).code, 0);
-    t.equal((await kubectl(sb.bin, app2.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/certificates.cert-manager.io'])).code, 0);
-    const cert = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer'] }, spec: { secretName: 'web-tls' } };
+    t.equal((await kubectl(sb.bin, app2.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd/certificates.certs.helper-test.example'])).code, 0);
+    const cert = { apiVersion: 'certs.helper-test.example/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer'] }, spec: { secretName: 'web-tls' } };
     t.equal((await kubectl(sb.bin, app2.kubeconfig, ['create', '-f', '-'], JSON.stringify(cert))).code, 0);
-    // On the control plane, as its admin: an APIServiceExport of that name in the binding's cluster namespace.
+    // On the control plane, as its admin: the same CRD (the example-backend deletes an export whose CRD the control plane
+    // lacks) and an APIServiceExport of that name in the binding's cluster namespace.
+    t.equal((await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['create', '-f', '-'], JSON.stringify(crd))).code, 0);
+    t.teardown(async () => { await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['delete', 'crd', crd.metadata.name, '--wait=false']); });
+    t.equal((await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd.metadata.name}`])).code, 0);
     const pg = JSON.parse((await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', `apiserviceexports.${KLUTCH}`, CLAIM, '-n', clusterNs, '-o', 'json'])).stdout) as { spec: Record<string, unknown> };
-    const exp = { apiVersion: `${KLUTCH}/v1alpha1`, kind: 'APIServiceExport', metadata: { name: 'certificates.cert-manager.io', namespace: clusterNs }, spec: { ...pg.spec, group: 'cert-manager.io', names: crd.spec.names } };
+    const exp = { apiVersion: `${KLUTCH}/v1alpha1`, kind: 'APIServiceExport', metadata: { name: 'certificates.certs.helper-test.example', namespace: clusterNs }, spec: { ...pg.spec, group: 'certs.helper-test.example', names: crd.spec.names } };
     const made = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['create', '-f', '-'], JSON.stringify(exp));
     t.equal(made.code, 0, made.stderr);
-    const crdUid = await get(app2.kubeconfig, ['crd', 'certificates.cert-manager.io'], '{.metadata.uid}');
+    const crdUid = await get(app2.kubeconfig, ['crd', 'certificates.certs.helper-test.example'], '{.metadata.uid}');
+    await new Promise((r) => setTimeout(r, 3000));
+    t.equal(await get(sb.controlPlane.kubeconfig, [`apiserviceexports.${KLUTCH}`, 'certificates.certs.helper-test.example', '-n', clusterNs], '{.metadata.name}'), 'certificates.certs.helper-test.example', 'the export is there when unbind runs');
 
     const r = await runCli(['unbind', '--kubeconfig', kfg, '--app-kubeconfig', app2.kubeconfig, '--ca-file', sb.caFile, '--delete-crds', '-o', 'json']);
     t.equal(r.code, 0, r.stderr);
     const actions = (JSON.parse(r.stdout) as { actions: Array<{ kind: string; name: string; op: string; result: string; note?: string }> }).actions;
-    t.match(actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.cert-manager.io'), { op: 'keep', result: 'kept', note: /^not provably this binding's: no APIServiceBinding of this binding owns it/ }, 'the report says why it is kept');
+    t.match(actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.certs.helper-test.example'), { op: 'keep', result: 'kept', note: /^not provably this binding's: no APIServiceBinding of this binding owns it/ }, 'the report says why it is kept');
     t.match(actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === CLAIM && a.op === 'delete'), { result: 'deleted' }, 'the binding\'s own CRD is deleted');
     t.notOk(actions.some((a) => a.kind === 'Certificate'), 'no action on its objects');
-    t.equal(await get(app2.kubeconfig, ['crd', 'certificates.cert-manager.io'], '{.metadata.uid}'), crdUid, 'the CRD is the same object');
-    t.equal(await get(app2.kubeconfig, ['certificates.cert-manager.io', 'web', '-n', 'team-a'], '{.metadata.finalizers}'), '["klutch.anynines.com/syncer"]', 'its object stays, finalizer and all');
+    t.equal(await get(app2.kubeconfig, ['crd', 'certificates.certs.helper-test.example'], '{.metadata.uid}'), crdUid, 'the CRD is the same object');
+    t.equal(await get(app2.kubeconfig, ['certificates.certs.helper-test.example', 'web', '-n', 'team-a'], '{.metadata.finalizers}'), '["klutch.anynines.com/syncer"]', 'its object stays, finalizer and all');
     t.match(await get(app2.kubeconfig, ['crd', CLAIM], '{.metadata.name}'), /^error: .*NotFound/, 'the binding\'s CRD is gone');
     for (const [ns, n] of CLAIMS) t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, n, '-n', teamNs[ns]!], '{.spec.plan}'), `plan-${n}`, `${n} stays on the control plane`);
     // Clean up the stand-in's finalizer, so the sandbox can be torn down.
-    await kubectl(sb.bin, app2.kubeconfig, ['patch', 'certificates.cert-manager.io', 'web', '-n', 'team-a', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await kubectl(sb.bin, app2.kubeconfig, ['patch', 'certificates.certs.helper-test.example', 'web', '-n', 'team-a', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   });
 });
