@@ -250,7 +250,7 @@ t.test('a control plane built by hand from the page: adopt, render, apply withou
     t.equal((real.stderr.match(/^pruned /gm) ?? []).length, 1, `exactly one object pruned: ${(real.stderr.match(/^pruned .*/gm) ?? []).join('; ')}`);
     t.match(real.stderr, /not pruned, labelled app\.kubernetes\.io\/managed-by=helper but without helper\.klutch\.anynines\.com\/installation \(an older helper's, or another tool's\): ConfigMap bind\/older-helper/);
     t.same(await names(cp, ['configmaps', '-n', 'bind']), ['configmap/kube-root-ca.crt', 'configmap/older-helper', 'configmap/operator-notes'], 'the unlabelled and the older helper\'s ConfigMaps stay');
-    t.equal(await uids(), before, 'the second installation\'s objects are the same objects (uids)');
+    t.same(await uids(), before, 'the second installation\'s objects are the same objects (uids)');
     t.equal((await live(cp, pageObjs)).size, pageObjs.length, 'every object of the page is still there');
   });
 
