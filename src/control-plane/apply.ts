@@ -19,7 +19,7 @@ import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
 import { kindOf, listAll, readCrd, served } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
-import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
+import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, INSTALLATION_LABEL, installationId, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
 import type { Settings } from './values.ts';
 
 export interface ControlPlaneApplyOptions {
@@ -29,7 +29,7 @@ export interface ControlPlaneApplyOptions {
   signal?: AbortSignal | undefined;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: ((what: string) => void) | undefined;
-  /** Delete objects labelled managed-by helper that the render no longer has (never CRDs or Namespaces). */
+  /** Delete objects labelled as this installation's (managed-by helper and INSTALLATION_LABEL) that the render no longer has (never CRDs or Namespaces). */
   prune?: boolean | undefined;
 }
 
@@ -49,22 +49,22 @@ export interface ApplyDeps {
   apply: (objects: ApplyObject[], opts: Pick<ApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
 }
 
-const foreignKind = (kind: string): Kind & { crd: string } => FOREIGN_KINDS.find((f) => f.kind === kind)!;
+const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; namespaced: boolean } => ({ ...FOREIGN_KINDS.find((f) => f.kind === kind)!, namespaced });
 
 /**
  * Kinds helper renders or rendered before (provider-kubernetes and its
  * binding, the backend ConfigMap), which --prune looks through. CRDs and
  * Namespaces are never pruned: deleting them deletes everything in them.
  */
-const PRUNABLE: ReadonlyArray<Kind & { crd?: string }> = [
-  ...['Provider', 'Configuration', 'Function', 'DeploymentRuntimeConfig', 'ProviderConfig'].map(foreignKind),
-  { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io' },
-  { apiVersion: TEMPLATE_API_VERSION, kind: 'APIServiceExportTemplate', crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}` },
-  foreignKind('Issuer'),
-  ...['Secret', 'ConfigMap', 'Service', 'ServiceAccount'].map((kind) => ({ apiVersion: 'v1', kind })),
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
-  ...['ClusterRole', 'ClusterRoleBinding'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind })),
+const PRUNABLE: ReadonlyArray<Kind & { crd?: string; namespaced: boolean }> = [
+  ...['Provider', 'Configuration', 'Function', 'DeploymentRuntimeConfig', 'ProviderConfig'].map((k) => foreignKind(k)),
+  { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io', namespaced: false },
+  { apiVersion: TEMPLATE_API_VERSION, kind: 'APIServiceExportTemplate', crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}`, namespaced: true },
+  foreignKind('Issuer', true),
+  ...['Secret', 'ConfigMap', 'Service', 'ServiceAccount'].map((kind) => ({ apiVersion: 'v1', kind, namespaced: true })),
+  { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
+  ...['ClusterRole', 'ClusterRoleBinding'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, namespaced: false })),
 ];
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
@@ -163,22 +163,43 @@ export async function adaptToCluster(client: ObjectClient, objects: K8sObject[])
   return { objects: out, recognised };
 }
 
-/** Deletes (dryRun: lists) objects labelled managed-by helper that are not among `keep`. */
-export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boolean): Promise<string[]> {
+/**
+ * Deletes (dryRun: lists) this installation's objects that are not among
+ * `keep`: selected by MANAGED_BY and INSTALLATION_LABEL = `installation`,
+ * cluster-scoped kinds across the cluster, namespaced kinds only in the
+ * namespaces `keep` has. An object labelled managed-by helper without this
+ * installation's label (a second installation's, another tool's, or one an
+ * older helper labelled before the installation label existed) is never
+ * deleted; such objects of a pruned kind in those namespaces are named in a
+ * warning, for the user to judge.
+ */
+export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boolean, installation: string): Promise<string[]> {
   const kept = new Set(keep.map((o) => `${o.apiVersion}|${objectId(o)}`));
-  const label = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
+  const managed = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
+  const label = `${managed},${INSTALLATION_LABEL}=${installation}`;
+  const namespaces = [...new Set(keep.map((o) => o.metadata.namespace).filter((n): n is string => Boolean(n)))].sort();
   const out: string[] = [];
+  const unowned: string[] = [];
   for (const k of PRUNABLE) {
     if (k.crd && !(await served(client, k.crd))) continue;
-    for (const o of await listAll(client, k, undefined, label)) {
-      const id = objectId({ kind: k.kind, metadata: o.metadata as { name?: string; namespace?: string } });
-      if (kept.has(`${k.apiVersion}|${id}`)) continue;
-      // The label selector already asked for it; check again, as the answer comes from a server.
-      if ((o.metadata?.labels as Record<string, string> | undefined)?.[MANAGED_BY.key] !== MANAGED_BY.value) continue;
-      if (!dryRun) await client.delete(k, o.metadata!.name!, o.metadata!.namespace);
-      log.info(`${dryRun ? '(dry run) would prune' : 'pruned'} ${id} (labelled ${label}, no longer rendered)`);
-      out.push(id);
+    const where = k.namespaced ? namespaces : [undefined];
+    for (const ns of where) {
+      for (const o of await listAll(client, k, ns, managed)) {
+        const id = objectId({ kind: k.kind, metadata: o.metadata as { name?: string; namespace?: string } });
+        if (kept.has(`${k.apiVersion}|${id}`)) continue;
+        const labels = (o.metadata?.labels ?? {}) as Record<string, string>;
+        // The label selector already asked for it; check again, as the answer comes from a server.
+        if (labels[MANAGED_BY.key] !== MANAGED_BY.value || (k.namespaced && o.metadata?.namespace !== ns)) continue;
+        if (labels[INSTALLATION_LABEL] === undefined) unowned.push(id);
+        if (labels[INSTALLATION_LABEL] !== installation) continue;
+        if (!dryRun) await client.delete(k, o.metadata!.name!, o.metadata!.namespace);
+        log.info(`${dryRun ? '(dry run) would prune' : 'pruned'} ${id} (labelled ${label}, no longer rendered)`);
+        out.push(id);
+      }
     }
+  }
+  if (unowned.length) {
+    log.warn(`not pruned, labelled ${managed} but without ${INSTALLATION_LABEL} (an older helper's, or another tool's): ${unowned.join(', ')}; if they belonged to this installation, delete them yourself`);
   }
   return out;
 }
@@ -235,6 +256,6 @@ export async function applyWith(deps: ApplyDeps, rendered: K8sObject[], settings
   // Keep the render's order among the ProviderConfigs.
   const second = later.filter((o) => ready.includes(o));
   const r2 = second.length ? await deps.apply(second as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()) }) : { applied: [] };
-  const pruned = opts.prune ? await prune(deps.client, objects, opts.dryRun) : [];
+  const pruned = opts.prune ? await prune(deps.client, objects, opts.dryRun, installationId(settings)) : [];
   return { applied: r1.applied.length + r2.applied.length, notValidated, recognised, pruned };
 }

@@ -4,10 +4,10 @@
  * render sets count (the cluster's own defaults and status do not), lists of
  * named items are matched by name, and Secret values are compared but never
  * shown. An object without helper's managed-by label keeps it that way
- * (apply does not label what it did not create), so that label is no
- * difference.
+ * (apply does not label what it did not create), so that label and the
+ * installation label are no difference.
  */
-import { MANAGED_BY, objectId, type K8sObject } from './render.ts';
+import { INSTALLATION_LABEL, MANAGED_BY, objectId, type K8sObject } from './render.ts';
 
 export interface ObjectDiff {
   /** "Kind namespace/name". */
@@ -30,6 +30,7 @@ export function asApplied(desired: K8sObject, live: Record<string, unknown> | un
   if (!live || liveLabels[MANAGED_BY.key] === MANAGED_BY.value) return desired;
   const labels = { ...desired.metadata.labels };
   delete labels[MANAGED_BY.key];
+  delete labels[INSTALLATION_LABEL];
   const metadata = { ...desired.metadata, labels };
   if (!Object.keys(labels).length) delete (metadata as { labels?: unknown }).labels;
   return { ...desired, metadata };

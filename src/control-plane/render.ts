@@ -13,7 +13,8 @@
  * letsencrypt-prod and creates letsencrypt); the packages are pinned; the
  * function the compositions call is installed; Secrets use `data`; the pod
  * template carries a hash of the backend's configuration so that a changed
- * Secret restarts the backend; every object carries the managed-by label.
+ * Secret restarts the backend; every object carries the managed-by label
+ * and the installation label (INSTALLATION_LABEL).
  *
  * What is rendered:
  *  1. the klutch.anynines.com CRDs and the bind.anynines.com template CRD;
@@ -47,6 +48,14 @@ export const COMMON_TEMPLATES = ['servicebindings', 'backups', 'restores'] as co
 export const CONFIG_HASH_ANNOTATION = 'helper.klutch.anynines.com/config-hash';
 /** The label on every object helper renders; `apply --prune` only ever deletes objects that carry it. */
 export const MANAGED_BY = { key: 'app.kubernetes.io/managed-by', value: 'helper' } as const;
+/**
+ * The label naming the installation an object belongs to, on every object
+ * helper renders (beside MANAGED_BY, which check, adopt and the diff rely
+ * on): `apply --prune` selects by both, so that it never reaches a second
+ * installation's objects, or anything else that calls itself managed by
+ * helper. Its value is installationId(settings).
+ */
+export const INSTALLATION_LABEL = 'helper.klutch.anynines.com/installation';
 export const PROVIDER_ANYNINES = 'provider-anynines';
 /** The group of the a9s claims the templates export (postgresqlinstances.anynines.com, ...). */
 export const CLAIM_GROUP = 'anynines.com';
@@ -127,7 +136,20 @@ export function objectId(o: { kind?: string; metadata?: { name?: string; namespa
   return `${o.kind} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name}`;
 }
 
-/** The objects, in apply order, each labelled as managed by helper. */
+/**
+ * The installation's id: its backend host (`backend.host`, lower case), the
+ * one value that names an installation for its users and stays the same
+ * across re-renders and upgrades. A host longer than a label value may be
+ * (63) is shortened, with a hash of the whole host to keep it unique.
+ */
+export function installationId(settings: Pick<Settings, 'backend'>): string {
+  const host = settings.backend.host.toLowerCase();
+  if (host.length <= 63 && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(host)) return host;
+  const hash = createHash('sha256').update(host).digest('hex').slice(0, 16);
+  return `${host.replace(/[^a-z0-9.-]/g, '-').slice(0, 46).replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')}-${hash}`;
+}
+
+/** The objects, in apply order, each labelled as managed by helper and with its installation. */
 export function renderControlPlane(inp: RenderInputs): K8sObject[] {
   const objects: K8sObject[] = [
     ...(klutchCrds() as K8sObject[]),
@@ -141,7 +163,8 @@ export function renderControlPlane(inp: RenderInputs): K8sObject[] {
   ];
   // The label also gives server-side apply a field to own: an object applied with no owned field gets no
   // managedFields, and the next apply then records the server's own fields, a change on every first re-run.
-  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value } } }));
+  const installation = installationId(inp.settings);
+  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value, [INSTALLATION_LABEL]: installation } } }));
 }
 
 function crossplanePackages(s: Settings): K8sObject[] {

@@ -7,7 +7,8 @@
  * plane's, kept apart so the binding commands do not load the control-plane modules).
  */
 import type { Dispatcher } from 'undici';
-import { InputError } from '../errors.ts';
+import { ClusterError, InputError } from '../errors.ts';
+import { log } from '../log.ts';
 import { readCaFile } from '../http.ts';
 import { applyInPhases, type ApplyObject, type ApplyResult } from '../kube/apply.ts';
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
@@ -17,6 +18,7 @@ import { createExportRequests, waitForExportRequests, type CreatedRequest } from
 import { readKubeconfig, trust, usableConnection, type Connection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
+import { guardRebind, konnectorKubeconfig } from '../kube/rebind.ts';
 import type { ExportRequest } from '../types.ts';
 
 /** Per-call bound and attempts, and the run's signal. */
@@ -58,9 +60,41 @@ function client(text: string, tls: Tls, label: string, policy: Policy, where: st
 function applyTarget(c: KubeClient, policy: Policy): ApplyTarget {
   return {
     server: c.server,
-    apply: (objects, o) => applyInPhases(c, objects, { dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, signal: policy.signal, onApplied: o.onApplied }),
+    apply: async (objects, o) => {
+      await beforeKonnector(c, objects, policy, o.dryRun ?? false);
+      return applyInPhases(c, objects, { dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, signal: policy.signal, onApplied: o.onApplied });
+    },
     waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, signal: policy.signal }),
   };
+}
+
+/**
+ * Before a manifest that starts a konnector is applied (apply, bootstrap-env
+ * --apply-to): the re-bind guard (kube/rebind.ts) on the control plane of
+ * the provider kubeconfig the manifest carries, then the namespaces the
+ * binding's APIServiceNamespaces need on the App Cluster. A control plane it
+ * cannot read stops the apply: a konnector started blind may delete claims.
+ */
+async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: Policy, dryRun: boolean): Promise<void> {
+  const text = konnectorKubeconfig(objects);
+  if (text === undefined) return;
+  const what = 'the provider kubeconfig in the manifest\'s Secret klutch-bind/kubeconfig';
+  const k = readKubeconfig(text, { provider: true });
+  if (k.problems.length || !k.facts) throw new InputError('HELPER_MANIFEST', `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`, k.problems);
+  const cp = kubeClient(trust(usableConnection(k, (why) => new InputError('HELPER_MANIFEST', `${what}: ${why}; nothing was applied`)), {}), { label: 'control plane', ...policy });
+  let r;
+  try {
+    r = await guardRebind(cp, app, k.facts.namespace, { dryRun });
+  } catch (err) {
+    if (!(err instanceof ClusterError)) throw err;
+    throw new ClusterError(err.code, `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`, { status: err.status, hint: 'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and run the same command again', cause: err });
+  }
+  const dry = dryRun ? '(dry run) would ' : '';
+  for (const u of r.unmarked) log.warn(`${dry}${dryRun ? 'unmark' : 'unmarked'} ${u} on the control plane: the App Cluster has no copy of it (a new App Cluster for an existing binding?); without its klutch.anynines.com/bound mark the konnector copies it here instead of deleting it`);
+  for (const ns of r.namespaces) {
+    await app.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: 'helper', dryRun, label: { action: `create Namespace ${ns}`, short: 'create Namespace' } });
+    log.info(`${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and the backend its claims)`);
+  }
 }
 
 function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace {

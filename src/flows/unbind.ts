@@ -24,7 +24,7 @@ import { ClusterError, InputError, TimeoutError, UsageError } from '../errors.ts
 import { isStatus, type KObject } from '../kube/client.ts';
 import {
   BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
-  boundResource, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, type BoundResource,
+  ORPHANED_FROM_ANNOTATION, boundResource, crdOwnership, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource,
 } from '../kube/binding-objects.ts';
 import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
@@ -33,8 +33,8 @@ import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
 export type Side = 'control-plane' | 'app-cluster';
-export type Op = 'delete' | 'unmark' | 'keep';
-export type Result = 'deleted' | 'would delete' | 'gone' | 'unmarked' | 'would unmark' | 'kept' | 'refused' | 'skipped';
+export type Op = 'delete' | 'unmark' | 'mark' | 'keep';
+export type Result = 'deleted' | 'would delete' | 'gone' | 'unmarked' | 'would unmark' | 'marked' | 'would mark' | 'kept' | 'refused' | 'skipped';
 
 export interface Action {
   side: Side;
@@ -52,7 +52,7 @@ export interface Action {
   /** internal: the delete's propagation policy; an unmark's merge patch; the step it belongs to. */
   propagationPolicy?: 'Orphan' | undefined;
   patch?: object | undefined;
-  step: 'konnector' | 'app' | 'appObjects' | 'crds' | 'requests' | 'claims' | 'serviceNamespaces' | 'kept';
+  step: 'konnector' | 'record' | 'app' | 'appObjects' | 'crds' | 'requests' | 'claims' | 'serviceNamespaces' | 'kept';
 }
 
 export interface UnbindReport {
@@ -163,7 +163,7 @@ export async function unbind(input: UnbindInput): Promise<UnbindReport> {
     await execute(input, actions);
   } catch (err) {
     const remains = actions.filter((a) => a.op !== 'keep' && (a.result === undefined || a.result === 'refused'));
-    const done = actions.filter((a) => a.result === 'deleted' || a.result === 'unmarked');
+    const done = actions.filter((a) => a.result === 'deleted' || a.result === 'unmarked' || a.result === 'marked');
     log.warn(`unbind of ${input.clusterNamespace} stopped${input.dryRun ? ' (dry run)' : ''}: done ${done.length ? done.map(label).join(', ') : 'nothing'}; remains ${remains.length ? remains.map(label).join(', ') : 'nothing'}; re-running the same command continues from there`);
     throw err;
   }
@@ -198,17 +198,29 @@ async function plan(input: UnbindInput): Promise<Action[]> {
     // An object already being deleted (e.g. a binding whose CRDs the garbage collector is orphaning) is not deleted again.
     const live = (o: KObject | undefined) => o !== undefined && !o.metadata?.deletionTimestamp;
     if (live(await app.get(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS))) a(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS, 'konnector', 'first, so no konnector syncs while the binding is taken apart');
-    const bindings = (await app.list(KINDS.serviceBinding) ?? []).filter(isOurBinding);
+    const allBindings = await app.list(KINDS.serviceBinding) ?? [];
+    const bindings = allBindings.filter(isOurBinding);
     for (const b of bindings.filter(live)) a(KINDS.serviceBinding, b.metadata?.name ?? '', undefined, 'app', 'orphaning: its bound CRD and the objects in it stay', { propagationPolicy: 'Orphan' });
     if (live(await app.get(KINDS.clusterRoleBinding, KONNECTOR_RBAC))) a(KINDS.clusterRoleBinding, KONNECTOR_RBAC, undefined, 'app');
     if (live(await app.get(KINDS.clusterRole, KONNECTOR_RBAC))) a(KINDS.clusterRole, KONNECTOR_RBAC, undefined, 'app');
     if (live(await app.get(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS))) a(KINDS.serviceAccount, KONNECTOR_NAME, KONNECTOR_NS, 'app');
     if (live(await app.get(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS))) a(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS, 'app', 'the provider kubeconfig (a live credential)');
-    // The bound CRDs: those of this binding's exports and bindings (a second run finds them by the exports).
+    // The bound CRDs: those of this binding's exports and bindings (a second run finds them by the exports). Only a CRD that
+    // is provably this binding's (crdOwnership) is touched, it or its objects: an export's name alone proves nothing, it
+    // comes from the control plane (an export named certificates.cert-manager.io must not delete cert-manager's CRD).
     const names = [...new Set([...resources.map((r) => r.name), ...bindings.map((b) => b.metadata?.name ?? '')])].filter(Boolean).sort();
     for (const name of names) {
       const crd = await app.get(KINDS.crd, name);
       if (!crd || crd.metadata?.deletionTimestamp) continue;
+      const own = crdOwnership(crd, allBindings, ns);
+      if (!own.owner) {
+        out.push(act('app-cluster', KINDS.crd, name, undefined, 'keep', 'kept', `not provably this binding's: ${own.why}; neither it nor its objects are touched${input.deleteCrds ? ' (not deleted despite --delete-crds)' : ''}`));
+        continue;
+      }
+      // Recorded while the ownerReference still proves it, before the orphaning delete removes that reference.
+      if (own.owner === 'binding' && live(own.binding) && (crd.metadata?.annotations as Record<string, unknown> | undefined)?.[ORPHANED_FROM_ANNOTATION] !== ns) {
+        out.push(act('app-cluster', KINDS.crd, name, undefined, 'mark', 'record', `recorded as this binding's (annotation ${ORPHANED_FROM_ANNOTATION}: ${ns}) before its APIServiceBinding orphans it, so that a later --delete-crds can prove it`, { patch: { metadata: { annotations: { [ORPHANED_FROM_ANNOTATION]: ns } } } }));
+      }
       const kind = crdKind(crd);
       // The konnector's finalizer on the App Cluster's copies: with no konnector left it would block deleting them (and their namespaces) forever.
       for (const o of kind ? await app.list(kind) ?? [] : []) {
@@ -216,7 +228,7 @@ async function plan(input: UnbindInput): Promise<Action[]> {
         if (!fins.includes(SYNCER_FINALIZER)) continue;
         out.push(act('app-cluster', kind!, o.metadata?.name ?? '', o.metadata?.namespace, 'unmark', 'appObjects', `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting this copy`, { patch: { metadata: { finalizers: fins.filter((f) => f !== SYNCER_FINALIZER) } } }));
       }
-      if (input.deleteCrds) out.push(act('app-cluster', KINDS.crd, name, undefined, 'delete', 'crds', '--delete-crds: with it go the App Cluster\'s copies of its objects; the claims on the control plane stay'));
+      if (input.deleteCrds) out.push(act('app-cluster', KINDS.crd, name, undefined, 'delete', 'crds', `--delete-crds (${own.owner === 'binding' ? 'owned by this binding\'s APIServiceBinding' : `recorded by an earlier unbind of ${ns}`}): with it go the App Cluster's copies of its objects; the claims on the control plane stay`));
       else out.push(act('app-cluster', KINDS.crd, name, undefined, 'keep', 'kept', 'the bound CRD stays: deleting it deletes every object of it on the App Cluster (--delete-crds does, e.g. before re-binding this App Cluster)'));
     }
   }
@@ -305,8 +317,11 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
         const r = await client(a).delete(kind, a.name, a.namespace, { dryRun, ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would delete' : 'deleted';
       } else if (a.op === 'unmark') {
-        const r = await client(a).mergePatch(kind, a.name, a.namespace, a.patch ?? { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
+        const r = a.patch ? await client(a).mergePatch(kind, a.name, a.namespace, a.patch, { dryRun }) : await unmarkBound(client(a), kind, a.name, a.namespace!, dryRun);
         a.result = r === 'gone' ? 'gone' : dryRun ? 'would unmark' : 'unmarked';
+      } else if (a.op === 'mark') {
+        const r = await client(a).mergePatch(kind, a.name, a.namespace, a.patch!, { dryRun });
+        a.result = r === 'gone' ? 'gone' : dryRun ? 'would mark' : 'marked';
       } else {
         a.result = 'kept';
       }
@@ -322,6 +337,7 @@ async function execute(input: UnbindInput, actions: Action[]): Promise<void> {
 
   for (const a of step('konnector')) await run(a);
   if (!dryRun && input.app && step('konnector').some((a) => a.result === 'deleted')) await waitKonnectorGone(input);
+  for (const a of step('record')) await run(a);
   for (const a of step('app')) await run(a);
   // An orphaning delete only marks the binding; it is gone once the garbage collector has freed its CRDs.
   if (!dryRun) await waitGone(input, step('app').filter((a) => a.kind === 'APIServiceBinding' && a.result === 'deleted'), 'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
@@ -398,7 +414,7 @@ function hints(input: UnbindInput, actions: Action[]): string[] {
   }
   const sns = actions.filter((a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'));
   if (sns.length) {
-    out.push(`to re-bind: bootstrap-env with the same clusterID, then on the App Cluster create the namespace(s) ${sns.map((a) => a.name).join(', ')} BEFORE the konnector starts (otherwise it deletes their APIServiceNamespaces and the claims with them), then apply all.yaml`);
+    out.push(`to re-bind: bootstrap-env with the same clusterID, then helper apply all.yaml, which does this for you: create the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster BEFORE the konnector starts (with kubectl apply, create them yourself first; otherwise the konnector deletes their APIServiceNamespaces and the claims with them)`);
   }
   return out;
 }
@@ -413,7 +429,7 @@ export function formatUnbind(r: UnbindReport): string {
     lines.push(`${(a.result ?? 'not reached').padEnd(13)} ${side(a.side).padEnd(13)} ${what(a).padEnd(width)}${a.message ? `  ${a.message}` : a.note ? `  ${a.note}` : ''}`.trimEnd());
   }
   const count = (res: Result) => r.actions.filter((a) => a.result === res).length;
-  const parts = (['deleted', 'would delete', 'unmarked', 'would unmark', 'gone', 'refused', 'skipped', 'kept'] as const).filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
+  const parts = (['deleted', 'would delete', 'unmarked', 'would unmark', 'marked', 'would mark', 'gone', 'refused', 'skipped', 'kept'] as const).filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
   lines.push(r.nothingToDo ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}` : `${r.dryRun ? 'dry run' : 'done'}: ${parts.join(', ')}`);
   for (const h of r.hints) lines.push(`hint: ${h}`);
   return lines.join('\n') + '\n';

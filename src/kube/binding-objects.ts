@@ -42,6 +42,39 @@ export const BOUND_ANNOTATION = 'klutch.anynines.com/bound';
 /** The konnector's finalizer on App Cluster objects it synced up (v1.4.0 DownstreamFinalizer). */
 export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
 
+/**
+ * Set by unbind on a bound CRD, just before the orphaning delete of the
+ * APIServiceBinding that owns it removes that ownerReference: the cluster
+ * namespace of the binding it belonged to. Only someone who may write CRDs on
+ * the App Cluster can set it (never the backend), so a later
+ * `unbind --delete-crds` takes it as proof that the orphaned CRD was this
+ * binding's.
+ */
+export const ORPHANED_FROM_ANNOTATION = 'helper.klutch.anynines.com/orphaned-from';
+
+const KLUTCH_GROUP = KLUTCH.split('/')[0]!;
+
+/**
+ * Whether a CRD on the App Cluster is provably this binding's, and why not:
+ * owned (name and uid, as v1.4.0's konnector sets and checks it) by this
+ * konnector's APIServiceBinding (isOurBinding) of the CRD's own name; or,
+ * owned by no APIServiceBinding that exists, annotated by an earlier unbind
+ * of this cluster namespace (ORPHANED_FROM_ANNOTATION). `bindings`: every
+ * APIServiceBinding on the App Cluster.
+ */
+export function crdOwnership(crd: KObject, bindings: KObject[], clusterNamespace: string): { owner: 'binding' | 'orphaned'; binding?: KObject } | { owner: undefined; why: string } {
+  const name = crd.metadata?.name ?? '';
+  const refs = (Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata!.ownerReferences : []) as Array<{ apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown }>;
+  const bindingRefs = refs.filter((r) => typeof r.apiVersion === 'string' && r.apiVersion.split('/')[0] === KLUTCH_GROUP && r.kind === 'APIServiceBinding');
+  const ours = bindings.find((b) => b.metadata?.name === name && isOurBinding(b));
+  if (ours?.metadata?.uid && bindingRefs.some((r) => r.name === name && r.uid === ours.metadata!.uid)) return { owner: 'binding', binding: ours };
+  const owners = bindings.filter((b) => b.metadata?.uid && bindingRefs.some((r) => r.uid === b.metadata!.uid));
+  if (owners.length) return { owner: undefined, why: `it is owned by ${owners.map((b) => `APIServiceBinding ${b.metadata?.name ?? ''}`).join(', ')}, which is not this binding's APIServiceBinding of that name` };
+  const ann = crd.metadata?.annotations as Record<string, unknown> | undefined;
+  if (ann?.[ORPHANED_FROM_ANNOTATION] === clusterNamespace) return { owner: 'orphaned' };
+  return { owner: undefined, why: `no APIServiceBinding of this binding owns it${ann?.[ORPHANED_FROM_ANNOTATION] !== undefined ? `, and its ${ORPHANED_FROM_ANNOTATION} names another binding (${String(ann[ORPHANED_FROM_ANNOTATION])})` : `, and no unbind of ${clusterNamespace} recorded it (${ORPHANED_FROM_ANNOTATION})`}` };
+}
+
 /** A bound resource as its APIServiceExport describes it. */
 export interface BoundResource {
   /** The export's (and APIServiceBinding's and CRD's) name, `<plural>.<group>`. */
@@ -116,6 +149,11 @@ export async function listClaims(cp: ObjectClient, resources: BoundResource[], n
     }
   }
   return out;
+}
+
+/** Removes the konnector's BOUND_ANNOTATION from a claim on the control plane (unbind, and apply's re-bind guard). */
+export function unmarkBound(cp: ObjectClient, kind: Kind, name: string, namespace: string, dryRun: boolean): Promise<'patched' | 'gone'> {
+  return cp.mergePatch(kind, name, namespace, { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
 }
 
 /** A duration for humans: `45s`, `3m12s`, `2h5m`, `3d4h`. */

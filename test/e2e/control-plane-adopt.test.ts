@@ -220,20 +220,37 @@ t.test('a control plane built by hand from the page: adopt, render, apply withou
     t.match(r.stderr, /installed but not running: \d+ item\(s\) not ready \(see the report\); first: Deployment crossplane-system\/crossplane: /);
   });
 
-  await t.test('--prune deletes only what helper labelled and no longer renders', async (t) => {
-    const stray = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'anynines-backend', namespace: 'bind', labels: { 'app.kubernetes.io/managed-by': 'helper' } }, data: { 'external-address': cp.server } };
+  await t.test('--prune deletes only this installation\'s objects the render no longer has; a second installation\'s and an older helper\'s stay', async (t) => {
+    const mine = { 'app.kubernetes.io/managed-by': 'helper', 'helper.klutch.anynines.com/installation': 'backend.klutch.test' };
+    const theirs = { 'app.kubernetes.io/managed-by': 'helper', 'helper.klutch.anynines.com/installation': 'bind.second.test' };
+    const stray = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'anynines-backend', namespace: 'bind', labels: mine }, data: { 'external-address': cp.server } };
     const keep = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'operator-notes', namespace: 'bind' }, data: { note: 'made by hand' } };
-    await apply(cp, [stray, keep], 'stray objects');
+    // A second installation on the same cluster (its own namespace, a Secret beside ours, a ClusterRole), and an object an
+    // older helper labelled with managed-by only: --prune must leave every one of them alone.
+    const second = [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bind-second' } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cookie-config', namespace: 'bind-second', labels: theirs }, data: { k: Buffer.from('v').toString('base64') } },
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'second-creds', namespace: 'bind', labels: theirs }, data: { k: Buffer.from('v').toString('base64') } },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'kube-binder-second', labels: theirs }, rules: [] },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'older-helper', namespace: 'bind', labels: { 'app.kubernetes.io/managed-by': 'helper' } }, data: { a: 'b' } },
+    ];
+    await apply(cp, [stray, keep, ...second], 'stray objects and a second installation');
+    const uids = async () => Promise.all([['secret/second-creds', 'bind'], ['configmap/older-helper', 'bind'], ['secret/cookie-config', 'bind-second'], ['clusterrole/kube-binder-second']]
+      .map(async ([o, ns]) => `${o} ${(await kubectl(sb.bin, cp.kubeconfig, ['get', o!, ...(ns ? ['-n', ns] : []), '-o', 'jsonpath={.metadata.uid}'])).stdout}`));
+    const before = await uids();
+    t.ok(before.every((u) => / \S+$/.test(u)), `the second installation's and the older helper's objects exist: ${before.join(', ')}`);
     const dry = await cli(['apply', '-f', valuesPath, '--kubeconfig', cp.kubeconfig, '--prune', '--dry-run'], env);
     t.equal(dry.code, 0, dry.stderr);
-    t.match(dry.stderr, /\(dry run\) would prune ConfigMap bind\/anynines-backend \(labelled app\.kubernetes\.io\/managed-by=helper, no longer rendered\)/);
+    t.match(dry.stderr, /\(dry run\) would prune ConfigMap bind\/anynines-backend \(labelled app\.kubernetes\.io\/managed-by=helper,helper\.klutch\.anynines\.com\/installation=backend\.klutch\.test, no longer rendered\)/);
     t.match(dry.stderr, /1 to prune/);
     t.ok((await names(cp, ['configmaps', '-n', 'bind'])).includes('configmap/anynines-backend'), 'the dry run deleted nothing');
     const real = await cli(['apply', '-f', valuesPath, '--kubeconfig', cp.kubeconfig, '--prune'], env);
     t.equal(real.code, 0, real.stderr);
     t.match(real.stderr, /^pruned ConfigMap bind\/anynines-backend /m);
-    t.equal((real.stderr.match(/^pruned /gm) ?? []).length, 1, 'exactly one object pruned');
-    t.same(await names(cp, ['configmaps', '-n', 'bind']), ['configmap/kube-root-ca.crt', 'configmap/operator-notes'], 'the unlabelled ConfigMap stays');
+    t.equal((real.stderr.match(/^pruned /gm) ?? []).length, 1, `exactly one object pruned: ${(real.stderr.match(/^pruned .*/gm) ?? []).join('; ')}`);
+    t.match(real.stderr, /not pruned, labelled app\.kubernetes\.io\/managed-by=helper but without helper\.klutch\.anynines\.com\/installation \(an older helper's, or another tool's\): ConfigMap bind\/older-helper/);
+    t.same(await names(cp, ['configmaps', '-n', 'bind']), ['configmap/kube-root-ca.crt', 'configmap/older-helper', 'configmap/operator-notes'], 'the unlabelled and the older helper\'s ConfigMaps stay');
+    t.same(await uids(), before, 'the second installation\'s objects are the same objects (uids)');
     t.equal((await live(cp, pageObjs)).size, pageObjs.length, 'every object of the page is still there');
   });
 

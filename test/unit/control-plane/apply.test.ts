@@ -7,9 +7,10 @@
  * server: test/e2e/control-plane.test.ts.
  */
 import t from 'tap';
+import { log } from '../../../src/log.ts';
 import { adaptToCluster, applyWith, cookieKeysIn, liveObjects, preflight, prune, type ApplyDeps } from '../../../src/control-plane/apply.ts';
 import { keysFromSeed } from '../../../src/control-plane/keys.ts';
-import { MANAGED_BY, objectId, type K8sObject } from '../../../src/control-plane/render.ts';
+import { INSTALLATION_LABEL, MANAGED_BY, objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
 import { prerequisites, rendered, running, settings, VALUES } from './fixtures.ts';
@@ -96,9 +97,9 @@ t.test('liveObjects reads each object once, and none whose CRD is not served', a
   t.equal(api.calls.filter((c) => c.verb === 'get' && c.name === 'providerconfigs.dataservices.anynines.com').length, 1, 'one CRD read per kind');
 });
 
-t.test('--prune deletes only what carries helper\'s label and the render no longer has; a dry run deletes nothing', async (t) => {
+t.test('--prune deletes only what carries helper\'s labels and the render no longer has; a dry run deletes nothing', async (t) => {
   const objects = rendered();
-  const label = { [MANAGED_BY.key]: MANAGED_BY.value };
+  const label = { [MANAGED_BY.key]: MANAGED_BY.value, [INSTALLATION_LABEL]: 'bind.corp.test' };
   const extra = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'anynines-backend-config', namespace: 'bind', labels: label } },
     { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-kubernetes', labels: label } },
@@ -106,7 +107,7 @@ t.test('--prune deletes only what carries helper\'s label and the render no long
   ];
   const fresh = () => new MemoryApi().add(...prerequisites(), ...running(objects), ...extra);
   const dry = fresh();
-  t.same(await prune(dry, objects, true), ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
+  t.same(await prune(dry, objects, true, 'bind.corp.test'), ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
   t.same(dry.calls.filter((c) => c.verb === 'delete'), []);
   const api = fresh();
   const d = deps(api);
@@ -115,6 +116,37 @@ t.test('--prune deletes only what carries helper\'s label and the render no long
   t.same(api.calls.filter((c) => c.verb === 'delete').map((c) => `${c.kind} ${c.name}`), ['Provider provider-kubernetes', 'ConfigMap anynines-backend-config']);
   t.ok(api.objects.some((o) => o.metadata?.name === 'by-hand'), 'an unlabelled object stays');
   t.ok(api.calls.some((c) => c.verb === 'list' && c.kind === 'Secret' && c.labelSelector === `${MANAGED_BY.key}=${MANAGED_BY.value}`), 'listed by label');
+});
+
+t.test('--prune with a second installation present: only this installation\'s objects (its label, the render\'s namespaces) are pruned', async (t) => {
+  const objects = rendered();
+  // This installation is the values' backend host (bind.corp.test).
+  const mine = { [MANAGED_BY.key]: MANAGED_BY.value, 'helper.klutch.anynines.com/installation': 'bind.corp.test' };
+  const theirs = { [MANAGED_BY.key]: MANAGED_BY.value, 'helper.klutch.anynines.com/installation': 'bind.other.test' };
+  const older = { [MANAGED_BY.key]: MANAGED_BY.value };
+  const api = new MemoryApi().add(...prerequisites(), ...running(objects),
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stale', namespace: 'bind', labels: mine } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other-creds', namespace: 'bind', labels: theirs } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other-creds', namespace: 'other-bind', labels: theirs } },
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'other-binder', labels: theirs } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'older', namespace: 'bind', labels: older } },
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'elsewhere', namespace: 'default', labels: mine } },
+  );
+  const warned: string[] = [];
+  const orig = log.log.bind(log);
+  log.log = (level, msg) => { if (level === 'warn') warned.push(msg); };
+  t.teardown(() => { log.log = orig; });
+  const d = deps(api);
+  const r = await applyWith(d, objects, settings, { ...opts, prune: true });
+  t.same(r.pruned, ['ConfigMap bind/stale'], 'only this installation\'s stale object');
+  t.same(api.calls.filter((c) => c.verb === 'delete').map((c) => `${c.kind} ${c.namespace ?? ''}/${c.name}`), ['ConfigMap bind/stale']);
+  for (const [kind, ns, name] of [['Secret', 'bind', 'other-creds'], ['Secret', 'other-bind', 'other-creds'], ['ClusterRole', undefined, 'other-binder'], ['ConfigMap', 'bind', 'older'], ['Secret', 'default', 'elsewhere']]) {
+    t.ok(api.objects.some((o) => o.kind === kind && o.metadata?.namespace === ns && o.metadata?.name === name), `${kind} ${ns ?? ''}/${name} stays`);
+  }
+  const lists = api.calls.filter((c) => c.verb === 'list' && c.labelSelector !== undefined);
+  t.ok(lists.length > 0 && lists.every((c) => c.labelSelector === `${MANAGED_BY.key}=${MANAGED_BY.value}`), 'listed by the managed-by label (then selected by the installation label)');
+  t.match(warned.join('\n'), /not pruned, labelled app\.kubernetes\.io\/managed-by=helper but without helper\.klutch\.anynines\.com\/installation \(an older helper's, or another tool's\): ConfigMap bind\/older/);
+  t.notOk(lists.some((c) => ['Secret', 'ConfigMap', 'Deployment'].includes(c.kind) && c.namespace === undefined), 'namespaced kinds only in the render\'s namespaces');
 });
 
 t.test('cookieKeysIn: the keys of bind/cookie-config, undefined without it', async (t) => {

@@ -49,3 +49,27 @@ t.test('bootstrap-env\'s control plane over an undici MockAgent: export requests
   t.equal(sent[0]!.body.metadata?.namespace, 'cluster-abc');
   t.equal(sent[0]!.body.metadata?.name, out[0]!.name);
 });
+
+t.test('apply of a manifest that starts a konnector: a control plane the provider kubeconfig cannot read stops it before anything is applied (exit 6)', async (t) => {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  t.teardown(() => agent.close());
+  const seen: string[] = [];
+  agent.get('https://127.0.0.1:6443').intercept({ path: () => true, method: () => true }).reply((req) => {
+    seen.push(`cp ${req.method} ${req.path}`);
+    return { statusCode: 503, data: '{"kind":"Status","message":"unavailable"}', responseOptions: { headers: { 'content-type': 'application/json' } } };
+  }).persist();
+  agent.get('https://127.0.0.1:7443').intercept({ path: () => true, method: () => true }).reply((req) => {
+    seen.push(`app ${req.method} ${req.path}`);
+    return { statusCode: 500, data: '{}' };
+  }).persist();
+  const dir = t.testdir({ kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' });
+  const target = applyKube.target(applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }), tls, { ...policy, dispatcher: agent });
+  const provider = 'apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: p, user: {token: not-a-real-token}}]\ncontexts: [{name: p, context: {cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n';
+  const objects = [
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig', namespace: 'klutch-bind' }, data: { kubeconfig: Buffer.from(provider).toString('base64') } },
+    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'konnector', namespace: 'klutch-bind' } },
+  ];
+  await t.rejects(target.apply(objects, { timeoutMs: 5000, onApplied: () => {} }), { exitCode: 6, message: /control plane 127\.0\.0\.1:6443.*; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane/s });
+  t.ok(seen.length > 0 && seen.every((s) => s.startsWith('cp GET /apis/klutch.anynines.com/v1alpha1/namespaces/cluster-abc/')), `only the binding's cluster namespace was read: ${seen.join(', ')}`);
+});

@@ -50,9 +50,13 @@ t.test('default: App Cluster half removed (Deployment first, bindings orphaned),
   const text = formatUnbind(r);
   t.match(text, /unmarked +control plane +PostgresqlInstance cluster-abc-team-a\/db1 +kept; its annotation/);
   t.match(text, /hint: 2 claim\(s\) stay on the control plane .*helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes; or one with e.g.: kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1/);
-  t.match(text, /hint: to re-bind: .* create the namespace\(s\) team-a BEFORE the konnector starts/);
+  t.match(text, /hint: to re-bind: .* helper apply all.yaml, which does this for you: create the namespace\(s\) team-a on the App Cluster BEFORE the konnector starts/);
   t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
-  t.match(text, /\ndone: 7 deleted, 3 unmarked, \d+ kept\nhint: /);
+  t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\nhint: /);
+  t.match(text, /marked +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com +recorded as this binding's \(annotation helper\.klutch\.anynines\.com\/orphaned-from: cluster-abc\)/);
+  t.equal((app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com')!.metadata!.annotations as Record<string, string>)['helper.klutch.anynines.com/orphaned-from'], NS, 'the CRD records its binding');
+  const order = app.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').map((c) => `${c.verb} ${c.kind}`);
+  t.ok(order.indexOf('patch CustomResourceDefinition') < order.indexOf('delete APIServiceBinding'), 'recorded before the binding is deleted');
   t.equal(refusalError(r), undefined);
 });
 
@@ -218,12 +222,12 @@ t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the
   t.same(app.find(PG, 'db1', 'team-a')!.metadata!.finalizers, ['other/keep'], 'only the syncer finalizer removed');
   t.match(r.actions.find((a) => a.side === 'app-cluster' && a.name === 'db1')!, { result: 'unmarked', note: /klutch\.anynines\.com\/syncer is removed/ });
   t.notOk(r.actions.some((a) => a.side === 'app-cluster' && a.name === 'db2'), 'a copy without it is not touched');
-  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { result: 'kept', note: /--delete-crds/ });
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'keep')!, { result: 'kept', note: /--delete-crds/ });
 
   const second = healthyBinding();
   const dry = await run(second.cp, second.app, { deleteCrds: true, dryRun: true });
   const real = await run(second.cp, second.app, { deleteCrds: true });
-  t.match(real.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted' });
+  t.match(real.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'delete')!, { result: 'deleted', note: /owned by this binding's APIServiceBinding/ });
   t.notOk(second.app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com'));
   const order = second.app.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').map((c) => `${c.verb} ${c.kind}`);
   t.ok(order.indexOf('patch PostgresqlInstance') < order.indexOf('delete CustomResourceDefinition'), 'finalizers first, then the CRD');
@@ -231,6 +235,56 @@ t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the
   t.ok(second.cp.find(PG, 'db1', `${NS}-team-a`), 'the claims on the control plane stay');
   // A second run finds the (now absent) CRDs by the exports: nothing to do.
   t.ok((await run(second.cp, second.app, { deleteCrds: true })).nothingToDo);
+});
+
+t.test('--delete-crds: a CRD no APIServiceBinding of this binding owns is kept with its objects and their finalizers, and the report says why', async (t) => {
+  const { cp, app } = healthyBinding();
+  const CERT = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' };
+  const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+  // An export named after a CRD the App Cluster has for another reason (cert-manager's), with objects the konnector never made.
+  cp.add({
+    apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'certificates.cert-manager.io', namespace: NS },
+    spec: { group: 'cert-manager.io', names: { plural: 'certificates', kind: 'Certificate' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+  });
+  app.add({ ...CRD, metadata: { name: 'certificates.cert-manager.io' }, spec: { group: 'cert-manager.io', names: { plural: 'certificates', kind: 'Certificate' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] } });
+  app.add({ ...CERT, metadata: { name: 'web', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer'] } });
+  // A CRD named like a binding's API whose owner is an APIServiceBinding of that name, but not this one (another uid: an earlier, deleted binding).
+  const stale = app.add({ ...CRD, metadata: { name: 'mariadbinstances.anynines.com', ownerReferences: [{ apiVersion: KLUTCH, kind: 'APIServiceBinding', name: 'mariadbinstances.anynines.com', uid: 'uid-of-a-deleted-binding' }] }, spec: { group: 'anynines.com', names: { plural: 'mariadbinstances', kind: 'MariadbInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] } });
+  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'mariadbinstances.anynines.com', namespace: NS }, spec: stale.spec });
+  app.add({ apiVersion: 'anynines.com/v1', kind: 'MariadbInstance', metadata: { name: 'm1', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer'] } });
+
+  const r = await run(cp, app, { deleteCrds: true });
+  t.ok(app.find(CRD, 'certificates.cert-manager.io'), 'the foreign CRD stays');
+  t.same(app.find(CERT, 'web', 'team-a')!.metadata!.finalizers, ['klutch.anynines.com/syncer'], 'its object untouched, finalizer and all');
+  t.ok(app.find(CRD, 'mariadbinstances.anynines.com'), 'a CRD owned by another APIServiceBinding (uid) stays');
+  t.same(app.find({ apiVersion: 'anynines.com/v1', kind: 'MariadbInstance' }, 'm1', 'team-a')!.metadata!.finalizers, ['klutch.anynines.com/syncer']);
+  t.notOk(app.calls.some((c) => (c.verb === 'delete' || c.verb === 'patch') && (c.kind === 'Certificate' || c.kind === 'MariadbInstance' || (c.kind === 'CustomResourceDefinition' && c.name !== 'postgresqlinstances.anynines.com'))), 'no delete or patch reached them');
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.cert-manager.io')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it/ });
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'mariadbinstances.anynines.com')!, { op: 'keep', result: 'kept', note: /not provably this binding's/ });
+  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'postgresqlinstances.anynines.com' && a.op === 'delete')!, { result: 'deleted' }, 'the binding\'s own CRD is deleted');
+  t.match(formatUnbind(r), /kept +App Cluster +CustomResourceDefinition certificates\.cert-manager\.io +not provably this binding's/);
+  t.equal(refusalError(r), undefined, 'keeping is no failure: exit 0');
+});
+
+t.test('a CRD an earlier unbind orphaned (and recorded) is deleted by a later --delete-crds; one it did not record is kept', async (t) => {
+  const { cp, app } = healthyBinding();
+  const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
+  await run(cp, app);
+  // What the App Cluster's garbage collector does on an orphaning delete: the ownerReference goes.
+  const crd = app.find(CRD, 'postgresqlinstances.anynines.com')!;
+  delete crd.metadata!.ownerReferences;
+  const kept = healthyBinding();
+  await run(kept.cp, kept.app);
+  const keptCrd = kept.app.find(CRD, 'postgresqlinstances.anynines.com')!;
+  delete keptCrd.metadata!.ownerReferences;
+  delete keptCrd.metadata!.annotations;
+
+  const later = await run(cp, app, { deleteCrds: true });
+  t.match(later.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted', note: /recorded by an earlier unbind of cluster-abc/ });
+  t.notOk(app.find(CRD, 'postgresqlinstances.anynines.com'));
+  const refused = await run(kept.cp, kept.app, { deleteCrds: true });
+  t.match(refused.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it, and no unbind of cluster-abc recorded it/ });
+  t.ok(kept.app.find(CRD, 'postgresqlinstances.anynines.com'));
 });
 
 t.test('a namespace without the backend\'s ClusterBinding is not a binding: exit 3, nothing touched', async (t) => {
