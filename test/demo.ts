@@ -13,6 +13,13 @@
  *   7. the early claim adopted on the App Cluster
  *   8. a claim made on the App Cluster reaches the control plane
  *   9. its status, set on the control plane, comes back
+ *  10. helper status of the healthy binding, both halves (exit 0)
+ *  11. the App Cluster abandoned (its konnector gone, no clean-up there) and
+ *      helper unbind on the control plane: the claims are kept and listed
+ *  12. a re-bind of the same clusterID onto a fresh, empty App Cluster:
+ *      bootstrap-env, helper apply (which protects the kept claims), its
+ *      konnector; both kept claims come back there, none is deleted
+ *  13. helper status of the re-bound binding (exit 0)
  *
  * and stops everything. Files stay in the printed directory. Exits non-zero
  * as soon as a step does not happen in time, saying what it last saw.
@@ -23,7 +30,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonpathStep } from './helpers/poll.ts';
-import { kubectl } from './sandbox/cluster.ts';
+import { kubectl, startCluster } from './sandbox/cluster.ts';
 import { startKonnector } from './sandbox/klutch.ts';
 import { poll } from './sandbox/poll.ts';
 import { Procs } from './sandbox/procs.ts';
@@ -47,7 +54,7 @@ function helperRun(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [helper, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let stdout = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); process.stderr.write(d); });
     child.on('error', reject);
     child.on('close', (status) => (status === 0 ? resolve(stdout) : reject(new Error(`helper ${args[0]} exited ${status}`))));
   });
@@ -80,7 +87,6 @@ try {
 
   say('2. a namespace in the binding before the App Cluster exists');
   const teamNs = (await helperRun(['create-ns', '--kubeconfig', kfg, '-n', 'team-a', '--ca-file', sb.caFile])).trim();
-  process.stderr.write(`control-plane namespace: ${teamNs}\n`);
 
   say('3. a PostgreSQL instance ordered early, on the control plane, with provider.kfg.yaml');
   await k('provider.kfg.yaml', kfg, ['create', '-f', '-'], claim('orders-db', teamNs));
@@ -111,7 +117,32 @@ try {
   const reason = await until('the status on the App Cluster', app, ['postgresqlinstances.anynines.com', 'billing-db', '-n', 'team-a'], '{.status.conditions[0].reason}');
   process.stderr.write(`billing-db on the App Cluster: Ready (${reason})\n`);
 
-  say(`done: the App Cluster is bound and claims travel both ways; files in ${work}`);
+  say('10. helper status: both halves of the healthy binding (exit 0 is the CI gate)');
+  await helperRun(['status', '--kubeconfig', kfg, '--app-kubeconfig', app, '--ca-file', sb.caFile]);
+
+  say('11. the App Cluster is abandoned (its konnector gone, as when a CI cluster is torn down); helper unbind on the control plane keeps the claims and lists them');
+  await konnector.stop();
+  await helperRun(['unbind', '--kubeconfig', kfg, '--ca-file', sb.caFile]);
+  await k('control-plane admin', cp, ['get', 'postgresqlinstances.anynines.com', '-n', teamNs]);
+
+  say('12. the same clusterID bound again onto a fresh, empty App Cluster: bootstrap-env, helper apply (it protects the kept claims), its konnector');
+  const app2 = await startCluster(procs, sb.bin, sb.pki, sb.etcdUrl, 'app-2', join(work, 'sandbox'));
+  await helperRun(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--write-kubeconfig', kfg, '--output-file', all]);
+  await helperRun(['apply', '-f', all, '--kubeconfig', app2.kubeconfig]);
+  const konnector2 = await startKonnector(procs, sb.bin, app2, work);
+  process.stderr.write(`konnector pid ${konnector2.proc.pid}, log ${konnector2.proc.logFile}\n`);
+  await helperRun(['apply', '-f', all, '--kubeconfig', app2.kubeconfig, '--wait-bindings', '2m']);
+  for (const name of ['orders-db', 'billing-db']) {
+    await until(`${name} on the new App Cluster`, app2.kubeconfig, ['postgresqlinstances.anynines.com', name, '-n', 'team-a'], '{.metadata.name}');
+  }
+  await k('app-2.kubeconfig', app2.kubeconfig, ['get', 'postgresqlinstances.anynines.com', '-n', 'team-a']);
+  await k('provider.kfg.yaml', kfg, ['get', 'postgresqlinstances.anynines.com', '-n', teamNs]);
+
+  say('13. helper status of the re-bound binding');
+  await helperRun(['status', '--kubeconfig', kfg, '--app-kubeconfig', app2.kubeconfig, '--ca-file', sb.caFile]);
+  await konnector2.stop();
+
+  say(`done: bound, claims travelled both ways, unbound with the claims kept, re-bound onto a new App Cluster with every claim back; files in ${work}`);
 } catch (err) {
   failed = true;
   process.stderr.write(`\ndemo failed: ${err instanceof Error ? err.message : err}\n`);
