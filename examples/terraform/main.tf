@@ -1,9 +1,13 @@
 # Binds an App Cluster on create and unbinds it on destroy by running helper
 # from local-exec provisioners; helper's exit code decides whether the step
-# succeeded. The client credentials come from the environment tofu runs in
-# (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET or HELPER_CLIENT_SECRET_FILE,
-# OIDC_TOKEN_URL), which local-exec inherits: no secret is a variable, so none
-# is in the plan or the state.
+# succeeded. How helper authenticates comes from the environment tofu runs in,
+# which local-exec inherits, exactly as README "Keyless authentication" says:
+# OIDC_CLIENT_ID and OIDC_TOKEN_URL, and one of OIDC_CLIENT_KEY_FILE (a private
+# key, private_key_jwt), OIDC_CLIENT_ASSERTION_FILE (a platform's token, e.g. a
+# CI job's id_token, with OIDC_GRANT_TYPE / OIDC_AUDIENCE as the provider
+# wants) or, as the alternative, OIDC_CLIENT_SECRET / HELPER_CLIENT_SECRET_FILE.
+# No variable holds a credential, so none is in the plan or the state; only
+# create needs one (unbind uses the provider kubeconfig).
 
 locals {
   # Whitespace-only edits of binding.json do not replace the binding; content

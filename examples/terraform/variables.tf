@@ -50,7 +50,7 @@ variable "wait_bindings" {
 }
 
 variable "bootstrap_args" {
-  description = "More flags for helper bootstrap-env (e.g. [\"--timeout\", \"10m\", \"-v\"])."
+  description = "More flags for helper bootstrap-env (e.g. [\"--timeout\", \"10m\", \"-v\"], or [\"--client-key-file\", \"/run/keys/helper.key\"] to name the key file here instead of OIDC_CLIENT_KEY_FILE: a path, in the configuration, never in the state). Never a secret: a flag's value is printed in tofu's output."
   type        = list(string)
   default     = []
 }
