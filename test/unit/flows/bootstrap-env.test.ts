@@ -14,6 +14,26 @@ import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
 import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
 
+/** PROVIDER_KUBECONFIG as kube/binding-kubeconfig.ts rebuilds it. */
+const PROVIDER_KUBECONFIG_REBUILT = `apiVersion: v1
+kind: Config
+clusters:
+  - name: default
+    cluster:
+      server: https://127.0.0.1:6443
+users:
+  - name: default
+    user:
+      token: provider-token-not-real
+contexts:
+  - name: default
+    context:
+      cluster: default
+      user: default
+      namespace: ${NS}
+current-context: default
+`;
+
 const SECRET = 'client-secret-not-real';
 const ENV = { OIDC_CLIENT_ID: 'ci-bot', OIDC_CLIENT_SECRET: SECRET, OIDC_TOKEN_URL: 'https://idp.test/token' };
 const BINDING = JSON.stringify({ clusterID: 'c1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
@@ -67,8 +87,26 @@ t.test('--output-file and --write-kubeconfig: written 0600, stdout empty', async
   t.equal(out.stdout, undefined);
   t.equal(files.written.get('all.yaml')?.mode, 0o600);
   t.match(files.written.get('all.yaml')?.text, /kind: APIServiceBinding/);
-  t.same(files.written.get('p.kfg'), { text: PROVIDER_KUBECONFIG, mode: 0o600 });
+  const rebuilt = PROVIDER_KUBECONFIG_REBUILT;
+  t.same(files.written.get('p.kfg'), { text: rebuilt, mode: 0o600 }, 'the kubeconfig rebuilt from the backend\'s, not its text');
+  t.match(files.written.get('all.yaml')?.text, `kubeconfig: ${Buffer.from(rebuilt).toString('base64')}\n`, 'the konnector\'s Secret holds the same document');
   t.same(files.secured, [], 'stdout is not the artifact');
+});
+
+t.test('a backend kubeconfig with a field outside the allow-list: exit 5 naming it; nothing created, applied or written', async (t) => {
+  const hostile = PROVIDER_KUBECONFIG.replace('{token: provider-token-not-real}', '{token: provider-token-not-real, tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token}');
+  const { agent } = servers(t, { status: 200, body: { ...RESPONSE, kubeconfig: Buffer.from(hostile).toString('base64') } });
+  const cp = new FakeCluster('cp');
+  const app = new FakeCluster('App Cluster');
+  const kube = fakeKube(cp, app);
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  const journal = new Journal();
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg', 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files, journal }),
+    { exitCode: 5, code: 'HELPER_BACKEND_KUBECONFIG', message: /users\[0\]\.user\.tokenFile: a token file/ });
+  t.equal(files.written.size, 0, 'nothing written');
+  t.equal(cp.objects.size, 0, 'no export request created');
+  t.equal(app.objects.size, 0, 'nothing applied');
+  t.ok(journal.empty, 'the journal is empty');
 });
 
 t.test('input errors end before anything is sent', async (t) => {
