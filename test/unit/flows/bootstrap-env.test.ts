@@ -163,6 +163,41 @@ t.test('--apply-to that fails part way: the journal holds n of m applied to the 
   t.match(w[1], new RegExp(`^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) \\(Namespace klutch-bind, `));
 });
 
+/** Runs fn with stderr captured (the log writes there). */
+async function captureStderr(fn: () => Promise<unknown>): Promise<string> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return stderr;
+}
+
+t.test('--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster (issue 20, finding 6)', async (t) => {
+  const { agent } = servers(t);
+  const cp = new FakeCluster('cp');
+  const kube = fakeKube(cp, new FakeCluster('App Cluster'));
+  const seen: unknown[] = [];
+  const bootstrap = { ...kube.bootstrap, appCluster: (path: string, _context: unknown, tls: unknown) => { seen.push(tls); return kube.bootstrap.appCluster(path); } };
+  const stderr = await captureStderr(() => bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }));
+  t.same(seen, [{ caPem: undefined, insecure: false }], 'the App Cluster\'s client does not skip verification');
+  t.match((kube.seen as { tls?: unknown }).tls, { insecure: true }, 'the control plane\'s does');
+  t.match(stderr, /^warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint idp\.test, the backend backend\.test and the control plane the backend names are NOT verified$/m);
+  t.match(stderr, /^warn: --insecure-skip-tls-verify: the TLS certificate of the control plane 127\.0\.0\.1:6443 \(from the backend's kubeconfig\) is NOT verified$/m);
+  t.match(stderr, /^warn: --insecure-skip-tls-verify does not cover the App Cluster of --apply-to app\.kubeconfig: its kubeconfig decides how it is verified$/m);
+});
+
+t.test('--insecure-skip-tls-verify does not allow an http:// -u: exit 3 naming -u, nothing sent', async (t) => {
+  const a = new MockAgent();
+  a.disableNetConnect();
+  t.teardown(() => a.close());
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, url: 'http://backend.test' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }),
+    { exitCode: 3, code: 'HELPER_BIND_URL', message: /^-u must be an https:\/\/ URL \(got http:\/\/backend\.test\): .*--insecure-skip-tls-verify does not allow it/ });
+});
+
 t.test('the client secret never appears in what the flow returns or records', async (t) => {
   const { agent } = servers(t);
   const journal = new Journal();
