@@ -1,8 +1,9 @@
 /**
  * A loopback HTTPS proxy placed in front of a real sandbox server, for fault
  * injection only: per request, a script decides to forward to the real
- * server or to answer with a fault (status, body, reset, stall), or to lose
- * the real answer (forward, then answer with a fault instead). It never
+ * server or to answer with a fault (status, body, reset, stall), to lose
+ * the real answer (forward, then answer with a fault instead), or to rewrite
+ * the real answer's body (a forged answer). It never
  * stands in for a server's behaviour on the forwarded requests.
  */
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ export type Fault =
   | 'forward'
   | FaultAnswer
   /** A lost answer: the request reaches the real server (which acts on it), its answer is dropped and `lose` is sent instead. */
-  | { lose: FaultAnswer };
+  | { lose: FaultAnswer }
+  /** A forged answer: the real server's answer (which it acted on), its body rewritten; e.g. a hostile kubeconfig in a real BindingResponse. */
+  | { rewrite: (body: Buffer) => Buffer };
 
 export interface FaultProxy {
   url: string;
@@ -48,10 +51,20 @@ export async function startFaultProxy(opts: { target: string; caFile: string; tl
       res.end(a.body ?? '');
     };
     req.on('end', () => {
-      if (fault !== 'forward' && !(typeof fault === 'object' && 'lose' in fault)) { answer(fault); return; }
+      if (fault !== 'forward' && !(typeof fault === 'object' && ('lose' in fault || 'rewrite' in fault))) { answer(fault); return; }
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'connection') headers[k] = v;
       const upstream = request(new URL(req.url ?? '/', opts.target), { method: (req.method ?? 'GET') as 'POST', headers, body: Buffer.concat(chunks), dispatcher: agent });
+      if (typeof fault === 'object' && 'rewrite' in fault) {
+        upstream
+          .then(async (up) => {
+            const body = fault.rewrite(Buffer.from(await up.body.arrayBuffer()));
+            res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'application/octet-stream'), 'content-length': String(body.byteLength) });
+            res.end(body);
+          })
+          .catch(() => { res.writeHead(502); res.end('fault proxy: upstream failed'); });
+        return;
+      }
       if (fault !== 'forward') {
         // The real server has done the work once its whole answer is read; then the answer is lost.
         upstream.then((up) => up.body.dump()).then(() => answer(fault.lose), () => answer(fault.lose));
