@@ -23,7 +23,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('konnector-image', { type: 'string', requiresArg: true, describe: 'konnector image for the App Cluster (default public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0; env HELPER_KONNECTOR_IMAGE)' })
         .option('oidc-scope', { type: 'string', requiresArg: true, describe: 'scope for the token request (default: $OIDC_SCOPE, else none)' })
         .option('client-secret-file', { type: 'string', requiresArg: true, normalize: true, describe: 'read the client secret from this file instead of $OIDC_CLIENT_SECRET (env HELPER_CLIENT_SECRET_FILE)' })
-        .options(tlsOptions('the token endpoint, the backend and the control plane', 'TLS certificates (prints a warning; never in production)'))
+        .options(tlsOptions('the token endpoint, the backend and the control plane (and the --apply-to App Cluster)', "the TLS certificates of the token endpoint, the backend and the control plane (not the --apply-to App Cluster's; http:// stays refused; prints a warning; never in production)"))
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .options(callOptions('bootstrap-env'))
         .option('apply-to', { type: 'string', requiresArg: true, normalize: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })
