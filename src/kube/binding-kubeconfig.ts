@@ -78,9 +78,9 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
   const doc = parseDocument(text, { uniqueKeys: false, merge: false, prettyErrors: false, strict: true });
   if (doc.errors.length) return { ok: false, problems: [`not YAML: ${doc.errors[0]!.message.split('\n')[0]}`] };
   const problems = syntaxProblems(doc.contents as YamlNode | null);
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return fail(problems);
   const top = mapping(doc.contents as YamlNode | null, '', problems);
-  if (!top) return { ok: false, problems: problems.length ? problems : ['not a kubeconfig: expected a YAML mapping'] };
+  if (!top) return fail(problems.length ? problems : ['not a kubeconfig: expected a YAML mapping']);
 
   for (const [k, node] of top) {
     if (!(ALLOWED_FIELDS.top as readonly string[]).includes(k)) refuse(k, join('', k), problems);
@@ -101,7 +101,7 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
 
   const currentNode = top.get('current-context');
   const current = currentNode === undefined ? undefined : scalarOf(currentNode, 'current-context', problems);
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return fail(problems);
   if (typeof current !== 'string' || !current) return { ok: false, problems: ['current-context is not set'] };
   const ci = contexts.findIndex((c) => c.name === current);
   if (ci < 0) return { ok: false, problems: [`current-context ${JSON.stringify(current)} is not in contexts`] };
@@ -112,7 +112,7 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
   else if (!DNS_LABEL.test(ctx.namespace)) problems.push(`contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   if (ki < 0) problems.push(`cluster ${JSON.stringify(ctx.cluster ?? '')} of context ${JSON.stringify(current)} is not in clusters`);
   if (ui < 0) problems.push(`user ${JSON.stringify(ctx.user ?? '')} of context ${JSON.stringify(current)} is not in users`);
-  if (problems.length) return { ok: false, problems };
+  if (problems.length) return fail(problems);
   const cluster = clusterValues[ki]!;
   const user = userValues[ui]!;
   const rebuilt = {
@@ -171,6 +171,11 @@ function syntaxProblems(root: YamlNode | null): string[] {
     }
   }
   return problems.length >= MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(and possibly more; the first ${MAX_PROBLEMS} are listed)`] : problems;
+}
+
+/** The refusal, its list cut at MAX_PROBLEMS (the message stays bounded). */
+function fail(problems: string[]): { ok: false; problems: string[] } {
+  return { ok: false, problems: problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(and ${problems.length - MAX_PROBLEMS} more)`] : problems };
 }
 
 /** A mapping node's pairs by key, with anchors, tags, aliases, merge keys and non-string keys reported under `path`. */

@@ -161,3 +161,9 @@ t.test('the allow-list is what the README names', async (t) => {
   t.same(ALLOWED_FIELDS.user, ['token', 'client-certificate-data', 'client-key-data']);
   t.same(ALLOWED_FIELDS.context, ['cluster', 'user', 'namespace']);
 });
+
+t.test('100,000 unknown fields: 20 named, the rest counted', async (t) => {
+  const p = problems(`${kubeconfig()}${Array.from({ length: 100_000 }, (_, i) => `x${i}: 1`).join('\n')}\n`);
+  t.equal(p.length, 21);
+  t.equal(p[20], '(and 99980 more)');
+});
