@@ -1,14 +1,19 @@
 /**
  * Step 5, pure: the backend's 200 body → what the rest of the run needs: the
- * decoded kubeconfig text, its cluster namespace and server, and the export
- * requests. Anything unusable is a BackendError listing every problem.
+ * provider kubeconfig (rebuilt from the backend's by kube/binding-kubeconfig.ts:
+ * only what a binding needs, never the backend's text), its cluster
+ * namespace and server, and the export requests. Anything unusable or
+ * refused is a BackendError listing every problem.
  */
 import { BackendError } from '../errors.ts';
+import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { isStrictBase64, readKubeconfig, type Connection, type ProviderKubeconfig } from '../kube/kubeconfig.ts';
+import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ExportRequest } from '../types.ts';
 import { validateBindingResponse } from '../validate/schemas.ts';
 
 export interface BindingResult {
+  /** The provider kubeconfig helper writes and uses: rebuilt from the backend's, never its text. */
   kubeconfig: string;
   provider: ProviderKubeconfig;
   /** The control plane connection of the kubeconfig (read once, here). */
@@ -22,12 +27,14 @@ export function parseBindingResponse(body: unknown): BindingResult {
   if (!isStrictBase64(res.kubeconfig)) {
     throw new BackendError('HELPER_BACKEND_RESPONSE_INVALID', 'the backend\'s BindingResponse.kubeconfig is not valid standard base64');
   }
-  const kubeconfig = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
-  const k = readKubeconfig(kubeconfig, { provider: true, fromBackend: true });
-  if (k.problems.length || !k.facts || !k.connection) {
-    const problems = k.problems.length ? k.problems : ['its current context names no cluster'];
+  const given = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
+  registerKubeconfigSecrets(given);
+  const rebuilt = readBindingKubeconfig(given);
+  const k = rebuilt.ok ? readKubeconfig(rebuilt.value.text, { provider: true, fromBackend: true }) : undefined;
+  if (!rebuilt.ok || !k || k.problems.length || !k.facts || !k.connection) {
+    const problems = !rebuilt.ok ? rebuilt.problems : k?.problems.length ? k.problems : ['its current context names no cluster'];
     throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
-  return { kubeconfig, provider: k.facts, connection: k.connection, requests: res.requests };
+  return { kubeconfig: rebuilt.value.text, provider: k.facts, connection: k.connection, requests: res.requests };
 }
 

@@ -28,7 +28,7 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .option('grant-type', { choices: ['client_credentials', 'jwt-bearer'] as const, describe: 'with --client-assertion-file: client_credentials sends it as the client assertion, jwt-bearer as the grant itself (RFC 7523; env OIDC_GRANT_TYPE; default client_credentials)' })
         .option('oidc-audience', { type: 'string', requiresArg: true, describe: 'audience parameter of the token request (default: $OIDC_AUDIENCE, else none)' })
         .option('oidc-resource', { type: 'string', requiresArg: true, describe: 'resource parameter of the token request, RFC 8707 (default: $OIDC_RESOURCE, else none)' })
-        .options(tlsOptions('the token endpoint, the backend and the control plane', 'TLS certificates (prints a warning; never in production)'))
+        .options(tlsOptions('the token endpoint, the backend and the control plane (and the --apply-to App Cluster)', "the TLS certificates of the token endpoint, the backend and the control plane (not the --apply-to App Cluster's; http:// stays refused; prints a warning; never in production)"))
         .option('timeout', { type: 'string', default: '5m', describe: 'how long to wait for the export requests to succeed (e.g. 90s, 5m)' })
         .options(callOptions('bootstrap-env'))
         .option('apply-to', { type: 'string', requiresArg: true, normalize: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })

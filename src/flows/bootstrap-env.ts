@@ -143,7 +143,8 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   const binding = validateBinding(raw, source);
   const shared = prepare(opts, creds, deps);
   // A bad --apply-to, --output-file or --write-kubeconfig must fail before anything exists on the control plane.
-  const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, shared.tls, shared.policy) : undefined;
+  // --insecure-skip-tls-verify never reaches the App Cluster: its kubeconfig decides (--ca-file is trusted there too).
+  const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
@@ -164,9 +165,13 @@ export interface Shared {
 }
 
 export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient, deps: BootstrapDeps): Shared {
-  const url = bindUrl(opts.url, { insecure: opts.insecure });
+  const url = bindUrl(opts.url);
   const caPem = readCaFile(opts.caFile);
-  if (opts.insecure) warnInsecure('TLS certificates of the token endpoint, the backend and the control plane are');
+  if (opts.insecure) {
+    // Every server the flag covers is named: the control plane once the backend's kubeconfig names it (bindOne).
+    warnInsecure(`the TLS certificates of the token endpoint ${hostOf(creds.tokenUrl)}, the backend ${url.host} and the control plane the backend names are`);
+    if (opts.applyTo) log.warn(`--insecure-skip-tls-verify does not cover the App Cluster of --apply-to ${opts.applyTo}: its kubeconfig decides how it is verified`);
+  }
   const dispatcher = deps.dispatcher ?? makeDispatcher({ caPem, insecure: opts.insecure, headersTimeoutMs: opts.requestTimeoutMs, bodyTimeoutMs: opts.requestTimeoutMs });
   const tokens = new TokenSource(creds, { dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, insecure: opts.insecure, signal: deps.signal, now: deps.clock });
   return {
@@ -174,6 +179,11 @@ export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient,
     tls: { caPem, insecure: opts.insecure },
     policy: { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: deps.dispatcher },
   };
+}
+
+/** host[:port] of a URL, for messages ('' when it is none). */
+function hostOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).host : '';
 }
 
 export interface BindingInput {
@@ -202,6 +212,7 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   });
   const result = parseBindingResponse(body);
   const ns = result.provider.namespace;
+  if (opts.insecure) warnInsecure(`the TLS certificate of the control plane ${new URL(result.provider.server).host} (from the backend's kubeconfig) is`);
   deps.journal.recordBound({ clusterID: binding.clusterID, clusterNamespace: ns, host: url.host });
   log.info(`cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`);
   // The answer must match the question before anything is created, written or applied.

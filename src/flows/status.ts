@@ -21,7 +21,7 @@ import {
   boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../kube/heartbeat.ts';
-import { inspectKubeconfig } from '../kube/kubeconfig.ts';
+import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { StatusOptions } from '../options/status.ts';
@@ -269,12 +269,15 @@ async function collectApp(input: CollectInput, app: ObjectClient, exported: Boun
     const b64 = (s.data as Record<string, string> | undefined)?.kubeconfig;
     const text = b64 ? Buffer.from(b64, 'base64').toString('utf8') : '';
     if (text) registerKubeconfigSecrets(text);
-    const k = text ? inspectKubeconfig(text) : undefined;
-    if (!k?.ok) return item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'degraded', `data.kubeconfig is not a usable kubeconfig${k && !k.ok ? `: ${k.problems[0]}` : ' (empty)'}`);
-    const same = sameServer(k.value.server, input.provider.server) && k.value.namespace === input.provider.namespace;
-    const details = { server: k.value.server, namespace: k.value.namespace };
-    if (same) item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'ok', `points at ${k.value.server}, namespace ${k.value.namespace}`, details);
-    else item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'degraded', `points at ${k.value.server}, namespace ${k.value.namespace}; the provider kubeconfig at ${input.provider.server}, namespace ${input.provider.namespace}: another binding`, details);
+    // The strict reader: the konnector's client-go would honour more than helper writes, and client-node
+    // would read a token-file from this machine's disk (a FIFO there hung status).
+    const k = text ? readBindingKubeconfig(text) : undefined;
+    if (!k?.ok) return item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'degraded', `data.kubeconfig is not a kubeconfig helper writes${k && !k.ok ? `: ${k.problems[0]}` : ' (empty)'}`);
+    const { server, namespace } = k.value.facts;
+    const same = sameServer(server, input.provider.server) && namespace === input.provider.namespace;
+    const details = { server, namespace };
+    if (same) item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'ok', `points at ${server}, namespace ${namespace}`, details);
+    else item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'degraded', `points at ${server}, namespace ${namespace}; the provider kubeconfig at ${input.provider.server}, namespace ${input.provider.namespace}: another binding`, details);
   }, (m) => item('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, 'unreadable', m));
 
   // APIServiceBindings, and one for every export.

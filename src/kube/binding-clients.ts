@@ -7,7 +7,7 @@
 import { InputError } from '../errors.ts';
 import { readCaFile, warnInsecure } from '../http.ts';
 import { connect as defaultConnect, type KubeFactory } from './client.ts';
-import { readKubeconfig, trust, usableConnection, type CredentialFacts, type ProviderKubeconfig } from './kubeconfig.ts';
+import { readKubeconfig, trust, usableConnection, type Connection, type CredentialFacts, type ProviderKubeconfig } from './kubeconfig.ts';
 import { readKubeconfigFile, resolveKubeconfig } from './kubeconfig-file.ts';
 import type { ObjectClient } from './objects.ts';
 
@@ -43,15 +43,19 @@ export function connect(opts: ConnectOptions): BindingClients {
   const k = readKubeconfig(text, { provider: true });
   if (k.problems.length || !k.facts) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const tls = { caPem: readCaFile(opts.caFile), insecure: opts.insecure };
-  if (opts.insecure) warnInsecure('the clusters\' TLS certificates are');
   const kube = opts.kube ?? defaultConnect;
   const policy = { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal };
-  const cp = kube(trust(usableConnection(k, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${why}`)), tls), { label: 'control plane', ...policy });
-  let app: ObjectClient | undefined;
+  const cpConn = trust(usableConnection(k, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${why}`)), tls);
+  let appConn: Connection | undefined;
   if (opts.appKubeconfig) {
     const appText = readKubeconfigFile(opts.appKubeconfig, '--app-kubeconfig');
-    const a = readKubeconfig(appText, tls);
-    app = kube(usableConnection(a, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `--app-kubeconfig ${opts.appKubeconfig} cannot be used: ${why}`)), { label: 'App Cluster', ...policy });
+    appConn = usableConnection(readKubeconfig(appText, tls), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `--app-kubeconfig ${opts.appKubeconfig} cannot be used: ${why}`));
   }
+  if (opts.insecure) {
+    const host = (c: Connection) => (URL.canParse(c.server) ? new URL(c.server).host : c.server);
+    warnInsecure(appConn ? `the TLS certificates of the control plane ${host(cpConn)} and the App Cluster ${host(appConn)} are` : `the TLS certificate of the control plane ${host(cpConn)} is`);
+  }
+  const cp = kube(cpConn, { label: 'control plane', ...policy });
+  const app: ObjectClient | undefined = appConn ? kube(appConn, { label: 'App Cluster', ...policy }) : undefined;
   return { provider: k.facts, credential: k.credential, cp, app };
 }

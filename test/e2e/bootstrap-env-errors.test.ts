@@ -174,7 +174,7 @@ t.test('TLS is verified: without the sandbox CA the token call fails naming the 
   t.match(r.stderr, /TLS verification of token endpoint 127\.0\.0\.1:\d+ failed: .*(UNABLE_TO_VERIFY|self.signed|local issuer)/i);
   const insecure = await runCli(['bootstrap-env', '-f', bindingFile(dir), '-u', sb.bindUrl, '--insecure-skip-tls-verify', '--no-wait'], { env: sb.env });
   t.equal(insecure.code, 0, insecure.stderr);
-  t.match(insecure.stderr, /warn: --insecure-skip-tls-verify: TLS certificates .* are NOT verified/);
+  t.match(insecure.stderr, /warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint 127\.0\.0\.1:\d+, the backend 127\.0\.0\.1:\d+ and the control plane the backend names are NOT verified/);
 });
 
 t.test('more backend faults: reset is retried; stall, truncated and oversized bodies end with exit 5 in bound', async (t) => {

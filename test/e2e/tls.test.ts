@@ -14,7 +14,7 @@ import t, { type Test } from 'tap';
 import { cpEnv, valuesFile } from '../helpers/control-plane.ts';
 import { startFaultProxy } from '../helpers/faults.ts';
 import { jwtsIn, runCli, type CliResult } from '../helpers/run-cli.ts';
-import { useSandbox } from '../helpers/sandbox.ts';
+import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
 import { kubectl } from '../sandbox/cluster.ts';
 import { createCa } from '../sandbox/tls.ts';
 
@@ -108,4 +108,25 @@ t.test('bootstrap-env: a backend whose certificate comes from an untrusted CA: e
   t.same(readdirSync(out), ['binding.json'], 'no file written');
   t.same(jwtsIn(r.stderr), [], 'the token obtained before is not shown');
   t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET!), 'nor the client secret');
+});
+
+t.test('bootstrap-env --insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster, never http:// (issue 20, finding 6)', async (t) => {
+  const app = await extraCluster(t, sb, 'tls-app');
+  const out = t.testdir({});
+  const f = join(out, 'binding.json');
+  writeFileSync(f, JSON.stringify({ clusterID: `tls-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+  const host = (u: string) => new URL(u).host.replace(/\./g, '\\.');
+  const r = await runCli(['bootstrap-env', '-f', f, '-u', sb.bindUrl, '--insecure-skip-tls-verify', '--no-wait', '--apply-to', untrusting(app.kubeconfig), '--output-file', join(out, 'all.yaml')], { env: sb.env });
+  tlsFailure(t, r, 6, new RegExp(`error: TLS verification of App Cluster ${host(app.server)} failed: `));
+  t.match(r.stderr, new RegExp(`^warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint ${host(sb.env.OIDC_TOKEN_URL)}, the backend ${host(sb.bindUrl)} and the control plane the backend names are NOT verified$`, 'm'));
+  t.match(r.stderr, new RegExp(`^warn: --insecure-skip-tls-verify: the TLS certificate of the control plane ${host(sb.controlPlane.server)} \\(from the backend's kubeconfig\\) is NOT verified$`, 'm'));
+  t.match(r.stderr, /^warn: --insecure-skip-tls-verify does not cover the App Cluster of --apply-to \S+: its kubeconfig decides how it is verified$/m);
+  t.not((await kubectl(sb.bin, app.kubeconfig, ['get', 'namespace', 'klutch-bind'])).code, 0, 'nothing was applied');
+  t.same(readdirSync(out), ['binding.json'], 'nothing written');
+
+  const http = sb.bindUrl.replace(/^https:/, 'http:');
+  const plain = await runCli(['bootstrap-env', '-f', f, '-u', http, '--insecure-skip-tls-verify', '--no-wait'], { env: sb.env });
+  t.equal(plain.code, 3, plain.stderr);
+  t.match(plain.stderr, `error: -u must be an https:// URL (got http://${new URL(http).host}): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it`);
+  t.equal(plain.stdout, '');
 });

@@ -1,8 +1,9 @@
 /**
  * A loopback HTTPS proxy placed in front of a real sandbox server, for fault
  * injection only: per request, a script decides to forward to the real
- * server or to answer with a fault (status, body, reset, stall), or to lose
- * the real answer (forward, then answer with a fault instead). It never
+ * server or to answer with a fault (status, body, reset, stall), to lose
+ * the real answer (forward, then answer with a fault instead), or to rewrite
+ * the real answer's body (a forged answer). It never
  * stands in for a server's behaviour on the forwarded requests.
  */
 import { readFileSync } from 'node:fs';

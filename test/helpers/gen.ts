@@ -484,8 +484,12 @@ export function serverUrl(rng: Rng): string {
   return `${rng.bool(0.8) ? 'https' : 'http'}://${host()}${port}${path}`;
 }
 
-/** A kubeconfig that inspectKubeconfig and @kubernetes/client-node both accept, plus the facts it carries. */
-export function validKubeconfig(rng: Rng): { doc: KubeconfigDoc; facts: { contextName: string; namespace: string; server: string; clusterName: string; userName: string } } {
+/**
+ * A kubeconfig that inspectKubeconfig and @kubernetes/client-node both accept, plus the facts it carries.
+ * `binding`: one a backend may send (kube/binding-kubeconfig.ts's allow-list: https servers, token
+ * credentials, no TLS settings); the same draws from rng, so other callers' sequences are unchanged.
+ */
+export function validKubeconfig(rng: Rng, opts: { binding?: boolean } = {}): { doc: KubeconfigDoc; facts: { contextName: string; namespace: string; server: string; clusterName: string; userName: string } } {
   const distinct = (n: number): string[] => {
     const s = new Set<string>();
     while (s.size < n) s.add(entryName(rng));
@@ -508,6 +512,14 @@ export function validKubeconfig(rng: Rng): { doc: KubeconfigDoc; facts: { contex
   if (rng.bool(0.7)) doc.apiVersion = 'v1';
   if (rng.bool(0.7)) doc.kind = 'Config';
   if (rng.bool(0.3)) doc.preferences = {};
+  if (opts.binding) {
+    for (const { cluster } of clusters) {
+      cluster.server = String(cluster.server).replace(/^http:/, 'https:');
+      delete cluster['insecure-skip-tls-verify'];
+      delete cluster['tls-server-name'];
+    }
+    for (const u of users) if (!('token' in u.user)) u.user = { token: `t-${String(u.user.password)}` };
+  }
   const server = clusters.find((c) => c.name === current.context.cluster)!.cluster.server as string;
   return { doc, facts: { contextName: current.name, namespace: current.context.namespace, server, clusterName: current.context.cluster, userName: current.context.user } };
 }

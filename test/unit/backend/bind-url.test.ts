@@ -15,6 +15,13 @@ t.test('appends /bind-noninteractive only when absent', async (t) => {
 t.test('refuses what would leak the token or is not a URL', async (t) => {
   t.throws(() => bindUrl('backend.example.com'), { exitCode: 3, message: /is not a URL/ });
   t.throws(() => bindUrl('http://b.example.com'), { exitCode: 3, message: /must be an https:\/\/ URL/ });
-  t.equal(bindUrl('http://127.0.0.1:1', { insecure: true }).href, 'http://127.0.0.1:1/bind-noninteractive');
+  t.throws(() => bindUrl('ftp://b.example.com'), { exitCode: 3, message: /must be an https:\/\/ URL \(got ftp:/ });
   t.throws(() => bindUrl('https://u:p@b.example.com'), { exitCode: 3, message: /must not carry credentials/ });
+});
+
+t.test('--insecure-skip-tls-verify never allows plain http (issue 20, finding 6): it skips certificate checks, it does not turn TLS off', async (t) => {
+  t.throws(() => bindUrl('http://127.0.0.1:1'), {
+    exitCode: 3, code: 'HELPER_BIND_URL',
+    message: '-u must be an https:// URL (got http://127.0.0.1:1): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it',
+  });
 });

@@ -54,9 +54,27 @@ function backendError(fn: () => unknown): BackendError {
   throw new Error('expected a BackendError');
 }
 
-t.test('a valid response: the kubeconfig text, its cluster namespace and server, the requests as sent', async (t) => {
+t.test('a valid response: the kubeconfig rebuilt, its cluster namespace and server, the requests as sent', async (t) => {
   const r = parseBindingResponse(response());
-  t.equal(r.kubeconfig, good);
+  t.equal(r.kubeconfig, `apiVersion: v1
+kind: Config
+clusters:
+  - name: cp
+    cluster:
+      server: https://cp.example.com:6443
+      certificate-authority-data: ${Buffer.from(pem).toString('base64')}
+users:
+  - name: binder
+    user:
+      token: ${USER_TOKEN}
+contexts:
+  - name: cp
+    context:
+      cluster: cp
+      user: binder
+      namespace: cluster-ab12c
+current-context: cp
+`, 'a new document of the same values (kube/binding-kubeconfig.ts)');
   t.same(r.provider, { contextName: 'cp', namespace: 'cluster-ab12c', server: 'https://cp.example.com:6443', clusterName: 'cp', userName: 'binder' });
   t.same(r.requests, [request]);
 });

@@ -16,6 +16,26 @@ import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
 import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
 
+/** PROVIDER_KUBECONFIG as kube/binding-kubeconfig.ts rebuilds it. */
+const PROVIDER_KUBECONFIG_REBUILT = `apiVersion: v1
+kind: Config
+clusters:
+  - name: default
+    cluster:
+      server: https://127.0.0.1:6443
+users:
+  - name: default
+    user:
+      token: provider-token-not-real
+contexts:
+  - name: default
+    context:
+      cluster: default
+      user: default
+      namespace: ${NS}
+current-context: default
+`;
+
 const SECRET = 'client-secret-not-real';
 const ENV = { OIDC_CLIENT_ID: 'ci-bot', OIDC_CLIENT_SECRET: SECRET, OIDC_TOKEN_URL: 'https://idp.test/token' };
 const BINDING = JSON.stringify({ clusterID: 'c1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
@@ -69,8 +89,26 @@ t.test('--output-file and --write-kubeconfig: written 0600, stdout empty', async
   t.equal(out.stdout, undefined);
   t.equal(files.written.get('all.yaml')?.mode, 0o600);
   t.match(files.written.get('all.yaml')?.text, /kind: APIServiceBinding/);
-  t.same(files.written.get('p.kfg'), { text: PROVIDER_KUBECONFIG, mode: 0o600 });
+  const rebuilt = PROVIDER_KUBECONFIG_REBUILT;
+  t.same(files.written.get('p.kfg'), { text: rebuilt, mode: 0o600 }, 'the kubeconfig rebuilt from the backend\'s, not its text');
+  t.match(files.written.get('all.yaml')?.text, `kubeconfig: ${Buffer.from(rebuilt).toString('base64')}\n`, 'the konnector\'s Secret holds the same document');
   t.same(files.secured, [], 'stdout is not the artifact');
+});
+
+t.test('a backend kubeconfig with a field outside the allow-list: exit 5 naming it; nothing created, applied or written', async (t) => {
+  const hostile = PROVIDER_KUBECONFIG.replace('{token: provider-token-not-real}', '{token: provider-token-not-real, tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token}');
+  const { agent } = servers(t, { status: 200, body: { ...RESPONSE, kubeconfig: Buffer.from(hostile).toString('base64') } });
+  const cp = new FakeCluster('cp');
+  const app = new FakeCluster('App Cluster');
+  const kube = fakeKube(cp, app);
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  const journal = new Journal();
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg', 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files, journal }),
+    { exitCode: 5, code: 'HELPER_BACKEND_KUBECONFIG', message: /users\[0\]\.user\.tokenFile: a token file/ });
+  t.equal(files.written.size, 0, 'nothing written');
+  t.equal(cp.objects.size, 0, 'no export request created');
+  t.equal(app.objects.size, 0, 'nothing applied');
+  t.ok(journal.empty, 'the journal is empty');
 });
 
 t.test('input errors end before anything is sent', async (t) => {
@@ -125,6 +163,41 @@ t.test('--apply-to that fails part way: the journal holds n of m applied to the 
   const w = journal.warnings();
   t.equal(w.length, 2);
   t.match(w[1], new RegExp(`^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) \\(Namespace klutch-bind, `));
+});
+
+/** Runs fn with stderr captured (the log writes there). */
+async function captureStderr(fn: () => Promise<unknown>): Promise<string> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return stderr;
+}
+
+t.test('--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster (issue 20, finding 6)', async (t) => {
+  const { agent } = servers(t);
+  const cp = new FakeCluster('cp');
+  const kube = fakeKube(cp, new FakeCluster('App Cluster'));
+  const seen: unknown[] = [];
+  const bootstrap = { ...kube.bootstrap, appCluster: (path: string, _context: unknown, tls: unknown) => { seen.push(tls); return kube.bootstrap.appCluster(path); } };
+  const stderr = await captureStderr(() => bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }));
+  t.same(seen, [{ caPem: undefined, insecure: false }], 'the App Cluster\'s client does not skip verification');
+  t.match((kube.seen as { tls?: unknown }).tls, { insecure: true }, 'the control plane\'s does');
+  t.match(stderr, /^warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint idp\.test, the backend backend\.test and the control plane the backend names are NOT verified$/m);
+  t.match(stderr, /^warn: --insecure-skip-tls-verify: the TLS certificate of the control plane 127\.0\.0\.1:6443 \(from the backend's kubeconfig\) is NOT verified$/m);
+  t.match(stderr, /^warn: --insecure-skip-tls-verify does not cover the App Cluster of --apply-to app\.kubeconfig: its kubeconfig decides how it is verified$/m);
+});
+
+t.test('--insecure-skip-tls-verify does not allow an http:// -u: exit 3 naming -u, nothing sent', async (t) => {
+  const a = new MockAgent();
+  a.disableNetConnect();
+  t.teardown(() => a.close());
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, url: 'http://backend.test' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }),
+    { exitCode: 3, code: 'HELPER_BIND_URL', message: /^-u must be an https:\/\/ URL \(got http:\/\/backend\.test\): .*--insecure-skip-tls-verify does not allow it/ });
 });
 
 t.test('the client secret never appears in what the flow returns or records', async (t) => {

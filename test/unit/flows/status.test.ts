@@ -3,7 +3,10 @@
  * verdict, the heartbeat rule, RBAC refusals reported as unreadable (never
  * missing), and the JSON shape against schemas/status.schema.json.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { newAjv } from '../../../src/validate/ajv.ts';
 import { collectStatus, formatStatus, judgeHeartbeat, verdictError, type StatusReport } from '../../../src/flows/status.ts';
@@ -135,6 +138,23 @@ t.test('App Cluster faults: missing konnector, a Secret of another binding, a CR
   t.match(item(r, 'APIServiceBinding', 'servicebindings.anynines.com')!, { verdict: 'missing' });
   t.equal(r.verdict, 'missing', 'missing wins over degraded');
   t.equal(verdictError(r)!.exitCode, 12);
+});
+
+t.test('the Secret\'s kubeconfig is read strictly: no local file it names is read; a field outside the allow-list is degraded, named (issue 20, finding 7)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'status-secret-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'token');
+  writeFileSync(file, 'a-local-token-value');
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  for (const [what, path] of [['a regular file', file], ['a FIFO (a reader that opened it would hang)', fifo]] as const) {
+    const { cp, app } = healthyBinding();
+    const secret = app.find({ apiVersion: 'v1', kind: 'Secret' }, 'kubeconfig', 'klutch-bind')!;
+    const text = Buffer.from((secret.data as Record<string, string>).kubeconfig!, 'base64').toString().replace('{token: not-a-real-token-value}', `{token-file: ${JSON.stringify(path)}}`);
+    secret.data = { kubeconfig: Buffer.from(text).toString('base64') };
+    const r = await status(cp, app);
+    t.match(item(r, 'Secret')!, { verdict: 'degraded', message: /^data\.kubeconfig is not a kubeconfig helper writes: users\[0\]\.user\.token-file: a token file/ }, what);
+  }
 });
 
 t.test('zero ready replicas is ok while the heartbeat is fresh (no kubelet), degraded when it is not', async (t) => {

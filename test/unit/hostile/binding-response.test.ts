@@ -3,11 +3,12 @@
  * generated, mutated, huge and deep. Only BackendError (exit 5) may escape;
  * validateBindingResponse accepts exactly what the schema oracle below
  * accepts, and whatever parseBindingResponse accepts has a canonical base64
- * kubeconfig that @kubernetes/client-node loads to the same facts.
+ * kubeconfig, and returns a new one that @kubernetes/client-node loads to the
+ * same facts and credential as the given one, holding only allow-listed fields.
  */
 import * as k8s from '@kubernetes/client-node';
 import t, { type Test } from 'tap';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseBindingResponse } from '../../../src/backend/binding-response.ts';
 import { BackendError } from '../../../src/errors.ts';
 import { validateBindingResponse } from '../../../src/validate/schemas.ts';
@@ -65,14 +66,20 @@ function schemaOracle(b: unknown): string | null {
 function acceptedProblem(b: Record<string, unknown>, got: ReturnType<typeof parseBindingResponse>): string | null {
   const b64 = b.kubeconfig as string;
   if (!isCanonicalBase64(b64)) return 'kubeconfig is not canonical base64';
-  if (got.kubeconfig !== Buffer.from(b64, 'base64').toString('utf8')) return 'kubeconfig is not the decoded field';
   if (got.requests !== b.requests) return 'requests are not the body\'s';
+  const given = new k8s.KubeConfig();
   const kc = new k8s.KubeConfig();
   try {
+    given.loadFromString(Buffer.from(b64, 'base64').toString('utf8'));
     kc.loadFromString(got.kubeconfig);
   } catch (err) {
     return `client-node cannot load the kubeconfig: ${(err as Error).message.split('\n')[0]}`;
   }
+  const outside = keysOutsideAllowList(parse(got.kubeconfig));
+  if (outside.length) return `the rebuilt kubeconfig has fields outside the allow-list: ${outside.join(', ')}`;
+  if (kc.getCurrentContext() !== given.getCurrentContext() || kc.getCurrentUser()?.token !== given.getCurrentUser()?.token?.trim()
+    || kc.getCurrentCluster()?.server !== given.getCurrentCluster()?.server.replace(/\/+$/, '') || kc.getCurrentCluster()?.caData !== given.getCurrentCluster()?.caData
+    || kc.getContextObject(kc.getCurrentContext())?.namespace !== given.getContextObject(given.getCurrentContext())?.namespace) return 'the rebuilt kubeconfig says something else than the given one';
   const p = got.provider;
   const ctx = kc.getContextObject(kc.getCurrentContext());
   if (kc.getCurrentContext() !== p.contextName || ctx?.namespace !== p.namespace || !p.namespace) return 'client-node sees another context or namespace';
@@ -80,6 +87,27 @@ function acceptedProblem(b: Record<string, unknown>, got: ReturnType<typeof pars
   if (kc.getCurrentUser()?.name !== p.userName) return 'client-node sees another user';
   if (kc.users.some((u) => u.exec || u.authProvider || u.certFile || u.keyFile) || kc.clusters.some((c) => c.caFile)) return 'client-node would run a program or read a local file';
   return null;
+}
+
+/** Paths in a kubeconfig document that the allow-list (an independent copy of it) does not name. */
+function keysOutsideAllowList(doc: unknown): string[] {
+  const allowed: Record<string, readonly string[]> = {
+    '': ['apiVersion', 'kind', 'clusters', 'users', 'contexts', 'current-context'],
+    'clusters[]': ['name', 'cluster'], 'clusters[].cluster': ['server', 'certificate-authority-data'],
+    'users[]': ['name', 'user'], 'users[].user': ['token', 'client-certificate-data', 'client-key-data'],
+    'contexts[]': ['name', 'context'], 'contexts[].context': ['cluster', 'user', 'namespace'],
+  };
+  const out: string[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (Array.isArray(v)) { for (const x of v) walk(x, `${at}[]`); return; }
+    if (!isPlainObject(v)) return;
+    for (const [k, x] of Object.entries(v)) {
+      if (!allowed[at]?.includes(k)) out.push(at ? `${at}.${k}` : k);
+      else walk(x, at ? `${at}.${k}` : k);
+    }
+  };
+  walk(doc, '');
+  return out;
 }
 
 /** A base64 string that is not canonical standard base64 (or not base64 at all). */
@@ -105,7 +133,7 @@ function badBase64(rng: Rng, text: string): string {
 interface Case { body: unknown; what: string; mustAccept?: boolean }
 
 function makeCase(rng: Rng): Case {
-  const kc = validKubeconfig(rng);
+  const kc = validKubeconfig(rng, { binding: true });
   const kubeText = yamlText(rng, kc.doc);
   const body = validBindingResponse(rng, kubeText);
   switch (rng.int(10)) {
@@ -198,7 +226,7 @@ function expectBackendError(t: Test, body: unknown, what: string): BackendError 
 
 t.test('fixed hostile bodies', async (t) => {
   const rng = mulberry32(SEED);
-  const { doc } = validKubeconfig(rng);
+  const { doc } = validKubeconfig(rng, { binding: true });
   const kubeText = yamlText(rng, doc);
   const body = validBindingResponse(rng, kubeText);
   t.ok(parseBindingResponse(body), 'the base body is valid');

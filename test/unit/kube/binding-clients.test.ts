@@ -42,9 +42,26 @@ t.test('a provider kubeconfig without a namespace, or an App Cluster one without
   t.throws(() => connect({ kubeconfig: join(dir, 'ok.yaml'), appKubeconfig: join(dir, 'app.yaml'), requestTimeoutMs: 1000, attempts: 1, insecure: false, kube }), {
     code: 'HELPER_KUBECONFIG_INVALID', message: `--app-kubeconfig ${join(dir, 'app.yaml')} cannot be used: its current context names no cluster`,
   });
-  t.equal(seen.length, 1, 'only the valid provider kubeconfig got a client');
+  t.equal(seen.length, 0, 'no client is made while an input is unusable');
 });
 
 t.test('unbind: the provider kubeconfig must be named', async (t) => {
   t.throws(() => connect({ explicitKubeconfig: true, env: { KUBECONFIG: '/nonexistent' }, requestTimeoutMs: 1000, attempts: 1, insecure: false }), { code: 'HELPER_KUBECONFIG_READ', message: 'no kubeconfig: pass --kubeconfig FILE' });
+});
+
+t.test('--insecure-skip-tls-verify: the warning names every server it covers (issue 20, finding 6)', async (t) => {
+  const dir = t.testdir({ 'provider.yaml': kubeconfig('cluster-ab12c'), 'app.yaml': kubeconfig('', 'https://app.test:7443') });
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  try {
+    connect({ kubeconfig: join(dir, 'provider.yaml'), appKubeconfig: join(dir, 'app.yaml'), requestTimeoutMs: 1000, attempts: 1, insecure: true, kube: recorder().kube });
+    connect({ kubeconfig: join(dir, 'provider.yaml'), requestTimeoutMs: 1000, attempts: 1, insecure: true, kube: recorder().kube });
+  } finally {
+    process.stderr.write = write;
+  }
+  t.equal(stderr, [
+    'warn: --insecure-skip-tls-verify: the TLS certificates of the control plane cp.test:6443 and the App Cluster app.test:7443 are NOT verified',
+    'warn: --insecure-skip-tls-verify: the TLS certificate of the control plane cp.test:6443 is NOT verified', '',
+  ].join('\n'));
 });
