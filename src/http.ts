@@ -43,17 +43,6 @@ export function warnInsecure(what: string): void {
   log.warn(`--insecure-skip-tls-verify: ${what} NOT verified`);
 }
 
-/**
- * The one https-only rule for a URL that carries a credential: plain http
- * only with --insecure-skip-tls-verify. `name` is how the message names the
- * input (-u, OIDC_TOKEN_URL), `sends` what would travel in clear.
- */
-export function requireHttps(url: URL, o: { insecure?: boolean | undefined; code: string; name: string; sends: string }): void {
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && o.insecure)) {
-    throw new InputError(o.code, `${o.name} must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send ${o.sends} in clear (allowed only with --insecure-skip-tls-verify)`);
-  }
-}
-
 /** Reads a --ca-file, failing with an InputError that names the file. */
 export function readCaFile(path: string | undefined): string | undefined {
   if (!path) return undefined;

@@ -7,19 +7,9 @@ import { connect as tlsConnect, createSecureContext, type SecureContext } from '
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { Agent, fetch } from 'undici';
-import { checkProxyEnv, hostOf, limitResponses, makeDispatcher, proxyFor, readCaFile, readLimited, requireHttps, RESPONSE_LIMIT, ResponseTooLargeError, tlsDetail, tlsHint, tooLarge, withExtraCa } from '../../src/http.ts';
+import { checkProxyEnv, hostOf, limitResponses, makeDispatcher, proxyFor, readCaFile, readLimited, RESPONSE_LIMIT, ResponseTooLargeError, tlsDetail, tlsHint, tooLarge, withExtraCa } from '../../src/http.ts';
 import { startConnectProxy } from '../helpers/connect-proxy.ts';
 import { createCa } from '../sandbox/tls.ts';
-
-t.test('requireHttps: https always, http only with --insecure-skip-tls-verify', async (t) => {
-  const o = { code: 'HELPER_X', name: '-u', sends: 'the access token' };
-  t.doesNotThrow(() => requireHttps(new URL('https://b.test/x'), o));
-  t.doesNotThrow(() => requireHttps(new URL('http://b.test/x'), { ...o, insecure: true }));
-  t.throws(() => requireHttps(new URL('http://b.test/x?token=abc'), o), {
-    code: 'HELPER_X', exitCode: 3, message: '-u must be an https:// URL (got http://b.test); plain http would send the access token in clear (allowed only with --insecure-skip-tls-verify)',
-  });
-  t.throws(() => requireHttps(new URL('ftp://b.test/'), { ...o, insecure: true }), { code: 'HELPER_X' });
-});
 
 t.test('hostOf: host and port, never the path or query', async (t) => {
   t.equal(hostOf('https://u:p@api.test:6443/apis?x=1'), 'api.test:6443');
