@@ -10,19 +10,4 @@ need=()
 command -v podman >/dev/null || need+=(podman)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v umoci >/dev/null || need+=(umoci)
-((${#need[@]})) || exit 0
-
-log() { printf 'ensure-image-tools: %s\n' "$*" >&2; }
-if ! command -v apt-get >/dev/null; then
-  log "missing ${need[*]} and no apt-get here: install them to build and test the image"
-  exit 0
-fi
-sudo=()
-[[ $(id -u) == 0 ]] || sudo=(sudo -n)
-log "installing ${need[*]} (apt-get)"
-export DEBIAN_FRONTEND=noninteractive
-if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1; then
-  "${sudo[@]}" apt-get update -q >/dev/null 2>&1
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >&2 || log "could not install ${need[*]}; the image build and tests will fail"
-fi
-exit 0
+exec bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-image-tools "the image build and tests will fail" "${need[@]}"

@@ -12,19 +12,4 @@ command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 [[ -e $sysroot/lib/ld-linux-aarch64.so.1 ]] || need+=(libc6-arm64-cross)
 [[ -e $sysroot/lib/libstdc++.so.6 ]] || need+=(libstdc++6-arm64-cross)
 [[ -e $sysroot/lib/libgcc_s.so.1 ]] || need+=(libgcc-s1-arm64-cross)
-((${#need[@]})) || exit 0
-
-log() { printf 'ensure-qemu: %s\n' "$*" >&2; }
-if ! command -v apt-get >/dev/null; then
-  log "missing ${need[*]} and no apt-get here: install them to run the arm64 test"
-  exit 0
-fi
-sudo=()
-[[ $(id -u) == 0 ]] || sudo=(sudo -n)
-log "installing ${need[*]} (apt-get)"
-export DEBIAN_FRONTEND=noninteractive
-if ! "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null 2>&1; then
-  "${sudo[@]}" apt-get update -q >/dev/null 2>&1
-  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${need[@]}" >&2 || log "could not install ${need[*]}; the arm64 test will fail"
-fi
-exit 0
+exec bash "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" ensure-qemu "the arm64 test will fail" "${need[@]}"

@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import t from 'tap';
 import { installFatalHandlers, main } from '../../src/cli.ts';
 import { Journal } from '../../src/journal.ts';
+import { captureStderr } from '../helpers/stderr.ts';
 
 for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   t.test(`${event}: exit 1, an internal error naming what happened`, async (t) => {
@@ -26,18 +27,6 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
   });
 }
 
-/** Runs fn with stderr captured. */
-async function captureStderr(fn: () => unknown): Promise<string> {
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return stderr;
-}
 
 const bound = () => {
   const j = new Journal();

@@ -15,6 +15,7 @@ import { redact } from '../../../src/log.ts';
 import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
 import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
+import { captureStderr } from '../../helpers/stderr.ts';
 
 /** PROVIDER_KUBECONFIG as kube/binding-kubeconfig.ts rebuilds it. */
 const PROVIDER_KUBECONFIG_REBUILT = `apiVersion: v1
@@ -165,18 +166,6 @@ t.test('--apply-to that fails part way: the journal holds n of m applied to the 
   t.match(w[1], new RegExp(`^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) \\(Namespace klutch-bind, `));
 });
 
-/** Runs fn with stderr captured (the log writes there). */
-async function captureStderr(fn: () => Promise<unknown>): Promise<string> {
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return stderr;
-}
 
 t.test('--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster (issue 20, finding 6)', async (t) => {
   const { agent } = servers(t);
