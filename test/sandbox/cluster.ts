@@ -6,8 +6,9 @@
  * own key prefix.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, fetch } from 'undici';
@@ -184,8 +185,15 @@ export async function until(what: string, timeoutMs: number, proc: Proc | undefi
 
 /** Runs the sandbox's kubectl; resolves with stdout/stderr/exit code (never throws on non-zero). */
 export async function kubectl(bin: Binaries, kubeconfig: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  // kubectl caches discovery under ~/.kube/cache by host:port only, and the sandbox's clusters take free
+  // ports: a new cluster on a port an earlier one used would be mapped with that cluster's kinds. One cache
+  // per kubeconfig content (each cluster and binding has its own token) keeps them apart.
+  let cacheDir = join(tmpdir(), 'helper-kubectl-cache', 'unreadable');
+  try {
+    cacheDir = join(tmpdir(), 'helper-kubectl-cache', createHash('sha256').update(readFileSync(kubeconfig)).digest('hex').slice(0, 16));
+  } catch { /* kubectl names the unreadable kubeconfig itself */ }
   return new Promise((resolve) => {
-    const child = execFile(bin.kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { maxBuffer: 32 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
+    const child = execFile(bin.kubectl, [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], { maxBuffer: 32 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
