@@ -18,6 +18,7 @@ import { createExportRequests, waitForExportRequests, type CreatedRequest } from
 import { readKubeconfig, trust, usableConnection, type Connection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
+import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { guardRebind, konnectorKubeconfig } from '../kube/rebind.ts';
 import type { ExportRequest } from '../types.ts';
 
@@ -79,7 +80,11 @@ async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: 
   const text = konnectorKubeconfig(objects);
   if (text === undefined) return;
   const what = 'the provider kubeconfig in the manifest\'s Secret klutch-bind/kubeconfig';
-  const k = readKubeconfig(text, { provider: true });
+  // The strict reader first: this kubeconfig is the konnector's, and the manifest may come from anywhere;
+  // read as a user kubeconfig, an exec or token-file in it would run a program or read a file here.
+  const strict = readBindingKubeconfig(text);
+  if (!strict.ok) throw new InputError('HELPER_MANIFEST', `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); nothing was applied:`, strict.problems);
+  const k = readKubeconfig(strict.value.text, { provider: true });
   if (k.problems.length || !k.facts) throw new InputError('HELPER_MANIFEST', `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`, k.problems);
   const cp = kubeClient(trust(usableConnection(k, (why) => new InputError('HELPER_MANIFEST', `${what}: ${why}; nothing was applied`)), {}), { label: 'control plane', ...policy });
   let r;

@@ -2,6 +2,7 @@
  * The real Kubernetes factories refuse an unusable kubeconfig as an input
  * error naming the flag, before any call (nothing here reaches a server).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { MockAgent } from 'undici';
@@ -72,4 +73,34 @@ t.test('apply of a manifest that starts a konnector: a control plane the provide
   ];
   await t.rejects(target.apply(objects, { timeoutMs: 5000, onApplied: () => {} }), { exitCode: 6, message: /control plane 127\.0\.0\.1:6443.*; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane/s });
   t.ok(seen.length > 0 && seen.every((s) => s.startsWith('cp GET /apis/klutch.anynines.com/v1alpha1/namespaces/cluster-abc/')), `only the binding's cluster namespace was read: ${seen.join(', ')}`);
+});
+
+t.test('apply of a manifest that starts a konnector: a Secret kubeconfig that would run a program or read a local file is refused (exit 3), nothing run, read or applied', async (t) => {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  t.teardown(() => agent.close());
+  const seen: string[] = [];
+  for (const origin of ['https://127.0.0.1:6443', 'https://127.0.0.1:7443']) {
+    agent.get(origin).intercept({ path: () => true, method: () => true }).reply((req) => {
+      seen.push(`${origin} ${req.method} ${req.path}`);
+      return { statusCode: 500, data: '{}' };
+    }).persist();
+  }
+  const dir = t.testdir({ kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n' });
+  const ran = join(dir, 'the-program-ran');
+  const target = applyKube.target(applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }), tls, { ...policy, dispatcher: agent });
+  const users = {
+    exec: `{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch ${ran}; echo '{\\"apiVersion\\":\\"client.authentication.k8s.io/v1\\",\\"kind\\":\\"ExecCredential\\",\\"status\\":{\\"token\\":\\"x\\"}}'"]}}`,
+    'token-file': `{token-file: ${join(dir, 'kc')}}`,
+  };
+  for (const [field, user] of Object.entries(users)) {
+    const provider = `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: p, user: ${user}}]\ncontexts: [{name: p, context: {cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n`;
+    const objects = [
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig', namespace: 'klutch-bind' }, data: { kubeconfig: Buffer.from(provider).toString('base64') } },
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'konnector', namespace: 'klutch-bind' } },
+    ];
+    await t.rejects(target.apply(objects, { timeoutMs: 5000, onApplied: () => {} }), { exitCode: 3, message: new RegExp(`provider kubeconfig in the manifest's Secret klutch-bind/kubeconfig .*nothing was applied`, 's') }, field);
+  }
+  t.notOk(existsSync(ran), 'the exec program never ran');
+  t.same(seen, [], 'no request reached either cluster');
 });
