@@ -151,13 +151,13 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   const writeSecret = secretCluster && opts.writeSecret ? { target: secretCluster, ref: opts.writeSecret } : undefined;
-  if (writeSecret) {
-    // A Secret of that name that is not this binding's stops the run before anything exists on the control plane.
-    log.info(`checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${secretCluster!.server} (--write-secret)`);
-    await writeSecret.target.check(writeSecret.ref, binding.clusterID);
-  }
   log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
   await shared.tokens.get();
+  if (writeSecret) {
+    // A Secret of that name that is not this binding's stops the run before anything exists on the control plane.
+    log.info(`checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} (--write-secret)`);
+    await writeSecret.target.check(writeSecret.ref, binding.clusterID);
+  }
   return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo, writeSecret });
 }
 

@@ -287,13 +287,12 @@ t.test('--write-secret refuses a Secret of that name that is not this binding\'s
     const kube = fakeKube(cp);
     const before = kube.secrets.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'helper-binding-c1', namespace: 'mgmt', ...f.metadata }, data: { other: 'b3RoZXI=' } });
     const journal = new Journal();
-    const agent = new MockAgent();
-    agent.disableNetConnect();
+    const { agent, sent } = servers(t);
     await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'write-secret': 'mgmt/helper-binding-c1' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 6, code: 'HELPER_SECRET_FOREIGN', message: f.message }, f.name);
     t.same(kube.secrets.find({ apiVersion: 'v1', kind: 'Secret' }, 'helper-binding-c1', 'mgmt'), before, `${f.name}: the Secret is as it was`);
-    t.ok(journal.empty, `${f.name}: nothing on the control plane (no token asked for, no bind)`);
+    t.equal(sent.body, undefined, `${f.name}: the backend was not asked to bind`);
+    t.ok(journal.empty, `${f.name}: nothing on the control plane`);
     t.equal(cp.objects.size, 0);
-    await agent.close();
   }
 });
 
