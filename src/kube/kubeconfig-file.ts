@@ -101,6 +101,7 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv, dir: string): string
   }
   const ca = join(dir, 'ca.crt');
   const server = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  log.debug(`kubeconfig: ${IN_CLUSTER}: ${server}, ${dir}${namespace ? `, namespace ${namespace}` : ''}`);
   return stringify({
     apiVersion: 'v1', kind: 'Config',
     clusters: [{ name: 'in-cluster', cluster: { server, ...(existsSync(ca) ? { 'certificate-authority': ca } : {}) } }],
@@ -138,7 +139,6 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
       const dir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
       const text = inClusterKubeconfig(opts.env, dir);
       if (text === undefined) throw new InputError('HELPER_KUBECONFIG_READ', `${found.error}${opts.env.KUBERNETES_SERVICE_HOST ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)` : ''}`);
-      log.debug(`kubeconfig: ${IN_CLUSTER}, https://${opts.env.KUBERNETES_SERVICE_HOST}:${opts.env.KUBERNETES_SERVICE_PORT}`);
       return withContext({ text, files: [], source: 'in-cluster', label: IN_CLUSTER, where: IN_CLUSTER }, opts.context);
     }
   }
