@@ -27,7 +27,14 @@ export class Journal {
   readonly exportRequests: string[] = [];
   /** Namespaces created in a binding (create-ns), as the control plane names them. */
   readonly namespaces: string[] = [];
+  /** Secrets written (bootstrap-env --write-secret): `<namespace>/<name> on <server>`. */
+  readonly secrets: string[] = [];
   private current: AppliedEntry | undefined;
+
+  /** A Secret holding the binding's kubeconfig and all.yaml exists (created, updated or unchanged). */
+  recordSecret(namespacedName: string, server: string): void {
+    this.secrets.push(`${namespacedName} on ${server}`);
+  }
 
   /** The backend bound a cluster. */
   recordBound(entry: BoundEntry): void {
@@ -58,7 +65,7 @@ export class Journal {
 
   /** True when nothing outside this machine was changed. */
   get empty(): boolean {
-    return !this.bound.length && !this.exportRequests.length && !this.namespaces.length && !this.current?.objects.length;
+    return !this.bound.length && !this.exportRequests.length && !this.namespaces.length && !this.secrets.length && !this.current?.objects.length;
   }
 
   /**

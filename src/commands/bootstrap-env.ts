@@ -33,6 +33,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .options(callOptions('bootstrap-env'))
         .option('apply-to', { type: 'string', requiresArg: true, normalize: true, describe: 'also apply all.yaml to the App Cluster of this kubeconfig (one pass, server-side apply)' })
         .option('context', { ...CONTEXT_OPTION, describe: 'context of the --apply-to kubeconfig (default: its current-context)' })
+        .option('write-secret', { type: 'string', requiresArg: true, describe: 'also write the provider kubeconfig and all.yaml (keys provider.kfg.yaml, all.yaml) to this Secret, NAMESPACE/NAME, by server-side apply; a Secret of that name that helper did not write for this clusterID is refused (exit 6)' })
+        .option('secret-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the --write-secret cluster (default: as kubectl finds it: $KUBECONFIG, ~/.kube/config, in a Pod its ServiceAccount; never --apply-to\'s)' })
         .option('wait', { type: 'boolean', default: true, describe: 'wait until the export requests are Succeeded (--no-wait skips)' })
         .option('wait-bindings', WAIT_BINDINGS_OPTION)
         .example('$0 bootstrap-env -f binding.json -u https://backend.example.com/bind-noninteractive --output-file all.yaml', 'bind and save the App Cluster manifests (mode 0600)')

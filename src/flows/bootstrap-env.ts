@@ -29,7 +29,8 @@ import { TokenSource, type TokenClient } from '../token/token-source.ts';
 import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
 import { flowDeps, type FlowDeps, type Files, type Outcome } from './deps.ts';
-import { bootstrapKube, type ApplyTarget, type BootstrapKube } from './kube.ts';
+import type { SecretRef } from '../kube/binding-secret.ts';
+import { bootstrapKube, type ApplyTarget, type BootstrapKube, type SecretTarget } from './kube.ts';
 
 export interface BootstrapDeps extends FlowDeps {
   /** The transport of the token endpoint and the backend (default: one keep-alive agent with the TLS flags). */
@@ -145,11 +146,19 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   // A bad --apply-to, --output-file or --write-kubeconfig must fail before anything exists on the control plane.
   // --insecure-skip-tls-verify never reaches the App Cluster: its kubeconfig decides (--ca-file is trusted there too).
   const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
+  // --write-secret's cluster: never the --apply-to kubeconfig unless named; in a Pod, its ServiceAccount.
+  const secretCluster = opts.writeSecret ? deps.kube.secretCluster(opts.secretKubeconfig, opts.env, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
+  const writeSecret = secretCluster && opts.writeSecret ? { target: secretCluster, ref: opts.writeSecret } : undefined;
   log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
   await shared.tokens.get();
-  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo });
+  if (writeSecret) {
+    // A Secret of that name that is not this binding's stops the run before anything exists on the control plane.
+    log.info(`checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} (--write-secret)`);
+    await writeSecret.target.check(writeSecret.ref, binding.clusterID);
+  }
+  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo, writeSecret });
 }
 
 /** What every binding of a run shares: the backend URL, TLS, the transport, the token. */
@@ -199,6 +208,8 @@ export interface BindOutputs {
   output?: string | undefined;
   /** --apply-to, loaded before any network call. */
   applyTo?: ApplyTarget | undefined;
+  /** --write-secret: the Secret and its cluster, loaded (and the Secret checked) before the bind. */
+  writeSecret?: { target: SecretTarget; ref: SecretRef } | undefined;
 }
 
 /** Binds one cluster: bind, export requests, (apply), then the files. */
@@ -242,6 +253,13 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   if (out.output) {
     deps.files.write(out.output, yaml, 0o600);
     log.info(`wrote ${out.output} (mode 0600; it holds the provider kubeconfig)`);
+  }
+  if (out.writeSecret) {
+    const { target, ref } = out.writeSecret;
+    const what = `Secret ${ref.namespace}/${ref.name} on ${target.server}`;
+    const outcome = await target.write(ref, binding.clusterID, { kubeconfig: result.kubeconfig, manifest: yaml });
+    deps.journal.recordSecret(`${ref.namespace}/${ref.name}`, target.server);
+    log.info(`${outcome} ${what} (keys provider.kfg.yaml and all.yaml; it holds the provider kubeconfig's token)`);
   }
   return { yaml, clusterNamespace: ns, exportRequests: names, acceptedClaims };
 }

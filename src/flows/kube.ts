@@ -15,6 +15,7 @@ import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { connect, type BindingClients, type ConnectOptions } from '../kube/binding-clients.ts';
 import { connect as kubeClient, ControlPlane, type KubeClient } from '../kube/client.ts';
 import { createExportRequests, waitForExportRequests, type CreatedRequest } from '../kube/export-requests.ts';
+import { checkBindingSecret, writeBindingSecret, type SecretOutcome, type SecretRef } from '../kube/binding-secret.ts';
 import { readKubeconfig, trust, usableConnection, type Connection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
@@ -116,6 +117,20 @@ export interface BootstrapKube {
   controlPlane(connection: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
   /** Reads the --apply-to kubeconfig (before any network call); InputError when unusable. */
   appCluster(path: string, context: string | undefined, tls: Tls, policy: Policy): ApplyTarget;
+  /**
+   * The cluster of --write-secret: --secret-kubeconfig, else the kubeconfig as
+   * kubectl finds it (in a Pod: its ServiceAccount); read before any network call.
+   */
+  secretCluster(path: string | undefined, env: NodeJS.ProcessEnv, tls: Tls, policy: Policy): SecretTarget;
+}
+
+/** The cluster --write-secret writes to (kube/binding-secret.ts). */
+export interface SecretTarget {
+  /** How messages name it: `cluster 10.0.0.1:443`. */
+  readonly server: string;
+  /** Refuses (ClusterError HELPER_SECRET_FOREIGN) a Secret of that name that is not this binding's. */
+  check(ref: SecretRef, clusterID: string): Promise<void>;
+  write(ref: SecretRef, clusterID: string, data: { kubeconfig: string; manifest: string }): Promise<SecretOutcome>;
 }
 
 export const bootstrapKube: BootstrapKube = {
@@ -123,6 +138,15 @@ export const bootstrapKube: BootstrapKube = {
   appCluster: (path, context, tls, policy) => {
     const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
     return applyTarget(client(text, tls, 'App Cluster', policy, `--apply-to ${path} is not a usable kubeconfig`), policy);
+  },
+  secretCluster: (path, env, tls, policy) => {
+    const { text, where } = resolveKubeconfig({ flag: path, flagName: '--secret-kubeconfig', env });
+    const c = client(text, tls, 'cluster', policy, `${where} is not a usable kubeconfig for --write-secret`);
+    return {
+      server: c.server,
+      check: async (ref, clusterID) => { await checkBindingSecret(c, ref, clusterID); },
+      write: (ref, clusterID, data) => writeBindingSecret(c, ref, clusterID, data),
+    };
   },
 };
 

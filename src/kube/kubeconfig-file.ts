@@ -68,6 +68,47 @@ export interface ResolveOptions {
   env: NodeJS.ProcessEnv;
   /** false: only the flag (for inputs that must be named explicitly); default true. */
   fallback?: boolean;
+  /** The ServiceAccount directory of the in-cluster fallback; default SERVICE_ACCOUNT_DIR (a seam for tests). */
+  serviceAccountDir?: string;
+}
+
+/** Where the kubelet mounts a Pod's ServiceAccount token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** How `-v` and messages name the in-cluster fallback. */
+export const IN_CLUSTER = 'in-cluster configuration (ServiceAccount token)';
+
+/**
+ * client-go's in-cluster configuration, as a kubeconfig: https://HOST:PORT of
+ * KUBERNETES_SERVICE_HOST/PORT (an IPv6 address bracketed), the CA file and
+ * the token (read now: once per run) of the ServiceAccount directory, its
+ * namespace as the context's. Undefined when the variables or the token file
+ * are missing. The token is registered as a secret before anything could print it.
+ */
+export function inClusterKubeconfig(env: NodeJS.ProcessEnv, dir: string): string | undefined {
+  const host = env.KUBERNETES_SERVICE_HOST?.trim();
+  const port = env.KUBERNETES_SERVICE_PORT?.trim();
+  const tokenFile = join(dir, 'token');
+  if (!host || !port || !existsSync(tokenFile)) return undefined;
+  const token = readKubeconfigFile(tokenFile, 'ServiceAccount token').trim();
+  if (!token) throw new InputError('HELPER_KUBECONFIG_READ', `${IN_CLUSTER}: the token file ${tokenFile} is empty`);
+  addSecret(token);
+  let namespace: string | undefined;
+  try {
+    namespace = readFileSync(join(dir, 'namespace'), 'utf8').trim() || undefined;
+  } catch {
+    // client-go goes on without it (the namespace "default").
+  }
+  const ca = join(dir, 'ca.crt');
+  const server = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+  log.debug(`kubeconfig: ${IN_CLUSTER}: ${server}, ${dir}${namespace ? `, namespace ${namespace}` : ''}`);
+  return stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'in-cluster', cluster: { server, ...(existsSync(ca) ? { 'certificate-authority': ca } : {}) } }],
+    users: [{ name: 'in-cluster', user: { token } }],
+    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'in-cluster', ...(namespace ? { namespace } : {}) } }],
+    'current-context': 'in-cluster',
+  });
 }
 
 /**
@@ -75,7 +116,8 @@ export interface ResolveOptions {
  * $KUBECONFIG (a path list; missing entries are skipped as kubectl skips them)
  * merged as kubectl merges (the first file that names a cluster, user or
  * context wins it; current-context comes from the first file that sets one),
- * else ~/.kube/config. --context replaces the current context and must name a
+ * else ~/.kube/config, else (in a Pod) the in-cluster configuration of the
+ * ServiceAccount token. --context replaces the current context and must name a
  * context of the result. Every file goes through readKubeconfigFile (size
  * bound, UTF-8, secrets registered). InputError (exit 3) names the inputs.
  */
@@ -88,22 +130,46 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
     source = flagName;
   } else if (opts.fallback === false) {
     throw new InputError('HELPER_KUBECONFIG_READ', `no kubeconfig: pass ${flagName} FILE`);
-  } else if (opts.env.KUBECONFIG?.trim()) {
-    const listed = [...new Set(opts.env.KUBECONFIG.split(delimiter).filter((p) => p.trim() !== ''))];
-    files = listed.filter((p) => existsSync(p));
-    source = 'KUBECONFIG';
-    if (!files.length) throw new InputError('HELPER_KUBECONFIG_READ', `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix KUBECONFIG`);
-    if (files.length < listed.length) log.debug(`KUBECONFIG: skipping ${listed.filter((p) => !files.includes(p)).join(', ')} (no such file), as kubectl does`);
   } else {
-    const home = opts.env.HOME || homedir();
-    const def = join(home, '.kube', 'config');
-    if (!existsSync(def)) throw new InputError('HELPER_KUBECONFIG_READ', `no kubeconfig: pass ${flagName} FILE, set KUBECONFIG, or create ~/.kube/config (${def} does not exist)`);
-    files = [def];
-    source = '~/.kube/config';
+    const found = fallbackFiles(opts.env, flagName);
+    if ('files' in found) {
+      files = found.files;
+      source = found.source;
+    } else {
+      const dir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+      const text = inClusterKubeconfig(opts.env, dir);
+      if (text === undefined) throw new InputError('HELPER_KUBECONFIG_READ', `${found.error}${opts.env.KUBERNETES_SERVICE_HOST ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)` : ''}`);
+      return withContext({ text, files: [], source: 'in-cluster', label: IN_CLUSTER, where: IN_CLUSTER }, opts.context);
+    }
   }
   const label = files.join(delimiter);
   const texts = files.map((f) => readKubeconfigFile(f, source === flagName ? flagName : source === 'KUBECONFIG' ? 'KUBECONFIG file' : 'kubeconfig'));
-  let text = texts.length === 1 ? texts[0]! : mergeKubeconfigs(files, texts);
+  const text = texts.length === 1 ? texts[0]! : mergeKubeconfigs(files, texts);
+  const where = source === flagName ? `${flagName} ${label}` : `kubeconfig ${label} (from ${source})`;
+  const r = withContext({ text, files, source, label, where }, opts.context);
+  log.debug(`kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${r.context === undefined ? '(none)' : JSON.stringify(r.context)}${opts.context !== undefined ? ' (--context)' : ''}`);
+  return r;
+}
+
+/** $KUBECONFIG's existing files, else ~/.kube/config; or why there is none. */
+function fallbackFiles(env: NodeJS.ProcessEnv, flagName: string): { files: string[]; source: KubeconfigSource } | { error: string } {
+  if (env.KUBECONFIG?.trim()) {
+    const listed = [...new Set(env.KUBECONFIG.split(delimiter).filter((p) => p.trim() !== ''))];
+    const files = listed.filter((p) => existsSync(p));
+    if (!files.length) return { error: `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix KUBECONFIG` };
+    if (files.length < listed.length) log.debug(`KUBECONFIG: skipping ${listed.filter((p) => !files.includes(p)).join(', ')} (no such file), as kubectl does`);
+    return { files, source: 'KUBECONFIG' };
+  }
+  const home = env.HOME || homedir();
+  const def = join(home, '.kube', 'config');
+  if (!existsSync(def)) return { error: `no kubeconfig: pass ${flagName} FILE, set KUBECONFIG, or create ~/.kube/config (${def} does not exist)` };
+  return { files: [def], source: '~/.kube/config' };
+}
+
+/** --context applied to a resolved kubeconfig's text (it must name one of its contexts). */
+function withContext(r: Omit<ResolvedKubeconfig, 'context'>, wanted: string | undefined): ResolvedKubeconfig {
+  const { label } = r;
+  let text = r.text;
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { uniqueKeys: false });
@@ -118,19 +184,17 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
   }
   const contexts = isRecord(parsed) && Array.isArray(parsed.contexts) ? parsed.contexts.filter(isRecord).map((c) => c.name).filter((n): n is string => typeof n === 'string') : [];
   let context = isRecord(parsed) && typeof parsed['current-context'] === 'string' && parsed['current-context'] ? parsed['current-context'] : undefined;
-  if (opts.context !== undefined) {
-    if (!contexts.includes(opts.context)) {
-      throw new InputError('HELPER_KUBECONFIG_CONTEXT', `--context ${JSON.stringify(opts.context)} is not a context of kubeconfig ${label} (${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`);
+  if (wanted !== undefined) {
+    if (!contexts.includes(wanted)) {
+      throw new InputError('HELPER_KUBECONFIG_CONTEXT', `--context ${JSON.stringify(wanted)} is not a context of kubeconfig ${label} (${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`);
     }
-    if (opts.context !== context) {
-      doc.set('current-context', opts.context);
+    if (wanted !== context) {
+      doc.set('current-context', wanted);
       text = doc.toString();
     }
-    context = opts.context;
+    context = wanted;
   }
-  log.debug(`kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${context === undefined ? '(none)' : JSON.stringify(context)}${opts.context !== undefined ? ' (--context)' : ''}`);
-  const where = source === flagName ? `${flagName} ${label}` : `kubeconfig ${label} (from ${source})`;
-  return { text, files, source, label, where, context };
+  return { ...r, text, context };
 }
 
 /** Fields holding a path that kubectl resolves relative to the file naming it. */

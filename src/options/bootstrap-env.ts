@@ -5,6 +5,7 @@
  * and assertion files are only named here: the flow reads them
  * (oidcCredentials below judges the whole client, before any network call).
  */
+import { parseSecretRef, type SecretRef } from '../kube/binding-secret.ts';
 import { DEFAULT_KONNECTOR_IMAGE } from '../render/konnector.ts';
 import { InputError, UsageError } from '../errors.ts';
 import { JWT_BEARER_GRANT, type AssertionGrant } from '../token/client-credentials.ts';
@@ -71,6 +72,12 @@ export interface BootstrapEnvOptions extends CallFlags, TlsFlags {
   applyToContext: string | undefined;
   /** --wait-bindings: after --apply-to, wait this long for every APIServiceBinding to be Ready. */
   waitBindingsMs: number | undefined;
+  /** --write-secret NAMESPACE/NAME: the provider kubeconfig and all.yaml as a Secret. */
+  writeSecret: Readonly<SecretRef> | undefined;
+  /** --secret-kubeconfig: the cluster of that Secret (default: the kubeconfig as kubectl finds it). */
+  secretKubeconfig: string | undefined;
+  /** The environment, for --write-secret's kubeconfig as kubectl finds it. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** UsageError for a command line that cannot work; otherwise the frozen options. */
@@ -84,6 +91,9 @@ export function bootstrapEnvOptions(argv: Record<string, unknown>, env: NodeJS.P
     : resolveOutput(argv, SINGLE_FORMATS, 'yaml');
   if (fleet && !argv['out-dir']) throw new UsageError('several binding files make a fleet: pass --out-dir DIR for the per-cluster files');
   if (fleet && (out.file || argv['write-kubeconfig'] || argv['apply-to'])) throw new UsageError('--output-file, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir');
+  if (fleet && argv['write-secret'] !== undefined) throw new UsageError('--write-secret is for one binding; a fleet writes its files under --out-dir');
+  if (argv['secret-kubeconfig'] !== undefined && argv['write-secret'] === undefined) throw new UsageError('--secret-kubeconfig names the cluster of --write-secret; pass --write-secret too');
+  const writeSecret = argv['write-secret'] === undefined ? undefined : Object.freeze(parseSecretRef(String(argv['write-secret'])));
   if (argv['wait-bindings'] !== undefined && !argv['apply-to']) throw new UsageError('--wait-bindings waits on the App Cluster of --apply-to; pass --apply-to too');
   if (argv.context !== undefined && !argv['apply-to']) throw new UsageError('--context picks the context of the --apply-to kubeconfig; pass --apply-to too');
   const concurrency = argv.concurrency as number | undefined;
@@ -122,6 +132,9 @@ export function bootstrapEnvOptions(argv: Record<string, unknown>, env: NodeJS.P
     applyTo: argv['apply-to'] as string | undefined,
     applyToContext: argv.context as string | undefined,
     waitBindingsMs: waitBindingsMs(argv),
+    writeSecret,
+    secretKubeconfig: (argv['secret-kubeconfig'] as string | undefined) || undefined,
+    env,
   });
 }
 

@@ -43,7 +43,12 @@ const pod = job.spec.template.spec as Obj;
 const container = pod.containers[0] as Obj;
 const manifestEnv = Object.fromEntries((container.env as Obj[]).map((e) => [e.name as string, e.value as string | undefined]));
 /** The projected ServiceAccount token sources of the Pod's volumes. */
-const tokenSources = (pod.volumes as Obj[]).flatMap((v) => (v.projected?.sources ?? []) as Obj[]).map((s) => s.serviceAccountToken as Obj | undefined).filter((s): s is Obj => !!s);
+const allTokenSources = (pod.volumes as Obj[]).flatMap((v) => (v.projected?.sources ?? []) as Obj[]).map((s) => s.serviceAccountToken as Obj | undefined).filter((s): s is Obj => !!s);
+/** The IdP's: those with an audience (the other one, for this cluster's API, has the apiserver's default). */
+const tokenSources = allTokenSources.filter((s) => s.audience !== undefined);
+/** The volume kubectl/client-go's in-cluster configuration reads. */
+const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const writeSecretArg = container.args[(container.args as string[]).indexOf('--write-secret') + 1] as string | undefined;
 const sb = await useSandbox(t);
 
 t.test('the manifest is a Job with one hardened container', async (t) => {
@@ -63,7 +68,8 @@ t.test('the manifest is keyless: a projected token of its own ServiceAccount, no
   t.equal(pod.serviceAccountName, serviceAccount?.metadata?.name, 'the Job runs as the manifest\'s ServiceAccount');
   t.equal(pod.automountServiceAccountToken, false, 'no token for the Kubernetes API is mounted');
   t.equal(serviceAccount?.automountServiceAccountToken, false, 'nor by default for the ServiceAccount');
-  t.equal(tokenSources.length, 1, 'one projected ServiceAccount token');
+  t.equal(tokenSources.length, 1, 'one projected ServiceAccount token for the IdP');
+  t.equal(allTokenSources.length, 2, 'and one for this cluster\'s API (--write-secret)');
   const source = tokenSources[0] ?? {};
   t.equal(source.audience, manifestEnv.OIDC_TOKEN_URL, 'its audience is the token endpoint (what Hydra checks for the JWT-bearer grant)');
   t.ok(source.expirationSeconds >= 600 && source.expirationSeconds <= 3600, `short-lived: ${source.expirationSeconds}s (600 is the API's minimum)`);
@@ -74,10 +80,29 @@ t.test('the manifest is keyless: a projected token of its own ServiceAccount, no
   t.equal(manifestEnv.OIDC_GRANT_TYPE, 'jwt-bearer');
   t.ok(manifestEnv.OIDC_AUDIENCE, 'the backend\'s client id as the access token\'s audience');
   for (const name of ['OIDC_CLIENT_SECRET', 'HELPER_CLIENT_SECRET_FILE', 'OIDC_CLIENT_KEY_FILE']) t.notOk(name in manifestEnv, `no ${name} in the Job's environment`);
-  t.notOk((container.env as Obj[]).some((e) => /SECRET/.test(e.name) || e.valueFrom), 'no variable names or takes a secret');
+  t.notOk((container.env as Obj[]).some((e) => /SECRET/.test(e.name) || (e.valueFrom && !e.valueFrom.fieldRef)), 'no variable names or takes a secret (valueFrom only for the Pod\'s namespace)');
   t.notOk(container.envFrom, 'no envFrom');
   t.same((pod.volumes as Obj[]).filter((v) => v.secret || v.projected?.sources?.some((s: Obj) => s.secret)).map((v) => v.secret?.secretName ?? v.name), ['helper-app-cluster'], 'the only Secret mounted is the App Cluster\'s kubeconfig');
   t.notMatch(manifestText, /client[-_]secret/i, 'the file mentions no client secret');
+});
+
+t.test('the manifest writes its results to a Secret of the management cluster, with the least RBAC', async (t) => {
+  t.match(writeSecretArg, /^\$\(POD_NAMESPACE\)\/helper-binding-[a-z0-9-]+$/, '--write-secret names a Secret in the Job\'s namespace');
+  t.same((container.env as Obj[]).find((e) => e.name === 'POD_NAMESPACE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
+  const secretName = writeSecretArg?.split('/')[1];
+  const apiMount = (container.volumeMounts as Obj[]).find((m) => m.mountPath === SA_DIR);
+  t.equal(apiMount?.readOnly, true, `a read-only volume at ${SA_DIR}`);
+  const apiVolume = (pod.volumes as Obj[]).find((v) => v.name === apiMount?.name);
+  t.same(apiVolume?.projected?.sources?.map((src: Obj) => Object.keys(src)[0]), ['serviceAccountToken', 'configMap', 'downwardAPI'], 'token, CA and namespace, as the kubelet automounts them');
+  t.equal(apiVolume?.projected?.sources?.[0]?.serviceAccountToken?.audience, undefined, 'the API token has the apiserver\'s default audience');
+  const role = docs.find((d) => d.kind === 'Role');
+  const binding = docs.find((d) => d.kind === 'RoleBinding');
+  t.same(role?.rules, [
+    { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+    { apiGroups: [''], resources: ['secrets'], resourceNames: [secretName], verbs: ['get', 'patch'] },
+  ], 'create, and get/patch of that one Secret only');
+  t.same(binding?.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role?.metadata?.name });
+  t.same(binding?.subjects, [{ kind: 'ServiceAccount', name: serviceAccount.metadata.name }], 'bound to the Job\'s ServiceAccount (in the RoleBinding\'s namespace)');
 });
 
 t.test('the sandbox apiserver accepts the manifest in a server-side dry run', async (t) => {
@@ -85,6 +110,8 @@ t.test('the sandbox apiserver accepts the manifest in a server-side dry run', as
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /serviceaccount\/helper-bind created \(server dry run\)/);
   t.match(r.stdout, /configmap\/helper-binding created \(server dry run\)/);
+  t.match(r.stdout, /role\.rbac\.authorization\.k8s\.io\/helper-bind created \(server dry run\)/);
+  t.match(r.stdout, /rolebinding\.rbac\.authorization\.k8s\.io\/helper-bind created \(server dry run\)/);
   t.match(r.stdout, /job\.batch\/helper-bind created \(server dry run\)/);
   const get = await kubectl(sb.bin, sb.app.kubeconfig, ['get', '-n', 'default', 'job/helper-bind']);
   t.match(get.stderr, /NotFound/, 'nothing persisted');
@@ -123,7 +150,7 @@ t.test('the Job\'s container, run from the image with a real projected token, bi
   const ns = `job-mgmt-${randomBytes(3).toString('hex')}`;
   await mgmt(['create', 'namespace', ns]);
   t.teardown(async () => { await kubectl(sb.bin, sb.app.kubeconfig, ['delete', 'namespace', ns, '--wait=false']); });
-  await mgmt(['apply', '-n', ns, '-f', '-'], stringify(serviceAccount));
+  for (const d of docs.filter((o) => ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind))) await mgmt(['apply', '-n', ns, '-f', '-'], stringify(d));
   await mgmt(['create', 'serviceaccount', 'other', '-n', ns]);
   const subject = `system:serviceaccount:${ns}:${pod.serviceAccountName}`;
 
@@ -172,10 +199,25 @@ t.test('the Job\'s container, run from the image with a real projected token, bi
     const tokens: string[] = [];
     for (const vol of pod.volumes as Obj[]) {
       for (const src of (vol.projected?.sources ?? []) as Obj[]) {
+        const mode = vol.projected.defaultMode ?? 0o644;
+        if (src.configMap?.name === 'kube-root-ca.crt') {
+          // What the kubelet copies from the ConfigMap kube-root-ca.crt: the management cluster's CA.
+          for (const item of src.configMap.items as Obj[]) place(join(volumes, vol.name, item.path as string), sb.pki.caPem, mode);
+          continue;
+        }
+        if (src.downwardAPI) {
+          for (const item of src.downwardAPI.items as Obj[]) {
+            if (item.fieldRef?.fieldPath !== 'metadata.namespace') throw new Error(`volume ${vol.name}: the test projects only the namespace`);
+            place(join(volumes, vol.name, item.path as string), ns, mode);
+          }
+          continue;
+        }
         const sat = src.serviceAccountToken as Obj | undefined;
-        if (!sat) throw new Error(`volume ${vol.name}: the test projects only serviceAccountToken sources`);
-        const token = (await mgmt(['create', 'token', serviceAccountName, '-n', ns, '--audience', siteAudience(sat.audience as string), '--duration', `${sat.expirationSeconds ?? 3600}s`])).trim();
-        place(join(volumes, vol.name, sat.path as string), token, vol.projected.defaultMode ?? 0o644);
+        if (!sat) throw new Error(`volume ${vol.name}: the test projects no ${Object.keys(src)[0]} source`);
+        // No audience: the apiserver's default (its own), as the kubelet requests it for the API token.
+        const audience = sat.audience === undefined ? [] : ['--audience', siteAudience(sat.audience as string)];
+        const token = (await mgmt(['create', 'token', serviceAccountName, '-n', ns, ...audience, '--duration', `${sat.expirationSeconds ?? 3600}s`])).trim();
+        place(join(volumes, vol.name, sat.path as string), token, mode);
         tokens.push(token);
       }
     }
@@ -196,16 +238,23 @@ t.test('the Job\'s container, run from the image with a real projected token, bi
     }
     return { source: dir, target: vm.mountPath as string, readOnly: vm.readOnly === true };
   });
-  const env: Record<string, string> = {};
+  // What the kubelet sets in every container: the API's Service address (here the management cluster's apiserver).
+  const api = new URL(sb.app.server);
+  const env: Record<string, string> = { KUBERNETES_SERVICE_HOST: api.hostname.replace(/^\[|\]$/g, ''), KUBERNETES_SERVICE_PORT: api.port || '443' };
   for (const e of container.env as Obj[]) {
-    if (e.value === undefined) throw new Error(`env ${e.name}: only literal values are supported here`);
-    env[e.name] = siteEnv[e.name] ?? e.value;
+    if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace') env[e.name] = ns;
+    else if (e.value === undefined) throw new Error(`env ${e.name}: only literal values and the namespace are supported here`);
+    else env[e.name] = siteEnv[e.name] ?? e.value;
   }
+  // The kubelet's $(VAR) expansion of the args.
+  const args = (container.args as string[]).map((a) => a.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m));
+  const secretRef = args[args.indexOf('--write-secret') + 1]!;
+  t.equal(secretRef.split('/')[0], ns, `--write-secret ${secretRef}: the Job's namespace`);
   t.same(Object.keys(siteEnv).filter((k) => !(k in env)), [], 'the manifest sets every site-specific variable the test replaces');
   t.same(Object.keys(env).filter((k) => /SECRET/.test(k)), [], 'the whole environment of the run holds no OIDC_CLIENT_SECRET / HELPER_CLIENT_SECRET_FILE');
   const sc = { ...pod.securityContext, ...container.securityContext } as Obj;
   const run = () => runInImage(image, {
-    args: container.args as string[],
+    args,
     env,
     user: `${sc.runAsUser}:${sc.runAsGroup}`,
     groups: fsGroup === undefined ? [] : [fsGroup],
@@ -249,6 +298,22 @@ t.test('the Job\'s container, run from the image with a real projected token, bi
   const phases = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', report.clusterNamespace ?? '', '-o', 'jsonpath={.items[*].status.phase}']);
   t.same(phases.stdout.split(/\s+/).filter(Boolean), ['Succeeded'], 'the export request Succeeded');
 
+  // --write-secret: the same two results in the Secret of the management cluster, written with the Job's own API token.
+  const [, secretName] = secretRef.split('/') as [string, string];
+  const resultSecret = async () => JSON.parse(await mgmt(['get', 'secret', '-n', ns, secretName, '-o', 'json'])) as Obj;
+  const written = await resultSecret();
+  t.equal(written.type, 'Opaque');
+  t.same(Object.keys(written.data ?? {}).sort(), ['all.yaml', 'provider.kfg.yaml'], `Secret ${secretRef} holds both results`);
+  t.equal(written.metadata.labels?.['app.kubernetes.io/managed-by'], 'helper');
+  t.equal(written.metadata.annotations?.['helper.klutch.anynines.com/cluster-id'], clusterID);
+  t.match(first.stderr, new RegExp(`created Secret ${secretRef} on cluster 127\\.0\\.0\\.1:\\d+`));
+  t.match(Buffer.from(written.data['all.yaml'] as string, 'base64').toString(), /kind: APIServiceBinding/);
+  const kfgFromSecret = join(work, 'provider-from-mgmt.kfg.yaml');
+  writeFileSync(kfgFromSecret, Buffer.from(written.data['provider.kfg.yaml'] as string, 'base64'), { mode: 0o600 });
+  const status2 = await runCli(['status', '--kubeconfig', kfgFromSecret, '--ca-file', sb.caFile, '-o', 'json']);
+  t.equal(status2.code, 0, `helper status with the provider kubeconfig from the management cluster's Secret: ${status2.stderr}`);
+  t.equal((JSON.parse(status2.stdout || '{}') as { clusterNamespace?: string }).clusterNamespace, report.clusterNamespace, 'the same binding');
+
   // The Job's retry is a new Pod, for which the kubelet requests a new token.
   const before = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', '-n', 'klutch-bind', 'kubeconfig', '-o', 'jsonpath={.metadata.resourceVersion}']);
   const againTokens = await projectTokens();
@@ -257,4 +322,18 @@ t.test('the Job\'s container, run from the image with a real projected token, bi
   clean(again, againTokens);
   const after = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', '-n', 'klutch-bind', 'kubeconfig', '-o', 'jsonpath={.metadata.resourceVersion}']);
   t.equal(after.stdout, before.stdout, 'the retry left the kubeconfig Secret as it was');
+  t.equal((await resultSecret()).metadata.resourceVersion, written.metadata.resourceVersion, `the retry left Secret ${secretRef} as it was`);
+  t.match(again.stderr, new RegExp(`unchanged Secret ${secretRef}`));
+
+  // A Secret of that name that helper did not write for this clusterID: refused by name, nothing changed.
+  await mgmt(['delete', 'secret', '-n', ns, secretName]);
+  await mgmt(['create', 'secret', 'generic', secretName, '-n', ns, '--from-literal=keep=me']);
+  const foreign = await resultSecret();
+  await projectTokens();
+  const refusedSecret = await run();
+  t.equal(refusedSecret.code, 6, `a foreign Secret: ${refusedSecret.stderr}`);
+  t.match(refusedSecret.stderr, new RegExp(`Secret ${secretRef} on cluster 127\\.0\\.0\\.1:\\d+ exists and is not this binding's \\(it has no label app\\.kubernetes\\.io/managed-by=helper; it has no annotation helper\\.klutch\\.anynines\\.com/cluster-id\\); helper does not overwrite it`));
+  const untouched = await resultSecret();
+  t.equal(untouched.metadata.resourceVersion, foreign.metadata.resourceVersion, 'the foreign Secret is as it was');
+  t.same(untouched.data, { keep: Buffer.from('me').toString('base64') });
 });

@@ -9,7 +9,7 @@ t.test('--help lists the flags of bootstrap-env, on stdout, exit 0', async (t) =
   const r = await runMain(['bootstrap-env', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency --context --file --grant-type --help --insecure-skip-tls-verify --konnector-image --log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet --request-timeout --retries --summary --timeout --url --verbose --version --wait --wait-bindings --write-kubeconfig'.split(' '));
+  t.same(helpFlags(r.stdout), '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency --context --file --grant-type --help --insecure-skip-tls-verify --konnector-image --log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet --request-timeout --retries --secret-kubeconfig --summary --timeout --url --verbose --version --wait --wait-bindings --write-kubeconfig --write-secret'.split(' '));
 });
 
 t.test('bootstrap-env, -f, a.json, -u, https://b.test, --concurrency, 0: exit 2', async (t) => {

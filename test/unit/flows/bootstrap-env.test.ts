@@ -246,3 +246,66 @@ t.test('credentials: a key file is read, checked and its private parts redacted;
   await t.rejects(credentials(bootstrapEnvOptions(argv(), { ...env, OIDC_CLIENT_KEY_FILE: undefined, OIDC_CLIENT_ASSERTION_FILE: 'sa.jwt' }), files), { exitCode: 3, message: /client assertion file sa\.jwt does not hold a JWT/ });
   await t.rejects(credentials(bootstrapEnvOptions(argv(), { ...env, OIDC_CLIENT_KEY_FILE: 'none.pem' }), files), { exitCode: 3, message: 'cannot read client key file none.pem: no such file' });
 });
+
+t.test('--write-secret: the provider kubeconfig and all.yaml in a Secret of the management cluster; a re-run leaves it unchanged', async (t) => {
+  const cp = new FakeCluster('control plane');
+  const kube = fakeKube(cp);
+  const files = new FakeFiles({ 'binding.json': BINDING });
+  const journal = new Journal();
+  const opts = bootstrapEnvOptions(argv({ 'write-secret': 'mgmt/helper-binding-c1', 'output-file': 'all.yaml' }), ENV);
+  let out: Awaited<ReturnType<typeof bootstrapEnv>> | undefined;
+  const stderr = await captureStderr(async () => { out = await bootstrapEnv(opts, { dispatcher: servers(t).agent, kube: kube.bootstrap, files, journal }); });
+  out = out!;
+  t.equal(out.stdout, undefined);
+  t.equal(kube.seen.secretKubeconfig, undefined, 'no --secret-kubeconfig: the kubeconfig as kubectl finds it');
+  const s = kube.secrets.find({ apiVersion: 'v1', kind: 'Secret' }, 'helper-binding-c1', 'mgmt')!;
+  t.ok(s, 'the Secret exists');
+  t.equal(s.type, 'Opaque');
+  t.same(s.metadata!.labels, { 'app.kubernetes.io/managed-by': 'helper' });
+  t.same(s.metadata!.annotations, { 'helper.klutch.anynines.com/cluster-id': 'c1' });
+  const data = s.data as Record<string, string>;
+  t.same(Object.keys(data).sort(), ['all.yaml', 'provider.kfg.yaml']);
+  t.equal(Buffer.from(data['provider.kfg.yaml']!, 'base64').toString(), PROVIDER_KUBECONFIG_REBUILT);
+  t.equal(Buffer.from(data['all.yaml']!, 'base64').toString(), files.written.get('all.yaml')?.text, 'all.yaml as written to --output-file');
+  t.same(journal.secrets, ['mgmt/helper-binding-c1 on management cluster 127.0.0.1:1']);
+  t.match(stderr, /created Secret mgmt\/helper-binding-c1 on management cluster/);
+  t.notMatch(stderr, /provider-token-not-real/, 'the token is not logged');
+  const rv = s.metadata!.resourceVersion;
+
+  const stderr2 = await captureStderr(() => bootstrapEnv(opts, { dispatcher: servers(t).agent, kube: kube.bootstrap, files, journal: new Journal() }));
+  t.equal(kube.secrets.find({ apiVersion: 'v1', kind: 'Secret' }, 'helper-binding-c1', 'mgmt')!.metadata!.resourceVersion, rv, 'the re-run changes nothing');
+  t.match(stderr2, /unchanged Secret mgmt\/helper-binding-c1/);
+});
+
+t.test('--write-secret refuses a Secret of that name that is not this binding\'s: exit 6 naming it, before the bind, nothing changed', async (t) => {
+  const foreign = [
+    { name: 'no label', metadata: { annotations: { 'helper.klutch.anynines.com/cluster-id': 'c1' } }, message: /Secret mgmt\/helper-binding-c1 on management cluster 127\.0\.0\.1:1 exists and is not this binding's \(it has no label app\.kubernetes\.io\/managed-by=helper\); helper does not overwrite it/ },
+    { name: 'another cluster', metadata: { labels: { 'app.kubernetes.io/managed-by': 'helper' }, annotations: { 'helper.klutch.anynines.com/cluster-id': 'c2' } }, message: /its annotation helper\.klutch\.anynines\.com\/cluster-id is "c2", not "c1"/ },
+  ];
+  for (const f of foreign) {
+    const cp = new FakeCluster('control plane');
+    const kube = fakeKube(cp);
+    const before = kube.secrets.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'helper-binding-c1', namespace: 'mgmt', ...f.metadata }, data: { other: 'b3RoZXI=' } });
+    const journal = new Journal();
+    const { agent, sent } = servers(t);
+    await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'write-secret': 'mgmt/helper-binding-c1' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 6, code: 'HELPER_SECRET_FOREIGN', message: f.message }, f.name);
+    t.same(kube.secrets.find({ apiVersion: 'v1', kind: 'Secret' }, 'helper-binding-c1', 'mgmt'), before, `${f.name}: the Secret is as it was`);
+    t.equal(sent.body, undefined, `${f.name}: the backend was not asked to bind`);
+    t.ok(journal.empty, `${f.name}: nothing on the control plane`);
+    t.equal(cp.objects.size, 0);
+  }
+});
+
+t.test('--write-secret: bad values and combinations are usage errors (exit 2) before anything is read or sent', async (t) => {
+  const bad: Array<[Record<string, unknown>, RegExp]> = [
+    [{ 'write-secret': 'just-a-name' }, /^--write-secret "just-a-name" is not NAMESPACE\/NAME$/],
+    [{ 'write-secret': 'a/b/c' }, /is not NAMESPACE\/NAME/],
+    [{ 'write-secret': 'Mgmt/x' }, /namespace "Mgmt" is not a Kubernetes namespace name/],
+    [{ 'write-secret': 'mgmt/x_y' }, /name "x_y" is not a Kubernetes object name/],
+    [{ 'write-secret': 'mgmt/' }, /name "" is not a Kubernetes object name/],
+    [{ 'secret-kubeconfig': 'k.yaml' }, /--secret-kubeconfig names the cluster of --write-secret; pass --write-secret too/],
+    [{ file: ['a.json', 'b.json'], 'out-dir': 'out', 'write-secret': 'mgmt/x' }, /--write-secret is for one binding/],
+  ];
+  for (const [extra, message] of bad) t.throws(() => bootstrapEnvOptions(argv(extra), ENV), { exitCode: 2, message }, JSON.stringify(extra));
+  t.same(bootstrapEnvOptions(argv({ 'write-secret': 'mgmt/helper-binding-a.b', 'secret-kubeconfig': 'k.yaml' }), ENV).writeSecret, { namespace: 'mgmt', name: 'helper-binding-a.b' });
+});

@@ -9,11 +9,12 @@ import type { ApplyObject, ApplyResult } from '../../../src/kube/apply.ts';
 import type { KObject } from '../../../src/kube/client.ts';
 import { requestName, type CreatedRequest } from '../../../src/kube/export-requests.ts';
 import type { NamespaceResult } from '../../../src/kube/namespaces.ts';
+import { checkBindingSecret, writeBindingSecret, type SecretRef } from '../../../src/kube/binding-secret.ts';
 import type { ExportRequest } from '../../../src/types.ts';
 import type { DeleteOptions, Kind, ObjectClient } from '../../../src/kube/objects.ts';
 
 export interface Call {
-  verb: 'list' | 'get' | 'delete' | 'patch' | 'review';
+  verb: 'list' | 'get' | 'delete' | 'patch' | 'review' | 'apply';
   kind: string;
   name?: string | undefined;
   namespace?: string | undefined;
@@ -108,6 +109,23 @@ export class FakeCluster implements ObjectClient {
       this.onChange(c);
     }
     return 'patched';
+  }
+
+  /** Server-side apply as the tests need it: the object replaced; a stale resourceVersion is a 409; unchanged keeps its resourceVersion. */
+  async apply(obj: KObject): Promise<KObject> {
+    const name = obj.metadata!.name!;
+    const ns = obj.metadata!.namespace;
+    this.check({ verb: 'apply', kind: String(obj.kind), name, namespace: ns });
+    const before = this.find(obj as Kind, name, ns);
+    const rv = obj.metadata!.resourceVersion;
+    if (rv !== undefined && before?.metadata?.resourceVersion !== rv) throw new ClusterError('HELPER_CLUSTER_CONFLICT', `${this.server} refused to apply ${obj.kind} "${name}": the object has been modified (409)`, { status: 409 });
+    const { resourceVersion: _rv, ...meta } = obj.metadata!;
+    const next = { ...structuredClone(obj), metadata: meta };
+    if (before) {
+      const { resourceVersion: _b, uid: _u, ...bmeta } = before.metadata!;
+      if (JSON.stringify({ ...before, metadata: bmeta }) === JSON.stringify(next)) return structuredClone(before);
+    }
+    return structuredClone(this.add(next));
   }
 
   async review(body: KObject): Promise<KObject> {
@@ -219,8 +237,9 @@ export class FakeFiles {
  * export requests and APIServiceNamespaces are objects in `cp`, applied
  * objects land in `app`; `failAfter` makes the apply fail after that many objects.
  */
-export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean } = {}) {
-  const seen: { tls?: unknown; policy?: unknown; connection?: unknown; namespace?: string; applyTo?: string } = {};
+export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean; secrets?: FakeCluster } = {}) {
+  const seen: { tls?: unknown; policy?: unknown; connection?: unknown; namespace?: string; applyTo?: string; secretKubeconfig?: string | undefined } = {};
+  const secrets = opts.secrets ?? new FakeCluster('management cluster');
   const binding = (namespace: string) => ({
     async createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
       const out: CreatedRequest[] = [];
@@ -264,7 +283,16 @@ export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), 
     bootstrap: {
       controlPlane: (connection: unknown, namespace: string, tls: unknown, policy: unknown) => { Object.assign(seen, { connection, namespace, tls, policy }); return binding(namespace); },
       appCluster: (path: string) => { seen.applyTo = path; return target; },
+      secretCluster: (path: string | undefined) => {
+        seen.secretKubeconfig = path;
+        return {
+          server: secrets.server,
+          check: async (ref: SecretRef, clusterID: string) => { await checkBindingSecret(secrets, ref, clusterID); },
+          write: (ref: SecretRef, clusterID: string, data: { kubeconfig: string; manifest: string }) => writeBindingSecret(secrets, ref, clusterID, data),
+        };
+      },
     },
+    secrets,
     resolve: (o: { flag?: string | undefined }) => ({ text: PROVIDER_KUBECONFIG, files: [o.flag ?? 'kubeconfig'], source: '--kubeconfig', label: o.flag ?? 'kubeconfig', where: `--kubeconfig ${o.flag ?? 'kubeconfig'}`, context: 'default' }),
     caPem: () => undefined,
     createNsControlPlane: (_connection: unknown, namespace: string) => binding(namespace),

@@ -117,3 +117,43 @@ t.test('every file of the list keeps the hardening: not UTF-8 refused, secrets r
   const notMap = write('list.yaml', '- a\n- b\n');
   t.equal(failure(() => resolveKubeconfig({ env: { KUBECONFIG: `${a}:${notMap}` } })), `KUBECONFIG file ${notMap} is not a kubeconfig: expected a YAML mapping`);
 });
+
+t.test('in a Pod: the in-cluster configuration of the ServiceAccount, as the last fallback', async (t) => {
+  const sa = join(dir, 'serviceaccount');
+  mkdirSync(sa);
+  const token = 'sa-token-not-real-0123456789';
+  writeFileSync(join(sa, 'token'), `${token}\n`);
+  writeFileSync(join(sa, 'ca.crt'), '-----BEGIN CERTIFICATE-----\nnot-real\n-----END CERTIFICATE-----\n');
+  writeFileSync(join(sa, 'namespace'), 'mgmt');
+  const home = join(dir, 'home-pod');
+  mkdirSync(home);
+  const env = { HOME: home, KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+  const r = resolveKubeconfig({ env, serviceAccountDir: sa });
+  t.equal(r.source, 'in-cluster');
+  t.equal(r.where, 'in-cluster configuration (ServiceAccount token)');
+  t.same(r.files, []);
+  t.equal(r.context, 'in-cluster');
+  const doc = parse(r.text) as { clusters: Array<{ cluster: Record<string, string> }>; users: Array<{ user: { token: string } }>; contexts: Array<{ context: { namespace: string } }> };
+  t.equal(doc.clusters[0]!.cluster.server, 'https://10.96.0.1:443');
+  t.equal(doc.clusters[0]!.cluster['certificate-authority'], join(sa, 'ca.crt'));
+  t.equal(doc.users[0]!.user.token, token, 'the token file, read now');
+  t.equal(doc.contexts[0]!.context.namespace, 'mgmt');
+  t.notMatch(redact(`token ${token}`), token, 'the token is registered as a secret');
+
+  writeFileSync(join(sa, 'token'), 'sa-token-rotated-0123456789');
+  t.match(resolveKubeconfig({ env, serviceAccountDir: sa }).text, /sa-token-rotated-0123456789/, 'read again on every resolution (the kubelet rotates it)');
+  t.match(resolveKubeconfig({ env: { ...env, KUBERNETES_SERVICE_HOST: 'fd00::1' }, serviceAccountDir: sa }).text, /server: https:\/\/\[fd00::1\]:443/, 'an IPv6 address is bracketed');
+
+  const kc = join(home, '.kube');
+  mkdirSync(kc);
+  writeFileSync(join(kc, 'config'), kubeconfig('h', { current: 'h' }));
+  t.equal(resolveKubeconfig({ env, serviceAccountDir: sa }).source, '~/.kube/config', '~/.kube/config wins over the in-cluster configuration');
+  t.equal(resolveKubeconfig({ env: { ...env, KUBECONFIG: a }, serviceAccountDir: sa }).source, 'KUBECONFIG', 'and so does KUBECONFIG');
+  t.equal(resolveKubeconfig({ env: { ...env, HOME: join(dir, 'home-empty'), KUBECONFIG: join(dir, 'nothing') }, serviceAccountDir: sa }).source, 'in-cluster', 'a KUBECONFIG of no existing file falls through, as with kubectl');
+  t.match(failure(() => resolveKubeconfig({ flagName: '--apply-to', env, fallback: false, serviceAccountDir: sa })), /^no kubeconfig: pass --apply-to FILE$/, 'never for an input that must be named');
+
+  const empty = join(dir, 'sa-empty');
+  mkdirSync(empty);
+  t.match(failure(() => resolveKubeconfig({ env: { ...env, HOME: join(dir, 'home-empty') }, serviceAccountDir: empty })), /does not exist\); no in-cluster configuration \(ServiceAccount token\) either \(.*sa-empty\/token does not exist/);
+  t.match(failure(() => resolveKubeconfig({ env: { HOME: join(dir, 'home-empty'), KUBERNETES_SERVICE_HOST: '10.96.0.1' }, serviceAccountDir: sa })), /KUBERNETES_SERVICE_PORT is unset/, 'HOST without PORT is no in-cluster configuration');
+});
