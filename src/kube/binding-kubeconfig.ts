@@ -19,6 +19,7 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import { toYaml } from '../render/to-yaml.ts';
 import { isStrictBase64, type ProviderKubeconfig } from './kubeconfig.ts';
+import { isDnsLabel } from '../validate/names.ts';
 
 /** What a binding's kubeconfig may hold, per level; everything else is refused by name. */
 export const ALLOWED_FIELDS = {
@@ -62,7 +63,6 @@ const fold = (k: string) => k.toLowerCase().replace(/[-_]/g, '');
  * not; and the line breaks readers disagree on: a CR without LF, NEL, U+2028/2029 (breaks in YAML 1.1 only).
  */
 const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\xA0-\u2027\u202A-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|\r(?!\n)/u;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /**
  * Reads a binding's kubeconfig with the allow-list and rebuilds it; every
@@ -109,7 +109,7 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
   const ki = clusters.findIndex((c) => c.name === ctx.cluster);
   const ui = users.findIndex((u) => u.name === ctx.user);
   if (!ctx.namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
-  else if (!DNS_LABEL.test(ctx.namespace)) problems.push(`contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
+  else if (!isDnsLabel(ctx.namespace)) problems.push(`contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   if (ki < 0) problems.push(`cluster ${JSON.stringify(ctx.cluster ?? '')} of context ${JSON.stringify(current)} is not in clusters`);
   if (ui < 0) problems.push(`user ${JSON.stringify(ctx.user ?? '')} of context ${JSON.stringify(current)} is not in users`);
   if (problems.length) return fail(problems);

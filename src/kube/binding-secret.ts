@@ -8,13 +8,13 @@
 import { ClusterError, UsageError } from '../errors.ts';
 import type { CallLabel, KObject } from './client.ts';
 import type { Kind } from './objects.ts';
+import { isDnsLabel } from '../validate/names.ts';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const CLUSTER_ID_ANNOTATION = 'helper.klutch.anynines.com/cluster-id';
 export const SECRET_KEYS = { kubeconfig: 'provider.kfg.yaml', manifest: 'all.yaml' } as const;
 
 const SECRET: Kind = { apiVersion: 'v1', kind: 'Secret' };
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface SecretRef {
@@ -28,7 +28,7 @@ export function parseSecretRef(value: string): SecretRef {
   const parts = value.split('/');
   if (parts.length !== 2) throw new UsageError(`--write-secret ${shown} is not NAMESPACE/NAME`);
   const [namespace, name] = parts as [string, string];
-  if (!DNS_LABEL.test(namespace)) throw new UsageError(`--write-secret ${shown}: namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
+  if (!isDnsLabel(namespace)) throw new UsageError(`--write-secret ${shown}: namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) throw new UsageError(`--write-secret ${shown}: name ${JSON.stringify(name)} is not a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253)`);
   return { namespace, name };
 }

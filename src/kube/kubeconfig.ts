@@ -18,9 +18,8 @@ import { load as loadYaml } from 'js-yaml';
 import { parse } from 'yaml';
 import { addSecret } from '../log.ts';
 import { registerKubeconfigSecrets } from './kubeconfig-file.ts';
+import { isDnsLabel } from '../validate/names.ts';
 
-/** A namespace name: an RFC 1123 label. */
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export interface ProviderKubeconfig {
   contextName: string;
@@ -297,7 +296,7 @@ function providerProblems(text: string, opts: ReadOptions): { problems: string[]
   const c = isObject(ctx.context) ? ctx.context : {};
   const namespace = c.namespace;
   if (typeof namespace !== 'string' || !namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
-  else if (!DNS_LABEL.test(namespace)) problems.push(`context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
+  else if (!isDnsLabel(namespace)) problems.push(`context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
   const clusterName = typeof c.cluster === 'string' ? c.cluster : '';
   const userName = typeof c.user === 'string' ? c.user : '';
   const cluster = named(doc.clusters, clusterName);
