@@ -17,7 +17,7 @@ import { bindUrl } from '../backend/bind-url.ts';
 import { parseBindingResponse } from '../backend/binding-response.ts';
 import { postBinding } from '../backend/post-binding.ts';
 import { InputError, UsageError } from '../errors.ts';
-import { makeDispatcher, readCaFile, warnInsecure } from '../http.ts';
+import { hostOf, makeDispatcher, readCaFile, warnInsecure } from '../http.ts';
 import { parseManifest } from '../kube/apply.ts';
 import { addSecret, log } from '../log.ts';
 import { oidcCredentials, type BootstrapEnvOptions, type SecretFileRead } from '../options/bootstrap-env.ts';
@@ -60,13 +60,7 @@ export async function bootstrapEnv(opts: Readonly<BootstrapEnvOptions>, given: P
 
 /** Reads binding.json from a path or '-' (stdin), bounded to 1 MiB. */
 export function readBindingInput(file: string, files: Files): Buffer {
-  let raw: Buffer;
-  try {
-    raw = files.read(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError('HELPER_BINDING_READ', `cannot read binding file ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(err)}`);
-  }
+  const raw = readInputFile(files, file, 'binding file', 'HELPER_BINDING_READ');
   if (raw.byteLength > 1024 * 1024) throw new InputError('HELPER_BINDING_READ', `binding file ${file} is ${raw.byteLength} bytes; the limit is 1 MiB`);
   return raw;
 }
@@ -95,7 +89,7 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
     return { ...base, clientSecret: creds.clientSecret };
   }
   if (creds.method === 'key') {
-    const bytes = readCredentialFile(files, creds.keyFile, 'client key file', 'HELPER_CLIENT_KEY');
+    const bytes = readInputFile(files, creds.keyFile, 'client key file', 'HELPER_CLIENT_KEY');
     const key = await loadClientKey(bytes, creds.keyFile, creds.keyId).catch((err: unknown) => {
       registerPemSecrets(bytes);
       throw err;
@@ -114,11 +108,12 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
   const file = creds.assertionFile;
   const read = () => files.read(file);
   // Read once now: an unreadable or malformed file fails before any network call.
-  addSecret(assertionOf(readCredentialFile(files, file, 'client assertion file', 'HELPER_CLIENT_ASSERTION'), file));
+  addSecret(assertionOf(readInputFile(files, file, 'client assertion file', 'HELPER_CLIENT_ASSERTION'), file));
   return { ...base, assertionFile: { file, grant: creds.grant, read } };
 }
 
-function readCredentialFile(files: Files, file: string, what: string, code: string): Buffer {
+/** Reads an input file; an unreadable one is an InputError naming it and why (the binding file, a key, an assertion). */
+function readInputFile(files: Files, file: string, what: string, code: string): Buffer {
   try {
     return files.read(file);
   } catch (err) {
@@ -188,11 +183,6 @@ export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient,
     tls: { caPem, insecure: opts.insecure },
     policy: { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: deps.dispatcher },
   };
-}
-
-/** host[:port] of a URL, for messages ('' when it is none). */
-function hostOf(url: string): string {
-  return URL.canParse(url) ? new URL(url).host : '';
 }
 
 export interface BindingInput {
