@@ -13,7 +13,7 @@ import t, { type Test } from 'tap';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { generateTypes, TYPE_NAMES } from '../../bin/gen-types.ts';
 import type { Values } from '../../src/control-plane/values.ts';
-import type { StatusReport } from '../../src/flows/status.ts';
+import type { KonnectorHeartbeat, StatusOverall, StatusVerdict } from '../../src/status/report.ts';
 import type { Binding, BindingResponse, BindingStatus, ControlPlaneValues, ExportRequest } from '../../src/types.ts';
 import * as valuesValidator from '../../src/validate/values-validator.generated.ts';
 import * as validators from '../../src/validate/validators.generated.ts';
@@ -120,9 +120,10 @@ t.test('schema-invalid documents are not assignable (checked by tsc)', async (t)
 });
 
 t.test('the shapes other modules declare for schema documents accept every schema-valid one (checked by tsc)', async (t) => {
-  // control-plane/values.ts' Values and flows/status.ts' StatusReport are hand-written there.
+  // control-plane/values.ts' Values and status/report.ts' verdicts and heartbeat are hand-written there.
   const valuesAgree: Assignable<ControlPlaneValues, Values> = true;
-  const statusAgrees: Assignable<BindingStatus, StatusReport> = true;
+  type Json = BindingStatus;
+  const statusAgrees: Assignable<[Json['verdict'], Json['items'][number]['verdict'], NonNullable<Json['heartbeat']>], [StatusOverall, StatusVerdict, KonnectorHeartbeat]> = true;
   const narrower: Assignable<{ clusterID: number }, Binding> = false;
   t.same([valuesAgree, statusAgrees, narrower], [true, true, false]);
 });

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { newAjv } from '../../../src/validate/ajv.ts';
-import { collectStatus, formatStatus, judgeHeartbeat, verdictError, type StatusReport } from '../../../src/flows/status.ts';
+import { collectStatus } from '../../../src/status/probes.ts';
+import { formatStatus, judgeHeartbeat, statusError as verdictError, statusJson, type StatusReport } from '../../../src/status/report.ts';
 import { parseGoDuration } from '../../../src/kube/heartbeat.ts';
 import { FakeCluster, healthyBinding, NOW, NS, PROVIDER } from './fake-cluster.ts';
 
@@ -31,10 +32,10 @@ t.test('a healthy binding: every item ok, verdict ok, no error, JSON valid', asy
   t.same(r.items.filter((i) => i.verdict !== 'ok'), [], 'no item is not ok');
   t.equal(r.verdict, 'ok');
   t.equal(verdictError(r), undefined);
-  t.ok(validate(r), JSON.stringify(validate.errors));
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
   t.same(r.heartbeat, { konnectorVersion: 'v1.4.0', lastHeartbeatTime: new Date(NOW - 60_000).toISOString(), ageSeconds: 60, intervalSeconds: 300, state: 'fresh' });
-  t.match(item(r, 'Claims')!, { namespace: `${NS}-team-a`, message: '2 PostgresqlInstance(s)', details: { count: 2, names: ['db1', 'db2'] } });
-  t.match(item(r, 'Credential')!.message, `token of system:serviceaccount:${NS}:klutch-binder, no expiry`);
+  t.match(item(r, 'Claims')!, { namespace: `${NS}-team-a`, detail: '2 PostgresqlInstance(s)', facts: { count: 2, names: ['db1', 'db2'] } });
+  t.match(item(r, 'Credential')!.detail, `token of system:serviceaccount:${NS}:klutch-binder, no expiry`);
   const kinds = new Set(r.items.map((i) => i.kind));
   for (const k of ['Credential', 'Namespace', 'ClusterBinding', 'APIServiceExportRequest', 'APIServiceExport', 'APIServiceNamespace', 'Claims', 'Deployment', 'Secret', 'APIServiceBinding', 'CustomResourceDefinition']) t.ok(kinds.has(k), k);
   t.notOk(cp.calls.some((c) => c.verb === 'delete' || c.verb === 'patch') || app.calls.some((c) => c.verb === 'delete' || c.verb === 'patch'), 'read-only');
@@ -49,11 +50,11 @@ t.test('heartbeat older than twice the interval: degraded, naming the age; exit 
   const r = await status(cp, app, NOW + 11 * 60_000);
   const cb = item(r, 'ClusterBinding')!;
   t.equal(cb.verdict, 'degraded');
-  t.match(cb.message, 'last heartbeat 12m ago, more than twice the interval 5m: the konnector is not connected');
+  t.match(cb.detail, 'last heartbeat 12m ago, more than twice the interval 5m: the konnector is not connected');
   t.equal(r.verdict, 'degraded');
   t.equal(verdictError(r)!.exitCode, 11);
   t.match(verdictError(r)!.message, 'ClusterBinding cluster-abc/cluster');
-  t.ok(validate(r), JSON.stringify(validate.errors));
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
 });
 
 t.test('exactly twice the interval is still fresh; a konnector clock ahead counts as just now', async (t) => {
@@ -74,8 +75,8 @@ t.test('no heartbeat yet: fine with only the provider kubeconfig, degraded once 
   t.equal(cpOnly.verdict, 'ok');
   t.equal(cpOnly.appCluster, null);
   t.notOk(cpOnly.items.some((i) => i.side === 'app-cluster'), 'only the control-plane half');
-  t.match(item(cpOnly, 'ClusterBinding')!.message, 'no heartbeat yet');
-  t.ok(validate(cpOnly), JSON.stringify(validate.errors));
+  t.match(item(cpOnly, 'ClusterBinding')!.detail, 'no heartbeat yet');
+  t.ok(validate(statusJson(cpOnly)), JSON.stringify(validate.errors));
   const both = await status(cp, app);
   t.equal(item(both, 'ClusterBinding')!.verdict, 'degraded');
 });
@@ -84,7 +85,7 @@ t.test('an export request Failed: degraded, naming it and its terminal message',
   const { cp, app } = healthyBinding();
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'mariadbinstances.anynines.com', namespace: NS, creationTimestamp: new Date(NOW - 90_000).toISOString() }, status: { phase: 'Failed', terminalMessage: 'CRD mariadbinstances.anynines.com not found' } });
   const r = await status(cp, app);
-  t.match(item(r, 'APIServiceExportRequest', 'mariadbinstances.anynines.com')!, { verdict: 'degraded', message: 'Failed: CRD mariadbinstances.anynines.com not found' });
+  t.match(item(r, 'APIServiceExportRequest', 'mariadbinstances.anynines.com')!, { verdict: 'degraded', detail: 'Failed: CRD mariadbinstances.anynines.com not found' });
   t.equal(r.verdict, 'degraded');
   t.match(verdictError(r)!.message, 'APIServiceExportRequest cluster-abc/mariadbinstances.anynines.com');
 });
@@ -93,18 +94,18 @@ t.test('a Pending request is fine for 2 minutes, then degraded', async (t) => {
   const { cp } = healthyBinding();
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'x.anynines.com', namespace: NS, creationTimestamp: new Date(NOW - 30_000).toISOString() }, status: { phase: 'Pending' } });
   t.equal(item(await status(cp), 'APIServiceExportRequest', 'x.anynines.com')!.verdict, 'ok');
-  t.match(item(await status(cp, undefined, NOW + 5 * 60_000), 'APIServiceExportRequest', 'x.anynines.com')!, { verdict: 'degraded', message: /Pending for 5m30s/ });
+  t.match(item(await status(cp, undefined, NOW + 5 * 60_000), 'APIServiceExportRequest', 'x.anynines.com')!, { verdict: 'degraded', detail: /Pending for 5m30s/ });
 });
 
 t.test('what RBAC refuses is unreadable, not missing; alone it makes the verdict unknown (exit 6)', async (t) => {
   const { cp, app } = healthyBinding();
   cp.rule = (c) => (c.verb === 'list' && c.kind === 'PostgresqlInstance' ? 'forbid' : undefined);
   const r = await status(cp, app);
-  t.match(item(r, 'Claims')!, { verdict: 'unreadable', namespace: `${NS}-team-a`, message: /may not read this: .*403 Forbidden/ });
+  t.match(item(r, 'Claims')!, { verdict: 'unreadable', namespace: `${NS}-team-a`, detail: /may not read this: .*403 Forbidden/ });
   t.equal(r.verdict, 'unknown');
   t.equal(verdictError(r)!.exitCode, 6);
   t.match(verdictError(r)!.message, `cannot be judged: the kubeconfig may not read Claims ${NS}-team-a/postgresqlinstances.anynines.com`);
-  t.ok(validate(r), JSON.stringify(validate.errors));
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
 });
 
 t.test('a rejected credential (401): missing, and no further reads', async (t) => {
@@ -112,7 +113,7 @@ t.test('a rejected credential (401): missing, and no further reads', async (t) =
   cp.rule = () => 'unauthorized';
   const r = await status(cp);
   t.equal(r.items.length, 1);
-  t.match(item(r, 'Credential')!, { verdict: 'missing', message: /rejects the kubeconfig's token \(401\)/ });
+  t.match(item(r, 'Credential')!, { verdict: 'missing', detail: /rejects the kubeconfig's token \(401\)/ });
   t.equal(r.verdict, 'missing');
   t.equal(verdictError(r)!.exitCode, 12);
   t.equal(cp.calls.length, 1);
@@ -133,8 +134,8 @@ t.test('App Cluster faults: missing konnector, a Secret of another binding, a CR
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'servicebindings.anynines.com', namespace: NS }, spec: { group: 'anynines.com', names: { plural: 'servicebindings', kind: 'ServiceBinding' }, versions: [{ name: 'v1', served: true }] } });
   const r = await status(cp, app);
   t.match(item(r, 'Deployment')!, { verdict: 'missing' });
-  t.match(item(r, 'Secret')!, { verdict: 'degraded', message: /namespace cluster-other; the provider kubeconfig at .*another binding/ });
-  t.match(item(r, 'CustomResourceDefinition')!, { verdict: 'degraded', message: /ForeignCustomResourceDefinition/ });
+  t.match(item(r, 'Secret')!, { verdict: 'degraded', detail: /namespace cluster-other; the provider kubeconfig at .*another binding/ });
+  t.match(item(r, 'CustomResourceDefinition')!, { verdict: 'degraded', detail: /ForeignCustomResourceDefinition/ });
   t.match(item(r, 'APIServiceBinding', 'servicebindings.anynines.com')!, { verdict: 'missing' });
   t.equal(r.verdict, 'missing', 'missing wins over degraded');
   t.equal(verdictError(r)!.exitCode, 12);
@@ -153,22 +154,22 @@ t.test('the Secret\'s kubeconfig is read strictly: no local file it names is rea
     const text = Buffer.from((secret.data as Record<string, string>).kubeconfig!, 'base64').toString().replace('{token: not-a-real-token-value}', `{token-file: ${JSON.stringify(path)}}`);
     secret.data = { kubeconfig: Buffer.from(text).toString('base64') };
     const r = await status(cp, app);
-    t.match(item(r, 'Secret')!, { verdict: 'degraded', message: /^data\.kubeconfig is not a kubeconfig helper writes: users\[0\]\.user\.token-file: a token file/ }, what);
+    t.match(item(r, 'Secret')!, { verdict: 'degraded', detail: /^data\.kubeconfig is not a kubeconfig helper writes: users\[0\]\.user\.token-file: a token file/ }, what);
   }
 });
 
 t.test('zero ready replicas is ok while the heartbeat is fresh (no kubelet), degraded when it is not', async (t) => {
   const { cp, app } = healthyBinding();
   app.find({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'konnector', 'klutch-bind')!.status = {};
-  t.match(item(await status(cp, app), 'Deployment')!, { verdict: 'ok', message: /0 of 2 replica\(s\) ready \(the heartbeat is fresh/ });
-  t.match(item(await status(cp, app, NOW + 20 * 60_000), 'Deployment')!, { verdict: 'degraded', message: /no fresh heartbeat/ });
+  t.match(item(await status(cp, app), 'Deployment')!, { verdict: 'ok', detail: /0 of 2 replica\(s\) ready \(the heartbeat is fresh/ });
+  t.match(item(await status(cp, app, NOW + 20 * 60_000), 'Deployment')!, { verdict: 'degraded', detail: /no fresh heartbeat/ });
 });
 
 t.test('an App Cluster without the klutch CRDs: APIServiceBindings missing', async (t) => {
   const { cp, app } = healthyBinding();
   app.unserved.add('APIServiceBinding');
   const r = await status(cp, app);
-  t.match(item(r, 'APIServiceBinding', '*')!, { verdict: 'missing', message: /does not serve APIServiceBindings/ });
+  t.match(item(r, 'APIServiceBinding', '*')!, { verdict: 'missing', detail: /does not serve APIServiceBindings/ });
 });
 
 t.test('the schema can fail: a report with an unknown verdict is refused', async (t) => {
