@@ -46,6 +46,7 @@ export const TYPE_NAMES: Record<string, SchemaNames> = {
     root: 'BindingStatus',
     at: { '/properties/heartbeat/oneOf/1': 'BindingStatusHeartbeat', '/properties/items/items': 'BindingStatusItem' },
   },
+  'unbind.schema.json': { root: 'UnbindJson', at: { '/properties/actions/items': 'UnbindJsonAction' } },
 };
 
 /** Keywords that restrict values without changing their type, and annotations. */

@@ -12,6 +12,7 @@
  *   ControlPlaneValues, EndpointValues, DataServiceValues.
  * `helper status -o json` (schemas/status.schema.json): BindingStatus,
  *   BindingStatusHeartbeat, BindingStatusItem.
+ * `helper unbind -o json` (schemas/unbind.schema.json): UnbindJson, UnbindJsonAction.
  *
  * Every type here comes from a schema; none is written by hand.
  */
@@ -28,4 +29,6 @@ export type {
   ExportRequest,
   ExportResource,
   PermissionClaim,
+  UnbindJson,
+  UnbindJsonAction,
 } from './types.generated.ts';

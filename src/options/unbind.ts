@@ -15,6 +15,8 @@ export interface UnbindOptions extends CallFlags, TlsFlags {
   yes: boolean;
   format: 'text' | 'json';
   timeoutMs: number;
+  /** stdin and stderr are a terminal: --purge may ask instead of needing --yes. */
+  interactive: boolean;
 }
 
 export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<UnbindOptions> {
@@ -31,6 +33,7 @@ export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.Process
     yes: Boolean(argv.yes),
     format: argv.output === 'json' ? 'json' : 'text',
     timeoutMs: durationOf(argv, 'timeout'),
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     ...callPolicyOf(argv),
     ...tlsOf(argv),
   });

@@ -4,7 +4,8 @@
  * guard, RBAC refusals named, a run stopped midway, and the waits.
  */
 import t from 'tap';
-import { formatUnbind, refusalError, unbind, type UnbindInput, type UnbindReport } from '../../../src/flows/unbind.ts';
+import { unbind, type UnbindInput } from '../../../src/flows/unbind.ts';
+import { formatUnbind, unbindError as refusalError, unbindJson, type UnbindReport } from '../../../src/unbind/report.ts';
 import { log } from '../../../src/log.ts';
 import { FakeCluster, healthyBinding, NS } from './fake-cluster.ts';
 
@@ -20,7 +21,9 @@ function snapshot(c: FakeCluster): string[] {
   return [...c.objects.values()].map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
 }
 
-const deletedSet = (r: UnbindReport, result: string) => r.actions.filter((a) => a.result === result).map((a) => `${a.side} ${a.kind} ${a.namespace ?? ''}/${a.name}`).sort();
+/** The actions as -o json prints them. */
+const acts = (r: UnbindReport) => unbindJson(r).actions;
+const deletedSet = (r: UnbindReport, result: string) => acts(r).filter((a) => a.result === result).map((a) => `${a.side} ${a.kind} ${a.namespace ?? ''}/${a.name}`).sort();
 
 function captureLog(t: { teardown: (fn: () => void) => void }): string[] {
   const lines: string[] = [];
@@ -121,8 +124,8 @@ t.test('RBAC refusals are named; the purge does not delete APIServiceNamespaces 
   const { cp, app } = healthyBinding();
   cp.rule = (c) => (c.verb === 'delete' && c.kind === 'PostgresqlInstance' && c.name === 'db2' ? 'forbid' : undefined);
   const r = await run(cp, app, { purge: true, yes: true });
-  t.match(r.actions.find((a) => a.name === 'db2')!, { result: 'refused', message: /403 Forbidden/ });
-  t.match(r.actions.find((a) => a.kind === 'APIServiceNamespace')!, { result: 'skipped' });
+  t.match(acts(r).find((a) => a.name === 'db2')!, { result: 'refused', message: /403 Forbidden/ });
+  t.match(acts(r).find((a) => a.kind === 'APIServiceNamespace')!, { result: 'skipped' });
   t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS), 'APIServiceNamespace kept');
   const err = refusalError(r)!;
   t.equal(err.exitCode, 6);
@@ -133,7 +136,7 @@ t.test('claims the kubeconfig may not list: named as refused, not skipped silent
   const { cp, app } = healthyBinding();
   cp.rule = (c) => (c.verb === 'list' && c.kind === 'PostgresqlInstance' ? 'forbid' : undefined);
   const r = await run(cp, app, { purge: true, yes: true });
-  t.match(r.actions.find((a) => a.side === 'control-plane' && a.kind === 'PostgresqlInstance')!, { name: '*', namespace: `${NS}-team-a`, result: 'refused', message: /cannot list postgresqlinstances\.anynines\.com in cluster-abc-team-a/ });
+  t.match(acts(r).find((a) => a.side === 'control-plane' && a.kind === 'PostgresqlInstance')!, { name: '*', namespace: `${NS}-team-a`, result: 'refused', message: /cannot list postgresqlinstances\.anynines\.com in cluster-abc-team-a/ });
   t.ok(refusalError(r));
 });
 
@@ -176,7 +179,7 @@ t.test('a purge whose claims never go: timeout naming them, APIServiceNamespaces
 t.test('without --app-kubeconfig only the control plane is touched', async (t) => {
   const { cp } = healthyBinding();
   const r = await run(cp, undefined);
-  t.notOk(r.actions.some((a) => a.side === 'app-cluster'));
+  t.notOk(acts(r).some((a) => a.side === 'app-cluster'));
   t.equal(r.appCluster, null);
   t.match(formatUnbind(r), /no --app-kubeconfig: control plane only/);
 });
@@ -186,7 +189,7 @@ t.test('an APIServiceNamespace pointing outside <cluster-ns>-* is left alone, al
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceNamespace', metadata: { name: 'evil', namespace: NS }, status: { namespace: 'kube-system' } });
   cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'sys', namespace: 'kube-system' } });
   const r = await run(cp, app, { purge: true, yes: true });
-  t.match(r.actions.find((a) => a.name === 'evil')!, { op: 'keep', note: /not a cluster-abc-\* namespace: left alone/ });
+  t.match(acts(r).find((a) => a.name === 'evil')!, { op: 'keep', note: /not a cluster-abc-\* namespace: left alone/ });
   t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'evil', NS));
   t.ok(cp.find(PG, 'sys', 'kube-system'));
   t.notOk(cp.calls.some((c) => c.namespace === 'kube-system'));
@@ -209,9 +212,9 @@ t.test('an orphaning delete leaves the binding until the garbage collector frees
   const meanwhile = healthyBinding();
   // The same App Cluster, read while the first run waits: the binding is being deleted, not planned again.
   const second = await run(meanwhile.cp, app, { dryRun: true });
-  t.notOk(second.actions.some((a) => a.kind === 'APIServiceBinding'), 'a binding being deleted is not deleted again');
+  t.notOk(acts(second).some((a) => a.kind === 'APIServiceBinding'), 'a binding being deleted is not deleted again');
   const r = await during;
-  t.match(r.actions.find((a) => a.kind === 'APIServiceBinding')!, { result: 'deleted' });
+  t.match(acts(r).find((a) => a.kind === 'APIServiceBinding')!, { result: 'deleted' });
   t.notOk(app.find({ apiVersion: KLUTCH, kind: 'APIServiceBinding' }, 'postgresqlinstances.anynines.com'), 'gone when unbind returns');
   t.ok(app.calls.filter((c) => c.verb === 'get' && c.kind === 'APIServiceBinding').length >= 2, 'waited for it');
 });
@@ -220,14 +223,14 @@ t.test('the App Cluster\'s copies lose the konnector\'s finalizer (only it); the
   const { cp, app } = healthyBinding();
   const r = await run(cp, app);
   t.same(app.find(PG, 'db1', 'team-a')!.metadata!.finalizers, ['other/keep'], 'only the syncer finalizer removed');
-  t.match(r.actions.find((a) => a.side === 'app-cluster' && a.name === 'db1')!, { result: 'unmarked', note: /klutch\.anynines\.com\/syncer is removed/ });
-  t.notOk(r.actions.some((a) => a.side === 'app-cluster' && a.name === 'db2'), 'a copy without it is not touched');
-  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'keep')!, { result: 'kept', note: /--delete-crds/ });
+  t.match(acts(r).find((a) => a.side === 'app-cluster' && a.name === 'db1')!, { result: 'unmarked', note: /klutch\.anynines\.com\/syncer is removed/ });
+  t.notOk(acts(r).some((a) => a.side === 'app-cluster' && a.name === 'db2'), 'a copy without it is not touched');
+  t.match(acts(r).find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'keep')!, { result: 'kept', note: /--delete-crds/ });
 
   const second = healthyBinding();
   const dry = await run(second.cp, second.app, { deleteCrds: true, dryRun: true });
   const real = await run(second.cp, second.app, { deleteCrds: true });
-  t.match(real.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'delete')!, { result: 'deleted', note: /owned by this binding's APIServiceBinding/ });
+  t.match(acts(real).find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'delete')!, { result: 'deleted', note: /owned by this binding's APIServiceBinding/ });
   t.notOk(second.app.find({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' }, 'postgresqlinstances.anynines.com'));
   const order = second.app.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').map((c) => `${c.verb} ${c.kind}`);
   t.ok(order.indexOf('patch PostgresqlInstance') < order.indexOf('delete CustomResourceDefinition'), 'finalizers first, then the CRD');
@@ -259,9 +262,9 @@ t.test('--delete-crds: a CRD no APIServiceBinding of this binding owns is kept w
   t.ok(app.find(CRD, 'mariadbinstances.anynines.com'), 'a CRD owned by another APIServiceBinding (uid) stays');
   t.same(app.find({ apiVersion: 'anynines.com/v1', kind: 'MariadbInstance' }, 'm1', 'team-a')!.metadata!.finalizers, ['klutch.anynines.com/syncer']);
   t.notOk(app.calls.some((c) => (c.verb === 'delete' || c.verb === 'patch') && (c.kind === 'Certificate' || c.kind === 'MariadbInstance' || (c.kind === 'CustomResourceDefinition' && c.name !== 'postgresqlinstances.anynines.com'))), 'no delete or patch reached them');
-  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.cert-manager.io')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it/ });
-  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'mariadbinstances.anynines.com')!, { op: 'keep', result: 'kept', note: /not provably this binding's/ });
-  t.match(r.actions.find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'postgresqlinstances.anynines.com' && a.op === 'delete')!, { result: 'deleted' }, 'the binding\'s own CRD is deleted');
+  t.match(acts(r).find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.cert-manager.io')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it/ });
+  t.match(acts(r).find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'mariadbinstances.anynines.com')!, { op: 'keep', result: 'kept', note: /not provably this binding's/ });
+  t.match(acts(r).find((a) => a.kind === 'CustomResourceDefinition' && a.name === 'postgresqlinstances.anynines.com' && a.op === 'delete')!, { result: 'deleted' }, 'the binding\'s own CRD is deleted');
   t.match(formatUnbind(r), /kept +App Cluster +CustomResourceDefinition certificates\.cert-manager\.io +not provably this binding's/);
   t.equal(refusalError(r), undefined, 'keeping is no failure: exit 0');
 });
@@ -280,10 +283,10 @@ t.test('a CRD an earlier unbind orphaned (and recorded) is deleted by a later --
   delete keptCrd.metadata!.annotations;
 
   const later = await run(cp, app, { deleteCrds: true });
-  t.match(later.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted', note: /recorded by an earlier unbind of cluster-abc/ });
+  t.match(acts(later).find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'delete', result: 'deleted', note: /recorded by an earlier unbind of cluster-abc/ });
   t.notOk(app.find(CRD, 'postgresqlinstances.anynines.com'));
   const refused = await run(kept.cp, kept.app, { deleteCrds: true });
-  t.match(refused.actions.find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it, and no unbind of cluster-abc recorded it/ });
+  t.match(acts(refused).find((a) => a.kind === 'CustomResourceDefinition')!, { op: 'keep', result: 'kept', note: /not provably this binding's: no APIServiceBinding of this binding owns it, and no unbind of cluster-abc recorded it/ });
   t.ok(kept.app.find(CRD, 'postgresqlinstances.anynines.com'));
 });
 
