@@ -31,24 +31,36 @@ import { kindOf, listAll, secretData, served } from './client.ts';
 import { COOKIE_SECRET } from './keys.ts';
 import { CA_KEY, CA_SECRET, crdNameOf, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, objectId, PROVIDER_ANYNINES, renderControlPlane, type K8sObject } from './render.ts';
 import type { Settings } from './values.ts';
+import { countVerdicts, formatTable, itemId, type Report, type ReportItem, type TableLayout } from '../report/model.ts';
 
 export type Status = 'ok' | 'missing' | 'invalid' | 'not-ready' | 'cannot-see';
 export const STATUSES: readonly Status[] = ['ok', 'missing', 'invalid', 'not-ready', 'cannot-see'];
 
-export interface CheckItem {
-  status: Status;
-  /** Kind and name, e.g. "Deployment bind/anynines-backend". */
-  object: string;
-  detail: string;
-}
+/** One item of the check (all on the control plane): a rendered object (`Deployment bind/anynines-backend`) or a thing (`Crossplane`). */
+export type CheckItem = ReportItem<Status>;
 
-export interface CheckReport {
+/** The check's verdict: incomplete (something missing or invalid), not-ready (installed, not all running), or healthy. */
+export type CheckVerdict = 'healthy' | 'not-ready' | 'incomplete';
+
+export interface CheckReport extends Report<Status, CheckVerdict> {
   server: string;
   healthy: boolean;
   counts: Record<Status, number>;
   /** The root cause to fix first: the first missing or invalid item, else the first not-ready one. */
   firstProblem: CheckItem | undefined;
   items: CheckItem[];
+}
+
+/** An item of `-o json`: its status, `Kind ns/name` (or the thing's name) and detail. */
+export interface CheckJsonItem { status: Status; object: string; detail: string }
+
+/** An item from how the check names it: `Kind ns/name`, `Kind name`, or a thing (`Crossplane`, `Nodes`) as its kind alone. */
+export function checkItem(status: Status, object: string, detail: string): CheckItem {
+  const space = object.indexOf(' ');
+  const [kind, rest] = space < 0 ? [object, ''] : [object.slice(0, space), object.slice(space + 1)];
+  const slash = rest.indexOf('/');
+  const where = slash < 0 ? { name: rest } : { namespace: rest.slice(0, slash), name: rest.slice(slash + 1) };
+  return { side: 'control-plane', kind, ...where, verdict: status, detail };
 }
 
 export interface CheckInput {
@@ -75,8 +87,8 @@ interface Ctx {
 }
 
 /** How one live object of a kind is judged: status, detail, and the object's name when found under another. */
-type Verdict = [Status, string, string?];
-type Judge = (o: K8sObject, live: KObject | undefined, c: Ctx) => Promise<Verdict> | Verdict;
+type Judgement = [Status, string, string?];
+type Judge = (o: K8sObject, live: KObject | undefined, c: Ctx) => Promise<Judgement> | Judgement;
 
 const DEPLOYMENT = { apiVersion: 'apps/v1', kind: 'Deployment' };
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
@@ -110,9 +122,9 @@ async function nodes(client: ObjectClient): Promise<{ item: CheckItem | undefine
   }
   if (!list) return { item: undefined, noPods: '' };
   const ready = list.filter((n) => conditionsOf(n).some((x) => x.type === 'Ready' && x.status === 'True')).length;
-  if (ready) return { item: { status: 'ok', object: 'Nodes', detail: `${ready} Ready` }, noPods: '' };
+  if (ready) return { item: checkItem('ok', 'Nodes', `${ready} Ready`), noPods: '' };
   return {
-    item: { status: 'not-ready', object: 'Nodes', detail: `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the backend, Crossplane and the providers cannot run` },
+    item: checkItem('not-ready', 'Nodes', `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the backend, Crossplane and the providers cannot run`),
     noPods: '; the cluster has no Ready node (no kubelet) to run it',
   };
 }
@@ -156,7 +168,7 @@ async function crossplane(c: Ctx): Promise<void> {
 }
 
 /** The running Crossplane: its flag, version and replicas; the third element is why what waits for it cannot run. */
-function crossplaneDeployment(dep: KObject, noPods: string): Verdict {
+function crossplaneDeployment(dep: KObject, noPods: string): Judgement {
   const containers = ((dep.spec as { template?: { spec?: { containers?: Array<{ image?: string; args?: string[] }> } } } | undefined)?.template?.spec?.containers) ?? [];
   const flag = PAGE.crossplaneFlag;
   const set = containers.flatMap((x) => x.args ?? []).some((a) => a === flag || a === `${flag}=true`);
@@ -211,7 +223,7 @@ async function ingressClass(c: Ctx): Promise<void> {
 }
 
 /** Installed and Healthy, for Crossplane packages. */
-function packageHealth(o: KObject, c: Ctx): Verdict {
+function packageHealth(o: KObject, c: Ctx): Judgement {
   const conds = conditionsOf(o);
   const healthy = conds.find((x) => x.type === 'Healthy');
   const installed = conds.find((x) => x.type === 'Installed');
@@ -231,7 +243,7 @@ const crdHealth: Judge = (_o, live) => (!live ? ['missing', 'not installed'] : i
 const runtimeConfig: Judge = async (o, live, c) => (live ? ['ok', 'exists'] : ['missing', (await kindServed(o, c)) ? 'not installed' : cannotInstall(c)]);
 
 /** A Crossplane package, under the rendered name or installed as the same package under another (the page's names). */
-async function pkg(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Verdict> {
+async function pkg(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Judgement> {
   if (live) return packageHealth(live, c);
   if (!(await kindServed(o, c))) return ['missing', cannotInstall(c)];
   const repo = packageRepository((o.spec as { package?: string }).package ?? '');
@@ -276,7 +288,7 @@ async function secretNamedByProviderConfig(o: K8sObject, c: Ctx): Promise<{ foun
   return found ? { found, as: `Secret ${ns}/${ref.name}` } : undefined;
 }
 
-async function secretHealth(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Verdict> {
+async function secretHealth(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Judgement> {
   const keys = Object.keys((o.data as Record<string, string> | undefined) ?? {});
   const other = live ? undefined : await secretNamedByProviderConfig(o, c);
   const found = live ?? other?.found;
@@ -297,7 +309,7 @@ async function secretHealth(o: K8sObject, live: KObject | undefined, c: Ctx): Pr
 const PEM = '-----BEGIN CERTIFICATE-----';
 
 /** The CA handed to App Clusters: PEM, once base64-encoded under data. */
-function caHealth(pem: string): Verdict {
+function caHealth(pem: string): Judgement {
   if (!pem.includes(PEM)) {
     return ['invalid', Buffer.from(pem, 'base64').toString('utf8').includes(PEM)
       ? `${CA_KEY} holds base64 text of the PEM, not PEM: the mounted --external-ca-file is unreadable and App Clusters get a broken CA (put the PEM under data, base64-encoded once)`
@@ -311,7 +323,7 @@ function caHealth(pem: string): Verdict {
   return ['ok', `${CA_KEY} is a PEM certificate`];
 }
 
-async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Verdict> {
+async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Judgement> {
   const crd = crdNameOf(o, c.rendered) ?? '';
   if (!(await served(c.client, crd))) {
     const provider = c.rendered.find((p) => p.kind === 'Provider' && p.metadata.name === PROVIDER_ANYNINES);
@@ -327,7 +339,7 @@ async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): 
 }
 
 /** An export template, found by what it exports whatever its name (the release bundle names them postgresqls, mariadbs, ...). */
-async function template(o: K8sObject, _live: KObject | undefined, c: Ctx): Promise<Verdict> {
+async function template(o: K8sObject, _live: KObject | undefined, c: Ctx): Promise<Judgement> {
   const { resource, group } = (o.spec as { APIServiceSelector: { resource: string; group: string } }).APIServiceSelector;
   const crd = crdNameOf(o, c.rendered) ?? '';
   if (!(await served(c.client, crd))) return ['missing', `CustomResourceDefinition ${crd} is not installed`];
@@ -378,7 +390,7 @@ function issuerNamed(annotations: Record<string, string> | undefined): { kind: I
 }
 
 /** The Ingress's issuer: named, existing, and the one the values name. */
-async function ingressIssuer(o: K8sObject, live: KObject, c: Ctx): Promise<Verdict | undefined> {
+async function ingressIssuer(o: K8sObject, live: KObject, c: Ctx): Promise<Judgement | undefined> {
   const ns = o.metadata.namespace!;
   const named = issuerNamed(live.metadata?.annotations as Record<string, string> | undefined);
   const want = issuerNamed(o.metadata.annotations) ?? { kind: 'ClusterIssuer', name: '' };
@@ -394,7 +406,7 @@ async function ingressIssuer(o: K8sObject, live: KObject, c: Ctx): Promise<Verdi
   return undefined;
 }
 
-async function ingress(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Verdict> {
+async function ingress(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Judgement> {
   if (!live) return ['missing', 'not installed'];
   const wrongIssuer = await ingressIssuer(o, live, c);
   if (wrongIssuer) return wrongIssuer;
@@ -488,15 +500,15 @@ export function expectedObjects(settings: Settings, server: string): K8sObject[]
 }
 
 function summary(server: string, items: CheckItem[]): CheckReport {
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
-  for (const i of items) counts[i.status]++;
-  const firstProblem = items.find((i) => i.status === 'missing' || i.status === 'invalid') ?? items.find((i) => i.status === 'not-ready');
-  return { server, healthy: counts.missing + counts.invalid + counts['not-ready'] === 0, counts, firstProblem, items };
+  const counts = countVerdicts(STATUSES, items);
+  const firstProblem = items.find((i) => i.verdict === 'missing' || i.verdict === 'invalid') ?? items.find((i) => i.verdict === 'not-ready');
+  const verdict: CheckVerdict = counts.missing + counts.invalid ? 'incomplete' : counts['not-ready'] ? 'not-ready' : 'healthy';
+  return { verdict, server, healthy: verdict === 'healthy', counts, firstProblem, items };
 }
 
 export async function checkControlPlane(client: ObjectClient, server: string, input: CheckInput): Promise<CheckReport> {
   const items: CheckItem[] = [];
-  const add: Add = (status, object, detail) => items.push({ status, object, detail });
+  const add: Add = (status, object, detail) => items.push(checkItem(status, object, detail));
   const c: Ctx = { client, s: input.settings, add, crossplaneWhy: '', certManagerWhy: '', noPods: '', live: new Map(), rendered: input.objects };
 
   // Root causes first: what everything else waits for (the nodes listed after the installs they run).
@@ -519,12 +531,19 @@ export async function checkControlPlane(client: ObjectClient, server: string, in
   return summary(server, items);
 }
 
-/** The report as aligned text lines. */
+const LAYOUT: TableLayout = { verdictWidth: 10, gap: '  ', side: false, minWidth: 6, header: ['STATUS', 'OBJECT', 'DETAIL'], trim: false };
+
+/** The report as aligned text lines, a header first. */
 export function formatReport(r: CheckReport): string {
-  const width = Math.max(...r.items.map((i) => i.object.length), 6);
-  const lines = r.items.map((i) => `${i.status.padEnd(10)}  ${i.object.padEnd(width)}  ${i.detail}`);
   const c = r.counts;
-  lines.push('', `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`);
-  if (r.firstProblem) lines.push(`first to fix: ${r.firstProblem.object}: ${r.firstProblem.detail}`);
-  return `${'STATUS'.padEnd(10)}  ${'OBJECT'.padEnd(width)}  DETAIL\n${lines.join('\n')}\n`;
+  const lines = [...formatTable(r.items, LAYOUT), '', `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`];
+  if (r.firstProblem) lines.push(`first to fix: ${itemId(r.firstProblem)}: ${r.firstProblem.detail}`);
+  return `${lines.join('\n')}\n`;
+}
+
+const jsonItem = (i: CheckItem): CheckJsonItem => ({ status: i.verdict, object: itemId(i), detail: i.detail });
+
+/** The report as `-o json` has it: items as {status, object, detail}. */
+export function checkJson(r: CheckReport): { server: string; healthy: boolean; counts: Record<Status, number>; firstProblem: CheckJsonItem | undefined; items: CheckJsonItem[] } {
+  return { server: r.server, healthy: r.healthy, counts: r.counts, firstProblem: r.firstProblem && jsonItem(r.firstProblem), items: r.items.map(jsonItem) };
 }

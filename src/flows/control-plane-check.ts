@@ -5,10 +5,11 @@
  *   (stdout, whatever the outcome) and its verdict: ClusterError (exit 6)
  *   when something is missing or invalid, or not ready with --require-ready.
  */
-import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../control-plane/check.ts';
+import { checkControlPlane, checkJson, expectedObjects, formatReport, type CheckReport } from '../control-plane/check.ts';
 import { readValues } from '../control-plane/inputs.ts';
 import { parseValues, refusePlaceholders, settingsOf, type Settings } from '../control-plane/values.ts';
-import { ClusterError } from '../errors.ts';
+import type { ClusterError } from '../errors.ts';
+import { formatJson, gateError, itemId } from '../report/model.ts';
 import { escapeControl, log } from '../log.ts';
 import type { CheckOptions } from '../options/control-plane-check.ts';
 import type { Outcome } from './deps.ts';
@@ -30,20 +31,23 @@ export async function controlPlaneCheck(opts: Readonly<CheckOptions>, given: Par
     settings = settingsOf((await readControlPlane(reader, { requireBackend: false, server: cluster.server })).values);
   }
   const report = await checkControlPlane(reader, cluster.server, { settings, objects: expectedObjects(settings, cluster.server) });
-  const error = verdictError(report, cluster.host, opts.requireReady);
+  const error = checkError(report, cluster.host, opts.requireReady);
   if (!error) log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
   // The text report carries the cluster's own text (conditions): control characters shown escaped.
-  return { stdout: opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : escapeControl(formatReport(report)), error };
+  return { stdout: opts.format === 'json' ? formatJson(checkJson(report)) : escapeControl(formatReport(report)), error };
 }
 
-/** The report's verdict: undefined when the control plane passes. */
-export function verdictError(report: CheckReport, host: string, requireReady: boolean): ClusterError | undefined {
+/** The report's verdict as the error it ends with: undefined when the control plane passes (not ready passes without --require-ready). */
+export function checkError(report: CheckReport, host: string, requireReady: boolean): ClusterError | undefined {
   const c = report.counts;
   const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
-  const first = report.firstProblem ? `first: ${report.firstProblem.object}: ${report.firstProblem.detail}` : '';
-  if (c.missing || c.invalid) return new ClusterError('HELPER_CP_INCOMPLETE', `control plane ${host} is not set up: ${summary} (see the report); ${first}`);
-  if (c['not-ready'] && requireReady) {
-    return new ClusterError('HELPER_CP_NOT_READY', `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`, { hint: '--no-require-ready only checks what is installed' });
+  const first = report.firstProblem ? `first: ${itemId(report.firstProblem)}: ${report.firstProblem.detail}` : '';
+  if (report.verdict === 'incomplete') {
+    return gateError('refused', 'HELPER_CP_INCOMPLETE', `control plane ${host} is not set up: ${summary} (see the report); ${first}`) as ClusterError;
+  }
+  if (report.verdict === 'not-ready' && requireReady) {
+    return gateError('refused', 'HELPER_CP_NOT_READY', `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`,
+      { hint: '--no-require-ready only checks what is installed' }) as ClusterError;
   }
   return undefined;
 }

@@ -5,7 +5,11 @@
  * root cause. The same behaviour on a real API server: test/e2e/control-plane-adopt.test.ts.
  */
 import t from 'tap';
-import { checkControlPlane, expectedObjects, formatReport, type CheckReport } from '../../../src/control-plane/check.ts';
+import { checkControlPlane as checkReport, checkItem, checkJson, expectedObjects, formatReport, type CheckReport } from '../../../src/control-plane/check.ts';
+
+/** The report as -o json has it ({status, object, detail} items). */
+const checkControlPlane = async (...a: Parameters<typeof checkReport>) => checkJson(await checkReport(...a));
+type CheckJson = ReturnType<typeof checkJson>;
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { caPem, prerequisites, rendered, running, settings } from './fixtures.ts';
 import { MemoryApi } from './memory-api.ts';
@@ -17,9 +21,9 @@ const crossplaneDeployment = (args: string[]) => ({
   spec: { replicas: 1, template: { spec: { containers: [{ name: 'universal-crossplane', image: 'xpkg.crossplane.io/crossplane/crossplane:v1.20.0', args }] } } },
   status: { readyReplicas: 1, observedGeneration: 1 },
 });
-const run = (api: MemoryApi, objects = expectedObjects(settings, 'https://api.corp.test:6443')): Promise<CheckReport> =>
+const run = (api: MemoryApi, objects = expectedObjects(settings, 'https://api.corp.test:6443')): Promise<CheckJson> =>
   checkControlPlane(api, 'https://memory', { settings, objects });
-const item = (r: CheckReport, object: string) => r.items.find((i) => i.object === object);
+const item = (r: CheckJson, object: string) => r.items.find((i) => i.object === object);
 
 t.test('no Crossplane: the first problem named is Crossplane, and what waits for it says so', async (t) => {
   const r = await run(new MemoryApi());
@@ -156,9 +160,9 @@ t.test('reads go through the ObjectClient: a CRD by name, an unserved kind liste
 
 t.test('the report as text: aligned columns, the counts, the first problem', async (t) => {
   const report: CheckReport = {
-    server: 'https://cp:6443', healthy: false, counts: { ok: 1, missing: 1, invalid: 0, 'not-ready': 0, 'cannot-see': 1 },
-    firstProblem: { status: 'missing', object: 'IngressClass nginx', detail: 'no such IngressClass' },
-    items: [{ status: 'ok', object: 'Crossplane', detail: 'package CRDs installed' }, { status: 'missing', object: 'IngressClass nginx', detail: 'no such IngressClass' }, { status: 'cannot-see', object: 'DNS x', detail: 'dig x' }],
+    verdict: 'incomplete', server: 'https://cp:6443', healthy: false, counts: { ok: 1, missing: 1, invalid: 0, 'not-ready': 0, 'cannot-see': 1 },
+    firstProblem: checkItem('missing', 'IngressClass nginx', 'no such IngressClass'),
+    items: [checkItem('ok', 'Crossplane', 'package CRDs installed'), checkItem('missing', 'IngressClass nginx', 'no such IngressClass'), checkItem('cannot-see', 'DNS x', 'dig x')],
   };
   t.equal(formatReport(report), [
     'STATUS      OBJECT              DETAIL',

@@ -1,6 +1,6 @@
 /** control-plane check's flow in process on an in-memory ObjectClient (FakeCluster): the report for stdout and its verdict. */
 import t from 'tap';
-import { controlPlaneCheck, verdictError } from '../../../src/flows/control-plane-check.ts';
+import { controlPlaneCheck, checkError as verdictError } from '../../../src/flows/control-plane-check.ts';
 import { controlPlaneCheckOptions } from '../../../src/options/control-plane-check.ts';
 import { FakeFiles } from './fake-cluster.ts';
 import { ENV, kube, VALUES } from './control-plane-fakes.ts';
@@ -15,8 +15,8 @@ t.test('check of an empty cluster: the report on stdout, then exit 6 naming the 
 });
 
 t.test('check verdicts: not ready fails only with --require-ready', async (t) => {
-  const notReady = { counts: { ok: 3, missing: 0, invalid: 0, 'not-ready': 1, 'cannot-see': 1 }, firstProblem: { object: 'Deployment bind/anynines-backend', detail: 'waiting' } } as never;
+  const notReady = { verdict: 'not-ready', counts: { ok: 3, missing: 0, invalid: 0, 'not-ready': 1, 'cannot-see': 1 }, firstProblem: { kind: 'Deployment', namespace: 'bind', name: 'anynines-backend', detail: 'waiting' } } as never;
   t.match(verdictError(notReady, 'h:6443', true), { code: 'HELPER_CP_NOT_READY', exitCode: 6, hint: '--no-require-ready only checks what is installed' });
   t.equal(verdictError(notReady, 'h:6443', false), undefined);
-  t.equal(verdictError({ counts: { ok: 3, missing: 0, invalid: 0, 'not-ready': 0, 'cannot-see': 0 } } as never, 'h', true), undefined);
+  t.equal(verdictError({ verdict: 'healthy', counts: { ok: 3, missing: 0, invalid: 0, 'not-ready': 0, 'cannot-see': 0 } } as never, 'h', true), undefined);
 });
