@@ -44,7 +44,10 @@ export async function runStatus(opts: Readonly<StatusOptions>, given: Partial<St
   try {
     const c = deps.kube.connect({ ...opts, signal });
     const { namespace, server } = c.provider;
-    return await collectStatus({ cp: c.cp, app: c.app, clusterNamespace: namespace, provider: { server, namespace }, credential: c.credential, now: deps.clock });
+    return await collectStatus({
+      cp: c.cp, app: c.app, clusterNamespace: namespace, provider: { server, namespace },
+      credential: c.credential, now: deps.clock,
+    });
   } finally {
     clearTimeout(timer);
   }

@@ -14,8 +14,11 @@ import { ClusterError, ExitCode, HelperError, type HelperErrorOptions } from '..
 /** Which cluster an item is on. */
 export type Side = 'control-plane' | 'app-cluster';
 
-/** How the text names a side; also the label the Kubernetes clients put before their server (`control plane 127.0.0.1:6443`). */
-export const SIDE_TEXT: Readonly<Record<Side, string>> = { 'control-plane': 'control plane', 'app-cluster': 'App Cluster' };
+/** How the text names a side; also the label before a Kubernetes client's server (`control plane 1.2.3.4:6443`). */
+export const SIDE_TEXT: Readonly<Record<Side, string>> = {
+  'control-plane': 'control plane',
+  'app-cluster': 'App Cluster',
+};
 
 /** One line of a report. */
 export interface ReportItem<V extends string = string> {
@@ -48,7 +51,10 @@ export function serverOf(side: Side, client: { readonly server: string }): strin
 }
 
 /** How many items have each verdict, every verdict of `verdicts` present (0 when none). */
-export function countVerdicts<V extends string>(verdicts: readonly V[], items: readonly { verdict: V }[]): Record<V, number> {
+export function countVerdicts<V extends string>(
+  verdicts: readonly V[],
+  items: readonly { verdict: V }[],
+): Record<V, number> {
   const counts = Object.fromEntries(verdicts.map((v) => [v, 0])) as Record<V, number>;
   for (const i of items) counts[i.verdict]++;
   return counts;
@@ -74,7 +80,8 @@ export interface TableLayout {
 export function formatTable(items: readonly ReportItem[], layout: TableLayout): string[] {
   const width = Math.max(layout.minWidth, ...items.map((i) => itemId(i).length));
   const row = (verdict: string, side: string | undefined, what: string, detail: string) => {
-    const line = `${verdict.padEnd(layout.verdictWidth)}${layout.gap}${side === undefined ? '' : `${side.padEnd(13)} `}${what.padEnd(width)}  ${detail}`;
+    const sideColumn = side === undefined ? '' : `${side.padEnd(13)} `;
+    const line = `${verdict.padEnd(layout.verdictWidth)}${layout.gap}${sideColumn}${what.padEnd(width)}  ${detail}`;
     return layout.trim ? line.trimEnd() : line;
   };
   const lines = items.map((i) => row(i.verdict, layout.side ? SIDE_TEXT[i.side] : undefined, itemId(i), i.detail));
@@ -95,7 +102,12 @@ export function formatJson(shape: unknown): string {
 export type Gate = 'pass' | 'degraded' | 'missing' | 'refused';
 
 /** The one verdict-to-exit mapping: the error a gate ends with (undefined: exit 0). */
-export function gateError(gate: Gate, code: string, message: string, opts: HelperErrorOptions & { status?: number } = {}): HelperError | undefined {
+export function gateError(
+  gate: Gate,
+  code: string,
+  message: string,
+  opts: HelperErrorOptions & { status?: number } = {},
+): HelperError | undefined {
   switch (gate) {
     case 'pass': return undefined;
     case 'degraded': return new HelperError(code, message, ExitCode.degraded, opts);
