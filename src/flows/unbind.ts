@@ -48,7 +48,8 @@ export interface UnbindDeps extends FlowDeps {
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
 export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<Outcome> {
   const report = await runUnbind(opts, given);
-  return { stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report), error: unbindError(report) };
+  return { stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report),
+    error: unbindError(report) };
 }
 
 /** One y/N question on the terminal (only ever asked when the options say stdin and stderr are one). */

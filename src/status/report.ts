@@ -92,7 +92,8 @@ const LAYOUT: TableLayout = { verdictWidth: 10, gap: ' ', side: true, minWidth: 
 /** The report as text: the binding, one line per item, then the verdict. */
 export function formatStatus(r: StatusReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const parts = (['degraded', 'missing', 'unreadable'] as const).filter((v) => r.counts[v]).map((v) => `${r.counts[v]} ${v}`);
+  const parts = (['degraded', 'missing',
+    'unreadable'] as const).filter((v) => r.counts[v]).map((v) => `${r.counts[v]} ${v}`);
   return [
     `binding ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}`,
     ...formatTable(r.items, LAYOUT),
@@ -126,8 +127,10 @@ export function statusError(r: StatusReport): HelperError | undefined {
   const b = `binding ${r.clusterNamespace}`;
   switch (r.verdict) {
     case 'ok': return undefined;
-    case 'degraded': return gateError(GATE.degraded, 'HELPER_STATUS_DEGRADED', `${b} is degraded: ${names('degraded')}`);
-    case 'missing': return gateError(GATE.missing, 'HELPER_STATUS_MISSING', `${b} is missing parts: ${names('missing')}`);
+    case 'degraded': return gateError(GATE.degraded, 'HELPER_STATUS_DEGRADED',
+      `${b} is degraded: ${names('degraded')}`);
+    case 'missing': return gateError(GATE.missing, 'HELPER_STATUS_MISSING',
+      `${b} is missing parts: ${names('missing')}`);
     case 'unknown': return gateError(GATE.unknown, 'HELPER_STATUS_UNREADABLE',
       `${b} cannot be judged: the kubeconfig may not read ${names('unreadable')}`, { status: 403 }) as ClusterError;
   }

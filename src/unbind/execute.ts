@@ -40,10 +40,12 @@ async function run(input: ExecuteInput, a: PlannedAction): Promise<void> {
   const kind = { apiVersion: a.apiVersion, kind: a.kind };
   try {
     if (a.op === 'delete') {
-      const r = await client.delete(kind, a.name, a.namespace, { dryRun, ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
+      const r = await client.delete(kind, a.name, a.namespace, { dryRun,
+        ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
       a.result = r === 'gone' ? 'gone' : dryRun ? 'would delete' : 'deleted';
     } else if (a.op === 'unmark') {
-      const r = a.patch ? await client.mergePatch(kind, a.name, a.namespace, a.patch, { dryRun }) : await unmarkBound(client, kind, a.name, a.namespace!, dryRun);
+      const r = a.patch ? await client.mergePatch(kind, a.name, a.namespace, a.patch,
+        { dryRun }) : await unmarkBound(client, kind, a.name, a.namespace!, dryRun);
       a.result = r === 'gone' ? 'gone' : dryRun ? 'would unmark' : 'unmarked';
     } else if (a.op === 'mark') {
       const r = await client.mergePatch(kind, a.name, a.namespace, a.patch!, { dryRun });
@@ -72,7 +74,8 @@ export async function executePlan(input: ExecuteInput, actions: PlannedAction[])
   await runStep('record');
   await runStep('app');
   // An orphaning delete only marks the binding; it is gone once the garbage collector has freed its CRDs.
-  if (!dryRun) await waitGone(input, deleted('app').filter((a) => a.kind === 'APIServiceBinding'), 'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
+  if (!dryRun) await waitGone(input, deleted('app').filter((a) => a.kind === 'APIServiceBinding'),
+    'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
   await runStep('appObjects');
   await runStep('crds');
   if (!dryRun) await waitGone(input, deleted('crds'), 'bound CRDs (the App Cluster deletes their objects first)');
@@ -108,7 +111,8 @@ async function waitKonnectorGone(input: ExecuteInput): Promise<void> {
       return;
     }
     if (!pods.length) return;
-    await pause(input, `the konnector's pods to stop`, pods.map((p) => `${p.metadata?.name} (${p.status?.phase ?? 'unknown'})`).join(', '));
+    await pause(input, `the konnector's pods to stop`,
+      pods.map((p) => `${p.metadata?.name} (${p.status?.phase ?? 'unknown'})`).join(', '));
   }
 }
 
@@ -128,10 +132,12 @@ async function waitGone(input: ExecuteInput, deleted: PlannedAction[], what: str
 
 async function pause(input: ExecuteInput, what: string, seen: string): Promise<void> {
   const left = input.deadline - Date.now();
-  if (left <= 0) throw new TimeoutError('HELPER_UNBIND_TIMEOUT', `timed out waiting for ${what}; still there: ${seen}`, { hint: 'raise --timeout; re-running the same command continues' });
+  if (left <= 0) throw new TimeoutError('HELPER_UNBIND_TIMEOUT', `timed out waiting for ${what}; still there: ${seen}`,
+    { hint: 'raise --timeout; re-running the same command continues' });
   log.debug(`waiting for ${what}: ${seen}`);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { input.signal?.removeEventListener('abort', onAbort); resolve(); }, Math.min(input.pollMs, left));
+    const timer = setTimeout(() => { input.signal?.removeEventListener('abort', onAbort); resolve(); },
+      Math.min(input.pollMs, left));
     const onAbort = () => { clearTimeout(timer); reject(input.signal!.reason); };
     input.signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -5,7 +5,8 @@
  * error a run with refusals ends with.
  */
 import type { ClusterError } from '../errors.ts';
-import { formatTable, gateError, serverOf, SIDE_TEXT, type Report, type ReportItem, type TableLayout } from '../report/model.ts';
+import { formatTable, gateError, serverOf, SIDE_TEXT, type Report, type ReportItem,
+  type TableLayout } from '../report/model.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { UnbindJson } from '../types.ts';
 import { actionLabel } from './execute.ts';
@@ -92,7 +93,8 @@ export function unbindHints(kubeconfigPath: string, actions: PlannedAction[]): s
 }
 
 const LAYOUT: TableLayout = { verdictWidth: 13, gap: ' ', side: true, minWidth: 10, trim: true };
-const SUMMARY: readonly UnbindResult[] = ['deleted', 'would delete', 'unmarked', 'would unmark', 'marked', 'would mark', 'gone', 'refused', 'skipped', 'kept'];
+const SUMMARY: readonly UnbindResult[] = ['deleted', 'would delete', 'unmarked', 'would unmark', 'marked',
+  'would mark', 'gone', 'refused', 'skipped', 'kept'];
 
 /** Text: the binding, one line per action, a summary line, the hints. */
 export function formatUnbind(r: UnbindReport): string {
@@ -132,5 +134,6 @@ export function unbindError(r: UnbindReport): ClusterError | undefined {
   const named = (v: UnbindVerdict) => r.items.filter((i) => i.verdict === v).map(actionLabel).join(', ');
   const skipped = named('skipped');
   const message = `unbind of ${r.clusterNamespace} is incomplete: the kubeconfig's RBAC refused ${named('refused')}${skipped ? `; not attempted because of that: ${skipped}` : ''}; these remain`;
-  return gateError('refused', 'HELPER_UNBIND_REFUSED', message, { status: 403, hint: 'grant the missing permissions (or run with a kubeconfig that has them) and run the same command again' }) as ClusterError;
+  return gateError('refused', 'HELPER_UNBIND_REFUSED', message, { status: 403,
+    hint: 'grant the missing permissions (or run with a kubeconfig that has them) and run the same command again' }) as ClusterError;
 }
