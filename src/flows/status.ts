@@ -20,7 +20,7 @@ import { formatStatus, statusError, statusJson, type StatusReport } from '../sta
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
-export type { StatusOptions };
+export type { StatusOptions, StatusReport };
 
 export interface StatusDeps extends FlowDeps {
   kube: BindingKube;

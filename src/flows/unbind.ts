@@ -35,7 +35,7 @@ import { formatUnbind, unbindError, unbindJson, unbindReport, type UnbindReport 
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
-export type { UnbindOptions };
+export type { UnbindOptions, UnbindReport };
 
 export interface UnbindDeps extends FlowDeps {
   kube: BindingKube;
