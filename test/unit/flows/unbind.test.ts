@@ -326,3 +326,14 @@ t.test('a refused deletion: the report still for stdout, then exit 6', async (t)
   t.match(out.stdout, /refused/);
   t.equal(out.error?.exitCode, 6);
 });
+
+t.test('whether it may ask is the options\' interactive, not the flow\'s own look at the terminal: --purge without it needs --yes', async (t) => {
+  const { unbindFlow } = await import('../../../src/flows/unbind.ts');
+  const { unbindOptions } = await import('../../../src/options/unbind.ts');
+  const { cp, app } = healthyBinding();
+  const kube = { connect: () => ({ provider: { namespace: NS, server: 'https://127.0.0.1:6443' }, credential: { type: 'token' as const }, cp, app }) };
+  const opts = unbindOptions({ kubeconfig: 'p.kfg', purge: true, timeout: '1m', 'request-timeout': '5s', retries: 0 }, {});
+  t.equal(opts.interactive, Boolean(process.stdin.isTTY && process.stderr.isTTY));
+  await t.rejects(unbindFlow({ ...opts, interactive: false }, { kube: kube as never, pollMs: 1 }), { exitCode: 2, message: /without a terminal it needs --yes/ });
+  t.notOk(cp.calls.some((c) => c.verb === 'delete'), 'nothing deleted');
+});
