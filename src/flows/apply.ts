@@ -12,7 +12,7 @@ import { warnInsecure } from '../http.ts';
 import { parseManifest, type ApplyResult } from '../kube/apply.ts';
 import { log } from '../log.ts';
 import type { ApplyOptions } from '../options/apply.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { applyKube, type ApplyKube } from './kube.ts';
 
 export interface ApplyDeps extends FlowDeps {
@@ -20,7 +20,7 @@ export interface ApplyDeps extends FlowDeps {
 }
 
 /** The command's flow: nothing on stdout (each object's line goes to stderr). */
-export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDeps> = {}): Promise<Outcome & { result: ApplyResult }> {
+export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDeps> = {}): Promise<FlowOutcome & { result: ApplyResult }> {
   const deps = { ...flowDeps(given), kube: given.kube ?? applyKube };
   let text: string;
   try {

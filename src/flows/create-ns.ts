@@ -11,7 +11,7 @@ import type { NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
 import type { CreateNsOptions } from '../options/create-ns.ts';
 import { namespaceNameProblems } from '../validate/names.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { createNsKube, type CreateNsKube } from './kube.ts';
 
 export interface CreateNsDeps extends FlowDeps {
@@ -19,7 +19,7 @@ export interface CreateNsDeps extends FlowDeps {
 }
 
 /** The command's flow: stdout is the control-plane name (text) or all names (json). */
-export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<Outcome> {
+export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<FlowOutcome> {
   const result = await runCreateNs(opts, given);
   return {
     stdout: opts.format === 'json'

@@ -25,7 +25,7 @@ import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { StatusOptions } from '../options/status.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 import { escapeControl } from '../log.ts';
 
@@ -74,7 +74,7 @@ export interface StatusDeps extends FlowDeps {
 export const PENDING_GRACE_MS = 2 * 60_000;
 
 /** The command's flow: the report on stdout whatever the verdict; the verdict's error (exit 6, 11, 12) after it. */
-export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<Outcome> {
+export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<FlowOutcome> {
   const report = await runStatus(opts, given);
   // The text report carries the servers' own text (conditions, terminal messages): control characters shown escaped.
   return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : escapeControl(formatStatus(report)), error: verdictError(report) };

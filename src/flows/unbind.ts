@@ -29,7 +29,7 @@ import {
 import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
 import type { UnbindOptions } from '../options/unbind.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
 export type Side = 'control-plane' | 'app-cluster';
@@ -81,7 +81,7 @@ export interface UnbindDeps extends FlowDeps {
 }
 
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
-export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<Outcome> {
+export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
   const report = await runUnbind(opts, given);
   return { stdout: opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatUnbind(report), error: refusalError(report) };
 }
@@ -98,7 +98,7 @@ async function ask(question: string): Promise<boolean> {
 }
 
 export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<UnbindReport> {
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  const interactive = !('confirm' in given) && Boolean(process.stdin.isTTY && process.stderr.isTTY);
   const deps: UnbindDeps = {
     ...flowDeps(given), kube: given.kube ?? bindingKube,
     confirm: 'confirm' in given ? given.confirm : interactive ? ask : undefined, pollMs: given.pollMs ?? 1000,
