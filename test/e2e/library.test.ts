@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import t from 'tap';
@@ -18,7 +18,6 @@ import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
 
 const sb = await useSandbox(t);
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
-const devDeps = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies;
 
 const dir = mkdtempSync(join(tmpdir(), 'helper-library-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +44,15 @@ t.test('the tarball holds the library and its types', async (t) => {
 
 t.test('installs offline outside the repository; tsc --strict passes, a type error fails', async (t) => {
   t.notOk(work.startsWith(repoRoot), 'the consumer is outside the repository');
-  const inst = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball, `typescript@${devDeps.typescript}`, `@types/node@${devDeps['@types/node']}`], work);
+  // npm ci caches tarballs, not the registry's package documents: the compiler and Node's types are packed from
+  // the repository's node_modules (typescript, @types/node and its undici-types), so the install needs no network.
+  const tools = ['typescript', '@types/node', 'undici-types'].map((p) => {
+    const out = execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir, join(repoRoot, 'node_modules', p)], {
+      cwd: dir, encoding: 'utf8', env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return join(dir, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
+  });
+  const inst = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball, ...tools], work);
   t.equal(inst.status, 0, `npm install: ${inst.stderr}`);
   t.ok(existsSync(join(work, 'node_modules', 'klutch-bind-helper', 'dist', 'index.mjs')));
   t.notOk(existsSync(join(work, 'node_modules', 'undici')), 'no runtime dependency installed: the bundle holds them');
@@ -53,6 +60,7 @@ t.test('installs offline outside the repository; tsc --strict passes, a type err
   t.equal(ok.status, 0, `tsc: ${ok.stdout}${ok.stderr}`);
   writeFileSync(join(work, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['type-error.ts'] }));
   const bad = sh(join(work, 'node_modules/.bin/tsc'), ['--strict', '--noEmit', '-p', 'tsconfig.bad.json'], work);
+  t.equal(ok.stdout, '', 'program.ts: no error');
   t.not(bad.status, 0, 'the deliberate type error fails');
   t.match(bad.stdout, /type-error\.ts\(4,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/);
   t.match(bad.stdout, /type-error\.ts\(5,\d+\): error TS2339: Property 'phase' does not exist on type 'StatusReport'/);
