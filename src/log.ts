@@ -203,11 +203,11 @@ class ScopedLog {
   set format(f: LogFormat) { this.target.format = f; }
   enabled(level: Level): boolean { return this.target.enabled(level); }
   log(level: Level, msg: string, fields?: Record<string, unknown>): void { this.target.log(level, msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.target.log('error', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.target.log('warn', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.target.log('info', msg, fields); }
-  debug(msg: string, fields?: Record<string, unknown>): void { this.target.log('debug', msg, fields); }
-  trace(msg: string, fields?: Record<string, unknown>): void { this.target.log('trace', msg, fields); }
+  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
+  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
+  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
+  trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
 }
 
 /** The current scope's logger (see RunScope). */
