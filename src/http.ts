@@ -114,7 +114,7 @@ export function makeDispatcher(opts: DispatcherOptions = {}): Dispatcher {
  * A value that is not an http:// or https:// proxy is an InputError naming
  * the variable (Go would ignore it silently and connect directly).
  */
-/** The proxy variables come from the run's scope (log.ts RunScope): process.env for the CLI, the caller's for a library call. */
+/** The proxy variables, from the run's scope (log.ts RunScope): process.env for the CLI, the caller's for a library. */
 type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
 export function proxyFor(target: URL, env: ProxyEnv = currentScope().env): URL | undefined {

@@ -19,8 +19,8 @@ import type { DataServiceName } from './control-plane/values.ts';
 import type { Binding } from './types.ts';
 
 export {
-  AuthError, BackendError, ClusterError, DeletedError, ERROR_CODES, ExitCode, FailedError, HelperError, InputError, InterruptedError,
-  PartialError, TimeoutError, UsageError, type ErrorCode, type ExitName,
+  AuthError, BackendError, ClusterError, DeletedError, ERROR_CODES, ExitCode, FailedError, HelperError, InputError,
+  InterruptedError, PartialError, TimeoutError, UsageError, type ErrorCode, type ExitName,
 } from './errors.ts';
 export type { AcceptedClaim, Binding, Files, Level, LogFormat };
 export type { DataServiceName };
@@ -147,7 +147,10 @@ export interface RunOptions {
   /** Aborts the call (every wait and request observes it). */
   signal?: AbortSignal;
   logger?: LogSink;
-  /** The environment the call sees: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, $KUBECONFIG and $HOME for a kubeconfig not named. Default: none ({}). */
+  /**
+   * The environment the call sees: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, $KUBECONFIG and $HOME for a kubeconfig
+   * not named. Default: none ({}).
+   */
   env?: Readonly<Record<string, string | undefined>>;
   /** Epoch ms (default Date.now). */
   clock?: () => number;
@@ -201,7 +204,7 @@ export interface BindInput extends RunOptions, ConnectOptions {
   timeoutMs?: number;
   /** The konnector image of the App Cluster manifests (default helper's). */
   konnectorImage?: string;
-  /** The undici dispatcher of the token endpoint, the backend and the control plane (default: one with caFile/insecure). */
+  /** The undici dispatcher of the token endpoint, the backend and the control plane (default: from the TLS inputs). */
   dispatcher?: Transport;
 }
 
@@ -329,7 +332,8 @@ export async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
     const base = input.files ?? realFiles;
     const files: Files = { ...base, read: (p) => (p === MANIFESTS ? Buffer.from(text) : base.read(p)) };
     const r = await apply({
-      file: MANIFESTS, kubeconfig: input.kubeconfig, context: input.context, env: env(input), dryRun: input.dryRun ?? false,
+      file: MANIFESTS, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
+      dryRun: input.dryRun ?? false,
       timeoutMs: input.timeoutMs ?? 120_000, waitBindingsMs: input.waitBindingsMs, ...calls(input, 3),
     }, { ...deps(input), files });
     return r.result;
@@ -389,7 +393,8 @@ export async function unbind(input: UnbindInput): Promise<UnbindReport> {
 
 /** The commented values file of control-plane init. */
 export async function controlPlaneInit(input: { dataServices: readonly DataServiceName[] }): Promise<string> {
-  return inScope({}, async () => (await import('./control-plane/init.ts')).initValues({ dataServices: input.dataServices }));
+  const { initValues } = await import('./control-plane/init.ts');
+  return inScope({}, async () => initValues({ dataServices: input.dataServices }));
 }
 
 export interface ControlPlaneValuesInput extends RunOptions {
@@ -448,7 +453,9 @@ export interface ControlPlaneCheckInput extends RunOptions, ConnectOptions, Kube
 }
 
 /** The control plane's health: the report, and the error its verdict ends with (undefined: it passes). */
-export async function controlPlaneCheck(input: ControlPlaneCheckInput): Promise<{ report: CheckReport; error: HelperError | undefined }> {
+export async function controlPlaneCheck(
+  input: ControlPlaneCheckInput,
+): Promise<{ report: CheckReport; error: HelperError | undefined }> {
   return inScope(input, async () => {
     const { controlPlaneCheck: check } = await import('./flows/control-plane-check.ts');
     const r = await check({

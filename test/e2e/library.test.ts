@@ -23,23 +23,37 @@ const dir = mkdtempSync(join(tmpdir(), 'helper-library-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}) {
-  return spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { cwd, encoding: 'utf8', timeout: 600_000, env: { PATH, HOME: process.env.HOME ?? dir, ...env } });
+  return spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { PATH, HOME: process.env.HOME ?? dir, ...env },
+  });
 }
 
-const packed = JSON.parse(execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir], {
-  cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'],
-})) as Array<{ filename: string; name: string; files: Array<{ path: string }> }>;
+const packed = JSON.parse(
+  execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }),
+) as Array<{ filename: string; name: string; files: Array<{ path: string }> }>;
 const tarball = join(dir, packed[0]!.filename);
 const work = join(dir, 'consumer');
 execFileSync('mkdir', [work]);
 writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-for (const f of ['program.ts', 'type-error.ts', 'tsconfig.json']) copyFileSync(join(repoRoot, 'test/e2e/library-program', f), join(work, f));
+for (const f of ['program.ts', 'type-error.ts', 'tsconfig.json'])
+  copyFileSync(join(repoRoot, 'test/e2e/library-program', f), join(work, f));
 
 t.test('the tarball holds the library and its types', async (t) => {
   const files = packed[0]!.files.map((f) => f.path);
   t.ok(files.includes('dist/index.mjs'), 'dist/index.mjs');
   t.ok(files.includes('dist/types/index.d.ts'), 'dist/types/index.d.ts');
-  t.notOk(files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'no sources or tests');
+  t.notOk(
+    files.some((f) => f.startsWith('src/') || f.startsWith('test/')),
+    'no sources or tests',
+  );
 });
 
 t.test('installs offline outside the repository; tsc --strict passes, a type error fails', async (t) => {
@@ -47,9 +61,16 @@ t.test('installs offline outside the repository; tsc --strict passes, a type err
   // npm ci caches tarballs, not the registry's package documents: the compiler and Node's types are packed from
   // the repository's node_modules (typescript, @types/node and its undici-types), so the install needs no network.
   const tools = ['typescript', '@types/node', 'undici-types'].map((p) => {
-    const out = execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir, join(repoRoot, 'node_modules', p)], {
-      cwd: dir, encoding: 'utf8', env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const out = execFileSync(
+      'env',
+      ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir, join(repoRoot, 'node_modules', p)],
+      {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, PATH },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     return join(dir, (JSON.parse(out) as Array<{ filename: string }>)[0]!.filename);
   });
   const inst = sh('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball, ...tools], work);
@@ -58,7 +79,10 @@ t.test('installs offline outside the repository; tsc --strict passes, a type err
   t.notOk(existsSync(join(work, 'node_modules', 'undici')), 'no runtime dependency installed: the bundle holds them');
   const ok = sh(join(work, 'node_modules/.bin/tsc'), ['--strict', '--noEmit', '-p', 'tsconfig.json'], work);
   t.equal(ok.status, 0, `tsc: ${ok.stdout}${ok.stderr}`);
-  writeFileSync(join(work, 'tsconfig.bad.json'), JSON.stringify({ extends: './tsconfig.json', files: ['type-error.ts'] }));
+  writeFileSync(
+    join(work, 'tsconfig.bad.json'),
+    JSON.stringify({ extends: './tsconfig.json', files: ['type-error.ts'] }),
+  );
   const bad = sh(join(work, 'node_modules/.bin/tsc'), ['--strict', '--noEmit', '-p', 'tsconfig.bad.json'], work);
   t.equal(ok.stdout, '', 'program.ts: no error');
   t.not(bad.status, 0, 'the deliberate type error fails');
@@ -69,13 +93,26 @@ t.test('installs offline outside the repository; tsc --strict passes, a type err
 function runProgram(app: { kubeconfig: string }, logger: boolean) {
   const clusterID = `library-${randomBytes(4).toString('hex')}`;
   const cfg = {
-    url: sb.bindUrl, caFile: sb.caFile, tokenUrl: sb.env.OIDC_TOKEN_URL, clientId: sb.env.OIDC_CLIENT_ID,
-    clientSecret: sb.env.OIDC_CLIENT_SECRET, clusterID, appKubeconfig: app.kubeconfig,
+    url: sb.bindUrl,
+    caFile: sb.caFile,
+    tokenUrl: sb.env.OIDC_TOKEN_URL,
+    clientId: sb.env.OIDC_CLIENT_ID,
+    clientSecret: sb.env.OIDC_CLIENT_SECRET,
+    clusterID,
+    appKubeconfig: app.kubeconfig,
   };
-  const r = sh(process.execPath, ['program.ts'], work, { LIB_CONFIG: JSON.stringify(cfg), ...(logger ? { LIB_LOGGER: '1' } : {}) });
+  const r = sh(process.execPath, ['program.ts'], work, {
+    LIB_CONFIG: JSON.stringify(cfg),
+    ...(logger ? { LIB_LOGGER: '1' } : {}),
+  });
   // What the program printed goes to the suite-wide secret scan of test/run.ts, as runCli's runs do.
   const file = process.env.HELPER_CLI_CAPTURE;
-  if (file) appendFileSync(file, JSON.stringify({ args: ['library', 'program.ts'], stderr: r.stderr, stdout: r.stdout }) + '\n', { mode: 0o600 });
+  if (file)
+    appendFileSync(
+      file,
+      JSON.stringify({ args: ['library', 'program.ts'], stderr: r.stderr, stdout: r.stdout }) + '\n',
+      { mode: 0o600 },
+    );
   return { ...r, out: JSON.parse(r.stdout || '{}') as Record<string, any>, clusterID };
 }
 
@@ -89,14 +126,24 @@ t.test('the program binds, applies, reads the status, unbinds; stderr empty with
   t.equal(o.kinds[0], 'Namespace', 'the manifests as objects');
   t.ok(o.kinds.includes('APIServiceBinding'));
   t.match(o.yamlStartsWith, /^(---\n)?apiVersion: v1\n/, 'and as YAML');
-  t.ok(o.exportRequests.length >= 1 && o.exportRequests.every((x: string) => x.endsWith(':Succeeded')), `export requests Succeeded: ${o.exportRequests}`);
+  t.ok(
+    o.exportRequests.length >= 1 && o.exportRequests.every((x: string) => x.endsWith(':Succeeded')),
+    `export requests Succeeded: ${o.exportRequests}`,
+  );
   t.equal(o.applied, o.kinds.length, 'every object applied');
   t.ok(['ok', 'degraded', 'missing', 'unknown'].includes(o.verdict), `a typed verdict: ${o.verdict}`);
   t.ok(o.items.length > 0, 'the report has items');
   t.ok(o.unbindActions > 0, 'the unbind report lists what it did');
   t.equal(o.logLines, 0);
   // On the control plane: the binding's export requests are gone (unbind deleted them).
-  const left = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', o.clusterNamespace, '-o', 'name']);
+  const left = await kubectl(sb.bin, sb.controlPlane.kubeconfig, [
+    'get',
+    'apiserviceexportrequests.klutch.anynines.com',
+    '-n',
+    o.clusterNamespace,
+    '-o',
+    'name',
+  ]);
   t.equal(left.stdout.trim(), '', `the export requests are gone (${left.stderr.trim()})`);
 });
 

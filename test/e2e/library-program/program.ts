@@ -7,17 +7,35 @@
  */
 import { writeFileSync } from 'node:fs';
 import {
-  applyManifests, bind, HelperError, status, unbind,
-  type BindResult, type ErrorCode, type LogSink, type StatusReport, type UnbindReport,
+  applyManifests,
+  bind,
+  HelperError,
+  status,
+  unbind,
+  type BindResult,
+  type ErrorCode,
+  type LogSink,
+  type StatusReport,
+  type UnbindReport,
 } from 'klutch-bind-helper';
 
 interface Config {
-  url: string; caFile: string; tokenUrl: string; clientId: string; clientSecret: string;
-  clusterID: string; appKubeconfig: string;
+  url: string;
+  caFile: string;
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  clusterID: string;
+  appKubeconfig: string;
 }
 const cfg = JSON.parse(process.env.LIB_CONFIG ?? '{}') as Config;
 const lines: string[] = [];
-const logger: LogSink | undefined = process.env.LIB_LOGGER === '1' ? (line) => { lines.push(line); } : undefined;
+const logger: LogSink | undefined =
+  process.env.LIB_LOGGER === '1'
+    ? (line) => {
+        lines.push(line);
+      }
+    : undefined;
 const common = { caFile: cfg.caFile, ...(logger ? { logger } : {}) };
 
 try {
@@ -30,21 +48,31 @@ try {
   });
   writeFileSync('provider.kfg.yaml', bound.kubeconfig, { mode: 0o600 });
   const applied = await applyManifests({ ...common, manifests: bound.manifests, kubeconfig: cfg.appKubeconfig });
-  const report: StatusReport = await status({ ...common, kubeconfig: 'provider.kfg.yaml', appKubeconfig: cfg.appKubeconfig });
-  const unbound: UnbindReport = await unbind({ ...common, kubeconfig: 'provider.kfg.yaml', appKubeconfig: cfg.appKubeconfig });
-  process.stdout.write(`${JSON.stringify({
-    clusterNamespace: bound.clusterNamespace,
-    kinds: bound.manifests.map((m) => m.kind),
-    yamlStartsWith: bound.yaml.slice(0, 20),
-    exportRequests: bound.exportRequests.map((r) => `${r.name}:${r.phase}`),
-    applied: applied.applied.length,
-    verdict: report.verdict,
-    items: report.items.map((i) => `${i.kind}:${i.verdict}`),
-    unbindActions: unbound.actions.length,
-    logLines: lines.length,
-    logHasSecret: lines.some((l) => l.includes(cfg.clientSecret)),
-    firstLogLine: lines[0] ?? null,
-  })}\n`);
+  const report: StatusReport = await status({
+    ...common,
+    kubeconfig: 'provider.kfg.yaml',
+    appKubeconfig: cfg.appKubeconfig,
+  });
+  const unbound: UnbindReport = await unbind({
+    ...common,
+    kubeconfig: 'provider.kfg.yaml',
+    appKubeconfig: cfg.appKubeconfig,
+  });
+  process.stdout.write(
+    `${JSON.stringify({
+      clusterNamespace: bound.clusterNamespace,
+      kinds: bound.manifests.map((m) => m.kind),
+      yamlStartsWith: bound.yaml.slice(0, 20),
+      exportRequests: bound.exportRequests.map((r) => `${r.name}:${r.phase}`),
+      applied: applied.applied.length,
+      verdict: report.verdict,
+      items: report.items.map((i) => `${i.kind}:${i.verdict}`),
+      unbindActions: unbound.actions.length,
+      logLines: lines.length,
+      logHasSecret: lines.some((l) => l.includes(cfg.clientSecret)),
+      firstLogLine: lines[0] ?? null,
+    })}\n`,
+  );
 } catch (err) {
   const code: ErrorCode | string = err instanceof HelperError ? err.code : 'not a HelperError';
   process.stdout.write(`${JSON.stringify({ error: code, message: String((err as Error).message) })}\n`);
