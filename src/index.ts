@@ -158,6 +158,15 @@ export interface RunOptions {
   files?: Files;
 }
 
+/** The transport of a call that takes one (bind, createNamespace, applyManifests). */
+export interface TransportOptions {
+  /**
+   * An undici Dispatcher for bind's token endpoint, backend and control plane, or createNamespace's and
+   * applyManifests' cluster (default: keep-alive agents with the TLS inputs).
+   */
+  dispatcher?: Transport;
+}
+
 /** How the servers are reached. */
 export interface ConnectOptions {
   /** An extra PEM CA bundle file trusted for the servers (the kubeconfig's own CA stays trusted). */
@@ -192,7 +201,7 @@ export type OidcClient = {
   | { clientAssertionFile: string; grant?: 'client_credentials' | 'jwt_bearer' }
 );
 
-export interface BindInput extends RunOptions, ConnectOptions {
+export interface BindInput extends RunOptions, ConnectOptions, TransportOptions {
   /** binding.json: the object or its JSON text ({"clusterID", "apis": [{group, resource}]}). */
   binding: Binding | string;
   /** The backend URL; /bind-noninteractive is appended when absent. */
@@ -204,8 +213,6 @@ export interface BindInput extends RunOptions, ConnectOptions {
   timeoutMs?: number;
   /** The konnector image of the App Cluster manifests (default helper's). */
   konnectorImage?: string;
-  /** The undici dispatcher of the token endpoint, the backend and the control plane (default: from the TLS inputs). */
-  dispatcher?: Transport;
 }
 
 export interface BindResult {
@@ -294,7 +301,7 @@ export async function bind(input: BindInput): Promise<BindResult> {
   });
 }
 
-export interface CreateNamespaceInput extends RunOptions, ConnectOptions, KubeconfigSource {
+export interface CreateNamespaceInput extends RunOptions, ConnectOptions, KubeconfigSource, TransportOptions {
   /** The namespace name on the App Cluster. */
   name: string;
   /** How long to wait for the control plane to create it (default 60 000 ms). */
@@ -308,11 +315,11 @@ export async function createNamespace(input: CreateNamespaceInput): Promise<Name
     return runCreateNs({
       kubeconfig: input.kubeconfig, context: input.context, env: env(input), name: input.name, format: 'json',
       timeoutMs: input.timeoutMs ?? 60_000, ...calls(input, 3),
-    }, deps(input));
+    }, { ...deps(input), dispatcher: input.dispatcher as never });
   });
 }
 
-export interface ApplyInput extends RunOptions, ConnectOptions, KubeconfigSource {
+export interface ApplyInput extends RunOptions, ConnectOptions, KubeconfigSource, TransportOptions {
   /** The manifests (all.yaml): YAML text or objects. */
   manifests: string | readonly Manifest[];
   dryRun?: boolean;
@@ -335,7 +342,7 @@ export async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
       file: MANIFESTS, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
       dryRun: input.dryRun ?? false,
       timeoutMs: input.timeoutMs ?? 120_000, waitBindingsMs: input.waitBindingsMs, ...calls(input, 3),
-    }, { ...deps(input), files });
+    }, { ...deps(input), files, dispatcher: input.dispatcher as never });
     return r.result;
   });
 }

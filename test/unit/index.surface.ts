@@ -15,7 +15,7 @@ export const SURFACE: Readonly<Record<string, 'function' | 'class' | 'const' | '
   LogFormat: 'type', DataServiceName: 'type', ExportRequestState: 'type', Side: 'type', StatusItem: 'type',
   StatusReport: 'type', UnbindAction: 'type', UnbindReport: 'type', CheckReport: 'type', NamespaceResult: 'type',
   Manifest: 'type', ApplyResult: 'type', LogSink: 'type', Transport: 'type', RunOptions: 'type',
-  ConnectOptions: 'type', KubeconfigSource: 'type', OidcClient: 'type', BindInput: 'type', BindResult: 'type',
+  ConnectOptions: 'type', TransportOptions: 'type', KubeconfigSource: 'type', OidcClient: 'type', BindInput: 'type', BindResult: 'type',
   CreateNamespaceInput: 'type', ApplyInput: 'type', StatusInput: 'type', UnbindInput: 'type',
   ControlPlaneValuesInput: 'type', ControlPlaneRenderInput: 'type', ControlPlaneApplyInput: 'type',
   ControlPlaneCheckInput: 'type',
