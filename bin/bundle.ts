@@ -1,7 +1,8 @@
 /**
  * esbuild settings shared by the two bundles of the CLI:
  *
- *   esm  dist/helper.mjs (+ dist/helper-<hash>.mjs chunks), what bin/helper runs; written by
+ *   esm  dist/helper.mjs (+ dist/helper-<hash>.mjs chunks), what bin/helper runs, and the library
+ *        dist/index.mjs (src/index.ts; package.json "exports") over the same chunks; written by
  *        `npm run build`. Code splitting keeps what a command loads lazily (the flows, undici,
  *        the Kubernetes client, Ajv's runtime) out of what --help loads.
  *   cjs  one file (not used by the build any more; kept for reading a profile of the whole CLI).
@@ -78,6 +79,8 @@ export interface BundleOptions {
   entry: string;
   entryExport?: string;
   stubModules: string[];
+  /** esm only: also this library entry (src/index.ts) as dist/index.mjs, sharing the CLI's chunks. */
+  library?: string;
 }
 
 /**
@@ -117,7 +120,7 @@ export async function bundle(o: BundleOptions & { banner?: boolean }): Promise<M
   const result = o.format === 'esm'
     ? await build({
       ...common,
-      entryPoints: { helper: join(root, o.entry) },
+      entryPoints: { helper: join(root, o.entry), ...(o.library ? { index: join(root, o.library) } : {}) },
       format: 'esm',
       splitting: true,
       outdir: o.out,

@@ -11,7 +11,7 @@ import { BlockList, isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import { Agent, Dispatcher, ProxyAgent } from 'undici';
 import { InputError } from './errors.ts';
-import { log } from './log.ts';
+import { currentScope, log } from './log.ts';
 
 export interface TlsSettings {
   /** Extra PEM bundle(s) to trust besides the system roots. */
@@ -114,7 +114,10 @@ export function makeDispatcher(opts: DispatcherOptions = {}): Dispatcher {
  * A value that is not an http:// or https:// proxy is an InputError naming
  * the variable (Go would ignore it silently and connect directly).
  */
-export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL | undefined {
+/** The proxy variables, from the run's scope (log.ts RunScope): process.env for the CLI, the caller's for a library. */
+type ProxyEnv = Readonly<Record<string, string | undefined>>;
+
+export function proxyFor(target: URL, env: ProxyEnv = currentScope().env): URL | undefined {
   const scheme = target.protocol;
   const name = scheme === 'https:' ? anyOf(env, 'HTTPS_PROXY', 'https_proxy') : scheme === 'http:' ? anyOf(env, 'HTTP_PROXY', 'http_proxy') : undefined;
   if (!name) return undefined;
@@ -127,13 +130,13 @@ export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): URL
 }
 
 /** Fails with the InputError of proxyFor when a proxy variable is set to something helper cannot use. */
-export function checkProxyEnv(env: NodeJS.ProcessEnv = process.env): void {
+export function checkProxyEnv(env: ProxyEnv = currentScope().env): void {
   proxyFor(new URL('https://proxy-check.invalid'), env);
   proxyFor(new URL('http://proxy-check.invalid'), env);
 }
 
 /** The first of the variables that is set and not empty. */
-function anyOf(env: NodeJS.ProcessEnv, ...names: string[]): string | undefined {
+function anyOf(env: ProxyEnv, ...names: string[]): string | undefined {
   return names.find((n) => env[n]);
 }
 

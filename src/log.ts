@@ -7,23 +7,34 @@
  * (a terminal escape sequence a server sent) is shown escaped (escapeControl).
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 export type LogFormat = 'text' | 'json';
 /** trace (-vv): debug plus one line per HTTP request. */
 export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 const order: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
 
-const secrets = new Set<string>();
-/** The secrets longest first, so one that contains another is replaced whole; rebuilt after each addSecret. */
-let longestFirst: string[] | undefined;
+/** The values registered for redaction in one scope, and the same longest first (rebuilt after each add). */
+export class Secrets {
+  private readonly values = new Set<string>();
+  private sorted: string[] | undefined;
+  add(value: string): void {
+    this.values.add(value);
+    this.sorted = undefined;
+  }
+  longestFirst(): string[] {
+    return (this.sorted ??= [...this.values].sort((a, b) => b.length - a.length));
+  }
+}
 
-/** Registers a value that must never be printed. Short values are ignored. */
+/** Registers a value that must never be printed (in the current scope). Short values are ignored. */
 export function addSecret(value: string | undefined | null): void {
   if (value && value.length >= 6) {
+    const { secrets } = currentScope();
     secrets.add(value);
     // The same secret often travels base64-encoded (kubeconfig Secret data).
     secrets.add(Buffer.from(value).toString('base64'));
-    longestFirst = undefined;
   }
 }
 
@@ -53,8 +64,7 @@ function tokenShaped(v: string): boolean {
  */
 export function redact(text: string): string {
   let out = text;
-  longestFirst ??= [...secrets].sort((a, b) => b.length - a.length);
-  for (const s of longestFirst) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
+  for (const s of currentScope().secrets.longestFirst()) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   out = out.replace(patterns[0]!, (_m, scheme: string) => `${scheme} [REDACTED]`);
   out = out.replace(patterns[1]!, '[REDACTED-JWT]');
   out = out.replace(patterns[2]!, (m, prefix: string, value: string) => (tokenShaped(value) ? `${prefix}[REDACTED]` : m));
@@ -143,5 +153,62 @@ export class Logger {
   trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
 }
 
-/** The process-wide logger; cli.ts configures it from --quiet/-v/--log-format. */
-export const log = new Logger();
+/**
+ * The scope of one run: its logger, its secret registry and the environment
+ * its proxy settings come from (http.ts). The CLI runs in the process scope
+ * (stderr, process.env); every library call (src/index.ts) opens its own scope
+ * (runInScope): the caller's logger or none, a registry of its own, the
+ * caller's environment or none. Scopes follow the async calls of a run
+ * (AsyncLocalStorage), so two concurrent calls never mix their lines or secrets.
+ */
+export interface RunScope {
+  logger: Logger;
+  secrets: Secrets;
+  /** HTTPS_PROXY, HTTP_PROXY, NO_PROXY (http.ts proxyFor). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+let processScope: RunScope | undefined;
+const scopes = new AsyncLocalStorage<RunScope>();
+
+/** The process scope: stderr and process.env (the CLI, and tests that call a flow directly). */
+function defaultScope(): RunScope {
+  return (processScope ??= { logger: new Logger(), secrets: new Secrets(), env: process.env });
+}
+
+/** The scope of the code running now. */
+export function currentScope(): RunScope {
+  return scopes.getStore() ?? defaultScope();
+}
+
+/** Runs fn (and everything it awaits) in a scope of its own. */
+export function runInScope<T>(scope: RunScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+/** A logger that writes nothing (a library call without a logger). */
+export const silent = (): Logger => new Logger({ level: 'error', write: () => {} });
+
+/**
+ * The logger every module writes to: the current scope's. cli.ts sets its
+ * level and format from --quiet/-v/--log-format (on the process scope's logger).
+ */
+class ScopedLog {
+  private get target(): Logger {
+    return currentScope().logger;
+  }
+  get level(): Level { return this.target.level; }
+  set level(l: Level) { this.target.level = l; }
+  get format(): LogFormat { return this.target.format; }
+  set format(f: LogFormat) { this.target.format = f; }
+  enabled(level: Level): boolean { return this.target.enabled(level); }
+  log(level: Level, msg: string, fields?: Record<string, unknown>): void { this.target.log(level, msg, fields); }
+  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
+  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
+  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
+  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
+  trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
+}
+
+/** The current scope's logger (see RunScope). */
+export const log = new ScopedLog();

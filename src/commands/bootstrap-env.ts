@@ -42,6 +42,9 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .example('$0 bootstrap-env -f bindings/ -u https://backend.example.com --out-dir out --concurrency 8 -o json', 'bind a fleet: every bindings/*.json, files under out/<clusterID>/, a JSON summary')
         .example('OIDC_SCOPE=klutch/bind HELPER_BIND_URL=https://backend.example.com $0 bootstrap-env -f - --no-wait --output-file all.yaml < binding.json', 'binding from stdin, URL from the environment, with a scope, without waiting')
         .epilog('Environment: OIDC_CLIENT_ID, OIDC_TOKEN_URL (required), one of OIDC_CLIENT_SECRET, OIDC_CLIENT_KEY_FILE (with OIDC_CLIENT_KEY_ID), OIDC_CLIENT_ASSERTION_FILE (with OIDC_GRANT_TYPE); OIDC_SCOPE, OIDC_AUDIENCE, OIDC_RESOURCE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' + exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial'])),
-    handler: handler(ctx, bootstrapEnvOptions, async () => (await import('../flows/bootstrap-env.ts')).bootstrapEnv),
+    // One binding or a fleet: each flow module is loaded only when it runs.
+    handler: handler(ctx, bootstrapEnvOptions, async () => async (opts, deps) => opts.fleet
+      ? (await import('../flows/fleet.ts')).fleet(opts, deps)
+      : (await import('../flows/bootstrap-env.ts')).bootstrapEnv(opts, deps)),
   };
 }

@@ -3,10 +3,10 @@
  * deps) → print. The flow module is loaded only when the command runs, so
  * `--help` does not load undici, ajv or @kubernetes/client-node.
  */
-import type { FlowDeps, Outcome } from '../flows/deps.ts';
+import type { FlowDeps, FlowOutcome } from '../flows/deps.ts';
 import type { RunContext } from '../run-context.ts';
 
-export type Flow<O> = (options: O, deps: Partial<FlowDeps>) => Promise<Outcome>;
+export type Flow<O> = (options: O, deps: Partial<FlowDeps>) => Promise<FlowOutcome>;
 
 export function handler<O>(run: RunContext, options: (argv: Record<string, unknown>, env: NodeJS.ProcessEnv) => O, flow: () => Promise<Flow<O>>) {
   return async (argv: Record<string, unknown>): Promise<void> => {

@@ -81,7 +81,7 @@ export interface Prepared {
 }
 
 export function readValues(file: string, readStdin?: () => string): { text: string; source: string; baseDir: string } {
-  if (file === '-') return { text: (readStdin ?? (() => readFileSync(0, 'utf8')))(), source: 'stdin', baseDir: process.cwd() };
+  if (file === '-') return { text: (readStdin ?? (() => readFileSync(0, 'utf8')))(), source: 'stdin', baseDir: resolve() };
   try {
     return { text: readFileSync(file, 'utf8'), source: file, baseDir: dirname(resolve(file)) };
   } catch (err) {
@@ -124,7 +124,7 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     cookieKeys = keysFromManifest(prev, opts.previous, BACKEND_NAMESPACE);
     keySource = 'previous';
   } else if (opts.seed !== undefined) {
-    const seed = resolveRef(opts.seed, '--seed', { env: opts.env, baseDir: process.cwd() });
+    const seed = resolveRef(opts.seed, '--seed', { env: opts.env, baseDir: resolve() });
     addSecret(seed);
     if (seed.length < 16) throw new InputError('HELPER_SEED', '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as secret as the seed');
     cookieKeys = keysFromSeed(seed);

@@ -7,20 +7,23 @@
  * Each object applied is recorded in the journal, so a failure or an
  * interruption says how many of them reached the cluster.
  */
+import type { Dispatcher } from 'undici';
 import { InputError } from '../errors.ts';
 import { warnInsecure } from '../http.ts';
 import { parseManifest, type ApplyResult } from '../kube/apply.ts';
 import { log } from '../log.ts';
 import type { ApplyOptions } from '../options/apply.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { applyKube, type ApplyKube } from './kube.ts';
 
 export interface ApplyDeps extends FlowDeps {
   kube: ApplyKube;
+  /** The transport of the cluster's calls (default: a keep-alive agent per server). */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** The command's flow: nothing on stdout (each object's line goes to stderr). */
-export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDeps> = {}): Promise<Outcome & { result: ApplyResult }> {
+export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDeps> = {}): Promise<FlowOutcome & { result: ApplyResult }> {
   const deps = { ...flowDeps(given), kube: given.kube ?? applyKube };
   let text: string;
   try {
@@ -31,7 +34,9 @@ export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDe
   const kubeconfig = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
   if (opts.insecure) warnInsecure('the App Cluster\'s TLS certificate is');
   const objects = parseManifest(text, opts.file === '-' ? 'stdin' : opts.file);
-  const target = deps.kube.target(kubeconfig, { caPem: deps.kube.caPem(opts.caFile), insecure: opts.insecure }, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const target = deps.kube.target(kubeconfig, { caPem: deps.kube.caPem(opts.caFile), insecure: opts.insecure }, {
+    requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: given.dispatcher,
+  });
   // A dry run changes nothing, so there is nothing to report if it fails.
   const onApplied = opts.dryRun ? () => {} : deps.journal.startApply(target.server, objects.length);
   const r = await target.apply(objects, { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, onApplied });

@@ -9,7 +9,8 @@
  * Every change on a server is recorded in the journal as it happens.
  *
  * A fleet (several -f files or a directory, with --out-dir) is flows/fleet.ts:
- * it runs bindOne below per cluster with one shared token.
+ * it runs bindOne below per cluster with one shared token (this module does
+ * not import it: commands/bootstrap-env.ts picks one of the two).
  */
 import type { Dispatcher } from 'undici';
 import { checkAnswer, questionBody, type AcceptedClaim } from '../backend/answer.ts';
@@ -28,7 +29,7 @@ import { loadClientKey } from '../token/client-key.ts';
 import { TokenSource, type TokenClient } from '../token/token-source.ts';
 import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
-import { flowDeps, type FlowDeps, type Files, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type Files, type FlowOutcome } from './deps.ts';
 import type { SecretRef } from '../kube/binding-secret.ts';
 import { bootstrapKube, type ApplyTarget, type BootstrapKube, type SecretTarget } from './kube.ts';
 
@@ -42,17 +43,27 @@ export function bootstrapDeps(given: Partial<BootstrapDeps> = {}): BootstrapDeps
   return { ...flowDeps(given), dispatcher: given.dispatcher, kube: given.kube ?? bootstrapKube };
 }
 
+/** An export request of the binding: created, found equivalent or recreated; Succeeded once waited for. */
+export interface ExportRequestState {
+  name: string;
+  action: 'created' | 'reused' | 'replaced';
+  /** Succeeded when the run waited for it (the wait fails otherwise); unknown with wait off. */
+  phase: 'Succeeded' | 'unknown';
+}
+
 export interface BootstrapResult {
   yaml: string;
+  /** The provider kubeconfig the backend returned (holds a long-lived token). */
+  kubeconfig: string;
   clusterNamespace: string;
   exportRequests: string[];
+  exportRequestStates: ExportRequestState[];
   /** The permission claims all.yaml accepts (backend/answer.ts). */
   acceptedClaims: AcceptedClaim[];
 }
 
-/** The command's flow: one binding, or a fleet (flows/fleet.ts); stdout is all.yaml or the fleet's summary. */
-export async function bootstrapEnv(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<Outcome> {
-  if (opts.fleet) return (await import('./fleet.ts')).fleet(opts, given);
+/** The command's flow for one binding (a fleet is flows/fleet.ts; commands/bootstrap-env.ts picks); stdout is all.yaml. */
+export async function bootstrapEnv(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FlowOutcome> {
   const deps = bootstrapDeps(given);
   const result = await bindSingle(opts, deps);
   return { stdout: opts.output ? undefined : result.yaml };
@@ -137,7 +148,7 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
   const source = file === '-' ? 'binding.json (stdin)' : file;
   const raw = readBindingInput(file, deps.files);
   const binding = validateBinding(raw, source);
-  const shared = prepare(opts, creds, deps);
+  const shared = sharedRun(opts, creds, deps);
   // A bad --apply-to, --output-file or --write-kubeconfig must fail before anything exists on the control plane.
   // --insecure-skip-tls-verify never reaches the App Cluster: its kubeconfig decides (--ca-file is trusted there too).
   const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
@@ -168,7 +179,8 @@ export interface Shared {
   deps: BootstrapDeps;
 }
 
-export function prepare(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient, deps: BootstrapDeps): Shared {
+/** The shared part of a run: backend URL, CA, transport and token source (read before any network call). */
+export function sharedRun(opts: Readonly<BootstrapEnvOptions>, creds: TokenClient, deps: BootstrapDeps): Shared {
   const url = bindUrl(opts.url);
   const caPem = readCaFile(opts.caFile);
   if (opts.insecure) {
@@ -226,6 +238,8 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   const names = created.map((r) => r.name);
   if (opts.wait) await cp.waitForExportRequests(names, opts.timeoutMs);
   else log.info(`--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`);
+  const phase = opts.wait ? 'Succeeded' as const : 'unknown' as const;
+  const exportRequestStates = created.map((r) => ({ name: r.name, action: r.action, phase }));
 
   if (out.applyTo) {
     const app = out.applyTo;
@@ -251,5 +265,5 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
     deps.journal.recordSecret(`${ref.namespace}/${ref.name}`, target.server);
     log.info(`${outcome} ${what} (keys provider.kfg.yaml and all.yaml; it holds the provider kubeconfig's token)`);
   }
-  return { yaml, clusterNamespace: ns, exportRequests: names, acceptedClaims };
+  return { yaml, kubeconfig: result.kubeconfig, clusterNamespace: ns, exportRequests: names, exportRequestStates, acceptedClaims };
 }

@@ -8,7 +8,7 @@
  */
 import type { Options, ParseState } from '../options/argv.ts';
 import type { CompletionOptions } from '../options/completion.ts';
-import type { Outcome } from './deps.ts';
+import type { FlowOutcome } from './deps.ts';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -111,6 +111,6 @@ complete -c helper -f -a '(__helper_complete)'
 }
 
 /** The command's flow: the script on stdout. */
-export async function completion(opts: Readonly<CompletionOptions>): Promise<Outcome> {
+export async function completion(opts: Readonly<CompletionOptions>): Promise<FlowOutcome> {
   return { stdout: completionScript(opts.shell) };
 }

@@ -12,10 +12,10 @@ import { renderControlPlane } from '../control-plane/render.ts';
 import { parseValues, settingsOf } from '../control-plane/values.ts';
 import { log } from '../log.ts';
 import type { AdoptOptions } from '../options/control-plane-adopt.ts';
-import type { Outcome } from './deps.ts';
+import type { FlowOutcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 
-export async function controlPlaneAdopt(opts: Readonly<AdoptOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
+export async function controlPlaneAdopt(opts: Readonly<AdoptOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   for (const d of opts.deprecations) log.warn(d);
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });

@@ -9,10 +9,10 @@ import { prepare } from '../control-plane/inputs.ts';
 import { renderControlPlane } from '../control-plane/render.ts';
 import { log } from '../log.ts';
 import type { ApplyOptions } from '../options/control-plane-apply.ts';
-import type { Outcome } from './deps.ts';
+import type { FlowOutcome } from './deps.ts';
 import { controlPlaneDeps, warnRandomKeys, type ControlPlaneDeps } from './control-plane-render.ts';
 
-export async function controlPlaneApply(opts: Readonly<ApplyOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
+export async function controlPlaneApply(opts: Readonly<ApplyOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
   const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });

@@ -13,11 +13,11 @@ import type { ClusterError } from '../errors.ts';
 import { formatJson, gateError, itemId } from '../report/model.ts';
 import { escapeControl, log } from '../log.ts';
 import type { CheckOptions } from '../options/control-plane-check.ts';
-import type { Outcome } from './deps.ts';
+import type { FlowOutcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 
 export async function controlPlaneCheck(opts: Readonly<CheckOptions>,
-  given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
+  given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   let settings: Settings | undefined;
   if (opts.file !== undefined) {

@@ -1,8 +1,8 @@
 /** control-plane init: the commented values file (stdout) for the data services asked for. */
 import { initValues } from '../control-plane/init.ts';
 import type { InitOptions } from '../options/control-plane-init.ts';
-import type { Outcome } from './deps.ts';
+import type { FlowOutcome } from './deps.ts';
 
-export async function controlPlaneInit(opts: Readonly<InitOptions>): Promise<Outcome> {
+export async function controlPlaneInit(opts: Readonly<InitOptions>): Promise<FlowOutcome> {
   return { stdout: initValues({ dataServices: opts.dataServices }) };
 }

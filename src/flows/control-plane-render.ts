@@ -10,7 +10,7 @@ import { renderControlPlane } from '../control-plane/render.ts';
 import { log } from '../log.ts';
 import type { RenderOptions } from '../options/control-plane-render.ts';
 import { toYaml } from '../render/to-yaml.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { controlPlaneKube, type ControlPlaneKube } from './control-plane-kube.ts';
 
 export interface ControlPlaneDeps extends FlowDeps {
@@ -27,7 +27,7 @@ export function warnRandomKeys(source: string): void {
   }
 }
 
-export async function controlPlaneRender(opts: Readonly<RenderOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<Outcome> {
+export async function controlPlaneRender(opts: Readonly<RenderOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   for (const d of opts.deprecations) log.warn(d);
   const kubeconfig = opts.kubeconfig === undefined ? undefined : deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env, fallback: false });

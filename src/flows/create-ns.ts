@@ -4,6 +4,7 @@
  *   budget → create the APIServiceNamespace → wait for status.namespace →
  *   return it (the command prints it).
  */
+import type { Dispatcher } from 'undici';
 import { InputError } from '../errors.ts';
 import { warnInsecure } from '../http.ts';
 import { readKubeconfig, usableConnection } from '../kube/kubeconfig.ts';
@@ -11,15 +12,17 @@ import type { NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
 import type { CreateNsOptions } from '../options/create-ns.ts';
 import { namespaceNameProblems } from '../validate/names.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { createNsKube, type CreateNsKube } from './kube.ts';
 
 export interface CreateNsDeps extends FlowDeps {
   kube: CreateNsKube;
+  /** The transport of the control plane's calls (default: a keep-alive agent per server). */
+  dispatcher?: Dispatcher | undefined;
 }
 
 /** The command's flow: stdout is the control-plane name (text) or all names (json). */
-export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<Outcome> {
+export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<FlowOutcome> {
   const result = await runCreateNs(opts, given);
   return {
     stdout: opts.format === 'json'
@@ -39,7 +42,9 @@ export async function runCreateNs(opts: Readonly<CreateNsOptions>, given: Partia
   const caPem = deps.kube.caPem(opts.caFile);
   if (opts.insecure) warnInsecure('the control plane\'s TLS certificate is');
   const conn = usableConnection(k, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${why}`));
-  const cp = deps.kube.controlPlane(conn, k.facts.namespace, { caPem, insecure: opts.insecure }, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const cp = deps.kube.controlPlane(conn, k.facts.namespace, { caPem, insecure: opts.insecure }, {
+    requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: given.dispatcher,
+  });
   const result = await cp.ensureServiceNamespace(opts.name, opts.timeoutMs);
   deps.journal.recordNamespace(result.namespace);
   if (!result.konnectorConnected) log.warn(`create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`);

@@ -14,8 +14,8 @@ import { ExitCode, HelperError, InputError, PartialError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
 import { validateBinding } from '../validate/schemas.ts';
-import { bindOne, bootstrapDeps, credentials, prepare, readBindingInput, type BindingInput, type BootstrapDeps } from './bootstrap-env.ts';
-import type { Files, Outcome } from './deps.ts';
+import { bindOne, bootstrapDeps, credentials, readBindingInput, sharedRun, type BindingInput, type BootstrapDeps } from './bootstrap-env.ts';
+import type { Files, FlowOutcome } from './deps.ts';
 
 export interface FleetEntry {
   source: string;
@@ -41,7 +41,7 @@ export interface FleetSummary {
 }
 
 /** The fleet as the command prints it: the summary on stdout, and PartialError (exit 9) when some cluster failed. */
-export async function fleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<Outcome> {
+export async function fleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FlowOutcome> {
   const summary = await runFleet(opts, given);
   return {
     stdout: opts.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary),
@@ -105,7 +105,7 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
   const invalid = entries.filter((e) => e.status === 'failed').length;
   if (invalid) log.warn(`${invalid} of ${entries.length} binding file(s) are invalid and will be skipped`);
 
-  const shared = prepare(opts, creds, deps);
+  const shared = sharedRun(opts, creds, deps);
   deps.files.mkdir(outDir);
   const queue = entries.filter((e) => e.input);
   log.info(`binding ${queue.length} cluster(s) at ${shared.url.host} with concurrency ${opts.concurrency}`);

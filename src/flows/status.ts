@@ -17,7 +17,7 @@ import type { StatusOptions } from '../options/status.ts';
 import { formatJson } from '../report/model.ts';
 import { collectStatus } from '../status/probes.ts';
 import { formatStatus, statusError, statusJson, type StatusReport } from '../status/report.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
 export type { StatusOptions, StatusReport };
@@ -27,7 +27,7 @@ export interface StatusDeps extends FlowDeps {
 }
 
 /** The command's flow: the report on stdout whatever the verdict; the verdict's error (exit 6, 11, 12) after it. */
-export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<Outcome> {
+export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<FlowOutcome> {
   const report = await runStatus(opts, given);
   // The text report carries the servers' own text (conditions, terminal messages): control characters shown escaped.
   const stdout = opts.format === 'json' ? formatJson(statusJson(report)) : escapeControl(formatStatus(report));

@@ -32,7 +32,7 @@ import { formatJson, itemId } from '../report/model.ts';
 import { actionLabel, executePlan } from '../unbind/execute.ts';
 import { planUnbind, type PlannedAction } from '../unbind/plan.ts';
 import { formatUnbind, unbindError, unbindJson, unbindReport, type UnbindReport } from '../unbind/report.ts';
-import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
+import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
 export type { UnbindOptions, UnbindReport };
@@ -46,7 +46,7 @@ export interface UnbindDeps extends FlowDeps {
 }
 
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
-export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<Outcome> {
+export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
   const report = await runUnbind(opts, given);
   return { stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report),
     error: unbindError(report) };

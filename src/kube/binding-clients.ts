@@ -39,7 +39,7 @@ export interface BindingClients {
 }
 
 export function connect(opts: ConnectOptions): BindingClients {
-  const { text, where } = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? process.env, fallback: !opts.explicitKubeconfig });
+  const { text, where } = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? {}, fallback: !opts.explicitKubeconfig });
   const k = readKubeconfig(text, { provider: true });
   if (k.problems.length || !k.facts) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
   const tls = { caPem: readCaFile(opts.caFile), insecure: opts.insecure };

@@ -171,3 +171,16 @@ t.test('readLimited: reads up to the limit; over it, the body is destroyed and t
   const err = await readLimited(chunks(5, 16), 'h.test:1', 64).catch((e: unknown) => e);
   t.match(err, { name: 'ResponseTooLargeError', host: 'h.test:1', limit: 64 });
 });
+
+t.test('proxyFor reads the run scope\'s environment: process.env for the CLI, only the given one in a library call', async (t) => {
+  const { Logger, runInScope, Secrets } = await import('../../src/log.ts');
+  const saved = process.env.HTTPS_PROXY;
+  process.env.HTTPS_PROXY = 'http://process-proxy.test:3128';
+  t.teardown(() => { if (saved === undefined) delete process.env.HTTPS_PROXY; else process.env.HTTPS_PROXY = saved; });
+  const target = new URL('https://api.test');
+  t.equal(proxyFor(target)?.host, 'process-proxy.test:3128', 'outside a scope: process.env (the CLI)');
+  const scope = (env: Record<string, string>) => ({ logger: new Logger({ write: () => {} }), secrets: new Secrets(), env });
+  t.equal(runInScope(scope({}), () => proxyFor(target)), undefined, 'a library call without env: no proxy');
+  t.equal(runInScope(scope({ HTTPS_PROXY: 'http://given.test:8080' }), () => proxyFor(target))?.host, 'given.test:8080');
+  t.doesNotThrow(() => runInScope(scope({}), () => checkProxyEnv()), 'a bad process.env is not the library\'s');
+});
