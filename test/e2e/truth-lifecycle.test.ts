@@ -152,11 +152,13 @@ t.test('finding 1: unbind without --delete-crds, then its re-bind hint followed 
   const w = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig, '--wait-bindings', '60s']);
   t.equal(w.code, 0, `apply --wait-bindings after following the hint: ${w.stderr.slice(-1500)}`, todo(1));
   t.notMatch(w.stderr, /ForeignCustomResourceDefinition/, 'no foreign CRD', todo(1));
-  const s = await eventually(t, 'status', 30_000, async () => {
-    const r = await status(['--app-kubeconfig', app.kubeconfig]);
-    return r.code === 0 ? { value: r, seen: '' } : { seen: `exit ${r.code}` };
-  });
-  t.ok(s, 'status exit 0 after the re-bind', todo(1));
+  // Not eventually(): its timeout is a plain failure, and this is the todo.
+  let s: CliResult | undefined;
+  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
+    s = await status(['--app-kubeconfig', app.kubeconfig]);
+    if (s.code === 0) break;
+  }
+  t.equal(s?.code, 0, `status exit 0 after the re-bind (within 30s): ${s?.stdout}`, todo(1));
   t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], '{.spec.plan}'), 'plan-early', 'the claim copy stays on the App Cluster');
   t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', teamNs], '{.spec.plan}'), 'plan-early', 'and on the control plane');
 });
@@ -166,11 +168,12 @@ t.test('finding 6 and 3: unbind --purge --yes names what stays on the App Cluste
   t.equal(u.code, 0, u.stderr);
   t.match(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', teamNs], '{.metadata.name}'), /^error: .*NotFound/, 'the claim is gone on the control plane');
   t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], '{.metadata.name}'), 'early', 'its copy stays on the App Cluster');
-  t.match(u.stdout, /PostgresqlInstance team-a\/early/, 'the report names the claim copy left on the App Cluster', todo(6));
-  t.match(u.stdout, new RegExp(`kubectl .*delete .*(${CLAIM.replace(/\./g, '\\.')}|crd)`), 'and how to remove it', todo(6));
-  const uj = await unbind(['--app-kubeconfig', app.kubeconfig, '--purge', '--yes', '-o', 'json']);
-  t.equal(uj.code, 0, uj.stderr);
-  t.match(uj.stdout, /team-a[\s\S]*early|early[\s\S]*team-a/, 'the JSON report names it too', todo(6));
+  // One line names the copy and says it stays (today's report lists it only for its finalizer removal).
+  const stays = /(stay|left|remain|kept)[^\n]*PostgresqlInstance team-a\/early|PostgresqlInstance team-a\/early[^\n]*(stay|left|remain|kept)/i;
+  t.match(u.stdout, stays, 'the report names the claim copy left on the App Cluster', todo(6));
+  // The command runs on the App Cluster: its namespace team-a (not the control plane's), or the CRD.
+  const removes = (l: string) => /kubectl .*delete/.test(l) && l.includes(CLAIM) && (/\bcrd\b/.test(l) || /(-n|--namespace)[ =]team-a\b|\s-A\b|--all-namespaces/.test(l));
+  t.ok(u.stdout.split('\n').some(removes), 'and how to remove it (a kubectl delete of the copies or the CRD on the App Cluster)', todo(6));
 
   const s = await status([]);
   t.equal(s.code, 12, `status after the purge: exit 12, not ok: ${s.stdout}`, todo(3));
