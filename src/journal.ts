@@ -99,8 +99,8 @@ export class Journal {
           out.push(`the provider kubeconfig of ${id} is ${kfg} (mode 0600): \`helper status --kubeconfig ${kfg}\` `
             + `shows the binding, \`helper unbind --kubeconfig ${kfg}\` removes its export requests`);
         } else if (opts.rerunHelps === false) {
-          out.push(`no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the binding, `
-            + 'run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID '
+          out.push(`no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the `
+            + 'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID '
             + 'again), then `helper unbind --kubeconfig FILE`');
         }
       }

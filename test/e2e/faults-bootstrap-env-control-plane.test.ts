@@ -140,9 +140,9 @@ async function failed(t: Test, run: Run, code: number, opts: { requestCreated: b
   const { r } = run;
   t.equal(r.code, code, shown(r));
   t.equal(r.stdout, '', 'nothing on stdout');
-  t.same(readdirSync(run.dir).sort(), ['binding.json', 'provider.kfg.yaml'], 'no -o, no temp file; the provider kubeconfig');
+  t.same(readdirSync(run.dir).sort(), ['binding.json', 'provider.kfg.yaml'], 'no -o, no temp file; the kubeconfig');
   t.equal(statSync(run.kfg).mode & 0o777, 0o600, 'the provider kubeconfig is 0600');
-  t.match(r.stderr, `\`helper unbind --kubeconfig ${run.kfg}\` removes its export requests`, 'named with its clean-up command');
+  t.match(r.stderr, `\`helper unbind --kubeconfig ${run.kfg}\` removes its export requests`, 'with its clean-up');
   const ns = await namespaceOf(run.clusterID);
   const made = opts.requestCreated ? `; APIServiceExportRequest\\(s\\) ${ns}/${REQUEST.replace(/\./g, '\\.')}` : '';
   t.match(r.stderr, new RegExp(`already done on the control plane: bound "${run.clusterID}" → namespace ${ns} \\(backend 127\\.0\\.0\\.1:\\d+\\)${made}; re-running the same command is safe`), 'names the cluster namespace (and the export request when it exists)');

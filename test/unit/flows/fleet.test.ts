@@ -126,7 +126,8 @@ t.test('a cluster whose export request fails after the bind keeps its provider k
   const a = agent(1);
   t.teardown(() => a.close());
   const files = new FakeFiles({ 'x.json': binding('x') });
-  const kube = fakeKube(new FakeCluster('cp'), undefined, { failedRequest: 'postgresqlinstances.anynines.com' }).bootstrap;
+  const failedRequest = 'postgresqlinstances.anynines.com';
+  const kube = fakeKube(new FakeCluster('cp'), undefined, { failedRequest }).bootstrap;
   const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json'] }), ENV), { dispatcher: a, kube, files });
   t.equal(out.error?.exitCode, 9);
   t.same([...files.written.keys()], ['out/x/provider.kfg.yaml'], 'the provider kubeconfig, no all.yaml');
@@ -134,7 +135,10 @@ t.test('a cluster whose export request fails after the bind keeps its provider k
   const lines = out.stdout!.split('\n');
   t.match(lines[0], /^FAILED  x  x\.json: APIServiceExportRequest \S+ Failed/);
   t.equal(lines[1], '        bound, provider kubeconfig kept in out/x/provider.kfg.yaml (mode 0600): '
-    + '`helper status --kubeconfig out/x/provider.kfg.yaml` shows it, `helper unbind --kubeconfig out/x/provider.kfg.yaml` removes its export requests');
-  const json = await fleet(bootstrapEnvOptions(argv({ file: ['x.json'], output: 'json' }), ENV), { dispatcher: agent(1), kube, files });
-  t.match(JSON.parse(json.stdout!).clusters[0], { clusterID: 'x', status: 'failed', error: { exitCode: 8 }, kubeconfig: 'out/x/provider.kfg.yaml' });
+    + '`helper status --kubeconfig out/x/provider.kfg.yaml` shows it, '
+    + '`helper unbind --kubeconfig out/x/provider.kfg.yaml` removes its export requests');
+  const opts = bootstrapEnvOptions(argv({ file: ['x.json'], output: 'json' }), ENV);
+  const json = await fleet(opts, { dispatcher: agent(1), kube, files });
+  const entry = { clusterID: 'x', status: 'failed', error: { exitCode: 8 }, kubeconfig: 'out/x/provider.kfg.yaml' };
+  t.match(JSON.parse(json.stdout!).clusters[0], entry);
 });
