@@ -158,7 +158,8 @@ function report(err: unknown, ctx: RunContext): void {
     if (!he && err instanceof Error && log.enabled('debug')) process.stderr.write(forTerminal(`${err.stack}\n`));
   }
   // Whatever the error, if something already exists because of this run, say so.
-  for (const w of ctx.journal.warnings({ summarised: he instanceof PartialError })) log.warn(w);
+  const rerunHelps = he?.rerunHelps;
+  for (const w of ctx.journal.warnings({ summarised: he instanceof PartialError, rerunHelps })) log.warn(w);
 }
 
 /** The run under way, so a crash outside its promise chain can still say what it had done. */

@@ -66,7 +66,11 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
   { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not in acceptClaims)' },
   { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding\'s (named)' },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
-  { name: 'failed', word: 'export failed', meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown)' },
+  {
+    name: 'failed', word: 'export failed',
+    meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown), '
+      + 'or kept it Pending with CRDNotFound past the 90 s grace period (it does not export that resource)',
+  },
   { name: 'partial', word: 'fleet partly failed', meaning: 'fleet: some clusters failed (see the summary), the others were bound' },
   { name: 'deleted', word: 'deleted by the konnector', meaning: 'deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster\'s konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)' },
   { name: 'degraded', word: 'degraded', meaning: 'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)' },
@@ -94,12 +98,15 @@ export function exitCodesMarkdown(): string {
 export interface HelperErrorOptions {
   hint?: string | undefined;
   cause?: unknown;
+  /** false: running the same command again cannot end otherwise (a Failed export); the exit path does not advise it. */
+  rerunHelps?: boolean | undefined;
 }
 
 export class HelperError extends Error {
   readonly code: string;
   readonly exitCode: number;
   readonly hint: string | undefined;
+  readonly rerunHelps: boolean;
 
   constructor(code: string, message: string, exitCode: number = ExitCode.internal, opts: HelperErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -107,6 +114,7 @@ export class HelperError extends Error {
     this.code = code;
     this.exitCode = exitCode;
     this.hint = opts.hint;
+    this.rerunHelps = opts.rerunHelps ?? true;
   }
 }
 

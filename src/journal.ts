@@ -29,7 +29,14 @@ export class Journal {
   readonly namespaces: string[] = [];
   /** Secrets written (bootstrap-env --write-secret): `<namespace>/<name> on <server>`. */
   readonly secrets: string[] = [];
+  /** Provider kubeconfigs written as soon as their bind succeeded: clusterID → file. */
+  readonly kubeconfigs = new Map<string, string>();
   private current: AppliedEntry | undefined;
+
+  /** The provider kubeconfig of a bound cluster was written (so status and unbind can reach the binding). */
+  recordKubeconfig(clusterID: string, file: string): void {
+    this.kubeconfigs.set(clusterID, file);
+  }
 
   /** A Secret holding the binding's kubeconfig and all.yaml exists (created, updated or unchanged). */
   recordSecret(namespacedName: string, server: string): void {
@@ -74,12 +81,29 @@ export class Journal {
    * repeated. Namespaces are recorded but not printed: create-ns prints the
    * name on success, and its failures name the namespace themselves.
    */
-  warnings(opts: { summarised?: boolean } = {}): string[] {
+  warnings(opts: { summarised?: boolean; rerunHelps?: boolean } = {}): string[] {
     const out: string[] = [];
     if (this.bound.length && !opts.summarised) {
       const made = this.exportRequests.length ? `; APIServiceExportRequest(s) ${this.exportRequests.join(', ')}` : '';
       const clusters = this.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
-      out.push(`already done on the control plane: bound ${clusters}${made}; re-running the same command is safe and finishes the binding`);
+      const rerun = opts.rerunHelps === false
+        ? 're-running the same command does not finish the binding until the error above is resolved'
+        : 're-running the same command is safe and finishes the binding';
+      out.push(`already done on the control plane: bound ${clusters}${made}; ${rerun}`);
+      // The way back to the binding: its provider kubeconfig; when none was written and a re-run cannot
+      // finish the binding, how to get one.
+      for (const b of this.bound) {
+        const kfg = this.kubeconfigs.get(b.clusterID);
+        const id = JSON.stringify(b.clusterID);
+        if (kfg) {
+          out.push(`the provider kubeconfig of ${id} is ${kfg} (mode 0600): \`helper status --kubeconfig ${kfg}\` `
+            + `shows the binding, \`helper unbind --kubeconfig ${kfg}\` removes its export requests`);
+        } else if (opts.rerunHelps === false) {
+          out.push(`no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the `
+            + 'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID '
+            + 'again), then `helper unbind --kubeconfig FILE`');
+        }
+      }
     }
     const a = this.current;
     if (a?.objects.length) {

@@ -1,11 +1,13 @@
 /**
  * bootstrap-env, step by step:
  *   read binding.json → validate → token → POST /bind-noninteractive →
- *   parse BindingResponse → render all.yaml → create export requests →
- *   wait until Succeeded → (apply to the App Cluster) → write the
- *   kubeconfig / all.yaml → return all.yaml (the command prints it).
- * Artifacts are written and printed only after every earlier step
- * succeeded, so a failed run leaves no half-written file and an empty stdout.
+ *   parse BindingResponse → render all.yaml → write the --write-kubeconfig
+ *   file → create export requests → wait until Succeeded → (apply to the
+ *   App Cluster) → write all.yaml → return all.yaml (the command prints it).
+ * The provider kubeconfig is written as soon as the answer is checked, so
+ * status and unbind reach the binding whatever fails later; the other
+ * artifacts only after every earlier step succeeded, so a failed run leaves
+ * no half-written file and an empty stdout.
  * Every change on a server is recorded in the journal as it happens.
  *
  * A fleet (several -f files or a directory, with --out-dir) is flows/fleet.ts:
@@ -230,6 +232,14 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   log.info(`cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`);
   // The answer must match the question before anything is created, written or applied.
   const acceptedClaims = checkAnswer(binding, result.requests, ns);
+  // The bind succeeded: the provider kubeconfig is written now, so that status and unbind reach the
+  // binding whatever fails later.
+  if (out.writeKubeconfig) {
+    if (out.dir) deps.files.mkdir(out.dir);
+    deps.files.write(out.writeKubeconfig, result.kubeconfig, 0o600);
+    deps.journal.recordKubeconfig(binding.clusterID, out.writeKubeconfig);
+    log.info(`wrote provider kubeconfig to ${out.writeKubeconfig} (mode 0600; it holds a long-lived token)`);
+  }
 
   const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
 
@@ -250,10 +260,6 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
     if (opts.waitBindingsMs !== undefined) await app.waitBindings(objects, opts.waitBindingsMs);
   }
   if (out.dir) deps.files.mkdir(out.dir);
-  if (out.writeKubeconfig) {
-    deps.files.write(out.writeKubeconfig, result.kubeconfig, 0o600);
-    log.info(`wrote provider kubeconfig to ${out.writeKubeconfig} (mode 0600; it holds a long-lived token)`);
-  }
   if (out.output) {
     deps.files.write(out.output, yaml, 0o600);
     log.info(`wrote ${out.output} (mode 0600; it holds the provider kubeconfig)`);

@@ -27,6 +27,8 @@ export interface FleetEntry {
   /** The permission claims the cluster's all.yaml accepts, by the default policy or its binding.json's acceptClaims. */
   acceptedClaims?: AcceptedClaim[] | undefined;
   error?: { code: string; exitCode: number; message: string } | undefined;
+  /** A failed cluster whose bind succeeded: its provider kubeconfig (0600), for status and for unbind to clean up. */
+  kubeconfig?: string | undefined;
   ms: number;
 }
 
@@ -124,7 +126,9 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
         if (deps.signal.aborted) throw deps.signal.reason;
         e.status = 'failed';
         e.error = errorInfo(err);
-        log.error(`cluster ${JSON.stringify(e.clusterID)} (${e.source}) failed: ${e.error.message}`);
+        e.kubeconfig = deps.journal.kubeconfigs.get(e.clusterID!);
+        const kept = e.kubeconfig ? `; ${cleanUp(e.kubeconfig)}` : '';
+        log.error(`cluster ${JSON.stringify(e.clusterID)} (${e.source}) failed: ${e.error.message}${kept}`);
       }
       e.ms = deps.clock() - t0;
       delete e.input;
@@ -141,12 +145,20 @@ function errorInfo(err: unknown): { code: string; exitCode: number; message: str
   return { code: 'HELPER_INTERNAL', exitCode: ExitCode.internal, message: err instanceof Error ? err.message : String(err) };
 }
 
+/** What a failed cluster whose bind succeeded leaves, and the commands that reach and remove it. */
+function cleanUp(kubeconfig: string): string {
+  return `bound, provider kubeconfig kept in ${kubeconfig} (mode 0600): `
+    + `\`helper status --kubeconfig ${kubeconfig}\` shows it, `
+    + `\`helper unbind --kubeconfig ${kubeconfig}\` removes its export requests`;
+}
+
 /** The fleet summary as text lines (one per cluster, then the totals). */
 export function formatFleetSummary(s: FleetSummary): string {
   // Every line of an error: a binding file's problems come one per line, each with its JSON path (as in -o json).
   const lines = s.clusters.map((c) => c.status === 'ok'
     ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}  (${c.source})`
-    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}`);
+    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}`
+      + (c.kubeconfig ? `\n        ${cleanUp(c.kubeconfig)}` : ''));
   lines.push(`${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`);
   return lines.join('\n') + '\n';
 }

@@ -101,9 +101,37 @@ export function describeRequest(obj: KObject | undefined): string {
   return `phase ${phase}${notReady.length ? `, ${notReady.join(', ')}` : ''}`;
 }
 
-/** Waits until every named request is Succeeded; FailedError on Failed, TimeoutError with the last phase otherwise. */
-export async function waitForExportRequests(cp: ControlPlane, names: string[], opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<void> {
+/**
+ * How long a request may stay Pending with CRDNotFound before the wait ends as failed: the CRD may still be
+ * installing (a Crossplane package), and v1.4.0's example-backend fails such a request itself after a minute,
+ * but only on a reconcile it never schedules; 90 s leaves its minute and a reconcile room to come first.
+ */
+export const CRD_NOT_FOUND_GRACE_MS = 90_000;
+
+/** True when a condition of the request says its CRD is not on the control plane. */
+function crdNotFound(obj: KObject): boolean {
+  const conds = Array.isArray(obj.status?.conditions) ? (obj.status!.conditions as Array<Record<string, unknown>>) : [];
+  return conds.some((c) => c.status !== 'True' && c.reason === 'CRDNotFound');
+}
+
+/** `resource.group` of each resource a request asks for. */
+function resourcesOf(obj: KObject): string {
+  const rs = Array.isArray(obj.spec?.resources) ? (obj.spec!.resources as Array<Record<string, unknown>>) : [];
+  const names = rs.map((r) => (r.group ? `${String(r.resource)}.${String(r.group)}` : String(r.resource)));
+  return names.join(', ') || String(obj.metadata?.name);
+}
+
+/**
+ * Waits until every named request is Succeeded; FailedError on Failed, or on CRDNotFound for longer than
+ * graceMs (default CRD_NOT_FOUND_GRACE_MS); TimeoutError with the last phase otherwise.
+ */
+export async function waitForExportRequests(
+  cp: ControlPlane, names: string[], opts: { timeoutMs: number; signal?: AbortSignal | undefined; graceMs?: number },
+): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
+  const graceMs = opts.graceMs ?? CRD_NOT_FOUND_GRACE_MS;
+  /** Since when each request has been seen with CRDNotFound on every read. */
+  const notFoundSince = new Map<string, number>();
   // The first failure ends the other waits (and closes their watches).
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([stop.signal, opts.signal]) : stop.signal;
@@ -119,7 +147,23 @@ export async function waitForExportRequests(cp: ControlPlane, names: string[], o
           const msg = (obj.status?.terminalMessage as string | undefined) ?? 'no terminal message';
           throw new FailedError('HELPER_EXPORT_REQUEST_FAILED', `APIServiceExportRequest ${cp.namespace}/${name} failed: ${msg}`, {
             hint: 'the control plane could not export this API; check that its CRD and APIServiceExportTemplate exist on the control plane',
+            rerunHelps: false,
           });
+        }
+        if (!crdNotFound(obj)) notFoundSince.delete(name);
+        else {
+          const since = notFoundSince.get(name) ?? Date.now();
+          notFoundSince.set(name, since);
+          if (Date.now() - since >= graceMs) {
+            const secs = Math.round((Date.now() - since) / 1000);
+            const msg = `the control plane does not export ${resourcesOf(obj)}: `
+              + `APIServiceExportRequest ${cp.namespace}/${name} stayed ${describeRequest(obj)} for ${secs}s `
+              + '(its CRD is not on the control plane)';
+            throw new FailedError('HELPER_EXPORT_NOT_EXPORTED', msg, {
+              hint: 'ask the control plane\'s operator to install that data service\'s CRD; re-running helps only then',
+              rerunHelps: false,
+            });
+          }
         }
         return { done: false, seen: describeRequest(obj) };
       },

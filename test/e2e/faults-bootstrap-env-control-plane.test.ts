@@ -12,8 +12,10 @@
  * Control-plane calls in bootstrap-env are retried `--retries` times (default
  * 4: 1 + 4 = 5 attempts per call), the same count as the token and bind
  * calls. A failed run exits 6 (7 when the wait runs out), prints nothing on
- * stdout, writes neither -o nor --write-kubeconfig (nor a temp file), and
- * says what is already done on the control plane.
+ * stdout, writes no -o (nor a temp file), and says what is already done on
+ * the control plane; the --write-kubeconfig file, written (0600) as soon as
+ * the bind succeeded, is named with the unbind command that removes it
+ * (issue 24, finding 4).
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -130,12 +132,17 @@ async function succeeded(t: Test, run: Run): Promise<string> {
   return ns;
 }
 
-/** A failure: the exit code, nothing on stdout, no file, and the line saying what exists on the control plane. */
+/**
+ * A failure: the exit code, nothing on stdout, no all.yaml, the provider kubeconfig (written as soon as the bind
+ * succeeded) named with its clean-up command, and the line saying what exists on the control plane.
+ */
 async function failed(t: Test, run: Run, code: number, opts: { requestCreated: boolean }): Promise<string> {
   const { r } = run;
   t.equal(r.code, code, shown(r));
   t.equal(r.stdout, '', 'nothing on stdout');
-  t.same(readdirSync(run.dir), ['binding.json'], 'no -o, no --write-kubeconfig, no temp file');
+  t.same(readdirSync(run.dir).sort(), ['binding.json', 'provider.kfg.yaml'], 'no -o, no temp file; the kubeconfig');
+  t.equal(statSync(run.kfg).mode & 0o777, 0o600, 'the provider kubeconfig is 0600');
+  t.match(r.stderr, `\`helper unbind --kubeconfig ${run.kfg}\` removes its export requests`, 'with its clean-up');
   const ns = await namespaceOf(run.clusterID);
   const made = opts.requestCreated ? `; APIServiceExportRequest\\(s\\) ${ns}/${REQUEST.replace(/\./g, '\\.')}` : '';
   t.match(r.stderr, new RegExp(`already done on the control plane: bound "${run.clusterID}" → namespace ${ns} \\(backend 127\\.0\\.0\\.1:\\d+\\)${made}; re-running the same command is safe`), 'names the cluster namespace (and the export request when it exists)');

@@ -75,7 +75,9 @@ t.test('during the export-request wait: SIGINT → 130 and a line saying what ex
   t.equal(r.code, 130, r.stderr);
   t.match(r.stderr, /already done on the control plane: bound "int-[0-9a-f]+" → namespace cluster-\S+ \(backend 127\.0\.0\.1:\d+\); APIServiceExportRequest\(s\) cluster-\S+\/keyvalueinstances\.anynines\.com; re-running the same command is safe/);
   t.equal(r.stdout, '');
-  t.same(readdirSync(dir), ['binding.json'], 'no partial all.yaml or kubeconfig');
+  // The provider kubeconfig is written as soon as the bind succeeded (issue 24, finding 4), and named with its clean-up.
+  t.same(readdirSync(dir).sort(), ['binding.json', 'k.yaml'], 'no partial all.yaml; the provider kubeconfig');
+  t.match(r.stderr, `\`helper unbind --kubeconfig ${join(dir, 'k.yaml')}\` removes its export requests`);
   t.same(jwtsIn(r.stderr), []);
 });
 

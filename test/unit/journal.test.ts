@@ -40,3 +40,21 @@ t.test('a created namespace is recorded, not printed (create-ns prints its name 
   t.notOk(j.empty);
   t.same(j.warnings(), []);
 });
+
+t.test('the way back (issue 24, finding 4): the kubeconfig written early is named with status and unbind; without one, '
+  + 'and when a re-run cannot finish the binding, how to get one; no re-run advice then', async (t) => {
+  const j = new Journal();
+  j.recordBound({ clusterID: 'c1', clusterNamespace: 'cluster-a', host: 'backend:443' });
+  j.recordExportRequest('cluster-a/kv.anynines.com');
+  const [done, way] = j.warnings({ rerunHelps: false });
+  t.match(done, /^already done on the control plane: bound "c1" .*; re-running the same command does not finish the binding /);
+  t.match(done, / until the error above is resolved$/);
+  t.match(way, /^no provider kubeconfig of "c1" was written \(no --write-kubeconfig\): /);
+  t.match(way, /--write-kubeconfig FILE --no-wait.*`helper unbind --kubeconfig FILE`$/);
+  j.recordKubeconfig('c1', 'out/provider.kfg.yaml');
+  t.same(j.warnings({ rerunHelps: false }).slice(1), ['the provider kubeconfig of "c1" is out/provider.kfg.yaml (mode 0600): '
+    + '`helper status --kubeconfig out/provider.kfg.yaml` shows the binding, '
+    + '`helper unbind --kubeconfig out/provider.kfg.yaml` removes its export requests']);
+  t.match(j.warnings()[0], /re-running the same command is safe and finishes the binding$/, 'where a re-run helps, say so');
+  t.equal(j.warnings().length, 2, 'and the kubeconfig named');
+});

@@ -120,3 +120,25 @@ t.test('claims: each cluster accepts what its own file names; -o json lists the 
   t.notOk('acceptedClaims' in s.clusters[1]!, 'a failed cluster accepted nothing');
   t.same([...files.written.keys()].sort(), ['out/x/all.yaml', 'out/x/provider.kfg.yaml'], 'files only for the cluster that accepted');
 });
+
+t.test('a cluster whose export request fails after the bind keeps its provider kubeconfig (0600), named with status '
+  + 'and unbind in the summary (issue 24, finding 4)', async (t) => {
+  const a = agent(1);
+  t.teardown(() => a.close());
+  const files = new FakeFiles({ 'x.json': binding('x') });
+  const failedRequest = 'postgresqlinstances.anynines.com';
+  const kube = fakeKube(new FakeCluster('cp'), undefined, { failedRequest }).bootstrap;
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json'] }), ENV), { dispatcher: a, kube, files });
+  t.equal(out.error?.exitCode, 9);
+  t.same([...files.written.keys()], ['out/x/provider.kfg.yaml'], 'the provider kubeconfig, no all.yaml');
+  t.equal(files.written.get('out/x/provider.kfg.yaml')?.mode, 0o600);
+  const lines = out.stdout!.split('\n');
+  t.match(lines[0], /^FAILED  x  x\.json: APIServiceExportRequest \S+ Failed/);
+  t.equal(lines[1], '        bound, provider kubeconfig kept in out/x/provider.kfg.yaml (mode 0600): '
+    + '`helper status --kubeconfig out/x/provider.kfg.yaml` shows it, '
+    + '`helper unbind --kubeconfig out/x/provider.kfg.yaml` removes its export requests');
+  const opts = bootstrapEnvOptions(argv({ file: ['x.json'], output: 'json' }), ENV);
+  const json = await fleet(opts, { dispatcher: agent(1), kube, files });
+  const entry = { clusterID: 'x', status: 'failed', error: { exitCode: 8 }, kubeconfig: 'out/x/provider.kfg.yaml' };
+  t.match(JSON.parse(json.stdout!).clusters[0], entry);
+});

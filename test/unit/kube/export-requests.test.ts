@@ -57,3 +57,23 @@ t.test('the wait: Succeeded ends it, Failed fails with the terminal message, gon
   const { client: gone } = mockApi(t, (r) => (r.query.watch ? { status: 403 } : notFound), { label: 'control plane' });
   await t.rejects(waitForExportRequests(new ControlPlane(gone, NS), ['a'], { timeoutMs: 5000 }), { code: 'HELPER_EXPORT_REQUEST_GONE' });
 });
+
+t.test('CRDNotFound (issue 24, finding 2): within the grace period the wait goes on; past it, a FailedError (exit 8) '
+  + 'naming the resource that is not exported, and no re-run advice', async (t) => {
+  const notFound = {
+    metadata: { name: 'kv' }, spec: { resources: [{ group: 'anynines.com', resource: 'keyvalueinstances' }] },
+    status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False', reason: 'CRDNotFound' }] },
+  };
+  const answer = (r: Sent) => (r.query.watch ? { status: 403 } : { status: 200, body: notFound });
+  const { client } = mockApi(t, answer, { label: 'control plane' });
+  const started = Date.now();
+  const err = await waitForExportRequests(new ControlPlane(client, NS), ['kv'], { timeoutMs: 10_000, graceMs: 1500 })
+    .catch((e: unknown) => e);
+  const message = new RegExp(`^the control plane does not export keyvalueinstances\\.anynines\\.com: `
+    + `APIServiceExportRequest ${NS}/kv stayed phase Pending, Ready=False \\(CRDNotFound\\) for \\ds`);
+  t.match(err, { code: 'HELPER_EXPORT_NOT_EXPORTED', exitCode: 8, rerunHelps: false, message });
+  t.ok(Date.now() - started < 5000, 'ended after the grace period, not the timeout');
+  const { client: short } = mockApi(t, answer, { label: 'control plane' });
+  await t.rejects(waitForExportRequests(new ControlPlane(short, NS), ['kv'], { timeoutMs: 1000, graceMs: 60_000 }),
+    { code: 'HELPER_WAIT_TIMEOUT', exitCode: 7 }, 'a timeout shorter than the grace period is still a timeout');
+});
