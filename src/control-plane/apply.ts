@@ -8,15 +8,16 @@
  * Crossplane has installed the Provider packages of stage 1: it waits for
  * those CRDs, bounded by the same deadline. Re-runs change nothing.
  */
-import type { KObject, KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
 import { ClusterError } from '../errors.ts';
 import { applyInPhases, type ApplyObject, type ApplyOptions, type ApplyResult } from '../kube/apply.ts';
-import type { Kind, ObjectClient } from '../kube/objects.ts';
+import type { ObjectClient } from '../kube/objects.ts';
+import { kindOf, type KObject, type Kind } from '../kube/resources.ts';
 import { waitUntil } from '../kube/wait.ts';
 import { log } from '../log.ts';
 import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
-import { kindOf, listAll, readCrd, served } from './client.ts';
+import { listAll, readCrd, served } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
 import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, INSTALLATION_LABEL, installationId, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';

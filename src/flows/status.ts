@@ -14,16 +14,18 @@
  * never `missing`.
  */
 import { ClusterError, ExitCode, HelperError, TimeoutError } from '../errors.ts';
-import { isStatus, type KObject } from '../kube/client.ts';
+import type { KObject } from '../kube/resources.ts';
+import { isStatus } from '../kube/transport.ts';
 import type { CredentialFacts } from '../kube/binding-clients.ts';
 import {
-  CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
+  CLUSTER_BINDING, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
   boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../kube/heartbeat.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
+import { KINDS } from '../kube/resources.ts';
 import type { StatusOptions } from '../options/status.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';

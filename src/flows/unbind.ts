@@ -21,12 +21,13 @@
  * interrupted one is finished by running it again.
  */
 import { ClusterError, InputError, TimeoutError, UsageError } from '../errors.ts';
-import { isStatus, type KObject } from '../kube/client.ts';
+import { KINDS, type KObject, type Kind } from '../kube/resources.ts';
+import { isStatus } from '../kube/transport.ts';
 import {
-  BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
+  BOUND_ANNOTATION, CLUSTER_BINDING, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   ORPHANED_FROM_ANNOTATION, boundResource, crdOwnership, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource,
 } from '../kube/binding-objects.ts';
-import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
+import { mayI, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
 import type { UnbindOptions } from '../options/unbind.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';

@@ -8,7 +8,8 @@
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { KObject, KubeClient } from './client.ts';
+import type { KubeClient } from './client.ts';
+import type { KObject } from './resources.ts';
 import { conditionsOf, isEstablished } from './conditions.ts';
 import { waitUntil } from './wait.ts';
 

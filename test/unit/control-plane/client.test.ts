@@ -4,7 +4,8 @@
  * the server does not serve listed as nothing.
  */
 import t from 'tap';
-import { CONTROL_PLANE_WORDING, controlPlaneClient, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
+import { CONTROL_PLANE_CLIENT, CONTROL_PLANE_WORDING, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
+import { connect } from '../../../src/kube/client.ts';
 import { readKubeconfig, usableConnection } from '../../../src/kube/kubeconfig.ts';
 import { MemoryApi } from './memory-api.ts';
 
@@ -20,10 +21,10 @@ t.test('messages name a read, a list and a delete as control-plane apply and che
   t.match(CONTROL_PLANE_WORDING.forbiddenHint, /cluster-admin kubeconfig/);
 });
 
-t.test('controlPlaneClient names the server "control plane <host>"', async (t) => {
+t.test('the control plane client names the server "control plane <host>"', async (t) => {
   const conn = usableConnection(readKubeconfig(['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://10.1.2.3:6443"}}]', 'users: [{name: u, user: {token: t0k3n-not-real}}]',
     'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n')), (why) => new Error(why));
-  t.equal(controlPlaneClient(conn).server, 'control plane 10.1.2.3:6443');
+  t.equal(connect(conn, CONTROL_PLANE_CLIENT).server, 'control plane 10.1.2.3:6443');
 });
 
 t.test('readCrd and served: present is not served until Established; listAll gives [] for an unserved kind', async (t) => {
