@@ -11,7 +11,7 @@
 import type { KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
 import { ClusterError } from '../errors.ts';
-import { applyInPhases, type ApplyObject, type ApplyOptions, type ApplyResult } from '../kube/apply.ts';
+import { applyInPhases, type ApplyObject, type ApplyResult, type PhasedApplyOptions } from '../kube/apply.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { kindOf, type KObject, type Kind } from '../kube/resources.ts';
 import { waitUntil } from '../kube/wait.ts';
@@ -47,7 +47,7 @@ export interface ControlPlaneApplyResult {
 /** What apply needs of the cluster: reads and deletes, and server-side apply in phases (kube/apply.ts). */
 export interface ApplyDeps {
   client: ObjectClient;
-  apply: (objects: ApplyObject[], opts: Pick<ApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
+  apply: (objects: ApplyObject[], opts: Pick<PhasedApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
 }
 
 const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; namespaced: boolean } => ({ ...FOREIGN_KINDS.find((f) => f.kind === kind)!, namespaced });

@@ -29,6 +29,7 @@ import {
 } from '../kube/binding-objects.ts';
 import { mayI, type ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
+import { sleep } from '../retry.ts';
 import type { UnbindOptions } from '../options/unbind.ts';
 import { flowDeps, type FlowDeps, type Outcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
@@ -398,11 +399,7 @@ async function pause(input: UnbindInput, what: string, seen: string): Promise<vo
   const left = input.deadline - Date.now();
   if (left <= 0) throw new TimeoutError('HELPER_UNBIND_TIMEOUT', `timed out waiting for ${what}; still there: ${seen}`, { hint: 'raise --timeout; re-running the same command continues' });
   log.debug(`waiting for ${what}: ${seen}`);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { input.signal?.removeEventListener('abort', onAbort); resolve(); }, Math.min(input.pollMs, left));
-    const onAbort = () => { clearTimeout(timer); reject(input.signal!.reason); };
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  await sleep(Math.min(input.pollMs, left), input.signal);
 }
 
 function hints(input: UnbindInput, actions: Action[]): string[] {

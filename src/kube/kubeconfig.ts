@@ -363,10 +363,3 @@ function named(list: unknown, name: string): Record<string, unknown> | undefined
 export function isStrictBase64(s: string): boolean {
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
 }
-
-/** The connection of a read kubeconfig, or the error fail() makes of why there is none (its problems, or no cluster). */
-export function usableConnection(r: KubeconfigRead, fail: (why: string) => Error): Connection {
-  if (r.problems.length) throw fail(r.problems.join('; '));
-  if (!r.connection) throw fail('its current context names no cluster');
-  return r.connection;
-}
