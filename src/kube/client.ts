@@ -12,8 +12,20 @@ import type { Connection } from './kubeconfig.ts';
 import type { DeleteOptions, ObjectClient } from './objects.ts';
 import { groupVersionPath, resourceOf, type KObject, type Kind, type Resource } from './resources.ts';
 import {
-  callApi, expectList, expectObject, isStatus, LIST_PAGE, MAX_PAGES, openWatch, proxyOf, sendRequest, UnknownKindError,
-  type CallLabel, type CallPolicy, type RequestSpec, type WatchStart,
+  callApi,
+  expectList,
+  expectObject,
+  isStatus,
+  LIST_PAGE,
+  MAX_PAGES,
+  openWatch,
+  proxyOf,
+  sendRequest,
+  UnknownKindError,
+  type CallLabel,
+  type CallPolicy,
+  type RequestSpec,
+  type WatchStart,
 } from './transport.ts';
 
 export interface KubeOptions extends Partial<CallPolicy> {
@@ -26,7 +38,13 @@ export interface KubeOptions extends Partial<CallPolicy> {
 }
 
 /** How a client's messages name a call: the whole action for errors, a short form for progress lines. */
-export type Wording = (verb: string, kind: Kind, name: string | undefined, namespace: string | undefined, dryRun?: boolean) => { action: string; short: string };
+export type Wording = (
+  verb: string,
+  kind: Kind,
+  name: string | undefined,
+  namespace: string | undefined,
+  dryRun?: boolean,
+) => { action: string; short: string };
 
 /** What flows take to reach a cluster: a connection (from readKubeconfig) and options → a client. */
 export type KubeFactory = (conn: Connection, opts: KubeOptions) => KubeClient;
@@ -61,10 +79,13 @@ export class KubeClient implements ObjectClient {
     this.host = hostOf(conn.server);
     this.server = `${opts.label} ${this.host}`;
     this.policy = {
-      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000, attempts: opts.attempts ?? 4, baseDelayMs: opts.baseDelayMs ?? 500,
-      signal: opts.signal, dispatcher: opts.dispatcher,
+      requestTimeoutMs: opts.requestTimeoutMs ?? 30_000,
+      attempts: opts.attempts ?? 4,
+      baseDelayMs: opts.baseDelayMs ?? 500,
+      signal: opts.signal,
+      dispatcher: opts.dispatcher,
     };
-    this.forbiddenHint = opts.forbiddenHint ?? 'the kubeconfig\'s identity lacks this permission';
+    this.forbiddenHint = opts.forbiddenHint ?? "the kubeconfig's identity lacks this permission";
     this.wording = opts.wording;
     // A proxy variable helper cannot use is an input error now, not a failed call later.
     if (!opts.dispatcher) proxyOf(conn);
@@ -76,8 +97,16 @@ export class KubeClient implements ObjectClient {
   }
 
   /** callApi with this client's policy (attempts overridable: a wait's read is a single attempt). */
-  call<T>(label: Omit<CallLabel, 'server'> & { server?: string }, fn: (signal: AbortSignal) => Promise<T>, attempts?: number): Promise<T> {
-    return callApi({ server: this.server, ...label }, attempts === undefined ? this.policy : { ...this.policy, attempts }, fn);
+  call<T>(
+    label: Omit<CallLabel, 'server'> & { server?: string },
+    fn: (signal: AbortSignal) => Promise<T>,
+    attempts?: number,
+  ): Promise<T> {
+    return callApi(
+      { server: this.server, ...label },
+      attempts === undefined ? this.policy : { ...this.policy, attempts },
+      fn,
+    );
   }
 
   /** The REST mapping of a kind: the resource table's, else by discovery of its group version (cached; fetched again on a miss). */
@@ -97,7 +126,7 @@ export class KubeClient implements ObjectClient {
         this.discovery.set(kind.apiVersion, p);
         p.catch(() => this.discovery.delete(kind.apiVersion));
       }
-      const found = (await p as Array<Mapping & { kind: string }>).find((m) => m.kind === kind.kind);
+      const found = ((await p) as Array<Mapping & { kind: string }>).find((m) => m.kind === kind.kind);
       if (found) return found;
       if (fresh) throw new UnknownKindError(kind.apiVersion, kind.kind);
     }
@@ -111,8 +140,15 @@ export class KubeClient implements ObjectClient {
 
   // ObjectClient: the generic calls status and unbind make, labelled as they name them.
 
-  private label(verb: string, kind: Kind, name: string | undefined, namespace: string | undefined, dryRun?: boolean): Omit<CallLabel, 'server'> {
-    if (this.wording) return { ...this.wording(verb, kind, name, namespace, dryRun), forbiddenHint: this.forbiddenHint };
+  private label(
+    verb: string,
+    kind: Kind,
+    name: string | undefined,
+    namespace: string | undefined,
+    dryRun?: boolean,
+  ): Omit<CallLabel, 'server'> {
+    if (this.wording)
+      return { ...this.wording(verb, kind, name, namespace, dryRun), forbiddenHint: this.forbiddenHint };
     return {
       action: `${verb} ${describeKind(kind)}${name !== undefined ? ` ${JSON.stringify(name)}` : ''}${where(namespace)}${dryRun ? ' (dry run)' : ''}`,
       short: `${verb} ${kind.kind}`,
@@ -131,11 +167,21 @@ export class KubeClient implements ObjectClient {
         const all: KObject[] = [];
         let next: string | undefined;
         for (let page = 1; ; page++) {
-          const answer = await this.request({ method: 'GET', path, query: { labelSelector: opts.labelSelector, limit: String(LIST_PAGE), continue: next } }, signal);
+          const answer = await this.request(
+            {
+              method: 'GET',
+              path,
+              query: { labelSelector: opts.labelSelector, limit: String(LIST_PAGE), continue: next },
+            },
+            signal,
+          );
           for (const o of expectList(answer, `a list of ${kind.kind}`)) all.push(o);
           const c = (answer as { metadata?: { continue?: unknown } }).metadata?.continue;
           if (typeof c !== 'string' || !c) return all;
-          if (page >= MAX_PAGES) throw new SyntaxError(`the answer is not a list that ends: ${MAX_PAGES} pages of ${LIST_PAGE} and still a continue token`);
+          if (page >= MAX_PAGES)
+            throw new SyntaxError(
+              `the answer is not a list that ends: ${MAX_PAGES} pages of ${LIST_PAGE} and still a continue token`,
+            );
           next = c;
         }
       });
@@ -146,20 +192,46 @@ export class KubeClient implements ObjectClient {
     }
   }
 
-  async get(kind: Kind, name: string, namespace?: string, opts: { attempts?: number; label?: Omit<CallLabel, 'server'> } = {}): Promise<KObject | undefined> {
+  async get(
+    kind: Kind,
+    name: string,
+    namespace?: string,
+    opts: { attempts?: number; label?: Omit<CallLabel, 'server'> } = {},
+  ): Promise<KObject | undefined> {
     try {
-      return await this.call(opts.label ?? this.label('get', kind, name, namespace), async (signal) =>
-        expectObject(await this.request({ method: 'GET', path: await this.pathOf(kind, namespace, name, signal) }, signal), `the ${kind.kind} ${name}`, name), opts.attempts);
+      return await this.call(
+        opts.label ?? this.label('get', kind, name, namespace),
+        async (signal) =>
+          expectObject(
+            await this.request({ method: 'GET', path: await this.pathOf(kind, namespace, name, signal) }, signal),
+            `the ${kind.kind} ${name}`,
+            name,
+          ),
+        opts.attempts,
+      );
     } catch (err) {
       if (isStatus(err, 404)) return undefined;
       throw err;
     }
   }
 
-  async delete(kind: Kind, name: string, namespace: string | undefined, opts: DeleteOptions & { label?: Omit<CallLabel, 'server'> } = {}): Promise<'deleted' | 'gone'> {
+  async delete(
+    kind: Kind,
+    name: string,
+    namespace: string | undefined,
+    opts: DeleteOptions & { label?: Omit<CallLabel, 'server'> } = {},
+  ): Promise<'deleted' | 'gone'> {
     try {
       await this.call(opts.label ?? this.label('delete', kind, name, namespace, opts.dryRun), async (signal) =>
-        this.request({ method: 'DELETE', path: await this.pathOf(kind, namespace, name, signal), query: { dryRun: opts.dryRun ? 'All' : undefined, propagationPolicy: opts.propagationPolicy } }, signal));
+        this.request(
+          {
+            method: 'DELETE',
+            path: await this.pathOf(kind, namespace, name, signal),
+            query: { dryRun: opts.dryRun ? 'All' : undefined, propagationPolicy: opts.propagationPolicy },
+          },
+          signal,
+        ),
+      );
       return 'deleted';
     } catch (err) {
       if (isStatus(err, 404)) return 'gone';
@@ -167,10 +239,29 @@ export class KubeClient implements ObjectClient {
     }
   }
 
-  async mergePatch(kind: Kind, name: string, namespace: string | undefined, patch: object, opts: { dryRun?: boolean } = {}): Promise<'patched' | 'gone'> {
+  async mergePatch(
+    kind: Kind,
+    name: string,
+    namespace: string | undefined,
+    patch: object,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<'patched' | 'gone'> {
     try {
       await this.call(this.label('patch', kind, name, namespace, opts.dryRun), async (signal) =>
-        expectObject(await this.request({ method: 'PATCH', path: await this.pathOf(kind, namespace, name, signal), query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'helper' }, body: patch, contentType: 'application/merge-patch+json' }, signal), `a ${kind.kind}`));
+        expectObject(
+          await this.request(
+            {
+              method: 'PATCH',
+              path: await this.pathOf(kind, namespace, name, signal),
+              query: { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: 'helper' },
+              body: patch,
+              contentType: 'application/merge-patch+json',
+            },
+            signal,
+          ),
+          `a ${kind.kind}`,
+        ),
+      );
       return 'patched';
     } catch (err) {
       if (isStatus(err, 404)) return 'gone';
@@ -180,11 +271,17 @@ export class KubeClient implements ObjectClient {
 
   review(body: KObject): Promise<KObject> {
     const kind = { apiVersion: String(body.apiVersion), kind: String(body.kind) };
-    return this.call({ action: `create ${body.kind}`, short: `create ${body.kind}`, forbiddenHint: this.forbiddenHint }, async (signal) => {
-      const out = await this.request({ method: 'POST', path: await this.pathOf(kind, undefined, undefined, signal), body }, signal);
-      if (!out || typeof out !== 'object') throw new SyntaxError(`the answer is not a ${body.kind}`);
-      return out as KObject;
-    });
+    return this.call(
+      { action: `create ${body.kind}`, short: `create ${body.kind}`, forbiddenHint: this.forbiddenHint },
+      async (signal) => {
+        const out = await this.request(
+          { method: 'POST', path: await this.pathOf(kind, undefined, undefined, signal), body },
+          signal,
+        );
+        if (!out || typeof out !== 'object') throw new SyntaxError(`the answer is not a ${body.kind}`);
+        return out as KObject;
+      },
+    );
   }
 
   /** Creates an object; a 409 (AlreadyExists) is a ClusterError with status 409 for the caller to judge. */
@@ -193,27 +290,50 @@ export class KubeClient implements ObjectClient {
     const name = body.metadata?.name;
     const ns = body.metadata?.namespace;
     return this.call(label ?? this.label('create', kind, name, ns), async (signal) =>
-      expectObject(await this.request({ method: 'POST', path: await this.pathOf(kind, ns, undefined, signal), body }, signal), `the ${kind.kind} object that was sent`, name));
+      expectObject(
+        await this.request({ method: 'POST', path: await this.pathOf(kind, ns, undefined, signal), body }, signal),
+        `the ${kind.kind} object that was sent`,
+        name,
+      ),
+    );
   }
 
   /** Server-side apply (plain JSON: the API's own field names), conflicts forced. */
-  apply(obj: KObject, opts: { fieldManager: string; dryRun?: boolean | undefined; label: Omit<CallLabel, 'server'> }): Promise<KObject> {
+  apply(
+    obj: KObject,
+    opts: { fieldManager: string; dryRun?: boolean | undefined; label: Omit<CallLabel, 'server'> },
+  ): Promise<KObject> {
     const kind = { apiVersion: String(obj.apiVersion), kind: String(obj.kind) };
     const name = obj.metadata!.name!;
     return this.call(opts.label, async (signal) =>
-      expectObject(await this.request({
-        method: 'PATCH', path: await this.pathOf(kind, obj.metadata?.namespace, name, signal),
-        query: { fieldManager: opts.fieldManager, force: 'true', dryRun: opts.dryRun ? 'All' : undefined },
-        body: obj, contentType: 'application/apply-patch+yaml',
-      }, signal), `the applied ${kind.kind} ${name}`, name));
+      expectObject(
+        await this.request(
+          {
+            method: 'PATCH',
+            path: await this.pathOf(kind, obj.metadata?.namespace, name, signal),
+            query: { fieldManager: opts.fieldManager, force: 'true', dryRun: opts.dryRun ? 'All' : undefined },
+            body: obj,
+            contentType: 'application/apply-patch+yaml',
+          },
+          signal,
+        ),
+        `the applied ${kind.kind} ${name}`,
+        name,
+      ),
+    );
   }
 
   /** A watch on one object of a collection, for waitUntil (openWatch). */
-  watch(collectionPath: string, name: string, onEvent: () => void, onEnd: (err?: unknown) => void, signal: AbortSignal): Promise<void> {
+  watch(
+    collectionPath: string,
+    name: string,
+    onEvent: () => void,
+    onEnd: (err?: unknown) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     return openWatch(this.conn, this.policy, collectionPath, name, onEvent, onEnd, signal);
   }
 }
-
 
 function describeKind(k: Kind): string {
   const group = k.apiVersion.includes('/') ? k.apiVersion.split('/')[0] : '';
@@ -246,18 +366,27 @@ export class ControlPlane {
       server: `control plane ${this.host}`,
       action: `${verb} ${r.plural}${name ? ` ${JSON.stringify(name)}` : ''} in namespace ${JSON.stringify(this.namespace)}`,
       short: `${verb} ${r.plural}`,
-      forbiddenHint: 'the kubeconfig\'s identity lacks this permission; was the binding created for this cluster namespace?',
+      forbiddenHint:
+        "the kubeconfig's identity lacks this permission; was the binding created for this cluster namespace?",
     };
   }
 
   create(r: Resource, body: KObject): Promise<KObject> {
-    return this.client.create({ ...body, metadata: { ...body.metadata, namespace: this.namespace } }, this.label('create', r, body.metadata?.name));
+    return this.client.create(
+      { ...body, metadata: { ...body.metadata, namespace: this.namespace } },
+      this.label('create', r, body.metadata?.name),
+    );
   }
 
   /** The object; ClusterError HELPER_CLUSTER_NOT_FOUND when it does not exist. */
   async get(r: Resource, name: string): Promise<KObject> {
     const o = await this.client.get(r, name, this.namespace, { label: this.label('get', r, name) });
-    if (!o) throw new ClusterError('HELPER_CLUSTER_NOT_FOUND', `control plane ${this.host} failed to ${this.label('get', r, name).action}: HTTP 404 NotFound`, { status: 404 });
+    if (!o)
+      throw new ClusterError(
+        'HELPER_CLUSTER_NOT_FOUND',
+        `control plane ${this.host} failed to ${this.label('get', r, name).action}: HTTP 404 NotFound`,
+        { status: 404 },
+      );
     return o;
   }
 

@@ -42,9 +42,14 @@ export interface UsableKubeconfig {
 /** Reads the kubeconfig, or throws kubeconfigError naming the source and every problem. */
 export function readSource(src: KubeconfigSource, use: KubeconfigUse = {}): UsableKubeconfig {
   const describe = use.describe ?? ((why: string) => `${src.where} cannot be used: ${why}`);
-  const opts: ReadOptions = { caPem: use.tls?.caPem, insecure: use.tls?.insecure, ...(use.provider ? { provider: true } : {}) };
+  const opts: ReadOptions = {
+    caPem: use.tls?.caPem,
+    insecure: use.tls?.insecure,
+    ...(use.provider ? { provider: true } : {}),
+  };
   const read = readKubeconfig(src.text, opts);
-  if (use.provider && (read.problems.length || !read.facts)) throw kubeconfigError(use.heading ?? `${src.where} cannot be used:`, read.problems);
+  if (use.provider && (read.problems.length || !read.facts))
+    throw kubeconfigError(use.heading ?? `${src.where} cannot be used:`, read.problems);
   if (read.problems.length) throw kubeconfigError(describe(read.problems.join('; ')));
   if (!read.connection) throw kubeconfigError(use.noCluster ?? describe('its current context names no cluster'));
   return { read, connection: read.connection };

@@ -18,8 +18,14 @@ export interface KObject {
   apiVersion?: string;
   kind?: string;
   metadata?: {
-    name?: string; namespace?: string; generateName?: string; resourceVersion?: string; uid?: string;
-    creationTimestamp?: string; deletionTimestamp?: string; [k: string]: unknown;
+    name?: string;
+    namespace?: string;
+    generateName?: string;
+    resourceVersion?: string;
+    uid?: string;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    [k: string]: unknown;
   };
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
@@ -39,8 +45,12 @@ export interface Resource extends Kind {
   namespaced: boolean;
 }
 
-const resource = (apiVersion: string, kind: string, plural: string, namespaced: boolean): Resource =>
-  ({ apiVersion, kind, plural, namespaced });
+const resource = (apiVersion: string, kind: string, plural: string, namespaced: boolean): Resource => ({
+  apiVersion,
+  kind,
+  plural,
+  namespaced,
+});
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const KLUTCH = KLUTCH_API_VERSION;
 
@@ -75,7 +85,10 @@ export function resourceOf(kind: Kind): Resource | undefined {
 }
 
 /** The kind of an object (its apiVersion and kind), to address it by. */
-export const kindOf = (o: { apiVersion?: unknown; kind?: unknown }): Kind => ({ apiVersion: String(o.apiVersion), kind: String(o.kind) });
+export const kindOf = (o: { apiVersion?: unknown; kind?: unknown }): Kind => ({
+  apiVersion: String(o.apiVersion),
+  kind: String(o.kind),
+});
 
 /** The base path of an apiVersion: /api/v1 or /apis/group/version. */
 export function groupVersionPath(apiVersion: string): string {

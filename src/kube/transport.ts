@@ -19,7 +19,18 @@ import { createHash } from 'node:crypto';
 import { createSecureContext } from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { ClusterError, describeCause, isTlsFailure } from '../errors.ts';
-import { agentVia, describeLimit, hostOf, proxyFor, readLimited, RESPONSE_LIMIT, ResponseTooLargeError, tlsDetail, tlsHint, tooLarge } from '../http.ts';
+import {
+  agentVia,
+  describeLimit,
+  hostOf,
+  proxyFor,
+  readLimited,
+  RESPONSE_LIMIT,
+  ResponseTooLargeError,
+  tlsDetail,
+  tlsHint,
+  tooLarge,
+} from '../http.ts';
 import { log, redact, serverText } from '../log.ts';
 import { parseRetryAfter, withRetry, type RetryDecision } from '../retry.ts';
 import type { Connection } from './kubeconfig.ts';
@@ -61,7 +72,8 @@ const UNKNOWN_KIND = 'UnknownKind';
  * headers. A kind the server does not serve is a 404 with reason UnknownKind.
  */
 export function apiFailure(err: unknown): ApiFailure {
-  if (err instanceof HttpStatusError) return { status: err.status, reason: err.reason, message: redact(err.message), retryAfterMs: err.retryAfterMs };
+  if (err instanceof HttpStatusError)
+    return { status: err.status, reason: err.reason, message: redact(err.message), retryAfterMs: err.retryAfterMs };
   const unknown = err instanceof Error ? /^Unrecognized API version and kind: (.+)$/.exec(err.message) : null;
   if (unknown) return { status: 404, reason: UNKNOWN_KIND, message: `it does not serve ${unknown[1]}` };
   return { status: undefined, reason: undefined, message: redact(describeCause(err)) };
@@ -103,12 +115,17 @@ export interface CallPolicy {
  */
 export function retryDecision(err: unknown): RetryDecision {
   if (!(err instanceof ClusterError)) return { retry: false };
-  if (err.status !== undefined) return { retry: err.status === 429 || err.status >= 500, delayMs: err.retryAfterMs, reason: `HTTP ${err.status}` };
+  if (err.status !== undefined)
+    return { retry: err.status === 429 || err.status >= 500, delayMs: err.retryAfterMs, reason: `HTTP ${err.status}` };
   switch (err.code) {
-    case 'HELPER_CLUSTER_UNREACHABLE': return { retry: true, reason: 'connection failed' };
-    case 'HELPER_CLUSTER_TIMEOUT': return { retry: true, reason: 'no answer in time' };
-    case 'HELPER_CLUSTER_RESPONSE': return { retry: true, reason: 'malformed answer' };
-    default: return { retry: false };
+    case 'HELPER_CLUSTER_UNREACHABLE':
+      return { retry: true, reason: 'connection failed' };
+    case 'HELPER_CLUSTER_TIMEOUT':
+      return { retry: true, reason: 'no answer in time' };
+    case 'HELPER_CLUSTER_RESPONSE':
+      return { retry: true, reason: 'malformed answer' };
+    default:
+      return { retry: false };
   }
 }
 
@@ -128,28 +145,57 @@ export function translateFailure(err: unknown, label: CallLabel): ClusterError {
   const { server, action } = label;
   const cause = safeCause(err);
   if (f.status === 403) {
-    return new ClusterError('HELPER_CLUSTER_FORBIDDEN', `${server} refused to ${action} (403 Forbidden): ${f.message}`, { status: 403, hint: label.forbiddenHint, cause });
+    return new ClusterError(
+      'HELPER_CLUSTER_FORBIDDEN',
+      `${server} refused to ${action} (403 Forbidden): ${f.message}`,
+      { status: 403, hint: label.forbiddenHint, cause },
+    );
   }
   if (f.status === 401) {
-    return new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `${server} did not accept the kubeconfig's credentials (401) when trying to ${action}`, { status: 401, cause });
+    return new ClusterError(
+      'HELPER_CLUSTER_UNAUTHORIZED',
+      `${server} did not accept the kubeconfig's credentials (401) when trying to ${action}`,
+      { status: 401, cause },
+    );
   }
   if (f.reason === UNKNOWN_KIND) {
-    return new ClusterError('HELPER_CLUSTER_UNKNOWN_KIND', `${server} cannot ${action}: ${f.message} (is its CustomResourceDefinition installed?)`, { status: 404, cause });
+    return new ClusterError(
+      'HELPER_CLUSTER_UNKNOWN_KIND',
+      `${server} cannot ${action}: ${f.message} (is its CustomResourceDefinition installed?)`,
+      { status: 404, cause },
+    );
   }
   const big = tooLarge(err);
   if (big) {
-    return new ClusterError('HELPER_CLUSTER_RESPONSE', `${server} answered ${action} with a body over ${describeLimit(big.limit)}, helper's limit for one Kubernetes answer (lists are read in pages of ${LIST_PAGE})`, { cause });
+    return new ClusterError(
+      'HELPER_CLUSTER_RESPONSE',
+      `${server} answered ${action} with a body over ${describeLimit(big.limit)}, helper's limit for one Kubernetes answer (lists are read in pages of ${LIST_PAGE})`,
+      { cause },
+    );
   }
   if (f.status !== undefined) {
-    const e = new ClusterError(f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS', `${server} failed to ${action}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`, { status: f.status, cause });
+    const e = new ClusterError(
+      f.status === 404 ? 'HELPER_CLUSTER_NOT_FOUND' : 'HELPER_CLUSTER_STATUS',
+      `${server} failed to ${action}: HTTP ${f.status}${f.reason ? ` ${f.reason}` : ''}: ${f.message}`,
+      { status: f.status, cause },
+    );
     e.retryAfterMs = f.retryAfterMs;
     return e;
   }
   if (err instanceof SyntaxError || /JSON|Unexpected token|Unexpected end|content-type|is not valid/i.test(f.message)) {
-    return new ClusterError('HELPER_CLUSTER_RESPONSE', `${server} answered ${action} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`, { cause });
+    return new ClusterError(
+      'HELPER_CLUSTER_RESPONSE',
+      `${server} answered ${action} with a body that is not a Kubernetes object: ${f.message.slice(0, 200)}`,
+      { cause },
+    );
   }
   if (isTlsFailure(f.message)) {
-    return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of ${server} failed: ${tlsDetail(f.message)}`, { hint: tlsHint('the kubeconfig\'s certificate-authority-data does not match the server; pass the right CA with --ca-file'), cause });
+    return new ClusterError('HELPER_CLUSTER_TLS', `TLS verification of ${server} failed: ${tlsDetail(f.message)}`, {
+      hint: tlsHint(
+        "the kubeconfig's certificate-authority-data does not match the server; pass the right CA with --ca-file",
+      ),
+      cause,
+    });
   }
   return new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach ${server} to ${action}: ${f.message}`, { cause });
 }
@@ -161,7 +207,11 @@ export function translateFailure(err: unknown, label: CallLabel): ClusterError {
  * backoff and a progress line. Callers only pass idempotent calls: reads,
  * server-side apply, and creates whose AlreadyExists they treat as success.
  */
-export async function callApi<T>(label: CallLabel, policy: CallPolicy, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function callApi<T>(
+  label: CallLabel,
+  policy: CallPolicy,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const { signal } = policy;
   const short = label.short ?? label.action;
   const attempt = async (): Promise<T> => {
@@ -171,11 +221,17 @@ export async function callApi<T>(label: CallLabel, policy: CallPolicy, fn: (sign
     let onAbort: (() => void) | undefined;
     const bounded = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const e = new ClusterError('HELPER_CLUSTER_TIMEOUT', `${label.server} did not answer ${short} within ${Math.round(policy.requestTimeoutMs / 1000)}s`);
+        const e = new ClusterError(
+          'HELPER_CLUSTER_TIMEOUT',
+          `${label.server} did not answer ${short} within ${Math.round(policy.requestTimeoutMs / 1000)}s`,
+        );
         ac.abort(e);
         reject(e);
       }, policy.requestTimeoutMs);
-      onAbort = () => { ac.abort(signal!.reason); reject(signal!.reason); };
+      onAbort = () => {
+        ac.abort(signal!.reason);
+        reject(signal!.reason);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -197,7 +253,9 @@ export async function callApi<T>(label: CallLabel, policy: CallPolicy, fn: (sign
     signal,
     classify: retryDecision,
     onRetry: ({ attempt: n, delayMs, reason }) =>
-      log.warn(`${label.server}: ${short}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${n + 1} of ${policy.attempts})`),
+      log.warn(
+        `${label.server}: ${short}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${n + 1} of ${policy.attempts})`,
+      ),
   });
 }
 
@@ -207,8 +265,14 @@ export function isStatus(err: unknown, status: number): boolean {
 
 /** The one "2xx answer that is not the object" check: the client takes no 2xx on trust (a proxy's HTML page is a 200 too). */
 export function expectObject(v: unknown, what: string, name?: string): KObject {
-  const ok = typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as KObject).metadata === 'object' && (v as KObject).metadata !== null;
-  if (!ok || (name !== undefined && (v as KObject).metadata!.name !== name)) throw new SyntaxError(`the answer is not ${what}`);
+  const ok =
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    typeof (v as KObject).metadata === 'object' &&
+    (v as KObject).metadata !== null;
+  if (!ok || (name !== undefined && (v as KObject).metadata!.name !== name))
+    throw new SyntaxError(`the answer is not ${what}`);
   return v as KObject;
 }
 
@@ -233,11 +297,33 @@ function agentFor(conn: Connection, cert?: { certPem?: string | undefined; keyPe
   const certPem = cert?.certPem ?? (conn.auth.kind === 'client-certificate' ? conn.auth.certPem : undefined);
   const keyPem = cert?.keyPem ?? (conn.auth.kind === 'client-certificate' ? conn.auth.keyPem : undefined);
   const proxy = proxyOf(conn);
-  const key = createHash('sha256').update(JSON.stringify([new URL(conn.server).origin, conn.caPem, conn.insecure, conn.tlsServerName, proxy?.href, certPem, keyPem])).digest('hex');
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify([
+        new URL(conn.server).origin,
+        conn.caPem,
+        conn.insecure,
+        conn.tlsServerName,
+        proxy?.href,
+        certPem,
+        keyPem,
+      ]),
+    )
+    .digest('hex');
   let a = agents.get(key);
   if (!a) {
-    const secureContext = conn.caPem || certPem ? createSecureContext({ ...(conn.caPem ? { ca: conn.caPem } : {}), ...(certPem && keyPem ? { cert: certPem, key: keyPem } : {}) }) : undefined;
-    const tls = { ...(secureContext ? { secureContext } : {}), rejectUnauthorized: !conn.insecure, ...(conn.tlsServerName ? { servername: conn.tlsServerName } : {}) };
+    const secureContext =
+      conn.caPem || certPem
+        ? createSecureContext({
+            ...(conn.caPem ? { ca: conn.caPem } : {}),
+            ...(certPem && keyPem ? { cert: certPem, key: keyPem } : {}),
+          })
+        : undefined;
+    const tls = {
+      ...(secureContext ? { secureContext } : {}),
+      rejectUnauthorized: !conn.insecure,
+      ...(conn.tlsServerName ? { servername: conn.tlsServerName } : {}),
+    };
     a = agentVia(proxy, { tls, connectTimeoutMs: 10_000 });
     agents.set(key, a);
   }
@@ -258,12 +344,16 @@ export interface RequestSpec {
 }
 
 /** The transport and the headers of the credential (a plugin may return a client certificate, which is part of the Agent). */
-async function transportOf(conn: Connection, dispatcher: Dispatcher | undefined): Promise<{ dispatcher: Dispatcher; headers: Record<string, string> }> {
+async function transportOf(
+  conn: Connection,
+  dispatcher: Dispatcher | undefined,
+): Promise<{ dispatcher: Dispatcher; headers: Record<string, string> }> {
   const a = conn.auth;
   const headers: Record<string, string> = conn.impersonate ? { 'impersonate-user': conn.impersonate } : {};
   let cert: { certPem?: string | undefined; keyPem?: string | undefined } | undefined;
   if (a.kind === 'token') headers.authorization = `Bearer ${a.token}`;
-  else if (a.kind === 'basic') headers.authorization = `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;
+  else if (a.kind === 'basic')
+    headers.authorization = `Basic ${Buffer.from(`${a.username}:${a.password}`).toString('base64')}`;
   else if (a.kind === 'plugin') {
     const p = await a.credentials();
     if (p.authorization) headers.authorization = p.authorization;
@@ -276,7 +366,12 @@ async function transportOf(conn: Connection, dispatcher: Dispatcher | undefined)
  * One HTTP exchange (no retry, no translation): the parsed JSON answer of
  * a 2xx, else HttpStatusError with the Status object's reason and message.
  */
-export async function sendRequest(conn: Connection, policy: CallPolicy, spec: RequestSpec, signal?: AbortSignal): Promise<unknown> {
+export async function sendRequest(
+  conn: Connection,
+  policy: CallPolicy,
+  spec: RequestSpec,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const { dispatcher, headers } = await transportOf(conn, policy.dispatcher);
   const q = spec.query ? Object.entries(spec.query).filter((e): e is [string, string] => e[1] !== undefined) : [];
   const path = `${new URL(conn.server).pathname.replace(/\/$/, '')}${spec.path}${q.length ? `?${new URLSearchParams(q)}` : ''}`;
@@ -285,7 +380,11 @@ export async function sendRequest(conn: Connection, policy: CallPolicy, spec: Re
     origin: new URL(conn.server).origin,
     path,
     method: spec.method,
-    headers: { ...headers, accept: 'application/json', ...(body !== undefined ? { 'content-type': spec.contentType ?? 'application/json' } : {}) },
+    headers: {
+      ...headers,
+      accept: 'application/json',
+      ...(body !== undefined ? { 'content-type': spec.contentType ?? 'application/json' } : {}),
+    },
     body,
     signal,
     headersTimeout: policy.requestTimeoutMs,
@@ -308,13 +407,20 @@ export async function sendRequest(conn: Connection, policy: CallPolicy, spec: Re
     // A Status object's message; else the server's own short text (a proxy's "unavailable"), as the API server's clients show it.
     // Either is the server's text: control characters (escape sequences, line breaks) are shown escaped.
     const plain = json ? '' : text.trim().slice(0, 300);
-    const message = typeof s.message === 'string' ? serverText(s.message)
-      : plain ? serverText(redact(plain)) : `HTTP ${res.statusCode}${type ? ` (${serverText(type.split(';')[0]!)})` : ''}`;
+    const message =
+      typeof s.message === 'string'
+        ? serverText(s.message)
+        : plain
+          ? serverText(redact(plain))
+          : `HTTP ${res.statusCode}${type ? ` (${serverText(type.split(';')[0]!)})` : ''}`;
     const ra = res.headers['retry-after'];
     const reason = typeof s.reason === 'string' ? serverText(s.reason.slice(0, 100)) : undefined;
     throw new HttpStatusError(res.statusCode, reason, message, parseRetryAfter(Array.isArray(ra) ? ra[0] : ra));
   }
-  if (!json) throw new SyntaxError(`the answer is not JSON${type ? ` (content-type ${serverText(type.split(';')[0]!.slice(0, 100))})` : ''}`);
+  if (!json)
+    throw new SyntaxError(
+      `the answer is not JSON${type ? ` (content-type ${serverText(type.split(';')[0]!.slice(0, 100))})` : ''}`,
+    );
   return parsed;
 }
 
@@ -327,8 +433,13 @@ export type WatchStart = (onEvent: () => void, onEnd: (err?: unknown) => void, s
  * once the server answered the watch; rejects when it cannot start.
  */
 export async function openWatch(
-  conn: Connection, policy: CallPolicy, collectionPath: string, name: string,
-  onEvent: () => void, onEnd: (err?: unknown) => void, signal: AbortSignal,
+  conn: Connection,
+  policy: CallPolicy,
+  collectionPath: string,
+  name: string,
+  onEvent: () => void,
+  onEnd: (err?: unknown) => void,
+  signal: AbortSignal,
 ): Promise<void> {
   const { dispatcher, headers } = await transportOf(conn, policy.dispatcher);
   const base = new URL(conn.server);
@@ -346,7 +457,12 @@ export async function openWatch(
     throw new HttpStatusError(res.statusCode, undefined, `watch answered HTTP ${res.statusCode}`);
   }
   let ended = false;
-  const end = (err?: unknown) => { if (!ended) { ended = true; onEnd(err); } };
+  const end = (err?: unknown) => {
+    if (!ended) {
+      ended = true;
+      onEnd(err);
+    }
+  };
   void (async () => {
     try {
       // Bytes since the last line break: one event may not grow past RESPONSE_LIMIT either.
