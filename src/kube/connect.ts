@@ -5,20 +5,14 @@
  * from a Secret's data. Every problem of it is one error:
  * InputError HELPER_KUBECONFIG_INVALID (exit 3), worded per input.
  */
-import { InputError } from '../errors.ts';
 import { connect as defaultConnect, type KubeClient, type KubeFactory, type KubeOptions } from './client.ts';
-import { readKubeconfig, type Connection, type KubeconfigRead, type ReadOptions } from './kubeconfig.ts';
+import { kubeconfigError, readKubeconfig, type Connection, type KubeconfigRead, type ReadOptions } from './kubeconfig.ts';
 import type { CallPolicy } from './transport.ts';
 
 /** A kubeconfig's text and how messages name it (`--kubeconfig FILE`, `kubeconfig FILES (from KUBECONFIG)`). */
 export interface KubeconfigSource {
   text: string;
   where: string;
-}
-
-/** The one error of a kubeconfig helper cannot use. */
-export function kubeconfigError(message: string, problems: string[] = []): InputError {
-  return new InputError('HELPER_KUBECONFIG_INVALID', message, problems);
 }
 
 export interface KubeconfigUse {

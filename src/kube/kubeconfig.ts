@@ -16,6 +16,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { newClusters, newContexts, newUsers, type Cluster, type Context, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { load as loadYaml } from 'js-yaml';
 import { parse } from 'yaml';
+import { InputError } from '../errors.ts';
 import { addSecret } from '../log.ts';
 import { registerKubeconfigSecrets } from './kubeconfig-file.ts';
 import { isDnsLabel } from '../validate/names.ts';
@@ -362,4 +363,9 @@ function named(list: unknown, name: string): Record<string, unknown> | undefined
 /** True when the string is canonical standard base64 (padding included). */
 export function isStrictBase64(s: string): boolean {
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
+}
+
+/** The one error of a kubeconfig helper cannot use (exit 3), whatever its source (kube/connect.ts words it per input). */
+export function kubeconfigError(message: string, problems: string[] = []): InputError {
+  return new InputError('HELPER_KUBECONFIG_INVALID', message, problems);
 }
