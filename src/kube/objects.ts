@@ -1,7 +1,7 @@
 /**
  * The generic object client interface: list, get, delete and patch any kind
  * by a Kind (resources.ts), on either cluster. KubeClient (client.ts)
- * implements it, each call bounded, retried and translated by callApi.
+ * implements it, each call bounded, retried and translated by callApi (transport.ts).
  * Flows depend only on this interface, so their branches are tested in
  * process with an in-memory client (test/unit/flows/fake-cluster.ts).
  */
