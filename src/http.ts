@@ -293,7 +293,7 @@ class ProxyRouter extends Dispatcher {
  * Nothing helper reads comes near it: a token response is a few KiB, a
  * BindingResponse (a kubeconfig and the export requests) tens of KiB, one
  * Kubernetes object at most the 3 MiB the API server accepts (etcd stores
- * 1.5 MiB), a list page (kube/client.ts reads lists in pages of LIST_PAGE
+ * 1.5 MiB), a list page (kube/transport.ts: lists are read in pages of LIST_PAGE
  * objects) a few MiB. A hostile or broken server cannot exhaust helper's
  * memory beyond it.
  */

@@ -11,7 +11,7 @@
 import { stringify } from 'yaml';
 import { ClusterError } from '../errors.ts';
 import { addSecret } from '../log.ts';
-import type { KObject } from '../kube/client.ts';
+import type { KObject } from '../kube/resources.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { CERT_MANAGER, CROSSPLANE, DATA_SERVICE_NAMES, DEFAULTS, PAGE, packageRepository, xpkgName, type DataServiceName } from './catalog.ts';
 import { listAll, readCrd, secretData } from './client.ts';

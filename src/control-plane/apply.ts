@@ -8,15 +8,16 @@
  * Crossplane has installed the Provider packages of stage 1: it waits for
  * those CRDs, bounded by the same deadline. Re-runs change nothing.
  */
-import type { KObject, KubeClient } from '../kube/client.ts';
+import type { KubeClient } from '../kube/client.ts';
 import { isEstablished } from '../kube/conditions.ts';
 import { ClusterError } from '../errors.ts';
-import { applyInPhases, type ApplyObject, type ApplyOptions, type ApplyResult } from '../kube/apply.ts';
-import type { Kind, ObjectClient } from '../kube/objects.ts';
+import { applyInPhases, type ApplyObject, type ApplyResult, type PhasedApplyOptions } from '../kube/apply.ts';
+import type { ObjectClient } from '../kube/objects.ts';
+import { KINDS, kindOf, type KObject, type Kind } from '../kube/resources.ts';
 import { waitUntil } from '../kube/wait.ts';
 import { log } from '../log.ts';
 import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
-import { kindOf, listAll, readCrd, served } from './client.ts';
+import { listAll, readCrd, served } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
 import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, INSTALLATION_LABEL, installationId, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
@@ -46,7 +47,7 @@ export interface ControlPlaneApplyResult {
 /** What apply needs of the cluster: reads and deletes, and server-side apply in phases (kube/apply.ts). */
 export interface ApplyDeps {
   client: ObjectClient;
-  apply: (objects: ApplyObject[], opts: Pick<ApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
+  apply: (objects: ApplyObject[], opts: Pick<PhasedApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
 }
 
 const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; namespaced: boolean } => ({ ...FOREIGN_KINDS.find((f) => f.kind === kind)!, namespaced });
@@ -61,15 +62,14 @@ const PRUNABLE: ReadonlyArray<Kind & { crd?: string; namespaced: boolean }> = [
   { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io', namespaced: false },
   { apiVersion: TEMPLATE_API_VERSION, kind: 'APIServiceExportTemplate', crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}`, namespaced: true },
   foreignKind('Issuer', true),
-  ...['Secret', 'ConfigMap', 'Service', 'ServiceAccount'].map((kind) => ({ apiVersion: 'v1', kind, namespaced: true })),
-  { apiVersion: 'apps/v1', kind: 'Deployment', namespaced: true },
+  KINDS.secret, KINDS.configMap, KINDS.service, KINDS.serviceAccount, KINDS.deployment,
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
-  ...['ClusterRole', 'ClusterRoleBinding'].map((kind) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind, namespaced: false })),
+  KINDS.clusterRole, KINDS.clusterRoleBinding,
 ];
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
 export async function cookieKeysIn(client: ObjectClient): Promise<CookieKeys | undefined> {
-  const s = await client.get({ apiVersion: 'v1', kind: 'Secret' }, COOKIE_SECRET, BACKEND_NAMESPACE);
+  const s = await client.get(KINDS.secret, COOKIE_SECRET, BACKEND_NAMESPACE);
   return s ? keysFromSecret(s, `Secret ${BACKEND_NAMESPACE}/${COOKIE_SECRET} in the cluster`) : undefined;
 }
 
@@ -84,7 +84,7 @@ export async function preflight(client: ObjectClient, objects: K8sObject[], sett
   for (const [crd, by] of needed) {
     if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by ${by})`);
   }
-  if (!(await client.get({ apiVersion: 'v1', kind: 'Namespace' }, settings.crossplane.namespace))) missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
+  if (!(await client.get(KINDS.namespace, settings.crossplane.namespace))) missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
   if (settings.tls.issuer.mode === 'own') {
     const i = settings.tls.issuer;
     const crd = CERT_MANAGER.issuers[i.kind].crd;

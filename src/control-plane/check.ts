@@ -21,13 +21,13 @@
  *    provider); said, neither passed nor failed.
  */
 import { X509Certificate } from 'node:crypto';
-import type { KObject } from '../kube/client.ts';
+import { kindOf, type KObject } from '../kube/resources.ts';
 import { conditionsOf, isEstablished } from '../kube/conditions.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { exportTemplateCrd, KLUTCH_GROUP } from '../render/crds.ts';
 import { liveObjects } from './apply.ts';
 import { CERT_MANAGER, CROSSPLANE, EXAMPLE_BACKEND_GROUP, packageRepository, PAGE, type IssuerKind } from './catalog.ts';
-import { kindOf, listAll, secretData, served } from './client.ts';
+import { listAll, secretData, served } from './client.ts';
 import { COOKIE_SECRET } from './keys.ts';
 import { CA_KEY, CA_SECRET, crdNameOf, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, objectId, PROVIDER_ANYNINES, renderControlPlane, type K8sObject } from './render.ts';
 import type { Settings } from './values.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
-import { readKubeconfig } from '../kube/kubeconfig.ts';
+import { kubeconfigError, readKubeconfig } from '../kube/kubeconfig.ts';
 import { addSecret, log } from '../log.ts';
 import { keysFromManifest, keysFromSeed, randomKeys, type CookieKeys, type KeySource } from './keys.ts';
 import { BACKEND_NAMESPACE, type RenderInputs } from './render.ts';
@@ -25,9 +25,9 @@ export interface KubeconfigFacts {
 /** Server and CA of the current context's cluster (kube/kubeconfig.ts reads it); InputError names the kubeconfig and the problem. */
 export function kubeconfigFacts(text: string, path: string): KubeconfigFacts {
   const where = `--kubeconfig ${path}`;
-  const fail = (why: string) => new InputError('HELPER_KUBECONFIG', `${where}${why.startsWith('has ') ? ' ' : ': '}${why}`);
+  const fail = (why: string) => kubeconfigError(`${where}${why.startsWith('has ') ? ' ' : ': '}${why}`);
   const r = readKubeconfig(text, { baseDir: dirname(path), connect: false });
-  if (r.loadError) throw new InputError('HELPER_KUBECONFIG', `${where} is not a usable kubeconfig: ${r.loadError}`);
+  if (r.loadError) throw kubeconfigError(`${where} is not a usable kubeconfig: ${r.loadError}`);
   if (!r.cluster) throw fail(r.missing ?? 'has no current-context');
   const { name, server, caPem, caError } = r.cluster;
   if (!/^https?:\/\/\S+$/.test(server)) throw fail(`cluster ${JSON.stringify(name)} has no valid server URL`);

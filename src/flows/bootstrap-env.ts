@@ -33,6 +33,7 @@ import type { Binding } from '../types.ts';
 import { validateBinding } from '../validate/schemas.ts';
 import { flowDeps, type FlowDeps, type Files, type FlowOutcome } from './deps.ts';
 import type { SecretRef } from '../kube/binding-secret.ts';
+import type { CallPolicy } from '../kube/transport.ts';
 import { bootstrapKube, type ApplyTarget, type BootstrapKube, type SecretTarget } from './kube.ts';
 
 export interface BootstrapDeps extends FlowDeps {
@@ -175,7 +176,7 @@ export interface Shared {
   url: URL;
   tls: { caPem: string | undefined; insecure: boolean };
   /** The control plane's (and the --apply-to cluster's) calls; their transport is deps.dispatcher when one is given. */
-  policy: { requestTimeoutMs: number; attempts: number; signal: AbortSignal; dispatcher?: Dispatcher | undefined };
+  policy: CallPolicy;
   dispatcher: Dispatcher;
   tokens: TokenSource;
   deps: BootstrapDeps;

@@ -4,16 +4,15 @@
  * kubeconfig and construct the control-plane clients.
  */
 import { applyControlPlane, cookieKeysIn, type ControlPlaneApplyOptions, type ControlPlaneApplyResult } from '../control-plane/apply.ts';
-import { controlPlaneClient } from '../control-plane/client.ts';
+import { CONTROL_PLANE_CLIENT } from '../control-plane/client.ts';
 import type { CookieKeys } from '../control-plane/keys.ts';
 import type { K8sObject } from '../control-plane/render.ts';
 import type { Settings } from '../control-plane/values.ts';
-import { InputError } from '../errors.ts';
 import { readCaFile, warnInsecure } from '../http.ts';
-import { readKubeconfig, usableConnection } from '../kube/kubeconfig.ts';
+import { kubeconfigClient } from '../kube/connect.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
-import type { Policy } from './kube.ts';
+import type { CallPolicy } from '../kube/transport.ts';
 
 /** A Control Plane Cluster, as the control-plane sub-verbs use it. */
 export interface ControlPlaneCluster {
@@ -31,18 +30,18 @@ export interface ControlPlaneCluster {
 export interface ControlPlaneKube {
   resolve(opts: ResolveOptions): ResolvedKubeconfig;
   /** Warns for --insecure-skip-tls-verify, reads --ca-file and the kubeconfig; InputError when it cannot be used. */
-  connect(kubeconfig: ResolvedKubeconfig, tls: { caFile: string | undefined; insecure: boolean }, policy: Policy): ControlPlaneCluster;
+  connect(kubeconfig: ResolvedKubeconfig, tls: { caFile: string | undefined; insecure: boolean }, policy: CallPolicy): ControlPlaneCluster;
 }
 
 export const controlPlaneKube: ControlPlaneKube = {
   resolve: resolveKubeconfig,
   connect: (kubeconfig, tls, policy) => {
     if (tls.insecure) warnInsecure('the control plane\'s TLS certificate is');
-    const read = readKubeconfig(kubeconfig.text, { caPem: readCaFile(tls.caFile), insecure: tls.insecure });
-    const conn = usableConnection(read, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${kubeconfig.label} cannot be used: ${why}`));
-    const client = controlPlaneClient(conn, { timeoutMs: policy.requestTimeoutMs, attempts: policy.attempts, signal: policy.signal, dispatcher: policy.dispatcher });
+    const { client } = kubeconfigClient({ text: kubeconfig.text, where: `kubeconfig ${kubeconfig.label}` }, {
+      tls: { caPem: readCaFile(tls.caFile), insecure: tls.insecure }, policy, ...CONTROL_PLANE_CLIENT,
+    });
     return {
-      server: conn.server,
+      server: client.conn.server,
       host: client.host,
       reader: () => client,
       cookieKeys: () => cookieKeysIn(client),

@@ -7,7 +7,7 @@
 import type { Dispatcher } from 'undici';
 import { InputError } from '../errors.ts';
 import { warnInsecure } from '../http.ts';
-import { readKubeconfig, usableConnection } from '../kube/kubeconfig.ts';
+import { readSource } from '../kube/connect.ts';
 import type { NamespaceResult } from '../kube/namespaces.ts';
 import { log } from '../log.ts';
 import type { CreateNsOptions } from '../options/create-ns.ts';
@@ -35,15 +35,13 @@ export async function createNs(opts: Readonly<CreateNsOptions>, given: Partial<C
 export async function runCreateNs(opts: Readonly<CreateNsOptions>, given: Partial<CreateNsDeps> = {}): Promise<NamespaceResult> {
   const deps = { ...flowDeps(given), kube: given.kube ?? createNsKube };
   const { text, where } = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const k = readKubeconfig(text, { provider: true });
-  if (k.problems.length || !k.facts) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
-  const problems = namespaceNameProblems(opts.name, k.facts.namespace);
-  if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.facts.namespace}:`, problems);
+  const { read: k, connection: conn } = readSource({ text, where }, { provider: true });
+  const problems = namespaceNameProblems(opts.name, k.facts!.namespace);
+  if (problems.length) throw new InputError('HELPER_NAMESPACE_NAME', `-n ${JSON.stringify(opts.name)} cannot be used as a namespace in cluster namespace ${k.facts!.namespace}:`, problems);
   const caPem = deps.kube.caPem(opts.caFile);
   if (opts.insecure) warnInsecure('the control plane\'s TLS certificate is');
-  const conn = usableConnection(k, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${why}`));
-  const cp = deps.kube.controlPlane(conn, k.facts.namespace, { caPem, insecure: opts.insecure }, {
-    requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: given.dispatcher,
+  const cp = deps.kube.controlPlane(conn, k.facts!.namespace, { caPem, insecure: opts.insecure }, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal,
+    dispatcher: given.dispatcher,
   });
   const result = await cp.ensureServiceNamespace(opts.name, opts.timeoutMs);
   deps.journal.recordNamespace(result.namespace);

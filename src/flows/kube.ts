@@ -6,7 +6,6 @@
  * touches this file only (and flows/control-plane-kube.ts, the control
  * plane's, kept apart so the binding commands do not load the control-plane modules).
  */
-import type { Dispatcher } from 'undici';
 import { ClusterError, InputError } from '../errors.ts';
 import { log } from '../log.ts';
 import { readCaFile } from '../http.ts';
@@ -14,23 +13,16 @@ import { applyInPhases, type ApplyObject, type ApplyResult } from '../kube/apply
 import { waitForBindingsReady } from '../kube/bindings-ready.ts';
 import { connect, type BindingClients, type ConnectOptions } from '../kube/binding-clients.ts';
 import { connect as kubeClient, ControlPlane, type KubeClient } from '../kube/client.ts';
+import { kubeconfigClient, type KubeconfigSource } from '../kube/connect.ts';
 import { createExportRequests, waitForExportRequests, type CreatedRequest } from '../kube/export-requests.ts';
 import { checkBindingSecret, writeBindingSecret, type SecretOutcome, type SecretRef } from '../kube/binding-secret.ts';
-import { readKubeconfig, trust, usableConnection, type Connection } from '../kube/kubeconfig.ts';
+import { trust, type Connection } from '../kube/kubeconfig.ts';
 import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from '../kube/kubeconfig-file.ts';
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { guardRebind, konnectorKubeconfig } from '../kube/rebind.ts';
+import type { CallPolicy } from '../kube/transport.ts';
 import type { ExportRequest } from '../types.ts';
-
-/** Per-call bound and attempts, and the run's signal. */
-export interface Policy {
-  requestTimeoutMs: number;
-  attempts: number;
-  signal?: AbortSignal | undefined;
-  /** The transport of the clients; default a keep-alive Agent per server (tests pass an undici MockAgent). */
-  dispatcher?: Dispatcher | undefined;
-}
 
 export interface Tls {
   caPem: string | undefined;
@@ -53,20 +45,19 @@ export interface BindingNamespace {
   ensureServiceNamespace(name: string, timeoutMs: number): Promise<NamespaceResult>;
 }
 
-/** A client of a kubeconfig's current context, or InputError `<where>: <every problem>`. */
-function client(text: string, tls: Tls, label: string, policy: Policy, where: string): KubeClient {
-  const conn = usableConnection(readKubeconfig(text, { caPem: tls.caPem, insecure: tls.insecure }), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where}: ${why}`));
-  return kubeClient(conn, { label, ...policy });
+/** A client of a kubeconfig's current context, or InputError `<where> is not a usable kubeconfig<for>: <every problem>`. */
+function client(src: KubeconfigSource, tls: Tls, label: string, policy: CallPolicy, forWhat = ''): KubeClient {
+  return kubeconfigClient(src, { tls, label, policy, describe: (why) => `${src.where} is not a usable kubeconfig${forWhat}: ${why}` }).client;
 }
 
-function applyTarget(c: KubeClient, policy: Policy): ApplyTarget {
+function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
   return {
     server: c.server,
     apply: async (objects, o) => {
       await beforeKonnector(c, objects, policy, o.dryRun ?? false);
       return applyInPhases(c, objects, { dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, signal: policy.signal, onApplied: o.onApplied });
     },
-    waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, requestTimeoutMs: policy.requestTimeoutMs, signal: policy.signal }),
+    waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, signal: policy.signal }),
   };
 }
 
@@ -77,7 +68,7 @@ function applyTarget(c: KubeClient, policy: Policy): ApplyTarget {
  * binding's APIServiceNamespaces need on the App Cluster. A control plane it
  * cannot read stops the apply: a konnector started blind may delete claims.
  */
-async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: Policy, dryRun: boolean): Promise<void> {
+async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: CallPolicy, dryRun: boolean): Promise<void> {
   const text = konnectorKubeconfig(objects);
   if (text === undefined) return;
   const what = 'the provider kubeconfig in the manifest\'s Secret klutch-bind/kubeconfig';
@@ -85,12 +76,14 @@ async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: 
   // read as a user kubeconfig, an exec or token-file in it would run a program or read a file here.
   const strict = readBindingKubeconfig(text);
   if (!strict.ok) throw new InputError('HELPER_MANIFEST', `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); nothing was applied:`, strict.problems);
-  const k = readKubeconfig(strict.value.text, { provider: true });
-  if (k.problems.length || !k.facts) throw new InputError('HELPER_MANIFEST', `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`, k.problems);
-  const cp = kubeClient(trust(usableConnection(k, (why) => new InputError('HELPER_MANIFEST', `${what}: ${why}; nothing was applied`)), {}), { label: 'control plane', ...policy });
+  const { client: cp, read: k } = kubeconfigClient({ text: strict.value.text, where: what }, {
+    provider: true, label: 'control plane', policy,
+    heading: `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`,
+    describe: (why) => `${what}: ${why}; nothing was applied`,
+  });
   let r;
   try {
-    r = await guardRebind(cp, app, k.facts.namespace, { dryRun });
+    r = await guardRebind(cp, app, k.facts!.namespace, { dryRun });
   } catch (err) {
     if (!(err instanceof ClusterError)) throw err;
     throw new ClusterError(err.code, `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`, { status: err.status, hint: 'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and run the same command again', cause: err });
@@ -103,10 +96,10 @@ async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: 
   }
 }
 
-function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace {
+function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace {
   const cp = new ControlPlane(kubeClient(trust(conn, tls), { label: 'control plane', ...policy }), namespace);
   return {
-    createExportRequests: (requests, onCreated) => createExportRequests(cp, requests, onCreated),
+    createExportRequests: (requests, onCreated) => createExportRequests(cp, requests, onCreated, { signal: policy.signal }),
     waitForExportRequests: (names, timeoutMs) => waitForExportRequests(cp, names, { timeoutMs, signal: policy.signal }),
     ensureServiceNamespace: (name, timeoutMs) => ensureServiceNamespace(cp, name, { timeoutMs, signal: policy.signal }),
   };
@@ -114,14 +107,14 @@ function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy:
 
 /** bootstrap-env: the binding's control plane (the returned kubeconfig, read once by parseBindingResponse) and the --apply-to App Cluster. */
 export interface BootstrapKube {
-  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace;
   /** Reads the --apply-to kubeconfig (before any network call); InputError when unusable. */
-  appCluster(path: string, context: string | undefined, tls: Tls, policy: Policy): ApplyTarget;
+  appCluster(path: string, context: string | undefined, tls: Tls, policy: CallPolicy): ApplyTarget;
   /**
    * The cluster of --write-secret: --secret-kubeconfig, else the kubeconfig as
    * kubectl finds it (in a Pod: its ServiceAccount); read before any network call.
    */
-  secretCluster(path: string | undefined, env: NodeJS.ProcessEnv, tls: Tls, policy: Policy): SecretTarget;
+  secretCluster(path: string | undefined, env: NodeJS.ProcessEnv, tls: Tls, policy: CallPolicy): SecretTarget;
 }
 
 /** The cluster --write-secret writes to (kube/binding-secret.ts). */
@@ -137,11 +130,10 @@ export const bootstrapKube: BootstrapKube = {
   controlPlane: bindingNamespace,
   appCluster: (path, context, tls, policy) => {
     const { text } = resolveKubeconfig({ flag: path, flagName: '--apply-to', context, env: {}, fallback: false });
-    return applyTarget(client(text, tls, 'App Cluster', policy, `--apply-to ${path} is not a usable kubeconfig`), policy);
+    return applyTarget(client({ text, where: `--apply-to ${path}` }, tls, 'App Cluster', policy), policy);
   },
   secretCluster: (path, env, tls, policy) => {
-    const { text, where } = resolveKubeconfig({ flag: path, flagName: '--secret-kubeconfig', env });
-    const c = client(text, tls, 'cluster', policy, `${where} is not a usable kubeconfig for --write-secret`);
+    const c = client(resolveKubeconfig({ flag: path, flagName: '--secret-kubeconfig', env }), tls, 'cluster', policy, ' for --write-secret');
     return {
       server: c.server,
       check: async (ref, clusterID) => { await checkBindingSecret(c, ref, clusterID); },
@@ -158,7 +150,7 @@ export interface KubeconfigKube {
 }
 
 export interface CreateNsKube extends KubeconfigKube {
-  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: Policy): BindingNamespace;
+  controlPlane(connection: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace;
 }
 
 export const createNsKube: CreateNsKube = {
@@ -169,17 +161,16 @@ export const createNsKube: CreateNsKube = {
 
 export interface ApplyKube extends KubeconfigKube {
   /** The cluster of the resolved kubeconfig's context; InputError when it names none. */
-  target(resolved: ResolvedKubeconfig, tls: Tls, policy: Policy): ApplyTarget;
+  target(resolved: ResolvedKubeconfig, tls: Tls, policy: CallPolicy): ApplyTarget;
 }
 
 export const applyKube: ApplyKube = {
   resolve: resolveKubeconfig,
   caPem: readCaFile,
   target: (resolved, tls, policy) => {
-    const k = readKubeconfig(resolved.text, { caPem: tls.caPem, insecure: tls.insecure });
-    if (k.problems.length) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} cannot be used: ${k.problems.join('; ')}`);
-    if (!k.connection) throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${resolved.label} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`);
-    return applyTarget(kubeClient(k.connection, { label: 'cluster', ...policy }), policy);
+    const where = `kubeconfig ${resolved.label}`;
+    const noCluster = `${where} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`;
+    return applyTarget(kubeconfigClient({ text: resolved.text, where }, { tls, label: 'cluster', policy, noCluster }).client, policy);
   },
 };
 

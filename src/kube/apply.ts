@@ -8,7 +8,8 @@
 import { parseAllDocuments } from 'yaml';
 import { InputError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { KObject, KubeClient } from './client.ts';
+import type { KubeClient } from './client.ts';
+import type { KObject } from './resources.ts';
 import { conditionsOf, isEstablished } from './conditions.ts';
 import { waitUntil } from './wait.ts';
 
@@ -19,7 +20,7 @@ export interface ApplyObject {
   [k: string]: unknown;
 }
 
-export interface ApplyOptions {
+export interface PhasedApplyOptions {
   dryRun?: boolean;
   /** Bound of the whole apply, including the wait for CRDs. (Attempts and the bound of each call are the client's.) */
   timeoutMs: number;
@@ -32,10 +33,10 @@ export interface ApplyOptions {
 }
 
 /** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
-export type Outcome = 'created' | 'configured' | 'unchanged';
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
 export interface ApplyResult {
-  applied: Array<{ kind: string; name: string; namespace?: string | undefined; phase: 1 | 2; outcome?: Outcome | undefined }>;
+  applied: Array<{ kind: string; name: string; namespace?: string | undefined; phase: 1 | 2; outcome?: ApplyAction | undefined }>;
 }
 
 /** Parses a multi-document manifest; InputError names the document and the problem. */
@@ -67,7 +68,7 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
 const firstPhase = (o: ApplyObject) => (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
 
 /** Applies the objects in two phases; throws ClusterError naming the object that failed. */
-export async function applyInPhases(client: KubeClient, objects: ApplyObject[], opts: ApplyOptions): Promise<ApplyResult> {
+export async function applyInPhases(client: KubeClient, objects: ApplyObject[], opts: PhasedApplyOptions): Promise<ApplyResult> {
   const manager = opts.fieldManager ?? 'helper';
   const applied: ApplyResult['applied'] = [];
   const deadline = Date.now() + opts.timeoutMs;
@@ -81,7 +82,7 @@ export async function applyInPhases(client: KubeClient, objects: ApplyObject[], 
       : undefined;
     // Server-side apply is idempotent, so every passing failure may be retried.
     const after = resourceVersionOf(await client.apply(o as KObject, { fieldManager: manager, dryRun: opts.dryRun, label: { action: `apply ${what}` } }));
-    const outcome: Outcome | undefined = report ? (before === undefined ? 'created' : before === after ? 'unchanged' : 'configured') : undefined;
+    const outcome: ApplyAction | undefined = report ? (before === undefined ? 'created' : before === after ? 'unchanged' : 'configured') : undefined;
     applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase, outcome });
     if (!opts.dryRun) opts.onApplied?.(what);
     log.info(`${opts.dryRun ? '(dry run) ' : ''}${outcome ?? 'applied'} ${what}`);

@@ -4,16 +4,17 @@
  * given, the App Cluster's. Both are checked before any call; the file's
  * credentials are registered for redaction as they are read.
  */
-import { InputError } from '../errors.ts';
 import { readCaFile, warnInsecure } from '../http.ts';
 import { connect as defaultConnect, type KubeFactory } from './client.ts';
-import { readKubeconfig, trust, usableConnection, type Connection, type CredentialFacts, type ProviderKubeconfig } from './kubeconfig.ts';
+import { readSource } from './connect.ts';
+import { trust, type Connection, type CredentialFacts, type ProviderKubeconfig } from './kubeconfig.ts';
 import { readKubeconfigFile, resolveKubeconfig } from './kubeconfig-file.ts';
 import type { ObjectClient } from './objects.ts';
+import type { CallPolicy } from './transport.ts';
 
 export type { CredentialFacts };
 
-export interface ConnectOptions {
+export interface ConnectOptions extends CallPolicy {
   /** --kubeconfig; undefined: $KUBECONFIG, else ~/.kube/config (unless explicitKubeconfig). */
   kubeconfig?: string | undefined;
   context?: string | undefined;
@@ -21,11 +22,8 @@ export interface ConnectOptions {
   explicitKubeconfig?: boolean | undefined;
   env?: NodeJS.ProcessEnv | undefined;
   appKubeconfig?: string | undefined;
-  requestTimeoutMs: number;
-  attempts: number;
   caFile?: string | undefined;
   insecure: boolean;
-  signal?: AbortSignal | undefined;
   /** The Kubernetes client factory (tests pass one with an undici MockAgent). */
   kube?: KubeFactory | undefined;
 }
@@ -39,17 +37,16 @@ export interface BindingClients {
 }
 
 export function connect(opts: ConnectOptions): BindingClients {
-  const { text, where } = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? {}, fallback: !opts.explicitKubeconfig });
-  const k = readKubeconfig(text, { provider: true });
-  if (k.problems.length || !k.facts) throw new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used:`, k.problems);
+  const provider = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? {}, fallback: !opts.explicitKubeconfig });
+  const { read: k, connection } = readSource(provider, { provider: true });
   const tls = { caPem: readCaFile(opts.caFile), insecure: opts.insecure };
   const kube = opts.kube ?? defaultConnect;
-  const policy = { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal };
-  const cpConn = trust(usableConnection(k, (why) => new InputError('HELPER_KUBECONFIG_INVALID', `${where} cannot be used: ${why}`)), tls);
+  const policy: CallPolicy = { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, dispatcher: opts.dispatcher };
+  const cpConn = trust(connection, tls);
   let appConn: Connection | undefined;
   if (opts.appKubeconfig) {
-    const appText = readKubeconfigFile(opts.appKubeconfig, '--app-kubeconfig');
-    appConn = usableConnection(readKubeconfig(appText, tls), (why) => new InputError('HELPER_KUBECONFIG_INVALID', `--app-kubeconfig ${opts.appKubeconfig} cannot be used: ${why}`));
+    const text = readKubeconfigFile(opts.appKubeconfig, '--app-kubeconfig');
+    appConn = readSource({ text, where: `--app-kubeconfig ${opts.appKubeconfig}` }, { tls }).connection;
   }
   if (opts.insecure) {
     const host = (c: Connection) => (URL.canParse(c.server) ? new URL(c.server).host : c.server);
@@ -57,5 +54,5 @@ export function connect(opts: ConnectOptions): BindingClients {
   }
   const cp = kube(cpConn, { label: 'control plane', ...policy });
   const app: ObjectClient | undefined = appConn ? kube(appConn, { label: 'App Cluster', ...policy }) : undefined;
-  return { provider: k.facts, credential: k.credential, cp, app };
+  return { provider: k.facts!, credential: k.credential, cp, app };
 }

@@ -12,25 +12,11 @@
  *   resource (cluster-scoped in v1.4.0) and the bound CRDs the konnector
  *   creates (owned by their APIServiceBinding).
  */
-import { KLUTCH_API_VERSION as KLUTCH, type KObject } from './client.ts';
-import type { Kind, ObjectClient } from './objects.ts';
+import { conditionsOf, type Condition } from './conditions.ts';
+import type { ObjectClient } from './objects.ts';
+import { KLUTCH_GROUP, type KObject, type Kind } from './resources.ts';
 
 
-export const KINDS = {
-  namespace: { apiVersion: 'v1', kind: 'Namespace' },
-  secret: { apiVersion: 'v1', kind: 'Secret' },
-  serviceAccount: { apiVersion: 'v1', kind: 'ServiceAccount' },
-  pod: { apiVersion: 'v1', kind: 'Pod' },
-  deployment: { apiVersion: 'apps/v1', kind: 'Deployment' },
-  clusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole' },
-  clusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding' },
-  crd: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' },
-  clusterBinding: { apiVersion: KLUTCH, kind: 'ClusterBinding' },
-  exportRequest: { apiVersion: KLUTCH, kind: 'APIServiceExportRequest' },
-  export: { apiVersion: KLUTCH, kind: 'APIServiceExport' },
-  serviceNamespace: { apiVersion: KLUTCH, kind: 'APIServiceNamespace' },
-  serviceBinding: { apiVersion: KLUTCH, kind: 'APIServiceBinding' },
-} as const satisfies Record<string, Kind>;
 
 export const KONNECTOR_NS = 'klutch-bind';
 export const KONNECTOR_NAME = 'konnector';
@@ -51,8 +37,6 @@ export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
  * binding's.
  */
 export const ORPHANED_FROM_ANNOTATION = 'helper.klutch.anynines.com/orphaned-from';
-
-const KLUTCH_GROUP = KLUTCH.split('/')[0]!;
 
 /**
  * Whether a CRD on the App Cluster is provably this binding's, and why not:
@@ -125,11 +109,9 @@ export function isMarkedBound(obj: KObject): boolean {
   return typeof ann === 'object' && ann !== null && (ann as Record<string, unknown>)[BOUND_ANNOTATION] !== undefined;
 }
 
-export interface Condition { type?: string; status?: string; reason?: string; message?: string }
-
+/** The condition of a type, if the object has it. */
 export function conditionOf(obj: KObject | undefined, type: string): Condition | undefined {
-  const conds = Array.isArray(obj?.status?.conditions) ? (obj!.status!.conditions as Condition[]) : [];
-  return conds.find((c) => c?.type === type);
+  return conditionsOf(obj).find((c) => c?.type === type);
 }
 
 /** Every claim (object of a bound resource) in the binding's namespaces, per resource and namespace. */

@@ -6,15 +6,14 @@
  * Anything else of that name is refused by name (exit 6), nothing changed.
  */
 import { ClusterError, UsageError } from '../errors.ts';
-import type { CallLabel, KObject } from './client.ts';
-import type { Kind } from './objects.ts';
+import { KINDS, type KObject, type Kind } from './resources.ts';
+import type { CallLabel } from './transport.ts';
 import { isDnsLabel } from '../validate/names.ts';
 
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const CLUSTER_ID_ANNOTATION = 'helper.klutch.anynines.com/cluster-id';
 export const SECRET_KEYS = { kubeconfig: 'provider.kfg.yaml', manifest: 'all.yaml' } as const;
 
-const SECRET: Kind = { apiVersion: 'v1', kind: 'Secret' };
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 export interface SecretRef {
@@ -47,7 +46,7 @@ export type SecretOutcome = 'created' | 'updated' | 'unchanged';
  * resourceVersion then); ClusterError HELPER_SECRET_FOREIGN when it is not.
  */
 export async function checkBindingSecret(c: SecretClient, ref: SecretRef, clusterID: string): Promise<KObject | undefined> {
-  const s = await c.get(SECRET, ref.name, ref.namespace);
+  const s = await c.get(KINDS.secret, ref.name, ref.namespace);
   if (!s) return undefined;
   const labels = (s.metadata?.labels ?? {}) as Record<string, unknown>;
   const annotations = (s.metadata?.annotations ?? {}) as Record<string, unknown>;

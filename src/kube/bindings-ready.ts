@@ -8,15 +8,16 @@
  * this: v1.4.0's example-backend sets it False for 10 s after each heartbeat.
  */
 import { log } from '../log.ts';
-import { expectObject, KLUTCH_API_VERSION, type KObject, type KubeClient } from './client.ts';
+import type { KubeClient } from './client.ts';
+import { conditionsOf } from './conditions.ts';
+import { KINDS, type KObject } from './resources.ts';
+import { expectObject } from './transport.ts';
 import { waitUntil } from './wait.ts';
-
-interface Condition { type?: string; status?: string; reason?: string; message?: string }
 
 /** One binding's readiness, in words for a timeout message. */
 export function bindingState(b: KObject | undefined): { ready: boolean; seen: string } {
   if (!b) return { ready: false, seen: 'does not exist' };
-  const conds = ((b.status as { conditions?: Condition[] } | undefined)?.conditions) ?? [];
+  const conds = conditionsOf(b);
   const ready = conds.find((c) => c.type === 'Ready');
   if (ready?.status === 'True') return { ready: true, seen: 'Ready' };
   // The first condition that is not True says why; Ready's own message repeats it.
@@ -27,7 +28,6 @@ export function bindingState(b: KObject | undefined): { ready: boolean; seen: st
 
 export interface BindingsReadyOptions {
   timeoutMs: number;
-  requestTimeoutMs: number;
   signal?: AbortSignal | undefined;
 }
 
@@ -39,13 +39,12 @@ export async function waitForBindingsReady(app: KubeClient, objects: ReadonlyArr
   const names = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
   if (!names.length) return;
   const server = `App Cluster ${app.host}`;
-  const kind = { apiVersion: KLUTCH_API_VERSION, kind: 'APIServiceBinding' };
   log.info(`waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`);
   await waitUntil({
     what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,
     // One list per round; the loop is the retry, so each call is a single attempt.
     get: () => app.call({ server, action: 'list apiservicebindings', short: 'list apiservicebindings' }, async (signal) => {
-      const list = await app.request({ method: 'GET', path: await app.pathOf(kind, undefined, undefined, signal) }, signal) as { items?: KObject[] };
+      const list = await app.request({ method: 'GET', path: await app.pathOf(KINDS.serviceBinding, undefined, undefined, signal) }, signal) as { items?: KObject[] };
       if (!Array.isArray(list?.items)) throw new SyntaxError('the answer is not an APIServiceBinding list');
       return { metadata: {}, items: list.items.map((i) => expectObject(i, 'an APIServiceBinding')) } as KObject;
     }, 1),

@@ -1,5 +1,5 @@
 /** Conditions of any Kubernetes object, and the one "Established" test for a CustomResourceDefinition. */
-import type { KObject } from './client.ts';
+import type { KObject } from './resources.ts';
 
 export type Condition = { type?: string; status?: string; reason?: string; message?: string };
 

@@ -12,10 +12,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { FailedError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { ExportRequest } from '../types.ts';
-import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
+import { sleep } from '../retry.ts';
+import type { ControlPlane } from './client.ts';
+import { KINDS, type KObject } from './resources.ts';
+import { isStatus } from './transport.ts';
 import { waitUntil } from './wait.ts';
 
-const PLURAL = 'apiserviceexportrequests';
+const REQUESTS = KINDS.exportRequest;
 
 export interface CreatedRequest {
   name: string;
@@ -33,15 +36,17 @@ export function requestName(req: ExportRequest): string {
 
 function desiredObject(req: ExportRequest, namespace: string): KObject {
   return {
-    apiVersion: KLUTCH_API_VERSION,
-    kind: 'APIServiceExportRequest',
+    apiVersion: REQUESTS.apiVersion,
+    kind: REQUESTS.kind,
     metadata: { name: requestName(req), namespace, labels: { 'app.kubernetes.io/managed-by': 'helper' } },
     spec: req.spec as Record<string, unknown>,
   };
 }
 
 /** Creates (or reuses) every request; calls onCreated after each so interruptions can report progress. */
-export async function createExportRequests(cp: ControlPlane, requests: ExportRequest[], onCreated?: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
+export async function createExportRequests(
+  cp: ControlPlane, requests: ExportRequest[], onCreated?: (r: CreatedRequest) => void, opts: { signal?: AbortSignal | undefined } = {},
+): Promise<CreatedRequest[]> {
   const out: CreatedRequest[] = [];
   const seen = new Set<string>();
   for (const req of requests) {
@@ -51,17 +56,17 @@ export async function createExportRequests(cp: ControlPlane, requests: ExportReq
     seen.add(name);
     let action: CreatedRequest['action'] = 'created';
     try {
-      await cp.create(PLURAL, body);
+      await cp.create(REQUESTS, body);
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
-      const existing = await cp.get(PLURAL, name);
+      const existing = await cp.get(REQUESTS, name);
       const phase = existing.status?.phase;
       if (phase !== 'Failed' && !existing.metadata?.deletionTimestamp && sameSpec(existing.spec, body.spec)) {
         action = 'reused';
       } else {
         log.info(`replacing ${phase === 'Failed' ? 'Failed' : 'outdated'} APIServiceExportRequest ${name}`);
-        await cp.delete(PLURAL, name);
-        await recreate(cp, body);
+        await cp.delete(REQUESTS, name);
+        await recreate(cp, body, opts.signal);
         action = 'replaced';
       }
     }
@@ -74,14 +79,14 @@ export async function createExportRequests(cp: ControlPlane, requests: ExportReq
 }
 
 /** The API server may still hold the deleted object for a moment (finalizers). */
-async function recreate(cp: ControlPlane, body: KObject): Promise<void> {
+async function recreate(cp: ControlPlane, body: KObject, signal: AbortSignal | undefined): Promise<void> {
   for (let i = 0; ; i++) {
     try {
-      await cp.create(PLURAL, body);
+      await cp.create(REQUESTS, body);
       return;
     } catch (err) {
       if (!isStatus(err, 409) || i >= 20) throw err;
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250, signal);
     }
   }
 }
@@ -138,7 +143,7 @@ export async function waitForExportRequests(
   await Promise.all(names.map((name) =>
     waitUntil({
       what: `APIServiceExportRequest ${cp.namespace}/${name} to become Succeeded`,
-      get: () => cp.peek(PLURAL, name),
+      get: () => cp.peek(REQUESTS, name),
       check: (obj) => {
         if (!obj) throw new FailedError('HELPER_EXPORT_REQUEST_GONE', `APIServiceExportRequest ${cp.namespace}/${name} was deleted by the service provider before it succeeded`);
         const phase = obj.status?.phase;
@@ -168,7 +173,7 @@ export async function waitForExportRequests(
         return { done: false, seen: describeRequest(obj) };
       },
       timeoutMs: Math.max(0, deadline - Date.now()),
-      watch: cp.watch(PLURAL, name),
+      watch: cp.watch(REQUESTS, name),
       signal,
       onProgress: (seen) => log.info(`waiting for APIServiceExportRequest ${name}: ${seen}`),
     }).catch((err: unknown) => {

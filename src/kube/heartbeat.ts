@@ -5,7 +5,7 @@
  * example-backend marks it False "HeartbeatTimeDrift" for about 10 s after
  * every heartbeat. v1.4.0's konnector beats every half interval (2.5 min of 5).
  */
-import type { KObject } from './client.ts';
+import type { KObject } from './resources.ts';
 
 /** The interval v1.4.0 uses when the ClusterBinding does not say. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5 * 60_000;

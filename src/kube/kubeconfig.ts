@@ -16,6 +16,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { newClusters, newContexts, newUsers, type Cluster, type Context, type User } from '@kubernetes/client-node/dist/config_types.js';
 import { load as loadYaml } from 'js-yaml';
 import { parse } from 'yaml';
+import { InputError } from '../errors.ts';
 import { addSecret } from '../log.ts';
 import { registerKubeconfigSecrets } from './kubeconfig-file.ts';
 import { isDnsLabel } from '../validate/names.ts';
@@ -364,9 +365,7 @@ export function isStrictBase64(s: string): boolean {
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
 }
 
-/** The connection of a read kubeconfig, or the error fail() makes of why there is none (its problems, or no cluster). */
-export function usableConnection(r: KubeconfigRead, fail: (why: string) => Error): Connection {
-  if (r.problems.length) throw fail(r.problems.join('; '));
-  if (!r.connection) throw fail('its current context names no cluster');
-  return r.connection;
+/** The one error of a kubeconfig helper cannot use (exit 3), whatever its source (kube/connect.ts words it per input). */
+export function kubeconfigError(message: string, problems: string[] = []): InputError {
+  return new InputError('HELPER_KUBECONFIG_INVALID', message, problems);
 }

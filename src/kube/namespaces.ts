@@ -7,12 +7,14 @@ import { DeletedError } from '../errors.ts';
 import { log } from '../log.ts';
 import { sleep } from '../retry.ts';
 import { boundResource, type BoundResource } from './binding-objects.ts';
-import { isStatus, KLUTCH_API_VERSION, type ControlPlane, type KObject } from './client.ts';
+import type { ControlPlane } from './client.ts';
 import { mayI } from './objects.ts';
+import { KINDS, type KObject } from './resources.ts';
+import { isStatus } from './transport.ts';
 import { formatAge, heartbeatOf, type Heartbeat } from './heartbeat.ts';
 import { waitUntil } from './wait.ts';
 
-const PLURAL = 'apiservicenamespaces';
+const SERVICE_NAMESPACES = KINDS.serviceNamespace;
 /** How long a connected konnector gets to delete a new APIServiceNamespace (it reacts within milliseconds). */
 const KONNECTOR_SETTLE_MS = 3000;
 
@@ -34,7 +36,7 @@ export interface NamespaceResult {
  */
 export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Promise<Heartbeat | undefined> {
   try {
-    const hb = heartbeatOf(await cp.peek('clusterbindings', 'cluster'), now);
+    const hb = heartbeatOf(await cp.peek(KINDS.clusterBinding, 'cluster'), now);
     return hb.fresh ? hb : undefined;
   } catch (err) {
     log.debug(`cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ${(err as Error).message}`);
@@ -62,9 +64,9 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`, { hint: fix });
   let created = true;
   try {
-    await cp.create(PLURAL, {
-      apiVersion: KLUTCH_API_VERSION,
-      kind: 'APIServiceNamespace',
+    await cp.create(SERVICE_NAMESPACES, {
+      apiVersion: SERVICE_NAMESPACES.apiVersion,
+      kind: SERVICE_NAMESPACES.kind,
       metadata: { name, namespace: cp.namespace },
       spec: {},
     });
@@ -76,7 +78,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   }
   const namespace = await waitUntil({
     what: `APIServiceNamespace ${cp.namespace}/${name} to report status.namespace`,
-    get: () => cp.peek(PLURAL, name),
+    get: () => cp.peek(SERVICE_NAMESPACES, name),
     check: (obj) => {
       if (!alive(obj)) throw deleted();
       const ns = obj.status?.namespace;
@@ -86,7 +88,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     timeoutMs: opts.timeoutMs,
     intervalMs: 5000,
     fallbackIntervalMs: 500,
-    watch: cp.watch(PLURAL, name),
+    watch: cp.watch(SERVICE_NAMESPACES, name),
     signal: opts.signal,
     onProgress: (seen) => log.debug(`APIServiceNamespace ${name}: ${seen}`),
   });
@@ -98,7 +100,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
     const until = Date.now() + KONNECTOR_SETTLE_MS;
     while (Date.now() < until) {
       await sleep(250, opts.signal);
-      const obj = await cp.peek(PLURAL, name);
+      const obj = await cp.peek(SERVICE_NAMESPACES, name);
       if (!alive(obj)) throw deleted();
     }
   }
@@ -118,7 +120,7 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
 async function waitForClaimAccess(cp: ControlPlane, namespace: string, opts: { deadline: number; signal?: AbortSignal | undefined }): Promise<void> {
   let exports: KObject[] | undefined;
   try {
-    exports = await cp.list('apiserviceexports');
+    exports = await cp.list(KINDS.export);
   } catch (err) {
     log.debug(`cannot list the APIServiceExports of ${cp.namespace} to check access in ${namespace}: ${(err as Error).message}`);
     return;

@@ -1,17 +1,11 @@
 /**
  * The generic object client interface: list, get, delete and patch any kind
- * by apiVersion and kind, on either cluster. KubeClient (client.ts)
- * implements it, each call bounded, retried and translated by callApi.
+ * by a Kind (resources.ts), on either cluster. KubeClient (client.ts)
+ * implements it, each call bounded, retried and translated by callApi (transport.ts).
  * Flows depend only on this interface, so their branches are tested in
  * process with an in-memory client (test/unit/flows/fake-cluster.ts).
  */
-import type { KObject } from './client.ts';
-
-/** One kind, as the API server names it. */
-export interface Kind {
-  apiVersion: string;
-  kind: string;
-}
+import { KINDS, type KObject, type Kind } from './resources.ts';
 
 export interface DeleteOptions {
   dryRun?: boolean;
@@ -45,7 +39,7 @@ export interface ResourceAttributes {
 
 /** Whether the client's identity may do it, by a SelfSubjectAccessReview. */
 export async function mayI(client: Pick<ObjectClient, 'review'>, attributes: ResourceAttributes): Promise<boolean> {
-  const r = await client.review({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } });
+  const r = await client.review({ apiVersion: KINDS.accessReview.apiVersion, kind: KINDS.accessReview.kind, spec: { resourceAttributes: attributes } });
   return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
 }
 

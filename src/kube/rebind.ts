@@ -19,8 +19,9 @@
  * nothing changes. Only the binding's own namespaces are read or patched.
  */
 import type { ApplyObject } from './apply.ts';
-import { KINDS, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET, boundResource, inBinding, isMarkedBound, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource } from './binding-objects.ts';
+import { KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET, boundResource, inBinding, isMarkedBound, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource } from './binding-objects.ts';
 import type { ObjectClient } from './objects.ts';
+import { KINDS } from './resources.ts';
 
 export interface RebindGuard {
   /** App Cluster namespaces the binding's APIServiceNamespaces need and the App Cluster lacks: applied before the konnector. */

@@ -5,7 +5,8 @@
  */
 import { ClusterError, TimeoutError } from '../errors.ts';
 import { log } from '../log.ts';
-import type { KObject, WatchStart } from './client.ts';
+import type { KObject } from './resources.ts';
+import type { WatchStart } from './transport.ts';
 
 export type Check<R> = { done: true; value: R } | { done: false; seen: string };
 

@@ -10,10 +10,11 @@
  * never `missing`.
  */
 import type { ClusterError } from '../errors.ts';
-import { isStatus, type KObject } from '../kube/client.ts';
+import { KINDS, type KObject } from '../kube/resources.ts';
+import { isStatus } from '../kube/transport.ts';
 import type { CredentialFacts } from '../kube/binding-clients.ts';
 import {
-  CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
+  CLUSTER_BINDING, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
   boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
 } from '../kube/binding-objects.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';

@@ -4,7 +4,7 @@
  * schemas/status.schema.json, and the error its verdict ends with.
  */
 import { ClusterError, type HelperError } from '../errors.ts';
-import type { KObject } from '../kube/client.ts';
+import type { KObject } from '../kube/resources.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../kube/heartbeat.ts';
 import type { BindingStatus } from '../types.ts';

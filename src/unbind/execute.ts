@@ -7,8 +7,9 @@
  * and waits for nothing. A 403 is a `refused` result; the run goes on.
  */
 import { TimeoutError, type ClusterError } from '../errors.ts';
-import { isStatus } from '../kube/client.ts';
-import { KINDS, KONNECTOR_NAME, KONNECTOR_NS, unmarkBound } from '../kube/binding-objects.ts';
+import { KONNECTOR_NAME, KONNECTOR_NS, unmarkBound } from '../kube/binding-objects.ts';
+import { KINDS } from '../kube/resources.ts';
+import { isStatus } from '../kube/transport.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
 import { itemId, SIDE_TEXT } from '../report/model.ts';

@@ -11,13 +11,14 @@
  * binding's.
  */
 import { ClusterError, InputError } from '../errors.ts';
-import { isStatus, type KObject } from '../kube/client.ts';
+import { KINDS, type Kind, type KObject } from '../kube/resources.ts';
+import { isStatus } from '../kube/transport.ts';
 import {
-  BOUND_ANNOTATION, CLUSTER_BINDING, KINDS, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
+  BOUND_ANNOTATION, CLUSTER_BINDING, KONNECTOR_NAME, KONNECTOR_NS, KONNECTOR_RBAC, KUBECONFIG_SECRET, SYNCER_FINALIZER,
   ORPHANED_FROM_ANNOTATION, boundResource, crdOwnership, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf,
   type BoundResource, type ClaimGroup,
 } from '../kube/binding-objects.ts';
-import { mayI, type Kind, type ObjectClient } from '../kube/objects.ts';
+import { mayI, type ObjectClient } from '../kube/objects.ts';
 import type { Side } from '../report/model.ts';
 
 export type UnbindOp = 'delete' | 'unmark' | 'mark' | 'keep';

@@ -8,13 +8,13 @@
  */
 import t from 'tap';
 import { ClusterError } from '../../src/errors.ts';
-import { apiFailure, callApi, retryDecision } from '../../src/kube/client.ts';
+import { apiFailure, callApi, retryDecision } from '../../src/kube/transport.ts';
 
 const unknown = () => new Error('Unrecognized API version and kind: dataservices.anynines.com/v1 ProviderConfig');
 
 t.test('not retried; the message names the kind and asks about its CRD', async (t) => {
   let calls = 0;
-  const err = await callApi({ server: 'control plane 127.0.0.1:1', action: 'apply ProviderConfig pg' }, { timeoutMs: 1000, attempts: 4, baseDelayMs: 1 }, async () => { calls++; throw unknown(); }).catch((e: unknown) => e);
+  const err = await callApi({ server: 'control plane 127.0.0.1:1', action: 'apply ProviderConfig pg' }, { requestTimeoutMs: 1000, attempts: 4, baseDelayMs: 1 }, async () => { calls++; throw unknown(); }).catch((e: unknown) => e);
   t.equal(calls, 1);
   t.ok(err instanceof ClusterError);
   t.equal((err as ClusterError).code, 'HELPER_CLUSTER_UNKNOWN_KIND');

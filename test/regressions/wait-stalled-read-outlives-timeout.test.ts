@@ -8,7 +8,7 @@
 import t from 'tap';
 import { TimeoutError } from '../../src/errors.ts';
 import { waitUntil } from '../../src/kube/wait.ts';
-import type { KObject } from '../../src/kube/client.ts';
+import type { KObject } from '../../src/kube/resources.ts';
 
 t.test('a wait whose read never answers ends with TimeoutError', async (t) => {
   let reads = 0;

@@ -10,7 +10,8 @@
  */
 import { createServer, type Socket } from 'node:net';
 import t, { type Test } from 'tap';
-import { KubeClient, type WatchStart } from '../../src/kube/client.ts';
+import { KubeClient } from '../../src/kube/client.ts';
+import type { WatchStart } from '../../src/kube/transport.ts';
 import { waitUntil } from '../../src/kube/wait.ts';
 
 /** A TCP server that accepts connections and never answers. */

@@ -4,8 +4,8 @@
  * the server does not serve listed as nothing.
  */
 import t from 'tap';
-import { CONTROL_PLANE_WORDING, controlPlaneClient, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
-import { readKubeconfig, usableConnection } from '../../../src/kube/kubeconfig.ts';
+import { CONTROL_PLANE_CLIENT, CONTROL_PLANE_WORDING, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
+import { kubeconfigClient } from '../../../src/kube/connect.ts';
 import { MemoryApi } from './memory-api.ts';
 
 const secret = { apiVersion: 'v1', kind: 'Secret' };
@@ -20,10 +20,11 @@ t.test('messages name a read, a list and a delete as control-plane apply and che
   t.match(CONTROL_PLANE_WORDING.forbiddenHint, /cluster-admin kubeconfig/);
 });
 
-t.test('controlPlaneClient names the server "control plane <host>"', async (t) => {
-  const conn = usableConnection(readKubeconfig(['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://10.1.2.3:6443"}}]', 'users: [{name: u, user: {token: t0k3n-not-real}}]',
-    'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n')), (why) => new Error(why));
-  t.equal(controlPlaneClient(conn).server, 'control plane 10.1.2.3:6443');
+t.test('the control plane client names the server "control plane <host>"', async (t) => {
+  const text = ['apiVersion: v1', 'kind: Config', 'clusters: [{name: c, cluster: {server: "https://10.1.2.3:6443"}}]', 'users: [{name: u, user: {token: t0k3n-not-real}}]',
+    'contexts: [{name: x, context: {cluster: c, user: u}}]', 'current-context: x', ''].join('\n');
+  const { client } = kubeconfigClient({ text, where: 'kc' }, { policy: { requestTimeoutMs: 1000, attempts: 1 }, ...CONTROL_PLANE_CLIENT });
+  t.equal(client.server, 'control plane 10.1.2.3:6443');
 });
 
 t.test('readCrd and served: present is not served until Established; listAll gives [] for an unserved kind', async (t) => {

@@ -25,7 +25,7 @@ t.test('kubeconfigFacts: server and CA of the current context (data or file)', a
   writeFileSync(join(dir, 'ca.pem'), caPem);
   t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443\n    certificate-authority: ca.pem'), join(dir, 'kc')), { server: 'https://h:6443', caPem }, 'a relative file is read next to the kubeconfig');
   t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443'), 'kc'), { server: 'https://h:6443', caPem: undefined });
-  t.throws(() => kubeconfigFacts('current-context: x\n', 'kc'), { code: 'HELPER_KUBECONFIG', exitCode: 3, message: '--kubeconfig kc: current-context "x" is not in contexts' });
+  t.throws(() => kubeconfigFacts('current-context: x\n', 'kc'), { code: 'HELPER_KUBECONFIG_INVALID', exitCode: 3, message: '--kubeconfig kc: current-context "x" is not in contexts' });
   t.throws(() => kubeconfigFacts(kubeconfig('    server: https://h\n    certificate-authority-data: aGVsbG8='), 'kc'), { message: '--kubeconfig kc: certificate-authority-data is not base64 of a PEM certificate' });
 });
 

@@ -6,8 +6,8 @@
  * recorded. A CRD added here is served at once (nothing else would set its
  * condition) unless `established: false` is asked for.
  */
-import type { KObject } from '../../../src/kube/client.ts';
-import type { DeleteOptions, Kind, ObjectClient } from '../../../src/kube/objects.ts';
+import type { KObject, Kind } from '../../../src/kube/resources.ts';
+import type { DeleteOptions, ObjectClient } from '../../../src/kube/objects.ts';
 
 export interface Call {
   verb: 'list' | 'get' | 'delete' | 'patch' | 'review';

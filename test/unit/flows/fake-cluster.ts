@@ -6,12 +6,12 @@
  */
 import { ClusterError, FailedError, InputError } from '../../../src/errors.ts';
 import type { ApplyObject, ApplyResult } from '../../../src/kube/apply.ts';
-import type { KObject } from '../../../src/kube/client.ts';
+import type { KObject, Kind } from '../../../src/kube/resources.ts';
 import { requestName, type CreatedRequest } from '../../../src/kube/export-requests.ts';
 import type { NamespaceResult } from '../../../src/kube/namespaces.ts';
 import { checkBindingSecret, writeBindingSecret, type SecretRef } from '../../../src/kube/binding-secret.ts';
 import type { ExportRequest } from '../../../src/types.ts';
-import type { DeleteOptions, Kind, ObjectClient } from '../../../src/kube/objects.ts';
+import type { DeleteOptions, ObjectClient } from '../../../src/kube/objects.ts';
 
 export interface Call {
   verb: 'list' | 'get' | 'delete' | 'patch' | 'review' | 'apply';

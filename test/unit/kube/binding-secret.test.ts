@@ -3,7 +3,7 @@
  * and only a Secret that is absent or provably this binding's is written.
  */
 import t from 'tap';
-import type { KObject } from '../../../src/kube/client.ts';
+import type { KObject } from '../../../src/kube/resources.ts';
 import { CLUSTER_ID_ANNOTATION, MANAGED_BY, SECRET_KEYS, checkBindingSecret, parseSecretRef, writeBindingSecret, type SecretClient } from '../../../src/kube/binding-secret.ts';
 
 /** One namespace's Secrets in memory; apply bumps the resourceVersion only when something changed, and refuses a stale one. */

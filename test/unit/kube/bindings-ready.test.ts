@@ -15,18 +15,18 @@ t.test('bindingState says why', async (t) => {
 t.test('lists the cluster-scoped APIServiceBindings until Ready', async (t) => {
   let rounds = 0;
   const { client, sent } = mockApi(t, () => ({ status: 200, body: { items: [binding(++rounds >= 2)] } }), { label: 'App Cluster' });
-  await waitForBindingsReady(client, objects, { timeoutMs: 10_000, requestTimeoutMs: 1000 });
+  await waitForBindingsReady(client, objects, { timeoutMs: 10_000 });
   t.equal(rounds, 2);
   t.same([...new Set(sent.map((s) => `${s.method} ${s.path}`))], ['GET /apis/klutch.anynines.com/v1alpha1/apiservicebindings']);
 });
 
 t.test('a timeout names each binding that is not Ready', async (t) => {
   const { client } = mockApi(t, () => ({ status: 200, body: { items: [binding(false)] } }), { label: 'App Cluster' });
-  await t.rejects(waitForBindingsReady(client, objects, { timeoutMs: 100, requestTimeoutMs: 1000 }), { code: 'HELPER_WAIT_TIMEOUT', message: /pg\.anynines\.com: Connected=False NoKonnector/ });
+  await t.rejects(waitForBindingsReady(client, objects, { timeoutMs: 100 }), { code: 'HELPER_WAIT_TIMEOUT', message: /pg\.anynines\.com: Connected=False NoKonnector/ });
 });
 
 t.test('no APIServiceBinding in the manifest: nothing to wait for, nothing sent', async (t) => {
   const { client, sent } = mockApi(t, () => ({ status: 500 }));
-  await waitForBindingsReady(client, [objects[1]!], { timeoutMs: 100, requestTimeoutMs: 1000 });
+  await waitForBindingsReady(client, [objects[1]!], { timeoutMs: 100 });
   t.equal(sent.length, 0);
 });

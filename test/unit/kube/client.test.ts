@@ -9,7 +9,9 @@ import { MockAgent } from 'undici';
 import type { MockInterceptor } from 'undici/types/mock-interceptor.js';
 import { ClusterError } from '../../../src/errors.ts';
 import { addSecret } from '../../../src/log.ts';
-import { callApi, ControlPlane, KubeClient, retryDecision } from '../../../src/kube/client.ts';
+import { ControlPlane, KubeClient } from '../../../src/kube/client.ts';
+import { KINDS } from '../../../src/kube/resources.ts';
+import { retryDecision } from '../../../src/kube/transport.ts';
 import type { Connection } from '../../../src/kube/kubeconfig.ts';
 
 const SERVER = 'https://api.test:6443';
@@ -192,14 +194,14 @@ t.test('ControlPlane: klutch objects in the cluster namespace, labelled as creat
   pool.intercept({ path: `${path}/team-a`, method: 'GET' }).reply(403, { kind: 'Status', reason: 'Forbidden', message: 'no' }, { headers: json });
   const cp = new ControlPlane(client(a), 'cluster-ab12c');
   const body = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'team-a' }, spec: {} };
-  t.equal((await cp.create('apiservicenamespaces', body)).metadata?.name, 'team-a');
-  t.match(await cp.create('apiservicenamespaces', body).catch((e: unknown) => e), { status: 409 });
-  await t.rejects(cp.peek('apiservicenamespaces', 'team-a'), {
+  t.equal((await cp.create(KINDS.serviceNamespace, body)).metadata?.name, 'team-a');
+  t.match(await cp.create(KINDS.serviceNamespace, body).catch((e: unknown) => e), { status: 409 });
+  await t.rejects(cp.peek(KINDS.serviceNamespace, 'team-a'), {
     code: 'HELPER_CLUSTER_FORBIDDEN',
     message: 'control plane api.test:6443 refused to get apiservicenamespaces "team-a" in namespace "cluster-ab12c" (403 Forbidden): no',
     hint: /was the binding created for this cluster namespace\?/,
   });
-  t.equal(cp.collectionPath('apiservicenamespaces'), path);
+  t.equal(cp.collectionPath(KINDS.serviceNamespace), path);
 });
 
 t.test('watch: events wake the caller, the end is reported once, the signal stops it', async (t) => {
@@ -216,16 +218,6 @@ t.test('watch: events wake the caller, the end is reported once, the signal stop
   t.same(ended, [undefined], 'one clean end');
   a.get(SERVER).intercept({ path: (p) => p.includes('watch=true'), method: 'GET' }).reply(403, { kind: 'Status' }, { headers: json });
   t.match(await client(a).watch('/apis/x/v1/namespaces/n/things', 'x', () => {}, () => {}, new AbortController().signal).catch((e: unknown) => e), { status: 403 }, 'a refused watch does not start');
-});
-
-t.test('callApi: the run\'s signal ends a call at once with its reason, and aborts the request', async (t) => {
-  const ac = new AbortController();
-  const reason = new Error('interrupted');
-  let requestSignal: AbortSignal | undefined;
-  setTimeout(() => ac.abort(reason), 10);
-  const err = await callApi({ server: 's', action: 'a' }, { timeoutMs: 60_000, attempts: 4, signal: ac.signal }, (s) => { requestSignal = s; return new Promise<never>(() => {}); }).catch((e: unknown) => e);
-  t.equal(err, reason);
-  t.equal(requestSignal?.aborted, true);
 });
 
 t.test('a server\'s error text is shown with its control characters escaped (regression: ESC, BEL and line breaks of a Status message reached stderr)', async (t) => {
@@ -276,19 +268,4 @@ t.test('watch: a line that grows past 16 MiB ends the watch with the limit (the 
     void client(a).watch('/apis/x/v1/namespaces/n/things', 'x', () => {}, resolve, new AbortController().signal);
   });
   t.match(ended, { name: 'ResponseTooLargeError', message: /response body exceeds 16777216 bytes \(16 MiB\)/ });
-});
-
-t.test('proxyOf: the kubeconfig\'s proxy-url wins over the environment; else HTTPS_PROXY with NO_PROXY, as kubectl', async (t) => {
-  const { proxyOf } = await import('../../../src/kube/client.ts');
-  const saved = { ...process.env };
-  t.teardown(() => { for (const k of ['HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'HTTP_PROXY', 'http_proxy']) { if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k]; } });
-  for (const k of ['https_proxy', 'no_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[k];
-  process.env.HTTPS_PROXY = 'http://env-proxy.test:3128';
-  process.env.NO_PROXY = 'api.test';
-  t.equal(proxyOf({ ...conn, proxyUrl: 'http://kfg-proxy.test:8080' })?.href, 'http://kfg-proxy.test:8080/', 'proxy-url, whatever NO_PROXY says');
-  t.equal(proxyOf(conn), undefined, 'NO_PROXY exempts api.test');
-  t.equal(proxyOf({ ...conn, server: 'https://other.test:6443' })?.href, 'http://env-proxy.test:3128/');
-  t.equal(proxyOf({ ...conn, server: 'https://127.0.0.1:6443' }), undefined, 'loopback is never proxied');
-  process.env.HTTPS_PROXY = 'socks5://s.test:1080';
-  t.throws(() => new KubeClient({ ...conn, server: 'https://other.test:6443' }, { label: 'control plane' }), { code: 'HELPER_PROXY', exitCode: 3, message: 'HTTPS_PROXY is a socks5:// proxy; helper reaches servers through http:// and https:// proxies only' });
 });

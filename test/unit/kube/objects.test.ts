@@ -1,6 +1,6 @@
 /** ref(): how lines and JSON name an object; mayI(): one SelfSubjectAccessReview. (The ObjectClient interface is implemented by KubeClient, tested in client.test.ts, and by the flows' FakeCluster.) */
 import t from 'tap';
-import type { KObject } from '../../../src/kube/client.ts';
+import type { KObject } from '../../../src/kube/resources.ts';
 import { mayI, ref } from '../../../src/kube/objects.ts';
 
 t.test('ns/name or name', async (t) => {
