@@ -53,7 +53,11 @@ let out = '';
 const code: number = await new Promise((resolve) => {
   tap = spawn(
     process.execPath,
-    [join(import.meta.dirname, '..', 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...process.argv.slice(2)],
+    [
+      join(import.meta.dirname, '..', 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'),
+      '--no-disable-coverage',
+      ...process.argv.slice(2),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, HELPER_SANDBOX_DIR: dir, ...binariesEnv(sb!.bin), HELPER_CLI_CAPTURE: captureFile },
