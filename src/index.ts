@@ -8,7 +8,7 @@
  * registry of its own (every line handed to the logger is redacted) and the
  * caller's environment (proxy variables, $KUBECONFIG; none: {}). The signal,
  * the clock, the file access and the undici dispatcher are passed in. The
- * public surface is listed in test/unit/index.surface.ts.
+ * public surface is listed in test/helpers/library-surface.ts.
  */
 import type { AcceptedClaim } from './backend/answer.ts';
 import type { HelperError } from './errors.ts';

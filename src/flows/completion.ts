@@ -7,11 +7,10 @@
  * flag that has them, and file names after a path flag (`normalize: true`).
  */
 import type { Options, ParseState } from '../options/argv.ts';
-import type { CompletionOptions } from '../options/completion.ts';
+import { type CompletionOptions, SHELLS, type Shell } from '../options/completion.ts';
 import type { FlowOutcome } from './deps.ts';
 
-export const SHELLS = ['bash', 'zsh', 'fish'] as const;
-export type Shell = (typeof SHELLS)[number];
+export { SHELLS, type Shell };
 
 /** The marker that tells the scripts to complete file names. */
 export const FILES = '__files__';

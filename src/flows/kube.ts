@@ -2,7 +2,7 @@
  * The real Kubernetes client factories, one per flow: the only place flows
  * load kubeconfigs and construct Kubernetes clients. Each flow takes its
  * factory as `deps.kube`, so its tests pass an in-memory one (see
- * test/unit/flows/fake-cluster.ts) and a change of the Kubernetes layer
+ * test/helpers/memory-cluster.ts) and a change of the Kubernetes layer
  * touches this file only (and flows/control-plane-kube.ts, the control
  * plane's, kept apart so the binding commands do not load the control-plane modules).
  */

@@ -3,7 +3,7 @@
  * by a Kind (resources.ts), on either cluster. KubeClient (client.ts)
  * implements it, each call bounded, retried and translated by callApi (transport.ts).
  * Flows depend only on this interface, so their branches are tested in
- * process with an in-memory client (test/unit/flows/fake-cluster.ts).
+ * process with an in-memory client (test/helpers/memory-cluster.ts).
  */
 import { KINDS, type KObject, type Kind } from './resources.ts';
 

@@ -1,5 +1,8 @@
 /** completion's options, pure: (argv, env) → frozen options. */
-import { SHELLS, type Shell } from '../flows/completion.ts';
+
+/** The shells `helper completion` writes for; here, not in flows/, because options never import flows. */
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof SHELLS)[number];
 
 export interface CompletionOptions {
   shell: Shell;

@@ -172,7 +172,7 @@ export function paths(v: unknown, at: Path = [], out: Path[] = [], limit = 2000)
   while (stack.length && out.length < limit) {
     const [node, p] = stack.pop()!;
     out.push(p);
-    if (Array.isArray(node)) node.forEach((c, i) => stack.push([c, [...p, i]]));
+    if (Array.isArray(node)) for (const [i, c] of node.entries()) stack.push([c, [...p, i]]);
     else if (node && typeof node === 'object') for (const k of Object.keys(node)) stack.push([(node as Record<string, unknown>)[k], [...p, k]]);
   }
   return out;

@@ -29,7 +29,7 @@ export function failureSummary(log: string, max = 40): string[] {
           if (/^[-+](?![-+]{2})/.test(l)) body.push(l);
         }
         diag.push(`${f[2]}: ${body.slice(0, 4).join(' ')}`.slice(0, 200));
-      } else if (f && f[3]) diag.push(`${f[2]}: ${f[3]}`.slice(0, 200));
+      } else if (f?.[3]) diag.push(`${f[2]}: ${f[3]}`.slice(0, 200));
     }
     if (leaf) out.push(`not ok - ${[...path.slice(0, depth), bad[2]].join(' > ')}${diag.length ? ` (${diag.join('; ')})` : ''}`);
   }

@@ -1,5 +1,5 @@
 /**
- * The library entry: its surface is exactly test/unit/index.surface.ts (an export added or removed fails here),
+ * The library entry: its surface is exactly test/helpers/library-surface.ts (an export added or removed fails here),
  * a call without a logger writes nothing to stderr, and a logger gets redacted lines of its own call only.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import t from 'tap';
 import ts from 'typescript';
 import * as lib from '../../src/index.ts';
 import { addSecret, log } from '../../src/log.ts';
-import { SURFACE } from './index.surface.ts';
+import { SURFACE } from '../helpers/library-surface.ts';
 
 const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
 
@@ -43,7 +43,7 @@ function exportsOf(file: string): Record<string, string> {
   return out;
 }
 
-t.test('the public surface is exactly the list in index.surface.ts', async (t) => {
+t.test('the public surface is exactly the list in test/helpers/library-surface.ts', async (t) => {
   const actual = exportsOf(entry);
   t.same(
     Object.keys(actual).sort(),

@@ -3,7 +3,7 @@
  * lists its five sub-verbs, and without one it is a usage error that names them.
  */
 import t from 'tap';
-import { runMain } from './wiring.ts';
+import { runMain } from '../../helpers/run-main.ts';
 
 t.test('--help lists the sub-verbs init, render, apply, check and adopt, exit 0', async (t) => {
   const r = await runMain(['control-plane', '--help']);

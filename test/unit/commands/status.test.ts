@@ -3,7 +3,7 @@
  * and argv reaches its options, whose errors reach the one exit path (code and stderr).
  */
 import t from 'tap';
-import { helpFlags, runMain } from './wiring.ts';
+import { helpFlags, runMain } from '../../helpers/run-main.ts';
 
 t.test('--help lists the flags of status, on stdout, exit 0', async (t) => {
   const r = await runMain(['status', '--help']);

@@ -9,10 +9,10 @@ import t from 'tap';
 import { adoptedValuesYaml, readControlPlane } from '../../../src/control-plane/adopt.ts';
 import { renderControlPlane } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
-import { inputsFor, prerequisites, rendered, running, settings } from './fixtures.ts';
-import { MemoryApi } from './memory-api.ts';
+import { inputsFor, prerequisites, rendered, running, settings } from '../../helpers/control-plane-fixtures.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
-const cluster = () => new MemoryApi().add(...prerequisites(), ...running(rendered()));
+const cluster = () => new MemoryCluster('control plane').with(...prerequisites(), ...running(rendered()));
 
 t.test('what adopt reads renders the same objects again', async (t) => {
   const a = await readControlPlane(cluster(), { requireBackend: true, server: 'https://api.corp.test:6443' });
@@ -42,11 +42,11 @@ t.test('secrets are env: references naming where each value is; the file holds n
 
 t.test('the setup page\'s variants: another Crossplane namespace, an Ingress naming an absent issuer, a lone ProviderConfig', async (t) => {
   const objects = rendered();
-  const api = new MemoryApi().add(...prerequisites().map((o) => {
+  const api = new MemoryCluster('control plane').with(...prerequisites().map((o) => {
     const x = o as { kind: string; metadata: { name: string; namespace?: string } };
     return x.kind === 'Deployment' && x.metadata.name === 'crossplane' ? { ...x, metadata: { ...x.metadata, namespace: 'upbound-system' } } : o;
   }), ...running(objects.filter((o) => !(o.kind === 'ProviderConfig' && o.metadata.name === 'postgresql-backup-manager'))));
-  const ing = api.objects.find((o) => o.kind === 'Ingress')!;
+  const ing = api.all().find((o) => o.kind === 'Ingress')!;
   ing.metadata!.annotations = { 'cert-manager.io/issuer': 'letsencrypt-prod' };
   const a = await readControlPlane(api, { requireBackend: true });
   t.equal(a.values.crossplane?.namespace, 'upbound-system');
@@ -61,8 +61,8 @@ t.test('the setup page\'s variants: another Crossplane namespace, an Ingress nam
 });
 
 t.test('no backend: adopt refuses (HELPER_CP_NOTHING_TO_ADOPT), check\'s reading goes on with guesses', async (t) => {
-  const api = new MemoryApi().add(...prerequisites());
-  await t.rejects(readControlPlane(api, { requireBackend: true }), { code: 'HELPER_CP_NOTHING_TO_ADOPT', message: 'control plane memory:6443 has no Deployment bind/anynines-backend: there is no klutch-bind backend to adopt' });
+  const api = new MemoryCluster('control plane').with(...prerequisites());
+  await t.rejects(readControlPlane(api, { requireBackend: true }), { code: 'HELPER_CP_NOTHING_TO_ADOPT', message: 'control plane 127.0.0.1:1 has no Deployment bind/anynines-backend: there is no klutch-bind backend to adopt' });
   const a = await readControlPlane(api, { requireBackend: false, server: 'https://cp:6443' });
   t.equal(a.values.backend.host, 'backend.unknown');
   t.equal(a.values.backend.externalAddress, 'https://cp:6443', 'the kubeconfig\'s server when the cluster names none');

@@ -13,18 +13,18 @@ import { keysFromSeed } from '../../../src/control-plane/keys.ts';
 import { INSTALLATION_LABEL, MANAGED_BY, objectId, type K8sObject } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
-import { prerequisites, rendered, running, settings, VALUES } from './fixtures.ts';
-import { MemoryApi } from './memory-api.ts';
+import { prerequisites, rendered, running, settings, VALUES } from '../../helpers/control-plane-fixtures.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
 /** Records each apply call (stage, objects, dry run) and, unless a dry run, stores the objects in the cluster. */
-function deps(api: MemoryApi): ApplyDeps & { stages: Array<{ ids: string[]; dryRun: boolean | undefined; objects: ApplyObject[] }> } {
+function deps(api: MemoryCluster): ApplyDeps & { stages: Array<{ ids: string[]; dryRun: boolean | undefined; objects: ApplyObject[] }> } {
   const stages: Array<{ ids: string[]; dryRun: boolean | undefined; objects: ApplyObject[] }> = [];
   return {
     client: api,
     stages,
     apply: async (objects, opts) => {
       stages.push({ ids: objects.map((o) => objectId(o)), dryRun: opts.dryRun, objects });
-      if (!opts.dryRun) api.add(...running(objects as K8sObject[]));
+      if (!opts.dryRun) api.with(...running(objects as K8sObject[]));
       return { applied: objects.map((o) => ({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase: 1 as const })) };
     },
   };
@@ -33,7 +33,7 @@ const opts = { dryRun: false, timeoutMs: 60_000 };
 
 t.test('stage 1 is the render in order without the ProviderConfigs; stage 2 the ProviderConfigs, once their CRD is served', async (t) => {
   const objects = rendered();
-  const api = new MemoryApi().add(...prerequisites());
+  const api = new MemoryCluster('control plane').with(...prerequisites());
   const d = deps(api);
   const r = await applyWith(d, objects, settings, opts);
   const pcs = objects.filter((o) => o.kind === 'ProviderConfig').map(objectId);
@@ -47,33 +47,33 @@ t.test('stage 1 is the render in order without the ProviderConfigs; stage 2 the 
 });
 
 t.test('pre-flight: nothing is applied without Crossplane\'s CRDs and namespace, and all that lacks is named at once', async (t) => {
-  const api = new MemoryApi();
+  const api = new MemoryCluster('control plane');
   const d = deps(api);
   await t.rejects(applyWith(d, rendered(), settings, opts), {
     code: 'HELPER_CP_PREREQUISITES',
-    message: /^control plane memory:6443 lacks prerequisites; nothing was applied:\n {2}- CustomResourceDefinition deploymentruntimeconfigs\.pkg\.crossplane\.io \(installed by Crossplane\)\n(.*\n)* {2}- CustomResourceDefinition issuers\.cert-manager\.io \(installed by cert-manager\)\n {2}- Namespace crossplane-system \(Crossplane's namespace, \/crossplane\/namespace\)$/,
+    message: /^control plane 127.0.0.1:1 lacks prerequisites; nothing was applied:\n {2}- CustomResourceDefinition deploymentruntimeconfigs\.pkg\.crossplane\.io \(installed by Crossplane\)\n(.*\n)* {2}- CustomResourceDefinition issuers\.cert-manager\.io \(installed by cert-manager\)\n {2}- Namespace crossplane-system \(Crossplane's namespace, \/crossplane\/namespace\)$/,
   });
   t.same(d.stages, [], 'no apply call');
   const own = settingsOf(parseValues(VALUES.replace('tls: { acme: { email: ops@corp.test } }', 'tls: { issuer: { kind: ClusterIssuer, name: corp-ca } }'), 'v'));
-  await t.rejects(preflight(new MemoryApi().add(...prerequisites().filter((o) => (o as K8sObject).metadata.name !== 'clusterissuers.cert-manager.io')), rendered(own), own), { message: /CustomResourceDefinition clusterissuers\.cert-manager\.io \(installed by cert-manager\)/ });
-  await t.resolves(preflight(new MemoryApi().add(...prerequisites()), rendered(own), own), 'an absent ClusterIssuer is only a warning');
+  await t.rejects(preflight(new MemoryCluster('control plane').with(...prerequisites().filter((o) => (o as K8sObject).metadata.name !== 'clusterissuers.cert-manager.io')), rendered(own), own), { message: /CustomResourceDefinition clusterissuers\.cert-manager\.io \(installed by cert-manager\)/ });
+  await t.resolves(preflight(new MemoryCluster('control plane').with(...prerequisites()), rendered(own), own), 'an absent ClusterIssuer is only a warning');
 });
 
 t.test('a dry run applies nothing, and lists the ProviderConfigs whose CRD no provider has installed yet as not validated', async (t) => {
-  const api = new MemoryApi().add(...prerequisites());
+  const api = new MemoryCluster('control plane').with(...prerequisites());
   const d = deps(api);
   const r = await applyWith(d, rendered(), settings, { ...opts, dryRun: true });
   t.same(d.stages.map((s) => s.dryRun), [true]);
   t.same(r.notValidated, ['ProviderConfig postgresql-service-broker', 'ProviderConfig postgresql-backup-manager']);
   t.equal(r.applied, rendered().length - 2);
-  t.notOk(api.objects.some((o) => o.kind === 'Provider'), 'the cluster is unchanged');
+  t.notOk(api.all().some((o) => o.kind === 'Provider'), 'the cluster is unchanged');
 });
 
 t.test('what exists is kept: no label added to an unlabelled object, an existing Namespace not sent, a package under the page\'s name', async (t) => {
   const objects = rendered();
   const unlabelled = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, labels: {} } });
   const conf = objects.find((o) => o.kind === 'Configuration')!;
-  const api = new MemoryApi().add(...prerequisites(),
+  const api = new MemoryCluster('control plane').with(...prerequisites(),
     unlabelled(objects.find((o) => o.kind === 'ClusterRole')!),
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bind' } },
     { ...unlabelled(conf), metadata: { name: 'w5n9a2g2-anynines-dataservices-by-hand' } });
@@ -89,7 +89,7 @@ t.test('what exists is kept: no label added to an unlabelled object, an existing
 
 t.test('liveObjects reads each object once, and none whose CRD is not served', async (t) => {
   const objects = rendered();
-  const api = new MemoryApi().add(...prerequisites());
+  const api = new MemoryCluster('control plane').with(...prerequisites());
   const live = await liveObjects(api, objects);
   t.equal(live.size, objects.length);
   t.notOk(api.calls.some((c) => c.verb === 'get' && c.kind === 'ProviderConfig'), 'its CRD is absent: not read');
@@ -105,7 +105,7 @@ t.test('--prune deletes only what carries helper\'s labels and the render no lon
     { apiVersion: 'pkg.crossplane.io/v1', kind: 'Provider', metadata: { name: 'provider-kubernetes', labels: label } },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'by-hand', namespace: 'bind' } },
   ];
-  const fresh = () => new MemoryApi().add(...prerequisites(), ...running(objects), ...extra);
+  const fresh = () => new MemoryCluster('control plane').with(...prerequisites(), ...running(objects), ...extra);
   const dry = fresh();
   t.same(await prune(dry, objects, true, 'bind.corp.test'), ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
   t.same(dry.calls.filter((c) => c.verb === 'delete'), []);
@@ -114,7 +114,7 @@ t.test('--prune deletes only what carries helper\'s labels and the render no lon
   const r = await applyWith(d, objects, settings, { ...opts, prune: true });
   t.same(r.pruned, ['Provider provider-kubernetes', 'ConfigMap bind/anynines-backend-config']);
   t.same(api.calls.filter((c) => c.verb === 'delete').map((c) => `${c.kind} ${c.name}`), ['Provider provider-kubernetes', 'ConfigMap anynines-backend-config']);
-  t.ok(api.objects.some((o) => o.metadata?.name === 'by-hand'), 'an unlabelled object stays');
+  t.ok(api.all().some((o) => o.metadata?.name === 'by-hand'), 'an unlabelled object stays');
   t.ok(api.calls.some((c) => c.verb === 'list' && c.kind === 'Secret' && c.labelSelector === `${MANAGED_BY.key}=${MANAGED_BY.value}`), 'listed by label');
 });
 
@@ -124,7 +124,7 @@ t.test('--prune with a second installation present: only this installation\'s ob
   const mine = { [MANAGED_BY.key]: MANAGED_BY.value, 'helper.klutch.anynines.com/installation': 'bind.corp.test' };
   const theirs = { [MANAGED_BY.key]: MANAGED_BY.value, 'helper.klutch.anynines.com/installation': 'bind.other.test' };
   const older = { [MANAGED_BY.key]: MANAGED_BY.value };
-  const api = new MemoryApi().add(...prerequisites(), ...running(objects),
+  const api = new MemoryCluster('control plane').with(...prerequisites(), ...running(objects),
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'stale', namespace: 'bind', labels: mine } },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other-creds', namespace: 'bind', labels: theirs } },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'other-creds', namespace: 'other-bind', labels: theirs } },
@@ -141,7 +141,7 @@ t.test('--prune with a second installation present: only this installation\'s ob
   t.same(r.pruned, ['ConfigMap bind/stale'], 'only this installation\'s stale object');
   t.same(api.calls.filter((c) => c.verb === 'delete').map((c) => `${c.kind} ${c.namespace ?? ''}/${c.name}`), ['ConfigMap bind/stale']);
   for (const [kind, ns, name] of [['Secret', 'bind', 'other-creds'], ['Secret', 'other-bind', 'other-creds'], ['ClusterRole', undefined, 'other-binder'], ['ConfigMap', 'bind', 'older'], ['Secret', 'default', 'elsewhere']]) {
-    t.ok(api.objects.some((o) => o.kind === kind && o.metadata?.namespace === ns && o.metadata?.name === name), `${kind} ${ns ?? ''}/${name} stays`);
+    t.ok(api.all().some((o) => o.kind === kind && o.metadata?.namespace === ns && o.metadata?.name === name), `${kind} ${ns ?? ''}/${name} stays`);
   }
   const lists = api.calls.filter((c) => c.verb === 'list' && c.labelSelector !== undefined);
   t.ok(lists.length > 0 && lists.every((c) => c.labelSelector === `${MANAGED_BY.key}=${MANAGED_BY.value}`), 'listed by the managed-by label (then selected by the installation label)');
@@ -152,6 +152,6 @@ t.test('--prune with a second installation present: only this installation\'s ob
 t.test('cookieKeysIn: the keys of bind/cookie-config, undefined without it', async (t) => {
   const keys = keysFromSeed('another seed for the apply test');
   const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cookie-config', namespace: 'bind' }, data: { 'signing-key': Buffer.from(keys.signingKey).toString('base64'), 'encryption-key': Buffer.from(keys.encryptionKey).toString('base64') } };
-  t.same(await cookieKeysIn(new MemoryApi().add(secret)), keys);
-  t.equal(await cookieKeysIn(new MemoryApi()), undefined);
+  t.same(await cookieKeysIn(new MemoryCluster('control plane').with(secret)), keys);
+  t.equal(await cookieKeysIn(new MemoryCluster('control plane')), undefined);
 });

@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { CERT_MANAGER, DATA_SERVICE_NAMES, DATA_SERVICES, PAGE, packageRepository, xpkgName } from '../../../src/control-plane/catalog.ts';
-import { rendered, settings } from './fixtures.ts';
+import { rendered, settings } from '../../helpers/control-plane-fixtures.ts';
 
 t.test('packageRepository drops the tag or digest, not a registry port', async (t) => {
   t.equal(packageRepository('public.ecr.aws/w5n9a2g2/anynines/dataservices:v1.4.0'), 'public.ecr.aws/w5n9a2g2/anynines/dataservices');

@@ -11,8 +11,9 @@ import { checkControlPlane as checkReport, checkItem, checkJson, expectedObjects
 const checkControlPlane = async (...a: Parameters<typeof checkReport>) => checkJson(await checkReport(...a));
 type CheckJson = ReturnType<typeof checkJson>;
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
-import { caPem, prerequisites, rendered, running, settings } from './fixtures.ts';
-import { MemoryApi } from './memory-api.ts';
+import { CA_PEM } from '../../helpers/certs.ts';
+import { prerequisites, rendered, running, settings } from '../../helpers/control-plane-fixtures.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
 const established = (name: string) => ({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, status: { conditions: [{ type: 'Established', status: 'True' }] } });
 const crossplaneCrds = [...['providers', 'configurations', 'functions', 'deploymentruntimeconfigs'].map((p) => established(`${p}.pkg.crossplane.io`)), established('providerconfigs.dataservices.anynines.com')];
@@ -21,12 +22,12 @@ const crossplaneDeployment = (args: string[]) => ({
   spec: { replicas: 1, template: { spec: { containers: [{ name: 'universal-crossplane', image: 'xpkg.crossplane.io/crossplane/crossplane:v1.20.0', args }] } } },
   status: { readyReplicas: 1, observedGeneration: 1 },
 });
-const run = (api: MemoryApi, objects = expectedObjects(settings, 'https://api.corp.test:6443')): Promise<CheckJson> =>
+const run = (api: MemoryCluster, objects = expectedObjects(settings, 'https://api.corp.test:6443')): Promise<CheckJson> =>
   checkControlPlane(api, 'https://memory', { settings, objects });
 const item = (r: CheckJson, object: string) => r.items.find((i) => i.object === object);
 
 t.test('no Crossplane: the first problem named is Crossplane, and what waits for it says so', async (t) => {
-  const r = await run(new MemoryApi());
+  const r = await run(new MemoryCluster('control plane'));
   t.equal(r.firstProblem?.object, 'Crossplane');
   t.match(r.firstProblem?.detail, /not installed: no Deployment crossplane-system\/crossplane and no pkg\.crossplane\.io CRDs .*--enable-ssa-claims/);
   t.match(item(r, 'Provider provider-anynines')?.detail, /cannot be installed: Crossplane is not installed/);
@@ -37,20 +38,20 @@ t.test('no Crossplane: the first problem named is Crossplane, and what waits for
 });
 
 t.test('Crossplane without --enable-ssa-claims: that flag is the first problem', async (t) => {
-  const r = await run(new MemoryApi().add(...crossplaneCrds, crossplaneDeployment(['core', 'start'])));
+  const r = await run(new MemoryCluster('control plane').with(...crossplaneCrds, crossplaneDeployment(['core', 'start'])));
   t.equal(r.firstProblem?.object, 'Deployment crossplane-system/crossplane');
   t.equal(r.firstProblem?.status, 'invalid');
   t.match(r.firstProblem?.detail, /runs without --enable-ssa-claims/);
-  const ok = await run(new MemoryApi().add(...crossplaneCrds, crossplaneDeployment(['core', 'start', '--enable-ssa-claims'])));
+  const ok = await run(new MemoryCluster('control plane').with(...crossplaneCrds, crossplaneDeployment(['core', 'start', '--enable-ssa-claims'])));
   t.equal(item(ok, 'Deployment crossplane-system/crossplane')?.status, 'ok');
   t.not(ok.firstProblem?.object, 'Deployment crossplane-system/crossplane');
-  const old = await run(new MemoryApi().add(...crossplaneCrds, { ...crossplaneDeployment(['--enable-ssa-claims']), spec: { replicas: 1, template: { spec: { containers: [{ image: 'crossplane/crossplane:v1.15.0', args: ['--enable-ssa-claims'] }] } } } }));
+  const old = await run(new MemoryCluster('control plane').with(...crossplaneCrds, { ...crossplaneDeployment(['--enable-ssa-claims']), spec: { replicas: 1, template: { spec: { containers: [{ image: 'crossplane/crossplane:v1.15.0', args: ['--enable-ssa-claims'] }] } } } }));
   t.match(item(old, 'Deployment crossplane-system/crossplane')?.detail, /v1\.15\.0; the data-services configuration package requires >= v1\.17\.1/);
 });
 
 t.test('check probes what render produced: a renamed object is looked for under its new name', async (t) => {
   const objects = expectedObjects(settings, 'https://api.corp.test:6443');
-  const api = new MemoryApi().add(...crossplaneCrds, crossplaneDeployment(['--enable-ssa-claims']), ...objects);
+  const api = new MemoryCluster('control plane').with(...crossplaneCrds, crossplaneDeployment(['--enable-ssa-claims']), ...objects);
   const before = await run(api, objects);
   t.equal(item(before, 'Secret crossplane-system/postgresql-service-broker-creds')?.status, 'ok');
   t.equal(item(before, 'ClusterRole kube-binder')?.status, 'ok');
@@ -63,7 +64,7 @@ t.test('check probes what render produced: a renamed object is looked for under 
   t.equal(item(missing, 'ClusterRole klutch-binder')?.status, 'missing', 'the new name is looked for');
   t.notOk(item(missing, 'ClusterRole kube-binder'), 'the old name is not');
   t.equal(item(missing, 'Secret crossplane-system/pg-broker-login')?.status, 'missing');
-  api.add(...renamed.filter((o) => ['Secret crossplane-system/pg-broker-login', 'ClusterRole klutch-binder'].includes(objectId(o))));
+  api.with(...renamed.filter((o) => ['Secret crossplane-system/pg-broker-login', 'ClusterRole klutch-binder'].includes(objectId(o))));
   const found = await run(api, renamed);
   t.equal(item(found, 'ClusterRole klutch-binder')?.status, 'ok');
   t.equal(item(found, 'Secret crossplane-system/pg-broker-login')?.status, 'ok');
@@ -76,7 +77,7 @@ t.test('the page\'s names: a Configuration installed by another name, templates 
   const pc = objects.find((o) => o.kind === 'ProviderConfig' && o.metadata.name === 'postgresql-backup-manager')!;
   const sec = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'postgresql-backup-manager-creds')!;
   const tpl = objects.find((o) => o.kind === 'APIServiceExportTemplate' && o.metadata.name === 'postgresqlinstances')!;
-  const api = new MemoryApi().add(...crossplaneCrds, crossplaneDeployment(['--enable-ssa-claims']), ...rest,
+  const api = new MemoryCluster('control plane').with(...crossplaneCrds, crossplaneDeployment(['--enable-ssa-claims']), ...rest,
     { ...conf, metadata: { name: 'anynines-dataservices' }, status: { conditions: [{ type: 'Healthy', status: 'True' }, { type: 'Installed', status: 'True' }] } },
     { ...tpl, metadata: { ...tpl.metadata, name: 'postgresqls' } },
     { ...sec, metadata: { ...sec.metadata, name: 'postgresql-backup-manager-credentials' } },
@@ -91,7 +92,7 @@ t.test('the page\'s names: a Configuration installed by another name, templates 
 
 t.test('a working control plane: every item ok but what the cluster cannot show', async (t) => {
   const objects = rendered();
-  const r = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects });
+  const r = await checkControlPlane(new MemoryCluster('control plane').with(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects });
   t.same(r.items.filter((i) => i.status !== 'ok' && i.status !== 'cannot-see'), [], 'nothing missing, invalid or not ready');
   t.equal(r.healthy, true);
   t.equal(r.firstProblem, undefined);
@@ -116,14 +117,14 @@ t.test('every kind check judges follows a rename in render\'s output (no name of
   const oldIds = new Set(objects.map(objectId));
 
   // The cluster holds render's new output: everything is found under its new name, and ok.
-  const moved = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(renamed)), 'https://memory', { settings, objects: renamed });
+  const moved = await checkControlPlane(new MemoryCluster('control plane').with(...prerequisites(), ...running(renamed)), 'https://memory', { settings, objects: renamed });
   for (const o of renamed) t.equal(item(moved, objectId(o))?.status, 'ok', `${objectId(o)} found and ok`);
   t.same(moved.items.filter((i) => oldIds.has(i.object)).map((i) => i.object), [], 'no old name is looked for');
   t.ok(item(moved, 'Secret bind-2/anynines-backend-tls'), 'the certificate is looked for in the rendered Ingress\'s namespace');
 
   // The cluster holds the old names: each renamed object is looked for under its new name; only a package is
   // recognised under another name, by its package (as apply would keep that name).
-  const old = await checkControlPlane(new MemoryApi().add(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects: renamed });
+  const old = await checkControlPlane(new MemoryCluster('control plane').with(...prerequisites(), ...running(objects)), 'https://memory', { settings, objects: renamed });
   const packages = new Set(['Provider', 'Function', 'Configuration']);
   for (const o of renamed.filter((x) => !packages.has(x.kind))) t.not(item(old, objectId(o))?.status, 'ok', `${objectId(o)} is not taken for the old one`);
   for (const o of objects.filter((x) => packages.has(x.kind))) t.match(item(old, objectId(o))?.detail, /installed as .*; apply keeps that name/);
@@ -132,7 +133,7 @@ t.test('every kind check judges follows a rename in render\'s output (no name of
 
 t.test('the probes read the names the rendered objects carry: claim CRD, TLS secret, backend selector', async (t) => {
   const objects = rendered();
-  const api = new MemoryApi().add(...prerequisites(), ...running(objects));
+  const api = new MemoryCluster('control plane').with(...prerequisites(), ...running(objects));
   // The claim group of a template, the TLS secret of the Ingress and the Deployment's selector, changed in render's output only.
   const changed = objects.map((o): K8sObject => {
     if (o.kind === 'APIServiceExportTemplate' && o.metadata.name === 'postgresqlinstances') return { ...o, spec: { APIServiceSelector: { group: 'a9s.example', resource: 'postgresqlinstances' } } };
@@ -140,7 +141,7 @@ t.test('the probes read the names the rendered objects carry: claim CRD, TLS sec
     if (o.kind === 'Deployment') return { ...o, spec: { ...(o.spec as object), selector: { matchLabels: { tier: 'bind' } } } };
     return o;
   });
-  api.objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'anynines-backend')!.status = { observedGeneration: 1 };
+  api.all().find((o) => o.kind === 'Deployment' && o.metadata?.name === 'anynines-backend')!.status = { observedGeneration: 1 };
   const r = await checkControlPlane(api, 'https://memory', { settings, objects: changed });
   t.match(item(r, 'APIServiceExportTemplate crossplane-system/postgresqlinstances')?.detail, /CustomResourceDefinition postgresqlinstances\.a9s\.example is not served/);
   t.equal(item(r, 'Secret bind/backend-cert')?.status, 'not-ready');
@@ -149,7 +150,7 @@ t.test('the probes read the names the rendered objects carry: claim CRD, TLS sec
 });
 
 t.test('reads go through the ObjectClient: a CRD by name, an unserved kind listed as nothing', async (t) => {
-  const api = new MemoryApi().add(...prerequisites());
+  const api = new MemoryCluster('control plane').with(...prerequisites());
   api.unserved.add('Node');
   const r = await run(api);
   t.notOk(item(r, 'Nodes'), 'no Node list, no Nodes item');
@@ -178,10 +179,10 @@ t.test('the report as text: aligned columns, the counts, the first problem', asy
 
 t.test('a ClusterRole for another group, a base64 CA, weak cookie keys, an Ingress naming an absent issuer: invalid', async (t) => {
   const objects = rendered();
-  const api = new MemoryApi().add(...prerequisites(), ...running(objects));
-  const live = (kind: string, name: string) => api.objects.find((o) => o.kind === kind && o.metadata?.name === name)!;
+  const api = new MemoryCluster('control plane').with(...prerequisites(), ...running(objects));
+  const live = (kind: string, name: string) => api.all().find((o) => o.kind === kind && o.metadata?.name === name)!;
   (live('ClusterRole', 'kube-binder') as { rules: unknown }).rules = [{ apiGroups: ['kube-bind.io'], resources: ['*'], verbs: ['*'] }];
-  live('Secret', 'k8sca').data = { ca: Buffer.from(Buffer.from(caPem).toString('base64')).toString('base64') };
+  live('Secret', 'k8sca').data = { ca: Buffer.from(Buffer.from(CA_PEM).toString('base64')).toString('base64') };
   live('Secret', 'cookie-config').data = { 'signing-key': Buffer.from('short').toString('base64'), 'encryption-key': Buffer.from('short').toString('base64') };
   live('Ingress', 'anynines-backend').metadata!.annotations = { 'cert-manager.io/issuer': 'letsencrypt-prod' };
   const r = await checkControlPlane(api, 'https://memory', { settings, objects });

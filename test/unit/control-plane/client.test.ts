@@ -6,7 +6,7 @@
 import t from 'tap';
 import { CONTROL_PLANE_CLIENT, CONTROL_PLANE_WORDING, listAll, readCrd, served } from '../../../src/control-plane/client.ts';
 import { kubeconfigClient } from '../../../src/kube/connect.ts';
-import { MemoryApi } from './memory-api.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
 const secret = { apiVersion: 'v1', kind: 'Secret' };
 
@@ -28,7 +28,7 @@ t.test('the control plane client names the server "control plane <host>"', async
 });
 
 t.test('readCrd and served: present is not served until Established; listAll gives [] for an unserved kind', async (t) => {
-  const api = new MemoryApi().crds(['a.x.io']).crds(['b.x.io'], false);
+  const api = new MemoryCluster('control plane').crds(['a.x.io']).crds(['b.x.io'], false);
   t.ok(await readCrd(api, 'b.x.io'));
   t.equal(await served(api, 'a.x.io'), true);
   t.equal(await served(api, 'b.x.io'), false);

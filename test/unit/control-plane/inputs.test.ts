@@ -1,12 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { checkCaPem, kubeconfigFacts, prepare } from '../../../src/control-plane/inputs.ts';
 import { keysFromSeed } from '../../../src/control-plane/keys.ts';
 import { renderControlPlane } from '../../../src/control-plane/render.ts';
 import { toYaml } from '../../../src/render/to-yaml.ts';
+import { CA_PEM } from '../../helpers/certs.ts';
 
-const caPem = readFileSync(new URL('./render.test.ts', import.meta.url), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/)![0];
 const kubeconfig = (cluster: string) => `apiVersion: v1
 kind: Config
 clusters:
@@ -17,21 +17,21 @@ users: [{ name: admin, user: { token: abc } }]
 contexts: [{ name: cp, context: { cluster: cp, user: admin } }]
 current-context: cp
 `;
-const withData = kubeconfig(`    server: https://api.cp.example.com:6443/\n    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`);
+const withData = kubeconfig(`    server: https://api.cp.example.com:6443/\n    certificate-authority-data: ${Buffer.from(CA_PEM).toString('base64')}`);
 
 t.test('kubeconfigFacts: server and CA of the current context (data or file)', async (t) => {
-  t.same(kubeconfigFacts(withData, 'cp.kubeconfig'), { server: 'https://api.cp.example.com:6443', caPem });
+  t.same(kubeconfigFacts(withData, 'cp.kubeconfig'), { server: 'https://api.cp.example.com:6443', caPem: CA_PEM });
   const dir = t.testdir({});
-  writeFileSync(join(dir, 'ca.pem'), caPem);
-  t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443\n    certificate-authority: ca.pem'), join(dir, 'kc')), { server: 'https://h:6443', caPem }, 'a relative file is read next to the kubeconfig');
+  writeFileSync(join(dir, 'ca.pem'), CA_PEM);
+  t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443\n    certificate-authority: ca.pem'), join(dir, 'kc')), { server: 'https://h:6443', caPem: CA_PEM }, 'a relative file is read next to the kubeconfig');
   t.same(kubeconfigFacts(kubeconfig('    server: https://h:6443'), 'kc'), { server: 'https://h:6443', caPem: undefined });
   t.throws(() => kubeconfigFacts('current-context: x\n', 'kc'), { code: 'HELPER_KUBECONFIG_INVALID', exitCode: 3, message: '--kubeconfig kc: current-context "x" is not in contexts' });
   t.throws(() => kubeconfigFacts(kubeconfig('    server: https://h\n    certificate-authority-data: aGVsbG8='), 'kc'), { message: '--kubeconfig kc: certificate-authority-data is not base64 of a PEM certificate' });
 });
 
 t.test('checkCaPem: PEM passes, base64 of PEM is decoded (pitfall 6), anything else fails', async (t) => {
-  t.equal(checkCaPem(caPem, '/backend/caCertificate'), caPem);
-  t.equal(checkCaPem(Buffer.from(caPem).toString('base64'), '/backend/caCertificate'), caPem);
+  t.equal(checkCaPem(CA_PEM, '/backend/caCertificate'), CA_PEM);
+  t.equal(checkCaPem(Buffer.from(CA_PEM).toString('base64'), '/backend/caCertificate'), CA_PEM);
   t.throws(() => checkCaPem('hello', '/backend/caCertificate'), { code: 'HELPER_VALUES_CA', exitCode: 3, message: /^\/backend\/caCertificate: not a PEM certificate/ });
   t.throws(() => checkCaPem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', '/x'), { message: /^\/x: certificate 1 cannot be parsed/ });
 });
@@ -41,13 +41,13 @@ t.test('prepare: external address and CA from values, else the kubeconfig; cooki
   const base = `backend:\n  host: bind.corp.test\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
   const file = join(dir, 'values.yaml');
   writeFileSync(file, base);
-  writeFileSync(join(dir, 'ca.pem'), caPem);
+  writeFileSync(join(dir, 'ca.pem'), CA_PEM);
   const env = { OIDC: 'oidc-secret', P: 'password', SEED: 'seed-from-the-environment' };
   const kc = { path: 'cp.kubeconfig', text: withData };
 
   const p = await prepare({ valuesFile: file, env, kubeconfig: kc });
   t.equal(p.inputs.externalAddress, 'https://api.cp.example.com:6443');
-  t.equal(p.inputs.caPem, caPem);
+  t.equal(p.inputs.caPem, CA_PEM);
   t.equal(p.keySource, 'random');
   await t.rejects(prepare({ valuesFile: file, env }), { code: 'HELPER_VALUES_MISSING', message: /^\/backend\/externalAddress: not set, and no --kubeconfig/ });
 
@@ -55,7 +55,7 @@ t.test('prepare: external address and CA from values, else the kubeconfig; cooki
   writeFileSync(explicit, base.replace('  host: bind.corp.test\n', '  host: bind.corp.test\n  externalAddress: https://public.corp.test\n  caCertificate: file:ca.pem\n'));
   const e = await prepare({ valuesFile: explicit, env });
   t.equal(e.inputs.externalAddress, 'https://public.corp.test', 'no kubeconfig needed when both are given');
-  t.equal(e.inputs.caPem, caPem);
+  t.equal(e.inputs.caPem, CA_PEM);
 
   const seeded = await prepare({ valuesFile: file, env, kubeconfig: kc, seed: 'env:SEED' });
   t.equal(seeded.keySource, 'seed');

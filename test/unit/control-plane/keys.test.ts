@@ -7,7 +7,7 @@ import t from 'tap';
 import { COOKIE_SECRET, keysFromManifest, keysFromSecret, keysFromSeed, randomKeys } from '../../../src/control-plane/keys.ts';
 import { toYaml } from '../../../src/render/to-yaml.ts';
 import { redact } from '../../../src/log.ts';
-import { rendered } from './fixtures.ts';
+import { rendered } from '../../helpers/control-plane-fixtures.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const is32 = (k: string) => Buffer.from(k, 'base64').length === 32 && Buffer.from(k, 'base64').toString('base64') === k;

@@ -5,21 +5,8 @@ import { keysFromManifest, keysFromSeed } from '../../../src/control-plane/keys.
 import { CONFIG_HASH_ANNOTATION, renderControlPlane, type K8sObject, type RenderInputs } from '../../../src/control-plane/render.ts';
 import { parseValues, settingsOf, type Settings } from '../../../src/control-plane/values.ts';
 import { toYaml } from '../../../src/render/to-yaml.ts';
+import { CA_PEM } from '../../helpers/certs.ts';
 
-// A real certificate, so the PEM round trip is checked on real data.
-const caPem = `-----BEGIN CERTIFICATE-----
-MIIBzzCCAXWgAwIBAgIUNEdRTRCZ2W+t7jh432YAGwlrB2AwCgYIKoZIzj0EAwIw
-NTEXMBUGA1UECgwOaGVscGVyLXNhbmRib3gxGjAYBgNVBAMMEWhlbHBlciBzYW5k
-Ym94IENBMB4XDTI2MTEyMzIwMzYzM1oXDTM2MTEyMDIwMzYzM1owNTEXMBUGA1UE
-CgwOaGVscGVyLXNhbmRib3gxGjAYBgNVBAMMEWhlbHBlciBzYW5kYm94IENBMFkw
-EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElPafBRweZLKU5ksvPKVJCBoE3Yj5jTF2
-jLg9pU426Jua4w3GnAtuMjy0aGTAW01laSzbMT0YQwsqbHiY/8+H5qNjMGEwHwYD
-VR0jBBgwFoAUSCu7qusL3rG9Ljgx2JWriwmqfAowDwYDVR0TAQH/BAUwAwEB/zAO
-BgNVHQ8BAf8EBAMCAQYwHQYDVR0OBBYEFEgru6rrC96xvS44MdiVq4sJqnwKMAoG
-CCqGSM49BAMCA0gAMEUCIQCt18DqI6CYZhsZQBVA+95EsePVGO6jjK3uE5tFWWge
-pQIgGv0P1wG/v7aeaaWHgrBPFj9YVyaOvOBZJTZqDXQWFek=
------END CERTIFICATE-----
-`;
 
 const values = (tls = '  acme:\n    email: ops@example.com\n', extra = '') => `backend:
   host: bind.example.com
@@ -41,7 +28,7 @@ const inputs = (s = settings(), overrides: Partial<RenderInputs> = {}): RenderIn
   settings: s,
   secrets: { oidcClientSecret: 'oidc-client-secret-1', endpoints: { postgresql: { serviceBroker: creds, backupManager: creds }, keyvalue: { serviceBroker: creds, backupManager: creds } } },
   externalAddress: 'https://api.cp.example.com:6443',
-  caPem,
+  caPem: CA_PEM,
   cookieKeys: keysFromSeed('a seed of at least sixteen characters'),
   ...overrides,
 });
@@ -103,10 +90,10 @@ t.test('deterministic: same inputs, same bytes; the order of the values file doe
 t.test('k8sca carries the PEM under data (pitfall 6); every Secret uses data only', async (t) => {
   const objs = renderControlPlane(inputs());
   const ca = find(objs, 'Secret/bind/k8sca');
-  t.equal(secretData(ca, 'ca'), caPem, 'data.ca decodes to the PEM itself');
+  t.equal(secretData(ca, 'ca'), CA_PEM, 'data.ca decodes to the PEM itself');
   t.ok(new X509Certificate(secretData(ca, 'ca')));
   const back = parseAllDocuments(toYaml(objs), { version: '1.1' }).map((d) => d.toJS() as K8sObject).find((o) => o.metadata.name === 'k8sca')!;
-  t.equal(secretData(back, 'ca'), caPem, 'and survives YAML');
+  t.equal(secretData(back, 'ca'), CA_PEM, 'and survives YAML');
   for (const s of objs.filter((o) => o.kind === 'Secret')) t.notOk('stringData' in s, `${id(s)} has no stringData`);
   t.same(Object.keys(find(objs, 'Secret/bind/oidc-config').data as object), ['oidc-issuer-client-id', 'oidc-issuer-client-secret', 'oidc-issuer-url', 'oidc-callback-url']);
   t.equal(secretData(find(objs, 'Secret/bind/oidc-config'), 'oidc-callback-url'), 'https://bind.example.com:443/callback', 'the page\'s callback, with :443');

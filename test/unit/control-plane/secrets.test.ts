@@ -11,7 +11,7 @@ import { checkCookieKey, isRef, resolveRef, resolveSecrets } from '../../../src/
 import { parseValues, settingsOf } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
 import { redact } from '../../../src/log.ts';
-import { MINIMAL_VALUES as minimal } from './fixtures.ts';
+import { MINIMAL_VALUES as minimal } from '../../helpers/control-plane-fixtures.ts';
 
 t.test('secret references: env and file (relative to the values file), never a value in a message', async (t) => {
   const dir = t.testdir({});

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
 import { initValues } from '../../../src/control-plane/init.ts';
-import { MINIMAL_VALUES as minimal } from './fixtures.ts';
+import { MINIMAL_VALUES as minimal } from '../../helpers/control-plane-fixtures.ts';
 import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, placeholdersIn, refusePlaceholders, settingsOf } from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
 

@@ -7,7 +7,8 @@ import t from 'tap';
 import { apply } from '../../../src/flows/apply.ts';
 import { Journal } from '../../../src/journal.ts';
 import { applyOptions } from '../../../src/options/apply.ts';
-import { FakeCluster, FakeFiles, fakeKube } from './fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { FakeFiles, fakeKube } from '../../helpers/flow-fakes.ts';
 
 const MANIFEST = ['apiVersion: v1', 'kind: Namespace', 'metadata: {name: team-a}', '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c1, namespace: team-a}', '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c2, namespace: team-a}', ''].join('\n');
 const argv = (extra: Record<string, unknown> = {}) => ({ file: 'all.yaml', kubeconfig: 'app.kubeconfig', timeout: '2m', 'request-timeout': '5s', retries: 0, ...extra });
@@ -17,8 +18,8 @@ function deps(kube: ReturnType<typeof fakeKube>, files = new FakeFiles({ 'all.ya
 }
 
 t.test('every object applied, in file order; the journal says all of them; stdout empty', async (t) => {
-  const app = new FakeCluster('App Cluster');
-  const kube = fakeKube(new FakeCluster('cp'), app);
+  const app = new MemoryCluster('App Cluster');
+  const kube = fakeKube(new MemoryCluster('cp'), app);
   const d = deps(kube);
   const out = await apply(applyOptions(argv(), {}), d);
   t.equal(out.stdout, undefined);
@@ -28,21 +29,21 @@ t.test('every object applied, in file order; the journal says all of them; stdou
 });
 
 t.test('--dry-run: nothing persisted, nothing in the journal', async (t) => {
-  const app = new FakeCluster('App Cluster');
-  const d = deps(fakeKube(new FakeCluster('cp'), app));
+  const app = new MemoryCluster('App Cluster');
+  const d = deps(fakeKube(new MemoryCluster('cp'), app));
   await apply(applyOptions(argv({ 'dry-run': 'server' }), {}), d);
   t.equal(app.objects.size, 0);
   t.ok(d.journal.empty);
 });
 
 t.test('a failure part way: the error, and the journal holds the objects that reached the cluster', async (t) => {
-  const d = deps(fakeKube(new FakeCluster('cp'), new FakeCluster('App Cluster'), { failAfter: 1 }));
+  const d = deps(fakeKube(new MemoryCluster('cp'), new MemoryCluster('App Cluster'), { failAfter: 1 }));
   await t.rejects(apply(applyOptions(argv(), {}), d), { exitCode: 6, message: /ECONNREFUSED/ });
   t.same(d.journal.warnings(), ['already applied to App Cluster 127.0.0.1:7443: 1 of 3 object(s) (Namespace team-a); the other 2 were not; re-running the same command is safe and applies the rest']);
 });
 
 t.test('input errors: an unreadable manifest, a manifest that is not Kubernetes objects', async (t) => {
-  const kube = fakeKube(new FakeCluster('cp'));
+  const kube = fakeKube(new MemoryCluster('cp'));
   await t.rejects(apply(applyOptions(argv(), {}), deps(kube, new FakeFiles())), { exitCode: 3, code: 'HELPER_MANIFEST', message: 'cannot read all.yaml: ENOENT' });
   const d = deps(kube, new FakeFiles({ 'all.yaml': 'kind: [\n' }));
   await t.rejects(apply(applyOptions(argv(), {}), d), { exitCode: 3, message: /all\.yaml/ });
@@ -50,6 +51,6 @@ t.test('input errors: an unreadable manifest, a manifest that is not Kubernetes 
 });
 
 t.test('the manifest from stdin (-) is named "stdin" in messages', async (t) => {
-  const d = deps(fakeKube(new FakeCluster('cp')), new FakeFiles({ '-': 'just text\n' }));
+  const d = deps(fakeKube(new MemoryCluster('cp')), new FakeFiles({ '-': 'just text\n' }));
   await t.rejects(apply(applyOptions(argv({ file: '-' }), {}), d), { exitCode: 3, message: /stdin/ });
 });

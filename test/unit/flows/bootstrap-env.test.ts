@@ -14,7 +14,8 @@ import { bootstrapEnv, credentials } from '../../../src/flows/bootstrap-env.ts';
 import { redact } from '../../../src/log.ts';
 import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
-import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from '../../helpers/flow-fakes.ts';
 import { captureStderr } from '../../helpers/stderr.ts';
 
 /** PROVIDER_KUBECONFIG as kube/binding-kubeconfig.ts rebuilds it. */
@@ -65,7 +66,7 @@ function servers(t: Test, backend: { status: number; body: unknown } = { status:
 
 t.test('one binding: all.yaml on stdout, the binding and its export request in the journal, nothing written', async (t) => {
   const { agent, sent } = servers(t);
-  const cp = new FakeCluster('control plane');
+  const cp = new MemoryCluster('control plane');
   const kube = fakeKube(cp);
   const files = new FakeFiles({ 'binding.json': BINDING });
   const journal = new Journal();
@@ -86,7 +87,7 @@ t.test('one binding: all.yaml on stdout, the binding and its export request in t
 t.test('--output-file and --write-kubeconfig: written 0600, stdout empty', async (t) => {
   const { agent } = servers(t);
   const files = new FakeFiles({ 'binding.json': BINDING });
-  const out = await bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg' }), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg' }), ENV), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.equal(out.stdout, undefined);
   t.equal(files.written.get('all.yaml')?.mode, 0o600);
   t.match(files.written.get('all.yaml')?.text, /kind: APIServiceBinding/);
@@ -99,8 +100,8 @@ t.test('--output-file and --write-kubeconfig: written 0600, stdout empty', async
 t.test('a backend kubeconfig with a field outside the allow-list: exit 5 naming it; nothing created, applied or written', async (t) => {
   const hostile = PROVIDER_KUBECONFIG.replace('{token: provider-token-not-real}', '{token: provider-token-not-real, tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token}');
   const { agent } = servers(t, { status: 200, body: { ...RESPONSE, kubeconfig: Buffer.from(hostile).toString('base64') } });
-  const cp = new FakeCluster('cp');
-  const app = new FakeCluster('App Cluster');
+  const cp = new MemoryCluster('cp');
+  const app = new MemoryCluster('App Cluster');
   const kube = fakeKube(cp, app);
   const files = new FakeFiles({ 'binding.json': BINDING });
   const journal = new Journal();
@@ -124,7 +125,7 @@ t.test('input errors end before anything is sent', async (t) => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     const journal = new Journal();
-    await t.rejects(bootstrapEnv(bootstrapEnvOptions(a, env), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files, journal }), { exitCode, message }, name);
+    await t.rejects(bootstrapEnv(bootstrapEnvOptions(a, env), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files, journal }), { exitCode, message }, name);
     t.ok(journal.empty, `${name}: nothing changed`);
     await agent.close();
   }
@@ -133,13 +134,13 @@ t.test('input errors end before anything is sent', async (t) => {
 t.test('-f DIR without --out-dir is a usage error (exit 2) naming the fleet', async (t) => {
   const files = new FakeFiles();
   files.dirs.add('bindings');
-  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ file: ['bindings'] }), ENV), { files, kube: fakeKube(new FakeCluster('cp')).bootstrap }), { exitCode: 2, message: /-f bindings is a directory: a directory of binding files binds a fleet; pass --out-dir DIR/ });
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ file: ['bindings'] }), ENV), { files, kube: fakeKube(new MemoryCluster('cp')).bootstrap }), { exitCode: 2, message: /-f bindings is a directory: a directory of binding files binds a fleet; pass --out-dir DIR/ });
 });
 
 t.test('the backend refuses: exit 4, the journal is empty (nothing exists on the control plane)', async (t) => {
   const { agent } = servers(t, { status: 403, body: { message: 'forbidden' } });
   const journal = new Journal();
-  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 4, message: /backend\.test/ });
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 4, message: /backend\.test/ });
   t.ok(journal.empty);
   t.same(journal.warnings(), []);
 });
@@ -148,7 +149,7 @@ t.test('an export request Failed after the bind: exit 8, the journal says what e
   const { agent } = servers(t);
   const journal = new Journal();
   const files = new FakeFiles({ 'binding.json': BINDING });
-  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml' }), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp'), undefined, { failedRequest: 'postgresqlinstances.anynines.com' }).bootstrap, files, journal }), { exitCode: 8, message: /Failed/ });
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml' }), ENV), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp'), undefined, { failedRequest: 'postgresqlinstances.anynines.com' }).bootstrap, files, journal }), { exitCode: 8, message: /Failed/ });
   t.same(journal.warnings(), [`already done on the control plane: bound "c1" → namespace ${NS} (backend backend.test); APIServiceExportRequest(s) ${NS}/postgresqlinstances.anynines.com; re-running the same command is safe and finishes the binding`]);
   t.equal(files.written.size, 0, 'no file is written after a failure');
 });
@@ -156,7 +157,7 @@ t.test('an export request Failed after the bind: exit 8, the journal says what e
 t.test('--apply-to that fails part way: the journal holds n of m applied to the App Cluster', async (t) => {
   const { agent } = servers(t);
   const journal = new Journal();
-  const kube = fakeKube(new FakeCluster('cp'), new FakeCluster('App Cluster'), { failAfter: 2 });
+  const kube = fakeKube(new MemoryCluster('cp'), new MemoryCluster('App Cluster'), { failAfter: 2 });
   await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: kube.bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal }), { exitCode: 6, message: /ECONNREFUSED/ });
   t.equal(kube.seen.applyTo, 'app.kubeconfig');
   t.equal(journal.applied?.server, 'App Cluster 127.0.0.1:7443');
@@ -169,8 +170,8 @@ t.test('--apply-to that fails part way: the journal holds n of m applied to the 
 
 t.test('--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster (issue 20, finding 6)', async (t) => {
   const { agent } = servers(t);
-  const cp = new FakeCluster('cp');
-  const kube = fakeKube(cp, new FakeCluster('App Cluster'));
+  const cp = new MemoryCluster('cp');
+  const kube = fakeKube(cp, new MemoryCluster('App Cluster'));
   const seen: unknown[] = [];
   const bootstrap = { ...kube.bootstrap, appCluster: (path: string, _context: unknown, tls: unknown) => { seen.push(tls); return kube.bootstrap.appCluster(path); } };
   const stderr = await captureStderr(() => bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }));
@@ -185,14 +186,14 @@ t.test('--insecure-skip-tls-verify does not allow an http:// -u: exit 3 naming -
   const a = new MockAgent();
   a.disableNetConnect();
   t.teardown(() => a.close());
-  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, url: 'http://backend.test' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }),
+  await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'insecure-skip-tls-verify': true, url: 'http://backend.test' }), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }) }),
     { exitCode: 3, code: 'HELPER_BIND_URL', message: /^-u must be an https:\/\/ URL \(got http:\/\/backend\.test\): .*--insecure-skip-tls-verify does not allow it/ });
 });
 
 t.test('the client secret never appears in what the flow returns or records', async (t) => {
   const { agent } = servers(t);
   const journal = new Journal();
-  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal });
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files: new FakeFiles({ 'binding.json': BINDING }), journal });
   t.notMatch(out.stdout, SECRET);
   t.notMatch(JSON.stringify(journal), SECRET);
 });
@@ -205,8 +206,8 @@ t.test('an answer that does not match binding.json: exit 5, no export request, n
     ['a claim outside the policy', [claim], /postgresqlinstances\.anynines\.com claims serviceaccounts/],
   ] as const) {
     const { agent } = servers(t, { status: 200, body: { ...RESPONSE, requests } });
-    const cp = new FakeCluster('cp');
-    const app = new FakeCluster('App Cluster');
+    const cp = new MemoryCluster('cp');
+    const app = new MemoryCluster('App Cluster');
     const files = new FakeFiles({ 'binding.json': BINDING });
     await t.rejects(bootstrapEnv(bootstrapEnvOptions(argv({ 'output-file': 'all.yaml', 'write-kubeconfig': 'p.kfg', 'apply-to': 'app.kubeconfig' }), ENV), { dispatcher: agent, kube: fakeKube(cp, app).bootstrap, files }), { exitCode: 5, message }, what);
     t.equal(cp.objects.size, 0, `${what}: nothing on the control plane`);
@@ -219,7 +220,7 @@ t.test('acceptClaims: the claim is bound and Accepted; the backend gets binding.
   const claim = { group: '', resource: 'serviceaccounts', version: 'v1', selector: { owner: 'Provider' } };
   const { agent, sent } = servers(t, { status: 200, body: { ...RESPONSE, requests: [{ ...REQUEST, spec: { resources: [{ ...REQUEST.spec.resources[0], permissionClaims: [claim] }] } }] } });
   const files = new FakeFiles({ 'binding.json': JSON.stringify({ ...JSON.parse(BINDING), acceptClaims: ['serviceaccounts'] }) });
-  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await bootstrapEnv(bootstrapEnvOptions(argv(), ENV), { dispatcher: agent, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.equal(sent.body, BINDING, 'acceptClaims stays on this side');
   t.match(out.stdout, /permissionClaims:\n\s+- group: ""\n\s+resource: serviceaccounts\n\s+version: v1\n\s+selector:\n\s+owner: Provider\n\s+state: Accepted\n/);
 });
@@ -248,7 +249,7 @@ t.test('credentials: a key file is read, checked and its private parts redacted;
 });
 
 t.test('--write-secret: the provider kubeconfig and all.yaml in a Secret of the management cluster; a re-run leaves it unchanged', async (t) => {
-  const cp = new FakeCluster('control plane');
+  const cp = new MemoryCluster('control plane');
   const kube = fakeKube(cp);
   const files = new FakeFiles({ 'binding.json': BINDING });
   const journal = new Journal();
@@ -283,7 +284,7 @@ t.test('--write-secret refuses a Secret of that name that is not this binding\'s
     { name: 'another cluster', metadata: { labels: { 'app.kubernetes.io/managed-by': 'helper' }, annotations: { 'helper.klutch.anynines.com/cluster-id': 'c2' } }, message: /its annotation helper\.klutch\.anynines\.com\/cluster-id is "c2", not "c1"/ },
   ];
   for (const f of foreign) {
-    const cp = new FakeCluster('control plane');
+    const cp = new MemoryCluster('control plane');
     const kube = fakeKube(cp);
     const before = kube.secrets.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'helper-binding-c1', namespace: 'mgmt', ...f.metadata }, data: { other: 'b3RoZXI=' } });
     const journal = new Journal();

@@ -3,8 +3,8 @@ import t from 'tap';
 import { controlPlaneApply } from '../../../src/flows/control-plane-apply.ts';
 import { Journal } from '../../../src/journal.ts';
 import { controlPlaneApplyOptions } from '../../../src/options/control-plane-apply.ts';
-import { FakeFiles } from './fake-cluster.ts';
-import { ENV, kube, VALUES } from './control-plane-fakes.ts';
+import { FakeFiles } from '../../helpers/flow-fakes.ts';
+import { ENV, kube, VALUES } from '../../helpers/control-plane-fakes.ts';
 
 const applyArgv = (extra: Record<string, unknown> = {}) => ({ file: '-', kubeconfig: 'cp.kubeconfig', timeout: '5m', 'request-timeout': '5s', retries: 0, seed: 'env:SEED', ...extra });
 

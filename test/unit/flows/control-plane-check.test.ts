@@ -1,9 +1,9 @@
-/** control-plane check's flow in process on an in-memory ObjectClient (FakeCluster): the report for stdout and its verdict. */
+/** control-plane check's flow in process on an in-memory ObjectClient (MemoryCluster): the report for stdout and its verdict. */
 import t from 'tap';
 import { controlPlaneCheck, checkError as verdictError } from '../../../src/flows/control-plane-check.ts';
 import { controlPlaneCheckOptions } from '../../../src/options/control-plane-check.ts';
-import { FakeFiles } from './fake-cluster.ts';
-import { ENV, kube, VALUES } from './control-plane-fakes.ts';
+import { FakeFiles } from '../../helpers/flow-fakes.ts';
+import { ENV, kube, VALUES } from '../../helpers/control-plane-fakes.ts';
 
 t.test('check of an empty cluster: the report on stdout, then exit 6 naming the first problem', async (t) => {
   const out = await controlPlaneCheck(controlPlaneCheckOptions({ file: '-', kubeconfig: 'cp.kubeconfig', 'request-timeout': '5s', retries: 0, output: 'json' }, ENV), { files: new FakeFiles({ '-': VALUES }), kube: kube() as never });

@@ -2,8 +2,8 @@
 import t from 'tap';
 import { controlPlaneRender } from '../../../src/flows/control-plane-render.ts';
 import { controlPlaneRenderOptions } from '../../../src/options/control-plane-render.ts';
-import { FakeFiles } from './fake-cluster.ts';
-import { ENV, kube, VALUES } from './control-plane-fakes.ts';
+import { FakeFiles } from '../../helpers/flow-fakes.ts';
+import { ENV, kube, VALUES } from '../../helpers/control-plane-fakes.ts';
 
 t.test('render: the manifests on stdout (stdout secured first), or only in --output-file', async (t) => {
   const files = new FakeFiles({ '-': VALUES });

@@ -10,7 +10,8 @@ import { PartialError } from '../../../src/errors.ts';
 import { clusterDirName, fleet } from '../../../src/flows/fleet.ts';
 import { Journal } from '../../../src/journal.ts';
 import { bootstrapEnvOptions } from '../../../src/options/bootstrap-env.ts';
-import { FakeCluster, FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from './fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { FakeFiles, fakeKube, NS, PROVIDER_KUBECONFIG } from '../../helpers/flow-fakes.ts';
 
 const ENV = { OIDC_CLIENT_ID: 'ci-bot', OIDC_CLIENT_SECRET: 'client-secret-not-real', OIDC_TOKEN_URL: 'https://idp.test/token' };
 const binding = (id: string) => JSON.stringify({ clusterID: id, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
@@ -43,7 +44,7 @@ t.test('a fleet with an invalid file: the others bound with one token, files per
   t.teardown(() => a.close());
   const files = fleetFiles();
   const journal = new Journal();
-  const out = await fleet(bootstrapEnvOptions(argv(), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files, journal });
+  const out = await fleet(bootstrapEnvOptions(argv(), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files, journal });
   t.type(out.error, PartialError);
   t.equal(out.error?.exitCode, 9);
   t.equal(out.error?.message, '1 of 3 cluster(s) failed (see the summary); the 2 that succeeded are kept');
@@ -63,7 +64,7 @@ t.test('-o json: the same summary as JSON; no failure, no error', async (t) => {
   const a = agent(2);
   t.teardown(() => a.close());
   const files = new FakeFiles({ 'x.json': binding('x'), 'y.json': binding('y') });
-  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.equal(out.error, undefined);
   const s = JSON.parse(out.stdout!);
   t.match(s, { total: 2, succeeded: 2, failed: 0, tokensFetched: 1, concurrency: 2 });
@@ -74,7 +75,7 @@ t.test('a cluster the backend refuses is FAILED with its message; the rest are k
   const a = agent(1, 1);
   t.teardown(() => a.close());
   const files = new FakeFiles({ 'x.json': binding('x'), 'y.json': binding('y') });
-  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1 }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1 }), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.equal(out.error?.exitCode, 9);
   t.match(out.stdout, /^ok      x /);
   t.match(out.stdout, /\nFAILED  y  y\.json: /);
@@ -84,7 +85,7 @@ t.test('duplicate clusterIDs and stdin are refused', async (t) => {
   const files = new FakeFiles({ 'x.json': binding('x'), 'x2.json': binding('x') });
   const a = agent(1);
   t.teardown(() => a.close());
-  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'x2.json'] }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'x2.json'] }), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.match(out.stdout, /FAILED  x  x2\.json: x2\.json: clusterID "x" is also in x\.json/);
   await t.rejects(fleet(bootstrapEnvOptions(argv({ file: ['-', 'x.json'] }), ENV), { files }), { exitCode: 3, message: 'a fleet reads binding files, not stdin (-)' });
   const empty = new FakeFiles();
@@ -109,7 +110,7 @@ t.test('claims: each cluster accepts what its own file names; -o json lists the 
     .reply(200, JSON.stringify({ access_token: 'access-token-not-real', token_type: 'Bearer', expires_in: 3600 }), { headers: { 'content-type': 'application/json' } });
   a.get('https://backend.test').intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(200, JSON.stringify(withClaims), { headers: { 'content-type': 'application/json' } }).times(2);
   const files = new FakeFiles({ 'x.json': JSON.stringify({ ...JSON.parse(binding('x')), acceptClaims: ['serviceaccounts'] }), 'y.json': binding('y') });
-  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1, output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new FakeCluster('cp')).bootstrap, files });
+  const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json', 'y.json'], concurrency: 1, output: 'json' }), ENV), { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files });
   t.equal(out.error?.exitCode, 9);
   const s = JSON.parse(out.stdout!) as { clusters: Array<{ clusterID: string; status: string; acceptedClaims?: unknown; error?: { exitCode: number; message: string } }> };
   t.same(s.clusters[0]!.acceptedClaims, [
@@ -127,7 +128,7 @@ t.test('a cluster whose export request fails after the bind keeps its provider k
   t.teardown(() => a.close());
   const files = new FakeFiles({ 'x.json': binding('x') });
   const failedRequest = 'postgresqlinstances.anynines.com';
-  const kube = fakeKube(new FakeCluster('cp'), undefined, { failedRequest }).bootstrap;
+  const kube = fakeKube(new MemoryCluster('cp'), undefined, { failedRequest }).bootstrap;
   const out = await fleet(bootstrapEnvOptions(argv({ file: ['x.json'] }), ENV), { dispatcher: a, kube, files });
   t.equal(out.error?.exitCode, 9);
   t.same([...files.written.keys()], ['out/x/provider.kfg.yaml'], 'the provider kubeconfig, no all.yaml');

@@ -12,13 +12,14 @@ import { newAjv } from '../../../src/validate/ajv.ts';
 import { collectStatus } from '../../../src/status/probes.ts';
 import { formatStatus, judgeHeartbeat, statusError as verdictError, statusJson, type StatusReport } from '../../../src/status/report.ts';
 import { parseGoDuration } from '../../../src/kube/heartbeat.ts';
-import { FakeCluster, healthyBinding, NOW, NS, PROVIDER } from './fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { healthyBinding, NOW, NS, PROVIDER } from '../../helpers/flow-fakes.ts';
 
 const KLUTCH = 'klutch.anynines.com/v1alpha1';
 const schema = JSON.parse(readFileSync(new URL('../../../schemas/status.schema.json', import.meta.url), 'utf8')) as object;
 const validate = newAjv().compile(schema);
 
-function status(cp: FakeCluster, app?: FakeCluster, now = NOW): Promise<StatusReport> {
+function status(cp: MemoryCluster, app?: MemoryCluster, now = NOW): Promise<StatusReport> {
   return collectStatus({ cp, app, clusterNamespace: NS, provider: PROVIDER, credential: { type: 'token', expiresAt: null, subject: `system:serviceaccount:${NS}:klutch-binder` }, now: () => now });
 }
 

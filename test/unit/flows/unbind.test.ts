@@ -7,17 +7,18 @@ import t from 'tap';
 import { unbind, type UnbindInput } from '../../../src/flows/unbind.ts';
 import { formatUnbind, unbindError as refusalError, unbindJson, type UnbindReport } from '../../../src/unbind/report.ts';
 import { log } from '../../../src/log.ts';
-import { FakeCluster, healthyBinding, NS } from './fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
 
 const KLUTCH = 'klutch.anynines.com/v1alpha1';
 const PG = { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' };
 
-function run(cp: FakeCluster, app: FakeCluster | undefined, over: Partial<UnbindInput> = {}): Promise<UnbindReport> {
+function run(cp: MemoryCluster, app: MemoryCluster | undefined, over: Partial<UnbindInput> = {}): Promise<UnbindReport> {
   return unbind({ cp, app, clusterNamespace: NS, kubeconfigPath: 'provider.kfg.yaml', purge: false, dryRun: false, yes: false, deadline: Date.now() + 5000, pollMs: 5, ...over });
 }
 
 /** Every object as kind/ns/name@resourceVersion, to prove nothing changed. */
-function snapshot(c: FakeCluster): string[] {
+function snapshot(c: MemoryCluster): string[] {
   return [...c.objects.values()].map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}@${o.metadata?.resourceVersion}`).sort();
 }
 

@@ -6,7 +6,7 @@
  */
 import t from 'tap';
 import { applyInPhases, parseManifest } from '../../../src/kube/apply.ts';
-import { mockApi, notFound, type Sent } from './mock-api.ts';
+import { mockApi, notFound, type Sent } from '../../helpers/mock-api.ts';
 
 const manifest = `apiVersion: v1
 kind: ConfigMap

@@ -1,7 +1,7 @@
 /** The objects of one binding: what an APIServiceExport says, which namespaces and bindings are ours, and the claims listed through an ObjectClient. */
 import t from 'tap';
 import { boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, listClaims, serviceNamespaceOf } from '../../../src/kube/binding-objects.ts';
-import { mockApi } from './mock-api.ts';
+import { mockApi } from '../../helpers/mock-api.ts';
 
 const exp = { metadata: { name: 'postgresqlinstances.anynines.com' }, spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1beta1', served: false }, { name: 'v1', served: true }] } };
 

@@ -1,7 +1,7 @@
 /** waitForBindingsReady in process (MockAgent App Cluster): one list per round until every binding of the manifest is Ready; a timeout names each one that is not. */
 import t from 'tap';
 import { bindingState, waitForBindingsReady } from '../../../src/kube/bindings-ready.ts';
-import { mockApi } from './mock-api.ts';
+import { mockApi } from '../../helpers/mock-api.ts';
 
 const objects = [{ kind: 'APIServiceBinding', metadata: { name: 'pg.anynines.com' } }, { kind: 'Secret', metadata: { name: 's' } }];
 const binding = (ready: boolean) => ({ metadata: { name: 'pg.anynines.com' }, status: { conditions: [{ type: 'Connected', status: ready ? 'True' : 'False', reason: 'NoKonnector' }, { type: 'Ready', status: ready ? 'True' : 'False' }] } });

@@ -7,7 +7,7 @@ import t from 'tap';
 import { ControlPlane } from '../../../src/kube/client.ts';
 import { createExportRequests, describeRequest, requestName, waitForExportRequests } from '../../../src/kube/export-requests.ts';
 import type { ExportRequest } from '../../../src/types.ts';
-import { mockApi, notFound, type Sent } from './mock-api.ts';
+import { mockApi, notFound, type Sent } from '../../helpers/mock-api.ts';
 
 const NS = 'cluster-ab12c';
 const path = `/apis/klutch.anynines.com/v1alpha1/namespaces/${NS}/apiserviceexportrequests`;

@@ -6,7 +6,7 @@
 import t from 'tap';
 import { ControlPlane } from '../../../src/kube/client.ts';
 import { connectedKonnector, ensureServiceNamespace } from '../../../src/kube/namespaces.ts';
-import { mockApi, notFound, type Sent } from './mock-api.ts';
+import { mockApi, notFound, type Sent } from '../../helpers/mock-api.ts';
 
 const NS = 'cluster-ab12c';
 const path = `/apis/klutch.anynines.com/v1alpha1/namespaces/${NS}/apiservicenamespaces`;

@@ -6,14 +6,15 @@
  */
 import t from 'tap';
 import { guardRebind, konnectorKubeconfig } from '../../../src/kube/rebind.ts';
-import { FakeCluster, healthyBinding, NS } from '../flows/fake-cluster.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
 
 const PG = { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' };
 const BOUND = 'klutch.anynines.com/bound';
 
 t.test('a new, empty App Cluster: every marked claim loses the mark, the namespaces are named', async (t) => {
   const { cp } = healthyBinding();
-  const fresh = new FakeCluster('App Cluster');
+  const fresh = new MemoryCluster('App Cluster');
   const r = await guardRebind(cp, fresh, NS, { dryRun: false });
   t.same(r.namespaces, ['team-a']);
   t.same(r.unmarked.sort(), [`postgresqlinstances.anynines.com ${NS}-team-a/db1`, `postgresqlinstances.anynines.com ${NS}-team-a/db2`]);
@@ -44,7 +45,7 @@ t.test('one copy missing on an App Cluster that has the namespace: only that cla
 t.test('an APIServiceNamespace pointing outside the binding is ignored', async (t) => {
   const { cp } = healthyBinding();
   cp.add({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceNamespace', metadata: { name: 'evil', namespace: NS }, status: { namespace: 'cluster-xyz-team-a' } });
-  const r = await guardRebind(cp, new FakeCluster('App Cluster'), NS, { dryRun: false });
+  const r = await guardRebind(cp, new MemoryCluster('App Cluster'), NS, { dryRun: false });
   t.same(r.namespaces, ['team-a']);
   t.equal((cp.find(PG, 'other', 'cluster-xyz-team-a')!.metadata!.annotations as Record<string, string>)[BOUND], 'true');
 });

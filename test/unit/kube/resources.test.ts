@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { groupVersionPath, kindOf, KINDS, resourceOf } from '../../../src/kube/resources.ts';
-import { mockApi } from './mock-api.ts';
+import { mockApi } from '../../helpers/mock-api.ts';
 
 t.test('the table: one entry per kind, each found by its kind; other kinds are not in it', async (t) => {
   const entries = Object.values(KINDS);

@@ -1,7 +1,7 @@
 /** status's probe tables: the order of the report, and a rejected credential ending it (the branches: test/unit/flows/status.test.ts). */
 import t from 'tap';
 import { collectStatus, PROBES } from '../../../src/status/probes.ts';
-import { healthyBinding, NOW, NS, PROVIDER } from '../flows/fake-cluster.ts';
+import { healthyBinding, NOW, NS, PROVIDER } from '../../helpers/flow-fakes.ts';
 
 const credential = { type: 'token' as const, expiresAt: null, subject: `system:serviceaccount:${NS}:klutch-binder` };
 

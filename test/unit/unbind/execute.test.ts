@@ -3,7 +3,7 @@ import t from 'tap';
 import { log } from '../../../src/log.ts';
 import { actionLabel, executePlan } from '../../../src/unbind/execute.ts';
 import { planUnbind } from '../../../src/unbind/plan.ts';
-import { healthyBinding, NS } from '../flows/fake-cluster.ts';
+import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
 
 t.beforeEach(() => { const orig = log.log.bind(log); log.log = () => {}; return () => { log.log = orig; }; });
 

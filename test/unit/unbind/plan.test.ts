@@ -1,7 +1,7 @@
 /** unbind's plan: read-only, in the order it is carried out (the branches: test/unit/flows/unbind.test.ts). */
 import t from 'tap';
 import { KONNECTOR_OBJECTS, planUnbind, UNBIND_STEPS } from '../../../src/unbind/plan.ts';
-import { healthyBinding, NS } from '../flows/fake-cluster.ts';
+import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
 
 t.test('the plan of a healthy binding: nothing changed while planning; steps in the order they run', async (t) => {
   const { cp, app } = healthyBinding();

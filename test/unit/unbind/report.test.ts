@@ -9,11 +9,12 @@ import { log } from '../../../src/log.ts';
 import { unbindOptions } from '../../../src/options/unbind.ts';
 import { unbindError, unbindJson, unbindReport } from '../../../src/unbind/report.ts';
 import { newAjv } from '../../../src/validate/ajv.ts';
-import { FakeCluster, healthyBinding, NS } from '../flows/fake-cluster.ts';
+import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
+import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
 const validate = newAjv().compile(JSON.parse(readFileSync(new URL('../../../schemas/unbind.schema.json', import.meta.url), 'utf8')) as object);
 
-async function json(cp: FakeCluster, app: FakeCluster, argv: Record<string, unknown>) {
+async function json(cp: MemoryCluster, app: MemoryCluster, argv: Record<string, unknown>) {
   const kube = { connect: () => ({ provider: { namespace: NS, server: 'https://127.0.0.1:6443' }, credential: { type: 'token' as const }, cp, app }) };
   const opts = unbindOptions({ kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', output: 'json', timeout: '1m', 'request-timeout': '5s', retries: 0, ...argv }, {});
   const out = await unbindFlow(opts, { kube: kube as never, confirm: undefined, pollMs: 1 });
@@ -24,7 +25,7 @@ t.test('-o json follows schemas/unbind.schema.json in every kind of run, with no
   const orig = log.log.bind(log);
   log.log = () => {};
   t.teardown(() => { log.log = orig; });
-  const runs: Array<[string, Record<string, unknown>, (cp: FakeCluster) => void]> = [
+  const runs: Array<[string, Record<string, unknown>, (cp: MemoryCluster) => void]> = [
     ['default', {}, () => {}],
     ['dry run purge', { purge: true, yes: true, 'dry-run': 'server' }, () => {}],
     ['purge', { purge: true, yes: true }, () => {}],

@@ -4,12 +4,11 @@
  * its flag, cert-manager, an IngressClass, a Ready node) and render's objects
  * with the status their controllers give them.
  */
-import { readFileSync } from 'node:fs';
-import { keysFromSeed } from '../../../src/control-plane/keys.ts';
-import { renderControlPlane, type K8sObject, type RenderInputs } from '../../../src/control-plane/render.ts';
-import { parseValues, settingsOf, type Settings } from '../../../src/control-plane/values.ts';
+import { CA_PEM } from './certs.ts';
+import { keysFromSeed } from '../../src/control-plane/keys.ts';
+import { renderControlPlane, type K8sObject, type RenderInputs } from '../../src/control-plane/render.ts';
+import { parseValues, settingsOf, type Settings } from '../../src/control-plane/values.ts';
 
-export const caPem = readFileSync(new URL('./render.test.ts', import.meta.url), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/)![0];
 
 /** A values file with one data service, its secrets as env: and file: references and a literal user name. */
 export const MINIMAL_VALUES = `backend:
@@ -42,7 +41,7 @@ export function inputsFor(s: Settings): RenderInputs {
     settings: s,
     secrets: { oidcClientSecret: 'oidc-secret-1', endpoints: Object.fromEntries(s.dataServices.map((d) => [d.name, { serviceBroker: creds, backupManager: creds }])) },
     externalAddress: 'https://api.corp.test:6443',
-    caPem,
+    caPem: CA_PEM,
     cookieKeys: keysFromSeed('a seed for the control-plane unit tests'),
   };
 }

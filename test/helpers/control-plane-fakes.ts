@@ -2,15 +2,14 @@
  * Fakes for the control-plane flows' tests: a values file and its
  * environment, and the control-plane Kubernetes factory with a recording apply.
  */
-import { readFileSync } from 'node:fs';
-import { FakeCluster } from './fake-cluster.ts';
+import { CA_PEM } from './certs.ts';
+import { MemoryCluster } from './memory-cluster.ts';
 
-export const caPem = readFileSync(new URL('../control-plane/render.test.ts', import.meta.url), 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/)![0];
 export const VALUES = `backend:\n  host: bind.corp.test\n  externalAddress: https://api.corp.test:6443\n  caCertificate: env:CA\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
-export const ENV = { CA: caPem, OIDC: 'oidc-secret-not-real', P: 'broker-password-not-real', SEED: 'a seed of at least sixteen characters' };
+export const ENV = { CA: CA_PEM, OIDC: 'oidc-secret-not-real', P: 'broker-password-not-real', SEED: 'a seed of at least sixteen characters' };
 export const KUBECONFIG = { text: 'apiVersion: v1\nkind: Config\nclusters: [{name: cp, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: admin, user: {token: abc}}]\ncontexts: [{name: cp, context: {cluster: cp, user: admin}}]\ncurrent-context: cp\n', files: ['cp.kubeconfig'], source: '--kubeconfig', label: 'cp.kubeconfig', where: '--kubeconfig cp.kubeconfig', context: 'cp' };
 
-export function kube(cp = new FakeCluster('control plane'), failAfter?: number) {
+export function kube(cp = new MemoryCluster('control plane'), failAfter?: number) {
   const applied: string[] = [];
   return {
     applied,

@@ -4,8 +4,8 @@
  * wiring (help lists the flags; argv reaches the options; their errors reach
  * the exit path), not the flows (test/unit/flows/).
  */
-import { main } from '../../../src/cli.ts';
-import { Journal } from '../../../src/journal.ts';
+import { main } from '../../src/cli.ts';
+import { Journal } from '../../src/journal.ts';
 
 export async function runMain(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; journal: Journal }> {
   let stdout = '';

@@ -5,7 +5,7 @@
  */
 import type { Test } from 'tap';
 import { MockAgent } from 'undici';
-import { KubeClient, type KubeOptions } from '../../../src/kube/client.ts';
+import { KubeClient, type KubeOptions } from '../../src/kube/client.ts';
 
 export interface Sent { method: string; path: string; query: Record<string, string>; body: unknown }
 export type Answer = (req: Sent) => { status: number; body?: unknown };

@@ -1,139 +1,15 @@
 /**
- * An in-memory ObjectClient for the unit tests of the status and unbind
- * flows (the injected seam): objects keyed by apiVersion, kind, namespace and
- * name; every call recorded; refusals (403) and outages injected per call.
- * The e2e tests run the same flows against the sandbox's real API servers.
+ * What the flows' unit tests inject (the seams of flows/deps.ts): a healthy binding on two MemoryClusters,
+ * in-memory files, and the Kubernetes factory of bootstrap-env, apply and create-ns over MemoryClusters.
  */
-import { ClusterError, FailedError, InputError } from '../../../src/errors.ts';
-import type { ApplyObject, ApplyResult } from '../../../src/kube/apply.ts';
-import type { KObject, Kind } from '../../../src/kube/resources.ts';
-import { requestName, type CreatedRequest } from '../../../src/kube/export-requests.ts';
-import type { NamespaceResult } from '../../../src/kube/namespaces.ts';
-import { checkBindingSecret, writeBindingSecret, type SecretRef } from '../../../src/kube/binding-secret.ts';
-import type { ExportRequest } from '../../../src/types.ts';
-import type { DeleteOptions, ObjectClient } from '../../../src/kube/objects.ts';
-
-export interface Call {
-  verb: 'list' | 'get' | 'delete' | 'patch' | 'review' | 'apply';
-  kind: string;
-  name?: string | undefined;
-  namespace?: string | undefined;
-  dryRun?: boolean | undefined;
-  propagationPolicy?: string | undefined;
-  patch?: object | undefined;
-}
-
-type Rule = (c: Call) => 'forbid' | 'unreachable' | 'unauthorized' | undefined;
-
-export class FakeCluster implements ObjectClient {
-  readonly server: string;
-  readonly calls: Call[] = [];
-  readonly objects = new Map<string, KObject>();
-  /** Kinds the server does not serve (list/get answer as for an unknown kind). */
-  readonly unserved = new Set<string>();
-  rule: Rule = () => undefined;
-  /** Called after each delete/patch that changed something (tests act as controllers). */
-  onChange: (c: Call) => void = () => {};
-  username = 'system:serviceaccount:cluster-abc:klutch-binder';
-  allowed = false;
-  private rv = 1;
-
-  constructor(label: string) {
-    this.server = `${label} 127.0.0.1:1`;
-  }
-
-  private static key(kind: Kind | { apiVersion?: string; kind?: string }, name: string, namespace?: string): string {
-    return `${kind.apiVersion}|${kind.kind}|${namespace ?? ''}|${name}`;
-  }
-
-  add(obj: KObject): KObject {
-    const o = structuredClone(obj);
-    o.metadata = { uid: `uid-${this.rv}`, ...o.metadata, resourceVersion: String(this.rv++) };
-    this.objects.set(FakeCluster.key(o as Kind, o.metadata.name!, o.metadata.namespace), o);
-    return o;
-  }
-
-  find(kind: Kind, name: string, namespace?: string): KObject | undefined {
-    return this.objects.get(FakeCluster.key(kind, name, namespace));
-  }
-
-  private check(c: Call): void {
-    this.calls.push(c);
-    const r = this.rule(c);
-    if (r === 'forbid') throw new ClusterError('HELPER_CLUSTER_FORBIDDEN', `${this.server} refused to ${c.verb} ${c.kind}${c.name ? ` "${c.name}"` : ''}${c.namespace ? ` in namespace "${c.namespace}"` : ''} (403 Forbidden): forbidden`, { status: 403 });
-    if (r === 'unauthorized') throw new ClusterError('HELPER_CLUSTER_UNAUTHORIZED', `${this.server} did not accept the kubeconfig's credentials (401)`, { status: 401 });
-    if (r === 'unreachable') throw new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach ${this.server} to ${c.verb} ${c.kind}: ECONNREFUSED`);
-  }
-
-  async list(kind: Kind, namespace?: string, opts: { labelSelector?: string } = {}): Promise<KObject[] | undefined> {
-    this.check({ verb: 'list', kind: kind.kind, namespace });
-    if (this.unserved.has(kind.kind)) return undefined;
-    const [lk, lv] = (opts.labelSelector ?? '').split('=');
-    return [...this.objects.values()].filter((o) => o.apiVersion === kind.apiVersion && o.kind === kind.kind
-      && (namespace === undefined || o.metadata?.namespace === namespace)
-      && (!lk || (o.metadata?.labels as Record<string, string> | undefined)?.[lk] === lv)).map((o) => structuredClone(o));
-  }
-
-  async get(kind: Kind, name: string, namespace?: string): Promise<KObject | undefined> {
-    this.check({ verb: 'get', kind: kind.kind, name, namespace });
-    const o = this.find(kind, name, namespace);
-    return o ? structuredClone(o) : undefined;
-  }
-
-  async delete(kind: Kind, name: string, namespace: string | undefined, opts: DeleteOptions = {}): Promise<'deleted' | 'gone'> {
-    const c: Call = { verb: 'delete', kind: kind.kind, name, namespace, dryRun: opts.dryRun, propagationPolicy: opts.propagationPolicy };
-    this.check(c);
-    const key = FakeCluster.key(kind, name, namespace);
-    if (!this.objects.has(key)) return 'gone';
-    if (!opts.dryRun) {
-      this.objects.delete(key);
-      this.onChange(c);
-    }
-    return 'deleted';
-  }
-
-  async mergePatch(kind: Kind, name: string, namespace: string | undefined, patch: object, opts: { dryRun?: boolean } = {}): Promise<'patched' | 'gone'> {
-    const c: Call = { verb: 'patch', kind: kind.kind, name, namespace, dryRun: opts.dryRun, patch };
-    this.check(c);
-    const o = this.find(kind, name, namespace);
-    if (!o) return 'gone';
-    if (!opts.dryRun) {
-      const ann = { ...((o.metadata!.annotations as Record<string, string> | undefined) ?? {}) };
-      for (const [k, v] of Object.entries((patch as { metadata?: { annotations?: Record<string, string | null> } }).metadata?.annotations ?? {})) {
-        if (v === null) delete ann[k]; else ann[k] = v;
-      }
-      o.metadata!.annotations = ann;
-      const fins = (patch as { metadata?: { finalizers?: string[] } }).metadata?.finalizers;
-      if (fins) o.metadata!.finalizers = [...fins];
-      o.metadata!.resourceVersion = String(this.rv++);
-      this.onChange(c);
-    }
-    return 'patched';
-  }
-
-  /** Server-side apply as the tests need it: the object replaced; a stale resourceVersion is a 409; unchanged keeps its resourceVersion. */
-  async apply(obj: KObject): Promise<KObject> {
-    const name = obj.metadata!.name!;
-    const ns = obj.metadata!.namespace;
-    this.check({ verb: 'apply', kind: String(obj.kind), name, namespace: ns });
-    const before = this.find(obj as Kind, name, ns);
-    const rv = obj.metadata!.resourceVersion;
-    if (rv !== undefined && before?.metadata?.resourceVersion !== rv) throw new ClusterError('HELPER_CLUSTER_CONFLICT', `${this.server} refused to apply ${obj.kind} "${name}": the object has been modified (409)`, { status: 409 });
-    const { resourceVersion: _rv, ...meta } = obj.metadata!;
-    const next = { ...structuredClone(obj), metadata: meta };
-    if (before) {
-      const { resourceVersion: _b, uid: _u, ...bmeta } = before.metadata!;
-      if (JSON.stringify({ ...before, metadata: bmeta }) === JSON.stringify(next)) return structuredClone(before);
-    }
-    return structuredClone(this.add(next));
-  }
-
-  async review(body: KObject): Promise<KObject> {
-    this.check({ verb: 'review', kind: body.kind ?? '' });
-    if (body.kind === 'SelfSubjectReview') return { ...body, status: { userInfo: { username: this.username } } };
-    return { ...body, status: { allowed: this.allowed } };
-  }
-}
+import { ClusterError, FailedError, InputError } from '../../src/errors.ts';
+import type { ApplyObject, ApplyResult } from '../../src/kube/apply.ts';
+import type { KObject, Kind } from '../../src/kube/resources.ts';
+import { requestName, type CreatedRequest } from '../../src/kube/export-requests.ts';
+import type { NamespaceResult } from '../../src/kube/namespaces.ts';
+import { checkBindingSecret, writeBindingSecret, type SecretRef } from '../../src/kube/binding-secret.ts';
+import type { ExportRequest } from '../../src/types.ts';
+import { MemoryCluster } from './memory-cluster.ts';
 
 const KLUTCH = 'klutch.anynines.com/v1alpha1';
 export const NS = 'cluster-abc';
@@ -141,9 +17,9 @@ export const NOW = Date.parse('2026-12-01T09:00:00Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
 
 /** A healthy binding with one bound resource, one APIServiceNamespace and two claims, on both clusters. */
-export function healthyBinding(): { cp: FakeCluster; app: FakeCluster } {
-  const cp = new FakeCluster('control plane');
-  const app = new FakeCluster('App Cluster');
+export function healthyBinding(): { cp: MemoryCluster; app: MemoryCluster } {
+  const cp = new MemoryCluster('control plane');
+  const app = new MemoryCluster('App Cluster');
   cp.add({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS }, status: { phase: 'Active' } });
   cp.add({ apiVersion: KLUTCH, kind: 'ClusterBinding', metadata: { name: 'cluster', namespace: NS }, status: { lastHeartbeatTime: ago(60_000), heartbeatInterval: '5m0s', konnectorVersion: 'v1.4.0' } });
   cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS, creationTimestamp: ago(300_000) }, status: { phase: 'Succeeded' } });
@@ -233,13 +109,13 @@ export class FakeFiles {
 }
 
 /**
- * The Kubernetes factory of bootstrap-env, apply and create-ns over FakeClusters:
+ * The Kubernetes factory of bootstrap-env, apply and create-ns over MemoryClusters:
  * export requests and APIServiceNamespaces are objects in `cp`, applied
  * objects land in `app`; `failAfter` makes the apply fail after that many objects.
  */
-export function fakeKube(cp: FakeCluster, app = new FakeCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean; secrets?: FakeCluster } = {}) {
+export function fakeKube(cp: MemoryCluster, app = new MemoryCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean; secrets?: MemoryCluster } = {}) {
   const seen: { tls?: unknown; policy?: unknown; connection?: unknown; namespace?: string; applyTo?: string; secretKubeconfig?: string | undefined } = {};
-  const secrets = opts.secrets ?? new FakeCluster('management cluster');
+  const secrets = opts.secrets ?? new MemoryCluster('management cluster');
   const binding = (namespace: string) => ({
     async createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
       const out: CreatedRequest[] = [];

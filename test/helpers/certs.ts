@@ -1,0 +1,17 @@
+/**
+ * Certificates the unit tests share. CA_PEM is a real certificate (the sandbox CA of a past run: EC P-256,
+ * self-signed, CA:TRUE), so PEM round trips and certificate checks run on real data; nothing trusts it.
+ */
+export const CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBzzCCAXWgAwIBAgIUNEdRTRCZ2W+t7jh432YAGwlrB2AwCgYIKoZIzj0EAwIw
+NTEXMBUGA1UECgwOaGVscGVyLXNhbmRib3gxGjAYBgNVBAMMEWhlbHBlciBzYW5k
+Ym94IENBMB4XDTI2MTEyMzIwMzYzM1oXDTM2MTEyMDIwMzYzM1owNTEXMBUGA1UE
+CgwOaGVscGVyLXNhbmRib3gxGjAYBgNVBAMMEWhlbHBlciBzYW5kYm94IENBMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAElPafBRweZLKU5ksvPKVJCBoE3Yj5jTF2
+jLg9pU426Jua4w3GnAtuMjy0aGTAW01laSzbMT0YQwsqbHiY/8+H5qNjMGEwHwYD
+VR0jBBgwFoAUSCu7qusL3rG9Ljgx2JWriwmqfAowDwYDVR0TAQH/BAUwAwEB/zAO
+BgNVHQ8BAf8EBAMCAQYwHQYDVR0OBBYEFEgru6rrC96xvS44MdiVq4sJqnwKMAoG
+CCqGSM49BAMCA0gAMEUCIQCt18DqI6CYZhsZQBVA+95EsePVGO6jjK3uE5tFWWge
+pQIgGv0P1wG/v7aeaaWHgrBPFj9YVyaOvOBZJTZqDXQWFek=
+-----END CERTIFICATE-----
+`;
