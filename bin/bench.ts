@@ -36,7 +36,10 @@ import { startSandbox, type SandboxInfo } from '../test/sandbox/sandbox.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const node = process.execPath;
 const srcBin = join(root, 'bin', 'helper');
-const exe = resolve(root, (JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as { output: string }).output);
+const exe = resolve(
+  root,
+  (JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as { output: string }).output,
+);
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 7);
 const FLEET = Number(process.env.BENCH_FLEET ?? 100);
@@ -53,15 +56,22 @@ async function cleanup(): Promise<void> {
   await stop?.().catch(() => {});
   rmSync(work, { recursive: true, force: true });
 }
-for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [sig, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   process.on(sig, () => {
     process.stderr.write(`bench: ${sig}, stopping\n`);
     void cleanup().finally(() => process.exit(code));
   });
 }
 
-const note = (msg: string): void => { process.stderr.write(`bench: ${msg}\n`); };
-const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+const note = (msg: string): void => {
+  process.stderr.write(`bench: ${msg}\n`);
+};
+const out = (line = ''): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 // ---------- statistics and formatting
 
@@ -75,7 +85,14 @@ function quantile(sorted: number[], p: number): number {
 
 function stats(xs: number[]): { median: number; p10: number; p90: number; min: number; max: number; n: number } {
   const s = [...xs].sort((a, b) => a - b);
-  return { median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9), min: s[0] ?? NaN, max: s.at(-1) ?? NaN, n: s.length };
+  return {
+    median: quantile(s, 0.5),
+    p10: quantile(s, 0.1),
+    p90: quantile(s, 0.9),
+    min: s[0] ?? NaN,
+    max: s.at(-1) ?? NaN,
+    n: s.length,
+  };
 }
 
 const ms = (x: number): string => `${x.toFixed(1)} ms`;
@@ -83,7 +100,9 @@ const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
 
 function row(label: string, xs: number[], extra = ''): void {
   const s = stats(xs);
-  out(`  ${label.padEnd(50)} median ${ms(s.median).padStart(10)}   p10 ${ms(s.p10).padStart(10)}   p90 ${ms(s.p90).padStart(10)}   (n=${s.n})${extra}`);
+  out(
+    `  ${label.padEnd(50)} median ${ms(s.median).padStart(10)}   p10 ${ms(s.p10).padStart(10)}   p90 ${ms(s.p90).padStart(10)}   (n=${s.n})${extra}`,
+  );
 }
 
 /** "<figure> (target <op> <limit>: met)" — every figure with a target is printed through this. */
@@ -121,7 +140,9 @@ const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' 
 /** utime + stime of /proc/<pid>/stat in ms (fields 14 and 15, after the parenthesised command name). */
 function readCpuMs(pid: number): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return 0;
@@ -140,7 +161,11 @@ function readHwmKb(pid: number): number {
 function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<Run> {
   return new Promise((resolvePromise, reject) => {
     const start = performance.now();
-    const child = spawn(cmd, args, { env: { ...baseEnv, ...opts.env }, cwd: opts.cwd ?? work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      env: { ...baseEnv, ...opts.env },
+      cwd: opts.cwd ?? work,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.add(child);
     const r: Run = { code: null, ms: 0, stdout: '', stderr: '', peakRssKb: 0, cpuMs: 0 };
     let poll: NodeJS.Timeout | undefined;
@@ -192,11 +217,23 @@ const fromExe: Cli = { label: 'executable', cmd: exe, pre: [] };
  * other processes hits every case alike. spawnSync: nothing else needs the event loop here.
  */
 function coldStart(clis: Cli[]): void {
-  const cases: Array<{ label: string; cmd: string; args: string[]; limit?: number }> = [{ label: 'node -e 0', cmd: node, args: ['-e', '0'] }];
+  const cases: Array<{ label: string; cmd: string; args: string[]; limit?: number }> = [
+    { label: 'node -e 0', cmd: node, args: ['-e', '0'] },
+  ];
   for (const c of clis) {
     const exe = c === fromExe || c.label === 'compare: executable';
-    cases.push({ label: `${c.label}: --version`, cmd: c.cmd, args: [...c.pre, '--version'], ...(exe ? { limit: 1.5 } : {}) });
-    cases.push({ label: `${c.label}: bootstrap-env --help`, cmd: c.cmd, args: [...c.pre, 'bootstrap-env', '--help'], ...(exe ? { limit: 2 } : {}) });
+    cases.push({
+      label: `${c.label}: --version`,
+      cmd: c.cmd,
+      args: [...c.pre, '--version'],
+      ...(exe ? { limit: 1.5 } : {}),
+    });
+    cases.push({
+      label: `${c.label}: bootstrap-env --help`,
+      cmd: c.cmd,
+      args: [...c.pre, 'bootstrap-env', '--help'],
+      ...(exe ? { limit: 2 } : {}),
+    });
   }
   const samples = cases.map(() => [] as number[]);
   for (let round = 0; round <= RUNS; round++) {
@@ -223,7 +260,13 @@ function coldStart(clis: Cli[]): void {
 function bindingFile(dir: string, prefix: string): { file: string; clusterID: string } {
   const clusterID = `${prefix}-${randomBytes(4).toString('hex')}`;
   const file = join(dir, `${clusterID}.json`);
-  writeFileSync(file, JSON.stringify({ clusterID, apis: ['postgresqlinstances', 'servicebindings'].map((resource) => ({ group: 'anynines.com', resource })) }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      clusterID,
+      apis: ['postgresqlinstances', 'servicebindings'].map((resource) => ({ group: 'anynines.com', resource })),
+    }),
+  );
   return { file, clusterID };
 }
 
@@ -246,26 +289,37 @@ interface Kubeconfig {
  * its own cost (process start, module loading, validation, rendering, writing).
  */
 async function fetchToken(sb: SandboxInfo, agent: Agent): Promise<string> {
-  const basic = Buffer.from(`${encodeURIComponent(sb.env.OIDC_CLIENT_ID)}:${encodeURIComponent(sb.env.OIDC_CLIENT_SECRET)}`).toString('base64');
+  const basic = Buffer.from(
+    `${encodeURIComponent(sb.env.OIDC_CLIENT_ID)}:${encodeURIComponent(sb.env.OIDC_CLIENT_SECRET)}`,
+  ).toString('base64');
   const tr = await request(sb.env.OIDC_TOKEN_URL, {
-    method: 'POST', dispatcher: agent,
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    method: 'POST',
+    dispatcher: agent,
+    headers: {
+      authorization: `Basic ${basic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
     body: 'grant_type=client_credentials',
   });
-  const token = (await tr.body.json() as { access_token?: string }).access_token;
+  const token = ((await tr.body.json()) as { access_token?: string }).access_token;
   if (tr.statusCode !== 200 || !token) throw new Error(`token endpoint answered ${tr.statusCode}`);
   return token;
 }
 
-type BindResponse = { kubeconfig: string; requests: Array<{ metadata?: { name?: string }; spec: { resources: Array<{ group?: string; resource: string }> } }> };
+type BindResponse = {
+  kubeconfig: string;
+  requests: Array<{ metadata?: { name?: string }; spec: { resources: Array<{ group?: string; resource: string }> } }>;
+};
 
 async function postBind(sb: SandboxInfo, agent: Agent, token: string, file: string): Promise<BindResponse> {
   const br = await request(sb.bindUrl, {
-    method: 'POST', dispatcher: agent,
+    method: 'POST',
+    dispatcher: agent,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
     body: readFileSync(file),
   });
-  const resp = await br.body.json() as BindResponse;
+  const resp = (await br.body.json()) as BindResponse;
   if (br.statusCode !== 200) throw new Error(`backend answered ${br.statusCode}`);
   return resp;
 }
@@ -281,9 +335,19 @@ async function createRequests(resp: BindResponse, agentFor: (caPem: string | und
     const r0 = req.spec.resources[0]!;
     const name = req.metadata?.name ?? (r0.group ? `${r0.resource}.${r0.group}` : r0.resource);
     const cr = await request(`${server}/apis/klutch.anynines.com/v1alpha1/namespaces/${ns}/apiserviceexportrequests`, {
-      method: 'POST', dispatcher: cpAgent,
-      headers: { authorization: `Bearer ${kc.users[0]!.user.token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', metadata: { name, namespace: ns }, spec: req.spec }),
+      method: 'POST',
+      dispatcher: cpAgent,
+      headers: {
+        authorization: `Bearer ${kc.users[0]!.user.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+      },
+      body: JSON.stringify({
+        apiVersion: 'klutch.anynines.com/v1alpha1',
+        kind: 'APIServiceExportRequest',
+        metadata: { name, namespace: ns },
+        spec: req.spec,
+      }),
     });
     await cr.body.dump();
     if (cr.statusCode !== 201) throw new Error(`creating APIServiceExportRequest ${name}: ${cr.statusCode}`);
@@ -298,7 +362,10 @@ async function createRequests(resp: BindResponse, agentFor: (caPem: string | und
  * the time the servers spent plus loopback round trips; helper's end-to-end time minus this is
  * its own cost (process start, module loading, validation, rendering, writing).
  */
-async function protocolFloor(sb: SandboxInfo, dir: string): Promise<{ total: number; token: number; bind: number; creates: number }> {
+async function protocolFloor(
+  sb: SandboxInfo,
+  dir: string,
+): Promise<{ total: number; token: number; bind: number; creates: number }> {
   const agent = new Agent({ connect: { ca: readFileSync(sb.caFile, 'utf8') } });
   const cpAgents: Agent[] = [];
   try {
@@ -341,7 +408,7 @@ async function floorFleet(sb: SandboxInfo, dir: string, n: number, concurrency: 
         await createRequests(resp, (ca) => {
           if (!ca) return agent;
           let a = cpAgents.get(ca);
-          if (!a) cpAgents.set(ca, a = new Agent({ connect: { ca } }));
+          if (!a) cpAgents.set(ca, (a = new Agent({ connect: { ca } })));
           return a;
         });
       }
@@ -362,7 +429,10 @@ async function oneBinding(sb: SandboxInfo, clis: Cli[]): Promise<void> {
   for (let i = 0; i < E2E_RUNS; i++) {
     for (const c of clis) {
       const { file } = bindingFile(dir, 'bench');
-      const r = mustSucceed(await run(c.cmd, [...c.pre, ...bootstrapArgs(sb, file, ['-o', join(dir, 'all.yaml')])], { env: sb.env }), `${c.label} bootstrap-env`);
+      const r = mustSucceed(
+        await run(c.cmd, [...c.pre, ...bootstrapArgs(sb, file, ['-o', join(dir, 'all.yaml')])], { env: sb.env }),
+        `${c.label} bootstrap-env`,
+      );
       e2e.get(c)!.push(r.ms);
     }
     const f = await protocolFloor(sb, dir);
@@ -373,9 +443,17 @@ async function oneBinding(sb: SandboxInfo, clis: Cli[]): Promise<void> {
   const floorMedian = stats(floor.total).median;
   for (const c of clis) {
     const xs = e2e.get(c)!;
-    row(`${c.label}: end to end`, xs, `   helper's own share ${target(stats(xs).median - floorMedian, '<=', /executable/.test(c.label) ? 100 : 200, ms)}`);
+    row(
+      `${c.label}: end to end`,
+      xs,
+      `   helper's own share ${target(stats(xs).median - floorMedian, '<=', /executable/.test(c.label) ? 100 : 200, ms)}`,
+    );
   }
-  row('protocol floor (servers + round trips)', floor.total, `   = token ${ms(stats(floor.token).median)} + bind ${ms(stats(floor.bind).median)} + 2 creates ${ms(stats(floor.creates).median)}`);
+  row(
+    'protocol floor (servers + round trips)',
+    floor.total,
+    `   = token ${ms(stats(floor.token).median)} + bind ${ms(stats(floor.bind).median)} + 2 creates ${ms(stats(floor.creates).median)}`,
+  );
 }
 
 async function peakRss(sb: SandboxInfo, clis: Cli[]): Promise<void> {
@@ -387,11 +465,19 @@ async function peakRss(sb: SandboxInfo, clis: Cli[]): Promise<void> {
     const peaks: number[] = [];
     for (let i = 0; i < 3; i++) {
       const { file } = bindingFile(dir, 'rss');
-      const r = mustSucceed(await run(c.cmd, [...c.pre, ...bootstrapArgs(sb, file, ['-o', join(dir, 'all.yaml')])], { env: sb.env, rss: true }), `${c.label} bootstrap-env`);
+      const r = mustSucceed(
+        await run(c.cmd, [...c.pre, ...bootstrapArgs(sb, file, ['-o', join(dir, 'all.yaml')])], {
+          env: sb.env,
+          rss: true,
+        }),
+        `${c.label} bootstrap-env`,
+      );
       peaks.push(r.peakRssKb);
     }
     const s = stats(peaks);
-    out(`  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ${mb(s.max).padStart(10)}   ${target(s.median / 1024, '<', 100, (x) => `${x.toFixed(1)} MB`)}`);
+    out(
+      `  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ${mb(s.max).padStart(10)}   ${target(s.median / 1024, '<', 100, (x) => `${x.toFixed(1)} MB`)}`,
+    );
   }
 }
 
@@ -406,7 +492,17 @@ async function createNsLatency(sb: SandboxInfo, clis: Cli[]): Promise<void> {
   mkdirSync(dir);
   const kfg = join(dir, 'provider.kfg.yaml');
   const { file } = bindingFile(dir, 'ns');
-  mustSucceed(await run(clis[0]!.cmd, [...clis[0]!.pre, ...bootstrapArgs(sb, file, ['--write-kubeconfig', kfg, '--output-file', join(dir, 'all.yaml')])], { env: sb.env }), 'bootstrap-env for create-ns');
+  mustSucceed(
+    await run(
+      clis[0]!.cmd,
+      [
+        ...clis[0]!.pre,
+        ...bootstrapArgs(sb, file, ['--write-kubeconfig', kfg, '--output-file', join(dir, 'all.yaml')]),
+      ],
+      { env: sb.env },
+    ),
+    'bootstrap-env for create-ns',
+  );
   const clusterNs = (parseYaml(readFileSync(kfg, 'utf8')) as Kubeconfig).contexts[0]!.context.namespace!;
   const latency = new Map<Cli, number[]>(clis.map((c) => [c, []]));
   const whole = new Map<Cli, number[]>(clis.map((c) => [c, []]));
@@ -415,12 +511,22 @@ async function createNsLatency(sb: SandboxInfo, clis: Cli[]): Promise<void> {
       const name = `bench-${randomBytes(3).toString('hex')}`;
       let createdAt: number | undefined;
       const t0 = performance.now();
-      const r = mustSucceed(await run(c.cmd, [...c.pre, 'create-ns', '--kubeconfig', kfg, '-n', name, '--ca-file', sb.caFile, '--timeout', '60s'], {
-        onStderr: (all) => { if (createdAt === undefined && / created/.test(all)) createdAt = performance.now(); },
-      }), `${c.label} create-ns`);
+      const r = mustSucceed(
+        await run(
+          c.cmd,
+          [...c.pre, 'create-ns', '--kubeconfig', kfg, '-n', name, '--ca-file', sb.caFile, '--timeout', '60s'],
+          {
+            onStderr: (all) => {
+              if (createdAt === undefined && / created/.test(all)) createdAt = performance.now();
+            },
+          },
+        ),
+        `${c.label} create-ns`,
+      );
       const t1 = performance.now();
       if (createdAt === undefined) throw new Error(`${c.label} create-ns never said it created ${name}:\n${r.stderr}`);
-      if (r.stdout.trim() !== `${clusterNs}-${name}`) throw new Error(`${c.label} create-ns printed ${JSON.stringify(r.stdout)}`);
+      if (r.stdout.trim() !== `${clusterNs}-${name}`)
+        throw new Error(`${c.label} create-ns printed ${JSON.stringify(r.stdout)}`);
       latency.get(c)!.push(r.firstStdoutAt! - createdAt);
       whole.get(c)!.push(t1 - t0);
     }
@@ -445,18 +551,49 @@ async function fleet(sb: SandboxInfo, cli: Cli, levels: number[]): Promise<void>
     const bindings = join(dir, 'bindings');
     mkdirSync(bindings, { recursive: true });
     for (let i = 0; i < FLEET; i++) bindingFile(bindings, `fleet${concurrency}`);
-    const r = await run(cli.cmd, [...cli.pre, 'bootstrap-env', '-f', bindings, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--out-dir', join(dir, 'out'), '--concurrency', String(concurrency), '--summary', 'json', '-q'], { env: sb.env, rss: true });
+    const r = await run(
+      cli.cmd,
+      [
+        ...cli.pre,
+        'bootstrap-env',
+        '-f',
+        bindings,
+        '-u',
+        sb.bindUrl,
+        '--ca-file',
+        sb.caFile,
+        '--no-wait',
+        '--out-dir',
+        join(dir, 'out'),
+        '--concurrency',
+        String(concurrency),
+        '--summary',
+        'json',
+        '-q',
+      ],
+      { env: sb.env, rss: true },
+    );
     let summary: { succeeded?: number; failed?: number; tokensFetched?: number } = {};
-    try { summary = JSON.parse(r.stdout) as typeof summary; } catch { /* reported below */ }
+    try {
+      summary = JSON.parse(r.stdout) as typeof summary;
+    } catch {
+      /* reported below */
+    }
     const ok = r.code === 0 && summary.succeeded === FLEET;
     if (concurrency === 32 && ok) at32 = r;
-    out(`  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   helper CPU ${(r.cpuMs / FLEET).toFixed(1)} ms/binding   peak RSS ${concurrency === 32 ? target(r.peakRssKb / 1024, '<', 200, (x) => `${x.toFixed(1)} MB`) : mb(r.peakRssKb)}${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`);
+    out(
+      `  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   helper CPU ${(r.cpuMs / FLEET).toFixed(1)} ms/binding   peak RSS ${concurrency === 32 ? target(r.peakRssKb / 1024, '<', 200, (x) => `${x.toFixed(1)} MB`) : mb(r.peakRssKb)}${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`,
+    );
   }
   const floor = await floorFleet(sb, join(work, `fleet-floor-${cli === fromExe ? '' : 'compare'}`), FLEET, 32);
-  out(`  ${'servers alone (backend + control plane), conc. 32'.padEnd(50)} ${(floor / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (floor / 1000)).toFixed(1).padStart(6)} bindings/s   ${(floor / FLEET).toFixed(0).padStart(5)} ms/binding`);
+  out(
+    `  ${'servers alone (backend + control plane), conc. 32'.padEnd(50)} ${(floor / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (floor / 1000)).toFixed(1).padStart(6)} bindings/s   ${(floor / FLEET).toFixed(0).padStart(5)} ms/binding`,
+  );
   if (at32) {
     // Limited by the backend: helper's whole run takes at most 25% longer than the servers alone need.
-    out(`  concurrency 32 against the servers alone: ${target(at32.ms / floor, '<=', 1.25, times)} (backend ${(floor / FLEET).toFixed(0)} ms/binding, helper ${(at32.ms / FLEET).toFixed(0)} ms/binding of which ${(at32.cpuMs / FLEET).toFixed(1)} ms CPU)`);
+    out(
+      `  concurrency 32 against the servers alone: ${target(at32.ms / floor, '<=', 1.25, times)} (backend ${(floor / FLEET).toFixed(0)} ms/binding, helper ${(at32.ms / FLEET).toFixed(0)} ms/binding of which ${(at32.cpuMs / FLEET).toFixed(1)} ms CPU)`,
+    );
   }
 }
 
@@ -475,7 +612,8 @@ async function attachOrStart(): Promise<SandboxInfo> {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist', 'helper.mjs'))) throw new Error('dist/helper.mjs is missing: run "npm run build" (npm run bench does)');
+  if (!existsSync(join(root, 'dist', 'helper.mjs')))
+    throw new Error('dist/helper.mjs is missing: run "npm run build" (npm run bench does)');
   const clis = [fromSources];
   if (existsSync(exe)) clis.push(fromExe);
   else note(`${exe} is missing ("npm run build:binary"); figures for the executable are left out`);
@@ -486,7 +624,11 @@ async function main(): Promise<void> {
     clis.push({ label: 'compare: executable', cmd: resolve(compare, cfg.output), pre: [] });
   }
 
-  out(`helper bench: Node ${process.versions.node}, ${process.platform}-${process.arch}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start`);
+  out(
+    `helper bench: Node ${process.versions.node}, ${process.platform}-${process.arch}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at start`,
+  );
   if (existsSync(exe)) out(`executable: ${relative(root, exe)} ${(statSync(exe).size / 1e6).toFixed(1)} MB`);
   out();
   coldStart(clis);
@@ -502,7 +644,7 @@ async function main(): Promise<void> {
 try {
   await main();
 } catch (err) {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 } finally {
   await cleanup();

@@ -26,7 +26,18 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, globSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  globSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { root, seaChunks } from './bundle.ts';
@@ -73,17 +84,28 @@ function readConfig(): PkgConfig {
   const file = join(root, 'pkg.config.json');
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Partial<PkgConfig>;
   const strings = ['name', 'entry', 'entryExport', 'output', 'checksums', 'nodeCache', 'workDir'] as const;
-  for (const k of strings) if (typeof raw[k] !== 'string' || !raw[k]) fail(`pkg.config.json: "${k}" must be a non-empty string`);
+  for (const k of strings)
+    if (typeof raw[k] !== 'string' || !raw[k]) fail(`pkg.config.json: "${k}" must be a non-empty string`);
   for (const k of ['assets', 'nodeFlags', 'stubModules'] as const) {
-    if (!Array.isArray(raw[k]) || !raw[k].every((v) => typeof v === 'string')) fail(`pkg.config.json: "${k}" must be an array of strings`);
+    if (!Array.isArray(raw[k]) || !raw[k].every((v) => typeof v === 'string'))
+      fail(`pkg.config.json: "${k}" must be an array of strings`);
   }
   if (typeof raw.useCodeCache !== 'boolean') fail('pkg.config.json: "useCodeCache" must be true or false');
-  if (!raw.targets || typeof raw.targets !== 'object' || !Object.keys(raw.targets).length) fail('pkg.config.json: "targets" must name at least one platform');
+  if (!raw.targets || typeof raw.targets !== 'object' || !Object.keys(raw.targets).length)
+    fail('pkg.config.json: "targets" must name at least one platform');
   for (const [platform, t] of Object.entries(raw.targets)) {
     const arch = platform.split('-')[1] ?? '';
-    if (!platform.startsWith('linux-') || !(arch in ELF_MACHINE)) fail(`pkg.config.json: target "${platform}" is not one of ${Object.keys(ELF_MACHINE).map((a) => `linux-${a}`).join(', ')}`);
-    for (const k of ['output', 'nodePackage', 'integrity', 'nodeSha256'] as const) if (typeof t?.[k] !== 'string' || !t[k]) fail(`pkg.config.json: targets["${platform}"].${k} must be a non-empty string`);
-    if (dirname(resolve(root, t.output)) !== dirname(resolve(root, raw.checksums!))) fail(`pkg.config.json: targets["${platform}"].output must be beside "checksums"`);
+    if (!platform.startsWith('linux-') || !(arch in ELF_MACHINE))
+      fail(
+        `pkg.config.json: target "${platform}" is not one of ${Object.keys(ELF_MACHINE)
+          .map((a) => `linux-${a}`)
+          .join(', ')}`,
+      );
+    for (const k of ['output', 'nodePackage', 'integrity', 'nodeSha256'] as const)
+      if (typeof t?.[k] !== 'string' || !t[k])
+        fail(`pkg.config.json: targets["${platform}"].${k} must be a non-empty string`);
+    if (dirname(resolve(root, t.output)) !== dirname(resolve(root, raw.checksums!)))
+      fail(`pkg.config.json: targets["${platform}"].output must be beside "checksums"`);
   }
   return raw as PkgConfig;
 }
@@ -96,16 +118,22 @@ function nodeBinaryFor(cfg: PkgConfig, platform: string, version: string): strin
   let bin: string;
   if (platform === host) {
     if (process.versions.node !== version) {
-      fail(`running on Node ${process.versions.node}, but package.json pins node ${version}; run it as "npm run build:binary" so the pinned Node is used`);
+      fail(
+        `running on Node ${process.versions.node}, but package.json pins node ${version}; run it as "npm run build:binary" so the pinned Node is used`,
+      );
     }
     bin = process.execPath;
   } else {
     bin = cachedNode(cfg.nodeCache, t, version);
-    if (!existsSync(bin)) fail(`${relative(root, bin)} is missing: "npm ci" fetches ${t.nodePackage}@${version} (or run "node bin/fetch-node.ts")`);
+    if (!existsSync(bin))
+      fail(
+        `${relative(root, bin)} is missing: "npm ci" fetches ${t.nodePackage}@${version} (or run "node bin/fetch-node.ts")`,
+      );
   }
   const head = readFileSync(bin).subarray(0, 20);
   const arch = platform.split('-')[1]!;
-  if (head.readUInt32BE(0) !== 0x7f454c46 || head.readUInt16LE(18) !== ELF_MACHINE[arch]) fail(`${bin} is not a Linux ${arch} executable`);
+  if (head.readUInt32BE(0) !== 0x7f454c46 || head.readUInt16LE(18) !== ELF_MACHINE[arch])
+    fail(`${bin} is not a Linux ${arch} executable`);
   const fuse = execFileSync('grep', ['-c', SEA_FUSE, bin], { encoding: 'utf8' }).trim();
   if (fuse === '0') fail(`${bin} has no SEA fuse; it cannot become a single executable`);
   // The very runtime embedded, this machine's too (npm installs it outside package-lock.json's integrity).
@@ -122,7 +150,9 @@ function quiet(cmd: string, args: string[], cwd?: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   if (r.status !== 0) {
     process.stderr.write(`${r.stdout}${r.stderr}`);
-    fail(`${relative(root, cmd) || cmd} ${args.map((a) => relative(root, a) || a).join(' ')} failed (exit ${r.status ?? r.signal})`);
+    fail(
+      `${relative(root, cmd) || cmd} ${args.map((a) => relative(root, a) || a).join(' ')} failed (exit ${r.status ?? r.signal})`,
+    );
   }
 }
 
@@ -208,7 +238,10 @@ function writeChunks(chunks: Map<string, string>, dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const [name, code] of chunks) {
-    writeFileSync(join(dir, name), `(function (require, module, exports, __filename, __dirname, __sea_import_meta_url) {${code}\n})`);
+    writeFileSync(
+      join(dir, name),
+      `(function (require, module, exports, __filename, __dirname, __sea_import_meta_url) {${code}\n})`,
+    );
   }
 }
 
@@ -217,9 +250,16 @@ function warmCache(work: string, dir: string): string[] {
   const bad = join(work, 'warm-up-binding.json');
   writeFileSync(script, WARM_UP);
   writeFileSync(bad, JSON.stringify({ clusterID: 5 }));
-  const r = spawnSync(process.execPath, [script, dir, root, bad], { cwd: work, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '' } });
-  if (r.status !== 0 || !existsSync(join(dir, 'cached.json'))) fail(`making the code cache failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
-  if (!/is not a valid binding/.test(r.stderr)) fail(`the code cache warm-up did not get to validating a binding:\n${r.stderr}`);
+  const r = spawnSync(process.execPath, [script, dir, root, bad], {
+    cwd: work,
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  if (r.status !== 0 || !existsSync(join(dir, 'cached.json')))
+    fail(`making the code cache failed (exit ${r.status ?? r.signal}):\n${r.stderr}`);
+  if (!/is not a valid binding/.test(r.stderr))
+    fail(`the code cache warm-up did not get to validating a binding:\n${r.stderr}`);
   return JSON.parse(readFileSync(join(dir, 'cached.json'), 'utf8')) as string[];
 }
 
@@ -232,12 +272,19 @@ async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
 
   const chunkDir = join(work, 'cli');
-  const chunks = await seaChunks({ out: join(work, 'esm'), entry: cfg.entry, entryExport: cfg.entryExport, stubModules: cfg.stubModules });
+  const chunks = await seaChunks({
+    out: join(work, 'esm'),
+    entry: cfg.entry,
+    entryExport: cfg.entryExport,
+    stubModules: cfg.stubModules,
+  });
   writeChunks(chunks, chunkDir);
   const launcher = join(work, 'launcher.cjs');
   writeFileSync(launcher, LAUNCHER);
   const size = [...chunks.values()].reduce((n, c) => n + c.length, 0);
-  step(`bundled ${relative(root, chunkDir)}/: helper.mjs and ${chunks.size - 1} chunks (${(size / 1e6).toFixed(1)} MB)`);
+  step(
+    `bundled ${relative(root, chunkDir)}/: helper.mjs and ${chunks.size - 1} chunks (${(size / 1e6).toFixed(1)} MB)`,
+  );
   let cached: string[] = [];
   if (cfg.useCodeCache) {
     cached = warmCache(work, chunkDir);
@@ -258,15 +305,22 @@ async function main(): Promise<void> {
     const seaConfig = join(work, `sea-config-${platform}.json`);
     // main is relative to the work directory, where Node reads the config: the blob records that
     // path (the launcher's file name and its code cache), and it must not be this checkout's.
-    writeFileSync(seaConfig, JSON.stringify({
-      main: relative(work, launcher),
-      output: blob,
-      disableExperimentalSEAWarning: true,
-      useSnapshot: false,
-      useCodeCache: codeCache,
-      execArgv: cfg.nodeFlags,
-      assets: codeCache ? { ...assets, ...cacheAssets } : { ...assets, 'cli/cached.json': noCache },
-    }, null, 2));
+    writeFileSync(
+      seaConfig,
+      JSON.stringify(
+        {
+          main: relative(work, launcher),
+          output: blob,
+          disableExperimentalSEAWarning: true,
+          useSnapshot: false,
+          useCodeCache: codeCache,
+          execArgv: cfg.nodeFlags,
+          assets: codeCache ? { ...assets, ...cacheAssets } : { ...assets, 'cli/cached.json': noCache },
+        },
+        null,
+        2,
+      ),
+    );
     quiet(process.execPath, ['--experimental-sea-config', seaConfig], work);
 
     // Injected into a temporary copy, renamed at the end: a failed build never leaves a broken executable at the output path.
@@ -280,7 +334,9 @@ async function main(): Promise<void> {
     quiet(process.execPath, [postjectCli, tmp, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE]);
     renameSync(tmp, output);
     sums.push(`${createHash('sha256').update(readFileSync(output)).digest('hex')}  ${basename(output)}\n`);
-    step(`wrote ${relative(root, output)} (${(statSync(output).size / 1e6).toFixed(1)} MB, Node ${version} ${platform}${codeCache ? ', with code cache' : ''})`);
+    step(
+      `wrote ${relative(root, output)} (${(statSync(output).size / 1e6).toFixed(1)} MB, Node ${version} ${platform}${codeCache ? ', with code cache' : ''})`,
+    );
   }
 
   const checksums = resolve(root, cfg.checksums);
@@ -294,10 +350,17 @@ async function main(): Promise<void> {
     chmodSync(`${output}.tmp`, 0o755);
     renameSync(`${output}.tmp`, output);
   }
-  const got = execFileSync(output, ['--version'], { cwd: work, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }).trim();
+  const got = execFileSync(output, ['--version'], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  }).trim();
   const expected = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  if (got !== expected) fail(`${relative(root, output)} --version printed ${JSON.stringify(got)}, expected ${expected}`);
-  step(`${relative(root, output)} is ${relative(root, own)}; ${relative(root, checksums)} lists ${sums.length} executables`);
+  if (got !== expected)
+    fail(`${relative(root, output)} --version printed ${JSON.stringify(got)}, expected ${expected}`);
+  step(
+    `${relative(root, output)} is ${relative(root, own)}; ${relative(root, checksums)} lists ${sums.length} executables`,
+  );
   // Blobs of earlier layouts.
   for (const f of globSync(`${cfg.name}.blob`, { cwd: work })) rmSync(join(work, f));
 }

@@ -12,9 +12,15 @@ const cfg = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as {
 const out = join(root, 'dist');
 for (const f of globSync(['helper*.mjs', 'index.mjs'], { cwd: out })) rmSync(join(out, f));
 const meta = await bundle({
-  format: 'esm', out, entry: cfg.entry, stubModules: cfg.stubModules, library: 'src/index.ts',
+  format: 'esm',
+  out,
+  entry: cfg.entry,
+  stubModules: cfg.stubModules,
+  library: 'src/index.ts',
 });
 const files = Object.entries(meta.outputs);
 const bytes = files.reduce((n, [, o]) => n + o.bytes, 0);
 const entries = `${relative(root, join(out, 'helper.mjs'))}, dist/index.mjs`;
-process.stderr.write(`build: ${entries} and ${files.length - 2} chunks (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
+process.stderr.write(
+  `build: ${entries} and ${files.length - 2} chunks (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+);

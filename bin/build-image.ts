@@ -26,7 +26,18 @@
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +62,10 @@ const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 function run(cmd: string, args: string[], what: string): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (r.error) fail(`${what}: cannot run ${cmd} (${r.error.message})${cmd === 'podman' ? '; run "bash bin/ensure-image-tools.sh"' : ''}`);
+  if (r.error)
+    fail(
+      `${what}: cannot run ${cmd} (${r.error.message})${cmd === 'podman' ? '; run "bash bin/ensure-image-tools.sh"' : ''}`,
+    );
   if (r.status !== 0) fail(`${what}: ${cmd} exited with ${r.status ?? r.signal}: ${r.stderr.trim()}`);
   return r;
 }
@@ -65,13 +79,18 @@ function sourceUrl(repository: { url?: string } | undefined): string {
     try {
       const u = new URL(candidate.replace(/^git\+/, ''));
       if (u.protocol === 'https:') return `${u.origin}${u.pathname.replace(/\.git$/, '')}`;
-    } catch { /* not a URL */ }
+    } catch {
+      /* not a URL */
+    }
   }
   return fail('no source URL: git has no https or ssh origin remote and package.json no repository.url');
 }
 
 /** A library as the loader finds it in the image (`path`) and the file that goes there (`from`). */
-interface Library { path: string; from: string }
+interface Library {
+  path: string;
+  from: string;
+}
 
 const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
 
@@ -81,15 +100,22 @@ const ARM64_SYSROOT = '/usr/aarch64-linux-gnu';
  * loader as `/lib/ld-linux-aarch64.so.1 => <sysroot>/lib/... (0x...)`.
  */
 function sharedLibraries(exe: string, arch: Arch): Library[] {
-  const [cmd, args] = arch.platform === 'amd64'
-    ? ['ldd', [exe]]
-    : ['qemu-aarch64-static', ['-L', ARM64_SYSROOT, join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'), '--list', exe]];
+  const [cmd, args] =
+    arch.platform === 'amd64'
+      ? ['ldd', [exe]]
+      : [
+          'qemu-aarch64-static',
+          ['-L', ARM64_SYSROOT, join(ARM64_SYSROOT, 'lib', 'ld-linux-aarch64.so.1'), '--list', exe],
+        ];
   const what = `${basename(cmd)} ${basename(exe)}`;
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error) fail(`${what}: cannot run ${cmd} (${r.error.message}); run "bash bin/ensure-qemu.sh"`);
   if (r.status !== 0) fail(`${what}: exit ${r.status}: ${r.stderr.trim()}`);
   const libs: Library[] = [];
-  for (const line of r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     if (/not found/.test(line)) fail(`${what}: ${line}`);
     const m = /^(?:(\S+) => )?(\/\S+) \(0x[0-9a-f]+\)$/.exec(line);
     if (!m) {
@@ -98,10 +124,12 @@ function sharedLibraries(exe: string, arch: Arch): Library[] {
     }
     const [, name, path] = m as unknown as [string, string | undefined, string];
     if (arch.platform === 'amd64') libs.push({ path, from: path });
-    else if (path.startsWith(`${ARM64_SYSROOT}/`)) libs.push({ path: name!, from: path }); // the loader itself
+    else if (path.startsWith(`${ARM64_SYSROOT}/`))
+      libs.push({ path: name!, from: path }); // the loader itself
     else libs.push({ path, from: join(ARM64_SYSROOT, path) });
   }
-  if (!libs.some((l) => /\/ld-linux[^/]*\.so/.test(l.path))) fail(`${what} names no dynamic loader: ${r.stdout.trim()}`);
+  if (!libs.some((l) => /\/ld-linux[^/]*\.so/.test(l.path)))
+    fail(`${what} names no dynamic loader: ${r.stdout.trim()}`);
   return libs;
 }
 
@@ -135,7 +163,11 @@ function layerFor(arch: Arch, exe: string, work: string, commitTime: string): st
   mkdirSync(join(rootfs, dirname(ca)), { recursive: true });
   copyFileSync(ca, join(rootfs, ca));
   chmodSync(join(rootfs, ca), 0o644);
-  writeFileSync(join(rootfs, 'etc', 'passwd'), `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${imageUser}:${imageUser}:nonroot:/home/nonroot:/sbin/nologin\n`, { mode: 0o644 });
+  writeFileSync(
+    join(rootfs, 'etc', 'passwd'),
+    `root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:${imageUser}:${imageUser}:nonroot:/home/nonroot:/sbin/nologin\n`,
+    { mode: 0o644 },
+  );
   writeFileSync(join(rootfs, 'etc', 'group'), `root:x:0:\nnonroot:x:${imageUser}:\n`, { mode: 0o644 });
   mkdirSync(join(rootfs, 'tmp'));
   chmodSync(join(rootfs, 'tmp'), 0o1777);
@@ -145,8 +177,16 @@ function layerFor(arch: Arch, exe: string, work: string, commitTime: string): st
   // One layer: everything root-owned, then nonroot's home owned by nonroot.
   const layer = join(work, `layer-${arch.platform}.tar`);
   const common = ['--numeric-owner', '--sort=name', `--mtime=@${commitTime}`, '-C', rootfs];
-  run('tar', ['--create', '--file', layer, '--owner=0', '--group=0', '--exclude=./home/nonroot', ...common, '.'], 'tar');
-  run('tar', ['--append', '--file', layer, `--owner=${imageUser}`, `--group=${imageUser}`, ...common, './home/nonroot'], 'tar');
+  run(
+    'tar',
+    ['--create', '--file', layer, '--owner=0', '--group=0', '--exclude=./home/nonroot', ...common, '.'],
+    'tar',
+  );
+  run(
+    'tar',
+    ['--append', '--file', layer, `--owner=${imageUser}`, `--group=${imageUser}`, ...common, './home/nonroot'],
+    'tar',
+  );
   return layer;
 }
 
@@ -156,23 +196,37 @@ function executable(arch: Arch, config: { checksums: string; targets: Record<str
   if (!target) fail(`pkg.config.json has no ${arch.target} target`);
   const exe = resolve(root, target.output);
   const sums = resolve(root, config.checksums);
-  if (!existsSync(exe) || !existsSync(sums)) fail(`${target.output} or ${config.checksums} is missing: run "npm run build:binary" first`);
-  const listed = new RegExp(`^([0-9a-f]{64}) {2}${basename(exe).replace(/[.]/g, '\\.')}$`, 'm').exec(readFileSync(sums, 'utf8'))?.[1];
+  if (!existsSync(exe) || !existsSync(sums))
+    fail(`${target.output} or ${config.checksums} is missing: run "npm run build:binary" first`);
+  const listed = new RegExp(`^([0-9a-f]{64}) {2}${basename(exe).replace(/[.]/g, '\\.')}$`, 'm').exec(
+    readFileSync(sums, 'utf8'),
+  )?.[1];
   const bytes = readFileSync(exe);
-  if (listed !== createHash('sha256').update(bytes).digest('hex')) fail(`${target.output} does not match ${config.checksums} (a partial build?): run "npm run build:binary"`);
+  if (listed !== createHash('sha256').update(bytes).digest('hex'))
+    fail(`${target.output} does not match ${config.checksums} (a partial build?): run "npm run build:binary"`);
   if (bytes.readUInt16LE(18) !== arch.machine) fail(`${target.output} is not a linux/${arch.platform} ELF executable`);
   return exe;
 }
 
 function main(): void {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; license: string; description: string; repository?: { url?: string } };
-  const config = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as { checksums: string; targets: Record<string, { output: string }> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string;
+    license: string;
+    description: string;
+    repository?: { url?: string };
+  };
+  const config = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as {
+    checksums: string;
+    targets: Record<string, { output: string }>;
+  };
   const exes = ARCHES.map((a) => executable(a, config));
 
   const revision = run('git', ['-C', root, 'rev-parse', 'HEAD'], 'git rev-parse').stdout.trim();
   const commitTime = run('git', ['-C', root, 'log', '-1', '--format=%ct', 'HEAD'], 'git log').stdout.trim();
   if (run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], 'git status').stdout.trim()) {
-    process.stderr.write(`build:image: warning: the work tree has uncommitted changes; the revision label names HEAD (${revision.slice(0, 12)})\n`);
+    process.stderr.write(
+      `build:image: warning: the work tree has uncommitted changes; the revision label names HEAD (${revision.slice(0, 12)})\n`,
+    );
   }
   const created = new Date().toISOString();
   const name = `localhost/helper:${pkg.version}`;
@@ -190,7 +244,18 @@ function main(): void {
   rmSync(imageArchive, { force: true });
   const work = mkdtempSync(join(tmpdir(), 'helper-image-'));
   try {
-    const podman = ['--root', join(work, 'storage'), '--runroot', join(work, 'run'), '--storage-driver', 'vfs', '--cgroup-manager', 'cgroupfs', '--events-backend', 'none'];
+    const podman = [
+      '--root',
+      join(work, 'storage'),
+      '--runroot',
+      join(work, 'run'),
+      '--storage-driver',
+      'vfs',
+      '--cgroup-manager',
+      'cgroupfs',
+      '--events-backend',
+      'none',
+    ];
     const changes = [
       `USER=${imageUser}:${imageUser}`,
       'ENTRYPOINT=["/helper"]',
@@ -202,16 +267,41 @@ function main(): void {
     ARCHES.forEach((arch, i) => {
       const layer = layerFor(arch, exes[i]!, work, commitTime);
       const image = `${name}-${arch.platform}`;
-      run('podman', [...podman, 'import', '--quiet', '--arch', arch.platform, '--os', 'linux', ...changes.flatMap((c) => ['--change', c]), layer, image], `podman import (${arch.platform})`);
-      run('podman', [...podman, 'manifest', 'add', name, `containers-storage:${image}`], `podman manifest add (${arch.platform})`);
+      run(
+        'podman',
+        [
+          ...podman,
+          'import',
+          '--quiet',
+          '--arch',
+          arch.platform,
+          '--os',
+          'linux',
+          ...changes.flatMap((c) => ['--change', c]),
+          layer,
+          image,
+        ],
+        `podman import (${arch.platform})`,
+      );
+      run(
+        'podman',
+        [...podman, 'manifest', 'add', name, `containers-storage:${image}`],
+        `podman manifest add (${arch.platform})`,
+      );
       sizes.push(`${arch.platform} ${mb(statSync(layer).size)}`);
     });
     const out = imageArchive;
     mkdirSync(dirname(out), { recursive: true });
     rmSync(`${out}.tmp`, { force: true });
-    run('podman', [...podman, 'manifest', 'push', '--quiet', '--all', name, `oci-archive:${out}.tmp:${imageTag(pkg.version)}`], 'podman manifest push');
+    run(
+      'podman',
+      [...podman, 'manifest', 'push', '--quiet', '--all', name, `oci-archive:${out}.tmp:${imageTag(pkg.version)}`],
+      'podman manifest push',
+    );
     renameSync(`${out}.tmp`, out);
-    process.stderr.write(`build:image: ${basename(dirname(out))}/${basename(out)} is ${name} (linux/amd64 and linux/arm64; archive ${mb(statSync(out).size)}, unpacked ${sizes.join(', ')}; revision ${revision.slice(0, 12)}) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`);
+    process.stderr.write(
+      `build:image: ${basename(dirname(out))}/${basename(out)} is ${name} (linux/amd64 and linux/arm64; archive ${mb(statSync(out).size)}, unpacked ${sizes.join(', ')}; revision ${revision.slice(0, 12)}) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -51,7 +51,12 @@ function lazyStringWidth(): Plugin {
     setup(b) {
       b.onResolve({ filter: /^string-width$/ }, async (args) => {
         if (args.namespace === 'lazy-string-width') return undefined;
-        const real = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, namespace: 'lazy-string-width' });
+        const real = await b.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          namespace: 'lazy-string-width',
+        });
         if (real.errors.length) return { errors: real.errors };
         return { path: real.path, namespace: 'lazy-string-width' };
       });
@@ -94,10 +99,15 @@ export async function seaChunks(o: Omit<BundleOptions, 'format'>): Promise<Map<s
   for (const file of Object.keys(meta.outputs)) {
     const name = file.split('/').pop()!;
     const r = await transform(readFileSync(join(root, file), 'utf8'), {
-      format: 'cjs', platform: 'node', target: 'node22.19', loader: 'js',
+      format: 'cjs',
+      platform: 'node',
+      target: 'node22.19',
+      loader: 'js',
       define: { 'import.meta.url': '__sea_import_meta_url' },
       supported: { 'dynamic-import': false },
-      minifyWhitespace: true, minifySyntax: true, legalComments: 'none',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'none',
     });
     chunks.set(name, r.code);
   }
@@ -117,36 +127,43 @@ export async function bundle(o: BundleOptions & { banner?: boolean }): Promise<M
     metafile: true,
     legalComments: 'none',
   };
-  const result = o.format === 'esm'
-    ? await build({
-      ...common,
-      entryPoints: { helper: join(root, o.entry), ...(o.library ? { index: join(root, o.library) } : {}) },
-      format: 'esm',
-      splitting: true,
-      outdir: o.out,
-      outExtension: { '.js': '.mjs' },
-      // Flat, beside the entry: src/assets.ts finds package.json and schemas/ one level up.
-      chunkNames: 'helper-[hash]',
-      // CommonJS dependencies require() Node's built-in modules.
-      ...(o.banner === false ? {} : { banner: { js: 'import { createRequire as __helperRequire } from "node:module"; const require = __helperRequire(import.meta.url);' } }),
-    })
-    : await build({
-      ...common,
-      stdin: {
-        // The single executable's launcher (bin/build-binary.ts) loads this and calls run().
-        contents: `export { ${o.entryExport}, main } from ${JSON.stringify(`./${o.entry}`)};`,
-        resolveDir: root,
-        sourcefile: 'sea-main.ts',
-        loader: 'ts',
-      },
-      format: 'cjs',
-      outfile: o.out,
-      // yargs and our own modules use import.meta.url, which CommonJS lacks; in the SEA __filename is the executable.
-      banner: { js: 'const __sea_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-      define: { 'import.meta.url': '__sea_import_meta_url' },
-      // Node refuses import() in a SEA main script compiled with a code cache; as require() it also works without one.
-      supported: { 'dynamic-import': false },
-    });
+  const result =
+    o.format === 'esm'
+      ? await build({
+          ...common,
+          entryPoints: { helper: join(root, o.entry), ...(o.library ? { index: join(root, o.library) } : {}) },
+          format: 'esm',
+          splitting: true,
+          outdir: o.out,
+          outExtension: { '.js': '.mjs' },
+          // Flat, beside the entry: src/assets.ts finds package.json and schemas/ one level up.
+          chunkNames: 'helper-[hash]',
+          // CommonJS dependencies require() Node's built-in modules.
+          ...(o.banner === false
+            ? {}
+            : {
+                banner: {
+                  js: 'import { createRequire as __helperRequire } from "node:module"; const require = __helperRequire(import.meta.url);',
+                },
+              }),
+        })
+      : await build({
+          ...common,
+          stdin: {
+            // The single executable's launcher (bin/build-binary.ts) loads this and calls run().
+            contents: `export { ${o.entryExport}, main } from ${JSON.stringify(`./${o.entry}`)};`,
+            resolveDir: root,
+            sourcefile: 'sea-main.ts',
+            loader: 'ts',
+          },
+          format: 'cjs',
+          outfile: o.out,
+          // yargs and our own modules use import.meta.url, which CommonJS lacks; in the SEA __filename is the executable.
+          banner: { js: 'const __sea_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+          define: { 'import.meta.url': '__sea_import_meta_url' },
+          // Node refuses import() in a SEA main script compiled with a code cache; as require() it also works without one.
+          supported: { 'dynamic-import': false },
+        });
   if (result.errors.length) throw new Error('esbuild failed');
   return result.metafile!;
 }

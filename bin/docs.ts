@@ -11,4 +11,6 @@ const m = /(<!-- exit-codes:[^\n]*-->\n)[\s\S]*?(\n<!-- \/exit-codes -->)/.exec(
 if (!m) throw new Error('README.md has no <!-- exit-codes: ... --> ... <!-- /exit-codes --> block');
 const next = text.replace(m[0], `${m[1]}${exitCodesMarkdown()}${m[2]}`);
 if (next !== text) writeFileSync(file, next);
-process.stderr.write(next === text ? 'docs: README exit-code table up to date\n' : 'docs: README exit-code table rewritten\n');
+process.stderr.write(
+  next === text ? 'docs: README exit-code table up to date\n' : 'docs: README exit-code table rewritten\n',
+);

@@ -17,7 +17,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,7 +44,9 @@ export interface Target {
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export function pinnedNode(): string {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    devDependencies?: Record<string, string>;
+  };
   const v = pkg.devDependencies?.node;
   if (!v || !/^\d+\.\d+\.\d+$/.test(v)) throw new Error('package.json: devDependencies.node must pin an exact version');
   return v;
@@ -51,7 +63,7 @@ export function sha256File(file: string): string {
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 22);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }
@@ -63,10 +75,15 @@ export function sha256File(file: string): string {
  * throws an Error naming the file, the target, both digests and what to do.
  */
 export function checkNodeBinary(file: string, platform: string, t: Target, version: string): void {
-  if (!/^[0-9a-f]{64}$/.test(t.nodeSha256 ?? '')) throw new Error(`pkg.config.json: targets["${platform}"].nodeSha256 must be the sha256 (64 hex digits) of ${t.nodePackage}@${version}'s bin/node (node bin/fetch-node.ts --record prints it)`);
+  if (!/^[0-9a-f]{64}$/.test(t.nodeSha256 ?? ''))
+    throw new Error(
+      `pkg.config.json: targets["${platform}"].nodeSha256 must be the sha256 (64 hex digits) of ${t.nodePackage}@${version}'s bin/node (node bin/fetch-node.ts --record prints it)`,
+    );
   const got = sha256File(file);
   if (got !== t.nodeSha256) {
-    throw new Error(`${file.startsWith(root) ? relative(root, file) : file}, the Node runtime for ${platform}, has sha256 ${got}, but pkg.config.json records ${t.nodeSha256} (${t.nodePackage}@${version}'s bin/node): it is not the pinned runtime; reinstall with "npm ci", and if the node version changed on purpose, record the new one (node bin/fetch-node.ts --record)`);
+    throw new Error(
+      `${file.startsWith(root) ? relative(root, file) : file}, the Node runtime for ${platform}, has sha256 ${got}, but pkg.config.json records ${t.nodeSha256} (${t.nodePackage}@${version}'s bin/node): it is not the pinned runtime; reinstall with "npm ci", and if the node version changed on purpose, record the new one (node bin/fetch-node.ts --record)`,
+    );
   }
 }
 
@@ -80,11 +97,18 @@ function record(targets: Record<string, Target>, version: string): void {
   const tmp = mkdtempSync(join(tmpdir(), 'fetch-node-'));
   try {
     for (const [platform, t] of Object.entries(targets)) {
-      const [info] = JSON.parse(execFileSync('npm', ['pack', `${t.nodePackage}@${version}`, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Array<{ filename: string }>;
+      const [info] = JSON.parse(
+        execFileSync('npm', ['pack', `${t.nodePackage}@${version}`, '--json', '--pack-destination', tmp], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        }),
+      ) as Array<{ filename: string }>;
       const tgz = join(tmp, info!.filename);
       execFileSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node']);
       const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
-      process.stdout.write(`${platform}: "integrity": "${integrity}", "nodeSha256": "${sha256File(join(tmp, 'package', 'bin', 'node'))}"\n`);
+      process.stdout.write(
+        `${platform}: "integrity": "${integrity}", "nodeSha256": "${sha256File(join(tmp, 'package', 'bin', 'node'))}"\n`,
+      );
       rmSync(join(tmp, 'package'), { recursive: true, force: true });
     }
   } finally {
@@ -101,10 +125,16 @@ function fetchOne(cacheDir: string, platform: string, t: Target, version: string
   try {
     const spec = `${t.nodePackage}@${version}`;
     process.stderr.write(`fetch-node: ${spec} (for the ${t.output} executable)\n`);
-    const [info] = JSON.parse(execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tmp], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })) as Array<{ filename: string }>;
+    const [info] = JSON.parse(
+      execFileSync('npm', ['pack', spec, '--json', '--pack-destination', tmp], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      }),
+    ) as Array<{ filename: string }>;
     const tgz = join(tmp, info!.filename);
     const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
-    if (integrity !== t.integrity) throw new Error(`${spec}: integrity ${integrity} is not the one pkg.config.json records (${t.integrity})`);
+    if (integrity !== t.integrity)
+      throw new Error(`${spec}: integrity ${integrity} is not the one pkg.config.json records (${t.integrity})`);
     execFileSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node']);
     checkNodeBinary(join(tmp, 'package', 'bin', 'node'), platform, t, version);
     mkdirSync(join(dest, '..', '..'), { recursive: true });
@@ -115,14 +145,18 @@ function fetchOne(cacheDir: string, platform: string, t: Target, version: string
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const cfg = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as { targets: Record<string, Target>; nodeCache: string };
+  const cfg = JSON.parse(readFileSync(join(root, 'pkg.config.json'), 'utf8')) as {
+    targets: Record<string, Target>;
+    nodeCache: string;
+  };
   const host = `${process.platform}-${process.arch}`;
   const version = pinnedNode();
   try {
     if (process.argv.includes('--record')) {
       record(cfg.targets, version);
     } else {
-      for (const [platform, t] of Object.entries(cfg.targets)) if (platform !== host) fetchOne(cfg.nodeCache, platform, t, version);
+      for (const [platform, t] of Object.entries(cfg.targets))
+        if (platform !== host) fetchOne(cfg.nodeCache, platform, t, version);
       // The runtime npm installed for this machine (no lock file pins it).
       const own = cfg.targets[host];
       if (own && existsSync(hostNode())) checkNodeBinary(hostNode(), host, own, version);

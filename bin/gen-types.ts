@@ -51,16 +51,51 @@ export const TYPE_NAMES: Record<string, SchemaNames> = {
 
 /** Keywords that restrict values without changing their type, and annotations. */
 const IGNORED = new Set([
-  '$schema', '$id', '$defs', 'title', 'description', 'default', 'deprecated', 'examples', '$comment',
-  'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'minItems', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties',
+  '$schema',
+  '$id',
+  '$defs',
+  'title',
+  'description',
+  'default',
+  'deprecated',
+  'examples',
+  '$comment',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
 ]);
 /** Keywords the converter turns into types. */
-const HANDLED = new Set(['type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'oneOf', 'anyOf', '$ref']);
+const HANDLED = new Set([
+  'type',
+  'const',
+  'enum',
+  'properties',
+  'required',
+  'additionalProperties',
+  'items',
+  'oneOf',
+  'anyOf',
+  '$ref',
+]);
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-interface Named { name: string; schema: Schema; pointer: string }
+interface Named {
+  name: string;
+  schema: Schema;
+  pointer: string;
+}
 
 class Converter {
   readonly out: string[] = [];
@@ -97,7 +132,9 @@ class Converter {
   private declaration({ name, schema, pointer }: Named): void {
     const doc = docComment(schema, '');
     const body = this.type(schema, pointer, '', true);
-    this.out.push(body.startsWith('{') ? `${doc}export interface ${name} ${body}` : `${doc}export type ${name} = ${body};`);
+    this.out.push(
+      body.startsWith('{') ? `${doc}export interface ${name} ${body}` : `${doc}export type ${name} = ${body};`,
+    );
   }
 
   /** The TypeScript type of `s` at `pointer`; a named subschema becomes a reference to its declaration. */
@@ -110,7 +147,8 @@ class Converter {
     if (s === true) return 'unknown';
     if (s === false) return 'never';
     for (const k of Object.keys(s)) {
-      if (!IGNORED.has(k) && !HANDLED.has(k)) throw new Error(`gen-types: ${this.file}#${pointer}: unsupported keyword ${JSON.stringify(k)}`);
+      if (!IGNORED.has(k) && !HANDLED.has(k))
+        throw new Error(`gen-types: ${this.file}#${pointer}: unsupported keyword ${JSON.stringify(k)}`);
     }
     if (typeof s.$ref === 'string') {
       const beside = Object.keys(s).filter((k) => k !== '$ref' && HANDLED.has(k));
@@ -125,30 +163,45 @@ class Converter {
       return union.map((m, i) => parenthesised(this.type(m, `${pointer}/${key}/${i}`, indent))).join(' | ');
     }
     if (union && !union.every(onlyRequires)) {
-      throw new Error(`gen-types: ${this.file}#${pointer}: ${key} beside type or properties is supported only to require one of the properties`);
+      throw new Error(
+        `gen-types: ${this.file}#${pointer}: ${key} beside type or properties is supported only to require one of the properties`,
+      );
     }
     // A oneOf that only requires one property or another leaves them optional in the type.
-    if (Array.isArray(s.type)) return s.type.map((t) => this.type({ ...s, type: t }, pointer, indent, true)).join(' | ');
+    if (Array.isArray(s.type))
+      return s.type.map((t) => this.type({ ...s, type: t }, pointer, indent, true)).join(' | ');
     switch (s.type) {
-      case 'string': return 'string';
+      case 'string':
+        return 'string';
       case 'integer':
-      case 'number': return 'number';
-      case 'boolean': return 'boolean';
-      case 'null': return 'null';
-      case 'array': return s.items === undefined ? 'unknown[]' : `Array<${this.type(s.items as Schema, `${pointer}/items`, indent)}>`;
-      case 'object': return this.object(s, pointer, indent);
-      case undefined: return 'properties' in s ? this.object(s, pointer, indent) : 'unknown';
-      default: throw new Error(`gen-types: ${this.file}#${pointer}: unsupported type ${JSON.stringify(s.type)}`);
+      case 'number':
+        return 'number';
+      case 'boolean':
+        return 'boolean';
+      case 'null':
+        return 'null';
+      case 'array':
+        return s.items === undefined
+          ? 'unknown[]'
+          : `Array<${this.type(s.items as Schema, `${pointer}/items`, indent)}>`;
+      case 'object':
+        return this.object(s, pointer, indent);
+      case undefined:
+        return 'properties' in s ? this.object(s, pointer, indent) : 'unknown';
+      default:
+        throw new Error(`gen-types: ${this.file}#${pointer}: unsupported type ${JSON.stringify(s.type)}`);
     }
   }
 
   private ref(ref: string, pointer: string, indent: string): string {
     const def = /^#\/\$defs\/([^/~]+)$/.exec(ref)?.[1];
-    if (def === undefined || !Object.hasOwn(this.defs, def)) throw new Error(`gen-types: ${this.file}#${pointer}: unsupported $ref ${JSON.stringify(ref)}`);
+    if (def === undefined || !Object.hasOwn(this.defs, def))
+      throw new Error(`gen-types: ${this.file}#${pointer}: unsupported $ref ${JSON.stringify(ref)}`);
     const name = this.names.defs?.[def];
     if (name === undefined) {
       // Written out in place, a definition that refers to itself would never end; a named one is a reference.
-      if (this.inlining.has(def)) throw new Error(`gen-types: ${this.file}#/$defs/${def} refers to itself: name it in TYPE_NAMES`);
+      if (this.inlining.has(def))
+        throw new Error(`gen-types: ${this.file}#/$defs/${def} refers to itself: name it in TYPE_NAMES`);
       this.inlining.add(def);
       try {
         return this.type(this.defs[def]!, `/$defs/${def}`, indent);
@@ -183,8 +236,11 @@ class Converter {
 function onlyRequires(m: Schema): boolean {
   if (typeof m !== 'object') return false;
   const { properties, required, ...rest } = m;
-  return !Object.keys(rest).length && Array.isArray(required)
-    && Object.values((properties ?? {}) as Record<string, unknown>).every((p) => p === true);
+  return (
+    !Object.keys(rest).length &&
+    Array.isArray(required) &&
+    Object.values((properties ?? {}) as Record<string, unknown>).every((p) => p === true)
+  );
 }
 
 function parenthesised(t: string): string {
@@ -195,7 +251,8 @@ function docComment(s: Schema, indent: string): string {
   if (typeof s !== 'object') return '';
   const text = typeof s.description === 'string' ? s.description.replace(/\*\//g, '*\\/') : '';
   // A JSDoc tag must start a line to be one.
-  if (s.deprecated === true) return `${indent}/**\n${text ? `${indent} * ${text}\n` : ''}${indent} * @deprecated\n${indent} */\n`;
+  if (s.deprecated === true)
+    return `${indent}/**\n${text ? `${indent} * ${text}\n` : ''}${indent} * @deprecated\n${indent} */\n`;
   return text ? `${indent}/** ${text} */\n` : '';
 }
 

@@ -34,7 +34,15 @@ export interface MainIo {
 
 /** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and completion without more code. */
 export function commandModules(ctx: RunContext): CommandModule[] {
-  return [bootstrapEnvCommand(ctx), createNsCommand(ctx), applyCommand(ctx), controlPlaneCommand(ctx), statusCommand(ctx), unbindCommand(ctx), completionCommand(ctx)];
+  return [
+    bootstrapEnvCommand(ctx),
+    createNsCommand(ctx),
+    applyCommand(ctx),
+    controlPlaneCommand(ctx),
+    statusCommand(ctx),
+    unbindCommand(ctx),
+    completionCommand(ctx),
+  ];
 }
 
 /** Thrown by the middleware when the command line is parsed only to complete it. */
@@ -56,25 +64,38 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
   let checked = false;
   let y = yargs(args)
     .scriptName('helper')
-    .usage('$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.')
-    .option('verbose', { alias: 'v', type: 'count', describe: 'more diagnostics on stderr: -v steps, files and contexts; -vv also every HTTP request' })
+    .usage(
+      '$0 <command> [options]\n\nBinds Kubernetes App Clusters to a Klutch Control Plane Cluster without a browser.',
+    )
+    .option('verbose', {
+      alias: 'v',
+      type: 'count',
+      describe: 'more diagnostics on stderr: -v steps, files and contexts; -vv also every HTTP request',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
-    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'stderr format (env HELPER_LOG_FORMAT)' })
+    .option('log-format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      describe: 'stderr format (env HELPER_LOG_FORMAT)',
+    })
     // yargs passes the parser of the matched command as the second argument (its typings omit it).
     // yargs calls global middleware again on the way out of a nested command
     // (control-plane init), after the handler; only the innermost call counts.
-    .middleware(((a: Record<string, unknown>, yy: Argv) => {
-      if (checked) return;
-      checked = true;
-      const s = parseState(a, yy, args);
-      if (opts.capture) throw new Captured(s);
-      const v = Number(a.verbose ?? 0);
-      log.level = (a.quiet ? 'error' : v >= 2 ? 'trace' : v >= 1 ? 'debug' : 'info') satisfies Level;
-      checkUnknown(s);
-      applyEnvFlags(s, env);
-      log.format = a['log-format'] === 'json' ? 'json' : 'text';
-      if (log.enabled('trace')) traceHttp((line) => log.trace(line));
-    }) as never, true);
+    .middleware(
+      ((a: Record<string, unknown>, yy: Argv) => {
+        if (checked) return;
+        checked = true;
+        const s = parseState(a, yy, args);
+        if (opts.capture) throw new Captured(s);
+        const v = Number(a.verbose ?? 0);
+        log.level = (a.quiet ? 'error' : v >= 2 ? 'trace' : v >= 1 ? 'debug' : 'info') satisfies Level;
+        checkUnknown(s);
+        applyEnvFlags(s, env);
+        log.format = a['log-format'] === 'json' ? 'json' : 'text';
+        if (log.enabled('trace')) traceHttp((line) => log.trace(line));
+      }) as never,
+      true,
+    );
   for (const m of modules) y = y.command(m);
   skipHelpCache(y);
   return y
@@ -113,7 +134,12 @@ export async function main(args: string[], io: MainIo): Promise<number> {
 }
 
 /** `helper __complete WORD...` (called by the completion scripts): candidates for the last word, one per line. */
-async function complete(words: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: { legacy?: boolean } = {}): Promise<number> {
+async function complete(
+  words: string[],
+  ctx: RunContext,
+  env: NodeJS.ProcessEnv,
+  opts: { legacy?: boolean } = {},
+): Promise<number> {
   const cur = words.at(-1) ?? '';
   const before = words.slice(0, -1).filter((w) => !['--help', '-h', '--version'].includes(w));
   try {
@@ -147,7 +173,9 @@ function exitCodeOf(err: unknown): number {
 
 function report(err: unknown, ctx: RunContext): void {
   const he = err instanceof HelperError ? err : undefined;
-  const message = he ? he.message : `unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug in helper; please report it with -v output)`;
+  const message = he
+    ? he.message
+    : `unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug in helper; please report it with -v output)`;
   const fields: Record<string, unknown> = { code: he?.code ?? 'HELPER_INTERNAL', exitCode: exitCodeOf(err) };
   if (he?.hint) fields.hint = he.hint;
   if (log.format === 'json') {
@@ -174,7 +202,10 @@ let current: RunContext | undefined;
 export function installFatalHandlers(proc: Pick<NodeJS.Process, 'on'>, exit: (code: number) => void): void {
   const fatal = (kind: string) => (err: unknown) => {
     cleanupTempFiles();
-    const e = err instanceof HelperError ? err : new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    const e =
+      err instanceof HelperError
+        ? err
+        : new Error(`${kind}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     report(e, current ?? { env: {}, signal: new AbortController().signal, stdout: () => {}, journal: new Journal() });
     exit(ExitCode.internal);
   };
@@ -210,7 +241,9 @@ export async function run(): Promise<void> {
   const code = await main(process.argv.slice(2), {
     env: process.env,
     signal: ac.signal,
-    stdout: (text) => { process.stdout.write(text); },
+    stdout: (text) => {
+      process.stdout.write(text);
+    },
   });
   cleanupTempFiles();
   process.exitCode = code;

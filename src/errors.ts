@@ -33,25 +33,83 @@ export type ExitName = keyof typeof ExitCode;
  * to switch on; test/unit/errors.test.ts fails when src/ uses a code not listed.
  */
 export const ERROR_CODES = [
-  'HELPER_BACKEND_ANSWER_MISMATCH', 'HELPER_BACKEND_CLAIM_REFUSED', 'HELPER_BACKEND_CONTENT_TYPE',
-  'HELPER_BACKEND_KUBECONFIG', 'HELPER_BACKEND_RESPONSE_INVALID', 'HELPER_BACKEND_RESPONSE_JSON',
-  'HELPER_BACKEND_RESPONSE_SIZE', 'HELPER_BACKEND_STATUS', 'HELPER_BACKEND_TIMEOUT', 'HELPER_BACKEND_TLS',
-  'HELPER_BACKEND_UNAUTHORIZED', 'HELPER_BACKEND_UNAVAILABLE', 'HELPER_BACKEND_UNREACHABLE',
-  'HELPER_BINDING_INVALID', 'HELPER_BINDING_JSON', 'HELPER_BINDING_READ', 'HELPER_BIND_URL', 'HELPER_CA_FILE',
-  'HELPER_CLIENT_ASSERTION', 'HELPER_CLIENT_KEY', 'HELPER_CLUSTER_FORBIDDEN', 'HELPER_CLUSTER_NOT_FOUND',
-  'HELPER_CLUSTER_RESPONSE', 'HELPER_CLUSTER_STATUS', 'HELPER_CLUSTER_TIMEOUT', 'HELPER_CLUSTER_TLS',
-  'HELPER_CLUSTER_UNAUTHORIZED', 'HELPER_CLUSTER_UNKNOWN_KIND', 'HELPER_CLUSTER_UNREACHABLE', 'HELPER_CP_INCOMPLETE',
-  'HELPER_CP_NOTHING_TO_ADOPT', 'HELPER_CP_NOT_READY', 'HELPER_CP_PREREQUISITES', 'HELPER_ENV',
-  'HELPER_EXPORT_NOT_EXPORTED', 'HELPER_EXPORT_REQUEST_FAILED', 'HELPER_EXPORT_REQUEST_GONE', 'HELPER_FLEET_DUPLICATE', 'HELPER_FLEET_PARTIAL',
-  'HELPER_INTERNAL', 'HELPER_INTERRUPTED', 'HELPER_KUBECONFIG', 'HELPER_KUBECONFIG_CONTEXT',
-  'HELPER_KUBECONFIG_INVALID', 'HELPER_KUBECONFIG_READ', 'HELPER_MANIFEST', 'HELPER_NAMESPACE_DELETED',
-  'HELPER_NAMESPACE_NAME', 'HELPER_PREVIOUS', 'HELPER_PROXY', 'HELPER_SECRET_FOREIGN', 'HELPER_SEED',
-  'HELPER_STATUS_DEGRADED', 'HELPER_STATUS_MISSING', 'HELPER_STATUS_TIMEOUT', 'HELPER_STATUS_UNREADABLE',
-  'HELPER_TOKEN_FAILED', 'HELPER_TOKEN_REFUSED', 'HELPER_TOKEN_STATUS', 'HELPER_TOKEN_TIMEOUT', 'HELPER_TOKEN_TLS',
-  'HELPER_TOKEN_UNAVAILABLE', 'HELPER_TOKEN_UNREACHABLE', 'HELPER_TOKEN_URL', 'HELPER_UNBIND_NOT_A_BINDING',
-  'HELPER_UNBIND_REFUSED', 'HELPER_UNBIND_TIMEOUT', 'HELPER_USAGE', 'HELPER_VALUES_CA', 'HELPER_VALUES_INVALID',
-  'HELPER_VALUES_MISSING', 'HELPER_VALUES_PLACEHOLDER', 'HELPER_VALUES_READ', 'HELPER_VALUES_SECRET',
-  'HELPER_VALUES_YAML', 'HELPER_WAIT_TIMEOUT', 'HELPER_WRITE_FILE',
+  'HELPER_BACKEND_ANSWER_MISMATCH',
+  'HELPER_BACKEND_CLAIM_REFUSED',
+  'HELPER_BACKEND_CONTENT_TYPE',
+  'HELPER_BACKEND_KUBECONFIG',
+  'HELPER_BACKEND_RESPONSE_INVALID',
+  'HELPER_BACKEND_RESPONSE_JSON',
+  'HELPER_BACKEND_RESPONSE_SIZE',
+  'HELPER_BACKEND_STATUS',
+  'HELPER_BACKEND_TIMEOUT',
+  'HELPER_BACKEND_TLS',
+  'HELPER_BACKEND_UNAUTHORIZED',
+  'HELPER_BACKEND_UNAVAILABLE',
+  'HELPER_BACKEND_UNREACHABLE',
+  'HELPER_BINDING_INVALID',
+  'HELPER_BINDING_JSON',
+  'HELPER_BINDING_READ',
+  'HELPER_BIND_URL',
+  'HELPER_CA_FILE',
+  'HELPER_CLIENT_ASSERTION',
+  'HELPER_CLIENT_KEY',
+  'HELPER_CLUSTER_FORBIDDEN',
+  'HELPER_CLUSTER_NOT_FOUND',
+  'HELPER_CLUSTER_RESPONSE',
+  'HELPER_CLUSTER_STATUS',
+  'HELPER_CLUSTER_TIMEOUT',
+  'HELPER_CLUSTER_TLS',
+  'HELPER_CLUSTER_UNAUTHORIZED',
+  'HELPER_CLUSTER_UNKNOWN_KIND',
+  'HELPER_CLUSTER_UNREACHABLE',
+  'HELPER_CP_INCOMPLETE',
+  'HELPER_CP_NOTHING_TO_ADOPT',
+  'HELPER_CP_NOT_READY',
+  'HELPER_CP_PREREQUISITES',
+  'HELPER_ENV',
+  'HELPER_EXPORT_NOT_EXPORTED',
+  'HELPER_EXPORT_REQUEST_FAILED',
+  'HELPER_EXPORT_REQUEST_GONE',
+  'HELPER_FLEET_DUPLICATE',
+  'HELPER_FLEET_PARTIAL',
+  'HELPER_INTERNAL',
+  'HELPER_INTERRUPTED',
+  'HELPER_KUBECONFIG',
+  'HELPER_KUBECONFIG_CONTEXT',
+  'HELPER_KUBECONFIG_INVALID',
+  'HELPER_KUBECONFIG_READ',
+  'HELPER_MANIFEST',
+  'HELPER_NAMESPACE_DELETED',
+  'HELPER_NAMESPACE_NAME',
+  'HELPER_PREVIOUS',
+  'HELPER_PROXY',
+  'HELPER_SECRET_FOREIGN',
+  'HELPER_SEED',
+  'HELPER_STATUS_DEGRADED',
+  'HELPER_STATUS_MISSING',
+  'HELPER_STATUS_TIMEOUT',
+  'HELPER_STATUS_UNREADABLE',
+  'HELPER_TOKEN_FAILED',
+  'HELPER_TOKEN_REFUSED',
+  'HELPER_TOKEN_STATUS',
+  'HELPER_TOKEN_TIMEOUT',
+  'HELPER_TOKEN_TLS',
+  'HELPER_TOKEN_UNAVAILABLE',
+  'HELPER_TOKEN_UNREACHABLE',
+  'HELPER_TOKEN_URL',
+  'HELPER_UNBIND_NOT_A_BINDING',
+  'HELPER_UNBIND_REFUSED',
+  'HELPER_UNBIND_TIMEOUT',
+  'HELPER_USAGE',
+  'HELPER_VALUES_CA',
+  'HELPER_VALUES_INVALID',
+  'HELPER_VALUES_MISSING',
+  'HELPER_VALUES_PLACEHOLDER',
+  'HELPER_VALUES_READ',
+  'HELPER_VALUES_SECRET',
+  'HELPER_VALUES_YAML',
+  'HELPER_WAIT_TIMEOUT',
+  'HELPER_WRITE_FILE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -59,22 +117,71 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 /** One row per exit code: the word the epilogs use and the README's meaning. */
 export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: string }> = [
   { name: 'ok', word: 'ok', meaning: 'success' },
-  { name: 'internal', word: 'internal error', meaning: 'unexpected internal error (a bug), or a Node.js older than 22.19 running `bin/helper`' },
-  { name: 'usage', word: 'usage', meaning: 'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes' },
-  { name: 'input', word: 'input', meaning: 'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)' },
-  { name: 'auth', word: 'auth', meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403' },
-  { name: 'backend', word: 'backend', meaning: 'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not in acceptClaims)' },
-  { name: 'cluster', word: 'cluster', meaning: 'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding\'s (named)' },
+  {
+    name: 'internal',
+    word: 'internal error',
+    meaning: 'unexpected internal error (a bug), or a Node.js older than 22.19 running `bin/helper`',
+  },
+  {
+    name: 'usage',
+    word: 'usage',
+    meaning:
+      'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes',
+  },
+  {
+    name: 'input',
+    word: 'input',
+    meaning:
+      'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)',
+  },
+  {
+    name: 'auth',
+    word: 'auth',
+    meaning: 'auth: the token endpoint refused the client or is unreachable, or the backend answered 401/403',
+  },
+  {
+    name: 'backend',
+    word: 'backend',
+    meaning:
+      'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not in acceptClaims)',
+  },
+  {
+    name: 'cluster',
+    word: 'cluster',
+    meaning:
+      "cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named)",
+  },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
   {
-    name: 'failed', word: 'export failed',
-    meaning: 'failed: the control plane reported an export request Failed (its terminal message is shown), '
-      + 'or kept it Pending with CRDNotFound past the 90 s grace period (it does not export that resource)',
+    name: 'failed',
+    word: 'export failed',
+    meaning:
+      'failed: the control plane reported an export request Failed (its terminal message is shown), ' +
+      'or kept it Pending with CRDNotFound past the 90 s grace period (it does not export that resource)',
   },
-  { name: 'partial', word: 'fleet partly failed', meaning: 'fleet: some clusters failed (see the summary), the others were bound' },
-  { name: 'deleted', word: 'deleted by the konnector', meaning: 'deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster\'s konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)' },
-  { name: 'degraded', word: 'degraded', meaning: 'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)' },
-  { name: 'missing', word: 'missing', meaning: 'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)' },
+  {
+    name: 'partial',
+    word: 'fleet partly failed',
+    meaning: 'fleet: some clusters failed (see the summary), the others were bound',
+  },
+  {
+    name: 'deleted',
+    word: 'deleted by the konnector',
+    meaning:
+      "deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster's konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)",
+  },
+  {
+    name: 'degraded',
+    word: 'degraded',
+    meaning:
+      'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)',
+  },
+  {
+    name: 'missing',
+    word: 'missing',
+    meaning:
+      'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)',
+  },
   { name: 'sigint', word: 'interrupted', meaning: 'interrupted by SIGINT' },
   { name: 'sigterm', word: 'terminated', meaning: 'terminated by SIGTERM' },
 ];
@@ -91,7 +198,9 @@ export function exitCodesEpilog(names: readonly ExitName[], notes: Partial<Recor
 
 /** The README's "Exit codes" table (between its markers). */
 export function exitCodesMarkdown(): string {
-  const rows = EXIT_CODES.filter((r) => r.name !== 'sigint' && r.name !== 'sigterm').map((r) => `| ${ExitCode[r.name]} | ${r.meaning} |`);
+  const rows = EXIT_CODES.filter((r) => r.name !== 'sigint' && r.name !== 'sigterm').map(
+    (r) => `| ${ExitCode[r.name]} | ${r.meaning} |`,
+  );
   return ['| code | meaning |', '| --- | --- |', ...rows, '| 130, 143 | interrupted by SIGINT, SIGTERM |'].join('\n');
 }
 
@@ -130,7 +239,12 @@ export class InputError extends HelperError {
   /** One line per problem, e.g. "/apis/0/resource: must match pattern ...". */
   readonly problems: readonly string[];
   constructor(code: string, message: string, problems: readonly string[] = [], opts: HelperErrorOptions = {}) {
-    super(code, problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message, ExitCode.input, opts);
+    super(
+      code,
+      problems.length ? `${message}\n${problems.map((p) => `  - ${p}`).join('\n')}` : message,
+      ExitCode.input,
+      opts,
+    );
     this.problems = problems;
   }
 }

@@ -35,7 +35,9 @@ export function tlsHint(defaultHint: string): string {
  * to try --use-system-ca (the user already named the CA to trust).
  */
 export function tlsDetail(text: string): string {
-  return givenCaFile ? text.replace(/;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/, '') : text;
+  return givenCaFile
+    ? text.replace(/;? ?if the root CA is installed locally, try running Node\.js with --use-system-ca/, '')
+    : text;
 }
 
 /** The one warning for --insecure-skip-tls-verify; `what` is the subject: "the control plane's TLS certificate is". */
@@ -51,10 +53,16 @@ export function readCaFile(path: string | undefined): string | undefined {
   try {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InputError('HELPER_CA_FILE', `cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(
+      'HELPER_CA_FILE',
+      `cannot read --ca-file ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new InputError('HELPER_CA_FILE', `--ca-file ${path} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----")`);
+    throw new InputError(
+      'HELPER_CA_FILE',
+      `--ca-file ${path} holds no PEM certificate (expected "-----BEGIN CERTIFICATE-----")`,
+    );
   }
   return pem;
 }
@@ -86,7 +94,12 @@ export function makeDispatcher(opts: DispatcherOptions = {}): Dispatcher {
   // ~150 system roots again (~20 ms each; the token endpoint and the backend are two hosts).
   const tls = { ...(opts.caPem ? { secureContext: withExtraCa(opts.caPem) } : {}), rejectUnauthorized: !opts.insecure };
   checkProxyEnv();
-  const settings: AgentSettings = { tls, connectTimeoutMs: opts.connectTimeoutMs ?? 10_000, headersTimeoutMs: opts.headersTimeoutMs ?? 30_000, bodyTimeoutMs: opts.bodyTimeoutMs ?? 30_000 };
+  const settings: AgentSettings = {
+    tls,
+    connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
+    bodyTimeoutMs: opts.bodyTimeoutMs ?? 30_000,
+  };
   return new ProxyRouter((proxy) => agentVia(proxy, settings)).compose(limitResponses(RESPONSE_LIMIT));
 }
 
@@ -119,7 +132,12 @@ type ProxyEnv = Readonly<Record<string, string | undefined>>;
 
 export function proxyFor(target: URL, env: ProxyEnv = currentScope().env): URL | undefined {
   const scheme = target.protocol;
-  const name = scheme === 'https:' ? anyOf(env, 'HTTPS_PROXY', 'https_proxy') : scheme === 'http:' ? anyOf(env, 'HTTP_PROXY', 'http_proxy') : undefined;
+  const name =
+    scheme === 'https:'
+      ? anyOf(env, 'HTTPS_PROXY', 'https_proxy')
+      : scheme === 'http:'
+        ? anyOf(env, 'HTTP_PROXY', 'http_proxy')
+        : undefined;
   if (!name) return undefined;
   const proxy = parseProxy(name, env[name]!);
   // As written (a trailing dot stays, as in Go), without IPv6 brackets.
@@ -155,7 +173,10 @@ function parseProxy(variable: string, value: string): URL {
     }
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InputError('HELPER_PROXY', `${variable} is a ${url.protocol}// proxy; helper reaches servers through http:// and https:// proxies only`);
+    throw new InputError(
+      'HELPER_PROXY',
+      `${variable} is a ${url.protocol}// proxy; helper reaches servers through http:// and https:// proxies only`,
+    );
   }
   return url;
 }
@@ -231,11 +252,20 @@ export interface AgentSettings {
  * an https:// proxy is verified with the same trust, as Go does).
  */
 export function agentVia(proxy: URL | undefined, s: AgentSettings): Dispatcher {
-  const timeouts = { ...(s.headersTimeoutMs !== undefined ? { headersTimeout: s.headersTimeoutMs } : {}), ...(s.bodyTimeoutMs !== undefined ? { bodyTimeout: s.bodyTimeoutMs } : {}) };
+  const timeouts = {
+    ...(s.headersTimeoutMs !== undefined ? { headersTimeout: s.headersTimeoutMs } : {}),
+    ...(s.bodyTimeoutMs !== undefined ? { bodyTimeout: s.bodyTimeoutMs } : {}),
+  };
   if (!proxy) return new Agent({ connect: { ...s.tls, timeout: s.connectTimeoutMs }, ...timeouts });
   log.debug(`through proxy ${describeProxy(proxy)}`);
   const { servername: _target, ...proxyTls } = s.tls;
-  return new ProxyAgent({ uri: proxy.href, requestTls: s.tls, proxyTls, connectTimeout: s.connectTimeoutMs, ...timeouts } as ProxyAgent.Options);
+  return new ProxyAgent({
+    uri: proxy.href,
+    requestTls: s.tls,
+    proxyTls,
+    connectTimeout: s.connectTimeoutMs,
+    ...timeouts,
+  } as ProxyAgent.Options);
 }
 
 /** Routes each request by its origin: directly or through its proxy (proxyFor), one agent per proxy. */
@@ -268,7 +298,10 @@ class ProxyRouter extends Dispatcher {
   override close(callback: () => void): void;
   override close(callback?: () => void): Promise<void> | void {
     const p = Promise.all([...this.agents.values()].map((a) => a.close())).then(() => undefined);
-    if (callback) { void p.then(callback); return; }
+    if (callback) {
+      void p.then(callback);
+      return;
+    }
     return p;
   }
 
@@ -280,7 +313,10 @@ class ProxyRouter extends Dispatcher {
     const err = typeof a === 'function' ? null : (a ?? null);
     const callback = typeof a === 'function' ? a : b;
     const p = Promise.all([...this.agents.values()].map((d) => d.destroy(err))).then(() => undefined);
-    if (callback) { void p.then(callback); return; }
+    if (callback) {
+      void p.then(callback);
+      return;
+    }
     return p;
   }
 }
@@ -301,7 +337,12 @@ export const RESPONSE_LIMIT = 16 * 1024 * 1024;
 
 /** "16 MiB (16777216 bytes)", "64 bytes". */
 export function describeLimit(bytes: number): string {
-  const human = bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : '';
+  const human =
+    bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+      ? `${bytes / (1024 * 1024)} MiB`
+      : bytes >= 1024 && bytes % 1024 === 0
+        ? `${bytes / 1024} KiB`
+        : '';
   return human ? `${human} (${bytes} bytes)` : `${bytes} bytes`;
 }
 
@@ -311,7 +352,9 @@ export class ResponseTooLargeError extends Error {
   readonly limit: number;
   constructor(host: string, limit: number, declared?: number) {
     const human = describeLimit(limit).split(' (')[0]!;
-    super(`response body exceeds ${limit} bytes${human.endsWith(' bytes') ? '' : ` (${human})`}, helper's limit for one answer${declared !== undefined ? ` (content-length ${declared})` : ''}`);
+    super(
+      `response body exceeds ${limit} bytes${human.endsWith(' bytes') ? '' : ` (${human})`}, helper's limit for one answer${declared !== undefined ? ` (content-length ${declared})` : ''}`,
+    );
     this.name = 'ResponseTooLargeError';
     this.host = host;
     this.limit = limit;
@@ -330,7 +373,11 @@ export function tooLarge(err: unknown): ResponseTooLargeError | undefined {
  * Reads a whole response body, at most `limit` bytes: beyond that the body is
  * dropped and ResponseTooLargeError names the host and the limit.
  */
-export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void; cancel?: () => Promise<void> }, host: string, limit = RESPONSE_LIMIT): Promise<Buffer> {
+export async function readLimited(
+  body: AsyncIterable<Uint8Array> & { destroy?: (err?: Error) => void; cancel?: () => Promise<void> },
+  host: string,
+  limit = RESPONSE_LIMIT,
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let n = 0;
   for await (const chunk of body) {
@@ -363,25 +410,40 @@ export function limitResponses(limit: number): Dispatcher.DispatcherComposeInter
       failed = true;
       controller.abort(err);
     };
-    return dispatch({ ...opts, headers: { ...headerObject(opts.headers), 'accept-encoding': 'identity' } }, {
-      onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
-      onRequestUpgrade: (controller, status, headers, socket) => handler.onRequestUpgrade?.(controller, status, headers, socket),
-      onResponseStart: (controller, status, headers, message) => {
-        const length = Number(headers['content-length']);
-        if (Number.isFinite(length) && length > limit) return fail(controller, new ResponseTooLargeError(host, limit, length));
-        const encoding = String(headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-        if (encoding && encoding !== 'identity') return fail(controller, new Error(`${host} answered with a compressed body (content-encoding ${encoding.slice(0, 40)}) although helper asked for none`));
-        return handler.onResponseStart?.(controller, status, headers, message);
+    return dispatch(
+      { ...opts, headers: { ...headerObject(opts.headers), 'accept-encoding': 'identity' } },
+      {
+        onRequestStart: (controller, context) => handler.onRequestStart?.(controller, context),
+        onRequestUpgrade: (controller, status, headers, socket) =>
+          handler.onRequestUpgrade?.(controller, status, headers, socket),
+        onResponseStart: (controller, status, headers, message) => {
+          const length = Number(headers['content-length']);
+          if (Number.isFinite(length) && length > limit)
+            return fail(controller, new ResponseTooLargeError(host, limit, length));
+          const encoding = String(headers['content-encoding'] ?? 'identity')
+            .trim()
+            .toLowerCase();
+          if (encoding && encoding !== 'identity')
+            return fail(
+              controller,
+              new Error(
+                `${host} answered with a compressed body (content-encoding ${encoding.slice(0, 40)}) although helper asked for none`,
+              ),
+            );
+          return handler.onResponseStart?.(controller, status, headers, message);
+        },
+        onResponseData: (controller, chunk) => {
+          if (failed) return;
+          n += chunk.length;
+          if (n > limit) return fail(controller, new ResponseTooLargeError(host, limit));
+          return handler.onResponseData?.(controller, chunk);
+        },
+        onResponseEnd: (controller, trailers) => {
+          if (!failed) handler.onResponseEnd?.(controller, trailers);
+        },
+        onResponseError: (controller, err) => handler.onResponseError?.(controller, err),
       },
-      onResponseData: (controller, chunk) => {
-        if (failed) return;
-        n += chunk.length;
-        if (n > limit) return fail(controller, new ResponseTooLargeError(host, limit));
-        return handler.onResponseData?.(controller, chunk);
-      },
-      onResponseEnd: (controller, trailers) => { if (!failed) handler.onResponseEnd?.(controller, trailers); },
-      onResponseError: (controller, err) => handler.onResponseError?.(controller, err),
-    });
+    );
   };
 }
 
@@ -390,7 +452,8 @@ function headerObject(h: Dispatcher.DispatchOptions['headers']): Record<string, 
   const out: Record<string, string | string[]> = {};
   const add = (k: unknown, v: unknown) => {
     const name = String(k);
-    if (name.toLowerCase() !== 'accept-encoding' && v !== undefined && v !== null) out[name] = Array.isArray(v) ? v.map(String) : String(v);
+    if (name.toLowerCase() !== 'accept-encoding' && v !== undefined && v !== null)
+      out[name] = Array.isArray(v) ? v.map(String) : String(v);
   };
   if (!h) return out;
   if (Array.isArray(h)) {
@@ -426,4 +489,3 @@ export function hostOf(url: string | URL): string {
     return String(url);
   }
 }
-

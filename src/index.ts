@@ -19,8 +19,21 @@ import type { DataServiceName } from './control-plane/values.ts';
 import type { Binding } from './types.ts';
 
 export {
-  AuthError, BackendError, ClusterError, DeletedError, ERROR_CODES, ExitCode, FailedError, HelperError, InputError,
-  InterruptedError, PartialError, TimeoutError, UsageError, type ErrorCode, type ExitName,
+  AuthError,
+  BackendError,
+  ClusterError,
+  DeletedError,
+  ERROR_CODES,
+  ExitCode,
+  FailedError,
+  HelperError,
+  InputError,
+  InterruptedError,
+  PartialError,
+  TimeoutError,
+  UsageError,
+  type ErrorCode,
+  type ExitName,
 } from './errors.ts';
 export type { AcceptedClaim, Binding, Files, Level, LogFormat };
 export type { DataServiceName };
@@ -61,8 +74,11 @@ export interface StatusReport {
   controlPlane: { server: string };
   appCluster: { server: string } | null;
   heartbeat: {
-    konnectorVersion: string | null; lastHeartbeatTime: string | null; ageSeconds: number | null;
-    intervalSeconds: number | null; state: 'fresh' | 'stale' | 'none';
+    konnectorVersion: string | null;
+    lastHeartbeatTime: string | null;
+    ageSeconds: number | null;
+    intervalSeconds: number | null;
+    state: 'fresh' | 'stale' | 'none';
   } | null;
   counts: Record<StatusItem['verdict'], number>;
   items: StatusItem[];
@@ -126,7 +142,10 @@ export interface Manifest {
 /** What apply did: each object, its phase (1: Namespaces and CRDs, 2: the rest) and outcome (none in a dry run). */
 export interface ApplyResult {
   applied: Array<{
-    kind: string; name: string; namespace?: string | undefined; phase: 1 | 2;
+    kind: string;
+    name: string;
+    namespace?: string | undefined;
+    phase: 1 | 2;
     outcome?: 'created' | 'configured' | 'unchanged' | undefined;
   }>;
 }
@@ -254,8 +273,10 @@ function deps(run: RunOptions) {
 
 function calls(c: ConnectOptions, retries: number) {
   return {
-    caFile: c.caFile, insecure: c.insecure ?? false,
-    requestTimeoutMs: c.requestTimeoutMs ?? REQUEST_TIMEOUT_MS, attempts: (c.retries ?? retries) + 1,
+    caFile: c.caFile,
+    insecure: c.insecure ?? false,
+    requestTimeoutMs: c.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
+    attempts: (c.retries ?? retries) + 1,
   };
 }
 
@@ -276,21 +297,38 @@ export async function bind(input: BindInput): Promise<BindResult> {
     const { DEFAULT_KONNECTOR_IMAGE } = await import('./render/konnector.ts');
     const o = input.oidc;
     const opts: BootstrapEnvOptions = {
-      files: ['binding'], url: input.url, fleet: false, format: 'yaml', deprecations: [], output: undefined,
-      writeKubeconfig: undefined, outDir: undefined, concurrency: 1,
+      files: ['binding'],
+      url: input.url,
+      fleet: false,
+      format: 'yaml',
+      deprecations: [],
+      output: undefined,
+      writeKubeconfig: undefined,
+      outDir: undefined,
+      concurrency: 1,
       konnectorImage: input.konnectorImage ?? DEFAULT_KONNECTOR_IMAGE,
       oidc: {
-        clientId: o.clientId, tokenUrl: o.tokenUrl, scope: o.scope, audience: o.audience, resource: o.resource,
-        clientSecret: 'clientSecret' in o ? o.clientSecret : '', clientSecretFile: undefined,
+        clientId: o.clientId,
+        tokenUrl: o.tokenUrl,
+        scope: o.scope,
+        audience: o.audience,
+        resource: o.resource,
+        clientSecret: 'clientSecret' in o ? o.clientSecret : '',
+        clientSecretFile: undefined,
         clientKeyFile: 'clientKeyFile' in o ? o.clientKeyFile : undefined,
         clientKeyId: 'clientKeyFile' in o ? o.clientKeyId : undefined,
         clientAssertionFile: 'clientAssertionFile' in o ? o.clientAssertionFile : undefined,
         grant: ('clientAssertionFile' in o ? o.grant : undefined) ?? 'client_credentials',
       },
       ...calls(input, 4),
-      timeoutMs: input.timeoutMs ?? 300_000, wait: input.wait ?? true,
-      applyTo: undefined, applyToContext: undefined, waitBindingsMs: undefined, writeSecret: undefined,
-      secretKubeconfig: undefined, env: env(input),
+      timeoutMs: input.timeoutMs ?? 300_000,
+      wait: input.wait ?? true,
+      applyTo: undefined,
+      applyToContext: undefined,
+      waitBindingsMs: undefined,
+      writeSecret: undefined,
+      secretKubeconfig: undefined,
+      env: env(input),
     };
     const d = bootstrapDeps({ ...deps(input), dispatcher: input.dispatcher as never });
     const creds = await credentials(opts, d.files);
@@ -298,8 +336,12 @@ export async function bind(input: BindInput): Promise<BindResult> {
     const binding = validateBinding(raw, 'binding');
     const r = await bindOne(sharedRun(opts, creds, d), { raw, binding, source: 'binding' }, {});
     return {
-      manifests: parseManifest(r.yaml, 'all.yaml'), yaml: r.yaml, kubeconfig: r.kubeconfig,
-      clusterNamespace: r.clusterNamespace, exportRequests: r.exportRequestStates, acceptedClaims: r.acceptedClaims,
+      manifests: parseManifest(r.yaml, 'all.yaml'),
+      yaml: r.yaml,
+      kubeconfig: r.kubeconfig,
+      clusterNamespace: r.clusterNamespace,
+      exportRequests: r.exportRequestStates,
+      acceptedClaims: r.acceptedClaims,
     };
   });
 }
@@ -315,10 +357,18 @@ export interface CreateNamespaceInput extends RunOptions, ConnectOptions, Kubeco
 export async function createNamespace(input: CreateNamespaceInput): Promise<NamespaceResult> {
   return inScope(input, async () => {
     const { runCreateNs } = await import('./flows/create-ns.ts');
-    return runCreateNs({
-      kubeconfig: input.kubeconfig, context: input.context, env: env(input), name: input.name, format: 'json',
-      timeoutMs: input.timeoutMs ?? 60_000, ...calls(input, 3),
-    }, { ...deps(input), dispatcher: input.dispatcher as never });
+    return runCreateNs(
+      {
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        name: input.name,
+        format: 'json',
+        timeoutMs: input.timeoutMs ?? 60_000,
+        ...calls(input, 3),
+      },
+      { ...deps(input), dispatcher: input.dispatcher as never },
+    );
   });
 }
 
@@ -341,11 +391,19 @@ export async function applyManifests(input: ApplyInput): Promise<ApplyResult> {
     const text = typeof input.manifests === 'string' ? input.manifests : toYaml(input.manifests);
     const base = input.files ?? realFiles;
     const files: Files = { ...base, read: (p) => (p === MANIFESTS ? Buffer.from(text) : base.read(p)) };
-    const r = await apply({
-      file: MANIFESTS, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
-      dryRun: input.dryRun ?? false,
-      timeoutMs: input.timeoutMs ?? 120_000, waitBindingsMs: input.waitBindingsMs, ...calls(input, 3),
-    }, { ...deps(input), files, dispatcher: input.dispatcher as never });
+    const r = await apply(
+      {
+        file: MANIFESTS,
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        dryRun: input.dryRun ?? false,
+        timeoutMs: input.timeoutMs ?? 120_000,
+        waitBindingsMs: input.waitBindingsMs,
+        ...calls(input, 3),
+      },
+      { ...deps(input), files, dispatcher: input.dispatcher as never },
+    );
     return r.result;
   });
 }
@@ -364,10 +422,18 @@ export interface StatusInput extends RunOptions, ConnectOptions, KubeconfigSourc
 export async function status(input: StatusInput): Promise<StatusReport> {
   return inScope(input, async () => {
     const { runStatus } = await import('./flows/status.ts');
-    return runStatus({
-      kubeconfig: input.kubeconfig, context: input.context, env: env(input), appKubeconfig: input.appKubeconfig,
-      format: 'json', timeoutMs: input.timeoutMs ?? 30_000, ...calls(input, 3),
-    }, deps(input));
+    return runStatus(
+      {
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        appKubeconfig: input.appKubeconfig,
+        format: 'json',
+        timeoutMs: input.timeoutMs ?? 30_000,
+        ...calls(input, 3),
+      },
+      deps(input),
+    );
   });
 }
 
@@ -393,11 +459,23 @@ export interface UnbindInput extends RunOptions, ConnectOptions {
 export async function unbind(input: UnbindInput): Promise<UnbindReport> {
   return inScope(input, async () => {
     const { runUnbind } = await import('./flows/unbind.ts');
-    return runUnbind({
-      kubeconfig: input.kubeconfig, context: input.context, env: env(input), appKubeconfig: input.appKubeconfig,
-      purge: input.purge ?? false, deleteCrds: input.deleteCrds ?? false, dryRun: input.dryRun ?? false,
-      yes: input.yes ?? false, interactive: false, format: 'json', timeoutMs: input.timeoutMs ?? 300_000, ...calls(input, 3),
-    }, { ...deps(input), confirm: input.confirm });
+    return runUnbind(
+      {
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        appKubeconfig: input.appKubeconfig,
+        purge: input.purge ?? false,
+        deleteCrds: input.deleteCrds ?? false,
+        dryRun: input.dryRun ?? false,
+        yes: input.yes ?? false,
+        interactive: false,
+        format: 'json',
+        timeoutMs: input.timeoutMs ?? 300_000,
+        ...calls(input, 3),
+      },
+      { ...deps(input), confirm: input.confirm },
+    );
   });
 }
 
@@ -427,10 +505,19 @@ export async function controlPlaneRender(input: ControlPlaneRenderInput): Promis
   return inScope(input, async () => {
     const { controlPlaneRender: render } = await import('./flows/control-plane-render.ts');
     const files = { ...(await import('./flows/deps.ts')).realFiles, secureStdout: () => {}, ...input.files };
-    const r = await render({
-      file: input.valuesFile, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
-      previous: input.previous, seed: input.seed, output: undefined, deprecations: [],
-    }, { ...deps(input), files });
+    const r = await render(
+      {
+        file: input.valuesFile,
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        previous: input.previous,
+        seed: input.seed,
+        output: undefined,
+        deprecations: [],
+      },
+      { ...deps(input), files },
+    );
     return r.stdout ?? '';
   });
 }
@@ -447,11 +534,21 @@ export interface ControlPlaneApplyInput extends ControlPlaneValuesInput, Connect
 export async function controlPlaneApply(input: ControlPlaneApplyInput): Promise<void> {
   return inScope(input, async () => {
     const { controlPlaneApply: applyCp } = await import('./flows/control-plane-apply.ts');
-    await applyCp({
-      file: input.valuesFile, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
-      previous: input.previous, seed: input.seed, dryRun: input.dryRun ?? false, prune: input.prune ?? false,
-      timeoutMs: input.timeoutMs ?? 300_000, ...calls(input, 3),
-    }, deps(input));
+    await applyCp(
+      {
+        file: input.valuesFile,
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        previous: input.previous,
+        seed: input.seed,
+        dryRun: input.dryRun ?? false,
+        prune: input.prune ?? false,
+        timeoutMs: input.timeoutMs ?? 300_000,
+        ...calls(input, 3),
+      },
+      deps(input),
+    );
   });
 }
 
@@ -468,10 +565,18 @@ export async function controlPlaneCheck(
 ): Promise<{ report: CheckReport; error: HelperError | undefined }> {
   return inScope(input, async () => {
     const { controlPlaneCheck: check } = await import('./flows/control-plane-check.ts');
-    const r = await check({
-      file: input.valuesFile, kubeconfig: input.kubeconfig, context: input.context, env: env(input),
-      format: 'json', requireReady: input.requireReady ?? true, ...calls(input, 3),
-    }, deps(input));
+    const r = await check(
+      {
+        file: input.valuesFile,
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        format: 'json',
+        requireReady: input.requireReady ?? true,
+        ...calls(input, 3),
+      },
+      deps(input),
+    );
     return { report: JSON.parse(r.stdout ?? '{}') as CheckReport, error: r.error };
   });
 }
@@ -480,10 +585,17 @@ export async function controlPlaneCheck(
 export async function controlPlaneAdopt(input: RunOptions & ConnectOptions & KubeconfigSource): Promise<string> {
   return inScope(input, async () => {
     const { controlPlaneAdopt: adopt } = await import('./flows/control-plane-adopt.ts');
-    const r = await adopt({
-      kubeconfig: input.kubeconfig, context: input.context, env: env(input), output: undefined, deprecations: [],
-      ...calls(input, 3),
-    }, deps(input));
+    const r = await adopt(
+      {
+        kubeconfig: input.kubeconfig,
+        context: input.context,
+        env: env(input),
+        output: undefined,
+        deprecations: [],
+        ...calls(input, 3),
+      },
+      deps(input),
+    );
     return r.stdout ?? '';
   });
 }

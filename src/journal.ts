@@ -62,7 +62,9 @@ export class Journal {
   startApply(server: string, total: number): (what: string) => void {
     const entry: AppliedEntry = { server, total, objects: [] };
     this.current = entry;
-    return (what) => { entry.objects.push(what); };
+    return (what) => {
+      entry.objects.push(what);
+    };
   }
 
   /** The apply under way (or the last one), if any. */
@@ -72,7 +74,13 @@ export class Journal {
 
   /** True when nothing outside this machine was changed. */
   get empty(): boolean {
-    return !this.bound.length && !this.exportRequests.length && !this.namespaces.length && !this.secrets.length && !this.current?.objects.length;
+    return (
+      !this.bound.length &&
+      !this.exportRequests.length &&
+      !this.namespaces.length &&
+      !this.secrets.length &&
+      !this.current?.objects.length
+    );
   }
 
   /**
@@ -85,10 +93,13 @@ export class Journal {
     const out: string[] = [];
     if (this.bound.length && !opts.summarised) {
       const made = this.exportRequests.length ? `; APIServiceExportRequest(s) ${this.exportRequests.join(', ')}` : '';
-      const clusters = this.bound.map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`).join(', ');
-      const rerun = opts.rerunHelps === false
-        ? 're-running the same command does not finish the binding until the error above is resolved'
-        : 're-running the same command is safe and finishes the binding';
+      const clusters = this.bound
+        .map((b) => `${JSON.stringify(b.clusterID)} → namespace ${b.clusterNamespace} (backend ${b.host})`)
+        .join(', ');
+      const rerun =
+        opts.rerunHelps === false
+          ? 're-running the same command does not finish the binding until the error above is resolved'
+          : 're-running the same command is safe and finishes the binding';
       out.push(`already done on the control plane: bound ${clusters}${made}; ${rerun}`);
       // The way back to the binding: its provider kubeconfig; when none was written and a re-run cannot
       // finish the binding, how to get one.
@@ -96,18 +107,24 @@ export class Journal {
         const kfg = this.kubeconfigs.get(b.clusterID);
         const id = JSON.stringify(b.clusterID);
         if (kfg) {
-          out.push(`the provider kubeconfig of ${id} is ${kfg} (mode 0600): \`helper status --kubeconfig ${kfg}\` `
-            + `shows the binding, \`helper unbind --kubeconfig ${kfg}\` removes its export requests`);
+          out.push(
+            `the provider kubeconfig of ${id} is ${kfg} (mode 0600): \`helper status --kubeconfig ${kfg}\` ` +
+              `shows the binding, \`helper unbind --kubeconfig ${kfg}\` removes its export requests`,
+          );
         } else if (opts.rerunHelps === false) {
-          out.push(`no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the `
-            + 'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID '
-            + 'again), then `helper unbind --kubeconfig FILE`');
+          out.push(
+            `no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the ` +
+              'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID ' +
+              'again), then `helper unbind --kubeconfig FILE`',
+          );
         }
       }
     }
     const a = this.current;
     if (a?.objects.length) {
-      out.push(`already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`);
+      out.push(
+        `already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`,
+      );
     }
     return out;
   }

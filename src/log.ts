@@ -67,7 +67,9 @@ export function redact(text: string): string {
   for (const s of currentScope().secrets.longestFirst()) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
   out = out.replace(patterns[0]!, (_m, scheme: string) => `${scheme} [REDACTED]`);
   out = out.replace(patterns[1]!, '[REDACTED-JWT]');
-  out = out.replace(patterns[2]!, (m, prefix: string, value: string) => (tokenShaped(value) ? `${prefix}[REDACTED]` : m));
+  out = out.replace(patterns[2]!, (m, prefix: string, value: string) =>
+    tokenShaped(value) ? `${prefix}[REDACTED]` : m,
+  );
   return out;
 }
 
@@ -83,7 +85,16 @@ const CONTROL_AND_BREAKS = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u
 const CONTROL_IN_JSON = /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 const hex = (c: string, width: number) => c.charCodeAt(0).toString(16).padStart(width, '0');
-const visible = (c: string): string => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : c.charCodeAt(0) < 0x100 ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`);
+const visible = (c: string): string =>
+  c === '\n'
+    ? '\\n'
+    : c === '\r'
+      ? '\\r'
+      : c === '\t'
+        ? '\\t'
+        : c.charCodeAt(0) < 0x100
+          ? `\\x${hex(c, 2)}`
+          : `\\u${hex(c, 4)}`;
 
 /**
  * Shows control characters as escapes (ESC as `\x1b`, BEL as `\x07`, CSI as
@@ -146,11 +157,21 @@ export class Logger {
     this.write(forTerminal(`${prefix}${msg}${extra ? ' ' + extra : ''}`) + '\n');
   }
 
-  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
-  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
-  trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log('debug', msg, fields);
+  }
+  trace(msg: string, fields?: Record<string, unknown>): void {
+    this.log('trace', msg, fields);
+  }
 }
 
 /**
@@ -197,17 +218,39 @@ class ScopedLog {
   private get target(): Logger {
     return currentScope().logger;
   }
-  get level(): Level { return this.target.level; }
-  set level(l: Level) { this.target.level = l; }
-  get format(): LogFormat { return this.target.format; }
-  set format(f: LogFormat) { this.target.format = f; }
-  enabled(level: Level): boolean { return this.target.enabled(level); }
-  log(level: Level, msg: string, fields?: Record<string, unknown>): void { this.target.log(level, msg, fields); }
-  error(msg: string, fields?: Record<string, unknown>): void { this.log('error', msg, fields); }
-  warn(msg: string, fields?: Record<string, unknown>): void { this.log('warn', msg, fields); }
-  info(msg: string, fields?: Record<string, unknown>): void { this.log('info', msg, fields); }
-  debug(msg: string, fields?: Record<string, unknown>): void { this.log('debug', msg, fields); }
-  trace(msg: string, fields?: Record<string, unknown>): void { this.log('trace', msg, fields); }
+  get level(): Level {
+    return this.target.level;
+  }
+  set level(l: Level) {
+    this.target.level = l;
+  }
+  get format(): LogFormat {
+    return this.target.format;
+  }
+  set format(f: LogFormat) {
+    this.target.format = f;
+  }
+  enabled(level: Level): boolean {
+    return this.target.enabled(level);
+  }
+  log(level: Level, msg: string, fields?: Record<string, unknown>): void {
+    this.target.log(level, msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log('debug', msg, fields);
+  }
+  trace(msg: string, fields?: Record<string, unknown>): void {
+    this.log('trace', msg, fields);
+  }
 }
 
 /** The current scope's logger (see RunScope). */

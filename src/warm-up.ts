@@ -41,20 +41,35 @@ current-context: klutch
 
 function answers(agent: MockAgent): void {
   const json = { headers: { 'content-type': 'application/json' } };
-  agent.get(TOKEN).intercept({ path: '/token', method: 'POST' })
-    .reply(200, JSON.stringify({ access_token: 'warm-up-access-token-not-real', token_type: 'Bearer', expires_in: 300 }), json);
-  agent.get(BACKEND).intercept({ path: '/bind-noninteractive', method: 'POST' }).reply(200, JSON.stringify({
-    apiVersion: 'klutch.anynines.com/v1alpha1',
-    kind: 'BindingResponse',
-    kubeconfig: Buffer.from(KUBECONFIG).toString('base64'),
-    requests: APIS.map((resource) => ({
-      apiVersion: 'klutch.anynines.com/v1alpha1',
-      kind: 'APIServiceExportRequest',
-      metadata: { name: `${resource}.anynines.com` },
-      spec: { resources: [{ group: 'anynines.com', resource, versions: ['v1'] }] },
-    })),
-  }), json);
-  agent.get(CONTROL_PLANE).intercept({ path: `/apis/klutch.anynines.com/v1alpha1/namespaces/${NS}/apiserviceexportrequests`, method: 'POST' })
+  agent
+    .get(TOKEN)
+    .intercept({ path: '/token', method: 'POST' })
+    .reply(
+      200,
+      JSON.stringify({ access_token: 'warm-up-access-token-not-real', token_type: 'Bearer', expires_in: 300 }),
+      json,
+    );
+  agent
+    .get(BACKEND)
+    .intercept({ path: '/bind-noninteractive', method: 'POST' })
+    .reply(
+      200,
+      JSON.stringify({
+        apiVersion: 'klutch.anynines.com/v1alpha1',
+        kind: 'BindingResponse',
+        kubeconfig: Buffer.from(KUBECONFIG).toString('base64'),
+        requests: APIS.map((resource) => ({
+          apiVersion: 'klutch.anynines.com/v1alpha1',
+          kind: 'APIServiceExportRequest',
+          metadata: { name: `${resource}.anynines.com` },
+          spec: { resources: [{ group: 'anynines.com', resource, versions: ['v1'] }] },
+        })),
+      }),
+      json,
+    );
+  agent
+    .get(CONTROL_PLANE)
+    .intercept({ path: `/apis/klutch.anynines.com/v1alpha1/namespaces/${NS}/apiserviceexportrequests`, method: 'POST' })
     .reply((req) => ({ statusCode: 201, data: String(req.body), responseOptions: json }))
     .times(APIS.length);
 }
@@ -67,16 +82,30 @@ export async function warmUp(): Promise<string> {
   answers(agent);
   try {
     const file = join(dir, 'binding.json');
-    writeFileSync(file, JSON.stringify({ clusterID: 'warm-up', apis: APIS.map((resource) => ({ group: 'anynines.com', resource })) }));
+    writeFileSync(
+      file,
+      JSON.stringify({ clusterID: 'warm-up', apis: APIS.map((resource) => ({ group: 'anynines.com', resource })) }),
+    );
     const opts = bootstrapEnvOptions(
-      { file: [file], url: `${BACKEND}/bind-noninteractive`, timeout: '1m', 'request-timeout': '10s', retries: 0, wait: false },
+      {
+        file: [file],
+        url: `${BACKEND}/bind-noninteractive`,
+        timeout: '1m',
+        'request-timeout': '10s',
+        retries: 0,
+        wait: false,
+      },
       { OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'warm-up-secret-not-real', OIDC_TOKEN_URL: `${TOKEN}/token` },
     );
     const out = await bootstrapEnv(opts, { dispatcher: agent });
     if (out.error) throw out.error;
-    if (!out.stdout?.includes('kind: APIServiceBinding')) throw new Error('the warm-up binding wrote no APIServiceBinding');
+    if (!out.stdout?.includes('kind: APIServiceBinding'))
+      throw new Error('the warm-up binding wrote no APIServiceBinding');
     const pending = agent.pendingInterceptors();
-    if (pending.length) throw new Error(`the warm-up binding left ${pending.length} answer(s) unused: ${pending.map((p) => `${p.method} ${p.origin}${p.path}`).join(', ')}`);
+    if (pending.length)
+      throw new Error(
+        `the warm-up binding left ${pending.length} answer(s) unused: ${pending.map((p) => `${p.method} ${p.origin}${p.path}`).join(', ')}`,
+      );
     return out.stdout;
   } finally {
     await agent.close();

@@ -67,7 +67,9 @@ function isEmpty(v: unknown): boolean {
 function nonEmptyKeys(prefix: string, v: unknown, allowed: (k: string, v: unknown) => boolean = () => false): string[] {
   if (isEmpty(v)) return [];
   if (typeof v !== 'object' || Array.isArray(v)) return [prefix];
-  return Object.entries(v as Record<string, unknown>).filter(([k, x]) => !isEmpty(x) && !allowed(k, x)).map(([k]) => `${prefix}.${k}`);
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([k, x]) => !isEmpty(x) && !allowed(k, x))
+    .map(([k]) => `${prefix}.${k}`);
 }
 
 /**
@@ -78,26 +80,31 @@ function nonEmptyKeys(prefix: string, v: unknown, allowed: (k: string, v: unknow
  */
 export function judgeClaim(claim: PermissionClaim): { resource: boolean; options: string[] } {
   const c = claim as Record<string, unknown>;
-  const resource = (claim.group ?? '') !== '' || !DEFAULT_CLAIM_RESOURCES.includes(claim.resource) || claim.version !== 'v1';
+  const resource =
+    (claim.group ?? '') !== '' || !DEFAULT_CLAIM_RESOURCES.includes(claim.resource) || claim.version !== 'v1';
   const options: string[] = [];
   const selector = c.selector;
   if (selector === undefined || selector === null) options.push('no selector (every object of both sides)');
   else if (typeof selector !== 'object' || Array.isArray(selector)) options.push('selector');
   else {
     const s = selector as Record<string, unknown>;
-    if (s.owner !== 'Provider') options.push(s.owner === undefined ? 'no owner (objects of both sides)' : `owner ${String(s.owner)}`);
-    for (const [k, v] of Object.entries(s)) if (k !== 'owner' && !NARROWING_SELECTOR_KEYS.has(k) && !isEmpty(v)) options.push(`selector.${k}`);
+    if (s.owner !== 'Provider')
+      options.push(s.owner === undefined ? 'no owner (objects of both sides)' : `owner ${String(s.owner)}`);
+    for (const [k, v] of Object.entries(s))
+      if (k !== 'owner' && !NARROWING_SELECTOR_KEYS.has(k) && !isEmpty(v)) options.push(`selector.${k}`);
   }
   for (const [k, v] of Object.entries(c)) {
     if (NEUTRAL_KEYS.has(k) || k === 'selector') continue;
     // onConflict.recreateWhenConsumerSideDeleted: true is the default.
-    if (k === 'onConflict') options.push(...nonEmptyKeys(k, v, (key, x) => key === 'recreateWhenConsumerSideDeleted' && x === true));
+    if (k === 'onConflict')
+      options.push(...nonEmptyKeys(k, v, (key, x) => key === 'recreateWhenConsumerSideDeleted' && x === true));
     else if (k === 'create' || k === 'read' || k === 'update') options.push(...nonEmptyKeys(k, v));
     else if (!isEmpty(v)) options.push(k);
   }
   // recreateWhenConsumerSideDeleted: false is a choice too (isEmpty treats false as unset).
   const onConflict = c.onConflict as Record<string, unknown> | undefined;
-  if (onConflict && typeof onConflict === 'object' && onConflict.recreateWhenConsumerSideDeleted === false) options.push('onConflict.recreateWhenConsumerSideDeleted false');
+  if (onConflict && typeof onConflict === 'object' && onConflict.recreateWhenConsumerSideDeleted === false)
+    options.push('onConflict.recreateWhenConsumerSideDeleted false');
   return { resource, options };
 }
 
@@ -117,7 +124,11 @@ function describe(claim: PermissionClaim, options: string[], explicit: boolean):
  * accepted claims (and logs one line per APIServiceBinding with claims).
  * Throws BackendError listing every problem; nothing has been created then.
  */
-export function checkAnswer(binding: Binding, requests: readonly ExportRequest[], clusterNamespace: string): AcceptedClaim[] {
+export function checkAnswer(
+  binding: Binding,
+  requests: readonly ExportRequest[],
+  clusterNamespace: string,
+): AcceptedClaim[] {
   const asked = new Map(binding.apis.map((a) => [claimName(a), a]));
   const answered = new Set<string>();
   const problems: string[] = [];
@@ -126,11 +137,16 @@ export function checkAnswer(binding: Binding, requests: readonly ExportRequest[]
     const name = req.metadata?.name;
     const first = req.spec.resources[0]!;
     const effective = name || claimName(first);
-    if (name !== undefined && (!OBJECT_NAME.test(name) || name.length > 253)) problems.push(`request ${i + 1} is named ${JSON.stringify(name)}, which is not a valid object name`);
-    else if (requestNames.has(effective)) problems.push(`request ${i + 1}: more than one request is named ${effective}`);
+    if (name !== undefined && (!OBJECT_NAME.test(name) || name.length > 253))
+      problems.push(`request ${i + 1} is named ${JSON.stringify(name)}, which is not a valid object name`);
+    else if (requestNames.has(effective))
+      problems.push(`request ${i + 1}: more than one request is named ${effective}`);
     requestNames.add(effective);
     const ns = (req.metadata as { namespace?: unknown } | undefined)?.namespace;
-    if (ns !== undefined && ns !== clusterNamespace) problems.push(`request ${effective} names namespace ${JSON.stringify(ns)}, not the cluster namespace ${clusterNamespace}`);
+    if (ns !== undefined && ns !== clusterNamespace)
+      problems.push(
+        `request ${effective} names namespace ${JSON.stringify(ns)}, not the cluster namespace ${clusterNamespace}`,
+      );
     for (const res of req.spec.resources) {
       const api = claimName(res);
       if (!asked.has(api)) problems.push(`${api}: binding.json did not ask for it`);
@@ -138,9 +154,13 @@ export function checkAnswer(binding: Binding, requests: readonly ExportRequest[]
       answered.add(api);
     }
   }
-  for (const api of asked.keys()) if (!answered.has(api)) problems.push(`${api}: binding.json asked for it, but it is not in the backend's answer`);
+  for (const api of asked.keys())
+    if (!answered.has(api)) problems.push(`${api}: binding.json asked for it, but it is not in the backend's answer`);
   if (problems.length) {
-    throw new BackendError('HELPER_BACKEND_ANSWER_MISMATCH', `the backend's answer does not match binding.json (nothing was created):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new BackendError(
+      'HELPER_BACKEND_ANSWER_MISMATCH',
+      `the backend's answer does not match binding.json (nothing was created):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
   return checkClaims(binding, requests);
 }
@@ -164,12 +184,17 @@ function checkClaims(binding: Binding, requests: readonly ExportRequest[]): Acce
         if (explicit) used.add(name);
         if (!inPolicy && !explicit) {
           refusedNames.add(name);
-          refused.push(`${api} claims ${name}${claim.version !== 'v1' ? ` version ${claim.version}` : ''}${options.length ? ` with ${options.join(', ')}` : ''}`);
+          refused.push(
+            `${api} claims ${name}${claim.version !== 'v1' ? ` version ${claim.version}` : ''}${options.length ? ` with ${options.join(', ')}` : ''}`,
+          );
           continue;
         }
         const owner = (claim.selector as { owner?: unknown } | undefined)?.owner;
         accepted.push({
-          api, group: claim.group ?? '', resource: claim.resource, version: claim.version,
+          api,
+          group: claim.group ?? '',
+          resource: claim.resource,
+          version: claim.version,
           ...(typeof owner === 'string' ? { owner } : {}),
           acceptedBy: inPolicy ? 'policy' : 'acceptClaims',
           ...(!inPolicy && options.length ? { options: options.filter((o) => !o.startsWith('owner ')) } : {}),
@@ -180,13 +205,19 @@ function checkClaims(binding: Binding, requests: readonly ExportRequest[]): Acce
     }
   }
   if (refused.length) {
-    throw new BackendError('HELPER_BACKEND_CLAIM_REFUSED', `the backend's answer asks for permission claims outside the default policy (core secrets and configmaps, owner Provider, nothing replaced, adopted or donated); nothing was created:\n${refused.map((p) => `  - ${p}`).join('\n')}`, {
-      hint: `if you trust them, list their resources in binding.json's acceptClaims, e.g. "acceptClaims": [${[...refusedNames].map((n) => JSON.stringify(n)).join(', ')}]`,
-    });
+    throw new BackendError(
+      'HELPER_BACKEND_CLAIM_REFUSED',
+      `the backend's answer asks for permission claims outside the default policy (core secrets and configmaps, owner Provider, nothing replaced, adopted or donated); nothing was created:\n${refused.map((p) => `  - ${p}`).join('\n')}`,
+      {
+        hint: `if you trust them, list their resources in binding.json's acceptClaims, e.g. "acceptClaims": [${[...refusedNames].map((n) => JSON.stringify(n)).join(', ')}]`,
+      },
+    );
   }
   const prefix = `cluster ${JSON.stringify(binding.clusterID)}: `;
   for (const l of lines) log.info(prefix + l);
-  for (const name of acceptList) if (!used.has(name)) log.warn(`${prefix}binding.json's acceptClaims names ${name}, but the backend's answer has no claim on it`);
+  for (const name of acceptList)
+    if (!used.has(name))
+      log.warn(`${prefix}binding.json's acceptClaims names ${name}, but the backend's answer has no claim on it`);
   return accepted;
 }
 

@@ -12,10 +12,16 @@ export function bindUrl(raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new InputError('HELPER_BIND_URL', `-u ${JSON.stringify(raw.slice(0, 200))} is not a URL (expected e.g. https://backend.example.com/bind-noninteractive)`);
+    throw new InputError(
+      'HELPER_BIND_URL',
+      `-u ${JSON.stringify(raw.slice(0, 200))} is not a URL (expected e.g. https://backend.example.com/bind-noninteractive)`,
+    );
   }
   if (url.protocol !== 'https:') {
-    throw new InputError('HELPER_BIND_URL', `-u must be an https:// URL (got ${url.protocol}//${url.host}): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it`);
+    throw new InputError(
+      'HELPER_BIND_URL',
+      `-u must be an https:// URL (got ${url.protocol}//${url.host}): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it`,
+    );
   }
   if (url.username || url.password) {
     throw new InputError('HELPER_BIND_URL', `-u must not carry credentials (user:password@${url.host})`);

@@ -25,16 +25,25 @@ export interface BindingResult {
 export function parseBindingResponse(body: unknown): BindingResult {
   const res = validateBindingResponse(body);
   if (!isStrictBase64(res.kubeconfig)) {
-    throw new BackendError('HELPER_BACKEND_RESPONSE_INVALID', 'the backend\'s BindingResponse.kubeconfig is not valid standard base64');
+    throw new BackendError(
+      'HELPER_BACKEND_RESPONSE_INVALID',
+      "the backend's BindingResponse.kubeconfig is not valid standard base64",
+    );
   }
   const given = Buffer.from(res.kubeconfig, 'base64').toString('utf8');
   registerKubeconfigSecrets(given);
   const rebuilt = readBindingKubeconfig(given);
   const k = rebuilt.ok ? readKubeconfig(rebuilt.value.text, { provider: true, fromBackend: true }) : undefined;
   if (!rebuilt.ok || !k || k.problems.length || !k.facts || !k.connection) {
-    const problems = !rebuilt.ok ? rebuilt.problems : k?.problems.length ? k.problems : ['its current context names no cluster'];
-    throw new BackendError('HELPER_BACKEND_KUBECONFIG', `the kubeconfig in the backend's BindingResponse is unusable:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    const problems = !rebuilt.ok
+      ? rebuilt.problems
+      : k?.problems.length
+        ? k.problems
+        : ['its current context names no cluster'];
+    throw new BackendError(
+      'HELPER_BACKEND_KUBECONFIG',
+      `the kubeconfig in the backend's BindingResponse is unusable:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
   }
   return { kubeconfig: rebuilt.value.text, provider: k.facts, connection: k.connection, requests: res.requests };
 }
-

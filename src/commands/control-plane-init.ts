@@ -11,8 +11,17 @@ export function controlPlaneInitCommand(ctx: RunContext): CommandModule {
     describe: 'Print a commented values file listing every input',
     builder: (y: Argv) =>
       y
-        .option('data-services', { type: 'string', array: true, default: ['postgresql'], describe: `data services to list (${DATA_SERVICE_NAMES.join(', ')}); comma-separated or repeated` })
+        .option('data-services', {
+          type: 'string',
+          array: true,
+          default: ['postgresql'],
+          describe: `data services to list (${DATA_SERVICE_NAMES.join(', ')}); comma-separated or repeated`,
+        })
         .example('$0 control-plane init --data-services postgresql,mariadb > values.yaml', 'start a values file'),
-    handler: handler(ctx, controlPlaneInitOptions, async () => (await import('../flows/control-plane-init.ts')).controlPlaneInit),
+    handler: handler(
+      ctx,
+      controlPlaneInitOptions,
+      async () => (await import('../flows/control-plane-init.ts')).controlPlaneInit,
+    ),
   };
 }

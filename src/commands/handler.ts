@@ -8,7 +8,11 @@ import type { RunContext } from '../run-context.ts';
 
 export type Flow<O> = (options: O, deps: Partial<FlowDeps>) => Promise<FlowOutcome>;
 
-export function handler<O>(run: RunContext, options: (argv: Record<string, unknown>, env: NodeJS.ProcessEnv) => O, flow: () => Promise<Flow<O>>) {
+export function handler<O>(
+  run: RunContext,
+  options: (argv: Record<string, unknown>, env: NodeJS.ProcessEnv) => O,
+  flow: () => Promise<Flow<O>>,
+) {
   return async (argv: Record<string, unknown>): Promise<void> => {
     const opts = options(argv, run.env);
     const outcome = await (await flow())(opts, { signal: run.signal, journal: run.journal });

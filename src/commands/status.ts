@@ -12,18 +12,48 @@ export function statusCommand(ctx: RunContext): CommandModule {
     describe: 'Report the health of a binding on the control plane and, when given, the App Cluster (read-only)',
     builder: (y: Argv) =>
       y
-        .option('kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}` })
-        .option('context', { ...CONTEXT_OPTION, describe: 'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)' })
-        .option('app-kubeconfig', { type: 'string', requiresArg: true, normalize: true, describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)' })
-        .option('output', { alias: 'o', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'text: one line per item; json: the shape of schemas/status.schema.json' })
+        .option('kubeconfig', {
+          type: 'string',
+          requiresArg: true,
+          normalize: true,
+          describe: `provider kubeconfig from bootstrap-env --write-kubeconfig ${KUBECONFIG_DESCRIBE}`,
+        })
+        .option('context', {
+          ...CONTEXT_OPTION,
+          describe:
+            'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)',
+        })
+        .option('app-kubeconfig', {
+          type: 'string',
+          requiresArg: true,
+          normalize: true,
+          describe: 'kubeconfig of the App Cluster (without it: the control-plane half only)',
+        })
+        .option('output', {
+          alias: 'o',
+          choices: ['text', 'json'] as const,
+          default: 'text' as const,
+          describe: 'text: one line per item; json: the shape of schemas/status.schema.json',
+        })
         .option('timeout', { type: 'string', default: '30s', describe: 'bound of the whole report' })
-        .options(tlsOptions('both clusters', 'the clusters\' TLS certificates (prints a warning)'))
+        .options(tlsOptions('both clusters', "the clusters' TLS certificates (prints a warning)"))
         .options(CALL_OPTIONS)
-        .example('$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig', 'one line per item: ok, degraded, missing or unreadable')
-        .example('$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict', 'the control-plane half, as JSON (a pipeline gates on the exit code)')
-        .epilog('The konnector counts as connected while the ClusterBinding\'s heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n'
-          + 'The report goes to stdout whatever the verdict.\n'
-          + exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], { ok: 'every item ok', cluster: 'a cluster unreachable, or an item the kubeconfig may not read' })),
+        .example(
+          '$0 status --kubeconfig provider.kfg.yaml --app-kubeconfig app.kubeconfig',
+          'one line per item: ok, degraded, missing or unreadable',
+        )
+        .example(
+          '$0 status --kubeconfig provider.kfg.yaml -o json | jq .verdict',
+          'the control-plane half, as JSON (a pipeline gates on the exit code)',
+        )
+        .epilog(
+          "The konnector counts as connected while the ClusterBinding's heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n" +
+            'The report goes to stdout whatever the verdict.\n' +
+            exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], {
+              ok: 'every item ok',
+              cluster: 'a cluster unreachable, or an item the kubeconfig may not read',
+            }),
+        ),
     handler: handler(ctx, statusOptions, async () => (await import('../flows/status.ts')).status),
   };
 }

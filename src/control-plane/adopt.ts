@@ -13,10 +13,30 @@ import { ClusterError } from '../errors.ts';
 import { addSecret } from '../log.ts';
 import type { KObject } from '../kube/resources.ts';
 import type { ObjectClient } from '../kube/objects.ts';
-import { CERT_MANAGER, CROSSPLANE, DATA_SERVICE_NAMES, DEFAULTS, PAGE, packageRepository, xpkgName, type DataServiceName } from './catalog.ts';
+import {
+  CERT_MANAGER,
+  CROSSPLANE,
+  DATA_SERVICE_NAMES,
+  DEFAULTS,
+  PAGE,
+  packageRepository,
+  xpkgName,
+  type DataServiceName,
+} from './catalog.ts';
 import { listAll, readCrd, secretData } from './client.ts';
 import { COOKIE_SECRET, type CookieKeys } from './keys.ts';
-import { BACKEND_NAME, BACKEND_NAMESPACE, CA_KEY, CA_SECRET, DATA_SERVICES_API, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, PROVIDER_ANYNINES, type RenderInputs } from './render.ts';
+import {
+  BACKEND_NAME,
+  BACKEND_NAMESPACE,
+  CA_KEY,
+  CA_SECRET,
+  DATA_SERVICES_API,
+  FOREIGN_KINDS,
+  OIDC_KEYS,
+  OIDC_SECRET,
+  PROVIDER_ANYNINES,
+  type RenderInputs,
+} from './render.ts';
 import type { Credentials } from './secrets.ts';
 import type { EndpointValues, Values } from './values.ts';
 
@@ -39,7 +59,6 @@ export interface Adopted {
   inputs: Omit<RenderInputs, 'settings'> | undefined;
 }
 
-
 /** "--key=value" arguments as a map; the rest in order. */
 function parseArgs(args: readonly string[]): { flags: Map<string, string>; all: string[] } {
   const flags = new Map<string, string>();
@@ -50,7 +69,20 @@ function parseArgs(args: readonly string[]): { flags: Map<string, string>; all: 
   return { flags, all: [...args] };
 }
 
-const KNOWN_FLAGS = new Set(['namespace-prefix', 'pretty-name', 'consumer-scope', 'oidc-issuer-client-id', 'oidc-issuer-client-secret', 'oidc-issuer-url', 'oidc-callback-url', 'listen-address', 'cookie-signing-key', 'cookie-encryption-key', 'external-address', 'external-ca-file']);
+const KNOWN_FLAGS = new Set([
+  'namespace-prefix',
+  'pretty-name',
+  'consumer-scope',
+  'oidc-issuer-client-id',
+  'oidc-issuer-client-secret',
+  'oidc-issuer-url',
+  'oidc-callback-url',
+  'listen-address',
+  'cookie-signing-key',
+  'cookie-encryption-key',
+  'external-address',
+  'external-ca-file',
+]);
 
 export interface ReadOptions {
   /** Fail (ClusterError) when there is no backend to adopt; false for check, which reports it instead. */
@@ -93,11 +125,17 @@ class Reading {
   }
 }
 
-type EnvVar = { name: string; value?: string; valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } } };
+type EnvVar = {
+  name: string;
+  value?: string;
+  valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } };
+};
 
 /** The backend's container: its image, flags (with $(VAR) resolved from its environment) and the flags helper does not render. */
 async function backendContainer(r: Reading, dep: KObject | undefined) {
-  const container = ((dep?.spec as { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } | undefined)?.template?.spec?.containers ?? [])[0] ?? {};
+  const container =
+    ((dep?.spec as { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } | undefined)?.template
+      ?.spec?.containers ?? [])[0] ?? {};
   const { flags, all } = parseArgs((container.args as string[] | undefined) ?? []);
   const containerEnv = (container.env as EnvVar[] | undefined) ?? [];
   const flagValue = async (flag: string): Promise<string | undefined> => {
@@ -107,13 +145,14 @@ async function backendContainer(r: Reading, dep: KObject | undefined) {
     const e = containerEnv.find((x) => x.name === m[1]);
     if (e?.value !== undefined) return e.value;
     const cm = e?.valueFrom?.configMapKeyRef;
-    if (cm) return ((await r.get('v1', 'ConfigMap', cm.name, ns))?.data as Record<string, string> | undefined)?.[cm.key];
+    if (cm)
+      return ((await r.get('v1', 'ConfigMap', cm.name, ns))?.data as Record<string, string> | undefined)?.[cm.key];
     const sk = e?.valueFrom?.secretKeyRef;
     if (sk) return secretData(await r.get('v1', 'Secret', sk.name, ns))[sk.key];
     return undefined;
   };
   return {
-    image: dep ? container.image as string | undefined : undefined,
+    image: dep ? (container.image as string | undefined) : undefined,
     flags,
     externalAddress: await flagValue('external-address'),
     extraArgs: all.filter((a) => !KNOWN_FLAGS.has(/^--([^=]+)/.exec(a)?.[1] ?? '')),
@@ -124,7 +163,13 @@ type AcmeSpec = { email?: string; server?: string };
 const acmeOf = (i: KObject | undefined) => (i?.spec as { acme?: AcmeSpec } | undefined)?.acme;
 const acmeTls = (i: KObject): Values['tls'] => {
   const a = acmeOf(i)!;
-  return { acme: { email: a.email!, ...(a.server && a.server !== DEFAULTS.acmeServer ? { server: a.server } : {}), ...(i.metadata!.name !== DEFAULTS.acmeIssuerName ? { issuerName: i.metadata!.name! } : {}) } };
+  return {
+    acme: {
+      email: a.email!,
+      ...(a.server && a.server !== DEFAULTS.acmeServer ? { server: a.server } : {}),
+      ...(i.metadata!.name !== DEFAULTS.acmeIssuerName ? { issuerName: i.metadata!.name! } : {}),
+    },
+  };
 };
 
 /** TLS: the issuer the Ingress names, or the ACME Issuer in bind when the annotation names one that does not exist (the page's mistake). */
@@ -141,13 +186,19 @@ async function readTls(r: Reading, ingress: KObject | undefined): Promise<Values
   else if (clusterNamed) tls = { issuer: { kind: 'ClusterIssuer', name: clusterNamed } };
   else if (acmeIssuers.length === 1) {
     tls = acmeTls(acmeIssuers[0]!);
-    if (named) r.notes.push(`Ingress ${ns}/${BACKEND_NAME} names Issuer ${named}, which does not exist; the values name Issuer ${ns}/${acmeIssuers[0]!.metadata!.name} (the setup page's letsencrypt-prod/letsencrypt mismatch), so apply fixes the annotation`);
+    if (named)
+      r.notes.push(
+        `Ingress ${ns}/${BACKEND_NAME} names Issuer ${named}, which does not exist; the values name Issuer ${ns}/${acmeIssuers[0]!.metadata!.name} (the setup page's letsencrypt-prod/letsencrypt mismatch), so apply fixes the annotation`,
+      );
   } else {
     tls = { issuer: { kind: 'Issuer', name: named ?? DEFAULTS.acmeIssuerName } };
-    r.notes.push(`no ACME Issuer found in namespace ${ns}: /tls/issuer names ${named ?? DEFAULTS.acmeIssuerName}; check it`);
+    r.notes.push(
+      `no ACME Issuer found in namespace ${ns}: /tls/issuer names ${named ?? DEFAULTS.acmeIssuerName}; check it`,
+    );
   }
   const spec = (ingress?.spec ?? {}) as { ingressClassName?: string; tls?: Array<{ secretName?: string }> };
-  if (spec.ingressClassName && spec.ingressClassName !== DEFAULTS.ingressClass) tls.ingressClass = spec.ingressClassName;
+  if (spec.ingressClassName && spec.ingressClassName !== DEFAULTS.ingressClass)
+    tls.ingressClass = spec.ingressClassName;
   const tlsSecret = spec.tls?.[0]?.secretName;
   if (tlsSecret && tlsSecret !== DEFAULTS.tlsSecretName) tls.secretName = tlsSecret;
   return tls;
@@ -162,31 +213,54 @@ async function readCrossplane(r: Reading): Promise<NonNullable<Values['crossplan
   }
   const pkgV1 = `${CROSSPLANE.pkgGroup}/v1`;
   const pkgOf = (o: KObject | undefined) => (o?.spec as { package?: string } | undefined)?.package;
-  const provider = (await readCrd(r.client, crdOfKind('Provider'))) ? await r.get(pkgV1, 'Provider', PROVIDER_ANYNINES) : undefined;
+  const provider = (await readCrd(r.client, crdOfKind('Provider')))
+    ? await r.get(pkgV1, 'Provider', PROVIDER_ANYNINES)
+    : undefined;
   const configurations = await r.listIf(crdOfKind('Configuration'), pkgV1, 'Configuration');
-  const configuration = configurations.find((c) => packageRepository(pkgOf(c) ?? '').endsWith('/dataservices')) ?? configurations.find((c) => /dataservices/.test(c.metadata?.name ?? ''));
-  const fn = (await readCrd(r.client, crdOfKind('Function'))) ? await r.get(pkgV1, 'Function', PAGE.functionName) : undefined;
+  const configuration =
+    configurations.find((c) => packageRepository(pkgOf(c) ?? '').endsWith('/dataservices')) ??
+    configurations.find((c) => /dataservices/.test(c.metadata?.name ?? ''));
+  const fn = (await readCrd(r.client, crdOfKind('Function')))
+    ? await r.get(pkgV1, 'Function', PAGE.functionName)
+    : undefined;
   const crossplane: NonNullable<Values['crossplane']> & { namespace: string } = { namespace };
   const providerPkg = pkgOf(provider);
   if (providerPkg && providerPkg !== DEFAULTS.providerAnynines) crossplane.providerAnynines = providerPkg;
   const configurationPkg = pkgOf(configuration);
   if (configurationPkg && configurationPkg !== DEFAULTS.configuration) crossplane.configuration = configurationPkg;
-  if (configurationPkg && configuration!.metadata!.name !== xpkgName(configurationPkg)) crossplane.configurationName = configuration!.metadata!.name!;
+  if (configurationPkg && configuration!.metadata!.name !== xpkgName(configurationPkg))
+    crossplane.configurationName = configuration!.metadata!.name!;
   const fnPkg = pkgOf(fn);
   if (fnPkg && fnPkg !== DEFAULTS.function) crossplane.function = fnPkg;
   return crossplane;
 }
 
-type PcSpec = { url?: string; serviceType?: string; healthCheckEndpoint?: string; tls?: { insecureSkipVerify?: boolean; overrideServerName?: string }; providerCredentials?: Record<string, { secretRef?: { namespace?: string; name?: string; key?: string } }> };
+type PcSpec = {
+  url?: string;
+  serviceType?: string;
+  healthCheckEndpoint?: string;
+  tls?: { insecureSkipVerify?: boolean; overrideServerName?: string };
+  providerCredentials?: Record<string, { secretRef?: { namespace?: string; name?: string; key?: string } }>;
+};
 type Endpoint = { values: EndpointValues; creds: Credentials };
 
 /** One endpoint of a data service from its ProviderConfig: the values, and the credentials it names as env: references. */
-async function readEndpoint(r: Reading, pcName: string, envBase: string, spec: PcSpec, crossplaneNamespace: string): Promise<Endpoint> {
+async function readEndpoint(
+  r: Reading,
+  pcName: string,
+  envBase: string,
+  spec: PcSpec,
+  crossplaneNamespace: string,
+): Promise<Endpoint> {
   const cred = async (field: 'username' | 'password') => {
     const s = spec.providerCredentials?.[field]?.secretRef;
-    if (!s?.name || !s.key) return { from: `ProviderConfig ${pcName} (names no Secret for ${field})`, value: undefined };
+    if (!s?.name || !s.key)
+      return { from: `ProviderConfig ${pcName} (names no Secret for ${field})`, value: undefined };
     const secretNs = s.namespace ?? crossplaneNamespace;
-    return { from: `Secret ${secretNs}/${s.name} key ${s.key}`, value: secretData(await r.get('v1', 'Secret', s.name, secretNs))[s.key] };
+    return {
+      from: `Secret ${secretNs}/${s.name} key ${s.key}`,
+      value: secretData(await r.get('v1', 'Secret', s.name, secretNs))[s.key],
+    };
   };
   const u = await cred('username');
   const p = await cred('password');
@@ -210,27 +284,48 @@ async function readDataServices(r: Reading, crossplane: NonNullable<Values['cros
   const endpoints: RenderInputs['secrets']['endpoints'] = {};
   for (const ds of DATA_SERVICE_NAMES) {
     const pair: Partial<Record<'serviceBroker' | 'backupManager', Endpoint>> = {};
-    for (const [which, dash] of [['serviceBroker', 'service-broker'], ['backupManager', 'backup-manager']] as const) {
+    for (const [which, dash] of [
+      ['serviceBroker', 'service-broker'],
+      ['backupManager', 'backup-manager'],
+    ] as const) {
       const pc = configs.find((c) => c.metadata?.name === `${ds}-${dash}`);
       if (!pc) continue;
       const spec = (pc.spec ?? {}) as PcSpec;
       if (spec.serviceType) crossplane.providerConfigServiceType = true;
-      pair[which] = await readEndpoint(r, `${ds}-${dash}`, `${ds.toUpperCase()}_${dash.toUpperCase().replace('-', '_')}`, spec, crossplane.namespace);
+      pair[which] = await readEndpoint(
+        r,
+        `${ds}-${dash}`,
+        `${ds.toUpperCase()}_${dash.toUpperCase().replace('-', '_')}`,
+        spec,
+        crossplane.namespace,
+      );
     }
     if (pair.serviceBroker && pair.backupManager) {
-      dataServices[ds as DataServiceName] = { serviceBroker: pair.serviceBroker.values, backupManager: pair.backupManager.values };
+      dataServices[ds as DataServiceName] = {
+        serviceBroker: pair.serviceBroker.values,
+        backupManager: pair.backupManager.values,
+      };
       endpoints[ds] = { serviceBroker: pair.serviceBroker.creds, backupManager: pair.backupManager.creds };
     } else if (pair.serviceBroker || pair.backupManager) {
-      r.notes.push(`data service ${ds}: only its ${pair.serviceBroker ? 'service-broker' : 'backup-manager'} ProviderConfig exists; left out (the values need both)`);
+      r.notes.push(
+        `data service ${ds}: only its ${pair.serviceBroker ? 'service-broker' : 'backup-manager'} ProviderConfig exists; left out (the values need both)`,
+      );
       r.env.splice(r.env.length - 2, 2);
     }
   }
-  if (!Object.keys(dataServices).length) r.notes.push('no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found');
+  if (!Object.keys(dataServices).length)
+    r.notes.push('no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found');
   return { dataServices, endpoints };
 }
 
 /** The backend's values: host (the Ingress's), image, external address, CA, flags and Service type where they differ from the defaults. */
-function backendValues(c: Awaited<ReturnType<typeof backendContainer>>, host: string, externalAddress: string | undefined, caPem: string | undefined, serviceType: string | undefined): Values['backend'] {
+function backendValues(
+  c: Awaited<ReturnType<typeof backendContainer>>,
+  host: string,
+  externalAddress: string | undefined,
+  caPem: string | undefined,
+  serviceType: string | undefined,
+): Values['backend'] {
   const backend: Values['backend'] = { host };
   if (c.image && c.image !== DEFAULTS.backendImage) backend.image = c.image;
   if (externalAddress) backend.externalAddress = externalAddress;
@@ -251,11 +346,16 @@ function oidcValues(r: Reading, oidc: Record<string, string>, host: string): Val
   const clientId = oidc[OIDC_KEYS.clientId];
   const issuerUrl = oidc[OIDC_KEYS.issuerUrl];
   const callbackUrl = oidc[OIDC_KEYS.callbackUrl];
-  if (!issuerUrl) r.notes.push(`Secret ${ns}/${OIDC_SECRET} holds no ${OIDC_KEYS.issuerUrl}: /oidc/issuerUrl is a guess to replace`);
+  if (!issuerUrl)
+    r.notes.push(`Secret ${ns}/${OIDC_SECRET} holds no ${OIDC_KEYS.issuerUrl}: /oidc/issuerUrl is a guess to replace`);
   return {
     issuerUrl: issuerUrl ?? 'https://idp.unknown',
     ...(clientId && clientId !== DEFAULTS.clientId ? { clientId } : {}),
-    clientSecret: r.ref('BACKEND_OIDC_CLIENT_SECRET', `Secret ${ns}/${OIDC_SECRET} key ${OIDC_KEYS.clientSecret}`, oidc[OIDC_KEYS.clientSecret]),
+    clientSecret: r.ref(
+      'BACKEND_OIDC_CLIENT_SECRET',
+      `Secret ${ns}/${OIDC_SECRET} key ${OIDC_KEYS.clientSecret}`,
+      oidc[OIDC_KEYS.clientSecret],
+    ),
     ...(callbackUrl && callbackUrl !== `https://${host}:443/callback` ? { callbackUrl } : {}),
   };
 }
@@ -274,16 +374,23 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
   const crossplane = await readCrossplane(r);
   const dep = await r.get('apps/v1', 'Deployment', BACKEND_NAME, ns);
   if (!dep && opts.requireBackend) {
-    throw new ClusterError('HELPER_CP_NOTHING_TO_ADOPT', `${client.server} has no Deployment ${ns}/${BACKEND_NAME}: there is no klutch-bind backend to adopt`, {
-      hint: 'adopt reads a control plane set up by hand from the setup page; start a new one with helper control-plane init',
-    });
+    throw new ClusterError(
+      'HELPER_CP_NOTHING_TO_ADOPT',
+      `${client.server} has no Deployment ${ns}/${BACKEND_NAME}: there is no klutch-bind backend to adopt`,
+      {
+        hint: 'adopt reads a control plane set up by hand from the setup page; start a new one with helper control-plane init',
+      },
+    );
   }
   const container = await backendContainer(r, dep);
   const externalAddress = container.externalAddress ?? opts.server;
   const ingress = await r.get('networking.k8s.io/v1', 'Ingress', BACKEND_NAME, ns);
   const ingSpec = (ingress?.spec ?? {}) as { tls?: Array<{ hosts?: string[] }>; rules?: Array<{ host?: string }> };
   const host = ingSpec.rules?.[0]?.host ?? ingSpec.tls?.[0]?.hosts?.[0];
-  if (!host) r.notes.push(`no host found (Ingress ${ns}/${BACKEND_NAME} is ${ingress ? 'without a rule host' : 'absent'}): /backend/host is a guess to replace`);
+  if (!host)
+    r.notes.push(
+      `no host found (Ingress ${ns}/${BACKEND_NAME} is ${ingress ? 'without a rule host' : 'absent'}): /backend/host is a guess to replace`,
+    );
   const serviceType = ((await r.get('v1', 'Service', BACKEND_NAME, ns))?.spec as { type?: string } | undefined)?.type;
   const oidc = secretData(await r.get('v1', 'Secret', OIDC_SECRET, ns));
   const caPem = secretData(await r.get('v1', 'Secret', CA_SECRET, ns))[CA_KEY];
@@ -293,10 +400,22 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
   const backend = backendValues(container, host ?? 'backend.unknown', externalAddress, caPem, serviceType);
   const { namespace, ...rest } = crossplane;
   const crossplaneValues = { ...(namespace !== DEFAULTS.crossplaneNamespace ? { namespace } : {}), ...rest };
-  const values: Values = { backend, oidc: oidcValues(r, oidc, backend.host), tls, ...(Object.keys(crossplaneValues).length ? { crossplane: crossplaneValues } : {}), dataServices };
-  const inputs = externalAddress && caPem && cookieKeys
-    ? { secrets: { oidcClientSecret: oidc[OIDC_KEYS.clientSecret] ?? '', endpoints }, externalAddress, caPem, cookieKeys }
-    : undefined;
+  const values: Values = {
+    backend,
+    oidc: oidcValues(r, oidc, backend.host),
+    tls,
+    ...(Object.keys(crossplaneValues).length ? { crossplane: crossplaneValues } : {}),
+    dataServices,
+  };
+  const inputs =
+    externalAddress && caPem && cookieKeys
+      ? {
+          secrets: { oidcClientSecret: oidc[OIDC_KEYS.clientSecret] ?? '', endpoints },
+          externalAddress,
+          caPem,
+          cookieKeys,
+        }
+      : undefined;
   return { values, env: r.env, notes: r.notes, inputs };
 }
 
@@ -307,7 +426,9 @@ export function adoptedValuesYaml(a: Adopted, server: string): string {
     '# Schema: schemas/control-plane.schema.json. The cookie keys are not here: apply keeps those in the cluster.',
     '#',
     '# Secrets are env: references; set each variable before render or apply (the value is in the cluster at):',
-    ...a.env.map((e) => `#   ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`),
+    ...a.env.map(
+      (e) => `#   ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`,
+    ),
     ...(a.notes.length ? ['#', '# Notes:', ...a.notes.map((n) => `#   ${n}`)] : []),
     '',
   ];

@@ -20,7 +20,19 @@ import { CERT_MANAGER, CROSSPLANE, packageRepository } from './catalog.ts';
 import { listAll, readCrd, served } from './client.ts';
 import { asApplied } from './diff.ts';
 import { COOKIE_SECRET, keysFromSecret, type CookieKeys } from './keys.ts';
-import { BACKEND_NAMESPACE, crdNameOf, FOREIGN_KINDS, foreignOf, INSTALLATION_LABEL, installationId, MANAGED_BY, objectId, TEMPLATE_API_VERSION, TEMPLATE_GROUP, type K8sObject } from './render.ts';
+import {
+  BACKEND_NAMESPACE,
+  crdNameOf,
+  FOREIGN_KINDS,
+  foreignOf,
+  INSTALLATION_LABEL,
+  installationId,
+  MANAGED_BY,
+  objectId,
+  TEMPLATE_API_VERSION,
+  TEMPLATE_GROUP,
+  type K8sObject,
+} from './render.ts';
 import type { Settings } from './values.ts';
 
 export interface ControlPlaneApplyOptions {
@@ -50,7 +62,10 @@ export interface ApplyDeps {
   apply: (objects: ApplyObject[], opts: Pick<PhasedApplyOptions, 'dryRun' | 'timeoutMs'>) => Promise<ApplyResult>;
 }
 
-const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; namespaced: boolean } => ({ ...FOREIGN_KINDS.find((f) => f.kind === kind)!, namespaced });
+const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; namespaced: boolean } => ({
+  ...FOREIGN_KINDS.find((f) => f.kind === kind)!,
+  namespaced,
+});
 
 /**
  * Kinds helper renders or rendered before (provider-kubernetes and its
@@ -59,12 +74,27 @@ const foreignKind = (kind: string, namespaced = false): Kind & { crd: string; na
  */
 const PRUNABLE: ReadonlyArray<Kind & { crd?: string; namespaced: boolean }> = [
   ...['Provider', 'Configuration', 'Function', 'DeploymentRuntimeConfig', 'ProviderConfig'].map((k) => foreignKind(k)),
-  { apiVersion: 'kubernetes.crossplane.io/v1alpha1', kind: 'ProviderConfig', crd: 'providerconfigs.kubernetes.crossplane.io', namespaced: false },
-  { apiVersion: TEMPLATE_API_VERSION, kind: 'APIServiceExportTemplate', crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}`, namespaced: true },
+  {
+    apiVersion: 'kubernetes.crossplane.io/v1alpha1',
+    kind: 'ProviderConfig',
+    crd: 'providerconfigs.kubernetes.crossplane.io',
+    namespaced: false,
+  },
+  {
+    apiVersion: TEMPLATE_API_VERSION,
+    kind: 'APIServiceExportTemplate',
+    crd: `apiserviceexporttemplates.${TEMPLATE_GROUP}`,
+    namespaced: true,
+  },
   foreignKind('Issuer', true),
-  KINDS.secret, KINDS.configMap, KINDS.service, KINDS.serviceAccount, KINDS.deployment,
+  KINDS.secret,
+  KINDS.configMap,
+  KINDS.service,
+  KINDS.serviceAccount,
+  KINDS.deployment,
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespaced: true },
-  KINDS.clusterRole, KINDS.clusterRoleBinding,
+  KINDS.clusterRole,
+  KINDS.clusterRoleBinding,
 ];
 
 /** The cookie keys in the cluster's Secret bind/cookie-config, if it exists. */
@@ -84,20 +114,27 @@ export async function preflight(client: ObjectClient, objects: K8sObject[], sett
   for (const [crd, by] of needed) {
     if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by ${by})`);
   }
-  if (!(await client.get(KINDS.namespace, settings.crossplane.namespace))) missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
+  if (!(await client.get(KINDS.namespace, settings.crossplane.namespace)))
+    missing.push(`Namespace ${settings.crossplane.namespace} (Crossplane's namespace, /crossplane/namespace)`);
   if (settings.tls.issuer.mode === 'own') {
     const i = settings.tls.issuer;
     const crd = CERT_MANAGER.issuers[i.kind].crd;
     const ns = i.kind === 'Issuer' ? BACKEND_NAMESPACE : undefined;
     if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by cert-manager)`);
     else if (!(await client.get({ apiVersion: CERT_MANAGER.apiVersion, kind: i.kind }, i.name, ns))) {
-      log.warn(`${i.kind} ${ns ? `${ns}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no certificate until it does`);
+      log.warn(
+        `${i.kind} ${ns ? `${ns}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no certificate until it does`,
+      );
     }
   }
   if (missing.length) {
-    throw new ClusterError('HELPER_CP_PREREQUISITES', `${client.server} lacks prerequisites; nothing was applied:\n${missing.map((m) => `  - ${m}`).join('\n')}`, {
-      hint: 'install Crossplane >= 1.17.1 (helm, with --set args=\'{"--enable-ssa-claims"}\') and cert-manager first',
-    });
+    throw new ClusterError(
+      'HELPER_CP_PREREQUISITES',
+      `${client.server} lacks prerequisites; nothing was applied:\n${missing.map((m) => `  - ${m}`).join('\n')}`,
+      {
+        hint: 'install Crossplane >= 1.17.1 (helm, with --set args=\'{"--enable-ssa-claims"}\') and cert-manager first',
+      },
+    );
   }
 }
 
@@ -105,7 +142,10 @@ export async function preflight(client: ObjectClient, objects: K8sObject[], sett
  * The objects in the cluster under the rendered names (undefined: absent),
  * read once before anything is applied.
  */
-export async function liveObjects(client: ObjectClient, objects: K8sObject[]): Promise<Map<K8sObject, KObject | undefined>> {
+export async function liveObjects(
+  client: ObjectClient,
+  objects: K8sObject[],
+): Promise<Map<K8sObject, KObject | undefined>> {
   const crds = new Map<string, boolean>();
   const out = new Map<K8sObject, KObject | undefined>();
   for (const o of objects) {
@@ -122,11 +162,21 @@ export async function liveObjects(client: ObjectClient, objects: K8sObject[]): P
   return out;
 }
 
-const packageOf = (o: { [k: string]: unknown }) => packageRepository((o.spec as { package?: string } | undefined)?.package ?? '');
+const packageOf = (o: { [k: string]: unknown }) =>
+  packageRepository((o.spec as { package?: string } | undefined)?.package ?? '');
 
 /** A Configuration or Function installing the same package as `o` under another name. */
-async function samePackage(client: ObjectClient, o: K8sObject, listed: Map<string, KObject[]>): Promise<KObject | undefined> {
-  if (o.apiVersion !== `${CROSSPLANE.pkgGroup}/v1` || (o.kind !== 'Configuration' && o.kind !== 'Function') || !(await served(client, foreignKind(o.kind).crd))) return undefined;
+async function samePackage(
+  client: ObjectClient,
+  o: K8sObject,
+  listed: Map<string, KObject[]>,
+): Promise<KObject | undefined> {
+  if (
+    o.apiVersion !== `${CROSSPLANE.pkgGroup}/v1` ||
+    (o.kind !== 'Configuration' && o.kind !== 'Function') ||
+    !(await served(client, foreignKind(o.kind).crd))
+  )
+    return undefined;
   if (!listed.has(o.kind)) listed.set(o.kind, await listAll(client, kindOf(o)));
   const repo = packageOf(o);
   return listed.get(o.kind)!.find((x) => packageOf(x) === repo);
@@ -140,7 +190,10 @@ async function samePackage(client: ObjectClient, o: K8sObject, listed: Map<strin
  * release bundle's anynines-dataservices) is applied under that name instead
  * of being installed a second time.
  */
-export async function adaptToCluster(client: ObjectClient, objects: K8sObject[]): Promise<{ objects: K8sObject[]; recognised: string[] }> {
+export async function adaptToCluster(
+  client: ObjectClient,
+  objects: K8sObject[],
+): Promise<{ objects: K8sObject[]; recognised: string[] }> {
   const live = await liveObjects(client, objects);
   const recognised: string[] = [];
   const out: K8sObject[] = [];
@@ -153,7 +206,9 @@ export async function adaptToCluster(client: ObjectClient, objects: K8sObject[])
       obj = { ...o, metadata: { ...o.metadata, name: same.metadata.name } };
       l = same;
       recognised.push(`${objectId(o)} → ${objectId(obj)}`);
-      log.info(`${o.kind} ${same.metadata.name} installs the same package (${packageOf(o)}): applying it under that name, not installing the package twice`);
+      log.info(
+        `${o.kind} ${same.metadata.name} installs the same package (${packageOf(o)}): applying it under that name, not installing the package twice`,
+      );
     }
     const applied = asApplied(obj, l as Record<string, unknown> | undefined);
     // A Namespace that exists, applied without the label, would give server-side apply no field to own.
@@ -173,7 +228,12 @@ export async function adaptToCluster(client: ObjectClient, objects: K8sObject[])
  * deleted; such objects of a pruned kind in those namespaces are named in a
  * warning, for the user to judge.
  */
-export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boolean, installation: string): Promise<string[]> {
+export async function prune(
+  client: ObjectClient,
+  keep: K8sObject[],
+  dryRun: boolean,
+  installation: string,
+): Promise<string[]> {
   const kept = new Set(keep.map((o) => `${o.apiVersion}|${objectId(o)}`));
   const managed = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
   const label = `${managed},${INSTALLATION_LABEL}=${installation}`;
@@ -199,7 +259,9 @@ export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boo
     }
   }
   if (unowned.length) {
-    log.warn(`not pruned, labelled ${managed} but without ${INSTALLATION_LABEL} (an older helper's, or another tool's): ${unowned.join(', ')}; if they belonged to this installation, delete them yourself`);
+    log.warn(
+      `not pruned, labelled ${managed} but without ${INSTALLATION_LABEL} (an older helper's, or another tool's): ${unowned.join(', ')}; if they belonged to this installation, delete them yourself`,
+    );
   }
   return out;
 }
@@ -209,7 +271,12 @@ export async function prune(client: ObjectClient, keep: K8sObject[], dryRun: boo
  * served and lists the others as not validated; a real run waits for each
  * CRD (its provider installs it) until the deadline.
  */
-async function readyLater(client: ObjectClient, later: K8sObject[], opts: ControlPlaneApplyOptions, deadline: number): Promise<{ ready: K8sObject[]; notValidated: string[] }> {
+async function readyLater(
+  client: ObjectClient,
+  later: K8sObject[],
+  opts: ControlPlaneApplyOptions,
+  deadline: number,
+): Promise<{ ready: K8sObject[]; notValidated: string[] }> {
   const notValidated: string[] = [];
   const ready: K8sObject[] = [];
   for (const crd of [...new Set(later.map((o) => foreignOf(o)!.crd))]) {
@@ -220,7 +287,9 @@ async function readyLater(client: ObjectClient, later: K8sObject[], opts: Contro
       else {
         for (const o of objs) {
           notValidated.push(objectId(o));
-          log.info(`(dry run) not validated: ${objectId(o)} (its CRD ${crd} comes with ${by}, which is not installed yet)`);
+          log.info(
+            `(dry run) not validated: ${objectId(o)} (its CRD ${crd} comes with ${by}, which is not installed yet)`,
+          );
         }
       }
       continue;
@@ -229,7 +298,10 @@ async function readyLater(client: ObjectClient, later: K8sObject[], opts: Contro
     await waitUntil({
       what: `CustomResourceDefinition ${crd} (installed by ${by} once Crossplane reports the package Healthy; see kubectl get providers)`,
       get: () => readCrd(client, crd),
-      check: (o) => (isEstablished(o) ? { done: true, value: undefined } : { done: false, seen: o ? 'not Established yet' : 'not installed yet' }),
+      check: (o) =>
+        isEstablished(o)
+          ? { done: true, value: undefined }
+          : { done: false, seen: o ? 'not Established yet' : 'not installed yet' },
       timeoutMs: Math.max(0, deadline - Date.now()),
       intervalMs: 2000,
       fallbackIntervalMs: 2000,
@@ -240,12 +312,30 @@ async function readyLater(client: ObjectClient, later: K8sObject[], opts: Contro
   return { ready, notValidated };
 }
 
-export async function applyControlPlane(client: KubeClient, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
-  return applyWith({ client, apply: (objects, o) => applyInPhases(client, objects, { signal: opts.signal, onApplied: opts.onApplied, ...o }) }, rendered, settings, opts);
+export async function applyControlPlane(
+  client: KubeClient,
+  rendered: K8sObject[],
+  settings: Settings,
+  opts: ControlPlaneApplyOptions,
+): Promise<ControlPlaneApplyResult> {
+  return applyWith(
+    {
+      client,
+      apply: (objects, o) => applyInPhases(client, objects, { signal: opts.signal, onApplied: opts.onApplied, ...o }),
+    },
+    rendered,
+    settings,
+    opts,
+  );
 }
 
 /** applyControlPlane with its cluster injected. */
-export async function applyWith(deps: ApplyDeps, rendered: K8sObject[], settings: Settings, opts: ControlPlaneApplyOptions): Promise<ControlPlaneApplyResult> {
+export async function applyWith(
+  deps: ApplyDeps,
+  rendered: K8sObject[],
+  settings: Settings,
+  opts: ControlPlaneApplyOptions,
+): Promise<ControlPlaneApplyResult> {
   const deadline = Date.now() + opts.timeoutMs;
   await preflight(deps.client, rendered, settings);
   const { objects, recognised } = await adaptToCluster(deps.client, rendered);
@@ -255,7 +345,12 @@ export async function applyWith(deps: ApplyDeps, rendered: K8sObject[], settings
   const { ready, notValidated } = await readyLater(deps.client, later, opts, deadline);
   // Keep the render's order among the ProviderConfigs.
   const second = later.filter((o) => ready.includes(o));
-  const r2 = second.length ? await deps.apply(second as ApplyObject[], { dryRun: opts.dryRun, timeoutMs: Math.max(1000, deadline - Date.now()) }) : { applied: [] };
+  const r2 = second.length
+    ? await deps.apply(second as ApplyObject[], {
+        dryRun: opts.dryRun,
+        timeoutMs: Math.max(1000, deadline - Date.now()),
+      })
+    : { applied: [] };
   const pruned = opts.prune ? await prune(deps.client, objects, opts.dryRun, installationId(settings)) : [];
   return { applied: r1.applied.length + r2.applied.length, notValidated, recognised, pruned };
 }

@@ -37,7 +37,6 @@ export const DEFAULTS = {
   function: 'xpkg.upbound.io/crossplane-contrib/function-patch-and-transform:v0.9.2',
 } as const;
 
-
 /**
  * The setup page's fixed names (Klutch v1.4.0 "Setting up Control Plane and
  * App Clusters"), which render follows.
@@ -87,7 +86,13 @@ export function xpkgName(pkg: string): string {
   const parts = packageRepository(pkg).split('/');
   // The first part is a registry when it looks like a host (as in image references).
   const path = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!) ? parts.slice(1) : parts;
-  return path.join('-').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  return path
+    .join('-')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
 }
 
 /** A package reference without its tag or digest: registry/path. */

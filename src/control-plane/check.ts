@@ -26,10 +26,28 @@ import { conditionsOf, isEstablished } from '../kube/conditions.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { exportTemplateCrd, KLUTCH_GROUP } from '../render/crds.ts';
 import { liveObjects } from './apply.ts';
-import { CERT_MANAGER, CROSSPLANE, EXAMPLE_BACKEND_GROUP, packageRepository, PAGE, type IssuerKind } from './catalog.ts';
+import {
+  CERT_MANAGER,
+  CROSSPLANE,
+  EXAMPLE_BACKEND_GROUP,
+  packageRepository,
+  PAGE,
+  type IssuerKind,
+} from './catalog.ts';
 import { listAll, secretData, served } from './client.ts';
 import { COOKIE_SECRET } from './keys.ts';
-import { CA_KEY, CA_SECRET, crdNameOf, FOREIGN_KINDS, OIDC_KEYS, OIDC_SECRET, objectId, PROVIDER_ANYNINES, renderControlPlane, type K8sObject } from './render.ts';
+import {
+  CA_KEY,
+  CA_SECRET,
+  crdNameOf,
+  FOREIGN_KINDS,
+  OIDC_KEYS,
+  OIDC_SECRET,
+  objectId,
+  PROVIDER_ANYNINES,
+  renderControlPlane,
+  type K8sObject,
+} from './render.ts';
 import type { Settings } from './values.ts';
 import { countVerdicts, formatTable, itemId, type Report, type ReportItem, type TableLayout } from '../report/model.ts';
 
@@ -52,7 +70,11 @@ export interface CheckReport extends Report<Status, CheckVerdict> {
 }
 
 /** An item of `-o json`: its status, `Kind ns/name` (or the thing's name) and detail. */
-export interface CheckJsonItem { status: Status; object: string; detail: string }
+export interface CheckJsonItem {
+  status: Status;
+  object: string;
+  detail: string;
+}
 
 /** An item from how the check names it: `Kind ns/name`, `Kind name`, or a thing (`Crossplane`, `Nodes`) as its kind alone. */
 export function checkItem(status: Status, object: string, detail: string): CheckItem {
@@ -96,9 +118,14 @@ type LbIngress = Array<{ ip?: string; hostname?: string }>;
 
 const readyOf = (d: KObject) => {
   const st = (d.status ?? {}) as { readyReplicas?: number; observedGeneration?: number };
-  return { ready: st.readyReplicas ?? 0, want: (d.spec as { replicas?: number } | undefined)?.replicas ?? 1, processed: st.observedGeneration !== undefined };
+  return {
+    ready: st.readyReplicas ?? 0,
+    want: (d.spec as { replicas?: number } | undefined)?.replicas ?? 1,
+    processed: st.observedGeneration !== undefined,
+  };
 };
-const addressesOf = (o: KObject | undefined): LbIngress => ((o?.status as { loadBalancer?: { ingress?: LbIngress } } | undefined)?.loadBalancer?.ingress) ?? [];
+const addressesOf = (o: KObject | undefined): LbIngress =>
+  (o?.status as { loadBalancer?: { ingress?: LbIngress } } | undefined)?.loadBalancer?.ingress ?? [];
 const addresses = (lb: LbIngress): string => lb.map((l) => l.hostname ?? l.ip).join(', ');
 const rendered = (c: Ctx, kind: string) => c.rendered.find((o) => o.kind === kind);
 const minCrossplane = `v${MIN_CROSSPLANE.join('.')}`;
@@ -124,12 +151,21 @@ async function nodes(client: ObjectClient): Promise<{ item: CheckItem | undefine
   const ready = list.filter((n) => conditionsOf(n).some((x) => x.type === 'Ready' && x.status === 'True')).length;
   if (ready) return { item: checkItem('ok', 'Nodes', `${ready} Ready`), noPods: '' };
   return {
-    item: checkItem('not-ready', 'Nodes', `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the backend, Crossplane and the providers cannot run`),
+    item: checkItem(
+      'not-ready',
+      'Nodes',
+      `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the backend, Crossplane and the providers cannot run`,
+    ),
     noPods: '; the cluster has no Ready node (no kubelet) to run it',
   };
 }
 
-async function findDeployment(client: ObjectClient, namespace: string, name: string, selector: string): Promise<KObject | undefined> {
+async function findDeployment(
+  client: ObjectClient,
+  namespace: string,
+  name: string,
+  selector: string,
+): Promise<KObject | undefined> {
   return (await client.get(DEPLOYMENT, name, namespace)) ?? (await listAll(client, DEPLOYMENT, undefined, selector))[0];
 }
 
@@ -149,16 +185,28 @@ async function crossplane(c: Ctx): Promise<void> {
   const dep = await findDeployment(c.client, ns, CROSSPLANE.deployment, CROSSPLANE.selector);
   const install = `install Crossplane >= ${minCrossplane} with helm, --set args='{"${PAGE.crossplaneFlag}"}'`;
   if (!dep && absent.length === crds.length) {
-    c.add('missing', 'Crossplane', `not installed: no Deployment ${ns}/${CROSSPLANE.deployment} and no ${CROSSPLANE.pkgGroup} CRDs (${install})`);
+    c.add(
+      'missing',
+      'Crossplane',
+      `not installed: no Deployment ${ns}/${CROSSPLANE.deployment} and no ${CROSSPLANE.pkgGroup} CRDs (${install})`,
+    );
     c.crossplaneWhy = 'Crossplane is not installed';
     return;
   }
   if (absent.length) {
-    c.add('missing', 'Crossplane', `CustomResourceDefinition ${absent.join(', ')} not installed (Crossplane older than ${minCrossplane}?)`);
+    c.add(
+      'missing',
+      'Crossplane',
+      `CustomResourceDefinition ${absent.join(', ')} not installed (Crossplane older than ${minCrossplane}?)`,
+    );
     c.crossplaneWhy = 'Crossplane lacks its package CRDs';
   } else c.add('ok', 'Crossplane', 'package CRDs installed');
   if (!dep) {
-    c.add('missing', `Deployment ${ns}/${CROSSPLANE.deployment}`, `not found: the package CRDs are installed, but no Crossplane Deployment is (looked for ${ns}/${CROSSPLANE.deployment} and ${CROSSPLANE.selector})`);
+    c.add(
+      'missing',
+      `Deployment ${ns}/${CROSSPLANE.deployment}`,
+      `not found: the package CRDs are installed, but no Crossplane Deployment is (looked for ${ns}/${CROSSPLANE.deployment} and ${CROSSPLANE.selector})`,
+    );
     c.crossplaneWhy ||= 'Crossplane is not running';
     return;
   }
@@ -169,20 +217,34 @@ async function crossplane(c: Ctx): Promise<void> {
 
 /** The running Crossplane: its flag, version and replicas; the third element is why what waits for it cannot run. */
 function crossplaneDeployment(dep: KObject, noPods: string): Judgement {
-  const containers = ((dep.spec as { template?: { spec?: { containers?: Array<{ image?: string; args?: string[] }> } } } | undefined)?.template?.spec?.containers) ?? [];
+  const containers =
+    (dep.spec as { template?: { spec?: { containers?: Array<{ image?: string; args?: string[] }> } } } | undefined)
+      ?.template?.spec?.containers ?? [];
   const flag = PAGE.crossplaneFlag;
   const set = containers.flatMap((x) => x.args ?? []).some((a) => a === flag || a === `${flag}=true`);
   const image = containers[0]?.image ?? '';
   const version = versionOf(image);
   const st = readyOf(dep);
   if (!set) {
-    return ['invalid', `runs without ${flag}: the setup page installs Crossplane with --set args='{"${flag}"}', which claims applied by konnectors need (helm upgrade crossplane ... --set args='{"${flag}"}')`, `Crossplane runs without ${flag}`];
+    return [
+      'invalid',
+      `runs without ${flag}: the setup page installs Crossplane with --set args='{"${flag}"}', which claims applied by konnectors need (helm upgrade crossplane ... --set args='{"${flag}"}')`,
+      `Crossplane runs without ${flag}`,
+    ];
   }
   if (version && older(version, MIN_CROSSPLANE)) {
-    return ['invalid', `${image} is Crossplane v${version.join('.')}; the data-services configuration package requires >= ${minCrossplane}`, `Crossplane is older than ${minCrossplane}`];
+    return [
+      'invalid',
+      `${image} is Crossplane v${version.join('.')}; the data-services configuration package requires >= ${minCrossplane}`,
+      `Crossplane is older than ${minCrossplane}`,
+    ];
   }
   if (st.ready >= 1) return ['ok', `${st.ready}/${st.want} ready, ${flag} set`];
-  return ['not-ready', `${flag} set; 0/${st.want} replicas ready${noPods}`, `Crossplane is not running (0/${st.want} replicas ready${noPods})`];
+  return [
+    'not-ready',
+    `${flag} set; 0/${st.want} replicas ready${noPods}`,
+    `Crossplane is not running (0/${st.want} replicas ready${noPods})`,
+  ];
 }
 
 /** cert-manager's CRDs and controller; sets certManagerWhy. */
@@ -193,7 +255,11 @@ async function certManager(c: Ctx): Promise<void> {
   const dep = await findDeployment(c.client, cm.namespace, cm.deployment, cm.selector);
   const at = `${cm.namespace}/${cm.deployment}`;
   if (!dep && absent.length === crds.length) {
-    c.add('missing', 'cert-manager', `not installed: no cert-manager CRDs and no Deployment ${at} (the backend's certificate comes from it)`);
+    c.add(
+      'missing',
+      'cert-manager',
+      `not installed: no cert-manager CRDs and no Deployment ${at} (the backend's certificate comes from it)`,
+    );
     c.certManagerWhy = 'cert-manager is not installed';
     return;
   }
@@ -202,7 +268,11 @@ async function certManager(c: Ctx): Promise<void> {
     c.certManagerWhy = 'cert-manager lacks its CRDs';
   } else c.add('ok', 'cert-manager', 'CRDs installed');
   if (!dep) {
-    c.add('missing', `Deployment ${at}`, 'not found: the CRDs are installed, but no cert-manager controller Deployment is');
+    c.add(
+      'missing',
+      `Deployment ${at}`,
+      'not found: the CRDs are installed, but no cert-manager controller Deployment is',
+    );
     c.certManagerWhy ||= 'cert-manager is not running';
     return;
   }
@@ -216,10 +286,22 @@ async function certManager(c: Ctx): Promise<void> {
 
 /** The IngressClass the rendered Ingress names. */
 async function ingressClass(c: Ctx): Promise<void> {
-  const name = (rendered(c, 'Ingress')?.spec as { ingressClassName?: string } | undefined)?.ingressClassName ?? c.s.tls.ingressClass;
+  const name =
+    (rendered(c, 'Ingress')?.spec as { ingressClassName?: string } | undefined)?.ingressClassName ??
+    c.s.tls.ingressClass;
   const ic = await c.client.get({ apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass' }, name);
-  if (ic) c.add('ok', `IngressClass ${name}`, `controller ${(ic.spec as { controller?: string } | undefined)?.controller ?? '?'}`);
-  else c.add('missing', `IngressClass ${name}`, `no such IngressClass: no ingress controller serves class ${name} (install one, e.g. ingress-nginx, or set /tls/ingressClass)`);
+  if (ic)
+    c.add(
+      'ok',
+      `IngressClass ${name}`,
+      `controller ${(ic.spec as { controller?: string } | undefined)?.controller ?? '?'}`,
+    );
+  else
+    c.add(
+      'missing',
+      `IngressClass ${name}`,
+      `no such IngressClass: no ingress controller serves class ${name} (install one, e.g. ingress-nginx, or set /tls/ingressClass)`,
+    );
 }
 
 /** Installed and Healthy, for Crossplane packages. */
@@ -228,8 +310,18 @@ function packageHealth(o: KObject, c: Ctx): Judgement {
   const healthy = conds.find((x) => x.type === 'Healthy');
   const installed = conds.find((x) => x.type === 'Installed');
   if (healthy?.status === 'True' && installed?.status !== 'False') return ['ok', 'Installed and Healthy'];
-  if (!conds.length) return ['not-ready', `no status: Crossplane has not processed it${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ' (is Crossplane running?)'}${c.noPods}`];
-  return ['not-ready', conds.filter((x) => x.type === 'Healthy' || x.type === 'Installed').map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason})` : ''}`).join(', ') || 'not Healthy'];
+  if (!conds.length)
+    return [
+      'not-ready',
+      `no status: Crossplane has not processed it${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ' (is Crossplane running?)'}${c.noPods}`,
+    ];
+  return [
+    'not-ready',
+    conds
+      .filter((x) => x.type === 'Healthy' || x.type === 'Installed')
+      .map((x) => `${x.type}=${x.status}${x.reason ? ` (${x.reason})` : ''}`)
+      .join(', ') || 'not Healthy',
+  ];
 }
 
 /** Whether the cluster serves the kind of a rendered object whose CRD comes from elsewhere. */
@@ -238,21 +330,34 @@ const cannotInstall = (c: Ctx) => `cannot be installed: ${c.crossplaneWhy || 'it
 
 const exists: Judge = (_o, live) => (live ? ['ok', 'exists'] : ['missing', 'not installed']);
 
-const crdHealth: Judge = (_o, live) => (!live ? ['missing', 'not installed'] : isEstablished(live) ? ['ok', 'Established'] : ['not-ready', 'not Established']);
+const crdHealth: Judge = (_o, live) =>
+  !live ? ['missing', 'not installed'] : isEstablished(live) ? ['ok', 'Established'] : ['not-ready', 'not Established'];
 
-const runtimeConfig: Judge = async (o, live, c) => (live ? ['ok', 'exists'] : ['missing', (await kindServed(o, c)) ? 'not installed' : cannotInstall(c)]);
+const runtimeConfig: Judge = async (o, live, c) =>
+  live ? ['ok', 'exists'] : ['missing', (await kindServed(o, c)) ? 'not installed' : cannotInstall(c)];
 
 /** A Crossplane package, under the rendered name or installed as the same package under another (the page's names). */
 async function pkg(o: K8sObject, live: KObject | undefined, c: Ctx): Promise<Judgement> {
   if (live) return packageHealth(live, c);
   if (!(await kindServed(o, c))) return ['missing', cannotInstall(c)];
   const repo = packageRepository((o.spec as { package?: string }).package ?? '');
-  const same = (await listAll(c.client, kindOf(o))).find((x) => packageRepository((x.spec as { package?: string } | undefined)?.package ?? '') === repo);
+  const same = (await listAll(c.client, kindOf(o))).find(
+    (x) => packageRepository((x.spec as { package?: string } | undefined)?.package ?? '') === repo,
+  );
   if (same) {
     const [status, detail] = packageHealth(same, c);
-    return [status, `${detail} (installed as ${same.metadata?.name}; apply keeps that name)`, `${o.kind} ${same.metadata?.name}`];
+    return [
+      status,
+      `${detail} (installed as ${same.metadata?.name}; apply keeps that name)`,
+      `${o.kind} ${same.metadata?.name}`,
+    ];
   }
-  return ['missing', o.kind === 'Function' ? 'not installed: every a9s composition calls it, and the configuration package does not declare it' : 'not installed'];
+  return [
+    'missing',
+    o.kind === 'Function'
+      ? 'not installed: every a9s composition calls it, and the configuration package does not declare it'
+      : 'not installed',
+  ];
 }
 
 const clusterRoleBinding: Judge = (o, live) => {
@@ -263,25 +368,41 @@ const clusterRoleBinding: Judge = (o, live) => {
 };
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs?: string[] };
-const grants = (rules: Rule[], group: string, resource: string, verb: string) => rules.some((r) =>
-  (r.apiGroups?.includes(group) || r.apiGroups?.includes('*')) && (r.resources?.includes(resource) || r.resources?.includes('*')) && (r.verbs?.includes(verb) || r.verbs?.includes('*')));
+const grants = (rules: Rule[], group: string, resource: string, verb: string) =>
+  rules.some(
+    (r) =>
+      (r.apiGroups?.includes(group) || r.apiGroups?.includes('*')) &&
+      (r.resources?.includes(resource) || r.resources?.includes('*')) &&
+      (r.verbs?.includes(verb) || r.verbs?.includes('*')),
+  );
 
 const clusterRole: Judge = (o, live) => {
   if (!live) return ['missing', 'not installed'];
-  const rules = ((live as { rules?: Rule[] }).rules) ?? [];
+  const rules = (live as { rules?: Rule[] }).rules ?? [];
   const wanted = (o as unknown as { rules: Array<Required<Rule>> }).rules;
-  const lacking = wanted.filter((w) => !w.resources.every((res) => w.verbs.every((v) => w.apiGroups.every((g) => grants(rules, g, res, v)))));
+  const lacking = wanted.filter(
+    (w) => !w.resources.every((res) => w.verbs.every((v) => w.apiGroups.every((g) => grants(rules, g, res, v)))),
+  );
   if (!lacking.length) return ['ok', `grants what the backend binds (${KLUTCH_GROUP})`];
   const klutch = lacking.some((w) => w.apiGroups.includes(KLUTCH_GROUP));
   const groups = [...new Set(rules.flatMap((r) => r.apiGroups ?? []).filter((g) => g))];
-  return ['invalid', `lacks ${lacking.map((w) => `${w.resources.join(',')} (${w.apiGroups[0] || 'core'})`).join('; ')}${klutch && groups.length ? `: its rules name ${groups.join(', ')} (the setup page's kube-bind.io), not ${KLUTCH_GROUP}, the group of the CRDs installed here` : ''}`];
+  return [
+    'invalid',
+    `lacks ${lacking.map((w) => `${w.resources.join(',')} (${w.apiGroups[0] || 'core'})`).join('; ')}${klutch && groups.length ? `: its rules name ${groups.join(', ')} (the setup page's kube-bind.io), not ${KLUTCH_GROUP}, the group of the CRDs installed here` : ''}`,
+  ];
 };
 
 /** A ProviderConfig in the cluster may name its credentials differently (the release bundle's -credentials). */
 async function secretNamedByProviderConfig(o: K8sObject, c: Ctx): Promise<{ found: KObject; as: string } | undefined> {
-  const pc = c.rendered.find((p) => p.kind === 'ProviderConfig' && JSON.stringify(p.spec).includes(`"name":"${o.metadata.name}"`));
+  const pc = c.rendered.find(
+    (p) => p.kind === 'ProviderConfig' && JSON.stringify(p.spec).includes(`"name":"${o.metadata.name}"`),
+  );
   const livePc = pc ? c.live.get(pc) : undefined;
-  const ref = (livePc?.spec as { providerCredentials?: { password?: { secretRef?: { name?: string; namespace?: string } } } } | undefined)?.providerCredentials?.password?.secretRef;
+  const ref = (
+    livePc?.spec as
+      | { providerCredentials?: { password?: { secretRef?: { name?: string; namespace?: string } } } }
+      | undefined
+  )?.providerCredentials?.password?.secretRef;
   if (!ref?.name || ref.name === o.metadata.name) return undefined;
   const ns = ref.namespace ?? o.metadata.namespace;
   const found = await c.client.get(SECRET, ref.name, ns);
@@ -302,7 +423,11 @@ async function secretHealth(o: K8sObject, live: KObject | undefined, c: Ctx): Pr
     const bad = keys.filter((k) => ![16, 24, 32].includes(Buffer.from(d[k] ?? '', 'base64').length));
     if (bad.length) return ['invalid', `${bad.join(', ')} not base64 of 16, 24 or 32 bytes`];
   }
-  if (d[OIDC_KEYS.issuerUrl]) return ['ok', `issuer ${d[OIDC_KEYS.issuerUrl]}, client ${d[OIDC_KEYS.clientId]}, callback ${d[OIDC_KEYS.callbackUrl]}`];
+  if (d[OIDC_KEYS.issuerUrl])
+    return [
+      'ok',
+      `issuer ${d[OIDC_KEYS.issuerUrl]}, client ${d[OIDC_KEYS.clientId]}, callback ${d[OIDC_KEYS.callbackUrl]}`,
+    ];
   return ['ok', `${keys.join(' and ')} set${named}`, other?.as];
 }
 
@@ -311,9 +436,12 @@ const PEM = '-----BEGIN CERTIFICATE-----';
 /** The CA handed to App Clusters: PEM, once base64-encoded under data. */
 function caHealth(pem: string): Judgement {
   if (!pem.includes(PEM)) {
-    return ['invalid', Buffer.from(pem, 'base64').toString('utf8').includes(PEM)
-      ? `${CA_KEY} holds base64 text of the PEM, not PEM: the mounted --external-ca-file is unreadable and App Clusters get a broken CA (put the PEM under data, base64-encoded once)`
-      : `${CA_KEY} holds no PEM certificate`];
+    return [
+      'invalid',
+      Buffer.from(pem, 'base64').toString('utf8').includes(PEM)
+        ? `${CA_KEY} holds base64 text of the PEM, not PEM: the mounted --external-ca-file is unreadable and App Clusters get a broken CA (put the PEM under data, base64-encoded once)`
+        : `${CA_KEY} holds no PEM certificate`,
+    ];
   }
   try {
     new X509Certificate(pem);
@@ -328,48 +456,89 @@ async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): 
   if (!(await served(c.client, crd))) {
     const provider = c.rendered.find((p) => p.kind === 'Provider' && p.metadata.name === PROVIDER_ANYNINES);
     const pLive = provider ? c.live.get(provider) : undefined;
-    const why = c.crossplaneWhy || (pLive ? `${PROVIDER_ANYNINES} is not Healthy yet (${packageHealth(pLive, c)[1]})` : `${PROVIDER_ANYNINES} is not installed`);
+    const why =
+      c.crossplaneWhy ||
+      (pLive
+        ? `${PROVIDER_ANYNINES} is not Healthy yet (${packageHealth(pLive, c)[1]})`
+        : `${PROVIDER_ANYNINES} is not installed`);
     return ['not-ready', `its CRD ${crd} comes with ${PROVIDER_ANYNINES}, which cannot install it yet: ${why}`];
   }
   if (!live) return ['missing', 'not installed'];
   const health = (live.status as { health?: { lastStatus?: unknown; lastMessage?: unknown } } | undefined)?.health;
   if (health?.lastStatus === true) return ['ok', 'healthy'];
-  if (health?.lastStatus === false) return ['not-ready', `unhealthy${typeof health.lastMessage === 'string' ? `: ${health.lastMessage}` : ''} (check ${(live.spec as { url?: string } | undefined)?.url ?? 'its url'} and the credentials)`];
-  return ['not-ready', `no health status: ${PROVIDER_ANYNINES} has not checked it (${c.crossplaneWhy || 'is it running?'})${c.noPods}`];
+  if (health?.lastStatus === false)
+    return [
+      'not-ready',
+      `unhealthy${typeof health.lastMessage === 'string' ? `: ${health.lastMessage}` : ''} (check ${(live.spec as { url?: string } | undefined)?.url ?? 'its url'} and the credentials)`,
+    ];
+  return [
+    'not-ready',
+    `no health status: ${PROVIDER_ANYNINES} has not checked it (${c.crossplaneWhy || 'is it running?'})${c.noPods}`,
+  ];
 }
 
 /** An export template, found by what it exports whatever its name (the release bundle names them postgresqls, mariadbs, ...). */
 async function template(o: K8sObject, _live: KObject | undefined, c: Ctx): Promise<Judgement> {
-  const { resource, group } = (o.spec as { APIServiceSelector: { resource: string; group: string } }).APIServiceSelector;
+  const { resource, group } = (o.spec as { APIServiceSelector: { resource: string; group: string } })
+    .APIServiceSelector;
   const crd = crdNameOf(o, c.rendered) ?? '';
   if (!(await served(c.client, crd))) return ['missing', `CustomResourceDefinition ${crd} is not installed`];
   const all = await listAll(c.client, kindOf(o), o.metadata.namespace);
-  const t = all.find((x) => (x.spec as { APIServiceSelector?: { resource?: unknown } } | undefined)?.APIServiceSelector?.resource === resource);
+  const t = all.find(
+    (x) =>
+      (x.spec as { APIServiceSelector?: { resource?: unknown } } | undefined)?.APIServiceSelector?.resource ===
+      resource,
+  );
   const claim = `${resource}.${group}`;
   if (!t) return ['missing', `no template exports ${claim}`];
   const as = t.metadata?.name !== o.metadata.name ? `${o.kind} ${o.metadata.namespace}/${t.metadata?.name}` : undefined;
   if (await served(c.client, claim)) return ['ok', `exports ${claim}`, as];
-  return ['not-ready', `CustomResourceDefinition ${claim} is not served: the data-services Configuration installs it once Crossplane runs${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ''}; export requests for it fail until then`, as];
+  return [
+    'not-ready',
+    `CustomResourceDefinition ${claim} is not served: the data-services Configuration installs it once Crossplane runs${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ''}; export requests for it fail until then`,
+    as,
+  ];
 }
 
 const deployment: Judge = (o, live, c) => {
   if (!live) return ['missing', 'not installed'];
   const st = readyOf(live);
   if (st.ready >= 1) return ['ok', `${st.ready}/${st.want} replicas ready`];
-  if (!st.processed) return ['not-ready', `0/${st.want} replicas ready: no deployment controller has processed it (is kube-controller-manager running?)${c.noPods}`];
-  const labels = (o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
-  const selector = Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
-  return ['not-ready', `0/${st.want} replicas ready${c.noPods || ` (kubectl -n ${live.metadata?.namespace} describe pods -l ${selector})`}`];
+  if (!st.processed)
+    return [
+      'not-ready',
+      `0/${st.want} replicas ready: no deployment controller has processed it (is kube-controller-manager running?)${c.noPods}`,
+    ];
+  const labels =
+    (o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
+  const selector = Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+  return [
+    'not-ready',
+    `0/${st.want} replicas ready${c.noPods || ` (kubectl -n ${live.metadata?.namespace} describe pods -l ${selector})`}`,
+  ];
 };
 
 const service: Judge = async (o, live, c) => {
   if (!live) return ['missing', 'not installed'];
-  const slices = await listAll(c.client, { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' }, o.metadata.namespace, `kubernetes.io/service-name=${o.metadata.name}`);
-  const ready = slices.flatMap((s) => ((s as { endpoints?: Array<{ conditions?: { ready?: boolean } }> }).endpoints ?? [])).filter((e) => e.conditions?.ready !== false).length;
+  const slices = await listAll(
+    c.client,
+    { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' },
+    o.metadata.namespace,
+    `kubernetes.io/service-name=${o.metadata.name}`,
+  );
+  const ready = slices
+    .flatMap((s) => (s as { endpoints?: Array<{ conditions?: { ready?: boolean } }> }).endpoints ?? [])
+    .filter((e) => e.conditions?.ready !== false).length;
   if (!ready) return ['not-ready', `no ready endpoints: no backend pod answers${c.noPods}`];
   const type = (live.spec as { type?: string } | undefined)?.type;
   const lb = addressesOf(live);
-  if (type === 'LoadBalancer' && !lb.length) return ['not-ready', `${ready} ready endpoint(s), but no external address: no load-balancer controller has given this LoadBalancer one`];
+  if (type === 'LoadBalancer' && !lb.length)
+    return [
+      'not-ready',
+      `${ready} ready endpoint(s), but no external address: no load-balancer controller has given this LoadBalancer one`,
+    ];
   return ['ok', `${ready} ready endpoint(s)${lb.length ? `, external address ${addresses(lb)}` : ''}`];
 };
 
@@ -377,7 +546,12 @@ const issuer: Judge = (_o, live, c) => {
   if (!live) return ['missing', c.certManagerWhy ? `cannot be installed: ${c.certManagerWhy}` : 'not installed'];
   const ready = conditionsOf(live).find((x) => x.type === 'Ready');
   if (ready?.status === 'True') return ['ok', 'Ready'];
-  return ['not-ready', ready ? `Ready=${ready.status}${ready.message ? `: ${ready.message}` : ''}` : `no status: cert-manager has not processed it (${c.certManagerWhy || 'is cert-manager running?'})`];
+  return [
+    'not-ready',
+    ready
+      ? `Ready=${ready.status}${ready.message ? `: ${ready.message}` : ''}`
+      : `no status: cert-manager has not processed it (${c.certManagerWhy || 'is cert-manager running?'})`,
+  ];
 };
 
 /** The issuer an Ingress's cert-manager annotation names. */
@@ -398,11 +572,21 @@ async function ingressIssuer(o: K8sObject, live: KObject, c: Ctx): Promise<Judge
   if (!named) return ['invalid', `no ${a} or ${b} annotation: no certificate is issued for it`];
   const scoped = named.kind === 'Issuer';
   if (await served(c.client, CERT_MANAGER.issuers[named.kind].crd)) {
-    if (!(await c.client.get({ apiVersion: CERT_MANAGER.apiVersion, kind: named.kind }, named.name, scoped ? ns : undefined))) {
-      return ['invalid', `its annotation names ${named.kind} ${scoped ? `${ns}/` : ''}${named.name}, which does not exist: no certificate is issued (the setup page's letsencrypt-prod/letsencrypt mismatch${named.name !== want.name ? `; apply sets ${want.name}` : ''})`];
+    if (
+      !(await c.client.get(
+        { apiVersion: CERT_MANAGER.apiVersion, kind: named.kind },
+        named.name,
+        scoped ? ns : undefined,
+      ))
+    ) {
+      return [
+        'invalid',
+        `its annotation names ${named.kind} ${scoped ? `${ns}/` : ''}${named.name}, which does not exist: no certificate is issued (the setup page's letsencrypt-prod/letsencrypt mismatch${named.name !== want.name ? `; apply sets ${want.name}` : ''})`,
+      ];
     }
   }
-  if (named.kind !== want.kind || named.name !== want.name) return ['invalid', `annotation names ${named.kind} ${named.name}, the values name ${want.kind} ${want.name}`];
+  if (named.kind !== want.kind || named.name !== want.name)
+    return ['invalid', `annotation names ${named.kind} ${named.name}, the values name ${want.kind} ${want.name}`];
   return undefined;
 }
 
@@ -410,14 +594,24 @@ async function ingress(o: K8sObject, live: KObject | undefined, c: Ctx): Promise
   if (!live) return ['missing', 'not installed'];
   const wrongIssuer = await ingressIssuer(o, live, c);
   if (wrongIssuer) return wrongIssuer;
-  const spec = (live.spec ?? {}) as { tls?: Array<{ secretName?: string; hosts?: string[] }>; ingressClassName?: string };
+  const spec = (live.spec ?? {}) as {
+    tls?: Array<{ secretName?: string; hosts?: string[] }>;
+    ingressClassName?: string;
+  };
   const tlsSecret = spec.tls?.[0]?.secretName;
   const host = spec.tls?.[0]?.hosts?.[0] ?? '?';
   if (!tlsSecret) return ['invalid', 'no spec.tls: the backend is not served over HTTPS'];
   const lb = addressesOf(live);
-  if (!lb.length) return ['not-ready', `no address: no ingress controller has admitted it (class ${spec.ingressClassName ?? 'unset'})`];
+  if (!lb.length)
+    return [
+      'not-ready',
+      `no address: no ingress controller has admitted it (class ${spec.ingressClassName ?? 'unset'})`,
+    ];
   if (!(await c.client.get(SECRET, tlsSecret, o.metadata.namespace))) {
-    return ['not-ready', `served at ${addresses(lb)}, but no certificate for ${host} yet in Secret ${tlsSecret} (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? ` (${c.certManagerWhy})` : ''}`];
+    return [
+      'not-ready',
+      `served at ${addresses(lb)}, but no certificate for ${host} yet in Secret ${tlsSecret} (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? ` (${c.certManagerWhy})` : ''}`,
+    ];
   }
   return ['ok', `served at ${addresses(lb)} for ${host}, certificate in Secret ${tlsSecret}`];
 }
@@ -448,7 +642,12 @@ async function tlsCertificate(ing: K8sObject, c: Ctx): Promise<void> {
   const tls = (ing.spec as { tls: Array<{ secretName: string; hosts: string[] }> }).tls[0]!;
   const [name, host] = [tls.secretName, tls.hosts[0]];
   if (await c.client.get(SECRET, name, ns)) c.add('ok', `Secret ${ns}/${name}`, `certificate for ${host} issued`);
-  else c.add('not-ready', `Secret ${ns}/${name}`, `no certificate for ${host} yet (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? `: ${c.certManagerWhy}` : ''}`);
+  else
+    c.add(
+      'not-ready',
+      `Secret ${ns}/${name}`,
+      `no certificate for ${host} yet (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? `: ${c.certManagerWhy}` : ''}`,
+    );
 }
 
 /** The API of a CRD: its group/version of the first version, and its kind. */
@@ -459,7 +658,9 @@ const apiOf = (crd: K8sObject) => {
 
 /** Whether anything binds today: the backend's APIServiceExports, and templates under the open-source backend's group. */
 async function bindings(c: Ctx): Promise<void> {
-  const exportCrd = c.rendered.find((o) => o.kind === 'CustomResourceDefinition' && apiOf(o).kind === 'APIServiceExport');
+  const exportCrd = c.rendered.find(
+    (o) => o.kind === 'CustomResourceDefinition' && apiOf(o).kind === 'APIServiceExport',
+  );
   if (exportCrd && (await served(c.client, exportCrd.metadata.name))) {
     const exports = await listAll(c.client, apiOf(exportCrd));
     const namespaces = new Set(exports.map((e) => e.metadata?.namespace));
@@ -470,7 +671,12 @@ async function bindings(c: Ctx): Promise<void> {
   if (template && (await served(c.client, oss.metadata.name))) {
     const n = (await listAll(c.client, apiOf(oss))).length;
     const ours = template.apiVersion.split('/')[0];
-    if (n) c.add('invalid', `CustomResourceDefinition ${oss.metadata.name}`, `${n} export template(s) under ${EXAMPLE_BACKEND_GROUP}, the open-source example-backend's group: the anynines backend reads ${ours}, so those do not export anything`);
+    if (n)
+      c.add(
+        'invalid',
+        `CustomResourceDefinition ${oss.metadata.name}`,
+        `${n} export template(s) under ${EXAMPLE_BACKEND_GROUP}, the open-source example-backend's group: the anynines backend reads ${ours}, so those do not export anything`,
+      );
   }
 }
 
@@ -479,9 +685,17 @@ function cannotSee(c: Ctx): void {
   const ing = rendered(c, 'Ingress');
   const lb = addressesOf(ing ? c.live.get(ing) : undefined);
   const host = c.s.backend.host;
-  c.add('cannot-see', `DNS ${host}`, `cannot see from the cluster whether ${host} resolves to the ingress controller${lb.length ? ` (${addresses(lb)})` : ' (which has no address yet)'}; check with: dig ${host}`);
+  c.add(
+    'cannot-see',
+    `DNS ${host}`,
+    `cannot see from the cluster whether ${host} resolves to the ingress controller${lb.length ? ` (${addresses(lb)})` : ' (which has no address yet)'}; check with: dig ${host}`,
+  );
   const o = c.s.oidc;
-  c.add('cannot-see', `OIDC client ${o.clientId}`, `cannot see the identity provider from the cluster: ${o.issuerUrl} needs a client ${o.clientId} whose secret is in ${OIDC_SECRET}, the redirect URI ${o.callbackUrl}, the client-credentials grant (for helper bootstrap-env) and an audience mapper that puts ${o.clientId} into the tokens`);
+  c.add(
+    'cannot-see',
+    `OIDC client ${o.clientId}`,
+    `cannot see the identity provider from the cluster: ${o.issuerUrl} needs a client ${o.clientId} whose secret is in ${OIDC_SECRET}, the redirect URI ${o.callbackUrl}, the client-credentials grant (for helper bootstrap-env) and an audience mapper that puts ${o.clientId} into the tokens`,
+  );
 }
 
 /**
@@ -492,7 +706,12 @@ export function expectedObjects(settings: Settings, server: string): K8sObject[]
   const stand = { username: 'x', password: 'x' };
   return renderControlPlane({
     settings,
-    secrets: { oidcClientSecret: 'x', endpoints: Object.fromEntries(settings.dataServices.map((d) => [d.name, { serviceBroker: stand, backupManager: stand }])) },
+    secrets: {
+      oidcClientSecret: 'x',
+      endpoints: Object.fromEntries(
+        settings.dataServices.map((d) => [d.name, { serviceBroker: stand, backupManager: stand }]),
+      ),
+    },
     externalAddress: settings.backend.externalAddress ?? server,
     caPem: '',
     cookieKeys: { signingKey: '', encryptionKey: '' },
@@ -501,15 +720,27 @@ export function expectedObjects(settings: Settings, server: string): K8sObject[]
 
 function summary(server: string, items: CheckItem[]): CheckReport {
   const counts = countVerdicts(STATUSES, items);
-  const firstProblem = items.find((i) => i.verdict === 'missing' || i.verdict === 'invalid') ?? items.find((i) => i.verdict === 'not-ready');
-  const verdict: CheckVerdict = counts.missing + counts.invalid ? 'incomplete' : counts['not-ready'] ? 'not-ready' : 'healthy';
+  const firstProblem =
+    items.find((i) => i.verdict === 'missing' || i.verdict === 'invalid') ??
+    items.find((i) => i.verdict === 'not-ready');
+  const verdict: CheckVerdict =
+    counts.missing + counts.invalid ? 'incomplete' : counts['not-ready'] ? 'not-ready' : 'healthy';
   return { verdict, server, healthy: verdict === 'healthy', counts, firstProblem, items };
 }
 
 export async function checkControlPlane(client: ObjectClient, server: string, input: CheckInput): Promise<CheckReport> {
   const items: CheckItem[] = [];
   const add: Add = (status, object, detail) => items.push(checkItem(status, object, detail));
-  const c: Ctx = { client, s: input.settings, add, crossplaneWhy: '', certManagerWhy: '', noPods: '', live: new Map(), rendered: input.objects };
+  const c: Ctx = {
+    client,
+    s: input.settings,
+    add,
+    crossplaneWhy: '',
+    certManagerWhy: '',
+    noPods: '',
+    live: new Map(),
+    rendered: input.objects,
+  };
 
   // Root causes first: what everything else waits for (the nodes listed after the installs they run).
   const n = await nodes(client);
@@ -525,18 +756,34 @@ export async function checkControlPlane(client: ObjectClient, server: string, in
     add(status, as ?? objectId(o), detail);
     if (o.kind === 'Ingress') await tlsCertificate(o, c);
   }
-  if (!input.settings.dataServices.length) add('missing', 'Data services', 'no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found or named in the values: App Clusters can bind only servicebindings, backups and restores, which need an instance');
+  if (!input.settings.dataServices.length)
+    add(
+      'missing',
+      'Data services',
+      'no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found or named in the values: App Clusters can bind only servicebindings, backups and restores, which need an instance',
+    );
   await bindings(c);
   cannotSee(c);
   return summary(server, items);
 }
 
-const LAYOUT: TableLayout = { verdictWidth: 10, gap: '  ', side: false, minWidth: 6, header: ['STATUS', 'OBJECT', 'DETAIL'], trim: false };
+const LAYOUT: TableLayout = {
+  verdictWidth: 10,
+  gap: '  ',
+  side: false,
+  minWidth: 6,
+  header: ['STATUS', 'OBJECT', 'DETAIL'],
+  trim: false,
+};
 
 /** The report as aligned text lines, a header first. */
 export function formatReport(r: CheckReport): string {
   const c = r.counts;
-  const lines = [...formatTable(r.items, LAYOUT), '', `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`];
+  const lines = [
+    ...formatTable(r.items, LAYOUT),
+    '',
+    `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`,
+  ];
   if (r.firstProblem) lines.push(`first to fix: ${itemId(r.firstProblem)}: ${r.firstProblem.detail}`);
   return `${lines.join('\n')}\n`;
 }
@@ -544,6 +791,18 @@ export function formatReport(r: CheckReport): string {
 const jsonItem = (i: CheckItem): CheckJsonItem => ({ status: i.verdict, object: itemId(i), detail: i.detail });
 
 /** The report as `-o json` has it: items as {status, object, detail}. */
-export function checkJson(r: CheckReport): { server: string; healthy: boolean; counts: Record<Status, number>; firstProblem: CheckJsonItem | undefined; items: CheckJsonItem[] } {
-  return { server: r.server, healthy: r.healthy, counts: r.counts, firstProblem: r.firstProblem && jsonItem(r.firstProblem), items: r.items.map(jsonItem) };
+export function checkJson(r: CheckReport): {
+  server: string;
+  healthy: boolean;
+  counts: Record<Status, number>;
+  firstProblem: CheckJsonItem | undefined;
+  items: CheckJsonItem[];
+} {
+  return {
+    server: r.server,
+    healthy: r.healthy,
+    counts: r.counts,
+    firstProblem: r.firstProblem && jsonItem(r.firstProblem),
+    items: r.items.map(jsonItem),
+  };
 }

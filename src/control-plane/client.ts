@@ -11,9 +11,10 @@ import { KINDS, type KObject, type Kind } from '../kube/resources.ts';
 
 export const CONTROL_PLANE_WORDING = {
   action: (verb: string, kind: Kind, name: string | undefined, namespace: string | undefined) => {
-    const action = verb === 'list'
-      ? `list ${kind.kind}${namespace ? ` in namespace ${namespace}` : ''}`
-      : `${verb === 'get' ? 'read' : verb} ${kind.kind} ${namespace ? `${namespace}/` : ''}${name}`;
+    const action =
+      verb === 'list'
+        ? `list ${kind.kind}${namespace ? ` in namespace ${namespace}` : ''}`
+        : `${verb === 'get' ? 'read' : verb} ${kind.kind} ${namespace ? `${namespace}/` : ''}${name}`;
     return { action, short: action };
   },
   forbiddenHint: 'control-plane apply and check need a cluster-admin kubeconfig',
@@ -21,7 +22,9 @@ export const CONTROL_PLANE_WORDING = {
 
 /** How the Control Plane Cluster's client names itself and its calls: `control plane <host>`, `read Secret bind/k8sca`. */
 export const CONTROL_PLANE_CLIENT: Pick<KubeOptions, 'label' | 'forbiddenHint' | 'wording'> = {
-  label: 'control plane', forbiddenHint: CONTROL_PLANE_WORDING.forbiddenHint, wording: CONTROL_PLANE_WORDING.action,
+  label: 'control plane',
+  forbiddenHint: CONTROL_PLANE_WORDING.forbiddenHint,
+  wording: CONTROL_PLANE_WORDING.action,
 };
 
 export const readCrd = (c: ObjectClient, name: string): Promise<KObject | undefined> => c.get(KINDS.crd, name);
@@ -30,9 +33,18 @@ export const readCrd = (c: ObjectClient, name: string): Promise<KObject | undefi
 export const served = async (c: ObjectClient, crd: string): Promise<boolean> => isEstablished(await readCrd(c, crd));
 
 /** Every object of a kind; [] when the kind is not served. */
-export const listAll = async (c: ObjectClient, kind: Kind, namespace?: string, labelSelector?: string): Promise<KObject[]> =>
-  (await c.list(kind, namespace, labelSelector === undefined ? {} : { labelSelector })) ?? [];
+export const listAll = async (
+  c: ObjectClient,
+  kind: Kind,
+  namespace?: string,
+  labelSelector?: string,
+): Promise<KObject[]> => (await c.list(kind, namespace, labelSelector === undefined ? {} : { labelSelector })) ?? [];
 
 /** A Secret's data, decoded; {} for an absent Secret. */
 export const secretData = (o: KObject | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries((o?.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  Object.fromEntries(
+    Object.entries((o?.data as Record<string, string> | undefined) ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v, 'base64').toString('utf8'),
+    ]),
+  );

@@ -68,7 +68,8 @@ function walk(desired: unknown, live: unknown, path: string, secret: boolean, ou
 }
 
 /** Scalars as the API server stores them: an int-or-string port 443 equals "443". */
-const same = (a: unknown, b: unknown): boolean => a === b || (typeof a !== 'object' && typeof b !== 'object' && String(a) === String(b));
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a !== 'object' && typeof b !== 'object' && String(a) === String(b));
 
 function subset(desired: unknown, live: unknown): boolean {
   const out: string[] = [];

@@ -23,7 +23,11 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
       '      # overrideServerName: broker.internal.example.com',
     ];
   };
-  const services = chosen.flatMap((ds) => [`  ${ds}:   # ${DATA_SERVICES[ds].title}, exported as ${DATA_SERVICES[ds].resource}`, ...endpoint(ds, 'serviceBroker'), ...endpoint(ds, 'backupManager')]);
+  const services = chosen.flatMap((ds) => [
+    `  ${ds}:   # ${DATA_SERVICES[ds].title}, exported as ${DATA_SERVICES[ds].resource}`,
+    ...endpoint(ds, 'serviceBroker'),
+    ...endpoint(ds, 'backupManager'),
+  ]);
   return [
     '# Values of `helper control-plane render|apply`: one Klutch Control Plane Cluster.',
     '# Schema: schemas/control-plane.schema.json. Replace every example.com value: render, apply',
@@ -64,7 +68,7 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
     '',
     'oidc:',
     '  # The OIDC provider the backend authenticates against. For helper bootstrap-env it must support',
-    '  # the client-credentials grant and put the backend\'s client ID into the token audience.',
+    "  # the client-credentials grant and put the backend's client ID into the token audience.",
     '  issuerUrl: https://idp.example.com/realms/klutch',
     `  clientId: ${DEFAULTS.clientId}`,
     '  clientSecret: env:BACKEND_OIDC_CLIENT_SECRET',

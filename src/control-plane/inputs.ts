@@ -32,7 +32,8 @@ export function kubeconfigFacts(text: string, path: string): KubeconfigFacts {
   const { name, server, caPem, caError } = r.cluster;
   if (!/^https?:\/\/\S+$/.test(server)) throw fail(`cluster ${JSON.stringify(name)} has no valid server URL`);
   if (caError) throw fail(caError);
-  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----')) throw fail('certificate-authority-data is not base64 of a PEM certificate');
+  if (caPem !== undefined && !caPem.includes('-----BEGIN CERTIFICATE-----'))
+    throw fail('certificate-authority-data is not base64 of a PEM certificate');
   return { server: server.replace(/\/+$/, ''), caPem };
 }
 
@@ -43,8 +44,14 @@ export function kubeconfigFacts(text: string, path: string): KubeconfigFacts {
 export function checkCaPem(text: string, field: string): string {
   let pem = text;
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
-    const decoded = /^[A-Za-z0-9+/=\s]+$/.test(pem) ? Buffer.from(pem.replace(/\s+/g, ''), 'base64').toString('utf8') : '';
-    if (!decoded.includes('-----BEGIN CERTIFICATE-----')) throw new InputError('HELPER_VALUES_CA', `${field}: not a PEM certificate (expected "-----BEGIN CERTIFICATE-----")`);
+    const decoded = /^[A-Za-z0-9+/=\s]+$/.test(pem)
+      ? Buffer.from(pem.replace(/\s+/g, ''), 'base64').toString('utf8')
+      : '';
+    if (!decoded.includes('-----BEGIN CERTIFICATE-----'))
+      throw new InputError(
+        'HELPER_VALUES_CA',
+        `${field}: not a PEM certificate (expected "-----BEGIN CERTIFICATE-----")`,
+      );
     log.info(`${field} is base64 of PEM; using the decoded PEM (the backend reads --external-ca-file as PEM)`);
     pem = decoded;
   }
@@ -54,7 +61,10 @@ export function checkCaPem(text: string, field: string): string {
     try {
       new X509Certificate(block);
     } catch (err) {
-      throw new InputError('HELPER_VALUES_CA', `${field}: certificate ${i + 1} cannot be parsed: ${(err as Error).message}`);
+      throw new InputError(
+        'HELPER_VALUES_CA',
+        `${field}: certificate ${i + 1} cannot be parsed: ${(err as Error).message}`,
+      );
     }
   });
   return pem;
@@ -81,11 +91,15 @@ export interface Prepared {
 }
 
 export function readValues(file: string, readStdin?: () => string): { text: string; source: string; baseDir: string } {
-  if (file === '-') return { text: (readStdin ?? (() => readFileSync(0, 'utf8')))(), source: 'stdin', baseDir: resolve() };
+  if (file === '-')
+    return { text: (readStdin ?? (() => readFileSync(0, 'utf8')))(), source: 'stdin', baseDir: resolve() };
   try {
     return { text: readFileSync(file, 'utf8'), source: file, baseDir: dirname(resolve(file)) };
   } catch (err) {
-    throw new InputError('HELPER_VALUES_READ', `cannot read -f ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new InputError(
+      'HELPER_VALUES_READ',
+      `cannot read -f ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
 }
 
@@ -99,15 +113,29 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
   const facts = opts.kubeconfig ? kubeconfigFacts(opts.kubeconfig.text, opts.kubeconfig.path) : undefined;
 
   const externalAddress = settings.backend.externalAddress ?? facts?.server;
-  if (!externalAddress) throw new InputError('HELPER_VALUES_MISSING', '/backend/externalAddress: not set, and no --kubeconfig to take the control plane\'s server from');
+  if (!externalAddress)
+    throw new InputError(
+      'HELPER_VALUES_MISSING',
+      "/backend/externalAddress: not set, and no --kubeconfig to take the control plane's server from",
+    );
   if (/^https?:\/\/(127\.|localhost|\[::1\])/.test(externalAddress)) {
-    log.warn(`the external address ${externalAddress} is a loopback address: konnectors on App Clusters cannot reach it (set /backend/externalAddress)`);
+    log.warn(
+      `the external address ${externalAddress} is a loopback address: konnectors on App Clusters cannot reach it (set /backend/externalAddress)`,
+    );
   }
   let caPem: string;
   if (secrets.caPem !== undefined) caPem = checkCaPem(secrets.caPem, '/backend/caCertificate');
   else if (facts?.caPem) caPem = checkCaPem(facts.caPem, `--kubeconfig ${opts.kubeconfig!.path} certificate-authority`);
-  else if (facts) throw new InputError('HELPER_VALUES_MISSING', `/backend/caCertificate: not set, and --kubeconfig ${opts.kubeconfig!.path} names no certificate-authority for its cluster`);
-  else throw new InputError('HELPER_VALUES_MISSING', '/backend/caCertificate: not set, and no --kubeconfig to take the control plane\'s CA from');
+  else if (facts)
+    throw new InputError(
+      'HELPER_VALUES_MISSING',
+      `/backend/caCertificate: not set, and --kubeconfig ${opts.kubeconfig!.path} names no certificate-authority for its cluster`,
+    );
+  else
+    throw new InputError(
+      'HELPER_VALUES_MISSING',
+      "/backend/caCertificate: not set, and no --kubeconfig to take the control plane's CA from",
+    );
 
   let cookieKeys: CookieKeys | undefined;
   let keySource: KeySource;
@@ -119,14 +147,21 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     try {
       prev = readFileSync(opts.previous, 'utf8');
     } catch (err) {
-      throw new InputError('HELPER_PREVIOUS', `cannot read --previous ${opts.previous}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new InputError(
+        'HELPER_PREVIOUS',
+        `cannot read --previous ${opts.previous}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     cookieKeys = keysFromManifest(prev, opts.previous, BACKEND_NAMESPACE);
     keySource = 'previous';
   } else if (opts.seed !== undefined) {
     const seed = resolveRef(opts.seed, '--seed', { env: opts.env, baseDir: resolve() });
     addSecret(seed);
-    if (seed.length < 16) throw new InputError('HELPER_SEED', '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as secret as the seed');
+    if (seed.length < 16)
+      throw new InputError(
+        'HELPER_SEED',
+        '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as secret as the seed',
+      );
     cookieKeys = keysFromSeed(seed);
     keySource = 'seed';
   } else {

@@ -24,12 +24,16 @@ const ENCRYPTION = 'encryption-key';
 
 /** The same seed always gives the same two keys; different purposes give unrelated keys. */
 export function keysFromSeed(seed: string): CookieKeys {
-  const derive = (info: string) => Buffer.from(hkdfSync('sha256', seed, 'helper control-plane cookie-config', info, 32)).toString('base64');
+  const derive = (info: string) =>
+    Buffer.from(hkdfSync('sha256', seed, 'helper control-plane cookie-config', info, 32)).toString('base64');
   return registered({ signingKey: derive(SIGNING), encryptionKey: derive(ENCRYPTION) });
 }
 
 export function randomKeys(): CookieKeys {
-  return registered({ signingKey: randomBytes(32).toString('base64'), encryptionKey: randomBytes(32).toString('base64') });
+  return registered({
+    signingKey: randomBytes(32).toString('base64'),
+    encryptionKey: randomBytes(32).toString('base64'),
+  });
 }
 
 /** The keys of a cookie-config Secret object (data or stringData), or undefined when it has none. */
@@ -44,21 +48,42 @@ export function keysFromSecret(obj: unknown, where: string): CookieKeys | undefi
   const signingKey = pick(SIGNING);
   const encryptionKey = pick(ENCRYPTION);
   if (!signingKey || !encryptionKey) return undefined;
-  return registered({ signingKey: checkCookieKey(signingKey, `${where} ${SIGNING}`), encryptionKey: checkCookieKey(encryptionKey, `${where} ${ENCRYPTION}`) });
+  return registered({
+    signingKey: checkCookieKey(signingKey, `${where} ${SIGNING}`),
+    encryptionKey: checkCookieKey(encryptionKey, `${where} ${ENCRYPTION}`),
+  });
 }
 
 /** The keys in a previous render's Secret <namespace>/cookie-config. */
 export function keysFromManifest(text: string, source: string, namespace: string): CookieKeys {
-  for (const doc of parseAllDocuments(text, { version: '1.1' }) as Iterable<{ errors: unknown[]; toJS: () => unknown }>) {
+  for (const doc of parseAllDocuments(text, { version: '1.1' }) as Iterable<{
+    errors: unknown[];
+    toJS: () => unknown;
+  }>) {
     if (doc.errors.length) throw new InputError('HELPER_PREVIOUS', `--previous ${source} is not valid YAML`);
-    const o = doc.toJS() as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } } | null;
-    if (o?.apiVersion === 'v1' && o.kind === 'Secret' && o.metadata?.name === COOKIE_SECRET && o.metadata.namespace === namespace) {
+    const o = doc.toJS() as {
+      apiVersion?: unknown;
+      kind?: unknown;
+      metadata?: { name?: unknown; namespace?: unknown };
+    } | null;
+    if (
+      o?.apiVersion === 'v1' &&
+      o.kind === 'Secret' &&
+      o.metadata?.name === COOKIE_SECRET &&
+      o.metadata.namespace === namespace
+    ) {
       const keys = keysFromSecret(o, `--previous ${source}: Secret ${namespace}/${COOKIE_SECRET}`);
       if (keys) return keys;
-      throw new InputError('HELPER_PREVIOUS', `--previous ${source}: Secret ${namespace}/${COOKIE_SECRET} lacks ${SIGNING} or ${ENCRYPTION}`);
+      throw new InputError(
+        'HELPER_PREVIOUS',
+        `--previous ${source}: Secret ${namespace}/${COOKIE_SECRET} lacks ${SIGNING} or ${ENCRYPTION}`,
+      );
     }
   }
-  throw new InputError('HELPER_PREVIOUS', `--previous ${source} holds no Secret ${namespace}/${COOKIE_SECRET} (is it the output of helper control-plane render?)`);
+  throw new InputError(
+    'HELPER_PREVIOUS',
+    `--previous ${source} holds no Secret ${namespace}/${COOKIE_SECRET} (is it the output of helper control-plane render?)`,
+  );
 }
 
 function registered(k: CookieKeys): CookieKeys {

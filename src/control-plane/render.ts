@@ -62,7 +62,12 @@ export const CLAIM_GROUP = 'anynines.com';
 /** The API of provider-anynines' ProviderConfigs. */
 export const DATA_SERVICES_API = 'dataservices.anynines.com/v1';
 /** The keys of the Secrets oidc-config and k8sca. */
-export const OIDC_KEYS = { clientId: 'oidc-issuer-client-id', clientSecret: 'oidc-issuer-client-secret', issuerUrl: 'oidc-issuer-url', callbackUrl: 'oidc-callback-url' } as const;
+export const OIDC_KEYS = {
+  clientId: 'oidc-issuer-client-id',
+  clientSecret: 'oidc-issuer-client-secret',
+  issuerUrl: 'oidc-issuer-url',
+  callbackUrl: 'oidc-callback-url',
+} as const;
 export const CA_KEY = 'ca';
 const LISTEN_PORT = 9443;
 const PKG = CROSSPLANE.pkgGroup;
@@ -80,8 +85,13 @@ export interface ForeignKind {
   afterPackages: boolean;
 }
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
-const foreignKind = (apiVersion: string, kind: string, plural: string, installedBy: string, afterPackages = false): ForeignKind =>
-  ({ apiVersion, kind, crd: `${plural}.${groupOf(apiVersion)}`, installedBy, afterPackages });
+const foreignKind = (
+  apiVersion: string,
+  kind: string,
+  plural: string,
+  installedBy: string,
+  afterPackages = false,
+): ForeignKind => ({ apiVersion, kind, crd: `${plural}.${groupOf(apiVersion)}`, installedBy, afterPackages });
 export const FOREIGN_KINDS: readonly ForeignKind[] = [
   foreignKind(`${PKG}/v1`, 'Provider', 'providers', 'Crossplane'),
   foreignKind(`${PKG}/v1`, 'Configuration', 'configurations', 'Crossplane'),
@@ -100,8 +110,12 @@ export function crdNameOf(o: { apiVersion: string; kind: string }, rendered: rea
   const f = foreignOf(o);
   if (f) return f.crd;
   const group = groupOf(o.apiVersion);
-  const own = rendered.find((c) => c.kind === 'CustomResourceDefinition' && (c.spec as { group?: string } | undefined)?.group === group
-    && (c.spec as { names?: { kind?: string } } | undefined)?.names?.kind === o.kind);
+  const own = rendered.find(
+    (c) =>
+      c.kind === 'CustomResourceDefinition' &&
+      (c.spec as { group?: string } | undefined)?.group === group &&
+      (c.spec as { names?: { kind?: string } } | undefined)?.names?.kind === o.kind,
+  );
   return own?.metadata.name;
 }
 
@@ -146,7 +160,10 @@ export function installationId(settings: Pick<Settings, 'backend'>): string {
   const host = settings.backend.host.toLowerCase();
   if (host.length <= 63 && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(host)) return host;
   const hash = createHash('sha256').update(host).digest('hex').slice(0, 16);
-  return `${host.replace(/[^a-z0-9.-]/g, '-').slice(0, 46).replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')}-${hash}`;
+  return `${host
+    .replace(/[^a-z0-9.-]/g, '-')
+    .slice(0, 46)
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')}-${hash}`;
 }
 
 /** The objects, in apply order, each labelled as managed by helper and with its installation. */
@@ -164,7 +181,13 @@ export function renderControlPlane(inp: RenderInputs): K8sObject[] {
   // The label also gives server-side apply a field to own: an object applied with no owned field gets no
   // managedFields, and the next apply then records the server's own fields, a change on every first re-run.
   const installation = installationId(inp.settings);
-  return objects.map((o) => ({ ...o, metadata: { ...o.metadata, labels: { ...o.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value, [INSTALLATION_LABEL]: installation } } }));
+  return objects.map((o) => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      labels: { ...o.metadata.labels, [MANAGED_BY.key]: MANAGED_BY.value, [INSTALLATION_LABEL]: installation },
+    },
+  }));
 }
 
 function crossplanePackages(s: Settings): K8sObject[] {
@@ -178,16 +201,37 @@ function crossplanePackages(s: Settings): K8sObject[] {
         deploymentTemplate: {
           spec: {
             selector: {},
-            template: { spec: { containers: [{ name: 'package-runtime', readinessProbe: { httpGet: { path: '/healthz', port: 8081 } } }] } },
+            template: {
+              spec: {
+                containers: [
+                  { name: 'package-runtime', readinessProbe: { httpGet: { path: '/healthz', port: 8081 } } },
+                ],
+              },
+            },
           },
         },
       },
     },
-    { apiVersion: `${PKG}/v1`, kind: 'Provider', metadata: { name: PROVIDER_ANYNINES }, spec: { package: cp.providerAnynines, runtimeConfigRef: { name: PROVIDER_ANYNINES } } },
+    {
+      apiVersion: `${PKG}/v1`,
+      kind: 'Provider',
+      metadata: { name: PROVIDER_ANYNINES },
+      spec: { package: cp.providerAnynines, runtimeConfigRef: { name: PROVIDER_ANYNINES } },
+    },
     // Every a9s composition runs in Pipeline mode through this function, and the configuration package does not
     // declare it (its crossplane.yaml has no dependsOn), so Crossplane would not install it by itself.
-    { apiVersion: `${PKG}/v1`, kind: 'Function', metadata: { name: PAGE.functionName }, spec: { package: cp.function } },
-    { apiVersion: `${PKG}/v1`, kind: 'Configuration', metadata: { name: cp.configurationName }, spec: { package: cp.configuration } },
+    {
+      apiVersion: `${PKG}/v1`,
+      kind: 'Function',
+      metadata: { name: PAGE.functionName },
+      spec: { package: cp.function },
+    },
+    {
+      apiVersion: `${PKG}/v1`,
+      kind: 'Configuration',
+      metadata: { name: cp.configurationName },
+      spec: { package: cp.configuration },
+    },
   ];
 }
 
@@ -202,7 +246,10 @@ function providerConfigs(inp: RenderInputs): K8sObject[] {
   const out: K8sObject[] = [];
   for (const ds of s.dataServices) {
     const creds = inp.secrets.endpoints[ds.name]!;
-    for (const [which, endpoint, serviceType] of [['serviceBroker', 'service-broker', 'servicebroker'], ['backupManager', 'backup-manager', 'backupmanager']] as const) {
+    for (const [which, endpoint, serviceType] of [
+      ['serviceBroker', 'service-broker', 'servicebroker'],
+      ['backupManager', 'backup-manager', 'backupmanager'],
+    ] as const) {
       const e = ds[which];
       const c: Credentials = creds[which];
       const secretName = credentialsSecretName(ds.name, endpoint);
@@ -264,7 +311,10 @@ function exportTemplates(s: Settings): K8sObject[] {
       apiVersion: TEMPLATE_API_VERSION,
       kind: 'APIServiceExportTemplate',
       metadata: { name: resource, namespace: s.crossplane.namespace },
-      spec: { APIServiceSelector: { group: CLAIM_GROUP, resource }, ...(permissionClaims.length ? { permissionClaims } : {}) },
+      spec: {
+        APIServiceSelector: { group: CLAIM_GROUP, resource },
+        ...(permissionClaims.length ? { permissionClaims } : {}),
+      },
     };
   });
 }
@@ -306,7 +356,18 @@ function backend(inp: RenderInputs): K8sObject[] {
   const labels = (): Record<string, string> => ({ app: BACKEND_NAME });
   const issuer = s.tls.issuer;
   const configHash = createHash('sha256')
-    .update(JSON.stringify([inp.cookieKeys.signingKey, inp.cookieKeys.encryptionKey, s.oidc.clientId, inp.secrets.oidcClientSecret, s.oidc.issuerUrl, s.oidc.callbackUrl, inp.externalAddress, inp.caPem]))
+    .update(
+      JSON.stringify([
+        inp.cookieKeys.signingKey,
+        inp.cookieKeys.encryptionKey,
+        s.oidc.clientId,
+        inp.secrets.oidcClientSecret,
+        s.oidc.issuerUrl,
+        s.oidc.callbackUrl,
+        inp.externalAddress,
+        inp.caPem,
+      ]),
+    )
     .digest('hex')
     .slice(0, 32);
   const secretVolume = (name: string) => ({ name, secret: { secretName: name } });
@@ -320,7 +381,10 @@ function backend(inp: RenderInputs): K8sObject[] {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: BACKEND_NAME, namespace: ns }],
     },
-    secret(ns, COOKIE_SECRET, { 'signing-key': inp.cookieKeys.signingKey, 'encryption-key': inp.cookieKeys.encryptionKey }),
+    secret(ns, COOKIE_SECRET, {
+      'signing-key': inp.cookieKeys.signingKey,
+      'encryption-key': inp.cookieKeys.encryptionKey,
+    }),
     secret(ns, CA_SECRET, { [CA_KEY]: inp.caPem }),
     secret(ns, OIDC_SECRET, {
       [OIDC_KEYS.clientId]: s.oidc.clientId,
@@ -341,14 +405,19 @@ function backend(inp: RenderInputs): K8sObject[] {
           metadata: { labels: labels(), annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
           spec: {
             serviceAccountName: BACKEND_NAME,
-            containers: [{
-              name: BACKEND_NAME,
-              image: b.image,
-              args: backendArgs(s, inp.externalAddress),
-              env: BACKEND_ENV.map(([name, secretName, key]) => ({ name, valueFrom: { secretKeyRef: { name: secretName, key } } })),
-              resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '100m', memory: '256Mi' } },
-              volumeMounts: [{ name: 'ca', mountPath: '/certa/' }],
-            }],
+            containers: [
+              {
+                name: BACKEND_NAME,
+                image: b.image,
+                args: backendArgs(s, inp.externalAddress),
+                env: BACKEND_ENV.map(([name, secretName, key]) => ({
+                  name,
+                  valueFrom: { secretKeyRef: { name: secretName, key } },
+                })),
+                resources: { limits: { cpu: '2', memory: '2Gi' }, requests: { cpu: '100m', memory: '256Mi' } },
+                volumeMounts: [{ name: 'ca', mountPath: '/certa/' }],
+              },
+            ],
             volumes: [
               secretVolume(OIDC_SECRET),
               secretVolume(COOKIE_SECRET),
@@ -362,7 +431,11 @@ function backend(inp: RenderInputs): K8sObject[] {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: BACKEND_NAME, namespace: ns },
-      spec: { type: b.serviceType, ports: [{ protocol: 'TCP', name: BACKEND_NAME, port: 443, targetPort: LISTEN_PORT }], selector: labels() },
+      spec: {
+        type: b.serviceType,
+        ports: [{ protocol: 'TCP', name: BACKEND_NAME, port: 443, targetPort: LISTEN_PORT }],
+        selector: labels(),
+      },
     },
   ];
   if (issuer.mode === 'acme') {
@@ -388,10 +461,16 @@ function backend(inp: RenderInputs): K8sObject[] {
     spec: {
       ingressClassName: s.tls.ingressClass,
       tls: [{ secretName: s.tls.secretName, hosts: [b.host] }],
-      rules: [{
-        host: b.host,
-        http: { paths: [{ pathType: 'Prefix', path: '/', backend: { service: { name: BACKEND_NAME, port: { number: 443 } } } }] },
-      }],
+      rules: [
+        {
+          host: b.host,
+          http: {
+            paths: [
+              { pathType: 'Prefix', path: '/', backend: { service: { name: BACKEND_NAME, port: { number: 443 } } } },
+            ],
+          },
+        },
+      ],
     },
   });
   return objects;

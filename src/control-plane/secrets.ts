@@ -28,26 +28,39 @@ export function isRef(value: string): boolean {
  * names, PEM). `secret: false` is for a public value (a CA): read verbatim
  * and not redacted.
  */
-export function resolveRef(value: string, field: string, ctx: RefContext, opts: { secret: boolean } = { secret: true }): string {
+export function resolveRef(
+  value: string,
+  field: string,
+  ctx: RefContext,
+  opts: { secret: boolean } = { secret: true },
+): string {
   const m = REF.exec(value);
   if (!m || !isRef(value)) return value;
   const [, kind, target] = m as unknown as [string, 'env' | 'file', string];
   let out: string;
   if (kind === 'env') {
     const v = ctx.env[target];
-    if (v === undefined) throw new InputError('HELPER_VALUES_SECRET', `${field}: environment variable ${target} is not set`);
+    if (v === undefined)
+      throw new InputError('HELPER_VALUES_SECRET', `${field}: environment variable ${target} is not set`);
     out = v;
   } else {
     const path = isAbsolute(target) ? target : resolve(ctx.baseDir, target);
     try {
       out = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new InputError('HELPER_VALUES_SECRET', `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new InputError(
+        'HELPER_VALUES_SECRET',
+        `${field}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     // A secret file usually ends with a newline that is not part of the secret; a PEM file keeps its own.
     if (opts.secret) out = out.replace(/[\r\n]+$/, '');
   }
-  if (!out.trim()) throw new InputError('HELPER_VALUES_SECRET', `${field}: ${kind === 'env' ? `environment variable ${target}` : `file ${target}`} is empty`);
+  if (!out.trim())
+    throw new InputError(
+      'HELPER_VALUES_SECRET',
+      `${field}: ${kind === 'env' ? `environment variable ${target}` : `file ${target}`} is empty`,
+    );
   if (opts.secret) addSecret(out);
   return out;
 }
@@ -82,7 +95,8 @@ export function resolveSecrets(s: Settings, ctx: RefContext): ResolvedSecrets {
       return fallback;
     }
   };
-  const ref = (value: string, field: string, opts?: { secret: boolean }) => attempt(() => resolveRef(value, field, ctx, opts), '');
+  const ref = (value: string, field: string, opts?: { secret: boolean }) =>
+    attempt(() => resolveRef(value, field, ctx, opts), '');
   const endpoints: ResolvedSecrets['endpoints'] = {};
   for (const ds of s.dataServices) {
     const creds = (which: 'serviceBroker' | 'backupManager'): Credentials => ({
@@ -94,10 +108,23 @@ export function resolveSecrets(s: Settings, ctx: RefContext): ResolvedSecrets {
   const oidcClientSecret = ref(s.oidc.clientSecret, '/oidc/clientSecret');
   const keys = s.backend.cookieKeys;
   const key = (value: string, field: string) => attempt(() => checkCookieKey(resolveRef(value, field, ctx), field), '');
-  const cookieKeys = keys ? { signingKey: key(keys.signingKey, '/backend/cookieKeys/signingKey'), encryptionKey: key(keys.encryptionKey, '/backend/cookieKeys/encryptionKey') } : undefined;
-  const caPem = s.backend.caCertificate === undefined ? undefined : ref(s.backend.caCertificate, '/backend/caCertificate', { secret: false });
+  const cookieKeys = keys
+    ? {
+        signingKey: key(keys.signingKey, '/backend/cookieKeys/signingKey'),
+        encryptionKey: key(keys.encryptionKey, '/backend/cookieKeys/encryptionKey'),
+      }
+    : undefined;
+  const caPem =
+    s.backend.caCertificate === undefined
+      ? undefined
+      : ref(s.backend.caCertificate, '/backend/caCertificate', { secret: false });
   if (problems.length === 1) throw new InputError('HELPER_VALUES_SECRET', problems[0]!);
-  if (problems.length) throw new InputError('HELPER_VALUES_SECRET', `${problems.length} references of the values file cannot be resolved`, problems);
+  if (problems.length)
+    throw new InputError(
+      'HELPER_VALUES_SECRET',
+      `${problems.length} references of the values file cannot be resolved`,
+      problems,
+    );
   return { oidcClientSecret, cookieKeys, caPem, endpoints };
 }
 
@@ -106,7 +133,10 @@ export function checkCookieKey(key: string, field: string): string {
   const k = key.trim();
   const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(k) ? Buffer.from(k, 'base64') : undefined;
   if (!bytes || ![16, 24, 32].includes(bytes.length)) {
-    throw new InputError('HELPER_VALUES_SECRET', `${field}: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)`);
+    throw new InputError(
+      'HELPER_VALUES_SECRET',
+      `${field}: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)`,
+    );
   }
   return k;
 }

@@ -86,7 +86,14 @@ export interface Settings {
   };
   oidc: { issuerUrl: string; clientId: string; clientSecret: string; callbackUrl: string };
   tls: { ingressClass: string; secretName: string; issuer: IssuerSettings };
-  crossplane: { namespace: string; providerAnynines: string; configuration: string; configurationName: string; function: string; providerConfigServiceType: boolean };
+  crossplane: {
+    namespace: string;
+    providerAnynines: string;
+    configuration: string;
+    configurationName: string;
+    function: string;
+    providerConfigServiceType: boolean;
+  };
   /** The chosen data services in render order. */
   dataServices: Array<{ name: DataServiceName; resource: string } & DataServiceValues>;
   /** Fields of the values file that are accepted but have no effect, with why (printed as warnings). */
@@ -100,18 +107,30 @@ const validator = generated.controlPlaneValues as unknown as ValidateFunction<Co
 
 /** Parses and validates a values file; InputError lists every problem with its path and line. */
 export function parseValues(text: string, source: string): Values {
-  if (!text.trim()) throw new InputError('HELPER_VALUES_YAML', `${source} is empty; start from \`helper control-plane init > values.yaml\``);
+  if (!text.trim())
+    throw new InputError(
+      'HELPER_VALUES_YAML',
+      `${source} is empty; start from \`helper control-plane init > values.yaml\``,
+    );
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length) {
-    throw new InputError('HELPER_VALUES_YAML', `${source} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`);
+    throw new InputError(
+      'HELPER_VALUES_YAML',
+      `${source} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]!.replace(/:$/, '')}`,
+    );
   }
   let value: unknown;
   try {
     value = doc.toJS();
   } catch (err) {
     // Converting refuses what parsing lets through: alias bombs ("Excessive alias count"), merges of non-mappings.
-    throw new InputError('HELPER_VALUES_YAML', `${source} cannot be read: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
+    throw new InputError(
+      'HELPER_VALUES_YAML',
+      `${source} cannot be read: ${(err as Error).message.split('\n')[0]}`,
+      [],
+      { cause: err },
+    );
   }
   if (validator(value)) return value;
   const problems = schemaProblems(validator.errors ?? []);
@@ -121,8 +140,13 @@ export function parseValues(text: string, source: string): Values {
     const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
     return line ? p.text.replace(/^(\S*): /, `$1 (line ${line}): `) : p.text;
   });
-  const shown = problems.length > MAX_PROBLEMS ? [...lined, `(${problems.length - MAX_PROBLEMS} more problems not shown)`] : lined;
-  throw new InputError('HELPER_VALUES_INVALID', `${source} is not a valid control-plane values file (schema: schemas/control-plane.schema.json)`, shown);
+  const shown =
+    problems.length > MAX_PROBLEMS ? [...lined, `(${problems.length - MAX_PROBLEMS} more problems not shown)`] : lined;
+  throw new InputError(
+    'HELPER_VALUES_INVALID',
+    `${source} is not a valid control-plane values file (schema: schemas/control-plane.schema.json)`,
+    shown,
+  );
 }
 
 /** Ajv errors as lines; the tls oneOf becomes one sentence instead of three cryptic ones. */
@@ -134,11 +158,20 @@ function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; t
     if ([...oneOfAt].some((p) => e.schemaPath.startsWith(`${p}/`))) continue;
     const path = e.instancePath || '/';
     let text = formatSchemaErrors([e])[0]!;
-    if (e.keyword === 'oneOf' && path === '/tls') text = '/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)';
-    else if (e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/secretRef/')) text = `${path}: must be a reference, env:NAME or file:PATH (the values file holds no secrets)`;
-    else if (e.keyword === 'additionalProperties' && path === '/dataServices') text += ` (data services: ${DATA_SERVICE_NAMES.join(', ')})`;
+    if (e.keyword === 'oneOf' && path === '/tls')
+      text =
+        "/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)";
+    else if (e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/secretRef/'))
+      text = `${path}: must be a reference, env:NAME or file:PATH (the values file holds no secrets)`;
+    else if (e.keyword === 'additionalProperties' && path === '/dataServices')
+      text += ` (data services: ${DATA_SERVICE_NAMES.join(', ')})`;
     // The line of the offending key, not of its parent.
-    const extra = e.keyword === 'additionalProperties' ? `/${String((e.params as { additionalProperty: string }).additionalProperty).replace(/~/g, '~0').replace(/\//g, '~1')}` : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? `/${String((e.params as { additionalProperty: string }).additionalProperty)
+            .replace(/~/g, '~0')
+            .replace(/\//g, '~1')}`
+        : '';
     if (!seen.has(text)) out.push({ path: `${e.instancePath}${extra}`, text });
     seen.add(text);
   }
@@ -147,7 +180,11 @@ function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; t
 
 /** The YAML node a JSON pointer names, or its nearest ancestor; a mapping value is located by its key. */
 function nodeAt(root: unknown, pointer: string): YamlNode | undefined {
-  const segments = pointer.split('/').slice(1).filter((s) => s !== '').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = pointer
+    .split('/')
+    .slice(1)
+    .filter((s) => s !== '')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node = root as YamlNode | undefined;
   let at: YamlNode | undefined = node;
   for (const seg of segments) {
@@ -171,7 +208,12 @@ export function settingsOf(v: Values): Settings {
   const b = v.backend;
   const cp = v.crossplane ?? {};
   const issuer: IssuerSettings = v.tls.acme
-    ? { mode: 'acme', name: v.tls.acme.issuerName ?? DEFAULTS.acmeIssuerName, email: v.tls.acme.email, server: v.tls.acme.server ?? DEFAULTS.acmeServer }
+    ? {
+        mode: 'acme',
+        name: v.tls.acme.issuerName ?? DEFAULTS.acmeIssuerName,
+        email: v.tls.acme.email,
+        server: v.tls.acme.server ?? DEFAULTS.acmeServer,
+      }
     : { mode: 'own', kind: v.tls.issuer!.kind, name: v.tls.issuer!.name };
   return {
     backend: {
@@ -193,7 +235,11 @@ export function settingsOf(v: Values): Settings {
       // The page's default, which the IdP's registered redirect URI must equal.
       callbackUrl: v.oidc.callbackUrl ?? `https://${b.host}:443/callback`,
     },
-    tls: { ingressClass: v.tls.ingressClass ?? DEFAULTS.ingressClass, secretName: v.tls.secretName ?? DEFAULTS.tlsSecretName, issuer },
+    tls: {
+      ingressClass: v.tls.ingressClass ?? DEFAULTS.ingressClass,
+      secretName: v.tls.secretName ?? DEFAULTS.tlsSecretName,
+      issuer,
+    },
     crossplane: {
       namespace: cp.namespace ?? DEFAULTS.crossplaneNamespace,
       providerAnynines: cp.providerAnynines ?? DEFAULTS.providerAnynines,
@@ -202,13 +248,21 @@ export function settingsOf(v: Values): Settings {
       function: cp.function ?? DEFAULTS.function,
       providerConfigServiceType: cp.providerConfigServiceType ?? false,
     },
-    dataServices: DATA_SERVICE_NAMES.filter((n) => v.dataServices[n]).map((name) => ({ name, resource: DATA_SERVICES[name].resource, ...v.dataServices[name]! })),
+    dataServices: DATA_SERVICE_NAMES.filter((n) => v.dataServices[n]).map((name) => ({
+      name,
+      resource: DATA_SERVICES[name].resource,
+      ...v.dataServices[name]!,
+    })),
     ignored: [
       ...(b.binderClusterRole !== undefined && b.binderClusterRole !== PAGE.binderClusterRole
-        ? [`/backend/binderClusterRole (${b.binderClusterRole}) is ignored: the backend takes no flag naming the role it binds; the ClusterRole is ${PAGE.binderClusterRole}, as on the setup page`]
+        ? [
+            `/backend/binderClusterRole (${b.binderClusterRole}) is ignored: the backend takes no flag naming the role it binds; the ClusterRole is ${PAGE.binderClusterRole}, as on the setup page`,
+          ]
         : []),
       ...(cp.providerKubernetes !== undefined
-        ? ['/crossplane/providerKubernetes is ignored: no a9s data service\'s composition uses provider-kubernetes (only the a8s ones do), so it is no longer installed']
+        ? [
+            "/crossplane/providerKubernetes is ignored: no a9s data service's composition uses provider-kubernetes (only the a8s ones do), so it is no longer installed",
+          ]
         : []),
     ],
   };
@@ -243,6 +297,10 @@ export function placeholdersIn(text: string): string[] {
 export function refusePlaceholders(text: string, source: string): void {
   const found = placeholdersIn(text);
   if (found.length) {
-    throw new InputError('HELPER_VALUES_PLACEHOLDER', `${source} still holds ${found.length} placeholder value(s) from \`helper control-plane init\`; replace each with your own`, found);
+    throw new InputError(
+      'HELPER_VALUES_PLACEHOLDER',
+      `${source} still holds ${found.length} placeholder value(s) from \`helper control-plane init\`; replace each with your own`,
+      found,
+    );
   }
 }

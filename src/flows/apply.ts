@@ -23,7 +23,10 @@ export interface ApplyDeps extends FlowDeps {
 }
 
 /** The command's flow: nothing on stdout (each object's line goes to stderr). */
-export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDeps> = {}): Promise<FlowOutcome & { result: ApplyResult }> {
+export async function apply(
+  opts: Readonly<ApplyOptions>,
+  given: Partial<ApplyDeps> = {},
+): Promise<FlowOutcome & { result: ApplyResult }> {
   const deps = { ...flowDeps(given), kube: given.kube ?? applyKube };
   let text: string;
   try {
@@ -32,15 +35,24 @@ export async function apply(opts: Readonly<ApplyOptions>, given: Partial<ApplyDe
     throw new InputError('HELPER_MANIFEST', `cannot read ${opts.file}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   const kubeconfig = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  if (opts.insecure) warnInsecure('the App Cluster\'s TLS certificate is');
+  if (opts.insecure) warnInsecure("the App Cluster's TLS certificate is");
   const objects = parseManifest(text, opts.file === '-' ? 'stdin' : opts.file);
-  const target = deps.kube.target(kubeconfig, { caPem: deps.kube.caPem(opts.caFile), insecure: opts.insecure }, {
-    requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: given.dispatcher,
-  });
+  const target = deps.kube.target(
+    kubeconfig,
+    { caPem: deps.kube.caPem(opts.caFile), insecure: opts.insecure },
+    {
+      requestTimeoutMs: opts.requestTimeoutMs,
+      attempts: opts.attempts,
+      signal: deps.signal,
+      dispatcher: given.dispatcher,
+    },
+  );
   // A dry run changes nothing, so there is nothing to report if it fails.
   const onApplied = opts.dryRun ? () => {} : deps.journal.startApply(target.server, objects.length);
   const r = await target.apply(objects, { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, onApplied });
-  log.info(`${opts.dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${opts.dryRun ? '' : `: ${countOutcomes(r.applied)}`}`);
+  log.info(
+    `${opts.dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${opts.dryRun ? '' : `: ${countOutcomes(r.applied)}`}`,
+  );
   if (opts.waitBindingsMs !== undefined && !opts.dryRun) await target.waitBindings(objects, opts.waitBindingsMs);
   return { result: r };
 }

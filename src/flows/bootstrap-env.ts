@@ -66,7 +66,10 @@ export interface BootstrapResult {
 }
 
 /** The command's flow for one binding (a fleet is flows/fleet.ts; commands/bootstrap-env.ts picks); stdout is all.yaml. */
-export async function bootstrapEnv(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FlowOutcome> {
+export async function bootstrapEnv(
+  opts: Readonly<BootstrapEnvOptions>,
+  given: Partial<BootstrapDeps> = {},
+): Promise<FlowOutcome> {
   const deps = bootstrapDeps(given);
   const result = await bindSingle(opts, deps);
   return { stdout: opts.output ? undefined : result.yaml };
@@ -75,7 +78,8 @@ export async function bootstrapEnv(opts: Readonly<BootstrapEnvOptions>, given: P
 /** Reads binding.json from a path or '-' (stdin), bounded to 1 MiB. */
 export function readBindingInput(file: string, files: Files): Buffer {
   const raw = readInputFile(files, file, 'binding file', 'HELPER_BINDING_READ');
-  if (raw.byteLength > 1024 * 1024) throw new InputError('HELPER_BINDING_READ', `binding file ${file} is ${raw.byteLength} bytes; the limit is 1 MiB`);
+  if (raw.byteLength > 1024 * 1024)
+    throw new InputError('HELPER_BINDING_READ', `binding file ${file} is ${raw.byteLength} bytes; the limit is 1 MiB`);
   return raw;
 }
 
@@ -97,7 +101,13 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
     }
   }
   const creds = oidcCredentials(opts.oidc, secretFile);
-  const base = { clientId: creds.clientId, tokenUrl: creds.tokenUrl, scope: creds.scope, audience: creds.audience, resource: creds.resource };
+  const base = {
+    clientId: creds.clientId,
+    tokenUrl: creds.tokenUrl,
+    scope: creds.scope,
+    audience: creds.audience,
+    resource: creds.resource,
+  };
   if (creds.method === 'secret') {
     addSecret(creds.clientSecret);
     return { ...base, clientSecret: creds.clientSecret };
@@ -114,7 +124,9 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
     registerPemSecrets(bytes);
     const mode = files.mode?.(creds.keyFile);
     if (mode !== undefined && (mode & 0o077) !== 0) {
-      log.warn(`client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`);
+      log.warn(
+        `client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`,
+      );
     }
     log.debug(`client authentication: private_key_jwt, ${key.alg}, key id ${JSON.stringify(key.kid)}`);
     return { ...base, key };
@@ -132,42 +144,70 @@ function readInputFile(files: Files, file: string, what: string, code: string): 
     return files.read(file);
   } catch (err) {
     const c = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code, `cannot read ${what} ${file}: ${c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'is a directory' : c ?? String(err)}`);
+    throw new InputError(
+      code,
+      `cannot read ${what} ${file}: ${c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'is a directory' : (c ?? String(err))}`,
+    );
   }
 }
 
 /** Every line of a PEM body is a secret too (a log line never holds the whole file). */
 function registerPemSecrets(bytes: Buffer): void {
-  for (const line of bytes.toString('utf8').split(/\r?\n/)) if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) addSecret(line.trim());
+  for (const line of bytes.toString('utf8').split(/\r?\n/))
+    if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) addSecret(line.trim());
 }
 
 async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDeps): Promise<BootstrapResult> {
   const file = opts.files[0]!;
   if (opts.files.length === 1 && deps.files.isDirectory(file)) {
-    throw new UsageError(`-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the per-cluster files`);
+    throw new UsageError(
+      `-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the per-cluster files`,
+    );
   }
   const creds = await credentials(opts, deps.files);
-  if (!opts.output) deps.files.secureStdout('all.yaml with the provider kubeconfig\'s token');
+  if (!opts.output) deps.files.secureStdout("all.yaml with the provider kubeconfig's token");
   const source = file === '-' ? 'binding.json (stdin)' : file;
   const raw = readBindingInput(file, deps.files);
   const binding = validateBinding(raw, source);
   const shared = sharedRun(opts, creds, deps);
   // A bad --apply-to, --output-file or --write-kubeconfig must fail before anything exists on the control plane.
   // --insecure-skip-tls-verify never reaches the App Cluster: its kubeconfig decides (--ca-file is trusted there too).
-  const applyTo = opts.applyTo ? deps.kube.appCluster(opts.applyTo, opts.applyToContext, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
+  const applyTo = opts.applyTo
+    ? deps.kube.appCluster(
+        opts.applyTo,
+        opts.applyToContext,
+        { caPem: shared.tls.caPem, insecure: false },
+        shared.policy,
+      )
+    : undefined;
   // --write-secret's cluster: never the --apply-to kubeconfig unless named; in a Pod, its ServiceAccount.
-  const secretCluster = opts.writeSecret ? deps.kube.secretCluster(opts.secretKubeconfig, opts.env, { caPem: shared.tls.caPem, insecure: false }, shared.policy) : undefined;
+  const secretCluster = opts.writeSecret
+    ? deps.kube.secretCluster(
+        opts.secretKubeconfig,
+        opts.env,
+        { caPem: shared.tls.caPem, insecure: false },
+        shared.policy,
+      )
+    : undefined;
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   const writeSecret = secretCluster && opts.writeSecret ? { target: secretCluster, ref: opts.writeSecret } : undefined;
-  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`);
+  log.info(
+    `requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`,
+  );
   await shared.tokens.get();
   if (writeSecret) {
     // A Secret of that name that is not this binding's stops the run before anything exists on the control plane.
-    log.info(`checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} (--write-secret)`);
+    log.info(
+      `checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} (--write-secret)`,
+    );
     await writeSecret.target.check(writeSecret.ref, binding.clusterID);
   }
-  return bindOne(shared, { raw, binding, source }, { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo, writeSecret });
+  return bindOne(
+    shared,
+    { raw, binding, source },
+    { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo, writeSecret },
+  );
 }
 
 /** What every binding of a run shares: the backend URL, TLS, the transport, the token. */
@@ -188,15 +228,43 @@ export function sharedRun(opts: Readonly<BootstrapEnvOptions>, creds: TokenClien
   const caPem = readCaFile(opts.caFile);
   if (opts.insecure) {
     // Every server the flag covers is named: the control plane once the backend's kubeconfig names it (bindOne).
-    warnInsecure(`the TLS certificates of the token endpoint ${hostOf(creds.tokenUrl)}, the backend ${url.host} and the control plane the backend names are`);
-    if (opts.applyTo) log.warn(`--insecure-skip-tls-verify does not cover the App Cluster of --apply-to ${opts.applyTo}: its kubeconfig decides how it is verified`);
+    warnInsecure(
+      `the TLS certificates of the token endpoint ${hostOf(creds.tokenUrl)}, the backend ${url.host} and the control plane the backend names are`,
+    );
+    if (opts.applyTo)
+      log.warn(
+        `--insecure-skip-tls-verify does not cover the App Cluster of --apply-to ${opts.applyTo}: its kubeconfig decides how it is verified`,
+      );
   }
-  const dispatcher = deps.dispatcher ?? makeDispatcher({ caPem, insecure: opts.insecure, headersTimeoutMs: opts.requestTimeoutMs, bodyTimeoutMs: opts.requestTimeoutMs });
-  const tokens = new TokenSource(creds, { dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, insecure: opts.insecure, signal: deps.signal, now: deps.clock });
+  const dispatcher =
+    deps.dispatcher ??
+    makeDispatcher({
+      caPem,
+      insecure: opts.insecure,
+      headersTimeoutMs: opts.requestTimeoutMs,
+      bodyTimeoutMs: opts.requestTimeoutMs,
+    });
+  const tokens = new TokenSource(creds, {
+    dispatcher,
+    timeoutMs: opts.requestTimeoutMs,
+    attempts: opts.attempts,
+    insecure: opts.insecure,
+    signal: deps.signal,
+    now: deps.clock,
+  });
   return {
-    opts, url, dispatcher, tokens, deps,
+    opts,
+    url,
+    dispatcher,
+    tokens,
+    deps,
     tls: { caPem, insecure: opts.insecure },
-    policy: { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal, dispatcher: deps.dispatcher },
+    policy: {
+      requestTimeoutMs: opts.requestTimeoutMs,
+      attempts: opts.attempts,
+      signal: deps.signal,
+      dispatcher: deps.dispatcher,
+    },
   };
 }
 
@@ -224,13 +292,22 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   const token = await s.tokens.get();
   log.info(`binding cluster ${JSON.stringify(binding.clusterID)} (${binding.apis.length} API(s)) at ${url.host}`);
   const body = await postBinding(url, questionBody(input.raw, binding), token, {
-    dispatcher: s.dispatcher, timeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, deadlineMs: Math.max(opts.timeoutMs, 60_000), signal: deps.signal,
+    dispatcher: s.dispatcher,
+    timeoutMs: opts.requestTimeoutMs,
+    attempts: opts.attempts,
+    deadlineMs: Math.max(opts.timeoutMs, 60_000),
+    signal: deps.signal,
   });
   const result = parseBindingResponse(body);
   const ns = result.provider.namespace;
-  if (opts.insecure) warnInsecure(`the TLS certificate of the control plane ${new URL(result.provider.server).host} (from the backend's kubeconfig) is`);
+  if (opts.insecure)
+    warnInsecure(
+      `the TLS certificate of the control plane ${new URL(result.provider.server).host} (from the backend's kubeconfig) is`,
+    );
   deps.journal.recordBound({ clusterID: binding.clusterID, clusterNamespace: ns, host: url.host });
-  log.info(`cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`);
+  log.info(
+    `cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`,
+  );
   // The answer must match the question before anything is created, written or applied.
   const acceptedClaims = checkAnswer(binding, result.requests, ns);
   // The bind succeeded: the provider kubeconfig is written now, so that status and unbind reach the
@@ -242,14 +319,21 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
     log.info(`wrote provider kubeconfig to ${out.writeKubeconfig} (mode 0600; it holds a long-lived token)`);
   }
 
-  const yaml = toYaml(renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }));
+  const yaml = toYaml(
+    renderAppCluster({ kubeconfig: result.kubeconfig, requests: result.requests, konnectorImage: opts.konnectorImage }),
+  );
 
   const cp = deps.kube.controlPlane(result.connection, ns, s.tls, s.policy);
-  const created = await cp.createExportRequests(result.requests, (r) => deps.journal.recordExportRequest(`${ns}/${r.name}`));
+  const created = await cp.createExportRequests(result.requests, (r) =>
+    deps.journal.recordExportRequest(`${ns}/${r.name}`),
+  );
   const names = created.map((r) => r.name);
   if (opts.wait) await cp.waitForExportRequests(names, opts.timeoutMs);
-  else log.info(`--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`);
-  const phase = opts.wait ? 'Succeeded' as const : 'unknown' as const;
+  else
+    log.info(
+      `--no-wait: not waiting for the export requests of cluster ${JSON.stringify(binding.clusterID)} to succeed`,
+    );
+  const phase = opts.wait ? ('Succeeded' as const) : ('unknown' as const);
   const exportRequestStates = created.map((r) => ({ name: r.name, action: r.action, phase }));
 
   if (out.applyTo) {
@@ -272,5 +356,12 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
     deps.journal.recordSecret(`${ref.namespace}/${ref.name}`, target.server);
     log.info(`${outcome} ${what} (keys provider.kfg.yaml and all.yaml; it holds the provider kubeconfig's token)`);
   }
-  return { yaml, kubeconfig: result.kubeconfig, clusterNamespace: ns, exportRequests: names, exportRequestStates, acceptedClaims };
+  return {
+    yaml,
+    kubeconfig: result.kubeconfig,
+    clusterNamespace: ns,
+    exportRequests: names,
+    exportRequestStates,
+    acceptedClaims,
+  };
 }

@@ -15,11 +15,18 @@ import type { AdoptOptions } from '../options/control-plane-adopt.ts';
 import type { FlowOutcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 
-export async function controlPlaneAdopt(opts: Readonly<AdoptOptions>, given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
+export async function controlPlaneAdopt(
+  opts: Readonly<AdoptOptions>,
+  given: Partial<ControlPlaneDeps> = {},
+): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   for (const d of opts.deprecations) log.warn(d);
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: deps.signal });
+  const cluster = deps.kube.connect(k, opts, {
+    requestTimeoutMs: opts.requestTimeoutMs,
+    attempts: opts.attempts,
+    signal: deps.signal,
+  });
   const reader = cluster.reader();
   const adopted = await readControlPlane(reader, { requireBackend: true, server: cluster.server });
   const text = adoptedValuesYaml(adopted, cluster.host);
@@ -28,10 +35,13 @@ export async function controlPlaneAdopt(opts: Readonly<AdoptOptions>, given: Par
   if (opts.output) deps.files.write(opts.output, text);
   for (const n of adopted.notes) log.warn(n);
   log.info(`set these before render or apply: ${adopted.env.map((e) => e.name).join(' ')}`);
-  for (const e of adopted.env) log.info(`  ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`);
+  for (const e of adopted.env)
+    log.info(`  ${e.name.padEnd(40)} ${e.from}${e.value === undefined ? '  (not found in the cluster)' : ''}`);
   const stdout = opts.output ? undefined : text;
   if (!adopted.inputs) {
-    log.warn('cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys (bind/cookie-config) or the external address');
+    log.warn(
+      'cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys (bind/cookie-config) or the external address',
+    );
     return { stdout };
   }
   const rendered = renderControlPlane({ settings, ...adopted.inputs });

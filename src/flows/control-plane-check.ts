@@ -5,8 +5,13 @@
  *   (stdout, whatever the outcome) and its verdict: ClusterError (exit 6)
  *   when something is missing or invalid, or not ready with --require-ready.
  */
-import { checkControlPlane, checkJson, expectedObjects, formatReport,
-  type CheckReport } from '../control-plane/check.ts';
+import {
+  checkControlPlane,
+  checkJson,
+  expectedObjects,
+  formatReport,
+  type CheckReport,
+} from '../control-plane/check.ts';
 import { readValues } from '../control-plane/inputs.ts';
 import { parseValues, refusePlaceholders, settingsOf, type Settings } from '../control-plane/values.ts';
 import type { ClusterError } from '../errors.ts';
@@ -16,8 +21,10 @@ import type { CheckOptions } from '../options/control-plane-check.ts';
 import type { FlowOutcome } from './deps.ts';
 import { controlPlaneDeps, type ControlPlaneDeps } from './control-plane-render.ts';
 
-export async function controlPlaneCheck(opts: Readonly<CheckOptions>,
-  given: Partial<ControlPlaneDeps> = {}): Promise<FlowOutcome> {
+export async function controlPlaneCheck(
+  opts: Readonly<CheckOptions>,
+  given: Partial<ControlPlaneDeps> = {},
+): Promise<FlowOutcome> {
   const deps = controlPlaneDeps(given);
   let settings: Settings | undefined;
   if (opts.file !== undefined) {
@@ -26,20 +33,28 @@ export async function controlPlaneCheck(opts: Readonly<CheckOptions>,
     refusePlaceholders(text, source);
   }
   const k = deps.kube.resolve({ flag: opts.kubeconfig, context: opts.context, env: opts.env });
-  const cluster = deps.kube.connect(k, opts, { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts,
-    signal: deps.signal });
+  const cluster = deps.kube.connect(k, opts, {
+    requestTimeoutMs: opts.requestTimeoutMs,
+    attempts: opts.attempts,
+    signal: deps.signal,
+  });
   const reader = cluster.reader();
   if (!settings) {
     const { readControlPlane } = await import('../control-plane/adopt.ts');
     settings = settingsOf((await readControlPlane(reader, { requireBackend: false, server: cluster.server })).values);
   }
-  const report = await checkControlPlane(reader, cluster.server, { settings, objects: expectedObjects(settings,
-    cluster.server) });
+  const report = await checkControlPlane(reader, cluster.server, {
+    settings,
+    objects: expectedObjects(settings, cluster.server),
+  });
   const error = checkError(report, cluster.host, opts.requireReady);
-  if (!error) log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
+  if (!error)
+    log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
   // The text report carries the cluster's own text (conditions): control characters shown escaped.
-  return { stdout: opts.format === 'json' ? formatJson(checkJson(report)) : escapeControl(formatReport(report)),
-    error };
+  return {
+    stdout: opts.format === 'json' ? formatJson(checkJson(report)) : escapeControl(formatReport(report)),
+    error,
+  };
 }
 
 /** The report's verdict as the error it ends with: undefined when the control plane passes (not ready passes without --require-ready). */
@@ -48,13 +63,19 @@ export function checkError(report: CheckReport, host: string, requireReady: bool
   const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
   const first = report.firstProblem ? `first: ${itemId(report.firstProblem)}: ${report.firstProblem.detail}` : '';
   if (report.verdict === 'incomplete') {
-    return gateError('refused', 'HELPER_CP_INCOMPLETE',
-      `control plane ${host} is not set up: ${summary} (see the report); ${first}`) as ClusterError;
+    return gateError(
+      'refused',
+      'HELPER_CP_INCOMPLETE',
+      `control plane ${host} is not set up: ${summary} (see the report); ${first}`,
+    ) as ClusterError;
   }
   if (report.verdict === 'not-ready' && requireReady) {
-    return gateError('refused', 'HELPER_CP_NOT_READY',
+    return gateError(
+      'refused',
+      'HELPER_CP_NOT_READY',
       `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`,
-      { hint: '--no-require-ready only checks what is installed' }) as ClusterError;
+      { hint: '--no-require-ready only checks what is installed' },
+    ) as ClusterError;
   }
   return undefined;
 }

@@ -3,7 +3,12 @@
  * flows/kube.ts for the binding commands'): the only place they load the
  * kubeconfig and construct the control-plane clients.
  */
-import { applyControlPlane, cookieKeysIn, type ControlPlaneApplyOptions, type ControlPlaneApplyResult } from '../control-plane/apply.ts';
+import {
+  applyControlPlane,
+  cookieKeysIn,
+  type ControlPlaneApplyOptions,
+  type ControlPlaneApplyResult,
+} from '../control-plane/apply.ts';
 import { CONTROL_PLANE_CLIENT } from '../control-plane/client.ts';
 import type { CookieKeys } from '../control-plane/keys.ts';
 import type { K8sObject } from '../control-plane/render.ts';
@@ -24,28 +29,42 @@ export interface ControlPlaneCluster {
   reader(): ObjectClient;
   /** The cookie keys of the backend already in the cluster, if any. */
   cookieKeys(): Promise<CookieKeys | undefined>;
-  apply(objects: K8sObject[], settings: Settings, opts: Omit<ControlPlaneApplyOptions, 'signal'>): Promise<ControlPlaneApplyResult>;
+  apply(
+    objects: K8sObject[],
+    settings: Settings,
+    opts: Omit<ControlPlaneApplyOptions, 'signal'>,
+  ): Promise<ControlPlaneApplyResult>;
 }
 
 export interface ControlPlaneKube {
   resolve(opts: ResolveOptions): ResolvedKubeconfig;
   /** Warns for --insecure-skip-tls-verify, reads --ca-file and the kubeconfig; InputError when it cannot be used. */
-  connect(kubeconfig: ResolvedKubeconfig, tls: { caFile: string | undefined; insecure: boolean }, policy: CallPolicy): ControlPlaneCluster;
+  connect(
+    kubeconfig: ResolvedKubeconfig,
+    tls: { caFile: string | undefined; insecure: boolean },
+    policy: CallPolicy,
+  ): ControlPlaneCluster;
 }
 
 export const controlPlaneKube: ControlPlaneKube = {
   resolve: resolveKubeconfig,
   connect: (kubeconfig, tls, policy) => {
-    if (tls.insecure) warnInsecure('the control plane\'s TLS certificate is');
-    const { client } = kubeconfigClient({ text: kubeconfig.text, where: `kubeconfig ${kubeconfig.label}` }, {
-      tls: { caPem: readCaFile(tls.caFile), insecure: tls.insecure }, policy, ...CONTROL_PLANE_CLIENT,
-    });
+    if (tls.insecure) warnInsecure("the control plane's TLS certificate is");
+    const { client } = kubeconfigClient(
+      { text: kubeconfig.text, where: `kubeconfig ${kubeconfig.label}` },
+      {
+        tls: { caPem: readCaFile(tls.caFile), insecure: tls.insecure },
+        policy,
+        ...CONTROL_PLANE_CLIENT,
+      },
+    );
     return {
       server: client.conn.server,
       host: client.host,
       reader: () => client,
       cookieKeys: () => cookieKeysIn(client),
-      apply: (objects, settings, opts) => applyControlPlane(client, objects, settings, { ...opts, signal: policy.signal }),
+      apply: (objects, settings, opts) =>
+        applyControlPlane(client, objects, settings, { ...opts, signal: policy.signal }),
     };
   },
 };

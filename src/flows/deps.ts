@@ -56,7 +56,9 @@ export const realFiles: Files = {
   list: (dir) => readdirSync(dir),
   assertWritable: (path, flag) => assertWritable(path, flag),
   write: (path, text, mode) => writeFileAtomic(path, text, mode),
-  mkdir: (path) => { mkdirSync(path, { recursive: true, mode: 0o700 }); },
+  mkdir: (path) => {
+    mkdirSync(path, { recursive: true, mode: 0o700 });
+  },
   secureStdout: (what) => tightenStdoutFile(what),
 };
 
@@ -86,16 +88,21 @@ function tightenStdoutFile(what: string, fd = 1): void {
   let path = 'stdout';
   try {
     path = readlinkSync(`/proc/self/fd/${fd}`);
-  } catch { /* not Linux: the message says "stdout" */ }
+  } catch {
+    /* not Linux: the message says "stdout" */
+  }
   if ((st.mode & 0o077) === 0) return;
   try {
     fchmodSync(fd, 0o600);
-    log.warn(`stdout is the file ${path}, which holds ${what}: changed its mode from ${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`);
+    log.warn(
+      `stdout is the file ${path}, which holds ${what}: changed its mode from ${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`,
+    );
   } catch (err) {
-    log.warn(`stdout is the file ${path}, which holds ${what}, and its mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`);
+    log.warn(
+      `stdout is the file ${path}, which holds ${what}, and its mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`,
+    );
   }
 }
-
 
 /** What a flow hands back to its command: the artifact for stdout, and the error to end with after printing it (a report that fails its gate). */
 export interface FlowOutcome {

@@ -14,7 +14,15 @@ import { ExitCode, HelperError, InputError, PartialError } from '../errors.ts';
 import { log } from '../log.ts';
 import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
 import { validateBinding } from '../validate/schemas.ts';
-import { bindOne, bootstrapDeps, credentials, readBindingInput, sharedRun, type BindingInput, type BootstrapDeps } from './bootstrap-env.ts';
+import {
+  bindOne,
+  bootstrapDeps,
+  credentials,
+  readBindingInput,
+  sharedRun,
+  type BindingInput,
+  type BootstrapDeps,
+} from './bootstrap-env.ts';
 import type { Files, FlowOutcome } from './deps.ts';
 
 export interface FleetEntry {
@@ -43,11 +51,18 @@ export interface FleetSummary {
 }
 
 /** The fleet as the command prints it: the summary on stdout, and PartialError (exit 9) when some cluster failed. */
-export async function fleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FlowOutcome> {
+export async function fleet(
+  opts: Readonly<BootstrapEnvOptions>,
+  given: Partial<BootstrapDeps> = {},
+): Promise<FlowOutcome> {
   const summary = await runFleet(opts, given);
   return {
     stdout: opts.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary),
-    error: summary.failed ? new PartialError(`${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`) : undefined,
+    error: summary.failed
+      ? new PartialError(
+          `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`,
+        )
+      : undefined,
   };
 }
 
@@ -60,7 +75,11 @@ export function expandBindingFiles(args: readonly string[], files: Files): strin
       out.push(a);
       continue;
     }
-    const found = files.list(a).filter((f) => f.endsWith('.json')).sort().map((f) => join(a, f));
+    const found = files
+      .list(a)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => join(a, f));
     if (!found.length) throw new InputError('HELPER_BINDING_READ', `directory ${a} holds no *.json binding files`);
     out.push(...found);
   }
@@ -69,11 +88,16 @@ export function expandBindingFiles(args: readonly string[], files: Files): strin
 
 /** A directory name for a cluster: its ID when that is a safe file name, else a stable hash of it. */
 export function clusterDirName(clusterID: string): string {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(clusterID) ? clusterID : `cluster-${createHash('sha256').update(clusterID).digest('hex').slice(0, 12)}`;
+  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$/.test(clusterID)
+    ? clusterID
+    : `cluster-${createHash('sha256').update(clusterID).digest('hex').slice(0, 12)}`;
 }
 
 /** Binds every cluster of a fleet; never throws for one cluster's failure (see the summary). */
-export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Partial<BootstrapDeps> = {}): Promise<FleetSummary> {
+export async function runFleet(
+  opts: Readonly<BootstrapEnvOptions>,
+  given: Partial<BootstrapDeps> = {},
+): Promise<FleetSummary> {
   const deps = bootstrapDeps(given);
   const creds = await credentials(opts, deps.files);
   const start = deps.clock();
@@ -97,7 +121,12 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
     const other = byId.get(dir);
     if (other) {
       e.status = 'failed';
-      e.error = errorInfo(new InputError('HELPER_FLEET_DUPLICATE', `${e.source}: clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`));
+      e.error = errorInfo(
+        new InputError(
+          'HELPER_FLEET_DUPLICATE',
+          `${e.source}: clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`,
+        ),
+      );
       delete e.input;
       continue;
     }
@@ -118,7 +147,11 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
       if (deps.signal.aborted) throw deps.signal.reason;
       const t0 = deps.clock();
       try {
-        const r = await bindOne(shared, e.input!, { dir: e.dir, writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'), output: join(e.dir!, 'all.yaml') });
+        const r = await bindOne(shared, e.input!, {
+          dir: e.dir,
+          writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'),
+          output: join(e.dir!, 'all.yaml'),
+        });
         e.clusterNamespace = r.clusterNamespace;
         e.exportRequests = r.exportRequests;
         e.acceptedClaims = r.acceptedClaims;
@@ -137,28 +170,46 @@ export async function runFleet(opts: Readonly<BootstrapEnvOptions>, given: Parti
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
   const clusters = entries.map(({ input: _input, ...rest }) => rest);
   const failed = clusters.filter((c) => c.status === 'failed').length;
-  return { total: clusters.length, succeeded: clusters.length - failed, failed, tokensFetched: shared.tokens.fetched, concurrency: opts.concurrency, ms: deps.clock() - start, clusters };
+  return {
+    total: clusters.length,
+    succeeded: clusters.length - failed,
+    failed,
+    tokensFetched: shared.tokens.fetched,
+    concurrency: opts.concurrency,
+    ms: deps.clock() - start,
+    clusters,
+  };
 }
 
 function errorInfo(err: unknown): { code: string; exitCode: number; message: string } {
   if (err instanceof HelperError) return { code: err.code, exitCode: err.exitCode, message: err.message };
-  return { code: 'HELPER_INTERNAL', exitCode: ExitCode.internal, message: err instanceof Error ? err.message : String(err) };
+  return {
+    code: 'HELPER_INTERNAL',
+    exitCode: ExitCode.internal,
+    message: err instanceof Error ? err.message : String(err),
+  };
 }
 
 /** What a failed cluster whose bind succeeded leaves, and the commands that reach and remove it. */
 function cleanUp(kubeconfig: string): string {
-  return `bound, provider kubeconfig kept in ${kubeconfig} (mode 0600): `
-    + `\`helper status --kubeconfig ${kubeconfig}\` shows it, `
-    + `\`helper unbind --kubeconfig ${kubeconfig}\` removes its export requests`;
+  return (
+    `bound, provider kubeconfig kept in ${kubeconfig} (mode 0600): ` +
+    `\`helper status --kubeconfig ${kubeconfig}\` shows it, ` +
+    `\`helper unbind --kubeconfig ${kubeconfig}\` removes its export requests`
+  );
 }
 
 /** The fleet summary as text lines (one per cluster, then the totals). */
 export function formatFleetSummary(s: FleetSummary): string {
   // Every line of an error: a binding file's problems come one per line, each with its JSON path (as in -o json).
-  const lines = s.clusters.map((c) => c.status === 'ok'
-    ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}  (${c.source})`
-    : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}`
-      + (c.kubeconfig ? `\n        ${cleanUp(c.kubeconfig)}` : ''));
-  lines.push(`${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`);
+  const lines = s.clusters.map((c) =>
+    c.status === 'ok'
+      ? `ok      ${c.clusterID}  ${c.clusterNamespace}  ${c.dir}  (${c.source})`
+      : `FAILED  ${c.clusterID ?? '-'}  ${c.source}: ${(c.error?.message ?? '').split('\n').join('\n        ')}` +
+        (c.kubeconfig ? `\n        ${cleanUp(c.kubeconfig)}` : ''),
+  );
+  lines.push(
+    `${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`,
+  );
   return lines.join('\n') + '\n';
 }

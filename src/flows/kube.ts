@@ -33,7 +33,10 @@ export interface Tls {
 export interface ApplyTarget {
   /** How messages name it: `App Cluster 127.0.0.1:7443`. */
   readonly server: string;
-  apply(objects: ApplyObject[], opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void }): Promise<ApplyResult>;
+  apply(
+    objects: ApplyObject[],
+    opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void },
+  ): Promise<ApplyResult>;
   /** Bounded wait until every APIServiceBinding among the objects is Ready. */
   waitBindings(objects: ApplyObject[], timeoutMs: number): Promise<void>;
 }
@@ -47,7 +50,12 @@ export interface BindingNamespace {
 
 /** A client of a kubeconfig's current context, or InputError `<where> is not a usable kubeconfig<for>: <every problem>`. */
 function client(src: KubeconfigSource, tls: Tls, label: string, policy: CallPolicy, forWhat = ''): KubeClient {
-  return kubeconfigClient(src, { tls, label, policy, describe: (why) => `${src.where} is not a usable kubeconfig${forWhat}: ${why}` }).client;
+  return kubeconfigClient(src, {
+    tls,
+    label,
+    policy,
+    describe: (why) => `${src.where} is not a usable kubeconfig${forWhat}: ${why}`,
+  }).client;
 }
 
 function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
@@ -55,7 +63,13 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
     server: c.server,
     apply: async (objects, o) => {
       await beforeKonnector(c, objects, policy, o.dryRun ?? false);
-      return applyInPhases(c, objects, { dryRun: o.dryRun, report: true, timeoutMs: o.timeoutMs, signal: policy.signal, onApplied: o.onApplied });
+      return applyInPhases(c, objects, {
+        dryRun: o.dryRun,
+        report: true,
+        timeoutMs: o.timeoutMs,
+        signal: policy.signal,
+        onApplied: o.onApplied,
+      });
     },
     waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, signal: policy.signal }),
   };
@@ -68,38 +82,70 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
  * binding's APIServiceNamespaces need on the App Cluster. A control plane it
  * cannot read stops the apply: a konnector started blind may delete claims.
  */
-async function beforeKonnector(app: KubeClient, objects: ApplyObject[], policy: CallPolicy, dryRun: boolean): Promise<void> {
+async function beforeKonnector(
+  app: KubeClient,
+  objects: ApplyObject[],
+  policy: CallPolicy,
+  dryRun: boolean,
+): Promise<void> {
   const text = konnectorKubeconfig(objects);
   if (text === undefined) return;
-  const what = 'the provider kubeconfig in the manifest\'s Secret klutch-bind/kubeconfig';
+  const what = "the provider kubeconfig in the manifest's Secret klutch-bind/kubeconfig";
   // The strict reader first: this kubeconfig is the konnector's, and the manifest may come from anywhere;
   // read as a user kubeconfig, an exec or token-file in it would run a program or read a file here.
   const strict = readBindingKubeconfig(text);
-  if (!strict.ok) throw new InputError('HELPER_MANIFEST', `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); nothing was applied:`, strict.problems);
-  const { client: cp, read: k } = kubeconfigClient({ text: strict.value.text, where: what }, {
-    provider: true, label: 'control plane', policy,
-    heading: `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`,
-    describe: (why) => `${what}: ${why}; nothing was applied`,
-  });
+  if (!strict.ok)
+    throw new InputError(
+      'HELPER_MANIFEST',
+      `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); nothing was applied:`,
+      strict.problems,
+    );
+  const { client: cp, read: k } = kubeconfigClient(
+    { text: strict.value.text, where: what },
+    {
+      provider: true,
+      label: 'control plane',
+      policy,
+      heading: `${what} cannot be used to check the binding's claims before the konnector starts; nothing was applied:`,
+      describe: (why) => `${what}: ${why}; nothing was applied`,
+    },
+  );
   let r;
   try {
     r = await guardRebind(cp, app, k.facts!.namespace, { dryRun });
   } catch (err) {
     if (!(err instanceof ClusterError)) throw err;
-    throw new ClusterError(err.code, `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`, { status: err.status, hint: 'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and run the same command again', cause: err });
+    throw new ClusterError(
+      err.code,
+      `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`,
+      {
+        status: err.status,
+        hint: 'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and run the same command again',
+        cause: err,
+      },
+    );
   }
   const dry = dryRun ? '(dry run) would ' : '';
-  for (const u of r.unmarked) log.warn(`${dry}${dryRun ? 'unmark' : 'unmarked'} ${u} on the control plane: the App Cluster has no copy of it (a new App Cluster for an existing binding?); without its klutch.anynines.com/bound mark the konnector copies it here instead of deleting it`);
+  for (const u of r.unmarked)
+    log.warn(
+      `${dry}${dryRun ? 'unmark' : 'unmarked'} ${u} on the control plane: the App Cluster has no copy of it (a new App Cluster for an existing binding?); without its klutch.anynines.com/bound mark the konnector copies it here instead of deleting it`,
+    );
   for (const ns of r.namespaces) {
-    await app.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, { fieldManager: 'helper', dryRun, label: { action: `create Namespace ${ns}`, short: 'create Namespace' } });
-    log.info(`${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and the backend its claims)`);
+    await app.apply(
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+      { fieldManager: 'helper', dryRun, label: { action: `create Namespace ${ns}`, short: 'create Namespace' } },
+    );
+    log.info(
+      `${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and the backend its claims)`,
+    );
   }
 }
 
 function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace {
   const cp = new ControlPlane(kubeClient(trust(conn, tls), { label: 'control plane', ...policy }), namespace);
   return {
-    createExportRequests: (requests, onCreated) => createExportRequests(cp, requests, onCreated, { signal: policy.signal }),
+    createExportRequests: (requests, onCreated) =>
+      createExportRequests(cp, requests, onCreated, { signal: policy.signal }),
     waitForExportRequests: (names, timeoutMs) => waitForExportRequests(cp, names, { timeoutMs, signal: policy.signal }),
     ensureServiceNamespace: (name, timeoutMs) => ensureServiceNamespace(cp, name, { timeoutMs, signal: policy.signal }),
   };
@@ -133,10 +179,18 @@ export const bootstrapKube: BootstrapKube = {
     return applyTarget(client({ text, where: `--apply-to ${path}` }, tls, 'App Cluster', policy), policy);
   },
   secretCluster: (path, env, tls, policy) => {
-    const c = client(resolveKubeconfig({ flag: path, flagName: '--secret-kubeconfig', env }), tls, 'cluster', policy, ' for --write-secret');
+    const c = client(
+      resolveKubeconfig({ flag: path, flagName: '--secret-kubeconfig', env }),
+      tls,
+      'cluster',
+      policy,
+      ' for --write-secret',
+    );
     return {
       server: c.server,
-      check: async (ref, clusterID) => { await checkBindingSecret(c, ref, clusterID); },
+      check: async (ref, clusterID) => {
+        await checkBindingSecret(c, ref, clusterID);
+      },
       write: (ref, clusterID, data) => writeBindingSecret(c, ref, clusterID, data),
     };
   },
@@ -170,7 +224,10 @@ export const applyKube: ApplyKube = {
   target: (resolved, tls, policy) => {
     const where = `kubeconfig ${resolved.label}`;
     const noCluster = `${where} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`;
-    return applyTarget(kubeconfigClient({ text: resolved.text, where }, { tls, label: 'cluster', policy, noCluster }).client, policy);
+    return applyTarget(
+      kubeconfigClient({ text: resolved.text, where }, { tls, label: 'cluster', policy, noCluster }).client,
+      policy,
+    );
   },
 };
 
@@ -180,4 +237,3 @@ export interface BindingKube {
 }
 
 export const bindingKube: BindingKube = { connect };
-

@@ -38,15 +38,27 @@ export async function status(opts: Readonly<StatusOptions>, given: Partial<Statu
 export async function runStatus(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<StatusReport> {
   const deps = { ...flowDeps(given), kube: given.kube ?? bindingKube };
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new TimeoutError('HELPER_STATUS_TIMEOUT',
-    `status did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`)), opts.timeoutMs);
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new TimeoutError(
+          'HELPER_STATUS_TIMEOUT',
+          `status did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`,
+        ),
+      ),
+    opts.timeoutMs,
+  );
   const signal = AbortSignal.any([deps.signal, deadline.signal]);
   try {
     const c = deps.kube.connect({ ...opts, signal });
     const { namespace, server } = c.provider;
     return await collectStatus({
-      cp: c.cp, app: c.app, clusterNamespace: namespace, provider: { server, namespace },
-      credential: c.credential, now: deps.clock,
+      cp: c.cp,
+      app: c.app,
+      clusterNamespace: namespace,
+      provider: { server, namespace },
+      credential: c.credential,
+      now: deps.clock,
     });
   } finally {
     clearTimeout(timer);

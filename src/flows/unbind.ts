@@ -49,8 +49,10 @@ export interface UnbindDeps extends FlowDeps {
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
 export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
   const report = await runUnbind(opts, given);
-  return { stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report),
-    error: unbindError(report) };
+  return {
+    stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report),
+    error: unbindError(report),
+  };
 }
 
 /** One y/N question on the terminal (only ever asked when the options say stdin and stderr are one). */
@@ -64,25 +66,45 @@ async function ask(question: string): Promise<boolean> {
   }
 }
 
-const PURGE_NEEDS_YES = '--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal it needs --yes (nothing was changed)';
+const PURGE_NEEDS_YES =
+  '--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal it needs --yes (nothing was changed)';
 
 /** Connects to the clusters of the options and unbinds, within --timeout. */
 export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<UnbindReport> {
   const deps: UnbindDeps = {
-    ...flowDeps(given), kube: given.kube ?? bindingKube,
-    confirm: 'confirm' in given ? given.confirm : opts.interactive ? ask : undefined, pollMs: given.pollMs ?? 1000,
+    ...flowDeps(given),
+    kube: given.kube ?? bindingKube,
+    confirm: 'confirm' in given ? given.confirm : opts.interactive ? ask : undefined,
+    pollMs: given.pollMs ?? 1000,
   };
   if (opts.purge && !opts.dryRun && !opts.yes && !deps.confirm) throw new UsageError(PURGE_NEEDS_YES);
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new TimeoutError('HELPER_UNBIND_TIMEOUT',
-    `unbind did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`)), opts.timeoutMs);
+  const timer = setTimeout(
+    () =>
+      deadline.abort(
+        new TimeoutError(
+          'HELPER_UNBIND_TIMEOUT',
+          `unbind did not finish within ${humanDuration(opts.timeoutMs)} (--timeout)`,
+        ),
+      ),
+    opts.timeoutMs,
+  );
   const signal = AbortSignal.any([deps.signal, deadline.signal]);
   try {
     const c = deps.kube.connect({ ...opts, explicitKubeconfig: true, signal });
     return await unbind({
-      cp: c.cp, app: c.app, clusterNamespace: c.provider.namespace, kubeconfigPath: opts.kubeconfig,
-      purge: opts.purge, deleteCrds: opts.deleteCrds, dryRun: opts.dryRun, yes: opts.yes, confirm: deps.confirm,
-      deadline: Date.now() + opts.timeoutMs, signal, pollMs: deps.pollMs,
+      cp: c.cp,
+      app: c.app,
+      clusterNamespace: c.provider.namespace,
+      kubeconfigPath: opts.kubeconfig,
+      purge: opts.purge,
+      deleteCrds: opts.deleteCrds,
+      dryRun: opts.dryRun,
+      yes: opts.yes,
+      confirm: deps.confirm,
+      deadline: Date.now() + opts.timeoutMs,
+      signal,
+      pollMs: deps.pollMs,
     });
   } finally {
     clearTimeout(timer);
@@ -124,7 +146,9 @@ async function confirmPurge(input: UnbindInput, actions: PlannedAction[]): Promi
   const claims = actions.filter((a) => a.step === 'claims' && a.op === 'delete');
   if (!input.purge || input.dryRun || input.yes || !claims.length) return;
   if (!input.confirm) throw new UsageError(PURGE_NEEDS_YES);
-  const ok = await input.confirm(`delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map(itemId).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `);
+  const ok = await input.confirm(
+    `delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map(itemId).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `,
+  );
   if (!ok) throw new UsageError('--purge was not confirmed; nothing was changed');
 }
 
@@ -132,5 +156,7 @@ function logStopped(input: UnbindInput, actions: PlannedAction[]): void {
   const remains = actions.filter((a) => a.op !== 'keep' && (a.result === undefined || a.result === 'refused'));
   const done = actions.filter((a) => a.result === 'deleted' || a.result === 'unmarked' || a.result === 'marked');
   const list = (as: PlannedAction[]) => (as.length ? as.map(actionLabel).join(', ') : 'nothing');
-  log.warn(`unbind of ${input.clusterNamespace} stopped${input.dryRun ? ' (dry run)' : ''}: done ${list(done)}; remains ${list(remains)}; re-running the same command continues from there`);
+  log.warn(
+    `unbind of ${input.clusterNamespace} stopped${input.dryRun ? ' (dry run)' : ''}: done ${list(done)}; remains ${list(remains)}; re-running the same command continues from there`,
+  );
 }

@@ -36,7 +36,13 @@ export interface PhasedApplyOptions {
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
 export interface ApplyResult {
-  applied: Array<{ kind: string; name: string; namespace?: string | undefined; phase: 1 | 2; outcome?: ApplyAction | undefined }>;
+  applied: Array<{
+    kind: string;
+    name: string;
+    namespace?: string | undefined;
+    phase: 1 | 2;
+    outcome?: ApplyAction | undefined;
+  }>;
 }
 
 /** Parses a multi-document manifest; InputError names the document and the problem. */
@@ -45,19 +51,37 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
   const docs = parseAllDocuments(text, { version: '1.1' });
   if (!Array.isArray(docs)) throw new InputError('HELPER_MANIFEST', `${source}: not a YAML stream`);
   docs.forEach((doc, i) => {
-    if (doc.errors.length) throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+    if (doc.errors.length)
+      throw new InputError(
+        'HELPER_MANIFEST',
+        `${source}: document ${i + 1} is not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`,
+      );
     let obj: unknown;
     try {
       obj = doc.toJS();
     } catch (err) {
       // Converting refuses what parsing lets through: alias bombs ("Excessive alias count"), merges of non-mappings.
-      throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} cannot be read: ${(err as Error).message.split('\n')[0]}`, [], { cause: err });
+      throw new InputError(
+        'HELPER_MANIFEST',
+        `${source}: document ${i + 1} cannot be read: ${(err as Error).message.split('\n')[0]}`,
+        [],
+        { cause: err },
+      );
     }
     if (obj === null || obj === undefined) return;
     const o = obj as Partial<ApplyObject>;
     const filled = (v: unknown) => typeof v === 'string' && v !== '';
-    if (typeof o !== 'object' || Array.isArray(o) || !filled(o.apiVersion) || !filled(o.kind) || !filled(o.metadata?.name)) {
-      throw new InputError('HELPER_MANIFEST', `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)`);
+    if (
+      typeof o !== 'object' ||
+      Array.isArray(o) ||
+      !filled(o.apiVersion) ||
+      !filled(o.kind) ||
+      !filled(o.metadata?.name)
+    ) {
+      throw new InputError(
+        'HELPER_MANIFEST',
+        `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)`,
+      );
     }
     out.push(o as ApplyObject);
   });
@@ -65,10 +89,16 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
   return out;
 }
 
-const firstPhase = (o: ApplyObject) => (o.kind === 'Namespace' && o.apiVersion === 'v1') || (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
+const firstPhase = (o: ApplyObject) =>
+  (o.kind === 'Namespace' && o.apiVersion === 'v1') ||
+  (o.kind === 'CustomResourceDefinition' && o.apiVersion.startsWith('apiextensions.k8s.io/'));
 
 /** Applies the objects in two phases; throws ClusterError naming the object that failed. */
-export async function applyInPhases(client: KubeClient, objects: ApplyObject[], opts: PhasedApplyOptions): Promise<ApplyResult> {
+export async function applyInPhases(
+  client: KubeClient,
+  objects: ApplyObject[],
+  opts: PhasedApplyOptions,
+): Promise<ApplyResult> {
   const manager = opts.fieldManager ?? 'helper';
   const applied: ApplyResult['applied'] = [];
   const deadline = Date.now() + opts.timeoutMs;
@@ -78,11 +108,25 @@ export async function applyInPhases(client: KubeClient, objects: ApplyObject[], 
     const kind = { apiVersion: o.apiVersion, kind: o.kind };
     const report = opts.report && !opts.dryRun;
     const before = report
-      ? await client.get(kind, o.metadata.name, o.metadata.namespace, { label: { action: `read ${what}` } }).then((b) => (b ? resourceVersionOf(b) ?? '' : undefined))
+      ? await client
+          .get(kind, o.metadata.name, o.metadata.namespace, { label: { action: `read ${what}` } })
+          .then((b) => (b ? (resourceVersionOf(b) ?? '') : undefined))
       : undefined;
     // Server-side apply is idempotent, so every passing failure may be retried.
-    const after = resourceVersionOf(await client.apply(o as KObject, { fieldManager: manager, dryRun: opts.dryRun, label: { action: `apply ${what}` } }));
-    const outcome: ApplyAction | undefined = report ? (before === undefined ? 'created' : before === after ? 'unchanged' : 'configured') : undefined;
+    const after = resourceVersionOf(
+      await client.apply(o as KObject, {
+        fieldManager: manager,
+        dryRun: opts.dryRun,
+        label: { action: `apply ${what}` },
+      }),
+    );
+    const outcome: ApplyAction | undefined = report
+      ? before === undefined
+        ? 'created'
+        : before === after
+          ? 'unchanged'
+          : 'configured'
+      : undefined;
     applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase, outcome });
     if (!opts.dryRun) opts.onApplied?.(what);
     log.info(`${opts.dryRun ? '(dry run) ' : ''}${outcome ?? 'applied'} ${what}`);
@@ -95,19 +139,32 @@ export async function applyInPhases(client: KubeClient, objects: ApplyObject[], 
   const crds = first.filter((o) => o.kind === 'CustomResourceDefinition');
   if (crds.length && !opts.dryRun) {
     const crdKind = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
-    await Promise.all(crds.map((crd) => waitUntil({
-      what: `CustomResourceDefinition ${crd.metadata.name} to be Established`,
-      get: () => client.get(crdKind, crd.metadata.name, undefined, { attempts: 1, label: { action: `read CustomResourceDefinition ${crd.metadata.name}` } }),
-      check: (obj) => {
-        if (isEstablished(obj)) return { done: true, value: undefined };
-        const est = conditionsOf(obj).find((c) => c.type === 'Established');
-        return { done: false, seen: est ? `Established=${est.status}${est.reason ? ` (${est.reason})` : ''}` : 'no Established condition yet' };
-      },
-      timeoutMs: Math.max(0, deadline - Date.now()),
-      intervalMs: 250,
-      fallbackIntervalMs: 250,
-      signal: opts.signal,
-    })));
+    await Promise.all(
+      crds.map((crd) =>
+        waitUntil({
+          what: `CustomResourceDefinition ${crd.metadata.name} to be Established`,
+          get: () =>
+            client.get(crdKind, crd.metadata.name, undefined, {
+              attempts: 1,
+              label: { action: `read CustomResourceDefinition ${crd.metadata.name}` },
+            }),
+          check: (obj) => {
+            if (isEstablished(obj)) return { done: true, value: undefined };
+            const est = conditionsOf(obj).find((c) => c.type === 'Established');
+            return {
+              done: false,
+              seen: est
+                ? `Established=${est.status}${est.reason ? ` (${est.reason})` : ''}`
+                : 'no Established condition yet',
+            };
+          },
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          intervalMs: 250,
+          fallbackIntervalMs: 250,
+          signal: opts.signal,
+        }),
+      ),
+    );
     log.info(`${crds.length} CRD(s) Established`);
   }
   // Kinds the CRDs just added are mapped by discovery, which the client fetches again when a kind is missing.
@@ -118,9 +175,13 @@ export async function applyInPhases(client: KubeClient, objects: ApplyObject[], 
       // A server-side dry run cannot validate objects whose CRD or namespace it
       // did not store (both are new in this manifest and were only dry-run applied).
       const newCrd = crds.some((c) => crdServes(c, o));
-      const newNs = o.metadata.namespace !== undefined && first.some((n) => n.kind === 'Namespace' && n.metadata.name === o.metadata.namespace);
+      const newNs =
+        o.metadata.namespace !== undefined &&
+        first.some((n) => n.kind === 'Namespace' && n.metadata.name === o.metadata.namespace);
       if (!opts.dryRun || !(newCrd || newNs) || opts.signal?.aborted) throw err;
-      log.info(`(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`);
+      log.info(
+        `(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`,
+      );
     }
   }
   return { applied };

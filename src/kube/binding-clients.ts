@@ -37,11 +37,21 @@ export interface BindingClients {
 }
 
 export function connect(opts: ConnectOptions): BindingClients {
-  const provider = resolveKubeconfig({ flag: opts.kubeconfig, context: opts.context, env: opts.env ?? {}, fallback: !opts.explicitKubeconfig });
+  const provider = resolveKubeconfig({
+    flag: opts.kubeconfig,
+    context: opts.context,
+    env: opts.env ?? {},
+    fallback: !opts.explicitKubeconfig,
+  });
   const { read: k, connection } = readSource(provider, { provider: true });
   const tls = { caPem: readCaFile(opts.caFile), insecure: opts.insecure };
   const kube = opts.kube ?? defaultConnect;
-  const policy: CallPolicy = { requestTimeoutMs: opts.requestTimeoutMs, attempts: opts.attempts, signal: opts.signal, dispatcher: opts.dispatcher };
+  const policy: CallPolicy = {
+    requestTimeoutMs: opts.requestTimeoutMs,
+    attempts: opts.attempts,
+    signal: opts.signal,
+    dispatcher: opts.dispatcher,
+  };
   const cpConn = trust(connection, tls);
   let appConn: Connection | undefined;
   if (opts.appKubeconfig) {
@@ -50,7 +60,11 @@ export function connect(opts: ConnectOptions): BindingClients {
   }
   if (opts.insecure) {
     const host = (c: Connection) => (URL.canParse(c.server) ? new URL(c.server).host : c.server);
-    warnInsecure(appConn ? `the TLS certificates of the control plane ${host(cpConn)} and the App Cluster ${host(appConn)} are` : `the TLS certificate of the control plane ${host(cpConn)} is`);
+    warnInsecure(
+      appConn
+        ? `the TLS certificates of the control plane ${host(cpConn)} and the App Cluster ${host(appConn)} are`
+        : `the TLS certificate of the control plane ${host(cpConn)} is`,
+    );
   }
   const cp = kube(cpConn, { label: 'control plane', ...policy });
   const app: ObjectClient | undefined = appConn ? kube(appConn, { label: 'App Cluster', ...policy }) : undefined;

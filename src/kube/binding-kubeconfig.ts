@@ -48,13 +48,13 @@ const REASONS: Record<string, string> = {
   clientkey: `a key file: ${FILES}`,
   certificateauthority: `a CA file: ${FILES}`,
   proxyurl: 'sends the connection through a proxy the backend names',
-  tlsservername: 'checks the server\'s certificate against another name than the server\'s',
+  tlsservername: "checks the server's certificate against another name than the server's",
   as: 'impersonation: every request would act as another identity',
   asgroups: 'impersonation: every request would act as another identity',
   asuid: 'impersonation: every request would act as another identity',
   asuserextra: 'impersonation: every request would act as another identity',
-  username: 'basic authentication: a binding\'s credential is a token or a client certificate',
-  password: 'basic authentication: a binding\'s credential is a token or a client certificate',
+  username: "basic authentication: a binding's credential is a token or a client certificate",
+  password: "basic authentication: a binding's credential is a token or a client certificate",
 };
 const fold = (k: string) => k.toLowerCase().replace(/[-_]/g, '');
 
@@ -72,7 +72,12 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
   const bad = NON_PRINTABLE.exec(text);
   if (bad) {
     const before = text.slice(0, bad.index).split('\n');
-    return { ok: false, problems: [`not YAML: a non-printable character or a line break readers disagree on (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at line ${before.length}, column ${before.at(-1)!.length + 1} (YAML readers, client-go's among them, refuse it)`] };
+    return {
+      ok: false,
+      problems: [
+        `not YAML: a non-printable character or a line break readers disagree on (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at line ${before.length}, column ${before.at(-1)!.length + 1} (YAML readers, client-go's among them, refuse it)`,
+      ],
+    };
   }
   // uniqueKeys off: the library compares every key with every other (quadratic); mapping() checks with a Set.
   const doc = parseDocument(text, { uniqueKeys: false, merge: false, prettyErrors: false, strict: true });
@@ -88,7 +93,8 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
     else if (k === 'kind' && scalarOf(node, k, problems) !== 'Config') problems.push(`kind: expected "Config"`);
     else if (k === 'preferences') {
       const p = mapping(node, k, problems);
-      for (const f of p?.keys() ?? []) problems.push(`preferences.${f}: not a field a binding needs (preferences must be empty)`);
+      for (const f of p?.keys() ?? [])
+        problems.push(`preferences.${f}: not a field a binding needs (preferences must be empty)`);
     }
   }
   const clusters = entries(top, 'clusters', 'cluster', problems);
@@ -108,26 +114,58 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
   const ctx = contextValues[ci]!;
   const ki = clusters.findIndex((c) => c.name === ctx.cluster);
   const ui = users.findIndex((u) => u.name === ctx.user);
-  if (!ctx.namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
-  else if (!isDnsLabel(ctx.namespace)) problems.push(`contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
-  if (ki < 0) problems.push(`cluster ${JSON.stringify(ctx.cluster ?? '')} of context ${JSON.stringify(current)} is not in clusters`);
-  if (ui < 0) problems.push(`user ${JSON.stringify(ctx.user ?? '')} of context ${JSON.stringify(current)} is not in users`);
+  if (!ctx.namespace)
+    problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
+  else if (!isDnsLabel(ctx.namespace))
+    problems.push(
+      `contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
+    );
+  if (ki < 0)
+    problems.push(
+      `cluster ${JSON.stringify(ctx.cluster ?? '')} of context ${JSON.stringify(current)} is not in clusters`,
+    );
+  if (ui < 0)
+    problems.push(`user ${JSON.stringify(ctx.user ?? '')} of context ${JSON.stringify(current)} is not in users`);
   if (problems.length) return fail(problems);
   const cluster = clusterValues[ki]!;
   const user = userValues[ui]!;
   const rebuilt = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: clusters[ki]!.name, cluster: { server: cluster.server, ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}) } }],
-    users: [{ name: users[ui]!.name, user: { ...(user.token ? { token: user.token } : {}), ...(user.certData ? { 'client-certificate-data': user.certData, 'client-key-data': user.keyData } : {}) } }],
-    contexts: [{ name: current, context: { cluster: clusters[ki]!.name, user: users[ui]!.name, namespace: ctx.namespace } }],
+    clusters: [
+      {
+        name: clusters[ki]!.name,
+        cluster: {
+          server: cluster.server,
+          ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
+        },
+      },
+    ],
+    users: [
+      {
+        name: users[ui]!.name,
+        user: {
+          ...(user.token ? { token: user.token } : {}),
+          ...(user.certData ? { 'client-certificate-data': user.certData, 'client-key-data': user.keyData } : {}),
+        },
+      },
+    ],
+    contexts: [
+      { name: current, context: { cluster: clusters[ki]!.name, user: users[ui]!.name, namespace: ctx.namespace } },
+    ],
     'current-context': current,
   };
   return {
     ok: true,
     value: {
       text: toYaml([rebuilt]).replace(/^---\n/, ''),
-      facts: { contextName: current, namespace: ctx.namespace!, server: cluster.server, clusterName: clusters[ki]!.name, userName: users[ui]!.name },
+      facts: {
+        contextName: current,
+        namespace: ctx.namespace!,
+        server: cluster.server,
+        clusterName: clusters[ki]!.name,
+        userName: users[ui]!.name,
+      },
     },
   };
 }
@@ -153,10 +191,15 @@ function syntaxProblems(root: YamlNode | null): string[] {
   while (stack.length && problems.length < MAX_PROBLEMS) {
     const [node, path] = stack.pop()!;
     const at = path || 'the document';
-    if (isAlias(node)) { problems.push(`${at}: a YAML alias (*${String(node.source).slice(0, 40)}): a binding's kubeconfig is plain data`); continue; }
+    if (isAlias(node)) {
+      problems.push(`${at}: a YAML alias (*${String(node.source).slice(0, 40)}): a binding's kubeconfig is plain data`);
+      continue;
+    }
     if (!isScalar(node) && !isMap(node) && !isSeq(node)) continue;
-    if (node.anchor) problems.push(`${at}: a YAML anchor (&${node.anchor.slice(0, 40)}): a binding's kubeconfig is plain data`);
-    if (node.tag) problems.push(`${at}: an explicit YAML tag (${node.tag.slice(0, 60)}): a binding's kubeconfig is plain data`);
+    if (node.anchor)
+      problems.push(`${at}: a YAML anchor (&${node.anchor.slice(0, 40)}): a binding's kubeconfig is plain data`);
+    if (node.tag)
+      problems.push(`${at}: an explicit YAML tag (${node.tag.slice(0, 60)}): a binding's kubeconfig is plain data`);
     // Children are pushed last-first, so they are visited (and reported) in document order.
     if (isSeq(node)) for (let i = node.items.length - 1; i >= 0; i--) stack.push([node.items[i], `${path}[${i}]`]);
     if (isMap(node)) {
@@ -164,22 +207,40 @@ function syntaxProblems(root: YamlNode | null): string[] {
         const { key, value } = node.items[i]!;
         const name = isScalar(key) ? String(key.value) : '?';
         stack.push([value, join(path, name)]);
-        if (isScalar(key) && key.value === '<<') problems.push(`${join(path, '<<')}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(value as YamlNode | null)}`);
-        else if (!isScalar(key) || typeof key.value !== 'string') problems.push(`${at}: a key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(name.slice(0, 40)) : 'a collection'})`);
+        if (isScalar(key) && key.value === '<<')
+          problems.push(
+            `${join(path, '<<')}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(value as YamlNode | null)}`,
+          );
+        else if (!isScalar(key) || typeof key.value !== 'string')
+          problems.push(
+            `${at}: a key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(name.slice(0, 40)) : 'a collection'})`,
+          );
         else stack.push([key, join(path, name)]);
       }
     }
   }
-  return problems.length >= MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(and possibly more; the first ${MAX_PROBLEMS} are listed)`] : problems;
+  return problems.length >= MAX_PROBLEMS
+    ? [...problems.slice(0, MAX_PROBLEMS), `(and possibly more; the first ${MAX_PROBLEMS} are listed)`]
+    : problems;
 }
 
 /** The refusal, its list cut at MAX_PROBLEMS (the message stays bounded). */
 function fail(problems: string[]): { ok: false; problems: string[] } {
-  return { ok: false, problems: problems.length > MAX_PROBLEMS ? [...problems.slice(0, MAX_PROBLEMS), `(and ${problems.length - MAX_PROBLEMS} more)`] : problems };
+  return {
+    ok: false,
+    problems:
+      problems.length > MAX_PROBLEMS
+        ? [...problems.slice(0, MAX_PROBLEMS), `(and ${problems.length - MAX_PROBLEMS} more)`]
+        : problems,
+  };
 }
 
 /** A mapping node's pairs by key, with anchors, tags, aliases, merge keys and non-string keys reported under `path`. */
-function mapping(node: YamlNode | null | undefined, path: string, problems: string[]): Map<string, YamlNode | null> | undefined {
+function mapping(
+  node: YamlNode | null | undefined,
+  path: string,
+  problems: string[],
+): Map<string, YamlNode | null> | undefined {
   if (!plain(node, path, problems)) return undefined;
   if (!isMap(node)) {
     problems.push(`${path || 'the document'}: expected a mapping`);
@@ -189,12 +250,16 @@ function mapping(node: YamlNode | null | undefined, path: string, problems: stri
   for (const pair of node.items) {
     const key = pair.key as YamlNode | null;
     if (!isScalar(key) || typeof key.value !== 'string' || key.anchor || key.tag) {
-      problems.push(`${path ? `${path}: a` : 'A'} key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(String(key.value).slice(0, 40)) : 'a collection'})`);
+      problems.push(
+        `${path ? `${path}: a` : 'A'} key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(String(key.value).slice(0, 40)) : 'a collection'})`,
+      );
       continue;
     }
     const at = join(path, key.value);
     if (key.value === '<<') {
-      problems.push(`${at}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(pair.value as YamlNode | null)}`);
+      problems.push(
+        `${at}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(pair.value as YamlNode | null)}`,
+      );
       continue;
     }
     if (out.has(key.value)) {
@@ -208,16 +273,26 @@ function mapping(node: YamlNode | null | undefined, path: string, problems: stri
 
 /** What a merge key would bring in, by name only (never values). */
 function describeMerge(node: YamlNode | null): string {
-  if (isMap(node)) return `it would add ${node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ') || 'nothing'}`;
-  return isAlias(node) ? 'it would add the fields of an anchored mapping' : 'a binding\'s kubeconfig has none';
+  if (isMap(node))
+    return `it would add ${node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ') || 'nothing'}`;
+  return isAlias(node) ? 'it would add the fields of an anchored mapping' : "a binding's kubeconfig has none";
 }
 
 /** False (with a problem) for an alias, an anchored or explicitly tagged node. */
 function plain(node: YamlNode | null | undefined, path: string, problems: string[]): boolean {
   const at = path || 'the document';
-  if (isAlias(node)) { problems.push(`${at}: a YAML alias (*${node.source}): a binding's kubeconfig is plain data`); return false; }
-  if (node && 'anchor' in node && node.anchor) { problems.push(`${at}: a YAML anchor (&${node.anchor}): a binding's kubeconfig is plain data`); return false; }
-  if (node && 'tag' in node && node.tag) { problems.push(`${at}: an explicit YAML tag (${node.tag}): a binding's kubeconfig is plain data`); return false; }
+  if (isAlias(node)) {
+    problems.push(`${at}: a YAML alias (*${node.source}): a binding's kubeconfig is plain data`);
+    return false;
+  }
+  if (node && 'anchor' in node && node.anchor) {
+    problems.push(`${at}: a YAML anchor (&${node.anchor}): a binding's kubeconfig is plain data`);
+    return false;
+  }
+  if (node && 'tag' in node && node.tag) {
+    problems.push(`${at}: an explicit YAML tag (${node.tag}): a binding's kubeconfig is plain data`);
+    return false;
+  }
   return true;
 }
 
@@ -225,36 +300,63 @@ function plain(node: YamlNode | null | undefined, path: string, problems: string
 function scalarOf(node: YamlNode | null | undefined, path: string, problems: string[]): unknown {
   if (!plain(node, path, problems)) return undefined;
   if (node === null || node === undefined) return null;
-  if (!isScalar(node)) { problems.push(`${path}: expected a single value`); return undefined; }
+  if (!isScalar(node)) {
+    problems.push(`${path}: expected a single value`);
+    return undefined;
+  }
   return node.value;
 }
 
 function stringOf(node: YamlNode | null | undefined, path: string, problems: string[]): string | undefined {
   const v = scalarOf(node, path, problems);
   if (v === undefined) return undefined;
-  if (typeof v !== 'string') { problems.push(`${path}: expected a string`); return undefined; }
+  if (typeof v !== 'string') {
+    problems.push(`${path}: expected a string`);
+    return undefined;
+  }
   return v;
 }
 
-interface Entry { name: string; path: string; body: Map<string, YamlNode | null> }
+interface Entry {
+  name: string;
+  path: string;
+  body: Map<string, YamlNode | null>;
+}
 
 /** clusters/users/contexts: a list of {name, <inner>} with distinct names; the inner mappings. */
-function entries(top: Map<string, YamlNode | null>, list: 'clusters' | 'users' | 'contexts', inner: string, problems: string[]): Entry[] {
+function entries(
+  top: Map<string, YamlNode | null>,
+  list: 'clusters' | 'users' | 'contexts',
+  inner: string,
+  problems: string[],
+): Entry[] {
   const node = top.get(list);
   if (node === undefined || node === null) return [];
   if (!plain(node, list, problems)) return [];
-  if (!isSeq(node)) { problems.push(`${list}: expected a list`); return []; }
+  if (!isSeq(node)) {
+    problems.push(`${list}: expected a list`);
+    return [];
+  }
   const out: Entry[] = [];
   const seen = new Set<string>();
   node.items.forEach((item, i) => {
     const path = `${list}[${i}]`;
     const m = mapping(item as YamlNode | null, path, problems);
     if (!m) return;
-    for (const k of m.keys()) if (!(ALLOWED_FIELDS.entry[list] as readonly string[]).includes(k)) refuse(k, join(path, k), problems);
+    for (const k of m.keys())
+      if (!(ALLOWED_FIELDS.entry[list] as readonly string[]).includes(k)) refuse(k, join(path, k), problems);
     const name = stringOf(m.get('name'), `${path}.name`, problems);
     if (name === undefined) return;
-    if (!name || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name)) { problems.push(`${path}.name: expected a name of 1 to 253 characters without control characters`); return; }
-    if (seen.has(name)) { problems.push(`${path}.name: ${JSON.stringify(name)} is named twice in ${list} (readers disagree on which one counts)`); return; }
+    if (!name || name.length > 253 || /[\u0000-\u001f\u007f]/.test(name)) {
+      problems.push(`${path}.name: expected a name of 1 to 253 characters without control characters`);
+      return;
+    }
+    if (seen.has(name)) {
+      problems.push(
+        `${path}.name: ${JSON.stringify(name)} is named twice in ${list} (readers disagree on which one counts)`,
+      );
+      return;
+    }
     seen.add(name);
     const body = mapping(m.get(inner) ?? null, `${path}.${inner}`, problems);
     if (body) out.push({ name, path: `${path}.${inner}`, body });
@@ -278,18 +380,28 @@ function clusterOf(e: Entry, problems: string[]): { server: string; caData?: str
   }
   const server = stringOf(e.body.get('server'), `${e.path}.server`, problems) ?? '';
   const url = URL.canParse(server) ? new URL(server) : undefined;
-  if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || /\s/.test(server)) problems.push(`${e.path}.server: cluster ${JSON.stringify(e.name)} has no valid server URL`);
-  else if (url.protocol !== 'https:') problems.push(`${e.path}.server: is http://: the credential would travel in clear (https:// only)`);
-  else if (url.username || url.password || url.search || url.hash) problems.push(`${e.path}.server: carries ${url.username || url.password ? 'credentials' : url.search ? 'a query' : 'a fragment'}; expected https://host[:port][/path]`);
+  if (!url || !/^https?:$/.test(url.protocol) || !url.hostname || /\s/.test(server))
+    problems.push(`${e.path}.server: cluster ${JSON.stringify(e.name)} has no valid server URL`);
+  else if (url.protocol !== 'https:')
+    problems.push(`${e.path}.server: is http://: the credential would travel in clear (https:// only)`);
+  else if (url.username || url.password || url.search || url.hash)
+    problems.push(
+      `${e.path}.server: carries ${url.username || url.password ? 'credentials' : url.search ? 'a query' : 'a fragment'}; expected https://host[:port][/path]`,
+    );
   const caNode = e.body.get('certificate-authority-data');
   const caData = caNode === undefined ? undefined : stringOf(caNode, `${e.path}.certificate-authority-data`, problems);
   if (caData !== undefined && !pemData(caData, 'CERTIFICATE')) {
-    problems.push(`cluster ${JSON.stringify(e.name)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`);
+    problems.push(
+      `cluster ${JSON.stringify(e.name)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`,
+    );
   }
   return { server: server.replace(/\/+$/, ''), caData };
 }
 
-function userOf(e: Entry, problems: string[]): { token?: string | undefined; certData?: string | undefined; keyData?: string | undefined } {
+function userOf(
+  e: Entry,
+  problems: string[],
+): { token?: string | undefined; certData?: string | undefined; keyData?: string | undefined } {
   unknownFields(e, ALLOWED_FIELDS.user, problems);
   const tokenNode = e.body.get('token');
   let token = tokenNode === undefined ? undefined : stringOf(tokenNode, `${e.path}.token`, problems)?.trim();
@@ -299,16 +411,24 @@ function userOf(e: Entry, problems: string[]): { token?: string | undefined; cer
   }
   const certNode = e.body.get('client-certificate-data');
   const keyNode = e.body.get('client-key-data');
-  const certData = certNode === undefined ? undefined : stringOf(certNode, `${e.path}.client-certificate-data`, problems);
+  const certData =
+    certNode === undefined ? undefined : stringOf(certNode, `${e.path}.client-certificate-data`, problems);
   const keyData = keyNode === undefined ? undefined : stringOf(keyNode, `${e.path}.client-key-data`, problems);
-  if ((certData === undefined) !== (keyData === undefined)) problems.push(`${e.path}: client-certificate-data and client-key-data go together`);
-  if (certData !== undefined && !pemData(certData, 'CERTIFICATE')) problems.push(`${e.path}.client-certificate-data: not base64 of a PEM certificate`);
-  if (keyData !== undefined && !pemData(keyData, 'PRIVATE KEY')) problems.push(`${e.path}.client-key-data: not base64 of a PEM private key`);
-  if (tokenNode === undefined && certNode === undefined && keyNode === undefined) problems.push(`${e.path}: no credential (token, or client-certificate-data and client-key-data)`);
+  if ((certData === undefined) !== (keyData === undefined))
+    problems.push(`${e.path}: client-certificate-data and client-key-data go together`);
+  if (certData !== undefined && !pemData(certData, 'CERTIFICATE'))
+    problems.push(`${e.path}.client-certificate-data: not base64 of a PEM certificate`);
+  if (keyData !== undefined && !pemData(keyData, 'PRIVATE KEY'))
+    problems.push(`${e.path}.client-key-data: not base64 of a PEM private key`);
+  if (tokenNode === undefined && certNode === undefined && keyNode === undefined)
+    problems.push(`${e.path}: no credential (token, or client-certificate-data and client-key-data)`);
   return { token, certData, keyData };
 }
 
-function contextOf(e: Entry, problems: string[]): { cluster?: string | undefined; user?: string | undefined; namespace?: string | undefined } {
+function contextOf(
+  e: Entry,
+  problems: string[],
+): { cluster?: string | undefined; user?: string | undefined; namespace?: string | undefined } {
   unknownFields(e, ALLOWED_FIELDS.context, problems);
   const get = (k: string) => (e.body.has(k) ? stringOf(e.body.get(k), `${e.path}.${k}`, problems) : undefined);
   const c = { cluster: get('cluster'), user: get('user'), namespace: get('namespace') };

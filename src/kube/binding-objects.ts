@@ -16,8 +16,6 @@ import { conditionsOf, type Condition } from './conditions.ts';
 import type { ObjectClient } from './objects.ts';
 import { KLUTCH_GROUP, type KObject, type Kind } from './resources.ts';
 
-
-
 export const KONNECTOR_NS = 'klutch-bind';
 export const KONNECTOR_NAME = 'konnector';
 export const KONNECTOR_RBAC = 'klutch-bind-konnector';
@@ -46,17 +44,37 @@ export const ORPHANED_FROM_ANNOTATION = 'helper.klutch.anynines.com/orphaned-fro
  * of this cluster namespace (ORPHANED_FROM_ANNOTATION). `bindings`: every
  * APIServiceBinding on the App Cluster.
  */
-export function crdOwnership(crd: KObject, bindings: KObject[], clusterNamespace: string): { owner: 'binding' | 'orphaned'; binding?: KObject } | { owner: undefined; why: string } {
+export function crdOwnership(
+  crd: KObject,
+  bindings: KObject[],
+  clusterNamespace: string,
+): { owner: 'binding' | 'orphaned'; binding?: KObject } | { owner: undefined; why: string } {
   const name = crd.metadata?.name ?? '';
-  const refs = (Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata!.ownerReferences : []) as Array<{ apiVersion?: unknown; kind?: unknown; name?: unknown; uid?: unknown }>;
-  const bindingRefs = refs.filter((r) => typeof r.apiVersion === 'string' && r.apiVersion.split('/')[0] === KLUTCH_GROUP && r.kind === 'APIServiceBinding');
+  const refs = (Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata!.ownerReferences : []) as Array<{
+    apiVersion?: unknown;
+    kind?: unknown;
+    name?: unknown;
+    uid?: unknown;
+  }>;
+  const bindingRefs = refs.filter(
+    (r) =>
+      typeof r.apiVersion === 'string' && r.apiVersion.split('/')[0] === KLUTCH_GROUP && r.kind === 'APIServiceBinding',
+  );
   const ours = bindings.find((b) => b.metadata?.name === name && isOurBinding(b));
-  if (ours?.metadata?.uid && bindingRefs.some((r) => r.name === name && r.uid === ours.metadata!.uid)) return { owner: 'binding', binding: ours };
+  if (ours?.metadata?.uid && bindingRefs.some((r) => r.name === name && r.uid === ours.metadata!.uid))
+    return { owner: 'binding', binding: ours };
   const owners = bindings.filter((b) => b.metadata?.uid && bindingRefs.some((r) => r.uid === b.metadata!.uid));
-  if (owners.length) return { owner: undefined, why: `it is owned by ${owners.map((b) => `APIServiceBinding ${b.metadata?.name ?? ''}`).join(', ')}, which is not this binding's APIServiceBinding of that name` };
+  if (owners.length)
+    return {
+      owner: undefined,
+      why: `it is owned by ${owners.map((b) => `APIServiceBinding ${b.metadata?.name ?? ''}`).join(', ')}, which is not this binding's APIServiceBinding of that name`,
+    };
   const ann = crd.metadata?.annotations as Record<string, unknown> | undefined;
   if (ann?.[ORPHANED_FROM_ANNOTATION] === clusterNamespace) return { owner: 'orphaned' };
-  return { owner: undefined, why: `no APIServiceBinding of this binding owns it${ann?.[ORPHANED_FROM_ANNOTATION] !== undefined ? `, and its ${ORPHANED_FROM_ANNOTATION} names another binding (${String(ann[ORPHANED_FROM_ANNOTATION])})` : `, and no unbind of ${clusterNamespace} recorded it (${ORPHANED_FROM_ANNOTATION})`}` };
+  return {
+    owner: undefined,
+    why: `no APIServiceBinding of this binding owns it${ann?.[ORPHANED_FROM_ANNOTATION] !== undefined ? `, and its ${ORPHANED_FROM_ANNOTATION} names another binding (${String(ann[ORPHANED_FROM_ANNOTATION])})` : `, and no unbind of ${clusterNamespace} recorded it (${ORPHANED_FROM_ANNOTATION})`}`,
+  };
 }
 
 /** A bound resource as its APIServiceExport describes it. */
@@ -72,10 +90,18 @@ export interface BoundResource {
 
 /** What an APIServiceExport says about its resource; undefined when its spec is unusable. */
 export function boundResource(exp: KObject): BoundResource | undefined {
-  const s = (exp.spec ?? {}) as { group?: unknown; names?: { plural?: unknown; kind?: unknown }; versions?: Array<{ name?: unknown; served?: unknown }>; scope?: unknown };
+  const s = (exp.spec ?? {}) as {
+    group?: unknown;
+    names?: { plural?: unknown; kind?: unknown };
+    versions?: Array<{ name?: unknown; served?: unknown }>;
+    scope?: unknown;
+  };
   const versions = Array.isArray(s.versions) ? s.versions : [];
-  const served = versions.find((v) => v.served !== false && typeof v.name === 'string') ?? versions.find((v) => typeof v.name === 'string');
-  if (typeof s.names?.plural !== 'string' || typeof s.names.kind !== 'string' || typeof served?.name !== 'string') return undefined;
+  const served =
+    versions.find((v) => v.served !== false && typeof v.name === 'string') ??
+    versions.find((v) => typeof v.name === 'string');
+  if (typeof s.names?.plural !== 'string' || typeof s.names.kind !== 'string' || typeof served?.name !== 'string')
+    return undefined;
   const group = typeof s.group === 'string' ? s.group : '';
   return {
     name: exp.metadata?.name ?? '',
@@ -122,11 +148,15 @@ export interface ClaimGroup {
 }
 
 /** Lists the claims of every namespaced bound resource in every given namespace. 403s propagate (callers name them). */
-export async function listClaims(cp: ObjectClient, resources: BoundResource[], namespaces: string[]): Promise<ClaimGroup[]> {
+export async function listClaims(
+  cp: ObjectClient,
+  resources: BoundResource[],
+  namespaces: string[],
+): Promise<ClaimGroup[]> {
   const out: ClaimGroup[] = [];
   for (const resource of resources.filter((r) => r.namespaced)) {
     for (const namespace of namespaces) {
-      const items = await cp.list(resource.kind, namespace) ?? [];
+      const items = (await cp.list(resource.kind, namespace)) ?? [];
       out.push({ resource, namespace, items });
     }
   }
@@ -134,7 +164,13 @@ export async function listClaims(cp: ObjectClient, resources: BoundResource[], n
 }
 
 /** Removes the konnector's BOUND_ANNOTATION from a claim on the control plane (unbind, and apply's re-bind guard). */
-export function unmarkBound(cp: ObjectClient, kind: Kind, name: string, namespace: string, dryRun: boolean): Promise<'patched' | 'gone'> {
+export function unmarkBound(
+  cp: ObjectClient,
+  kind: Kind,
+  name: string,
+  namespace: string,
+  dryRun: boolean,
+): Promise<'patched' | 'gone'> {
   return cp.mergePatch(kind, name, namespace, { metadata: { annotations: { [BOUND_ANNOTATION]: null } } }, { dryRun });
 }
 

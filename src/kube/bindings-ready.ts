@@ -23,7 +23,10 @@ export function bindingState(b: KObject | undefined): { ready: boolean; seen: st
   // The first condition that is not True says why; Ready's own message repeats it.
   const why = conds.find((c) => c.type !== 'Ready' && c.status !== 'True') ?? ready;
   if (!why) return { ready: false, seen: 'no conditions yet (is the konnector running on the App Cluster?)' };
-  return { ready: false, seen: `${why.type}=${why.status}${why.reason ? ` ${why.reason}` : ''}${why.message ? `: ${why.message}` : ''}` };
+  return {
+    ready: false,
+    seen: `${why.type}=${why.status}${why.reason ? ` ${why.reason}` : ''}${why.message ? `: ${why.message}` : ''}`,
+  };
 }
 
 export interface BindingsReadyOptions {
@@ -35,19 +38,33 @@ export interface BindingsReadyOptions {
  * Resolves when every APIServiceBinding among the manifest's objects is Ready
  * on the App Cluster; TimeoutError names each one that is not, with its condition.
  */
-export async function waitForBindingsReady(app: KubeClient, objects: ReadonlyArray<{ kind: string; metadata: { name: string } }>, opts: BindingsReadyOptions): Promise<void> {
+export async function waitForBindingsReady(
+  app: KubeClient,
+  objects: ReadonlyArray<{ kind: string; metadata: { name: string } }>,
+  opts: BindingsReadyOptions,
+): Promise<void> {
   const names = objects.filter((o) => o.kind === 'APIServiceBinding').map((o) => o.metadata.name);
   if (!names.length) return;
   const server = `App Cluster ${app.host}`;
-  log.info(`waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`);
+  log.info(
+    `waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`,
+  );
   await waitUntil({
     what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,
     // One list per round; the loop is the retry, so each call is a single attempt.
-    get: () => app.call({ server, action: 'list apiservicebindings', short: 'list apiservicebindings' }, async (signal) => {
-      const list = await app.request({ method: 'GET', path: await app.pathOf(KINDS.serviceBinding, undefined, undefined, signal) }, signal) as { items?: KObject[] };
-      if (!Array.isArray(list?.items)) throw new SyntaxError('the answer is not an APIServiceBinding list');
-      return { metadata: {}, items: list.items.map((i) => expectObject(i, 'an APIServiceBinding')) } as KObject;
-    }, 1),
+    get: () =>
+      app.call(
+        { server, action: 'list apiservicebindings', short: 'list apiservicebindings' },
+        async (signal) => {
+          const list = (await app.request(
+            { method: 'GET', path: await app.pathOf(KINDS.serviceBinding, undefined, undefined, signal) },
+            signal,
+          )) as { items?: KObject[] };
+          if (!Array.isArray(list?.items)) throw new SyntaxError('the answer is not an APIServiceBinding list');
+          return { metadata: {}, items: list.items.map((i) => expectObject(i, 'an APIServiceBinding')) } as KObject;
+        },
+        1,
+      ),
     check: (obj) => {
       const items = (obj?.items ?? []) as KObject[];
       const states = names.map((n) => ({ n, ...bindingState(items.find((i) => i.metadata?.name === n)) }));

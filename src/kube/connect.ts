@@ -6,7 +6,13 @@
  * InputError HELPER_KUBECONFIG_INVALID (exit 3), worded per input.
  */
 import { connect as defaultConnect, type KubeClient, type KubeFactory, type KubeOptions } from './client.ts';
-import { kubeconfigError, readKubeconfig, type Connection, type KubeconfigRead, type ReadOptions } from './kubeconfig.ts';
+import {
+  kubeconfigError,
+  readKubeconfig,
+  type Connection,
+  type KubeconfigRead,
+  type ReadOptions,
+} from './kubeconfig.ts';
 import type { CallPolicy } from './transport.ts';
 
 /** A kubeconfig's text and how messages name it (`--kubeconfig FILE`, `kubeconfig FILES (from KUBECONFIG)`). */

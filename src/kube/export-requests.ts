@@ -45,7 +45,10 @@ function desiredObject(req: ExportRequest, namespace: string): KObject {
 
 /** Creates (or reuses) every request; calls onCreated after each so interruptions can report progress. */
 export async function createExportRequests(
-  cp: ControlPlane, requests: ExportRequest[], onCreated?: (r: CreatedRequest) => void, opts: { signal?: AbortSignal | undefined } = {},
+  cp: ControlPlane,
+  requests: ExportRequest[],
+  onCreated?: (r: CreatedRequest) => void,
+  opts: { signal?: AbortSignal | undefined } = {},
 ): Promise<CreatedRequest[]> {
   const out: CreatedRequest[] = [];
   const seen = new Set<string>();
@@ -102,7 +105,9 @@ export function describeRequest(obj: KObject | undefined): string {
   if (!obj) return 'not found';
   const phase = (obj.status?.phase as string | undefined) ?? 'no phase yet';
   const conds = Array.isArray(obj.status?.conditions) ? (obj.status!.conditions as Array<Record<string, unknown>>) : [];
-  const notReady = conds.filter((c) => c.status !== 'True').map((c) => `${String(c.type)}=${String(c.status)}${c.reason ? ` (${String(c.reason)})` : ''}`);
+  const notReady = conds
+    .filter((c) => c.status !== 'True')
+    .map((c) => `${String(c.type)}=${String(c.status)}${c.reason ? ` (${String(c.reason)})` : ''}`);
   return `phase ${phase}${notReady.length ? `, ${notReady.join(', ')}` : ''}`;
 }
 
@@ -131,7 +136,9 @@ function resourcesOf(obj: KObject): string {
  * graceMs (default CRD_NOT_FOUND_GRACE_MS); TimeoutError with the last phase otherwise.
  */
 export async function waitForExportRequests(
-  cp: ControlPlane, names: string[], opts: { timeoutMs: number; signal?: AbortSignal | undefined; graceMs?: number },
+  cp: ControlPlane,
+  names: string[],
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined; graceMs?: number },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   const graceMs = opts.graceMs ?? CRD_NOT_FOUND_GRACE_MS;
@@ -140,46 +147,57 @@ export async function waitForExportRequests(
   // The first failure ends the other waits (and closes their watches).
   const stop = new AbortController();
   const signal = opts.signal ? AbortSignal.any([stop.signal, opts.signal]) : stop.signal;
-  await Promise.all(names.map((name) =>
-    waitUntil({
-      what: `APIServiceExportRequest ${cp.namespace}/${name} to become Succeeded`,
-      get: () => cp.peek(REQUESTS, name),
-      check: (obj) => {
-        if (!obj) throw new FailedError('HELPER_EXPORT_REQUEST_GONE', `APIServiceExportRequest ${cp.namespace}/${name} was deleted by the service provider before it succeeded`);
-        const phase = obj.status?.phase;
-        if (phase === 'Succeeded') return { done: true, value: undefined };
-        if (phase === 'Failed') {
-          const msg = (obj.status?.terminalMessage as string | undefined) ?? 'no terminal message';
-          throw new FailedError('HELPER_EXPORT_REQUEST_FAILED', `APIServiceExportRequest ${cp.namespace}/${name} failed: ${msg}`, {
-            hint: 'the control plane could not export this API; check that its CRD and APIServiceExportTemplate exist on the control plane',
-            rerunHelps: false,
-          });
-        }
-        if (!crdNotFound(obj)) notFoundSince.delete(name);
-        else {
-          const since = notFoundSince.get(name) ?? Date.now();
-          notFoundSince.set(name, since);
-          if (Date.now() - since >= graceMs) {
-            const secs = Math.round((Date.now() - since) / 1000);
-            const msg = `the control plane does not export ${resourcesOf(obj)}: `
-              + `APIServiceExportRequest ${cp.namespace}/${name} stayed ${describeRequest(obj)} for ${secs}s `
-              + '(its CRD is not on the control plane)';
-            throw new FailedError('HELPER_EXPORT_NOT_EXPORTED', msg, {
-              hint: 'ask the control plane\'s operator to install that data service\'s CRD; re-running helps only then',
-              rerunHelps: false,
-            });
+  await Promise.all(
+    names.map((name) =>
+      waitUntil({
+        what: `APIServiceExportRequest ${cp.namespace}/${name} to become Succeeded`,
+        get: () => cp.peek(REQUESTS, name),
+        check: (obj) => {
+          if (!obj)
+            throw new FailedError(
+              'HELPER_EXPORT_REQUEST_GONE',
+              `APIServiceExportRequest ${cp.namespace}/${name} was deleted by the service provider before it succeeded`,
+            );
+          const phase = obj.status?.phase;
+          if (phase === 'Succeeded') return { done: true, value: undefined };
+          if (phase === 'Failed') {
+            const msg = (obj.status?.terminalMessage as string | undefined) ?? 'no terminal message';
+            throw new FailedError(
+              'HELPER_EXPORT_REQUEST_FAILED',
+              `APIServiceExportRequest ${cp.namespace}/${name} failed: ${msg}`,
+              {
+                hint: 'the control plane could not export this API; check that its CRD and APIServiceExportTemplate exist on the control plane',
+                rerunHelps: false,
+              },
+            );
           }
-        }
-        return { done: false, seen: describeRequest(obj) };
-      },
-      timeoutMs: Math.max(0, deadline - Date.now()),
-      watch: cp.watch(REQUESTS, name),
-      signal,
-      onProgress: (seen) => log.info(`waiting for APIServiceExportRequest ${name}: ${seen}`),
-    }).catch((err: unknown) => {
-      if (!stop.signal.aborted) stop.abort(err);
-      throw err;
-    })));
+          if (!crdNotFound(obj)) notFoundSince.delete(name);
+          else {
+            const since = notFoundSince.get(name) ?? Date.now();
+            notFoundSince.set(name, since);
+            if (Date.now() - since >= graceMs) {
+              const secs = Math.round((Date.now() - since) / 1000);
+              const msg =
+                `the control plane does not export ${resourcesOf(obj)}: ` +
+                `APIServiceExportRequest ${cp.namespace}/${name} stayed ${describeRequest(obj)} for ${secs}s ` +
+                '(its CRD is not on the control plane)';
+              throw new FailedError('HELPER_EXPORT_NOT_EXPORTED', msg, {
+                hint: "ask the control plane's operator to install that data service's CRD; re-running helps only then",
+                rerunHelps: false,
+              });
+            }
+          }
+          return { done: false, seen: describeRequest(obj) };
+        },
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        watch: cp.watch(REQUESTS, name),
+        signal,
+        onProgress: (seen) => log.info(`waiting for APIServiceExportRequest ${name}: ${seen}`),
+      }).catch((err: unknown) => {
+        if (!stop.signal.aborted) stop.abort(err);
+        throw err;
+      }),
+    ),
+  );
   log.info(`all ${names.length} APIServiceExportRequest(s) Succeeded`);
 }
-

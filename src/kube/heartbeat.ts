@@ -21,7 +21,15 @@ export interface Heartbeat {
   konnectorVersion?: string | undefined;
 }
 
-const GO_UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, '\u00b5s': 0.001, ns: 0.000001 };
+const GO_UNITS: Record<string, number> = {
+  h: 3_600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+  us: 0.001,
+  '\u00b5s': 0.001,
+  ns: 0.000001,
+};
 
 /** A Go duration as metav1.Duration serializes it ("5m0s", "1h2m3.5s"); undefined if it is none. */
 export function parseGoDuration(s: unknown): number | undefined {
@@ -37,7 +45,11 @@ export function parseGoDuration(s: unknown): number | undefined {
 }
 
 export function heartbeatOf(clusterBinding: KObject | undefined, now: number): Heartbeat {
-  const status = (clusterBinding?.status ?? {}) as { lastHeartbeatTime?: unknown; heartbeatInterval?: unknown; konnectorVersion?: unknown };
+  const status = (clusterBinding?.status ?? {}) as {
+    lastHeartbeatTime?: unknown;
+    heartbeatInterval?: unknown;
+    konnectorVersion?: unknown;
+  };
   const intervalMs = parseGoDuration(status.heartbeatInterval) ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const t = typeof status.lastHeartbeatTime === 'string' ? Date.parse(status.lastHeartbeatTime) : NaN;
   const last = Number.isFinite(t) ? new Date(t) : undefined;
@@ -47,7 +59,8 @@ export function heartbeatOf(clusterBinding: KObject | undefined, now: number): H
     ageMs,
     intervalMs,
     fresh: ageMs !== undefined && ageMs <= 2 * intervalMs,
-    konnectorVersion: typeof status.konnectorVersion === 'string' && status.konnectorVersion ? status.konnectorVersion : undefined,
+    konnectorVersion:
+      typeof status.konnectorVersion === 'string' && status.konnectorVersion ? status.konnectorVersion : undefined,
   };
 }
 

@@ -26,9 +26,13 @@ export function readKubeconfigFile(path: string, flag = '--kubeconfig'): string 
     raw = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError('HELPER_KUBECONFIG_READ', `cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(err)}`);
+    throw new InputError(
+      'HELPER_KUBECONFIG_READ',
+      `cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err))}`,
+    );
   }
-  if (raw.byteLength > KUBECONFIG_LIMIT) throw new InputError('HELPER_KUBECONFIG_READ', `${flag} ${path} is ${raw.byteLength} bytes; the limit is 16 MiB`);
+  if (raw.byteLength > KUBECONFIG_LIMIT)
+    throw new InputError('HELPER_KUBECONFIG_READ', `${flag} ${path} is ${raw.byteLength} bytes; the limit is 16 MiB`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
@@ -103,10 +107,16 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv, dir: string): string
   const server = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
   log.debug(`kubeconfig: ${IN_CLUSTER}: ${server}, ${dir}${namespace ? `, namespace ${namespace}` : ''}`);
   return stringify({
-    apiVersion: 'v1', kind: 'Config',
+    apiVersion: 'v1',
+    kind: 'Config',
     clusters: [{ name: 'in-cluster', cluster: { server, ...(existsSync(ca) ? { 'certificate-authority': ca } : {}) } }],
     users: [{ name: 'in-cluster', user: { token } }],
-    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'in-cluster', ...(namespace ? { namespace } : {}) } }],
+    contexts: [
+      {
+        name: 'in-cluster',
+        context: { cluster: 'in-cluster', user: 'in-cluster', ...(namespace ? { namespace } : {}) },
+      },
+    ],
     'current-context': 'in-cluster',
   });
 }
@@ -138,31 +148,51 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
     } else {
       const dir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
       const text = inClusterKubeconfig(opts.env, dir);
-      if (text === undefined) throw new InputError('HELPER_KUBECONFIG_READ', `${found.error}${opts.env.KUBERNETES_SERVICE_HOST ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)` : ''}`);
+      if (text === undefined)
+        throw new InputError(
+          'HELPER_KUBECONFIG_READ',
+          `${found.error}${opts.env.KUBERNETES_SERVICE_HOST ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)` : ''}`,
+        );
       return withContext({ text, files: [], source: 'in-cluster', label: IN_CLUSTER, where: IN_CLUSTER }, opts.context);
     }
   }
   const label = files.join(delimiter);
-  const texts = files.map((f) => readKubeconfigFile(f, source === flagName ? flagName : source === 'KUBECONFIG' ? 'KUBECONFIG file' : 'kubeconfig'));
+  const texts = files.map((f) =>
+    readKubeconfigFile(f, source === flagName ? flagName : source === 'KUBECONFIG' ? 'KUBECONFIG file' : 'kubeconfig'),
+  );
   const text = texts.length === 1 ? texts[0]! : mergeKubeconfigs(files, texts);
   const where = source === flagName ? `${flagName} ${label}` : `kubeconfig ${label} (from ${source})`;
   const r = withContext({ text, files, source, label, where }, opts.context);
-  log.debug(`kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${r.context === undefined ? '(none)' : JSON.stringify(r.context)}${opts.context !== undefined ? ' (--context)' : ''}`);
+  log.debug(
+    `kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${r.context === undefined ? '(none)' : JSON.stringify(r.context)}${opts.context !== undefined ? ' (--context)' : ''}`,
+  );
   return r;
 }
 
 /** $KUBECONFIG's existing files, else ~/.kube/config; or why there is none. */
-function fallbackFiles(env: NodeJS.ProcessEnv, flagName: string): { files: string[]; source: KubeconfigSource } | { error: string } {
+function fallbackFiles(
+  env: NodeJS.ProcessEnv,
+  flagName: string,
+): { files: string[]; source: KubeconfigSource } | { error: string } {
   if (env.KUBECONFIG?.trim()) {
     const listed = [...new Set(env.KUBECONFIG.split(delimiter).filter((p) => p.trim() !== ''))];
     const files = listed.filter((p) => existsSync(p));
-    if (!files.length) return { error: `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix KUBECONFIG` };
-    if (files.length < listed.length) log.debug(`KUBECONFIG: skipping ${listed.filter((p) => !files.includes(p)).join(', ')} (no such file), as kubectl does`);
+    if (!files.length)
+      return {
+        error: `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix KUBECONFIG`,
+      };
+    if (files.length < listed.length)
+      log.debug(
+        `KUBECONFIG: skipping ${listed.filter((p) => !files.includes(p)).join(', ')} (no such file), as kubectl does`,
+      );
     return { files, source: 'KUBECONFIG' };
   }
   const home = env.HOME || homedir();
   const def = join(home, '.kube', 'config');
-  if (!existsSync(def)) return { error: `no kubeconfig: pass ${flagName} FILE, set KUBECONFIG, or create ~/.kube/config (${def} does not exist)` };
+  if (!existsSync(def))
+    return {
+      error: `no kubeconfig: pass ${flagName} FILE, set KUBECONFIG, or create ~/.kube/config (${def} does not exist)`,
+    };
   return { files: [def], source: '~/.kube/config' };
 }
 
@@ -174,7 +204,10 @@ function withContext(r: Omit<ResolvedKubeconfig, 'context'>, wanted: string | un
   try {
     doc = parseDocument(text, { uniqueKeys: false });
   } catch (err) {
-    throw new InputError('HELPER_KUBECONFIG_INVALID', `kubeconfig ${label} is not YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new InputError(
+      'HELPER_KUBECONFIG_INVALID',
+      `kubeconfig ${label} is not YAML: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -182,11 +215,23 @@ function withContext(r: Omit<ResolvedKubeconfig, 'context'>, wanted: string | un
   } catch {
     // An alias bomb or the like: the checks that read the text report it.
   }
-  const contexts = isRecord(parsed) && Array.isArray(parsed.contexts) ? parsed.contexts.filter(isRecord).map((c) => c.name).filter((n): n is string => typeof n === 'string') : [];
-  let context = isRecord(parsed) && typeof parsed['current-context'] === 'string' && parsed['current-context'] ? parsed['current-context'] : undefined;
+  const contexts =
+    isRecord(parsed) && Array.isArray(parsed.contexts)
+      ? parsed.contexts
+          .filter(isRecord)
+          .map((c) => c.name)
+          .filter((n): n is string => typeof n === 'string')
+      : [];
+  let context =
+    isRecord(parsed) && typeof parsed['current-context'] === 'string' && parsed['current-context']
+      ? parsed['current-context']
+      : undefined;
   if (wanted !== undefined) {
     if (!contexts.includes(wanted)) {
-      throw new InputError('HELPER_KUBECONFIG_CONTEXT', `--context ${JSON.stringify(wanted)} is not a context of kubeconfig ${label} (${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`);
+      throw new InputError(
+        'HELPER_KUBECONFIG_CONTEXT',
+        `--context ${JSON.stringify(wanted)} is not a context of kubeconfig ${label} (${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`,
+      );
     }
     if (wanted !== context) {
       doc.set('current-context', wanted);
@@ -198,7 +243,10 @@ function withContext(r: Omit<ResolvedKubeconfig, 'context'>, wanted: string | un
 }
 
 /** Fields holding a path that kubectl resolves relative to the file naming it. */
-const PATH_FIELDS = { clusters: ['certificate-authority'], users: ['client-certificate', 'client-key', 'tokenFile'] } as const;
+const PATH_FIELDS = {
+  clusters: ['certificate-authority'],
+  users: ['client-certificate', 'client-key', 'tokenFile'],
+} as const;
 
 /**
  * kubectl's merge of a KUBECONFIG list: per list (clusters, users, contexts)
@@ -208,17 +256,28 @@ const PATH_FIELDS = { clusters: ['certificate-authority'], users: ['client-certi
  */
 export function mergeKubeconfigs(files: string[], texts: string[]): string {
   const out: Record<string, unknown> = { apiVersion: 'v1', kind: 'Config' };
-  const lists: Record<'clusters' | 'users' | 'contexts', Record<string, unknown>[]> = { clusters: [], users: [], contexts: [] };
+  const lists: Record<'clusters' | 'users' | 'contexts', Record<string, unknown>[]> = {
+    clusters: [],
+    users: [],
+    contexts: [],
+  };
   const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
   texts.forEach((text, i) => {
     let doc: unknown;
     try {
       doc = parse(text, { maxAliasCount: 100, uniqueKeys: false });
     } catch (err) {
-      throw new InputError('HELPER_KUBECONFIG_INVALID', `KUBECONFIG file ${files[i]} is not YAML: ${(err as Error).message.split('\n')[0]}`);
+      throw new InputError(
+        'HELPER_KUBECONFIG_INVALID',
+        `KUBECONFIG file ${files[i]} is not YAML: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
     if (doc === null || doc === undefined) return;
-    if (!isRecord(doc)) throw new InputError('HELPER_KUBECONFIG_INVALID', `KUBECONFIG file ${files[i]} is not a kubeconfig: expected a YAML mapping`);
+    if (!isRecord(doc))
+      throw new InputError(
+        'HELPER_KUBECONFIG_INVALID',
+        `KUBECONFIG file ${files[i]} is not a kubeconfig: expected a YAML mapping`,
+      );
     for (const [k, v] of Object.entries(doc)) {
       if (k === 'clusters' || k === 'users' || k === 'contexts') {
         for (const e of Array.isArray(v) ? v : []) {
@@ -236,7 +295,11 @@ export function mergeKubeconfigs(files: string[], texts: string[]): string {
   return stringify({ ...out, ...lists }, { aliasDuplicateObjects: false });
 }
 
-function absolutePaths(list: 'clusters' | 'users' | 'contexts', entry: Record<string, unknown>, dir: string): Record<string, unknown> {
+function absolutePaths(
+  list: 'clusters' | 'users' | 'contexts',
+  entry: Record<string, unknown>,
+  dir: string,
+): Record<string, unknown> {
   if (list === 'contexts') return entry;
   const key = list === 'users' ? 'user' : 'cluster';
   const inner = entry[key];

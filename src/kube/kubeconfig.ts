@@ -13,14 +13,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { newClusters, newContexts, newUsers, type Cluster, type Context, type User } from '@kubernetes/client-node/dist/config_types.js';
+import {
+  newClusters,
+  newContexts,
+  newUsers,
+  type Cluster,
+  type Context,
+  type User,
+} from '@kubernetes/client-node/dist/config_types.js';
 import { load as loadYaml } from 'js-yaml';
 import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
 import { addSecret } from '../log.ts';
 import { registerKubeconfigSecrets } from './kubeconfig-file.ts';
 import { isDnsLabel } from '../validate/names.ts';
-
 
 export interface ProviderKubeconfig {
   contextName: string;
@@ -102,9 +108,14 @@ export interface InspectOptions {
 }
 
 /** The provider kubeconfig's facts we use, or the list of problems (never both). */
-export function inspectKubeconfig(text: string, opts: InspectOptions = {}): { ok: true; value: ProviderKubeconfig } | { ok: false; problems: string[] } {
+export function inspectKubeconfig(
+  text: string,
+  opts: InspectOptions = {},
+): { ok: true; value: ProviderKubeconfig } | { ok: false; problems: string[] } {
   const r = readKubeconfig(text, { provider: true, fromBackend: opts.fromBackend, connect: false });
-  return r.problems.length || !r.facts ? { ok: false, problems: r.problems.length ? r.problems : ['not a kubeconfig'] } : { ok: true, value: r.facts };
+  return r.problems.length || !r.facts
+    ? { ok: false, problems: r.problems.length ? r.problems : ['not a kubeconfig'] }
+    : { ok: true, value: r.facts };
 }
 
 /**
@@ -133,17 +144,32 @@ export function readKubeconfig(text: string, opts: ReadOptions & { connect?: boo
   const cluster = ctx ? model.clusters.find((c) => c.name === ctx.cluster) : undefined;
   const user = ctx ? model.users.find((u) => u.name === ctx.user) : undefined;
   if (opts.provider && facts) {
-    const same = model.currentContext === facts.contextName && ctx?.cluster === facts.clusterName && ctx.user === facts.userName && ctx.namespace === facts.namespace
-      && cluster?.server === facts.server.replace(/\/$/, '') && user !== undefined;
+    const same =
+      model.currentContext === facts.contextName &&
+      ctx?.cluster === facts.clusterName &&
+      ctx.user === facts.userName &&
+      ctx.namespace === facts.namespace &&
+      cluster?.server === facts.server.replace(/\/$/, '') &&
+      user !== undefined;
     if (!same) problems.push(`the Kubernetes client reads context ${JSON.stringify(facts.contextName)} differently`);
   }
   if (!facts && ctx && cluster) {
-    facts = { contextName: ctx.name, namespace: ctx.namespace ?? '', server: cluster.server, clusterName: cluster.name, userName: user?.name ?? ctx.user ?? '' };
+    facts = {
+      contextName: ctx.name,
+      namespace: ctx.namespace ?? '',
+      server: cluster.server,
+      clusterName: cluster.name,
+      userName: user?.name ?? ctx.user ?? '',
+    };
   }
   const credential = user ? credentialOf(user) : { type: 'other' as const };
-  const missing = !model.currentContext ? 'has no current-context'
-    : !ctx ? `current-context ${JSON.stringify(model.currentContext)} is not in contexts`
-      : !cluster ? `cluster ${JSON.stringify(ctx.cluster)} of the current context is not in clusters` : undefined;
+  const missing = !model.currentContext
+    ? 'has no current-context'
+    : !ctx
+      ? `current-context ${JSON.stringify(model.currentContext)} is not in contexts`
+      : !cluster
+        ? `cluster ${JSON.stringify(ctx.cluster)} of the current context is not in clusters`
+        : undefined;
   let clusterRead: KubeconfigRead['cluster'];
   if (cluster) {
     const ca = ownCa(cluster, opts);
@@ -168,18 +194,29 @@ function ownCa(cluster: Cluster, opts: ReadOptions): { caPem?: string | undefine
     try {
       return { caPem: readFileSync(p, 'utf8') };
     } catch (err) {
-      return { caError: `cannot read certificate-authority ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
+      return {
+        caError: `cannot read certificate-authority ${p}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      };
     }
   }
   return cluster.caData ? { caPem: Buffer.from(cluster.caData, 'base64').toString('utf8') } : {};
 }
 
-interface Model { clusters: Cluster[]; users: User[]; contexts: Context[]; currentContext: string | undefined }
+interface Model {
+  clusters: Cluster[];
+  users: User[];
+  contexts: Context[];
+  currentContext: string | undefined;
+}
 
 /** client-node's KubeConfig.loadFromString, without the rest of the library. */
 function loadModel(text: string): Model {
-  const obj = loadYaml(text) as { clusters?: unknown; users?: unknown; contexts?: unknown; 'current-context'?: unknown } | null | undefined;
-  if (obj === null || typeof obj !== 'object') throw new TypeError(`Cannot read properties of ${obj === null ? 'null' : typeof obj} (reading 'clusters')`);
+  const obj = loadYaml(text) as
+    | { clusters?: unknown; users?: unknown; contexts?: unknown; 'current-context'?: unknown }
+    | null
+    | undefined;
+  if (obj === null || typeof obj !== 'object')
+    throw new TypeError(`Cannot read properties of ${obj === null ? 'null' : typeof obj} (reading 'clusters')`);
   return {
     clusters: newClusters(obj.clusters),
     contexts: newContexts(obj.contexts),
@@ -188,7 +225,13 @@ function loadModel(text: string): Model {
   };
 }
 
-function connectionOf(model: Model, cluster: Cluster, own: string | undefined, user: User | undefined, opts: ReadOptions): Connection {
+function connectionOf(
+  model: Model,
+  cluster: Cluster,
+  own: string | undefined,
+  user: User | undefined,
+  opts: ReadOptions,
+): Connection {
   const file = (p: string) => readFileSync(isAbsolute(p) || !opts.baseDir ? p : resolve(opts.baseDir, p), 'utf8');
   let auth: Auth = { kind: 'none' };
   if (user?.exec || user?.authProvider) {
@@ -206,22 +249,30 @@ function connectionOf(model: Model, cluster: Cluster, own: string | undefined, u
     addSecret(user.password);
   }
   if (cluster.proxyUrl && !/^https?:\/\//i.test(cluster.proxyUrl)) {
-    throw new Error(`proxy-url of cluster ${JSON.stringify(cluster.name)} is ${cluster.proxyUrl.split('://')[0]}://...: helper reaches API servers through http:// and https:// proxies only`);
+    throw new Error(
+      `proxy-url of cluster ${JSON.stringify(cluster.name)} is ${cluster.proxyUrl.split('://')[0]}://...: helper reaches API servers through http:// and https:// proxies only`,
+    );
   }
-  return trust({
-    server: cluster.server.replace(/\/+$/, ''),
-    caPem: own,
-    insecure: Boolean(cluster.skipTLSVerify),
-    tlsServerName: cluster.tlsServerName || undefined,
-    proxyUrl: cluster.proxyUrl || undefined,
-    auth,
-    impersonate: user?.impersonateUser || undefined,
-  }, opts);
+  return trust(
+    {
+      server: cluster.server.replace(/\/+$/, ''),
+      caPem: own,
+      insecure: Boolean(cluster.skipTLSVerify),
+      tlsServerName: cluster.tlsServerName || undefined,
+      proxyUrl: cluster.proxyUrl || undefined,
+      auth,
+      impersonate: user?.impersonateUser || undefined,
+    },
+    opts,
+  );
 }
 
 /** The connection with --ca-file trusted besides the cluster's own CA, and --insecure-skip-tls-verify applied. */
-export function trust(conn: Connection, tls: { caPem?: string | undefined; insecure?: boolean | undefined }): Connection {
-  const caPem = conn.caPem && tls.caPem ? `${conn.caPem.trim()}\n${tls.caPem.trim()}\n` : conn.caPem ?? tls.caPem;
+export function trust(
+  conn: Connection,
+  tls: { caPem?: string | undefined; insecure?: boolean | undefined },
+): Connection {
+  const caPem = conn.caPem && tls.caPem ? `${conn.caPem.trim()}\n${tls.caPem.trim()}\n` : (conn.caPem ?? tls.caPem);
   return { ...conn, caPem, insecure: conn.insecure || Boolean(tls.insecure) };
 }
 
@@ -235,14 +286,20 @@ function pluginCredentials(model: Model, user: User): () => Promise<PluginCreden
   return async () => {
     kc ??= import('@kubernetes/client-node').then((k8s) => {
       const c = new k8s.KubeConfig();
-      c.loadFromOptions({ clusters: model.clusters, users: model.users, contexts: model.contexts, currentContext: model.currentContext });
+      c.loadFromOptions({
+        clusters: model.clusters,
+        users: model.users,
+        contexts: model.contexts,
+        currentContext: model.currentContext,
+      });
       return c;
     });
     const o: { headers: Record<string, string>; cert?: unknown; key?: unknown } = { headers: {} };
     await (await kc).applyToHTTPSOptions(o);
     const authorization = o.headers.Authorization ?? o.headers.authorization;
     if (authorization) addSecret(authorization.replace(/^\S+\s+/, ''));
-    const pem = (v: unknown) => (v === undefined || v === null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+    const pem = (v: unknown) =>
+      v === undefined || v === null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
     const keyPem = pem(o.key);
     if (keyPem) addSecret(keyPem);
     return { authorization, certPem: pem(o.cert), keyPem };
@@ -262,7 +319,10 @@ function jwtFacts(token: string): { expiresAt?: string | null; subject?: string 
   const parts = token.split('.');
   if (parts.length !== 3) return {};
   try {
-    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown; sub?: unknown };
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+      sub?: unknown;
+    };
     return {
       expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000).toISOString() : null,
       ...(typeof payload.sub === 'string' ? { subject: payload.sub } : {}),
@@ -286,7 +346,8 @@ function providerProblems(text: string, opts: ReadOptions): { problems: string[]
   }
   if (!isObject(doc)) return { problems: ['not a kubeconfig: expected a YAML mapping'] };
   const problems: string[] = [];
-  if (doc.kind !== undefined && doc.kind !== 'Config') problems.push(`kind is ${describe(doc.kind)}, expected "Config"`);
+  if (doc.kind !== undefined && doc.kind !== 'Config')
+    problems.push(`kind is ${describe(doc.kind)}, expected "Config"`);
   const current = doc['current-context'];
   if (typeof current !== 'string' || !current) {
     problems.push('current-context is not set');
@@ -296,25 +357,46 @@ function providerProblems(text: string, opts: ReadOptions): { problems: string[]
   if (!ctx) return { problems: [...problems, `current-context ${JSON.stringify(current)} is not in contexts`] };
   const c = isObject(ctx.context) ? ctx.context : {};
   const namespace = c.namespace;
-  if (typeof namespace !== 'string' || !namespace) problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
-  else if (!isDnsLabel(namespace)) problems.push(`context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`);
+  if (typeof namespace !== 'string' || !namespace)
+    problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
+  else if (!isDnsLabel(namespace))
+    problems.push(
+      `context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
+    );
   const clusterName = typeof c.cluster === 'string' ? c.cluster : '';
   const userName = typeof c.user === 'string' ? c.user : '';
   const cluster = named(doc.clusters, clusterName);
   let server = '';
-  if (!cluster) problems.push(`cluster ${JSON.stringify(clusterName)} of context ${JSON.stringify(current)} is not in clusters`);
+  if (!cluster)
+    problems.push(`cluster ${JSON.stringify(clusterName)} of context ${JSON.stringify(current)} is not in clusters`);
   else {
     const cl = isObject(cluster.cluster) ? cluster.cluster : {};
     server = typeof cl.server === 'string' ? cl.server : '';
     if (!isHttpUrl(server)) problems.push(`cluster ${JSON.stringify(clusterName)} has no valid server URL`);
     const cad = cl['certificate-authority-data'];
-    if (cad !== undefined && (typeof cad !== 'string' || !Buffer.from(cad, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----'))) {
-      problems.push(`cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`);
+    if (
+      cad !== undefined &&
+      (typeof cad !== 'string' ||
+        !Buffer.from(cad, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
+    ) {
+      problems.push(
+        `cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`,
+      );
     }
   }
-  if (!named(doc.users, userName)) problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
+  if (!named(doc.users, userName))
+    problems.push(`user ${JSON.stringify(userName)} of context ${JSON.stringify(current)} is not in users`);
   if (opts.fromBackend) problems.push(...localReferences(doc));
-  return { problems, facts: { contextName: current, namespace: typeof namespace === 'string' ? namespace : '', server, clusterName, userName } };
+  return {
+    problems,
+    facts: {
+      contextName: current,
+      namespace: typeof namespace === 'string' ? namespace : '',
+      server,
+      clusterName,
+      userName,
+    },
+  };
 }
 
 /** http(s)://, no whitespace, and a URL the clients can parse (the log line and undici call new URL on it). */
@@ -328,16 +410,22 @@ function isHttpUrl(server: string): boolean {
 }
 
 /** Fields with which the Kubernetes client runs a program (exec, auth-provider cmd-path) or reads a local file, and sends or trusts what it got. */
-const LOCAL_FIELDS = { users: ['exec', 'auth-provider', 'token-file', 'client-certificate', 'client-key'], clusters: ['certificate-authority'] } as const;
+const LOCAL_FIELDS = {
+  users: ['exec', 'auth-provider', 'token-file', 'client-certificate', 'client-key'],
+  clusters: ['certificate-authority'],
+} as const;
 
 function localReferences(doc: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [list, fields] of Object.entries(LOCAL_FIELDS)) {
     const key = list === 'users' ? 'user' : 'cluster';
-    for (const e of Array.isArray(doc[list]) ? doc[list] as unknown[] : []) {
+    for (const e of Array.isArray(doc[list]) ? (doc[list] as unknown[]) : []) {
       const inner = isObject(e) && isObject(e[key]) ? e[key] : {};
       for (const f of fields) {
-        if (inner[f] !== undefined) problems.push(`${key} ${describe((e as Record<string, unknown>).name)} has ${f}: a kubeconfig from the backend may not run programs or read local files`);
+        if (inner[f] !== undefined)
+          problems.push(
+            `${key} ${describe((e as Record<string, unknown>).name)} has ${f}: a kubeconfig from the backend may not run programs or read local files`,
+          );
       }
     }
   }

@@ -39,7 +39,9 @@ export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Pr
     const hb = heartbeatOf(await cp.peek(KINDS.clusterBinding, 'cluster'), now);
     return hb.fresh ? hb : undefined;
   } catch (err) {
-    log.debug(`cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ${(err as Error).message}`);
+    log.debug(
+      `cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ${(err as Error).message}`,
+    );
     return undefined;
   }
 }
@@ -50,18 +52,29 @@ export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Pr
  * (DeletedError, exit 10): a connected konnector deletes every
  * APIServiceNamespace whose namespace does not exist on its App Cluster.
  */
-export async function ensureServiceNamespace(cp: ControlPlane, name: string, opts: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<NamespaceResult> {
+export async function ensureServiceNamespace(
+  cp: ControlPlane,
+  name: string,
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<NamespaceResult> {
   const start = Date.now();
   const konnector = await connectedKonnector(cp);
   const fix = `create namespace ${JSON.stringify(name)} on the App Cluster (kubectl create namespace ${name}); its konnector then creates the APIServiceNamespace itself, and create-ns is not needed`;
   if (konnector) {
-    log.warn(`a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at once; ${fix}`);
+    log.warn(
+      `a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at once; ${fix}`,
+    );
   }
   // Not deleted, nor being deleted (the example-backend's finalizer first removes the control-plane namespace).
   const alive = (obj: KObject | undefined): obj is KObject => obj !== undefined && !obj.metadata?.deletionTimestamp;
-  const deleted = () => new DeletedError('HELPER_NAMESPACE_DELETED', konnector
-    ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: the App Cluster's konnector (connected to this binding) deletes it because namespace ${JSON.stringify(name)} does not exist on the App Cluster`
-    : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`, { hint: fix });
+  const deleted = () =>
+    new DeletedError(
+      'HELPER_NAMESPACE_DELETED',
+      konnector
+        ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: the App Cluster's konnector (connected to this binding) deletes it because namespace ${JSON.stringify(name)} does not exist on the App Cluster`
+        : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`,
+      { hint: fix },
+    );
   let created = true;
   try {
     await cp.create(SERVICE_NAMESPACES, {
@@ -96,7 +109,9 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
   // when the namespace is absent on its App Cluster, but the example-backend
   // may set status.namespace first: make sure it survives that reaction time.
   if (konnector) {
-    log.info(`a konnector is connected: checking for ${KONNECTOR_SETTLE_MS / 1000}s that it keeps APIServiceNamespace ${cp.namespace}/${name}`);
+    log.info(
+      `a konnector is connected: checking for ${KONNECTOR_SETTLE_MS / 1000}s that it keeps APIServiceNamespace ${cp.namespace}/${name}`,
+    );
     const until = Date.now() + KONNECTOR_SETTLE_MS;
     while (Date.now() < until) {
       await sleep(250, opts.signal);
@@ -117,26 +132,40 @@ export async function ensureServiceNamespace(cp: ControlPlane, name: string, opt
  * ClusterRole can lack the newest export for a moment. Exports the identity
  * may not list, or none at all, leave nothing to wait for.
  */
-async function waitForClaimAccess(cp: ControlPlane, namespace: string, opts: { deadline: number; signal?: AbortSignal | undefined }): Promise<void> {
+async function waitForClaimAccess(
+  cp: ControlPlane,
+  namespace: string,
+  opts: { deadline: number; signal?: AbortSignal | undefined },
+): Promise<void> {
   let exports: KObject[] | undefined;
   try {
     exports = await cp.list(KINDS.export);
   } catch (err) {
-    log.debug(`cannot list the APIServiceExports of ${cp.namespace} to check access in ${namespace}: ${(err as Error).message}`);
+    log.debug(
+      `cannot list the APIServiceExports of ${cp.namespace} to check access in ${namespace}: ${(err as Error).message}`,
+    );
     return;
   }
-  const resources = (exports ?? []).map(boundResource).filter((r): r is BoundResource => r !== undefined && r.namespaced);
+  const resources = (exports ?? [])
+    .map(boundResource)
+    .filter((r): r is BoundResource => r !== undefined && r.namespaced);
   if (!resources.length) return;
   const names = resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural));
   await waitUntil<void, string[]>({
     what: `the kubeconfig's identity to be allowed to create ${names.join(', ')} in namespace ${namespace}`,
     get: async () => {
-      const allowed = await Promise.all(resources.map((r) => mayI(cp.client, { verb: 'create', group: r.group, resource: r.plural, namespace })));
+      const allowed = await Promise.all(
+        resources.map((r) => mayI(cp.client, { verb: 'create', group: r.group, resource: r.plural, namespace })),
+      );
       return names.filter((_, i) => !allowed[i]);
     },
-    check: (denied) => denied?.length
-      ? { done: false, seen: `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole klutch-binder-${cp.namespace})` }
-      : { done: true, value: undefined },
+    check: (denied) =>
+      denied?.length
+        ? {
+            done: false,
+            seen: `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole klutch-binder-${cp.namespace})`,
+          }
+        : { done: true, value: undefined },
     timeoutMs: Math.max(0, opts.deadline - Date.now()),
     intervalMs: 250,
     fallbackIntervalMs: 250,

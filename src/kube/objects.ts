@@ -23,7 +23,13 @@ export interface ObjectClient {
   /** 'deleted' (or, dry run, 'would be deleted'), or 'gone' when it did not exist. */
   delete(kind: Kind, name: string, namespace: string | undefined, opts?: DeleteOptions): Promise<'deleted' | 'gone'>;
   /** A JSON merge patch; 'gone' when the object does not exist. */
-  mergePatch(kind: Kind, name: string, namespace: string | undefined, patch: object, opts?: { dryRun?: boolean }): Promise<'patched' | 'gone'>;
+  mergePatch(
+    kind: Kind,
+    name: string,
+    namespace: string | undefined,
+    patch: object,
+    opts?: { dryRun?: boolean },
+  ): Promise<'patched' | 'gone'>;
   /** Creates a review object (SelfSubjectAccessReview, SelfSubjectReview) and returns the server's answer. */
   review(body: KObject): Promise<KObject>;
 }
@@ -39,7 +45,11 @@ export interface ResourceAttributes {
 
 /** Whether the client's identity may do it, by a SelfSubjectAccessReview. */
 export async function mayI(client: Pick<ObjectClient, 'review'>, attributes: ResourceAttributes): Promise<boolean> {
-  const r = await client.review({ apiVersion: KINDS.accessReview.apiVersion, kind: KINDS.accessReview.kind, spec: { resourceAttributes: attributes } });
+  const r = await client.review({
+    apiVersion: KINDS.accessReview.apiVersion,
+    kind: KINDS.accessReview.kind,
+    spec: { resourceAttributes: attributes },
+  });
   return (r.status as { allowed?: unknown } | undefined)?.allowed === true;
 }
 

@@ -19,7 +19,18 @@
  * nothing changes. Only the binding's own namespaces are read or patched.
  */
 import type { ApplyObject } from './apply.ts';
-import { KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET, boundResource, inBinding, isMarkedBound, listClaims, serviceNamespaceOf, unmarkBound, type BoundResource } from './binding-objects.ts';
+import {
+  KONNECTOR_NAME,
+  KONNECTOR_NS,
+  KUBECONFIG_SECRET,
+  boundResource,
+  inBinding,
+  isMarkedBound,
+  listClaims,
+  serviceNamespaceOf,
+  unmarkBound,
+  type BoundResource,
+} from './binding-objects.ts';
 import type { ObjectClient } from './objects.ts';
 import { KINDS } from './resources.ts';
 
@@ -31,11 +42,18 @@ export interface RebindGuard {
 }
 
 /** Reads the binding on both clusters and unmarks (dryRun: server-side dry run) the claims the konnector would delete. */
-export async function guardRebind(cp: ObjectClient, app: ObjectClient, clusterNamespace: string, opts: { dryRun: boolean }): Promise<RebindGuard> {
+export async function guardRebind(
+  cp: ObjectClient,
+  app: ObjectClient,
+  clusterNamespace: string,
+  opts: { dryRun: boolean },
+): Promise<RebindGuard> {
   const ns = clusterNamespace;
-  const resources = (await cp.list(KINDS.export, ns) ?? []).map(boundResource).filter((r): r is BoundResource => r !== undefined);
+  const resources = ((await cp.list(KINDS.export, ns)) ?? [])
+    .map(boundResource)
+    .filter((r): r is BoundResource => r !== undefined);
   const out: RebindGuard = { namespaces: [], unmarked: [] };
-  for (const sns of await cp.list(KINDS.serviceNamespace, ns) ?? []) {
+  for (const sns of (await cp.list(KINDS.serviceNamespace, ns)) ?? []) {
     const target = serviceNamespaceOf(sns);
     const appNs = sns.metadata?.name ?? '';
     // Only the binding's own namespaces; an APIServiceNamespace pointing elsewhere is none of its claims.
@@ -47,7 +65,8 @@ export async function guardRebind(cp: ObjectClient, app: ObjectClient, clusterNa
         const name = claim.metadata?.name ?? '';
         // get: undefined also when the App Cluster does not serve the kind yet (no bound CRD): no copy.
         if (await app.get(group.resource.kind, name, appNs)) continue;
-        if (await unmarkBound(cp, group.resource.kind, name, target, opts.dryRun) === 'patched') out.unmarked.push(`${group.resource.name} ${target}/${name}`);
+        if ((await unmarkBound(cp, group.resource.kind, name, target, opts.dryRun)) === 'patched')
+          out.unmarked.push(`${group.resource.name} ${target}/${name}`);
       }
     }
   }
@@ -60,11 +79,14 @@ export async function guardRebind(cp: ObjectClient, app: ObjectClient, clusterNa
  * any other manifest.
  */
 export function konnectorKubeconfig(objects: readonly ApplyObject[]): string | undefined {
-  const at = (kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === KONNECTOR_NS);
+  const at = (kind: string, name: string) =>
+    objects.find((o) => o.kind === kind && o.metadata.name === name && o.metadata.namespace === KONNECTOR_NS);
   const secret = at('Secret', KUBECONFIG_SECRET);
   if (!at('Deployment', KONNECTOR_NAME) || !secret) return undefined;
   const data = (secret.data ?? {}) as Record<string, unknown>;
   const plain = (secret.stringData ?? {}) as Record<string, unknown>;
   if (typeof plain[KUBECONFIG_SECRET] === 'string') return plain[KUBECONFIG_SECRET];
-  return typeof data[KUBECONFIG_SECRET] === 'string' ? Buffer.from(data[KUBECONFIG_SECRET], 'base64').toString('utf8') : undefined;
+  return typeof data[KUBECONFIG_SECRET] === 'string'
+    ? Buffer.from(data[KUBECONFIG_SECRET], 'base64').toString('utf8')
+    : undefined;
 }

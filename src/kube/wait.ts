@@ -56,7 +56,9 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
   // A line at a steady interval (not on every change) says the wait is alive and what it last saw.
   const every = opts.stillWaitingMs ?? stillWaitingInterval(opts.timeoutMs);
   const still = setInterval(() => {
-    log.info(`still waiting (${formatDuration(Date.now() - start)} of ${formatDuration(opts.timeoutMs)}): ${opts.what}; last seen: ${lastSeen}`);
+    log.info(
+      `still waiting (${formatDuration(Date.now() - start)} of ${formatDuration(opts.timeoutMs)}): ${opts.what}; last seen: ${lastSeen}`,
+    );
   }, every);
   still.unref();
 
@@ -66,22 +68,28 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
   let finished = false;
   let watchEnded = false;
   if (opts.watch) {
-    opts.watch(
-      () => wake?.(),
-      (err) => {
-        if (watchAlive) log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
-        watchEnded = true;
-        watchAlive = false;
-        wake?.();
-      },
-      watcher.signal,
-    ).then(() => {
-      // The done callback may have run before the request resolved: a watch that failed at once is not alive.
-      if (!finished) watchAlive = !watchEnded;
-    }, (err: unknown) => {
-      if (finished) return;
-      log.debug(`cannot watch ${opts.what} (${(err as Error).message}); polling instead`);
-    });
+    opts
+      .watch(
+        () => wake?.(),
+        (err) => {
+          if (watchAlive)
+            log.debug(`watch on ${opts.what} ended${err ? `: ${(err as Error).message ?? err}` : ''}; polling instead`);
+          watchEnded = true;
+          watchAlive = false;
+          wake?.();
+        },
+        watcher.signal,
+      )
+      .then(
+        () => {
+          // The done callback may have run before the request resolved: a watch that failed at once is not alive.
+          if (!finished) watchAlive = !watchEnded;
+        },
+        (err: unknown) => {
+          if (finished) return;
+          log.debug(`cannot watch ${opts.what} (${(err as Error).message}); polling instead`);
+        },
+      );
   }
 
   try {
@@ -90,7 +98,15 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
       let obj: O | undefined;
       let fetched = true;
       try {
-        obj = await beforeDeadline(opts.get(), deadline, () => new TimeoutError('HELPER_WAIT_TIMEOUT', `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the last read got no answer); last seen: ${lastSeen}`));
+        obj = await beforeDeadline(
+          opts.get(),
+          deadline,
+          () =>
+            new TimeoutError(
+              'HELPER_WAIT_TIMEOUT',
+              `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the last read got no answer); last seen: ${lastSeen}`,
+            ),
+        );
       } catch (err) {
         if (err instanceof TimeoutError) throw err;
         // Refusals are final; anything passing is retried until the deadline.
@@ -110,12 +126,18 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
       }
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new TimeoutError('HELPER_WAIT_TIMEOUT', `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what}; last seen: ${lastSeen}`);
+        throw new TimeoutError(
+          'HELPER_WAIT_TIMEOUT',
+          `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what}; last seen: ${lastSeen}`,
+        );
       }
       const interval = watchAlive ? (opts.intervalMs ?? 5000) : (opts.fallbackIntervalMs ?? 1000);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(done, Math.min(interval, left));
-        const onAbort = () => { clearTimeout(timer); reject(opts.signal!.reason); };
+        const onAbort = () => {
+          clearTimeout(timer);
+          reject(opts.signal!.reason);
+        };
         function done() {
           clearTimeout(timer);
           opts.signal?.removeEventListener('abort', onAbort);

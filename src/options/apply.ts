@@ -1,5 +1,16 @@
 /** apply's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, isDryRun, kubeconfigOf, tlsOf, waitBindingsMs, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
+import {
+  callPolicyOf,
+  checkRetries,
+  durationOf,
+  isDryRun,
+  kubeconfigOf,
+  tlsOf,
+  waitBindingsMs,
+  type KubeconfigFlags,
+  type CallFlags,
+  type TlsFlags,
+} from './flags.ts';
 
 export interface ApplyOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   /** The manifest (all.yaml), or '-' for stdin. */

@@ -25,9 +25,16 @@ export const ENV_FLAGS = {
 
 /** Every environment variable helper reads (for the README, the sandbox and tests). */
 export const ENV_VARIABLES: readonly string[] = [
-  'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_TOKEN_URL', 'OIDC_SCOPE',
+  'OIDC_CLIENT_ID',
+  'OIDC_CLIENT_SECRET',
+  'OIDC_TOKEN_URL',
+  'OIDC_SCOPE',
   ...Object.values(ENV_FLAGS),
-  'KUBECONFIG', 'HOME', 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY',
+  'KUBECONFIG',
+  'HOME',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
 ];
 
 /** The part of yargs' getOptions() this module reads. */
@@ -58,13 +65,20 @@ export interface ParseState {
 
 /** The state of the parse inside a yargs middleware. */
 export function parseState(argv: Record<string, unknown>, y: Argv, args: string[]): ParseState {
-  const im = (y as unknown as { getInternalMethods(): { getContext(): { commands: string[] }; getCommandInstance(): { getCommands(): string[] } } }).getInternalMethods();
+  const im = (
+    y as unknown as {
+      getInternalMethods(): { getContext(): { commands: string[] }; getCommandInstance(): { getCommands(): string[] } };
+    }
+  ).getInternalMethods();
   const parsed = (y as unknown as { parsed?: { defaulted?: Record<string, boolean> } | false }).parsed;
   return {
     argv,
     args,
     commands: [...im.getContext().commands],
-    subcommands: im.getCommandInstance().getCommands().filter((c) => !c.startsWith('$0') && !c.startsWith('__')),
+    subcommands: im
+      .getCommandInstance()
+      .getCommands()
+      .filter((c) => !c.startsWith('$0') && !c.startsWith('__')),
     options: (y as unknown as { getOptions(): Options }).getOptions(),
     defaulted: (parsed && parsed.defaulted) || {},
   };
@@ -76,7 +90,9 @@ export function parseState(argv: Record<string, unknown>, y: Argv, args: string[
  * the first request). helper's handlers never show help: turned off.
  */
 export function skipHelpCache(y: Argv): void {
-  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } }).getInternalMethods().getUsageInstance();
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { cacheHelpMessage(): void } } })
+    .getInternalMethods()
+    .getUsageInstance();
   usage.cacheHelpMessage = () => {};
 }
 
@@ -103,7 +119,10 @@ export function unknownFlags(args: string[], options: Options): string[] {
     if (!a.startsWith('-') || a === '-' || /^-\d/.test(a)) continue;
     if (a.startsWith('--')) {
       const name = a.slice(2).split('=')[0]!;
-      const known = long.has(name) || short.has(name) || (name.startsWith('no-') && (booleans.has(name.slice(3)) || long.has(name.slice(3))));
+      const known =
+        long.has(name) ||
+        short.has(name) ||
+        (name.startsWith('no-') && (booleans.has(name.slice(3)) || long.has(name.slice(3))));
       if (!known) out.push(`--${name}`);
     } else {
       const letters = a.slice(1).split('=')[0]!;
@@ -123,7 +142,10 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   let bestD = Infinity;
   for (const c of candidates) {
     const d = c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word, c);
-    if (d < bestD) { best = c; bestD = d; }
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
   }
   return best !== undefined && bestD <= Math.max(1, Math.min(3, Math.floor(word.length / 3))) ? best : undefined;
 }
@@ -155,21 +177,31 @@ export function checkUnknown(s: ParseState): void {
     const w = extra[0]!;
     if (s.subcommands.length) {
       const guess = didYouMean(w, s.subcommands);
-      problems.push(`unknown command ${JSON.stringify(s.commands.length ? `${s.commands.join(' ')} ${w}` : w)}${guess ? ` (did you mean ${guess}?)` : ''}; ${where} has: ${s.subcommands.join(', ')}`);
+      problems.push(
+        `unknown command ${JSON.stringify(s.commands.length ? `${s.commands.join(' ')} ${w}` : w)}${guess ? ` (did you mean ${guess}?)` : ''}; ${where} has: ${s.subcommands.join(', ')}`,
+      );
     } else {
-      problems.push(`unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}: ${where} takes only flags`);
+      problems.push(
+        `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}: ${where} takes only flags`,
+      );
     }
   }
   // The flags of an unknown command are not known here: the command is the problem.
   if (extra.length && s.subcommands.length) throw new UsageError(problems[0]!);
   const { long, short } = knownFlags(s.options);
-  const candidates = [...[...long].filter((k) => !/[A-Z]/.test(k)).map((k) => `--${k}`), ...[...short].map((k) => `-${k}`)];
+  const candidates = [
+    ...[...long].filter((k) => !/[A-Z]/.test(k)).map((k) => `--${k}`),
+    ...[...short].map((k) => `-${k}`),
+  ];
   for (const f of unknownFlags(s.args, s.options)) {
     const guess = didYouMean(f, candidates);
     problems.push(`unknown flag ${f}${guess ? ` (did you mean ${guess}?)` : ''}`);
   }
   if (problems.length === 1) throw new UsageError(problems[0]!);
-  if (problems.length) throw new UsageError(`the command line has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length)
+    throw new UsageError(
+      `the command line has ${problems.length} problems:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
 }
 
 /**
@@ -196,7 +228,8 @@ export function applyEnvFlags(s: ParseState, env: NodeJS.ProcessEnv): void {
 function envValue(flag: string, name: string, raw: string, options: Options): unknown {
   if (flag === 'retries') {
     const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n > 20) throw new UsageError(`${name}=${JSON.stringify(raw)}: must be a whole number from 0 to 20 (it sets --retries)`);
+    if (!/^\d+$/.test(raw) || n > 20)
+      throw new UsageError(`${name}=${JSON.stringify(raw)}: must be a whole number from 0 to 20 (it sets --retries)`);
     return n;
   }
   if (flag === 'request-timeout') {
@@ -204,7 +237,8 @@ function envValue(flag: string, name: string, raw: string, options: Options): un
     return raw;
   }
   const choices = options.choices?.[flag] as unknown[] | undefined;
-  if (choices && !choices.includes(raw)) throw new UsageError(`${name}=${JSON.stringify(raw)}: choose from ${choices.join(', ')} (it sets --${flag})`);
+  if (choices && !choices.includes(raw))
+    throw new UsageError(`${name}=${JSON.stringify(raw)}: choose from ${choices.join(', ')} (it sets --${flag})`);
   return raw;
 }
 

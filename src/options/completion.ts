@@ -9,6 +9,6 @@ export interface CompletionOptions {
 }
 
 export function completionOptions(argv: Record<string, unknown>, _env: NodeJS.ProcessEnv): Readonly<CompletionOptions> {
-  const shell = (SHELLS as readonly unknown[]).includes(argv.shell) ? argv.shell as Shell : 'bash';
+  const shell = (SHELLS as readonly unknown[]).includes(argv.shell) ? (argv.shell as Shell) : 'bash';
   return Object.freeze({ shell });
 }

@@ -7,8 +7,15 @@ export interface AdoptOptions extends ClusterOptions {
   deprecations: readonly string[];
 }
 
-export function controlPlaneAdoptOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<AdoptOptions> {
+export function controlPlaneAdoptOptions(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Readonly<AdoptOptions> {
   const out = resolveOutput(argv, ['yaml'], 'yaml');
   checkRetries(argv.retries);
-  return Object.freeze({ ...clusterOptions(argv, env), output: out.file, deprecations: Object.freeze(out.deprecations) });
+  return Object.freeze({
+    ...clusterOptions(argv, env),
+    output: out.file,
+    deprecations: Object.freeze(out.deprecations),
+  });
 }

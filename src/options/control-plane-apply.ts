@@ -11,7 +11,10 @@ export interface ApplyOptions extends ClusterOptions {
   timeoutMs: number;
 }
 
-export function controlPlaneApplyOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<ApplyOptions> {
+export function controlPlaneApplyOptions(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Readonly<ApplyOptions> {
   checkRetries(argv.retries);
   const timeoutMs = durationOf(argv, 'timeout');
   return Object.freeze({

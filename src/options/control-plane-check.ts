@@ -9,7 +9,10 @@ export interface CheckOptions extends ClusterOptions {
   requireReady: boolean;
 }
 
-export function controlPlaneCheckOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<CheckOptions> {
+export function controlPlaneCheckOptions(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Readonly<CheckOptions> {
   checkRetries(argv.retries);
   return Object.freeze({
     file: argv.file as string | undefined,

@@ -7,9 +7,16 @@ export interface InitOptions {
 }
 
 export function controlPlaneInitOptions(argv: Record<string, unknown>, _env: NodeJS.ProcessEnv): Readonly<InitOptions> {
-  const wanted = ([] as string[]).concat(argv['data-services'] as string[]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const wanted = ([] as string[])
+    .concat(argv['data-services'] as string[])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((s) => !(DATA_SERVICE_NAMES as string[]).includes(s));
-  if (unknown.length) throw new UsageError(`--data-services: unknown ${unknown.join(', ')} (choose from ${DATA_SERVICE_NAMES.join(', ')})`);
+  if (unknown.length)
+    throw new UsageError(
+      `--data-services: unknown ${unknown.join(', ')} (choose from ${DATA_SERVICE_NAMES.join(', ')})`,
+    );
   if (!wanted.length) throw new UsageError('--data-services: name at least one data service');
   return Object.freeze({ dataServices: Object.freeze(wanted as DataServiceName[]) });
 }

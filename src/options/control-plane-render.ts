@@ -16,8 +16,12 @@ export interface RenderOptions {
   deprecations: readonly string[];
 }
 
-export function controlPlaneRenderOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<RenderOptions> {
-  if (argv.context !== undefined && argv.kubeconfig === undefined) throw new UsageError('--context picks a context of --kubeconfig; pass --kubeconfig too');
+export function controlPlaneRenderOptions(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+): Readonly<RenderOptions> {
+  if (argv.context !== undefined && argv.kubeconfig === undefined)
+    throw new UsageError('--context picks a context of --kubeconfig; pass --kubeconfig too');
   const out = resolveOutput(argv, ['yaml'], 'yaml');
   return Object.freeze({
     file: argv.file as string,

@@ -1,5 +1,14 @@
 /** create-ns's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
+import {
+  callPolicyOf,
+  checkRetries,
+  durationOf,
+  kubeconfigOf,
+  tlsOf,
+  type KubeconfigFlags,
+  type CallFlags,
+  type TlsFlags,
+} from './flags.ts';
 
 export interface CreateNsOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   /** The environment the kubeconfig is looked up in ($KUBECONFIG, $HOME). */

@@ -22,14 +22,32 @@ export const RETRIES_DEFAULT = { 'bootstrap-env': 4, api: 3 } as const;
 /** --request-timeout and --retries: the bound of each call and how often a passing failure is retried. */
 export function callOptions(kind: keyof typeof RETRIES_DEFAULT) {
   return kind === 'bootstrap-env'
-    ? {
-      'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each HTTP request (env HELPER_REQUEST_TIMEOUT)' },
-      retries: { type: 'number', default: RETRIES_DEFAULT['bootstrap-env'], describe: 'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx (env HELPER_RETRIES)' },
-    } as const
-    : {
-      'request-timeout': { type: 'string', default: '30s', describe: 'timeout of each API request (env HELPER_REQUEST_TIMEOUT)' },
-      retries: { type: 'number', default: RETRIES_DEFAULT.api, describe: 'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)' },
-    } as const;
+    ? ({
+        'request-timeout': {
+          type: 'string',
+          default: '30s',
+          describe: 'timeout of each HTTP request (env HELPER_REQUEST_TIMEOUT)',
+        },
+        retries: {
+          type: 'number',
+          default: RETRIES_DEFAULT['bootstrap-env'],
+          describe:
+            'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx (env HELPER_RETRIES)',
+        },
+      } as const)
+    : ({
+        'request-timeout': {
+          type: 'string',
+          default: '30s',
+          describe: 'timeout of each API request (env HELPER_REQUEST_TIMEOUT)',
+        },
+        retries: {
+          type: 'number',
+          default: RETRIES_DEFAULT.api,
+          describe:
+            'retries of each API call on network errors, timeouts, malformed answers, 429 and 5xx (env HELPER_RETRIES)',
+        },
+      } as const);
 }
 
 /** The commands that only call Kubernetes API servers. */
@@ -41,7 +59,12 @@ export const CALL_OPTIONS = callOptions('api');
  */
 export function tlsOptions(trusted: string, unverified: string) {
   return {
-    'ca-file': { type: 'string', requiresArg: true, normalize: true, describe: `extra PEM CA bundle trusted for ${trusted} (env HELPER_CA_FILE)` },
+    'ca-file': {
+      type: 'string',
+      requiresArg: true,
+      normalize: true,
+      describe: `extra PEM CA bundle trusted for ${trusted} (env HELPER_CA_FILE)`,
+    },
     'insecure-skip-tls-verify': { type: 'boolean', default: false, describe: `do not verify ${unverified}` },
   } as const;
 }
@@ -80,7 +103,10 @@ export function checkRetries(value: unknown): true {
 /** The per-call policy the flags ask for (UsageError for a bad --retries or --request-timeout). */
 export function callPolicyOf(argv: Record<string, unknown>): CallFlags {
   checkRetries(argv.retries);
-  return { requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']), attempts: Number(argv.retries) + 1 };
+  return {
+    requestTimeoutMs: parseDuration('--request-timeout', argv['request-timeout']),
+    attempts: Number(argv.retries) + 1,
+  };
 }
 
 /** A duration flag in ms (UsageError naming the flag when it is not one). */
@@ -113,7 +139,8 @@ export function isDryRun(argv: Record<string, unknown>): boolean {
 export const WAIT_BINDINGS_OPTION = {
   type: 'string',
   coerce: (v: unknown) => (v === '' || v === true ? '5m' : v),
-  describe: 'after applying, wait (bare flag: up to 5m) until every APIServiceBinding in all.yaml is Ready on the App Cluster (its konnector connected them)',
+  describe:
+    'after applying, wait (bare flag: up to 5m) until every APIServiceBinding in all.yaml is Ready on the App Cluster (its konnector connected them)',
 } as const;
 
 /** The --wait-bindings bound in ms, or undefined when not asked for. */
@@ -146,33 +173,52 @@ export interface OutputChoice {
 }
 
 /** Resolves -o / --output-file (and a deprecated spelling such as --summary) into a format and a file; UsageError when they clash. */
-export function resolveOutput(argv: Record<string, unknown>, formats: readonly string[], def: string, deprecatedFormat?: { flag: string; value: unknown }): OutputChoice {
+export function resolveOutput(
+  argv: Record<string, unknown>,
+  formats: readonly string[],
+  def: string,
+  deprecatedFormat?: { flag: string; value: unknown },
+): OutputChoice {
   const deprecations: string[] = [];
   const o = argv.output as string | undefined;
   let file = argv['output-file'] as string | undefined;
   let format: string | undefined;
   if (o !== undefined) {
     if (formats.includes(o)) format = o;
-    else if ((FORMAT_NAMES as readonly string[]).includes(o)) throw new UsageError(`-o ${o}: here the output format is ${formats.join(' or ')}`);
+    else if ((FORMAT_NAMES as readonly string[]).includes(o))
+      throw new UsageError(`-o ${o}: here the output format is ${formats.join(' or ')}`);
     else {
-      if (file !== undefined) throw new UsageError(`-o ${o} and --output-file ${file}: -o is the output format (${formats.join(', ')}); name the file once, with --output-file`);
-      deprecations.push(`-o FILE is deprecated: -o is the output format everywhere (${formats.join(', ')}), as in kubectl; write --output-file ${o}`);
+      if (file !== undefined)
+        throw new UsageError(
+          `-o ${o} and --output-file ${file}: -o is the output format (${formats.join(', ')}); name the file once, with --output-file`,
+        );
+      deprecations.push(
+        `-o FILE is deprecated: -o is the output format everywhere (${formats.join(', ')}), as in kubectl; write --output-file ${o}`,
+      );
       file = o;
     }
   }
   const d = deprecatedFormat;
   if (d && d.value !== undefined) {
-    if (format !== undefined && format !== d.value) throw new UsageError(`${d.flag} ${String(d.value)} and -o ${format} disagree; ${d.flag} is deprecated, use -o only`);
+    if (format !== undefined && format !== d.value)
+      throw new UsageError(
+        `${d.flag} ${String(d.value)} and -o ${format} disagree; ${d.flag} is deprecated, use -o only`,
+      );
     deprecations.push(`${d.flag} is deprecated: write -o ${String(d.value)}`);
     format = String(d.value);
   }
   format ??= def;
-  if (!formats.includes(format)) throw new UsageError(`-o ${format}: here the output format is ${formats.join(' or ')}`);
+  if (!formats.includes(format))
+    throw new UsageError(`-o ${format}: here the output format is ${formats.join(' or ')}`);
   return { format, file: file === '-' ? undefined : file, deprecations };
 }
 
 /** --context: the kubeconfig context to use instead of the current-context. */
-export const CONTEXT_OPTION = { type: 'string', requiresArg: true, describe: 'kubeconfig context to use (default: its current-context)' } as const;
+export const CONTEXT_OPTION = {
+  type: 'string',
+  requiresArg: true,
+  describe: 'kubeconfig context to use (default: its current-context)',
+} as const;
 
 /** --kubeconfig resolved like kubectl: the flag, else $KUBECONFIG, else ~/.kube/config. */
 export const KUBECONFIG_DESCRIBE = '(default: $KUBECONFIG, else ~/.kube/config)';

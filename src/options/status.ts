@@ -1,5 +1,14 @@
 /** status's options, pure: (argv, env) → frozen options. */
-import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf, type KubeconfigFlags, type CallFlags, type TlsFlags } from './flags.ts';
+import {
+  callPolicyOf,
+  checkRetries,
+  durationOf,
+  kubeconfigOf,
+  tlsOf,
+  type KubeconfigFlags,
+  type CallFlags,
+  type TlsFlags,
+} from './flags.ts';
 
 export interface StatusOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   env: NodeJS.ProcessEnv;

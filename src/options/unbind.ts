@@ -20,7 +20,8 @@ export interface UnbindOptions extends CallFlags, TlsFlags {
 }
 
 export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<UnbindOptions> {
-  if (argv['delete-crds'] && !argv['app-kubeconfig']) throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
+  if (argv['delete-crds'] && !argv['app-kubeconfig'])
+    throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
   checkRetries(argv.retries);
   return Object.freeze({
     kubeconfig: argv.kubeconfig as string,

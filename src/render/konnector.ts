@@ -13,7 +13,11 @@ const RBAC_NAME = 'klutch-bind-konnector';
 export function konnectorNamespace(): object {
   // A Namespace applied with its name alone owns no field, so every
   // server-side re-apply would rewrite it; the label makes re-applies no-ops.
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KONNECTOR_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'helper' } } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: KONNECTOR_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'helper' } },
+  };
 }
 
 /** ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment of the konnector (not the Namespace), in apply order. */
@@ -48,15 +52,17 @@ export function konnectorObjects(image: string): object[] {
           spec: {
             restartPolicy: 'Always',
             serviceAccountName: NAME,
-            containers: [{
-              name: NAME,
-              image,
-              env: [
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              ],
-              readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
-            }],
+            containers: [
+              {
+                name: NAME,
+                image,
+                env: [
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                ],
+                readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+              },
+            ],
           },
         },
       },

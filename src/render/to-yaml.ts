@@ -54,7 +54,12 @@ function block(value: Collection, indent: number, lines: string[]): void {
   }
   for (const [key, item] of Object.entries(value)) {
     // An implicit key is at most 1024 characters long; longer ones take the explicit "? key" form.
-    const k = key.length > 1024 ? (lines.push(`${pad}? ${quoted(key)}`), '') : needsQuotes(key) || key.includes('\n') ? quoted(key) : key;
+    const k =
+      key.length > 1024
+        ? (lines.push(`${pad}? ${quoted(key)}`), '')
+        : needsQuotes(key) || key.includes('\n')
+          ? quoted(key)
+          : key;
     entry(`${pad}${k}:`, item, indent, lines);
   }
 }

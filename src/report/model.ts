@@ -109,9 +109,13 @@ export function gateError(
   opts: HelperErrorOptions & { status?: number } = {},
 ): HelperError | undefined {
   switch (gate) {
-    case 'pass': return undefined;
-    case 'degraded': return new HelperError(code, message, ExitCode.degraded, opts);
-    case 'missing': return new HelperError(code, message, ExitCode.missing, opts);
-    case 'refused': return new ClusterError(code, message, opts);
+    case 'pass':
+      return undefined;
+    case 'degraded':
+      return new HelperError(code, message, ExitCode.degraded, opts);
+    case 'missing':
+      return new HelperError(code, message, ExitCode.missing, opts);
+    case 'refused':
+      return new ClusterError(code, message, opts);
   }
 }

@@ -14,15 +14,31 @@ import { KINDS, type KObject } from '../kube/resources.ts';
 import { isStatus } from '../kube/transport.ts';
 import type { CredentialFacts } from '../kube/binding-clients.ts';
 import {
-  CLUSTER_BINDING, KONNECTOR_NAME, KONNECTOR_NS, KUBECONFIG_SECRET,
-  boundResource, conditionOf, humanDuration, inBinding, isMarkedBound, isOurBinding, serviceNamespaceOf, type BoundResource,
+  CLUSTER_BINDING,
+  KONNECTOR_NAME,
+  KONNECTOR_NS,
+  KUBECONFIG_SECRET,
+  boundResource,
+  conditionOf,
+  humanDuration,
+  inBinding,
+  isMarkedBound,
+  isOurBinding,
+  serviceNamespaceOf,
+  type BoundResource,
 } from '../kube/binding-objects.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { serverOf, type Side } from '../report/model.ts';
 import {
-  heartbeatVerdict, judgeHeartbeat, statusReport, type KonnectorHeartbeat, type StatusItem, type StatusReport, type StatusVerdict,
+  heartbeatVerdict,
+  judgeHeartbeat,
+  statusReport,
+  type KonnectorHeartbeat,
+  type StatusItem,
+  type StatusReport,
+  type StatusVerdict,
 } from './report.ts';
 
 /** A Pending export request younger than this is still being worked on (the example-backend fails a request after 1 minute). */
@@ -44,8 +60,14 @@ interface Probing {
   ns: string;
   client: ObjectClient;
   /** Adds an item on the probe's side. */
-  add(kind: string, name: string, namespace: string | undefined, verdict: StatusVerdict, detail: string,
-    facts?: Record<string, unknown>): void;
+  add(
+    kind: string,
+    name: string,
+    namespace: string | undefined,
+    verdict: StatusVerdict,
+    detail: string,
+    facts?: Record<string, unknown>,
+  ): void;
   /** Set by a probe after which nothing more can be read (the credential is rejected). */
   stop: boolean;
   heartbeat: KonnectorHeartbeat | null;
@@ -59,8 +81,11 @@ interface Probing {
 type Probe = (p: Probing) => Promise<void>;
 
 /** Runs one read; a 403 becomes an unreadable item (the `kind name` of `at`) and resolves undefined. */
-async function read<T>(p: Probing, at: [kind: string, name: string, namespace: string | undefined],
-  fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+async function read<T>(
+  p: Probing,
+  at: [kind: string, name: string, namespace: string | undefined],
+  fn: () => Promise<T>,
+): Promise<{ value: T } | undefined> {
   try {
     return { value: await fn() };
   } catch (err) {
@@ -73,8 +98,10 @@ async function read<T>(p: Probing, at: [kind: string, name: string, namespace: s
 /** Who the control plane takes the kubeconfig for; a 401 stops the report (nothing else can be read). */
 const credential: Probe = async (p) => {
   const cred = p.input.credential;
-  const facts: Record<string, unknown> = { type: cred.type,
-    ...(cred.expiresAt !== undefined ? { expiresAt: cred.expiresAt } : {}) };
+  const facts: Record<string, unknown> = {
+    type: cred.type,
+    ...(cred.expiresAt !== undefined ? { expiresAt: cred.expiresAt } : {}),
+  };
   let username: string | undefined;
   try {
     const review = await p.client.review({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' });
@@ -82,8 +109,14 @@ const credential: Probe = async (p) => {
     username = typeof u === 'string' ? u : undefined;
   } catch (err) {
     if (isStatus(err, 401)) {
-      p.add('Credential', 'provider kubeconfig', undefined, 'missing',
-        `the control plane rejects the kubeconfig's ${cred.type} (401): the binding's ServiceAccount or its cluster namespace ${p.ns} no longer exists, or the token was revoked`, facts);
+      p.add(
+        'Credential',
+        'provider kubeconfig',
+        undefined,
+        'missing',
+        `the control plane rejects the kubeconfig's ${cred.type} (401): the binding's ServiceAccount or its cluster namespace ${p.ns} no longer exists, or the token was revoked`,
+        facts,
+      );
       p.stop = true;
       return;
     }
@@ -95,11 +128,22 @@ const credential: Probe = async (p) => {
   const who = username ?? cred.subject ?? 'an identity the control plane does not name';
   const all = { ...facts, username: username ?? null };
   if (expiry !== undefined && expiry <= now) {
-    p.add('Credential', 'provider kubeconfig', undefined, 'degraded',
-      `${cred.type} of ${who} expired at ${cred.expiresAt}`, all);
+    p.add(
+      'Credential',
+      'provider kubeconfig',
+      undefined,
+      'degraded',
+      `${cred.type} of ${who} expired at ${cred.expiresAt}`,
+      all,
+    );
     return;
   }
-  const exp = cred.expiresAt === undefined ? '' : cred.expiresAt === null ? ', no expiry' : `, expires at ${cred.expiresAt} (in ${humanDuration(expiry! - now)})`;
+  const exp =
+    cred.expiresAt === undefined
+      ? ''
+      : cred.expiresAt === null
+        ? ', no expiry'
+        : `, expires at ${cred.expiresAt} (in ${humanDuration(expiry! - now)})`;
   p.add('Credential', 'provider kubeconfig', undefined, 'ok', `${cred.type} of ${who}${exp}`, all);
 };
 
@@ -116,8 +160,14 @@ const clusterNamespace: Probe = async (p) => {
 const clusterBinding: Probe = async (p) => {
   await read(p, ['ClusterBinding', CLUSTER_BINDING, p.ns], async () => {
     const cb = await p.client.get(KINDS.clusterBinding, CLUSTER_BINDING, p.ns);
-    if (!cb) return p.add('ClusterBinding', CLUSTER_BINDING, p.ns, 'missing',
-      'the backend has not created the ClusterBinding (or it was deleted)');
+    if (!cb)
+      return p.add(
+        'ClusterBinding',
+        CLUSTER_BINDING,
+        p.ns,
+        'missing',
+        'the backend has not created the ClusterBinding (or it was deleted)',
+      );
     p.heartbeat = judgeHeartbeat(cb, p.input.now());
     const v = heartbeatVerdict(p.heartbeat, p.input.app !== undefined);
     p.add('ClusterBinding', CLUSTER_BINDING, p.ns, v.verdict, v.detail, { ...p.heartbeat });
@@ -126,8 +176,9 @@ const clusterBinding: Probe = async (p) => {
 
 /** Export requests (the backend deletes finished ones after about 10 minutes, so none is fine). */
 const exportRequests: Probe = async (p) => {
-  const requests = await read(p, ['APIServiceExportRequest', '*', p.ns], () => p.client.list(KINDS.exportRequest,
-    p.ns));
+  const requests = await read(p, ['APIServiceExportRequest', '*', p.ns], () =>
+    p.client.list(KINDS.exportRequest, p.ns),
+  );
   p.requests = requests?.value ?? [];
   for (const r of p.requests) {
     const name = r.metadata?.name ?? '';
@@ -135,12 +186,16 @@ const exportRequests: Probe = async (p) => {
     const created = Date.parse(r.metadata?.creationTimestamp ?? '');
     const age = Number.isFinite(created) ? p.input.now() - created : undefined;
     const facts = { phase, terminalMessage: (r.status?.terminalMessage as string | undefined) ?? null };
-    const add = (verdict: StatusVerdict, detail: string) => p.add('APIServiceExportRequest', name, p.ns, verdict,
-      detail, facts);
+    const add = (verdict: StatusVerdict, detail: string) =>
+      p.add('APIServiceExportRequest', name, p.ns, verdict, detail, facts);
     if (phase === 'Succeeded') add('ok', 'Succeeded');
     else if (phase === 'Failed') add('degraded', `Failed: ${facts.terminalMessage ?? 'no terminal message'}`);
     else if (age !== undefined && age < PENDING_GRACE_MS) add('ok', `${phase}, created ${humanDuration(age)} ago`);
-    else add('degraded', `${phase}${age !== undefined ? ` for ${humanDuration(age)}` : ''}: the backend has not processed it (is it running?)`);
+    else
+      add(
+        'degraded',
+        `${phase}${age !== undefined ? ` for ${humanDuration(age)}` : ''}: the backend has not processed it (is it running?)`,
+      );
   }
 };
 
@@ -151,18 +206,31 @@ const exports: Probe = async (p) => {
     const name = e.metadata?.name ?? '';
     const res = boundResource(e);
     if (res) p.resources.push(res);
-    const raw = Array.isArray(e.status?.conditions) ? e.status!.conditions as Array<{ type?: string; status?: string; reason?: string }> : [];
+    const raw = Array.isArray(e.status?.conditions)
+      ? (e.status!.conditions as Array<{ type?: string; status?: string; reason?: string }>)
+      : [];
     const conditions = raw.map((c) => ({ type: c.type ?? null, status: c.status ?? null, reason: c.reason ?? null }));
-    if (!res) p.add('APIServiceExport', name, p.ns, 'degraded', 'its spec names no group, kind, plural and version',
-      { conditions });
-    else if (e.metadata?.deletionTimestamp) p.add('APIServiceExport', name, p.ns, 'degraded', 'being deleted',
-      { conditions });
-    else p.add('APIServiceExport', name, p.ns, 'ok', `${res.kind.kind} ${res.kind.apiVersion}`, { kind: res.kind.kind,
-      apiVersion: res.kind.apiVersion, conditions });
+    if (!res)
+      p.add('APIServiceExport', name, p.ns, 'degraded', 'its spec names no group, kind, plural and version', {
+        conditions,
+      });
+    else if (e.metadata?.deletionTimestamp)
+      p.add('APIServiceExport', name, p.ns, 'degraded', 'being deleted', { conditions });
+    else
+      p.add('APIServiceExport', name, p.ns, 'ok', `${res.kind.kind} ${res.kind.apiVersion}`, {
+        kind: res.kind.kind,
+        apiVersion: res.kind.apiVersion,
+        conditions,
+      });
   }
   if (list && list.value?.length === 0 && p.requests.length === 0) {
-    p.add('APIServiceExport', '*', p.ns, 'missing',
-      'nothing is exported to this binding: no APIServiceExport and no export request (run bootstrap-env)');
+    p.add(
+      'APIServiceExport',
+      '*',
+      p.ns,
+      'missing',
+      'nothing is exported to this binding: no APIServiceExport and no export request (run bootstrap-env)',
+    );
   }
 };
 
@@ -172,11 +240,11 @@ const serviceNamespaces: Probe = async (p) => {
   for (const s of list?.value ?? []) {
     const name = s.metadata?.name ?? '';
     const target = serviceNamespaceOf(s);
-    const add = (verdict: StatusVerdict, detail: string) => p.add('APIServiceNamespace', name, p.ns, verdict, detail,
-      { namespace: target ?? null });
+    const add = (verdict: StatusVerdict, detail: string) =>
+      p.add('APIServiceNamespace', name, p.ns, verdict, detail, { namespace: target ?? null });
     if (s.metadata?.deletionTimestamp) add('degraded', 'being deleted');
-    else if (!target) add('degraded',
-      'status.namespace not set: the backend has not made its namespace (is it running?)');
+    else if (!target)
+      add('degraded', 'status.namespace not set: the backend has not made its namespace (is it running?)');
     else if (!inBinding(p.ns, target)) add('degraded', `status.namespace ${target} is not a ${p.ns}-* namespace`);
     else {
       p.serviceNamespaces.push(target);
@@ -194,11 +262,14 @@ const claims: Probe = async (p) => {
     }
     for (const sns of p.serviceNamespaces) {
       await read(p, ['Claims', res.name, sns], async () => {
-        const list = await p.client.list(res.kind, sns) ?? [];
+        const list = (await p.client.list(res.kind, sns)) ?? [];
         const notSynced = list.filter((o) => !isMarkedBound(o)).length;
         const names = list.map((o) => o.metadata?.name ?? '');
-        p.add('Claims', res.name, sns, 'ok', `${list.length} ${res.kind.kind}${list.length === 1 ? '' : '(s)'}`,
-          { count: list.length, names, notSynced });
+        p.add('Claims', res.name, sns, 'ok', `${list.length} ${res.kind.kind}${list.length === 1 ? '' : '(s)'}`, {
+          count: list.length,
+          names,
+          notSynced,
+        });
       });
     }
   }
@@ -207,49 +278,70 @@ const claims: Probe = async (p) => {
 /** The konnector Deployment: ready replicas stay 0 where no kubelet runs it; a fresh heartbeat says it is connected anyway. */
 const konnectorDeployment: Probe = async (p) => {
   await read(p, ['Deployment', KONNECTOR_NAME, KONNECTOR_NS], async () => {
-    const add = (verdict: StatusVerdict, detail: string, facts?: Record<string, unknown>) => p.add('Deployment',
-      KONNECTOR_NAME, KONNECTOR_NS, verdict, detail, facts);
+    const add = (verdict: StatusVerdict, detail: string, facts?: Record<string, unknown>) =>
+      p.add('Deployment', KONNECTOR_NAME, KONNECTOR_NS, verdict, detail, facts);
     const d = await p.client.get(KINDS.deployment, KONNECTOR_NAME, KONNECTOR_NS);
     if (!d) return add('missing', 'the konnector is not deployed (apply all.yaml)');
-    const spec = d.spec as { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } } | undefined;
+    const spec = d.spec as
+      | { replicas?: number; template?: { spec?: { containers?: Array<{ image?: string }> } } }
+      | undefined;
     const replicas = spec?.replicas ?? 1;
     const ready = Number(d.status?.readyReplicas ?? 0);
     const image = spec?.template?.spec?.containers?.[0]?.image ?? null;
     const facts = { replicas, readyReplicas: ready, image };
     if (ready > 0 || p.heartbeat?.state === 'fresh') {
-      add('ok', `${ready} of ${replicas} replica(s) ready${ready === 0 ? ' (the heartbeat is fresh: a konnector is connected)' : ''}; image ${image ?? 'unknown'}`, facts);
-    } else add('degraded', `0 of ${replicas} replica(s) ready and no fresh heartbeat: the konnector is not running`, facts);
+      add(
+        'ok',
+        `${ready} of ${replicas} replica(s) ready${ready === 0 ? ' (the heartbeat is fresh: a konnector is connected)' : ''}; image ${image ?? 'unknown'}`,
+        facts,
+      );
+    } else
+      add('degraded', `0 of ${replicas} replica(s) ready and no fresh heartbeat: the konnector is not running`, facts);
   });
 };
 
 /** The konnector's kubeconfig Secret must point at this binding. */
 const kubeconfigSecret: Probe = async (p) => {
   await read(p, ['Secret', KUBECONFIG_SECRET, KONNECTOR_NS], async () => {
-    const add = (verdict: StatusVerdict, detail: string, facts?: Record<string, unknown>) => p.add('Secret',
-      KUBECONFIG_SECRET, KONNECTOR_NS, verdict, detail, facts);
+    const add = (verdict: StatusVerdict, detail: string, facts?: Record<string, unknown>) =>
+      p.add('Secret', KUBECONFIG_SECRET, KONNECTOR_NS, verdict, detail, facts);
     const s = await p.client.get(KINDS.secret, KUBECONFIG_SECRET, KONNECTOR_NS);
-    if (!s) return add('missing', 'the konnector\'s kubeconfig Secret does not exist (apply all.yaml)');
+    if (!s) return add('missing', "the konnector's kubeconfig Secret does not exist (apply all.yaml)");
     const b64 = (s.data as Record<string, string> | undefined)?.kubeconfig;
     const text = b64 ? Buffer.from(b64, 'base64').toString('utf8') : '';
     if (text) registerKubeconfigSecrets(text);
     // The strict reader: the konnector's client-go would honour more than helper writes, and client-node
     // would read a token-file from this machine's disk (a FIFO there hung status).
     const k = text ? readBindingKubeconfig(text) : undefined;
-    if (!k?.ok) return add('degraded',
-      `data.kubeconfig is not a kubeconfig helper writes${k && !k.ok ? `: ${k.problems[0]}` : ' (empty)'}`);
+    if (!k?.ok)
+      return add(
+        'degraded',
+        `data.kubeconfig is not a kubeconfig helper writes${k && !k.ok ? `: ${k.problems[0]}` : ' (empty)'}`,
+      );
     const { server, namespace } = k.value.facts;
     const provider = p.input.provider;
     const same = sameServer(server, provider.server) && namespace === provider.namespace;
     if (same) add('ok', `points at ${server}, namespace ${namespace}`, { server, namespace });
-    else add('degraded', `points at ${server}, namespace ${namespace}; the provider kubeconfig at ${provider.server}, namespace ${provider.namespace}: another binding`, { server, namespace });
+    else
+      add(
+        'degraded',
+        `points at ${server}, namespace ${namespace}; the provider kubeconfig at ${provider.server}, namespace ${provider.namespace}: another binding`,
+        { server, namespace },
+      );
   });
 };
 
 /** This konnector's APIServiceBindings, and one for every export. */
 const serviceBindings: Probe = async (p) => {
   const list = await read(p, ['APIServiceBinding', '*', undefined], () => p.client.list(KINDS.serviceBinding));
-  if (list && list.value === undefined) p.add('APIServiceBinding', '*', undefined, 'missing',
-    'the App Cluster does not serve APIServiceBindings (the klutch CRDs are not installed: apply all.yaml)');
+  if (list && list.value === undefined)
+    p.add(
+      'APIServiceBinding',
+      '*',
+      undefined,
+      'missing',
+      'the App Cluster does not serve APIServiceBindings (the klutch CRDs are not installed: apply all.yaml)',
+    );
   p.bindings = (list?.value ?? []).filter(isOurBinding);
   for (const b of p.bindings) {
     const name = b.metadata?.name ?? '';
@@ -259,15 +351,24 @@ const serviceBindings: Probe = async (p) => {
       p.add('APIServiceBinding', name, undefined, 'ok', 'Ready', { ready: true, reason: ready.reason ?? null });
       continue;
     }
-    const why = ready ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}` : 'no Ready condition yet (is the konnector running?)';
-    p.add('APIServiceBinding', name, undefined, 'degraded', `${why}${msg}`, { ready: false,
-      reason: ready?.reason ?? null });
+    const why = ready
+      ? `Ready=${ready.status}${ready.reason ? ` (${ready.reason})` : ''}`
+      : 'no Ready condition yet (is the konnector running?)';
+    p.add('APIServiceBinding', name, undefined, 'degraded', `${why}${msg}`, {
+      ready: false,
+      reason: ready?.reason ?? null,
+    });
   }
   if (!list?.value) return;
   for (const e of p.resources) {
     if (!p.bindings.some((b) => b.metadata?.name === e.name)) {
-      p.add('APIServiceBinding', e.name, undefined, 'missing',
-        'the control plane exports it, the App Cluster does not bind it (apply all.yaml)');
+      p.add(
+        'APIServiceBinding',
+        e.name,
+        undefined,
+        'missing',
+        'the control plane exports it, the App Cluster does not bind it (apply all.yaml)',
+      );
     }
   }
 };
@@ -276,18 +377,26 @@ const serviceBindings: Probe = async (p) => {
 const boundCrds: Probe = async (p) => {
   for (const b of p.bindings) {
     const name = b.metadata?.name ?? '';
-    const add = (verdict: StatusVerdict, detail: string) => p.add('CustomResourceDefinition', name, undefined, verdict,
-      detail);
+    const add = (verdict: StatusVerdict, detail: string) =>
+      p.add('CustomResourceDefinition', name, undefined, verdict, detail);
     await read(p, ['CustomResourceDefinition', name, undefined], async () => {
       const crd = await p.client.get(KINDS.crd, name);
-      if (!crd) return add('missing',
-        'the konnector has not created the bound CRD (is it running? is the APIServiceExport there?)');
+      if (!crd)
+        return add(
+          'missing',
+          'the konnector has not created the bound CRD (is it running? is the APIServiceExport there?)',
+        );
       const established = conditionOf(crd, 'Established')?.status === 'True';
-      const owners = Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata!.ownerReferences as Array<{ kind?: string; name?: string; uid?: string }> : [];
+      const owners = Array.isArray(crd.metadata?.ownerReferences)
+        ? (crd.metadata!.ownerReferences as Array<{ kind?: string; name?: string; uid?: string }>)
+        : [];
       const owned = owners.some((o) => o.kind === 'APIServiceBinding' && o.name === name && o.uid === b.metadata?.uid);
       if (!established) add('degraded', 'not Established');
-      else if (!owned) add('degraded',
-        `not owned by APIServiceBinding ${name} (kept from an earlier binding?); the konnector v1.4.0 refuses to manage it (ForeignCustomResourceDefinition)`);
+      else if (!owned)
+        add(
+          'degraded',
+          `not owned by APIServiceBinding ${name} (kept from an earlier binding?); the konnector v1.4.0 refuses to manage it (ForeignCustomResourceDefinition)`,
+        );
       else add('ok', 'Established, owned by its APIServiceBinding');
     });
   }
@@ -308,14 +417,31 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
   const items: StatusItem[] = [];
   let side: Side = 'control-plane';
   const p: Probing = {
-    input, ns: input.clusterNamespace, client: input.cp, stop: false,
-    heartbeat: null, requests: [], resources: [], serviceNamespaces: [], bindings: [],
+    input,
+    ns: input.clusterNamespace,
+    client: input.cp,
+    stop: false,
+    heartbeat: null,
+    requests: [],
+    resources: [],
+    serviceNamespaces: [],
+    bindings: [],
     add: (kind, name, namespace, verdict, detail, facts) => {
-      items.push({ side, kind, name, ...(namespace ? { namespace } : {}), verdict, detail,
-        ...(facts ? { facts } : {}) });
+      items.push({
+        side,
+        kind,
+        name,
+        ...(namespace ? { namespace } : {}),
+        verdict,
+        detail,
+        ...(facts ? { facts } : {}),
+      });
     },
   };
-  for (const [s, client] of [['control-plane', input.cp], ['app-cluster', input.app]] as const) {
+  for (const [s, client] of [
+    ['control-plane', input.cp],
+    ['app-cluster', input.app],
+  ] as const) {
     if (!client || p.stop) continue;
     [side, p.client] = [s, client];
     for (const probe of PROBES[s]) if (!p.stop) await probe(p);

@@ -3,13 +3,21 @@
  * the konnector's heartbeat as the report states it, the text, the JSON of
  * schemas/status.schema.json, and the error its verdict ends with.
  */
-import { ClusterError, type HelperError } from '../errors.ts';
+import type { ClusterError, HelperError } from '../errors.ts';
 import type { KObject } from '../kube/resources.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import { DEFAULT_HEARTBEAT_INTERVAL_MS, heartbeatOf, parseGoDuration } from '../kube/heartbeat.ts';
 import type { BindingStatus } from '../types.ts';
 import {
-  countVerdicts, formatTable, gateError, itemId, SIDE_TEXT, type Gate, type Report, type ReportItem, type TableLayout,
+  countVerdicts,
+  formatTable,
+  gateError,
+  itemId,
+  SIDE_TEXT,
+  type Gate,
+  type Report,
+  type ReportItem,
+  type TableLayout,
 } from '../report/model.ts';
 
 /** An item's verdict. */
@@ -49,7 +57,13 @@ export function statusReport(
   heartbeat: KonnectorHeartbeat | null,
 ): StatusReport {
   const counts = countVerdicts(STATUS_VERDICTS, items);
-  const verdict: StatusOverall = counts.missing ? 'missing' : counts.degraded ? 'degraded' : counts.unreadable ? 'unknown' : 'ok';
+  const verdict: StatusOverall = counts.missing
+    ? 'missing'
+    : counts.degraded
+      ? 'degraded'
+      : counts.unreadable
+        ? 'unknown'
+        : 'ok';
   return { verdict, ...where, heartbeat, counts, items };
 }
 
@@ -69,13 +83,17 @@ export function judgeHeartbeat(cb: KObject, now: number): KonnectorHeartbeat {
 /** The ClusterBinding's verdict: a stale heartbeat is degraded; none yet is fine until an App Cluster is given. */
 export function heartbeatVerdict(h: KonnectorHeartbeat, appGiven: boolean): { verdict: StatusVerdict; detail: string } {
   const version = h.konnectorVersion ? `konnector ${h.konnectorVersion}` : 'konnector version not reported';
-  const interval = h.intervalSeconds === null
-    ? `${humanDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)} (not reported; the v1.4.0 default)`
-    : humanDuration(h.intervalSeconds * 1000);
+  const interval =
+    h.intervalSeconds === null
+      ? `${humanDuration(DEFAULT_HEARTBEAT_INTERVAL_MS)} (not reported; the v1.4.0 default)`
+      : humanDuration(h.intervalSeconds * 1000);
   if (h.state === 'none') {
     return appGiven
       ? { verdict: 'degraded', detail: 'no heartbeat yet: the konnector has never connected to this binding' }
-      : { verdict: 'ok', detail: 'no heartbeat yet: no konnector has connected (expected until the App Cluster runs all.yaml)' };
+      : {
+          verdict: 'ok',
+          detail: 'no heartbeat yet: no konnector has connected (expected until the App Cluster runs all.yaml)',
+        };
   }
   const age = humanDuration(h.ageSeconds! * 1000);
   if (h.state === 'stale') {
@@ -92,13 +110,16 @@ const LAYOUT: TableLayout = { verdictWidth: 10, gap: ' ', side: true, minWidth: 
 /** The report as text: the binding, one line per item, then the verdict. */
 export function formatStatus(r: StatusReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const parts = (['degraded', 'missing',
-    'unreadable'] as const).filter((v) => r.counts[v]).map((v) => `${r.counts[v]} ${v}`);
-  return [
-    `binding ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}`,
-    ...formatTable(r.items, LAYOUT),
-    `verdict: ${r.verdict}${parts.length ? ` (${parts.join(', ')})` : ''}`,
-  ].join('\n') + '\n';
+  const parts = (['degraded', 'missing', 'unreadable'] as const)
+    .filter((v) => r.counts[v])
+    .map((v) => `${r.counts[v]} ${v}`);
+  return (
+    [
+      `binding ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}`,
+      ...formatTable(r.items, LAYOUT),
+      `verdict: ${r.verdict}${parts.length ? ` (${parts.join(', ')})` : ''}`,
+    ].join('\n') + '\n'
+  );
 }
 
 /** The report as schemas/status.schema.json has it (schemaVersion 1: an item's detail is its `message`, its facts `details`). */
@@ -113,8 +134,13 @@ export function statusJson(r: StatusReport): BindingStatus {
     heartbeat: r.heartbeat,
     counts: r.counts,
     items: r.items.map((i) => ({
-      side: i.side, kind: i.kind as BindingStatus['items'][number]['kind'], name: i.name,
-      ...(i.namespace ? { namespace: i.namespace } : {}), verdict: i.verdict, message: i.detail, ...(i.facts ? { details: i.facts } : {}),
+      side: i.side,
+      kind: i.kind as BindingStatus['items'][number]['kind'],
+      name: i.name,
+      ...(i.namespace ? { namespace: i.namespace } : {}),
+      verdict: i.verdict,
+      message: i.detail,
+      ...(i.facts ? { details: i.facts } : {}),
     })),
   };
 }
@@ -123,15 +149,25 @@ const GATE: Record<StatusOverall, Gate> = { ok: 'pass', degraded: 'degraded', mi
 
 /** The error that carries the verdict's exit code (the report itself is on stdout). */
 export function statusError(r: StatusReport): HelperError | undefined {
-  const names = (v: StatusVerdict) => r.items.filter((i) => i.verdict === v).map(itemId).join(', ');
+  const names = (v: StatusVerdict) =>
+    r.items
+      .filter((i) => i.verdict === v)
+      .map(itemId)
+      .join(', ');
   const b = `binding ${r.clusterNamespace}`;
   switch (r.verdict) {
-    case 'ok': return undefined;
-    case 'degraded': return gateError(GATE.degraded, 'HELPER_STATUS_DEGRADED',
-      `${b} is degraded: ${names('degraded')}`);
-    case 'missing': return gateError(GATE.missing, 'HELPER_STATUS_MISSING',
-      `${b} is missing parts: ${names('missing')}`);
-    case 'unknown': return gateError(GATE.unknown, 'HELPER_STATUS_UNREADABLE',
-      `${b} cannot be judged: the kubeconfig may not read ${names('unreadable')}`, { status: 403 }) as ClusterError;
+    case 'ok':
+      return undefined;
+    case 'degraded':
+      return gateError(GATE.degraded, 'HELPER_STATUS_DEGRADED', `${b} is degraded: ${names('degraded')}`);
+    case 'missing':
+      return gateError(GATE.missing, 'HELPER_STATUS_MISSING', `${b} is missing parts: ${names('missing')}`);
+    case 'unknown':
+      return gateError(
+        GATE.unknown,
+        'HELPER_STATUS_UNREADABLE',
+        `${b} cannot be judged: the kubeconfig may not read ${names('unreadable')}`,
+        { status: 403 },
+      ) as ClusterError;
   }
 }

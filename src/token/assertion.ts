@@ -24,9 +24,14 @@ export function assertionOf(bytes: Buffer, file: string): string {
   const jwt = bytes.toString('utf8').trim();
   if (!jwt) throw new InputError('HELPER_CLIENT_ASSERTION', `client assertion file ${file} is empty`);
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(jwt) || !claimsOf(jwt)) {
-    throw new InputError('HELPER_CLIENT_ASSERTION', `client assertion file ${file} does not hold a JWT (three base64url parts with a JSON claims set)`, [], {
-      hint: 'OIDC_CLIENT_ASSERTION_FILE is the token the platform issued to this workload, e.g. a projected ServiceAccount token or a CI job\'s OIDC token',
-    });
+    throw new InputError(
+      'HELPER_CLIENT_ASSERTION',
+      `client assertion file ${file} does not hold a JWT (three base64url parts with a JSON claims set)`,
+      [],
+      {
+        hint: "OIDC_CLIENT_ASSERTION_FILE is the token the platform issued to this workload, e.g. a projected ServiceAccount token or a CI job's OIDC token",
+      },
+    );
   }
   return jwt;
 }
@@ -37,7 +42,13 @@ export function claimsOf(jwt: string): AssertionClaims | undefined {
     const p = decodeJwt(jwt);
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
     const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-    return { exp: num(p.exp), nbf: num(p.nbf), aud: typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) ? p.aud.filter((a) => typeof a === 'string') : [], iss: str(p.iss), sub: str(p.sub) };
+    return {
+      exp: num(p.exp),
+      nbf: num(p.nbf),
+      aud: typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) ? p.aud.filter((a) => typeof a === 'string') : [],
+      iss: str(p.iss),
+      sub: str(p.sub),
+    };
   } catch {
     return undefined;
   }
@@ -61,18 +72,31 @@ function ago(seconds: number): string {
  * JWT-bearer grant; as a client assertion, which audience a provider wants
  * varies). Empty when none applies. `nowMs` is this machine's clock.
  */
-export function assertionProblems(c: AssertionClaims, nowMs: number, tokenUrl: string, grant: 'client_credentials' | 'jwt_bearer' = 'jwt_bearer'): string[] {
+export function assertionProblems(
+  c: AssertionClaims,
+  nowMs: number,
+  tokenUrl: string,
+  grant: 'client_credentials' | 'jwt_bearer' = 'jwt_bearer',
+): string[] {
   const now = Math.floor(nowMs / 1000);
   const out: string[] = [];
-  if (c.exp !== undefined && c.exp <= now) out.push(`the assertion expired: exp ${iso(c.exp)} is ${ago(now - c.exp)} before this machine's clock (${iso(now)})`);
-  if (c.nbf !== undefined && c.nbf > now) out.push(`the assertion is not valid yet: nbf ${iso(c.nbf)} is ${ago(c.nbf - now)} after this machine's clock (${iso(now)})`);
+  if (c.exp !== undefined && c.exp <= now)
+    out.push(
+      `the assertion expired: exp ${iso(c.exp)} is ${ago(now - c.exp)} before this machine's clock (${iso(now)})`,
+    );
+  if (c.nbf !== undefined && c.nbf > now)
+    out.push(
+      `the assertion is not valid yet: nbf ${iso(c.nbf)} is ${ago(c.nbf - now)} after this machine's clock (${iso(now)})`,
+    );
   if (c.exp === undefined) out.push('the assertion has no exp claim');
   if (!c.aud.includes(tokenUrl)) {
     // The JWT-bearer grant (RFC 7523 §3) wants the token endpoint; as a client assertion some providers
     // want another audience (Keycloak its realm URL, Entra ID api://AzureADTokenExchange).
-    out.push(grant === 'jwt_bearer'
-      ? `the assertion's aud ${JSON.stringify(c.aud)} does not name the token endpoint ${JSON.stringify(tokenUrl)}`
-      : `the assertion's aud is ${JSON.stringify(c.aud)}, not the token endpoint ${JSON.stringify(tokenUrl)}: is it the audience this provider expects?`);
+    out.push(
+      grant === 'jwt_bearer'
+        ? `the assertion's aud ${JSON.stringify(c.aud)} does not name the token endpoint ${JSON.stringify(tokenUrl)}`
+        : `the assertion's aud is ${JSON.stringify(c.aud)}, not the token endpoint ${JSON.stringify(tokenUrl)}: is it the audience this provider expects?`,
+    );
   }
   return out;
 }

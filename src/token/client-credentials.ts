@@ -47,11 +47,12 @@ export interface Assertion {
 }
 
 /** The client of one token request: exactly one of a secret, a key, an assertion. */
-export type ClientCredentials = ClientBase & (
-  | { clientSecret: string; key?: never; assertion?: never }
-  | { key: ClientKey; clientSecret?: never; assertion?: never }
-  | { assertion: Assertion; clientSecret?: never; key?: never }
-);
+export type ClientCredentials = ClientBase &
+  (
+    | { clientSecret: string; key?: never; assertion?: never }
+    | { key: ClientKey; clientSecret?: never; assertion?: never }
+    | { assertion: Assertion; clientSecret?: never; key?: never }
+  );
 
 export interface TokenOptions extends CallOptions {
   insecure?: boolean | undefined;
@@ -64,11 +65,17 @@ export interface AccessToken {
   method: Method;
 }
 
-export type Method = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'client_assertion' | 'jwt_bearer';
+export type Method =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'client_assertion'
+  | 'jwt_bearer';
 
 /** How a method is named in messages: the OAuth name, and for a key its key id, for an assertion its file. */
 export function describeMethod(creds: ClientCredentials, method?: Method): string {
-  if (creds.key) return `private_key_jwt, key id ${JSON.stringify(creds.key.kid)} (${creds.key.alg}) from ${creds.key.file}`;
+  if (creds.key)
+    return `private_key_jwt, key id ${JSON.stringify(creds.key.kid)} (${creds.key.alg}) from ${creds.key.file}`;
   if (creds.assertion) {
     return creds.assertion.grant === 'jwt_bearer'
       ? `the JWT-bearer grant with the assertion from ${creds.assertion.file}`
@@ -104,20 +111,28 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
   try {
     url = new URL(creds.tokenUrl);
   } catch {
-    throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL is not a URL: ${JSON.stringify(creds.tokenUrl.slice(0, 200))}`);
+    throw new InputError(
+      'HELPER_TOKEN_URL',
+      `OIDC_TOKEN_URL is not a URL: ${JSON.stringify(creds.tokenUrl.slice(0, 200))}`,
+    );
   }
   // Skipping certificate verification is a choice about trust, not about
   // encryption: a secret, a signed assertion or a platform's token never
   // travels in clear, --insecure-skip-tls-verify or not.
   if (url.protocol !== 'https:') {
     const sends = creds.key ? 'the signed client assertion' : creds.assertion ? 'the assertion' : 'the client secret';
-    throw new InputError('HELPER_TOKEN_URL', `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send ${sends} in clear (--insecure-skip-tls-verify does not allow it)`);
+    throw new InputError(
+      'HELPER_TOKEN_URL',
+      `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send ${sends} in clear (--insecure-skip-tls-verify does not allow it)`,
+    );
   }
   const host = url.host;
   // An assertion read from a file goes out once: a retry resends it only
   // when the failed attempt cannot have reached the provider (a refused or
   // timed-out connection, or a 429 that says it was not processed).
-  const classify = creds.assertion ? (err: unknown) => (notSent(err) ? classifyTokenError(err) : { retry: false }) : classifyTokenError;
+  const classify = creds.assertion
+    ? (err: unknown) => (notSent(err) ? classifyTokenError(err) : { retry: false })
+    : classifyTokenError;
   const attempt = async (method: Method) =>
     withRetry(() => requestToken(creds, url, method, opts), {
       attempts: opts.attempts,
@@ -126,16 +141,21 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
       signal: opts.signal,
       classify,
       onRetry: ({ attempt, delayMs, reason }) =>
-        log.warn(`token endpoint ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`),
+        log.warn(
+          `token endpoint ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`,
+        ),
     });
   try {
     if (creds.key) return await attempt('private_key_jwt');
-    if (creds.assertion) return await attempt(creds.assertion.grant === 'jwt_bearer' ? 'jwt_bearer' : 'client_assertion');
+    if (creds.assertion)
+      return await attempt(creds.assertion.grant === 'jwt_bearer' ? 'jwt_bearer' : 'client_assertion');
     try {
       return await attempt('client_secret_basic');
     } catch (err) {
       if (oauthError(err) !== 'invalid_client') throw err;
-      log.debug(`token endpoint ${host} refused HTTP Basic client authentication; retrying with credentials in the request body`);
+      log.debug(
+        `token endpoint ${host} refused HTTP Basic client authentication; retrying with credentials in the request body`,
+      );
       return await attempt('client_secret_post');
     }
   } catch (err) {
@@ -165,16 +185,22 @@ function clientAuth(creds: ClientCredentials, url: URL, method: Method): oidc.Cl
     // as the audience; Okta, Entra ID and Hydra require it, Keycloak and
     // oidc-provider accept it (openid-client's default is the issuer, which
     // helper does not know).
-    return oidc.PrivateKeyJwt({ key: creds.key.key, kid: creds.key.kid }, {
-      [oidc.modifyAssertion]: (header, payload) => {
-        payload.aud = url.href;
-        // oauth4webapi names an Ed25519 signature by RFC 9864's "Ed25519"; providers know it as "EdDSA" (the same signature).
-        if (creds.key.alg === 'EdDSA') header.alg = 'EdDSA';
+    return oidc.PrivateKeyJwt(
+      { key: creds.key.key, kid: creds.key.kid },
+      {
+        [oidc.modifyAssertion]: (header, payload) => {
+          payload.aud = url.href;
+          // oauth4webapi names an Ed25519 signature by RFC 9864's "Ed25519"; providers know it as "EdDSA" (the same signature).
+          if (creds.key.alg === 'EdDSA') header.alg = 'EdDSA';
+        },
       },
-    });
+    );
   }
-  if (creds.assertion) return creds.assertion.grant === 'jwt_bearer' ? oidc.None() : federatedAssertion(creds.assertion.jwt);
-  return method === 'client_secret_basic' ? oidc.ClientSecretBasic(creds.clientSecret) : oidc.ClientSecretPost(creds.clientSecret);
+  if (creds.assertion)
+    return creds.assertion.grant === 'jwt_bearer' ? oidc.None() : federatedAssertion(creds.assertion.jwt);
+  return method === 'client_secret_basic'
+    ? oidc.ClientSecretBasic(creds.clientSecret)
+    : oidc.ClientSecretPost(creds.clientSecret);
 }
 
 /**
@@ -195,13 +221,26 @@ function useBundledFetchClasses(): void {
   }
 }
 
-async function requestToken(creds: ClientCredentials, url: URL, method: AccessToken['method'], opts: TokenOptions): Promise<AccessToken> {
+async function requestToken(
+  creds: ClientCredentials,
+  url: URL,
+  method: AccessToken['method'],
+  opts: TokenOptions,
+): Promise<AccessToken> {
   useBundledFetchClasses();
-  const config = new oidc.Configuration({ issuer: url.origin, token_endpoint: url.href }, creds.clientId, {}, clientAuth(creds, url, method));
+  const config = new oidc.Configuration(
+    { issuer: url.origin, token_endpoint: url.href },
+    creds.clientId,
+    {},
+    clientAuth(creds, url, method),
+  );
   config.timeout = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
   config[oidc.customFetch] = async (input, init) => {
-    const signal = opts.signal && init.signal ? AbortSignal.any([init.signal, opts.signal]) : (init.signal ?? opts.signal);
-    const res = await fetch(input, { ...(init as object), signal, dispatcher: opts.dispatcher } as Parameters<typeof fetch>[1]);
+    const signal =
+      opts.signal && init.signal ? AbortSignal.any([init.signal, opts.signal]) : (init.signal ?? opts.signal);
+    const res = await fetch(input, { ...(init as object), signal, dispatcher: opts.dispatcher } as Parameters<
+      typeof fetch
+    >[1]);
     // openid-client would turn these into a generic "unexpected status" error;
     // surface them as retryable with the server's Retry-After.
     if (res.status === 429 || res.status >= 500) {
@@ -220,11 +259,16 @@ async function requestToken(creds: ClientCredentials, url: URL, method: AccessTo
   if (creds.scope) params.scope = creds.scope;
   if (creds.audience) params.audience = creds.audience;
   if (creds.resource) params.resource = creds.resource;
-  const res = method === 'jwt_bearer'
-    ? await oidc.genericGrantRequest(config, JWT_BEARER_GRANT, { ...params, assertion: creds.assertion!.jwt })
-    : await oidc.clientCredentialsGrant(config, params);
+  const res =
+    method === 'jwt_bearer'
+      ? await oidc.genericGrantRequest(config, JWT_BEARER_GRANT, { ...params, assertion: creds.assertion!.jwt })
+      : await oidc.clientCredentialsGrant(config, params);
   const expiresIn = res.expiresIn();
-  return { accessToken: res.access_token, expiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000, method };
+  return {
+    accessToken: res.access_token,
+    expiresAt: expiresIn === undefined ? undefined : Date.now() + expiresIn * 1000,
+    method,
+  };
 }
 
 function oauthError(err: unknown): string | undefined {
@@ -250,8 +294,11 @@ function timedOut(err: unknown): boolean {
 
 function isNetworkError(err: unknown): boolean {
   const text = describeCause(err);
-  return /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up/i.test(text)
-    || timedOut(err);
+  return (
+    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up/i.test(
+      text,
+    ) || timedOut(err)
+  );
 }
 
 function isTimeout(err: unknown): boolean {
@@ -266,21 +313,29 @@ function classifyTokenError(err: unknown): RetryDecision {
   return { retry: false };
 }
 
-
 function refusalHint(code: string, creds: ClientCredentials): string | undefined {
   if (code === 'invalid_scope') return 'check OIDC_SCOPE / --oidc-scope';
   if (code === 'invalid_target') return 'check OIDC_RESOURCE / --oidc-resource';
   if (code !== 'invalid_client' && code !== 'invalid_grant' && code !== 'unauthorized_client') return undefined;
-  if (creds.key) return `check OIDC_CLIENT_ID and that the provider has the public key of ${creds.key.file} registered for the client (its JWKS, with kid ${JSON.stringify(creds.key.kid)} or none; OIDC_CLIENT_KEY_ID sets the kid helper sends)`;
+  if (creds.key)
+    return `check OIDC_CLIENT_ID and that the provider has the public key of ${creds.key.file} registered for the client (its JWKS, with kid ${JSON.stringify(creds.key.kid)} or none; OIDC_CLIENT_KEY_ID sets the kid helper sends)`;
   if (creds.assertion) {
     return creds.assertion.grant === 'jwt_bearer'
-      ? 'check OIDC_CLIENT_ID, that the client may use the JWT-bearer grant, and that the provider trusts the assertion\'s issuer and subject'
-      : 'check OIDC_CLIENT_ID and that the provider trusts the assertion\'s issuer and subject for this client (a federated credential)';
+      ? "check OIDC_CLIENT_ID, that the client may use the JWT-bearer grant, and that the provider trusts the assertion's issuer and subject"
+      : "check OIDC_CLIENT_ID and that the provider trusts the assertion's issuer and subject for this client (a federated credential)";
   }
-  return code === 'invalid_client' ? 'check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or --client-secret-file)' : undefined;
+  return code === 'invalid_client'
+    ? 'check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or --client-secret-file)'
+    : undefined;
 }
 
-function translateTokenError(err: unknown, host: string, creds: ClientCredentials, tokenUrl: string, signal: AbortSignal | undefined): unknown {
+function translateTokenError(
+  err: unknown,
+  host: string,
+  creds: ClientCredentials,
+  tokenUrl: string,
+  signal: AbortSignal | undefined,
+): unknown {
   if (signal?.aborted) return signal.reason;
   if (err instanceof InputError) return err;
   const code = oauthError(err);
@@ -296,23 +351,46 @@ function translateTokenError(err: unknown, host: string, creds: ClientCredential
   }
   const nt = causeOf(err, NotTokenEndpoint);
   if (nt) {
-    return new AuthError('HELPER_TOKEN_STATUS', `token endpoint ${host} answered HTTP ${nt.status} (${nt.contentType || 'no content type'}), not an OAuth token response`, {
-      hint: 'check OIDC_TOKEN_URL: it must be the provider\'s token endpoint, as token_endpoint in <issuer>/.well-known/openid-configuration names it', cause: err,
-    });
+    return new AuthError(
+      'HELPER_TOKEN_STATUS',
+      `token endpoint ${host} answered HTTP ${nt.status} (${nt.contentType || 'no content type'}), not an OAuth token response`,
+      {
+        hint: "check OIDC_TOKEN_URL: it must be the provider's token endpoint, as token_endpoint in <issuer>/.well-known/openid-configuration names it",
+        cause: err,
+      },
+    );
   }
   const st = causeOf(err, RetryableStatus);
-  if (st) return new AuthError('HELPER_TOKEN_UNAVAILABLE', `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`, { cause: err });
+  if (st)
+    return new AuthError(
+      'HELPER_TOKEN_UNAVAILABLE',
+      `token endpoint ${host} kept failing: HTTP ${st.status} (gave up after retries)`,
+      { cause: err },
+    );
   if (isTlsFailure(err)) {
-    return new AuthError('HELPER_TOKEN_TLS', `TLS verification of token endpoint ${host} failed: ${tlsDetail(describeCause(err))}`, { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err });
+    return new AuthError(
+      'HELPER_TOKEN_TLS',
+      `TLS verification of token endpoint ${host} failed: ${tlsDetail(describeCause(err))}`,
+      { hint: tlsHint('pass the CA that issued its certificate with --ca-file'), cause: err },
+    );
   }
   if (isTimeout(err)) {
-    return new AuthError('HELPER_TOKEN_TIMEOUT', `token endpoint ${host} did not answer in time (gave up after retries)`, { hint: 'a slow token endpoint may need a longer --request-timeout', cause: err });
+    return new AuthError(
+      'HELPER_TOKEN_TIMEOUT',
+      `token endpoint ${host} did not answer in time (gave up after retries)`,
+      { hint: 'a slow token endpoint may need a longer --request-timeout', cause: err },
+    );
   }
   if (isNetworkError(err)) {
-    return new AuthError('HELPER_TOKEN_UNREACHABLE', `cannot reach token endpoint ${host}: ${describeCause(err)}`, { cause: err });
+    return new AuthError('HELPER_TOKEN_UNREACHABLE', `cannot reach token endpoint ${host}: ${describeCause(err)}`, {
+      cause: err,
+    });
   }
   const notJson = (err as { code?: unknown }).code === 'OAUTH_RESPONSE_IS_NOT_JSON';
   return new AuthError('HELPER_TOKEN_FAILED', `token request to ${host} failed: ${describeCause(err)}`, {
-    hint: notJson ? 'the answer is not JSON: is OIDC_TOKEN_URL the provider\'s token endpoint (token_endpoint in <issuer>/.well-known/openid-configuration)?' : undefined, cause: err,
+    hint: notJson
+      ? "the answer is not JSON: is OIDC_TOKEN_URL the provider's token endpoint (token_endpoint in <issuer>/.well-known/openid-configuration)?"
+      : undefined,
+    cause: err,
   });
 }

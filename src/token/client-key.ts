@@ -48,11 +48,13 @@ function jwkOf(text: string, file: string): JsonWebKey {
   } catch {
     throw bad(file, 'not valid JSON (a JWK) and not a PEM key');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad(file, 'the JSON is not a JWK object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw bad(file, 'the JSON is not a JWK object');
   const o = parsed as { keys?: unknown };
   if (Array.isArray(o.keys)) {
     const priv = o.keys.filter((k) => typeof k === 'object' && k !== null && 'd' in k);
-    if (priv.length !== 1) throw bad(file, `a JWK Set needs exactly one private key (one with "d"); it holds ${priv.length}`);
+    if (priv.length !== 1)
+      throw bad(file, `a JWK Set needs exactly one private key (one with "d"); it holds ${priv.length}`);
     return priv[0] as JsonWebKey;
   }
   const jwk = parsed as JsonWebKey;
@@ -64,18 +66,22 @@ function jwkOf(text: string, file: string): JsonWebKey {
 function algOf(ko: KeyObject, jwkAlg: string | undefined, file: string): KeyAlg {
   const type = ko.asymmetricKeyType;
   if (type === 'rsa' || type === 'rsa-pss') {
-    if ((ko.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) throw bad(file, `the RSA key has ${ko.asymmetricKeyDetails?.modulusLength} bits; at least 2048 are needed`);
-    if (jwkAlg !== undefined && jwkAlg !== 'RS256' && jwkAlg !== 'PS256') throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} is not supported for RSA (RS256 or PS256)`);
-    return type === 'rsa-pss' ? 'PS256' : (jwkAlg as KeyAlg | undefined) ?? 'RS256';
+    if ((ko.asymmetricKeyDetails?.modulusLength ?? 0) < 2048)
+      throw bad(file, `the RSA key has ${ko.asymmetricKeyDetails?.modulusLength} bits; at least 2048 are needed`);
+    if (jwkAlg !== undefined && jwkAlg !== 'RS256' && jwkAlg !== 'PS256')
+      throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} is not supported for RSA (RS256 or PS256)`);
+    return type === 'rsa-pss' ? 'PS256' : ((jwkAlg as KeyAlg | undefined) ?? 'RS256');
   }
   if (type === 'ec') {
     const curve = ko.asymmetricKeyDetails?.namedCurve;
     if (curve !== 'prime256v1') throw bad(file, `the EC key's curve ${curve} is not supported (P-256 for ES256)`);
-    if (jwkAlg !== undefined && jwkAlg !== 'ES256') throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} does not fit an EC P-256 key (ES256)`);
+    if (jwkAlg !== undefined && jwkAlg !== 'ES256')
+      throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} does not fit an EC P-256 key (ES256)`);
     return 'ES256';
   }
   if (type === 'ed25519') {
-    if (jwkAlg !== undefined && jwkAlg !== 'EdDSA' && jwkAlg !== 'Ed25519') throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} does not fit an Ed25519 key (EdDSA)`);
+    if (jwkAlg !== undefined && jwkAlg !== 'EdDSA' && jwkAlg !== 'Ed25519')
+      throw bad(file, `the JWK's "alg" ${JSON.stringify(jwkAlg)} does not fit an Ed25519 key (EdDSA)`);
     return 'EdDSA';
   }
   throw bad(file, `a ${type ?? 'symmetric'} key is not supported (RSA, EC P-256 or Ed25519)`);
@@ -95,9 +101,18 @@ export async function loadClientKey(bytes: Buffer, file: string, kidOverride?: s
       throw bad(file, `the JWK (kty ${JSON.stringify(jwk.kty)}) is not a usable private key`);
     }
   } else {
-    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) throw bad(file, 'the PEM key is encrypted; helper needs it unencrypted (keep the file itself protected, mode 0600)');
+    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text))
+      throw bad(
+        file,
+        'the PEM key is encrypted; helper needs it unencrypted (keep the file itself protected, mode 0600)',
+      );
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text)) {
-      throw bad(file, /-----BEGIN (PUBLIC KEY|CERTIFICATE|RSA PUBLIC KEY)-----/.test(text) ? 'it holds a public key or certificate, not a private key' : 'neither a PEM private key nor a JWK');
+      throw bad(
+        file,
+        /-----BEGIN (PUBLIC KEY|CERTIFICATE|RSA PUBLIC KEY)-----/.test(text)
+          ? 'it holds a public key or certificate, not a private key'
+          : 'neither a PEM private key nor a JWK',
+      );
     }
     try {
       ko = createPrivateKey(text);

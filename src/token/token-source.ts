@@ -13,10 +13,17 @@
 import { InputError } from '../errors.ts';
 import { addSecret, log } from '../log.ts';
 import { assertionOf, digestOf } from './assertion.ts';
-import { fetchToken, type AccessToken, type AssertionGrant, type ClientCredentials, type TokenOptions } from './client-credentials.ts';
+import {
+  fetchToken,
+  type AccessToken,
+  type AssertionGrant,
+  type ClientCredentials,
+  type TokenOptions,
+} from './client-credentials.ts';
 
 /** What each fetch is given (the backoff stays fetchToken's default), and when to refresh. */
-export interface TokenSourceOptions extends Pick<TokenOptions, 'dispatcher' | 'timeoutMs' | 'attempts' | 'insecure' | 'signal'> {
+export interface TokenSourceOptions
+  extends Pick<TokenOptions, 'dispatcher' | 'timeoutMs' | 'attempts' | 'insecure' | 'signal'> {
   refreshMarginMs?: number;
   /** Injected for tests. */
   now?: () => number;
@@ -32,7 +39,11 @@ export interface AssertionFile {
 }
 
 /** The client of a run: a secret or a key as they are, or an assertion file. */
-export type TokenClient = ClientCredentials | (Pick<ClientCredentials, 'clientId' | 'tokenUrl' | 'scope' | 'audience' | 'resource'> & { assertionFile: AssertionFile });
+export type TokenClient =
+  | ClientCredentials
+  | (Pick<ClientCredentials, 'clientId' | 'tokenUrl' | 'scope' | 'audience' | 'resource'> & {
+      assertionFile: AssertionFile;
+    });
 
 export class TokenSource {
   private current: (AccessToken & { fetchedAt: number }) | undefined;
@@ -63,14 +74,16 @@ export class TokenSource {
         attempts: this.opts.attempts,
         insecure: this.opts.insecure,
         signal: this.opts.signal,
-      }).then((t) => {
-        addSecret(t.accessToken);
-        this.current = { ...t, fetchedAt: (this.opts.now ?? Date.now)() };
-        this.fetched++;
-        return t;
-      }).finally(() => {
-        this.inflight = undefined;
-      });
+      })
+        .then((t) => {
+          addSecret(t.accessToken);
+          this.current = { ...t, fetchedAt: (this.opts.now ?? Date.now)() };
+          this.fetched++;
+          return t;
+        })
+        .finally(() => {
+          this.inflight = undefined;
+        });
     }
     return (await this.inflight).accessToken;
   }
@@ -86,7 +99,10 @@ export class TokenSource {
    * content. Undefined: the file still holds the assertion already sent and
    * the current token is still valid, so it is kept.
    */
-  private credentials(cur: (AccessToken & { fetchedAt: number }) | undefined, now: number): ClientCredentials | undefined {
+  private credentials(
+    cur: (AccessToken & { fetchedAt: number }) | undefined,
+    now: number,
+  ): ClientCredentials | undefined {
     const c = this.client;
     if (!('assertionFile' in c)) return c;
     const { file, grant, read } = c.assertionFile;
@@ -94,19 +110,29 @@ export class TokenSource {
     try {
       bytes = read();
     } catch (err) {
-      throw new InputError('HELPER_CLIENT_ASSERTION', `cannot read client assertion file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      throw new InputError(
+        'HELPER_CLIENT_ASSERTION',
+        `cannot read client assertion file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
     }
     const jwt = assertionOf(bytes, file);
     addSecret(jwt);
     const digest = digestOf(jwt);
     if (this.sent.has(digest)) {
       if (cur && (cur.expiresAt === undefined || cur.expiresAt > now)) {
-        log.debug(`client assertion file ${file} still holds the assertion already sent; keeping the current access token until it expires`);
+        log.debug(
+          `client assertion file ${file} still holds the assertion already sent; keeping the current access token until it expires`,
+        );
         return undefined;
       }
-      throw new InputError('HELPER_CLIENT_ASSERTION', `the access token expired and client assertion file ${file} still holds the assertion helper already sent once; it is never sent twice (providers refuse a replayed assertion)`, [], {
-        hint: 'the platform must replace the file before the access token expires (a projected ServiceAccount token is rotated at 80% of its lifetime: give it a shorter expirationSeconds), or let the provider issue longer-lived access tokens',
-      });
+      throw new InputError(
+        'HELPER_CLIENT_ASSERTION',
+        `the access token expired and client assertion file ${file} still holds the assertion helper already sent once; it is never sent twice (providers refuse a replayed assertion)`,
+        [],
+        {
+          hint: 'the platform must replace the file before the access token expires (a projected ServiceAccount token is rotated at 80% of its lifetime: give it a shorter expirationSeconds), or let the provider issue longer-lived access tokens',
+        },
+      );
     }
     this.sent.add(digest);
     const { assertionFile: _, ...base } = c;

@@ -41,12 +41,15 @@ async function run(input: ExecuteInput, a: PlannedAction): Promise<void> {
   const kind = { apiVersion: a.apiVersion, kind: a.kind };
   try {
     if (a.op === 'delete') {
-      const r = await client.delete(kind, a.name, a.namespace, { dryRun,
-        ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}) });
+      const r = await client.delete(kind, a.name, a.namespace, {
+        dryRun,
+        ...(a.propagationPolicy ? { propagationPolicy: a.propagationPolicy } : {}),
+      });
       a.result = r === 'gone' ? 'gone' : dryRun ? 'would delete' : 'deleted';
     } else if (a.op === 'unmark') {
-      const r = a.patch ? await client.mergePatch(kind, a.name, a.namespace, a.patch,
-        { dryRun }) : await unmarkBound(client, kind, a.name, a.namespace!, dryRun);
+      const r = a.patch
+        ? await client.mergePatch(kind, a.name, a.namespace, a.patch, { dryRun })
+        : await unmarkBound(client, kind, a.name, a.namespace!, dryRun);
       a.result = r === 'gone' ? 'gone' : dryRun ? 'would unmark' : 'unmarked';
     } else if (a.op === 'mark') {
       const r = await client.mergePatch(kind, a.name, a.namespace, a.patch!, { dryRun });
@@ -67,7 +70,9 @@ async function run(input: ExecuteInput, a: PlannedAction): Promise<void> {
 export async function executePlan(input: ExecuteInput, actions: PlannedAction[]): Promise<void> {
   const { dryRun } = input;
   const step = (s: UnbindStep) => actions.filter((a) => a.step === s);
-  const runStep = async (s: UnbindStep) => { for (const a of step(s)) await run(input, a); };
+  const runStep = async (s: UnbindStep) => {
+    for (const a of step(s)) await run(input, a);
+  };
   const deleted = (s: UnbindStep) => step(s).filter((a) => a.result === 'deleted');
 
   await runStep('konnector');
@@ -75,8 +80,12 @@ export async function executePlan(input: ExecuteInput, actions: PlannedAction[])
   await runStep('record');
   await runStep('app');
   // An orphaning delete only marks the binding; it is gone once the garbage collector has freed its CRDs.
-  if (!dryRun) await waitGone(input, deleted('app').filter((a) => a.kind === 'APIServiceBinding'),
-    'APIServiceBindings (the App Cluster\'s garbage collector orphans their CRDs first)');
+  if (!dryRun)
+    await waitGone(
+      input,
+      deleted('app').filter((a) => a.kind === 'APIServiceBinding'),
+      "APIServiceBindings (the App Cluster's garbage collector orphans their CRDs first)",
+    );
   await runStep('appObjects');
   await runStep('crds');
   if (!dryRun) await waitGone(input, deleted('crds'), 'bound CRDs (the App Cluster deletes their objects first)');
@@ -91,12 +100,25 @@ async function purgeServiceNamespaces(input: ExecuteInput, actions: PlannedActio
   const claims = actions.filter((a) => a.step === 'claims');
   const sns = actions.filter((a) => a.step === 'serviceNamespaces');
   if (claims.some((a) => a.result === 'refused')) {
-    for (const a of sns) { a.result = 'skipped'; a.message = 'not deleted: claims the kubeconfig may not delete or list remain'; }
+    for (const a of sns) {
+      a.result = 'skipped';
+      a.message = 'not deleted: claims the kubeconfig may not delete or list remain';
+    }
     return;
   }
-  if (!input.dryRun) await waitGone(input, claims.filter((a) => a.result === 'deleted'), 'claims');
+  if (!input.dryRun)
+    await waitGone(
+      input,
+      claims.filter((a) => a.result === 'deleted'),
+      'claims',
+    );
   for (const a of sns) await run(input, a);
-  if (!input.dryRun) await waitGone(input, sns.filter((a) => a.result === 'deleted'), 'APIServiceNamespaces');
+  if (!input.dryRun)
+    await waitGone(
+      input,
+      sns.filter((a) => a.result === 'deleted'),
+      'APIServiceNamespaces',
+    );
 }
 
 /** After the Deployment is deleted: its pods must be gone before the rest, or a konnector still running could recreate the Secret or re-mark claims. */
@@ -105,15 +127,20 @@ async function waitKonnectorGone(input: ExecuteInput): Promise<void> {
   for (;;) {
     let pods;
     try {
-      pods = await app.list(KINDS.pod, KONNECTOR_NS, { labelSelector: `app=${KONNECTOR_NAME}` }) ?? [];
+      pods = (await app.list(KINDS.pod, KONNECTOR_NS, { labelSelector: `app=${KONNECTOR_NAME}` })) ?? [];
     } catch (err) {
       if (!isStatus(err, 403)) throw err;
-      log.warn(`${app.server}: the kubeconfig may not list pods in ${KONNECTOR_NS}; not waiting for the konnector's pods to stop`);
+      log.warn(
+        `${app.server}: the kubeconfig may not list pods in ${KONNECTOR_NS}; not waiting for the konnector's pods to stop`,
+      );
       return;
     }
     if (!pods.length) return;
-    await pause(input, `the konnector's pods to stop`,
-      pods.map((p) => `${p.metadata?.name} (${p.status?.phase ?? 'unknown'})`).join(', '));
+    await pause(
+      input,
+      `the konnector's pods to stop`,
+      pods.map((p) => `${p.metadata?.name} (${p.status?.phase ?? 'unknown'})`).join(', '),
+    );
   }
 }
 
@@ -133,13 +160,23 @@ async function waitGone(input: ExecuteInput, deleted: PlannedAction[], what: str
 
 async function pause(input: ExecuteInput, what: string, seen: string): Promise<void> {
   const left = input.deadline - Date.now();
-  if (left <= 0) throw new TimeoutError('HELPER_UNBIND_TIMEOUT', `timed out waiting for ${what}; still there: ${seen}`,
-    { hint: 'raise --timeout; re-running the same command continues' });
+  if (left <= 0)
+    throw new TimeoutError('HELPER_UNBIND_TIMEOUT', `timed out waiting for ${what}; still there: ${seen}`, {
+      hint: 'raise --timeout; re-running the same command continues',
+    });
   log.debug(`waiting for ${what}: ${seen}`);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => { input.signal?.removeEventListener('abort', onAbort); resolve(); },
-      Math.min(input.pollMs, left));
-    const onAbort = () => { clearTimeout(timer); reject(input.signal!.reason); };
+    const timer = setTimeout(
+      () => {
+        input.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.min(input.pollMs, left),
+    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(input.signal!.reason);
+    };
     input.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

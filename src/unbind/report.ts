@@ -5,8 +5,15 @@
  * error a run with refusals ends with.
  */
 import type { ClusterError } from '../errors.ts';
-import { formatTable, gateError, serverOf, SIDE_TEXT, type Report, type ReportItem,
-  type TableLayout } from '../report/model.ts';
+import {
+  formatTable,
+  gateError,
+  serverOf,
+  SIDE_TEXT,
+  type Report,
+  type ReportItem,
+  type TableLayout,
+} from '../report/model.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { UnbindJson } from '../types.ts';
 import { actionLabel } from './execute.ts';
@@ -53,9 +60,17 @@ export interface UnbindWhere {
 }
 
 const itemOf = (a: PlannedAction): UnbindItem => ({
-  side: a.side, apiVersion: a.apiVersion, kind: a.kind, name: a.name, ...(a.namespace ? { namespace: a.namespace } : {}),
-  op: a.op, verdict: a.result ?? 'not reached', detail: a.message || a.note || '',
-  ...(a.note ? { note: a.note } : {}), ...(a.message ? { message: a.message } : {}), ...(a.resource ? { resource: a.resource } : {}),
+  side: a.side,
+  apiVersion: a.apiVersion,
+  kind: a.kind,
+  name: a.name,
+  ...(a.namespace ? { namespace: a.namespace } : {}),
+  op: a.op,
+  verdict: a.result ?? 'not reached',
+  detail: a.message || a.note || '',
+  ...(a.note ? { note: a.note } : {}),
+  ...(a.message ? { message: a.message } : {}),
+  ...(a.resource ? { resource: a.resource } : {}),
 });
 
 /** The report of a carried-out plan. */
@@ -83,18 +98,34 @@ export function unbindHints(kubeconfigPath: string, actions: PlannedAction[]): s
   const claims = actions.filter((a) => a.resource !== undefined && a.op !== 'delete');
   if (claims.length) {
     const one = claims[0]!;
-    out.push(`${claims.length} claim(s) stay on the control plane (the data services keep running); delete all of them with: helper unbind --kubeconfig ${k} --purge --yes; or one with e.g.: kubectl --kubeconfig ${k} -n ${one.namespace} delete ${one.resource} ${one.name}`);
+    out.push(
+      `${claims.length} claim(s) stay on the control plane (the data services keep running); delete all of them with: helper unbind --kubeconfig ${k} --purge --yes; or one with e.g.: kubectl --kubeconfig ${k} -n ${one.namespace} delete ${one.resource} ${one.name}`,
+    );
   }
-  const sns = actions.filter((a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'));
+  const sns = actions.filter(
+    (a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'),
+  );
   if (sns.length) {
-    out.push(`to re-bind: bootstrap-env with the same clusterID, then helper apply all.yaml, which does this for you: create the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster BEFORE the konnector starts (with kubectl apply, create them yourself first; otherwise the konnector deletes their APIServiceNamespaces and the claims with them)`);
+    out.push(
+      `to re-bind: bootstrap-env with the same clusterID, then helper apply all.yaml, which does this for you: create the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster BEFORE the konnector starts (with kubectl apply, create them yourself first; otherwise the konnector deletes their APIServiceNamespaces and the claims with them)`,
+    );
   }
   return out;
 }
 
 const LAYOUT: TableLayout = { verdictWidth: 13, gap: ' ', side: true, minWidth: 10, trim: true };
-const SUMMARY: readonly UnbindResult[] = ['deleted', 'would delete', 'unmarked', 'would unmark', 'marked',
-  'would mark', 'gone', 'refused', 'skipped', 'kept'];
+const SUMMARY: readonly UnbindResult[] = [
+  'deleted',
+  'would delete',
+  'unmarked',
+  'would unmark',
+  'marked',
+  'would mark',
+  'gone',
+  'refused',
+  'skipped',
+  'kept',
+];
 
 /** Text: the binding, one line per action, a summary line, the hints. */
 export function formatUnbind(r: UnbindReport): string {
@@ -120,8 +151,15 @@ export function unbindJson(r: UnbindReport): UnbindJson {
     appCluster: r.appCluster,
     nothingToDo: r.nothingToDo,
     actions: r.items.map((i) => ({
-      side: i.side, apiVersion: i.apiVersion, kind: i.kind, name: i.name, ...(i.namespace ? { namespace: i.namespace } : {}), op: i.op,
-      ...(i.note ? { note: i.note } : {}), ...(i.resource ? { resource: i.resource } : {}), result: i.verdict,
+      side: i.side,
+      apiVersion: i.apiVersion,
+      kind: i.kind,
+      name: i.name,
+      ...(i.namespace ? { namespace: i.namespace } : {}),
+      op: i.op,
+      ...(i.note ? { note: i.note } : {}),
+      ...(i.resource ? { resource: i.resource } : {}),
+      result: i.verdict,
       ...(i.message ? { message: i.message } : {}),
     })),
     hints: r.hints,
@@ -131,9 +169,15 @@ export function unbindJson(r: UnbindReport): UnbindJson {
 /** The error for a run that finished with refusals (the report itself is on stdout). */
 export function unbindError(r: UnbindReport): ClusterError | undefined {
   if (r.verdict !== 'incomplete') return undefined;
-  const named = (v: UnbindVerdict) => r.items.filter((i) => i.verdict === v).map(actionLabel).join(', ');
+  const named = (v: UnbindVerdict) =>
+    r.items
+      .filter((i) => i.verdict === v)
+      .map(actionLabel)
+      .join(', ');
   const skipped = named('skipped');
   const message = `unbind of ${r.clusterNamespace} is incomplete: the kubeconfig's RBAC refused ${named('refused')}${skipped ? `; not attempted because of that: ${skipped}` : ''}; these remain`;
-  return gateError('refused', 'HELPER_UNBIND_REFUSED', message, { status: 403,
-    hint: 'grant the missing permissions (or run with a kubeconfig that has them) and run the same command again' }) as ClusterError;
+  return gateError('refused', 'HELPER_UNBIND_REFUSED', message, {
+    status: 403,
+    hint: 'grant the missing permissions (or run with a kubeconfig that has them) and run the same command again',
+  }) as ClusterError;
 }

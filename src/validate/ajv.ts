@@ -8,7 +8,8 @@ import { Ajv2020, type Options } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
 
 type FormatsPlugin = typeof formatsModule.default;
-const addFormats = (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
+const addFormats =
+  (formatsModule as unknown as { default?: FormatsPlugin }).default ?? (formatsModule as unknown as FormatsPlugin);
 
 /**
  * allErrors: every problem is reported at once. strict: a misspelt keyword in

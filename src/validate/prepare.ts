@@ -13,10 +13,22 @@
  * its own so that bootstrap-env does not load it (nor ajv-formats).
  */
 export const VALIDATORS = {
-  binding: { file: 'binding.schema.json', module: 'validators', prepare: (s: Record<string, unknown>) => withoutUniqueApis(inlineDefs(s)) },
-  bindingResponse: { file: 'binding-response.schema.json', module: 'validators', prepare: (s: Record<string, unknown>) => inlineDefs(s) },
+  binding: {
+    file: 'binding.schema.json',
+    module: 'validators',
+    prepare: (s: Record<string, unknown>) => withoutUniqueApis(inlineDefs(s)),
+  },
+  bindingResponse: {
+    file: 'binding-response.schema.json',
+    module: 'validators',
+    prepare: (s: Record<string, unknown>) => inlineDefs(s),
+  },
   // Not inlined: control-plane/values.ts recognises secretRef problems by their schemaPath (#/$defs/secretRef/...).
-  controlPlaneValues: { file: 'control-plane.schema.json', module: 'values-validator', prepare: (s: Record<string, unknown>) => s },
+  controlPlaneValues: {
+    file: 'control-plane.schema.json',
+    module: 'values-validator',
+    prepare: (s: Record<string, unknown>) => s,
+  },
 } as const;
 
 export type ValidatorName = keyof typeof VALIDATORS;
@@ -38,7 +50,8 @@ export function inlineDefs(schema: Record<string, unknown>): Record<string, unkn
     for (const [k, v] of Object.entries(rest)) out[k] = walk(v, depth + 1);
     if ($ref === undefined) return out;
     const name = typeof $ref === 'string' ? /^#\/\$defs\/([^/~]+)$/.exec($ref)?.[1] : undefined;
-    if (name === undefined || !Object.hasOwn(defs, name)) throw new Error(`inlineDefs: unsupported $ref ${JSON.stringify($ref)}`);
+    if (name === undefined || !Object.hasOwn(defs, name))
+      throw new Error(`inlineDefs: unsupported $ref ${JSON.stringify($ref)}`);
     return { ...(walk(defs[name], depth + 1) as Record<string, unknown>), ...out };
   };
   const { $defs: _defs, ...rest } = schema;

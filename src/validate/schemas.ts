@@ -29,8 +29,10 @@ export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undef
     let msg = e.message ?? e.keyword;
     if (e.keyword === 'enum') msg += ` (${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})`;
     else if (e.keyword === 'const') msg += ` ${JSON.stringify(p.allowedValue)}`;
-    else if (e.keyword === 'uniqueItems') msg = `must NOT have duplicate items (${path}/${String(p.j)} and ${path}/${String(p.i)} are identical)`;
-    else if (e.keyword === 'additionalProperties') msg = `must NOT have additional property ${JSON.stringify(p.additionalProperty)}`;
+    else if (e.keyword === 'uniqueItems')
+      msg = `must NOT have duplicate items (${path}/${String(p.j)} and ${path}/${String(p.i)} are identical)`;
+    else if (e.keyword === 'additionalProperties')
+      msg = `must NOT have additional property ${JSON.stringify(p.additionalProperty)}`;
     lines.add(`${path}: ${msg}`);
   }
   return [...lines];
@@ -48,7 +50,8 @@ export function validateBinding(raw: Buffer | string, source: string): Binding {
   const validate = bindingValidator;
   const problems = validate(value) ? [] : formatSchemaErrors(validate.errors);
   problems.push(...duplicateApiProblems(value), ...nameLengthProblems(value));
-  if (problems.length) throw new InputError('HELPER_BINDING_INVALID', `${source} is not a valid binding`, capped(problems));
+  if (problems.length)
+    throw new InputError('HELPER_BINDING_INVALID', `${source} is not a valid binding`, capped(problems));
   return value as Binding;
 }
 
@@ -95,7 +98,12 @@ function decodeUtf8(raw: Buffer, source: string): string {
       if (ch === '\ufffd' && !(raw[offset] === 0xef && raw[offset + 1] === 0xbf && raw[offset + 2] === 0xbd)) break;
       offset += Buffer.byteLength(ch);
     }
-    throw new InputError('HELPER_BINDING_JSON', `${source} is not UTF-8 text: invalid byte sequence at byte ${offset}; save it as UTF-8`, [], { cause: err });
+    throw new InputError(
+      'HELPER_BINDING_JSON',
+      `${source} is not UTF-8 text: invalid byte sequence at byte ${offset}; save it as UTF-8`,
+      [],
+      { cause: err },
+    );
   }
 }
 
@@ -108,7 +116,9 @@ function nameLengthProblems(value: unknown): string[] {
     if (typeof group !== 'string' || typeof resource !== 'string') return;
     const name = group ? `${resource}.${group}` : resource;
     if (name.length > MAX_OBJECT_NAME) {
-      problems.push(`/apis/${i}: the name "<resource>.<group>" is ${name.length} characters; it names the APIServiceBinding and must be at most ${MAX_OBJECT_NAME}`);
+      problems.push(
+        `/apis/${i}: the name "<resource>.<group>" is ${name.length} characters; it names the APIServiceBinding and must be at most ${MAX_OBJECT_NAME}`,
+      );
     }
   });
   return problems;
@@ -116,9 +126,16 @@ function nameLengthProblems(value: unknown): string[] {
 
 function parseJson(text: string, source: string): unknown {
   if (text.charCodeAt(0) === 0xfeff) {
-    throw new InputError('HELPER_BINDING_JSON', `${source} starts with a byte order mark (BOM); save it as UTF-8 without BOM (the backend rejects it)`);
+    throw new InputError(
+      'HELPER_BINDING_JSON',
+      `${source} starts with a byte order mark (BOM); save it as UTF-8 without BOM (the backend rejects it)`,
+    );
   }
-  if (!text.trim()) throw new InputError('HELPER_BINDING_JSON', `${source} is empty; expected a JSON object like {"clusterID": "...", "apis": [...]}`);
+  if (!text.trim())
+    throw new InputError(
+      'HELPER_BINDING_JSON',
+      `${source} is empty; expected a JSON object like {"clusterID": "...", "apis": [...]}`,
+    );
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

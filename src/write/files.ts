@@ -3,7 +3,17 @@
  * directory, fsync, rename) with mode 0600, so a reader never sees half a
  * file and an interrupted run leaves no partial or temp file behind.
  */
-import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 
@@ -13,7 +23,10 @@ const pending = new Set<string>();
 /** Writes data to path atomically with the given mode (default 0600). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   // Unique enough with pid and time; the exclusive 'wx' open refuses any clash.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   pending.add(tmp);
   let fd: number | undefined;
   try {

@@ -15,22 +15,60 @@ const sb = await useSandbox(t);
 
 function bindingFile(dir: string): string {
   const f = join(dir, 'binding.json');
-  writeFileSync(f, JSON.stringify({ clusterID: `apply-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: 'anynines.com', resource: 'servicebindings' }] }));
+  writeFileSync(
+    f,
+    JSON.stringify({
+      clusterID: `apply-${randomBytes(4).toString('hex')}`,
+      apis: [
+        { group: 'anynines.com', resource: 'postgresqlinstances' },
+        { group: 'anynines.com', resource: 'servicebindings' },
+      ],
+    }),
+  );
   return f;
 }
 
 async function managedFields(kubeconfig: string): Promise<string> {
-  const r = await kubectl(sb.bin, kubeconfig, ['get', 'apiservicebindings,secret/kubeconfig,deployment/konnector,namespace/klutch-bind', '-n', 'klutch-bind', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}']);
+  const r = await kubectl(sb.bin, kubeconfig, [
+    'get',
+    'apiservicebindings,secret/kubeconfig,deployment/konnector,namespace/klutch-bind',
+    '-n',
+    'klutch-bind',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}',
+  ]);
   return r.stdout;
 }
 
 t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-run changes nothing', async (t) => {
   const dir = t.testdir({});
-  const gen = await runCli(['bootstrap-env', '-f', bindingFile(dir), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '-o', join(dir, 'all.yaml')], { env: sb.env });
+  const gen = await runCli(
+    [
+      'bootstrap-env',
+      '-f',
+      bindingFile(dir),
+      '-u',
+      sb.bindUrl,
+      '--ca-file',
+      sb.caFile,
+      '--no-wait',
+      '-o',
+      join(dir, 'all.yaml'),
+    ],
+    { env: sb.env },
+  );
   t.equal(gen.code, 0, gen.stderr);
   const app = await extraCluster(t, sb, 'fresh');
 
-  const dry = await runCli(['apply', '-f', join(dir, 'all.yaml'), '--kubeconfig', app.kubeconfig, '--dry-run', 'server']);
+  const dry = await runCli([
+    'apply',
+    '-f',
+    join(dir, 'all.yaml'),
+    '--kubeconfig',
+    app.kubeconfig,
+    '--dry-run',
+    'server',
+  ]);
   t.equal(dry.code, 0, dry.stderr);
   t.match(dry.stderr, /\(dry run\) applied CustomResourceDefinition apiservicebindings\.klutch\.anynines\.com/);
   const none = await kubectl(sb.bin, app.kubeconfig, ['get', 'crd', '-o', 'name']);
@@ -40,8 +78,17 @@ t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-ru
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /5 CRD\(s\) Established/);
   t.match(r.stderr, /13 object\(s\) applied/);
-  const bindings = await kubectl(sb.bin, app.kubeconfig, ['get', 'apiservicebindings', '-o', 'jsonpath={.items[*].metadata.name}']);
-  t.same(bindings.stdout.split(' ').sort(), ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'], 'bindings exist after one pass');
+  const bindings = await kubectl(sb.bin, app.kubeconfig, [
+    'get',
+    'apiservicebindings',
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
+  t.same(
+    bindings.stdout.split(' ').sort(),
+    ['postgresqlinstances.anynines.com', 'servicebindings.anynines.com'],
+    'bindings exist after one pass',
+  );
 
   const before = await managedFields(app.kubeconfig);
   const again = await runCli(['apply', '-f', join(dir, 'all.yaml'), '--kubeconfig', app.kubeconfig]);
@@ -52,11 +99,33 @@ t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-ru
 t.test('bootstrap-env --apply-to binds and applies in one command', async (t) => {
   const dir = t.testdir({});
   const app = await extraCluster(t, sb, 'applyto');
-  const r = await runCli(['bootstrap-env', '-f', bindingFile(dir), '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--apply-to', app.kubeconfig], { env: sb.env });
+  const r = await runCli(
+    [
+      'bootstrap-env',
+      '-f',
+      bindingFile(dir),
+      '-u',
+      sb.bindUrl,
+      '--ca-file',
+      sb.caFile,
+      '--no-wait',
+      '--apply-to',
+      app.kubeconfig,
+    ],
+    { env: sb.env },
+  );
   t.equal(r.code, 0, r.stderr);
   const sec = await kubectl(sb.bin, app.kubeconfig, ['get', 'secret', 'kubeconfig', '-n', 'klutch-bind', '-o', 'name']);
   t.equal(sec.stdout.trim(), 'secret/kubeconfig');
-  const dep = await kubectl(sb.bin, app.kubeconfig, ['get', 'deployment', 'konnector', '-n', 'klutch-bind', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']);
+  const dep = await kubectl(sb.bin, app.kubeconfig, [
+    'get',
+    'deployment',
+    'konnector',
+    '-n',
+    'klutch-bind',
+    '-o',
+    'jsonpath={.spec.template.spec.containers[0].image}',
+  ]);
   t.equal(dep.stdout, 'public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0');
 });
 

@@ -12,9 +12,18 @@ import { repoRoot, runCli } from '../helpers/run-cli.ts';
 
 t.test('unknown commands: named as unknown, with a did-you-mean, exit 2', async (t) => {
   for (const [args, want] of [
-    [['bootstrap'], /^error: unknown command "bootstrap" \(did you mean bootstrap-env\?\); helper has: bootstrap-env, create-ns, apply, control-plane, status, unbind, completion\n/],
-    [['boostrap-env', '-f', 'b.json'], /^error: unknown command "boostrap-env" \(did you mean bootstrap-env\?\); helper has: [a-z, -]+\n\(run/],
-    [['control-plane', 'aply'], /^error: unknown command "control-plane aply" \(did you mean apply\?\); helper control-plane has: init, render, apply, check, adopt\n/],
+    [
+      ['bootstrap'],
+      /^error: unknown command "bootstrap" \(did you mean bootstrap-env\?\); helper has: bootstrap-env, create-ns, apply, control-plane, status, unbind, completion\n/,
+    ],
+    [
+      ['boostrap-env', '-f', 'b.json'],
+      /^error: unknown command "boostrap-env" \(did you mean bootstrap-env\?\); helper has: [a-z, -]+\n\(run/,
+    ],
+    [
+      ['control-plane', 'aply'],
+      /^error: unknown command "control-plane aply" \(did you mean apply\?\); helper control-plane has: init, render, apply, check, adopt\n/,
+    ],
     [['apply', 'all.yaml'], /^error: unexpected argument "all\.yaml": helper apply takes only flags\n/],
   ] as const) {
     const r = await runCli([...args]);
@@ -28,10 +37,17 @@ t.test('unknown commands: named as unknown, with a did-you-mean, exit 2', async 
 t.test('unknown flags come before missing arguments, each with a did-you-mean', async (t) => {
   const r = await runCli(['bootstrap-env', '--urll', 'x', '-f', 'b.json']);
   t.equal(r.code, 2);
-  t.equal(r.stderr, 'error: unknown flag --urll (did you mean --url?)\n(run with --help for usage)\n', 'not "Missing required argument: url"');
+  t.equal(
+    r.stderr,
+    'error: unknown flag --urll (did you mean --url?)\n(run with --help for usage)\n',
+    'not "Missing required argument: url"',
+  );
   const two = await runCli(['apply', '--kubeconfg', 'k', '--dryrun', '-x']);
   t.equal(two.code, 2);
-  t.match(two.stderr, /^error: the command line has 3 problems:\n {2}- unknown flag --kubeconfg \(did you mean --kubeconfig\?\)\n {2}- unknown flag --dryrun \(did you mean --dry-run\?\)\n {2}- unknown flag -x\n/);
+  t.match(
+    two.stderr,
+    /^error: the command line has 3 problems:\n {2}- unknown flag --kubeconfg \(did you mean --kubeconfig\?\)\n {2}- unknown flag --dryrun \(did you mean --dry-run\?\)\n {2}- unknown flag -x\n/,
+  );
   const nothing = await runCli(['create-ns', '--no-such-thing']);
   t.match(nothing.stderr, /^error: unknown flag --no-such-thing\n/);
   t.equal(nothing.code, 2);
@@ -39,7 +55,12 @@ t.test('unknown flags come before missing arguments, each with a did-you-mean', 
 
 /** The words of a help line, whatever the wrapping. */
 function helpLine(words: string): RegExp {
-  return new RegExp(words.split(' ').map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'));
+  return new RegExp(
+    words
+      .split(' ')
+      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\s+'),
+  );
 }
 
 t.test('--help matches the flags: -o is a format, files go to --output-file, kubeconfigs take --context', async (t) => {
@@ -51,16 +72,23 @@ t.test('--help matches the flags: -o is a format, files go to --output-file, kub
     '[deprecated: use -o text|json]',
     '(env HELPER_BIND_URL)',
     '--context context of the --apply-to kubeconfig',
-  ]) t.match(be.stdout, helpLine(p));
+  ])
+    t.match(be.stdout, helpLine(p));
   const apply = await runCli(['apply', '--help']);
-  t.match(apply.stdout, helpLine('--kubeconfig kubeconfig of the App Cluster (default: $KUBECONFIG, else ~/.kube/config)'));
+  t.match(
+    apply.stdout,
+    helpLine('--kubeconfig kubeconfig of the App Cluster (default: $KUBECONFIG, else ~/.kube/config)'),
+  );
   t.match(apply.stdout, helpLine('--context kubeconfig context to use'));
   t.match(apply.stdout, helpLine('Prints per object whether it was created, configured or unchanged.'));
   const render = await runCli(['control-plane', 'render', '--help']);
   t.match(render.stdout, helpLine('-o, --output output format: yaml. (Deprecated: -o FILE, use --output-file)'));
   const root = await runCli(['--help']);
   t.match(root.stdout, helpLine('completion [shell] Print a shell completion script (bash, zsh or fish)'));
-  t.match(root.stdout, helpLine('-v, --verbose more diagnostics on stderr: -v steps, files and contexts; -vv also every HTTP request'));
+  t.match(
+    root.stdout,
+    helpLine('-v, --verbose more diagnostics on stderr: -v steps, files and contexts; -vv also every HTTP request'),
+  );
 });
 
 t.test('completion: the shell as an argument; a real bash completes files after -f and only real flags', async (t) => {
@@ -79,24 +107,37 @@ t.test('completion: the shell as an argument; a real bash completes files after 
   // A `helper` on PATH, as an installed one would be, and a directory to complete in.
   const dir = t.testdir({ work: { 'binding.json': '{}', 'bindings.yaml': '' }, bin: {} });
   const shim = join(dir, 'bin', 'helper');
-  writeFileSync(shim, `#!/bin/sh\nexec env -u NODE_OPTIONS "${process.execPath}" "${join(repoRoot, 'bin', 'helper')}" "$@"\n`);
+  writeFileSync(
+    shim,
+    `#!/bin/sh\nexec env -u NODE_OPTIONS "${process.execPath}" "${join(repoRoot, 'bin', 'helper')}" "$@"\n`,
+  );
   chmodSync(shim, 0o755);
   writeFileSync(join(dir, 'completion.bash'), bash.stdout);
   mkdirSync(join(dir, 'work', 'sub'));
-  const complete = (line: string) => new Promise<string[]>((resolve, reject) => {
-    const words = line.split(' ');
-    const script = `source ${join(dir, 'completion.bash')}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_helper_complete\nprintf '%s\\n' "\${COMPREPLY[@]}"\n`;
-    const c = spawn('bash', ['-c', script], { cwd: join(dir, 'work'), env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir } });
-    let out = '';
-    c.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    c.on('error', reject);
-    c.on('close', () => resolve(out.split('\n').filter(Boolean).sort()));
-  });
+  const complete = (line: string) =>
+    new Promise<string[]>((resolve, reject) => {
+      const words = line.split(' ');
+      const script = `source ${join(dir, 'completion.bash')}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_helper_complete\nprintf '%s\\n' "\${COMPREPLY[@]}"\n`;
+      const c = spawn('bash', ['-c', script], {
+        cwd: join(dir, 'work'),
+        env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir },
+      });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      c.on('error', reject);
+      c.on('close', () => resolve(out.split('\n').filter(Boolean).sort()));
+    });
   t.same(await complete('helper bootstrap-env -f bi'), ['binding.json', 'bindings.yaml'], '-f <TAB> offers files');
   t.same(await complete('helper apply --kubeconfig s'), ['sub'], '--kubeconfig <TAB> offers files and directories');
   const flags = await complete('helper bootstrap-env --');
   t.ok(flags.includes('--output-file') && flags.includes('--url') && flags.includes('--context'), 'real flags offered');
-  t.same(flags.filter((f) => /^--.$/.test(f)), [], 'no fake one-letter --f --u --o --q');
+  t.same(
+    flags.filter((f) => /^--.$/.test(f)),
+    [],
+    'no fake one-letter --f --u --o --q',
+  );
   t.same(await complete('helper apply --dry-run '), ['none', 'server']);
   t.same(await complete('helper control-plane '), ['adopt', 'apply', 'check', 'init', 'render']);
   t.same(await complete('helper completion '), ['bash', 'fish', 'zsh']);

@@ -17,7 +17,12 @@ import { toYaml } from '../../src/render/to-yaml.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import { runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
-import { cpEnv, installPrerequisiteObjects, installStandIns, valuesFile as initValues } from '../helpers/control-plane.ts';
+import {
+  cpEnv,
+  installPrerequisiteObjects,
+  installStandIns,
+  valuesFile as initValues,
+} from '../helpers/control-plane.ts';
 
 const sb = await useSandbox(t);
 
@@ -39,22 +44,43 @@ async function valuesFile(dir: string): Promise<string> {
   return v.file;
 }
 
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> };
-const docs = (text: string): Obj[] => parseAllDocuments(text, { version: '1.1' }).map((d) => d.toJS() as Obj).filter(Boolean);
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  data?: Record<string, string>;
+};
+const docs = (text: string): Obj[] =>
+  parseAllDocuments(text, { version: '1.1' })
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
 
 function kubeconfigCa(file: string): string {
-  const kc = parse(readFileSync(file, 'utf8')) as { clusters: Array<{ cluster: { 'certificate-authority-data': string } }> };
+  const kc = parse(readFileSync(file, 'utf8')) as {
+    clusters: Array<{ cluster: { 'certificate-authority-data': string } }>;
+  };
   return Buffer.from(kc.clusters[0]!.cluster['certificate-authority-data'], 'base64').toString('utf8');
 }
 
 /** kind/namespace/name → resourceVersion of every object in a manifest, as the cluster has them. */
 async function resourceVersions(c: Cluster, manifest: string): Promise<string> {
-  const r = await kubectl(sb.bin, c.kubeconfig, ['get', '-f', manifest, '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}']);
+  const r = await kubectl(sb.bin, c.kubeconfig, [
+    'get',
+    '-f',
+    manifest,
+    '-o',
+    'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name} {.metadata.resourceVersion}{"\\n"}{end}',
+  ]);
   if (r.code !== 0) throw new Error(`kubectl get -f: ${r.stderr}`);
   return r.stdout;
 }
 
-interface Report { healthy: boolean; counts: Record<string, number>; firstProblem?: { object: string; detail: string }; items: Array<{ status: string; object: string; detail: string }> }
+interface Report {
+  healthy: boolean;
+  counts: Record<string, number>;
+  firstProblem?: { object: string; detail: string };
+  items: Array<{ status: string; object: string; detail: string }>;
+}
 
 t.test('render: deterministic, and every object passes a server-side dry run of a fresh control plane', async (t) => {
   const dir = t.testdir({});
@@ -76,7 +102,10 @@ t.test('render: deterministic, and every object passes a server-side dry run of 
 
   const objs = docs(r1.stdout);
   t.equal(objs.length, 34);
-  t.same(objs.filter((o) => o.kind === 'APIServiceExportTemplate').map((o) => o.metadata.name), ['mariadbinstances', 'postgresqlinstances', 'servicebindings', 'backups', 'restores']);
+  t.same(
+    objs.filter((o) => o.kind === 'APIServiceExportTemplate').map((o) => o.metadata.name),
+    ['mariadbinstances', 'postgresqlinstances', 'servicebindings', 'backups', 'restores'],
+  );
 
   await installStandIns(sb, cp);
   // A server-side dry run cannot validate objects of a kind, or in a namespace, it only dry-ran;
@@ -85,12 +114,30 @@ t.test('render: deterministic, and every object passes a server-side dry run of 
   t.equal(base.length, 7);
   const made = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', '-f', '-'], toYaml(base));
   t.equal(made.code, 0, made.stderr);
-  t.equal((await kubectl(sb.bin, cp.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all'])).code, 0);
+  t.equal(
+    (await kubectl(sb.bin, cp.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']))
+      .code,
+    0,
+  );
 
   const dry = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', '--dry-run=server', '-f', out]);
   t.equal(dry.code, 0, dry.stderr);
-  t.equal(dry.stdout.trim().split('\n').filter((l) => /serverside-applied \(server dry run\)$/.test(l)).length, 34, 'the API server accepted all 34 objects');
-  const none = await kubectl(sb.bin, cp.kubeconfig, ['get', 'deployments,secrets,ingresses', '-n', 'bind', '-o', 'name']);
+  t.equal(
+    dry.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /serverside-applied \(server dry run\)$/.test(l)).length,
+    34,
+    'the API server accepted all 34 objects',
+  );
+  const none = await kubectl(sb.bin, cp.kubeconfig, [
+    'get',
+    'deployments,secrets,ingresses',
+    '-n',
+    'bind',
+    '-o',
+    'name',
+  ]);
   t.equal(none.stdout.trim(), '', 'the dry run stored nothing in namespace bind');
 });
 
@@ -103,7 +150,10 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.equal(empty.code, 6, 'check on an empty cluster: exit 6');
   const emptyReport = JSON.parse(empty.stdout) as Report;
   t.ok(emptyReport.counts.missing! > 0);
-  t.ok(emptyReport.items.some((i) => i.object === 'Crossplane' && i.status === 'missing'), 'names Crossplane as missing');
+  t.ok(
+    emptyReport.items.some((i) => i.object === 'Crossplane' && i.status === 'missing'),
+    'names Crossplane as missing',
+  );
   t.ok(emptyReport.items.some((i) => i.object === 'Namespace bind' && i.status === 'missing'));
   t.match(empty.stderr, /is not set up: \d+ missing/);
 
@@ -113,13 +163,21 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.match(pre.stderr, /providers\.pkg\.crossplane\.io \(installed by Crossplane\)/);
   t.match(pre.stderr, /issuers\.cert-manager\.io \(installed by cert-manager\)/);
   t.match(pre.stderr, /Namespace crossplane-system/);
-  t.equal((await kubectl(sb.bin, cp.kubeconfig, ['get', 'namespace', 'bind'])).code, 1, 'namespace bind was not created');
+  t.equal(
+    (await kubectl(sb.bin, cp.kubeconfig, ['get', 'namespace', 'bind'])).code,
+    1,
+    'namespace bind was not created',
+  );
 
   await installStandIns(sb, cp);
   const dry = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig, '--dry-run', 'server']);
   t.equal(dry.code, 0, dry.stderr);
   t.match(dry.stderr, /\(dry run\) applied CustomResourceDefinition apiservicebindings\.klutch\.anynines\.com/);
-  t.match(dry.stderr, /\(dry run\) applied ProviderConfig postgresql-service-broker/, 'ProviderConfigs validated against the (stand-in) provider CRD');
+  t.match(
+    dry.stderr,
+    /\(dry run\) applied ProviderConfig postgresql-service-broker/,
+    'ProviderConfigs validated against the (stand-in) provider CRD',
+  );
   t.equal((await kubectl(sb.bin, cp.kubeconfig, ['get', 'namespace', 'bind'])).code, 1, 'the dry run created nothing');
   t.notMatch((await kubectl(sb.bin, cp.kubeconfig, ['get', 'crd', '-o', 'name'])).stdout, /klutch/);
 
@@ -139,15 +197,36 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
     const again = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
     t.equal(again.code, 0, again.stderr);
     t.match(again.stderr, /cookie keys: cluster/, `run ${run}: the keys in the cluster are kept`);
-    t.equal(await resourceVersions(cp, listing), before, `run ${run} leaves all 34 objects unchanged (same resourceVersions)`);
+    t.equal(
+      await resourceVersions(cp, listing),
+      before,
+      `run ${run} leaves all 34 objects unchanged (same resourceVersions)`,
+    );
   }
-  const keys = await kubectl(sb.bin, cp.kubeconfig, ['get', 'secret', 'cookie-config', '-n', 'bind', '-o', 'jsonpath={.data}']);
-  for (const v of Object.values(JSON.parse(keys.stdout) as Record<string, string>)) cookieKeys.push(Buffer.from(v, 'base64').toString('utf8'));
+  const keys = await kubectl(sb.bin, cp.kubeconfig, [
+    'get',
+    'secret',
+    'cookie-config',
+    '-n',
+    'bind',
+    '-o',
+    'jsonpath={.data}',
+  ]);
+  for (const v of Object.values(JSON.parse(keys.stdout) as Record<string, string>))
+    cookieKeys.push(Buffer.from(v, 'base64').toString('utf8'));
   t.equal(cookieKeys.length, 2);
 
-  const ca = await kubectl(sb.bin, cp.kubeconfig, ['get', 'secret', 'k8sca', '-n', 'bind', '-o', 'jsonpath={.data.ca}']);
+  const ca = await kubectl(sb.bin, cp.kubeconfig, [
+    'get',
+    'secret',
+    'k8sca',
+    '-n',
+    'bind',
+    '-o',
+    'jsonpath={.data.ca}',
+  ]);
   const pem = Buffer.from(ca.stdout, 'base64').toString('utf8');
-  t.equal(pem, kubeconfigCa(cp.kubeconfig), 'k8sca data.ca decodes to the kubeconfig\'s CA, byte for byte');
+  t.equal(pem, kubeconfigCa(cp.kubeconfig), "k8sca data.ca decodes to the kubeconfig's CA, byte for byte");
   t.match(pem, /^-----BEGIN CERTIFICATE-----\n/, 'the mounted file is PEM, not base64 text');
   t.equal(new X509Certificate(pem).fingerprint256, new X509Certificate(cp.caPem).fingerprint256);
 
@@ -156,40 +235,71 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.equal(check.code, 6, 'not running in the sandbox: exit 6');
   t.match(check.stderr, /installed but not running/);
   const report = JSON.parse(check.stdout) as Report;
-  t.equal(report.counts.missing, 0, `nothing missing: ${JSON.stringify(report.items.filter((i) => i.status === 'missing'))}`);
-  t.equal(report.counts.invalid, 0, `nothing invalid: ${JSON.stringify(report.items.filter((i) => i.status === 'invalid'))}`);
+  t.equal(
+    report.counts.missing,
+    0,
+    `nothing missing: ${JSON.stringify(report.items.filter((i) => i.status === 'missing'))}`,
+  );
+  t.equal(
+    report.counts.invalid,
+    0,
+    `nothing invalid: ${JSON.stringify(report.items.filter((i) => i.status === 'invalid'))}`,
+  );
   const notReady = report.items.filter((i) => i.status === 'not-ready').map((i) => i.object);
-  t.same(notReady.sort(), [
-    'APIServiceExportTemplate crossplane-system/backups',
-    'APIServiceExportTemplate crossplane-system/mariadbinstances',
-    'APIServiceExportTemplate crossplane-system/postgresqlinstances',
-    'APIServiceExportTemplate crossplane-system/restores',
-    'APIServiceExportTemplate crossplane-system/servicebindings',
-    'Configuration w5n9a2g2-anynines-dataservices',
-    'Deployment bind/anynines-backend',
-    'Deployment cert-manager/cert-manager',
+  t.same(
+    notReady.sort(),
+    [
+      'APIServiceExportTemplate crossplane-system/backups',
+      'APIServiceExportTemplate crossplane-system/mariadbinstances',
+      'APIServiceExportTemplate crossplane-system/postgresqlinstances',
+      'APIServiceExportTemplate crossplane-system/restores',
+      'APIServiceExportTemplate crossplane-system/servicebindings',
+      'Configuration w5n9a2g2-anynines-dataservices',
+      'Deployment bind/anynines-backend',
+      'Deployment cert-manager/cert-manager',
+      'Deployment crossplane-system/crossplane',
+      'Function function-patch-and-transform',
+      'Ingress bind/anynines-backend',
+      'Issuer bind/letsencrypt',
+      'Nodes',
+      'Provider provider-anynines',
+      'ProviderConfig mariadb-backup-manager',
+      'ProviderConfig mariadb-service-broker',
+      'ProviderConfig postgresql-backup-manager',
+      'ProviderConfig postgresql-service-broker',
+      'Secret bind/anynines-backend-tls',
+      'Service bind/anynines-backend',
+    ],
+    'exactly what needs a kubelet, Crossplane, cert-manager or an ingress controller is not ready',
+  );
+  t.same(
+    report.items.filter((i) => i.status === 'cannot-see').map((i) => i.object),
+    ['DNS bind.klutch.test', 'OIDC client kube-bind'],
+    'DNS and the IdP: said, neither passed nor failed',
+  );
+  t.equal(
+    report.firstProblem?.object,
     'Deployment crossplane-system/crossplane',
-    'Function function-patch-and-transform',
-    'Ingress bind/anynines-backend',
-    'Issuer bind/letsencrypt',
-    'Nodes',
-    'Provider provider-anynines',
-    'ProviderConfig mariadb-backup-manager',
-    'ProviderConfig mariadb-service-broker',
-    'ProviderConfig postgresql-backup-manager',
-    'ProviderConfig postgresql-service-broker',
-    'Secret bind/anynines-backend-tls',
-    'Service bind/anynines-backend',
-  ], 'exactly what needs a kubelet, Crossplane, cert-manager or an ingress controller is not ready');
-  t.same(report.items.filter((i) => i.status === 'cannot-see').map((i) => i.object), ['DNS bind.klutch.test', 'OIDC client kube-bind'], 'DNS and the IdP: said, neither passed nor failed');
-  t.equal(report.firstProblem?.object, 'Deployment crossplane-system/crossplane', 'the first thing to fix: Crossplane is not running');
+    'the first thing to fix: Crossplane is not running',
+  );
   const detail = (o: string) => report.items.find((i) => i.object === o)!.detail;
   t.match(detail('Nodes'), /no nodes: no kubelet/);
   t.match(detail('Deployment bind/anynines-backend'), /0\/1 replicas ready.*no Ready node \(no kubelet\)/);
   t.match(detail('Provider provider-anynines'), /Crossplane has not processed it \(Crossplane is not running/);
   t.match(detail('Deployment crossplane-system/crossplane'), /--enable-ssa-claims set; 0\/1 replicas ready/);
-  t.match(detail('APIServiceExportTemplate crossplane-system/postgresqlinstances'), /postgresqlinstances\.anynines\.com is not served/);
-  for (const ok of ['Secret bind/k8sca', 'Secret bind/cookie-config', 'Secret bind/oidc-config', 'ClusterRole kube-binder', 'CustomResourceDefinition apiserviceexporttemplates.bind.anynines.com', 'IngressClass nginx', 'Secret crossplane-system/postgresql-service-broker-creds']) {
+  t.match(
+    detail('APIServiceExportTemplate crossplane-system/postgresqlinstances'),
+    /postgresqlinstances\.anynines\.com is not served/,
+  );
+  for (const ok of [
+    'Secret bind/k8sca',
+    'Secret bind/cookie-config',
+    'Secret bind/oidc-config',
+    'ClusterRole kube-binder',
+    'CustomResourceDefinition apiserviceexporttemplates.bind.anynines.com',
+    'IngressClass nginx',
+    'Secret crossplane-system/postgresql-service-broker-creds',
+  ]) {
     t.equal(report.items.find((i) => i.object === ok)?.status, 'ok', `${ok} ok`);
   }
 
@@ -197,19 +307,46 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.equal(text.code, 0, `--no-require-ready: only missing/invalid fail\n${text.stderr}`);
   t.match(text.stdout, /^STATUS +OBJECT +DETAIL\n/);
   t.match(text.stdout, /not-ready +Deployment bind\/anynines-backend +0\/1 replicas ready/);
-  t.match(text.stdout, /: \d+ ok, 0 missing, 0 invalid, 20 not ready, 2 cannot see\nfirst to fix: Deployment crossplane-system\/crossplane: /);
+  t.match(
+    text.stdout,
+    /: \d+ ok, 0 missing, 0 invalid, 20 not ready, 2 cannot see\nfirst to fix: Deployment crossplane-system\/crossplane: /,
+  );
 
   t.test('check names broken objects (pitfalls 6 and 10), and apply repairs them', async (t) => {
     const patch = async (args: string[]) => t.equal((await kubectl(sb.bin, cp.kubeconfig, args)).code, 0);
-    await patch(['annotate', '--overwrite', 'ingress', 'anynines-backend', '-n', 'bind', 'cert-manager.io/issuer=letsencrypt-prod']);
-    await patch(['patch', 'secret', 'k8sca', '-n', 'bind', '--type=merge', '-p', JSON.stringify({ data: { ca: Buffer.from(ca.stdout).toString('base64') } })]);
+    await patch([
+      'annotate',
+      '--overwrite',
+      'ingress',
+      'anynines-backend',
+      '-n',
+      'bind',
+      'cert-manager.io/issuer=letsencrypt-prod',
+    ]);
+    await patch([
+      'patch',
+      'secret',
+      'k8sca',
+      '-n',
+      'bind',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ data: { ca: Buffer.from(ca.stdout).toString('base64') } }),
+    ]);
     const broken = await cli(['check', '--kubeconfig', cp.kubeconfig, '-o', 'json', '--no-require-ready']);
     t.equal(broken.code, 6);
     const items = (JSON.parse(broken.stdout) as Report).items.filter((i) => i.status === 'invalid');
     t.same(items.map((i) => i.object).sort(), ['Ingress bind/anynines-backend', 'Secret bind/k8sca']);
     t.match(items.find((i) => i.object === 'Secret bind/k8sca')!.detail, /base64 text of the PEM, not PEM/);
-    t.match(items.find((i) => i.object === 'Ingress bind/anynines-backend')!.detail, /names Issuer bind\/letsencrypt-prod, which does not exist/);
-    t.match(broken.stderr, /is not set up: 0 missing, 2 invalid, \d+ not ready \(see the report\); first: Secret bind\/k8sca: ca holds base64 text of the PEM/, 'the first invalid item in render order');
+    t.match(
+      items.find((i) => i.object === 'Ingress bind/anynines-backend')!.detail,
+      /names Issuer bind\/letsencrypt-prod, which does not exist/,
+    );
+    t.match(
+      broken.stderr,
+      /is not set up: 0 missing, 2 invalid, \d+ not ready \(see the report\); first: Secret bind\/k8sca: ca holds base64 text of the PEM/,
+      'the first invalid item in render order',
+    );
     const repair = await cli(['apply', '-f', values, '--kubeconfig', cp.kubeconfig]);
     t.equal(repair.code, 0, repair.stderr);
     const fixed = await cli(['check', '--kubeconfig', cp.kubeconfig, '--no-require-ready']);
@@ -226,17 +363,45 @@ t.test('values errors name the field: exit 3, nothing rendered', async (t) => {
     return f;
   };
   const cases: Array<[string, string, RegExp, Record<string, string>?]> = [
-    ['missing.yaml', values.replace(/^ {2}issuerUrl: .*\n/m, ''), /\/oidc \(line \d+\): must have required property 'issuerUrl'/],
-    ['wrong.yaml', values.replace('email: platform-team@klutch.test', 'email: not-an-email'), /\/tls\/acme\/email \(line \d+\): must match format "email"/],
-    ['literal-secret.yaml', values.replace('clientSecret: env:BACKEND_OIDC_CLIENT_SECRET', 'clientSecret: hunter2hunter2'), /\/oidc\/clientSecret \(line \d+\): must be a reference, env:NAME or file:PATH/],
-    ['typo.yaml', values.replace('dataServices:\n', 'dataServices:\n  postgres: {}\n'), /\/dataServices \(line \d+\): must NOT have additional property "postgres"/],
-    ['unset-env.yaml', values, /\/oidc\/clientSecret: environment variable BACKEND_OIDC_CLIENT_SECRET is not set/, { BACKEND_OIDC_CLIENT_SECRET: '' }],
-    ['no-file.yaml', values.replace('password: env:MARIADB_BACKUP_MANAGER_PASSWORD', 'password: file:missing.txt'), /\/dataServices\/mariadb\/backupManager\/password: cannot read .*missing\.txt: ENOENT/],
+    [
+      'missing.yaml',
+      values.replace(/^ {2}issuerUrl: .*\n/m, ''),
+      /\/oidc \(line \d+\): must have required property 'issuerUrl'/,
+    ],
+    [
+      'wrong.yaml',
+      values.replace('email: platform-team@klutch.test', 'email: not-an-email'),
+      /\/tls\/acme\/email \(line \d+\): must match format "email"/,
+    ],
+    [
+      'literal-secret.yaml',
+      values.replace('clientSecret: env:BACKEND_OIDC_CLIENT_SECRET', 'clientSecret: hunter2hunter2'),
+      /\/oidc\/clientSecret \(line \d+\): must be a reference, env:NAME or file:PATH/,
+    ],
+    [
+      'typo.yaml',
+      values.replace('dataServices:\n', 'dataServices:\n  postgres: {}\n'),
+      /\/dataServices \(line \d+\): must NOT have additional property "postgres"/,
+    ],
+    [
+      'unset-env.yaml',
+      values,
+      /\/oidc\/clientSecret: environment variable BACKEND_OIDC_CLIENT_SECRET is not set/,
+      { BACKEND_OIDC_CLIENT_SECRET: '' },
+    ],
+    [
+      'no-file.yaml',
+      values.replace('password: env:MARIADB_BACKUP_MANAGER_PASSWORD', 'password: file:missing.txt'),
+      /\/dataServices\/mariadb\/backupManager\/password: cannot read .*missing\.txt: ENOENT/,
+    ],
   ];
   for (const [name, text, re, overrides] of cases) {
     const e = { ...env, ...(overrides ?? {}) };
     for (const [k, v] of Object.entries(overrides ?? {})) if (!v) delete e[k];
-    const r = await runCli(['control-plane', 'render', '-f', write(name, text), '--kubeconfig', sb.controlPlane.kubeconfig], { env: e });
+    const r = await runCli(
+      ['control-plane', 'render', '-f', write(name, text), '--kubeconfig', sb.controlPlane.kubeconfig],
+      { env: e },
+    );
     allStderr.push(r.stderr);
     t.equal(r.code, 3, `${name}: exit 3`);
     t.match(r.stderr, re, name);
@@ -247,18 +412,33 @@ t.test('values errors name the field: exit 3, nothing rendered', async (t) => {
   t.match(noKc.stderr, /\/backend\/externalAddress: not set, and no --kubeconfig/);
 });
 
-t.test('init\'s placeholders are refused: exit 3 listing each, nothing rendered or applied', async (t) => {
+t.test("init's placeholders are refused: exit 3 listing each, nothing rendered or applied", async (t) => {
   const dir = t.testdir({});
   const raw = join(dir, 'raw.yaml');
   const init = await cli(['init', '--data-services', 'postgresql,mariadb']);
   t.equal(init.code, 0);
   writeFileSync(raw, init.stdout);
   const cp = await extraCluster(t, sb, 'cpplaceholders');
-  for (const args of [['render', '-f', raw, '--kubeconfig', cp.kubeconfig], ['apply', '-f', raw, '--kubeconfig', cp.kubeconfig], ['check', '-f', raw, '--kubeconfig', cp.kubeconfig]]) {
+  for (const args of [
+    ['render', '-f', raw, '--kubeconfig', cp.kubeconfig],
+    ['apply', '-f', raw, '--kubeconfig', cp.kubeconfig],
+    ['check', '-f', raw, '--kubeconfig', cp.kubeconfig],
+  ]) {
     const r = await cli(args);
     t.equal(r.code, 3, `${args[0]}: exit 3`);
-    t.match(r.stderr, new RegExp(`error: ${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} still holds 7 placeholder value\\(s\\) from \`helper control-plane init\`; replace each with your own`), args[0]!);
-    for (const p of ['/backend/host \\(line \\d+\\): bind\\.example\\.com', '/oidc/issuerUrl \\(line \\d+\\): https://idp\\.example\\.com/realms/klutch', '/tls/acme/email \\(line \\d+\\): platform-team@example\\.com', '/dataServices/mariadb/backupManager/url']) {
+    t.match(
+      r.stderr,
+      new RegExp(
+        `error: ${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} still holds 7 placeholder value\\(s\\) from \`helper control-plane init\`; replace each with your own`,
+      ),
+      args[0]!,
+    );
+    for (const p of [
+      '/backend/host \\(line \\d+\\): bind\\.example\\.com',
+      '/oidc/issuerUrl \\(line \\d+\\): https://idp\\.example\\.com/realms/klutch',
+      '/tls/acme/email \\(line \\d+\\): platform-team@example\\.com',
+      '/dataServices/mariadb/backupManager/url',
+    ]) {
       t.match(r.stderr, new RegExp(`  - ${p}`), `${args[0]} lists ${p}`);
     }
     t.equal(r.stdout, '', `${args[0]}: nothing on stdout`);
@@ -269,13 +449,25 @@ t.test('init\'s placeholders are refused: exit 3 listing each, nothing rendered 
 t.test('every unset reference is reported in one run', async (t) => {
   const dir = t.testdir({});
   const values = await valuesFile(dir);
-  const r = await runCli(['control-plane', 'render', '-f', values, '--kubeconfig', sb.controlPlane.kubeconfig], { env: { CP_SEED: env.CP_SEED! } });
+  const r = await runCli(['control-plane', 'render', '-f', values, '--kubeconfig', sb.controlPlane.kubeconfig], {
+    env: { CP_SEED: env.CP_SEED! },
+  });
   allStderr.push(r.stderr);
   t.equal(r.code, 3);
   t.match(r.stderr, /error: 9 references of the values file cannot be resolved\n/);
   const unset = [...r.stderr.matchAll(/^  - (\S+): environment variable (\S+) is not set$/gm)].map((m) => m[2]);
-  t.same(unset.sort(), Object.keys(env).filter((k) => k !== 'CP_SEED').sort(), 'all nine variables at once, each with its field');
-  t.match(r.stderr, /  - \/dataServices\/postgresql\/serviceBroker\/password: environment variable POSTGRESQL_SERVICE_BROKER_PASSWORD is not set/, 'the word "environment" survives the redaction (regression)');
+  t.same(
+    unset.sort(),
+    Object.keys(env)
+      .filter((k) => k !== 'CP_SEED')
+      .sort(),
+    'all nine variables at once, each with its field',
+  );
+  t.match(
+    r.stderr,
+    /  - \/dataServices\/postgresql\/serviceBroker\/password: environment variable POSTGRESQL_SERVICE_BROKER_PASSWORD is not set/,
+    'the word "environment" survives the redaction (regression)',
+  );
   t.notMatch(r.stderr, /REDACTED/);
   t.equal(r.stdout, '');
 });
@@ -283,7 +475,10 @@ t.test('every unset reference is reported in one run', async (t) => {
 t.test('no credential reached stderr in any run of this file', async (t) => {
   const stderr = allStderr.join('\n');
   t.ok(allStderr.length >= 20, `${allStderr.length} runs`);
-  for (const [name, value] of [...Object.entries(env), ...cookieKeys.map((k, i) => [`cookie key ${i + 1}`, k] as const)]) {
+  for (const [name, value] of [
+    ...Object.entries(env),
+    ...cookieKeys.map((k, i) => [`cookie key ${i + 1}`, k] as const),
+  ]) {
     t.notOk(stderr.includes(value), `${name} not in stderr`);
     t.notOk(stderr.includes(Buffer.from(value).toString('base64')), `${name} (base64) not in stderr`);
   }

@@ -15,7 +15,7 @@ import { sandboxBinaries } from '../sandbox/cluster.ts';
 
 /** Differences on purpose, by JSON path, with the reason. */
 const INTENDED: Record<string, string> = {
-  '/metadata/annotations': 'controller-gen\'s version stamp: a build detail of upstream, not part of the API',
+  '/metadata/annotations': "controller-gen's version stamp: a build detail of upstream, not part of the API",
   '/metadata/creationTimestamp': 'upstream files carry `creationTimestamp: null` (Go marshalling); the server sets it',
 };
 
@@ -24,7 +24,12 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 /** Drops every `description` (documentation, not structure). */
 function withoutDescriptions(v: Json): Json {
   if (Array.isArray(v)) return v.map(withoutDescriptions);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'description').map(([k, x]) => [k, withoutDescriptions(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([k]) => k !== 'description')
+        .map(([k, x]) => [k, withoutDescriptions(x)]),
+    );
   return v;
 }
 
@@ -34,15 +39,27 @@ function differences(a: Json | undefined, b: Json | undefined, path = ''): strin
   if (a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
     const ao = a as Record<string, Json>;
     const bo = b as Record<string, Json>;
-    return [...new Set([...Object.keys(ao), ...Object.keys(bo)])].flatMap((k) => differences(ao[k], bo[k], `${path}/${k}`));
+    return [...new Set([...Object.keys(ao), ...Object.keys(bo)])].flatMap((k) =>
+      differences(ao[k], bo[k], `${path}/${k}`),
+    );
   }
   return [path];
 }
 
 const bin = await sandboxBinaries();
 const dirs = [join(bin.bindSrc, 'deploy', 'crd'), join(bin.bindSrc, 'contrib', 'deploy', 'crd')];
-const upstream = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).sort().map((f) => ({ file: join(d, f), crd: parse(readFileSync(join(d, f), 'utf8')) as Json & { metadata: { name: string } } })));
-const ours = [...klutchCrds(), exportTemplateCrd('example-backend.klutch.anynines.com')] as unknown as Array<Json & { metadata: { name: string } }>;
+const upstream = dirs.flatMap((d) =>
+  readdirSync(d)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({
+      file: join(d, f),
+      crd: parse(readFileSync(join(d, f), 'utf8')) as Json & { metadata: { name: string } },
+    })),
+);
+const ours = [...klutchCrds(), exportTemplateCrd('example-backend.klutch.anynines.com')] as unknown as Array<
+  Json & { metadata: { name: string } }
+>;
 
 t.test('the module holds the six CRDs helper renders, and helper renders no other', async (t) => {
   t.same(upstream.map((u) => u.crd.metadata.name).sort(), ours.map((o) => o.metadata.name).sort());
@@ -61,7 +78,12 @@ for (const { file, crd } of upstream) {
 
 t.test('the comparison can fail: a changed scope, version or property is reported', async (t) => {
   const crd = upstream.find((u) => u.crd.metadata.name === 'apiservicebindings.klutch.anynines.com')!.crd;
-  const mutated = JSON.parse(JSON.stringify(crd)) as { spec: { scope: string; versions: Array<{ name: string; schema: { openAPIV3Schema: { properties: Record<string, unknown> } } }> } };
+  const mutated = JSON.parse(JSON.stringify(crd)) as {
+    spec: {
+      scope: string;
+      versions: Array<{ name: string; schema: { openAPIV3Schema: { properties: Record<string, unknown> } } }>;
+    };
+  };
   mutated.spec.scope = 'Namespaced';
   mutated.spec.versions[0]!.name = 'v1beta1';
   delete mutated.spec.versions[0]!.schema.openAPIV3Schema.properties.status;
@@ -69,5 +91,9 @@ t.test('the comparison can fail: a changed scope, version or property is reporte
   t.ok(diff.includes('/spec/scope'), 'scope');
   t.ok(diff.includes('/spec/versions/0/name'), 'version name');
   t.ok(diff.includes('/spec/versions/0/schema/openAPIV3Schema/properties/status'), 'a dropped property');
-  t.same(differences(withoutDescriptions({ description: 'a', x: 1 }), withoutDescriptions({ description: 'b', x: 1 })), [], 'descriptions alone are no difference');
+  t.same(
+    differences(withoutDescriptions({ description: 'a', x: 1 }), withoutDescriptions({ description: 'b', x: 1 })),
+    [],
+    'descriptions alone are no difference',
+  );
 });

@@ -12,12 +12,20 @@ import { repoRoot } from '../helpers/run-cli.ts';
 
 const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
   // As a user runs it: `env -u` drops the hooks tap adds to its children's NODE_OPTIONS (as run-cli.ts does).
-  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, join(repoRoot, 'test', 'demo.ts')], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('env', ['-u', 'NODE_OPTIONS', process.execPath, join(repoRoot, 'test', 'demo.ts')], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
-  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
   // Bounded: the demo takes about a minute; a stuck one is ended by its PID (it stops its own sandbox on SIGTERM).
   const timer = setTimeout(() => child.kill('SIGTERM'), 8 * 60_000);
-  child.on('close', (c) => { clearTimeout(timer); resolve({ code: c, stderr: err }); });
+  child.on('close', (c) => {
+    clearTimeout(timer);
+    resolve({ code: c, stderr: err });
+  });
 });
 
 t.equal(code, 0, `npm run demo exits 0${code === 0 ? '' : `; its end:\n${stderr.slice(-3000)}`}`);
@@ -41,7 +49,8 @@ t.test('11: the App Cluster abandoned, unbind keeps and lists both claims', asyn
   const s = step(11);
   t.match(s, /\$ helper unbind --kubeconfig \S+provider\.kfg\.yaml/);
   t.notMatch(/\$ helper unbind .*/.exec(s)?.[0] ?? '', /--purge/, 'unbind without --purge');
-  for (const name of ['orders-db', 'billing-db']) t.match(s, new RegExp(`^(kept|unmarked) +control plane +PostgresqlInstance \\S+/${name} `, 'm'), `${name} kept`);
+  for (const name of ['orders-db', 'billing-db'])
+    t.match(s, new RegExp(`^(kept|unmarked) +control plane +PostgresqlInstance \\S+/${name} `, 'm'), `${name} kept`);
   t.match(s, /^orders-db +\S+$/m, 'orders-db still on the control plane');
   t.match(s, /^billing-db +\S+$/m, 'billing-db still on the control plane');
 });

@@ -11,7 +11,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import t from 'tap';
@@ -39,9 +48,20 @@ function tree(dir: string): string[] {
 
 /** What the image's own dynamic loader lists for /helper, run on the image's libraries only (guest paths). */
 function loaderList(image: Image, arch: 'amd64' | 'arm64'): string[] {
-  const r = arch === 'amd64'
-    ? spawnSync('ldd', [join(image.rootfs, 'helper')], { encoding: 'utf8' })
-    : spawnSync('qemu-aarch64-static', ['-L', image.rootfs, join(image.rootfs, 'lib', 'ld-linux-aarch64.so.1'), '--list', join(image.rootfs, 'helper')], { encoding: 'utf8' });
+  const r =
+    arch === 'amd64'
+      ? spawnSync('ldd', [join(image.rootfs, 'helper')], { encoding: 'utf8' })
+      : spawnSync(
+          'qemu-aarch64-static',
+          [
+            '-L',
+            image.rootfs,
+            join(image.rootfs, 'lib', 'ld-linux-aarch64.so.1'),
+            '--list',
+            join(image.rootfs, 'helper'),
+          ],
+          { encoding: 'utf8' },
+        );
   return r.stdout.split('\n').flatMap((l) => {
     const m = /^\s*(?:(\S+) => )?(\/\S+) \(0x/.exec(l);
     if (!m) return [];
@@ -70,7 +90,9 @@ if (missing) {
     }
     const image: Image = unpackImage(t, arch);
     const { config } = image.config;
-    t.comment(`linux/${arch} root filesystem ${(Number(spawnSync('du', ['-sb', image.rootfs], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1e6).toFixed(1)} MB`);
+    t.comment(
+      `linux/${arch} root filesystem ${(Number(spawnSync('du', ['-sb', image.rootfs], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1e6).toFixed(1)} MB`,
+    );
 
     t.test(`linux/${arch}: the config runs /helper as 65532 with no environment and the OCI labels`, async (t) => {
       t.equal(image.config.os, 'linux');
@@ -88,17 +110,37 @@ if (missing) {
       t.match(labels['org.opencontainers.image.created'], /^\d{4}-\d\d-\d\dT/);
       const revision = labels['org.opencontainers.image.revision'] ?? '';
       t.match(revision, /^[0-9a-f]{40}$/, 'revision is a commit id');
-      t.equal(spawnSync('git', ['-C', repoRoot, 'cat-file', '-e', `${revision}^{commit}`]).status, 0, `revision ${revision} is a commit of this repository`);
+      t.equal(
+        spawnSync('git', ['-C', repoRoot, 'cat-file', '-e', `${revision}^{commit}`]).status,
+        0,
+        `revision ${revision} is a commit of this repository`,
+      );
     });
 
     t.test(`linux/${arch}: the root filesystem holds exactly what the executable needs`, async (t) => {
-      t.equal(readFileSync(join(image.rootfs, 'helper')).readUInt16LE(18), arch === 'amd64' ? 0x3e : 0xb7, `/helper is a ${arch} executable`);
+      t.equal(
+        readFileSync(join(image.rootfs, 'helper')).readUInt16LE(18),
+        arch === 'amd64' ? 0x3e : 0xb7,
+        `/helper is a ${arch} executable`,
+      );
       const libs = loaderList(image, arch);
       t.ok(libs.length >= 5, `the loader lists the libraries: ${libs.join(' ')}`);
-      const dirsOf = (p: string) => p.split('/').slice(1, -1).map((_, i, a) => `${a.slice(0, i + 1).join('/')}/`);
+      const dirsOf = (p: string) =>
+        p
+          .split('/')
+          .slice(1, -1)
+          .map((_, i, a) => `${a.slice(0, i + 1).join('/')}/`);
       const expected = new Set([
-        'helper', 'etc/', 'etc/passwd', 'etc/group', 'etc/ssl/', 'etc/ssl/certs/', 'etc/ssl/certs/ca-certificates.crt',
-        'tmp/', 'home/', 'home/nonroot/',
+        'helper',
+        'etc/',
+        'etc/passwd',
+        'etc/group',
+        'etc/ssl/',
+        'etc/ssl/certs/',
+        'etc/ssl/certs/ca-certificates.crt',
+        'tmp/',
+        'home/',
+        'home/nonroot/',
         ...libs.flatMap((l) => [l.slice(1), ...dirsOf(l)]),
       ]);
       t.same(tree(image.rootfs), [...expected].sort(), 'nothing else (no shell, no package manager)');
@@ -106,65 +148,100 @@ if (missing) {
       t.equal(mode('tmp'), 0o1777, '/tmp is writable by anyone, sticky');
       t.equal(mode('helper') & 0o111, 0o111, '/helper is executable');
       t.equal(statSync(join(image.rootfs, 'home', 'nonroot')).uid, 65532, 'nonroot owns its home');
-      t.equal(statSync(join(image.rootfs, 'helper')).uid, 0, 'the executable is root\'s: the user cannot change it');
-      t.match(readFileSync(join(image.rootfs, 'etc', 'passwd'), 'utf8'), /^nonroot:x:65532:65532:[^:]*:\/home\/nonroot:/m);
+      t.equal(statSync(join(image.rootfs, 'helper')).uid, 0, "the executable is root's: the user cannot change it");
+      t.match(
+        readFileSync(join(image.rootfs, 'etc', 'passwd'), 'utf8'),
+        /^nonroot:x:65532:65532:[^:]*:\/home\/nonroot:/m,
+      );
       t.match(readFileSync(join(image.rootfs, 'etc', 'group'), 'utf8'), /^nonroot:x:65532:/m);
-      t.match(readFileSync(join(image.rootfs, 'etc', 'ssl', 'certs', 'ca-certificates.crt'), 'utf8'), /-----BEGIN CERTIFICATE-----/);
+      t.match(
+        readFileSync(join(image.rootfs, 'etc', 'ssl', 'certs', 'ca-certificates.crt'), 'utf8'),
+        /-----BEGIN CERTIFICATE-----/,
+      );
     });
 
-    t.test(`linux/${arch}: --version and an invalid binding in an isolated root, empty environment, uid 65532, no network${emulator ? ' (under qemu)' : ''}`, async (t) => {
-      const v = await runInImage(image, { args: ['--version'], emulator });
-      t.equal(v.code, 0, `${v.command}: ${v.stderr}`);
-      t.equal(v.stdout, `${pkg.version}\n`);
-      t.equal(v.stderr, '');
+    t.test(
+      `linux/${arch}: --version and an invalid binding in an isolated root, empty environment, uid 65532, no network${emulator ? ' (under qemu)' : ''}`,
+      async (t) => {
+        const v = await runInImage(image, { args: ['--version'], emulator });
+        t.equal(v.code, 0, `${v.command}: ${v.stderr}`);
+        t.equal(v.stdout, `${pkg.version}\n`);
+        t.equal(v.stderr, '');
 
-      writeFileSync(join(image.rootfs, 'tmp', 'bad.json'), JSON.stringify({ clusterID: 5 }));
-      const bad = await runInImage(image, {
-        args: ['bootstrap-env', '-f', '/tmp/bad.json', '-u', 'https://127.0.0.1:9', '--output-file', '/tmp/all.yaml'],
-        env: { OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' },
-        emulator,
-      });
-      t.equal(bad.code, 3, `exit 3 (input), stderr: ${bad.stderr}`);
-      t.match(bad.stderr, /\/tmp\/bad\.json is not a valid binding/);
-      t.match(bad.stderr, /\/clusterID: must be string/, 'the schemas come from inside the executable');
-      t.equal(bad.stdout, '');
-      t.same(readdirSync(join(image.rootfs, 'tmp')), ['bad.json'], 'nothing written');
-    });
+        writeFileSync(join(image.rootfs, 'tmp', 'bad.json'), JSON.stringify({ clusterID: 5 }));
+        const bad = await runInImage(image, {
+          args: ['bootstrap-env', '-f', '/tmp/bad.json', '-u', 'https://127.0.0.1:9', '--output-file', '/tmp/all.yaml'],
+          env: { OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' },
+          emulator,
+        });
+        t.equal(bad.code, 3, `exit 3 (input), stderr: ${bad.stderr}`);
+        t.match(bad.stderr, /\/tmp\/bad\.json is not a valid binding/);
+        t.match(bad.stderr, /\/clusterID: must be string/, 'the schemas come from inside the executable');
+        t.equal(bad.stdout, '');
+        t.same(readdirSync(join(image.rootfs, 'tmp')), ['bad.json'], 'nothing written');
+      },
+    );
     if (arch === 'arm64') continue;
 
-    t.test('a whole bootstrap-env against the sandbox as README\'s CI step runs it (docker run --user -v $PWD:/work -w /work)', async (t) => {
-      const sb = await useSandbox(t);
-      // The CI job's workspace, owned by the CI user (not the image's), mounted at /work; the
-      // sandbox's CA is in it (the chroot sees nothing of the host).
-      const ciUser = 1001;
-      const workspace = mkdtempSync(join(tmpdir(), 'helper-image-ci-'));
-      t.teardown(() => rmSync(workspace, { recursive: true, force: true }));
-      const clusterID = `image-${randomBytes(4).toString('hex')}`;
-      writeFileSync(join(workspace, 'binding.json'), JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
-      copyFileSync(sb.caFile, join(workspace, 'ca.pem'));
-      for (const p of [workspace, join(workspace, 'binding.json'), join(workspace, 'ca.pem')]) chownSync(p, ciUser, ciUser);
-      const r = await runInImage(image, {
-        args: ['bootstrap-env', '-f', 'binding.json', '--write-kubeconfig', 'provider.kfg.yaml', '--output-file', 'all.yaml'],
-        env: { ...sb.env, HELPER_BIND_URL: sb.bindUrl, HELPER_CA_FILE: 'ca.pem' },
-        user: `${ciUser}:${ciUser}`,
-        mounts: [{ source: workspace, target: '/work' }],
-        workdir: '/work',
-        isolateNet: false, // the sandbox listens on the host's loopback
-      });
-      t.equal(r.code, 0, `${r.command}: ${r.stderr}`);
-      t.equal(r.stdout, '', 'stdout empty: the artifacts are files');
-      t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stderr');
-      t.same(jwtsIn(r.stderr), [], 'no token on stderr');
-      for (const f of ['provider.kfg.yaml', 'all.yaml']) {
-        const st = statSync(join(workspace, f));
-        t.equal(st.mode & 0o777, 0o600, `${f} mode 0600`);
-        t.equal(st.uid, ciUser, `${f} belongs to the CI user`);
-      }
-      const ns = /namespace: (\S+)/.exec(readFileSync(join(workspace, 'provider.kfg.yaml'), 'utf8'))?.[1] ?? '';
-      t.match(ns, /\S/, 'the provider kubeconfig names the cluster namespace');
-      t.match(readFileSync(join(workspace, 'all.yaml'), 'utf8'), /kind: APIServiceBinding/);
-      const phases = await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-n', ns, '-o', 'jsonpath={.items[*].status.phase}']);
-      t.same(phases.stdout.split(/\s+/).filter(Boolean), ['Succeeded'], 'the export request Succeeded on the control plane');
-    });
+    t.test(
+      "a whole bootstrap-env against the sandbox as README's CI step runs it (docker run --user -v $PWD:/work -w /work)",
+      async (t) => {
+        const sb = await useSandbox(t);
+        // The CI job's workspace, owned by the CI user (not the image's), mounted at /work; the
+        // sandbox's CA is in it (the chroot sees nothing of the host).
+        const ciUser = 1001;
+        const workspace = mkdtempSync(join(tmpdir(), 'helper-image-ci-'));
+        t.teardown(() => rmSync(workspace, { recursive: true, force: true }));
+        const clusterID = `image-${randomBytes(4).toString('hex')}`;
+        writeFileSync(
+          join(workspace, 'binding.json'),
+          JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }),
+        );
+        copyFileSync(sb.caFile, join(workspace, 'ca.pem'));
+        for (const p of [workspace, join(workspace, 'binding.json'), join(workspace, 'ca.pem')])
+          chownSync(p, ciUser, ciUser);
+        const r = await runInImage(image, {
+          args: [
+            'bootstrap-env',
+            '-f',
+            'binding.json',
+            '--write-kubeconfig',
+            'provider.kfg.yaml',
+            '--output-file',
+            'all.yaml',
+          ],
+          env: { ...sb.env, HELPER_BIND_URL: sb.bindUrl, HELPER_CA_FILE: 'ca.pem' },
+          user: `${ciUser}:${ciUser}`,
+          mounts: [{ source: workspace, target: '/work' }],
+          workdir: '/work',
+          isolateNet: false, // the sandbox listens on the host's loopback
+        });
+        t.equal(r.code, 0, `${r.command}: ${r.stderr}`);
+        t.equal(r.stdout, '', 'stdout empty: the artifacts are files');
+        t.notOk(r.stderr.includes(sb.env.OIDC_CLIENT_SECRET), 'client secret not on stderr');
+        t.same(jwtsIn(r.stderr), [], 'no token on stderr');
+        for (const f of ['provider.kfg.yaml', 'all.yaml']) {
+          const st = statSync(join(workspace, f));
+          t.equal(st.mode & 0o777, 0o600, `${f} mode 0600`);
+          t.equal(st.uid, ciUser, `${f} belongs to the CI user`);
+        }
+        const ns = /namespace: (\S+)/.exec(readFileSync(join(workspace, 'provider.kfg.yaml'), 'utf8'))?.[1] ?? '';
+        t.match(ns, /\S/, 'the provider kubeconfig names the cluster namespace');
+        t.match(readFileSync(join(workspace, 'all.yaml'), 'utf8'), /kind: APIServiceBinding/);
+        const phases = await kubectl(sb.bin, sb.controlPlane.kubeconfig, [
+          'get',
+          'apiserviceexportrequests.klutch.anynines.com',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.items[*].status.phase}',
+        ]);
+        t.same(
+          phases.stdout.split(/\s+/).filter(Boolean),
+          ['Succeeded'],
+          'the export request Succeeded on the control plane',
+        );
+      },
+    );
   }
 }

@@ -11,7 +11,18 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import t from 'tap';
@@ -19,8 +30,15 @@ import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../helpers/run-cli.ts';
 import { useSandbox } from '../helpers/sandbox.ts';
 
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; bin: Record<string, string> };
-const config = JSON.parse(readFileSync(join(repoRoot, 'pkg.config.json'), 'utf8')) as { checksums: string; targets: Record<string, { output: string }> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+  bin: Record<string, string>;
+};
+const config = JSON.parse(readFileSync(join(repoRoot, 'pkg.config.json'), 'utf8')) as {
+  checksums: string;
+  targets: Record<string, { output: string }>;
+};
 // npm and the installed bin/helper run on the pinned Node, first on PATH, as on a user's machine with Node 24.
 const PATH = `${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
 const sb = await useSandbox(t);
@@ -33,7 +51,13 @@ function clean(prefix: string): string {
 
 /** Runs a command as a user's shell would: only PATH and HOME (and what is passed), no tap hooks; its output goes to the secret scan. */
 function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, input = '') {
-  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], { cwd, encoding: 'utf8', input, timeout: 300_000, env: { PATH, HOME: cwd, ...env } });
+  const r = spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], {
+    cwd,
+    encoding: 'utf8',
+    input,
+    timeout: 300_000,
+    env: { PATH, HOME: cwd, ...env },
+  });
   const i = args.indexOf('bootstrap-env');
   record(i >= 0 ? args.slice(i) : args, r, i >= 0 && !args.includes('-o'));
   return r;
@@ -42,9 +66,13 @@ function sh(cmd: string, args: string[], cwd: string, env: Record<string, string
 /** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the artifact). */
 function record(args: string[], r: { stdout: string; stderr: string }, artifact = false): void {
   const file = process.env.HELPER_CLI_CAPTURE;
-  if (file) appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr: r.stderr, stdout: artifact ? '' : r.stdout }) + '\n', { mode: 0o600 });
+  if (file)
+    appendFileSync(
+      file,
+      JSON.stringify({ args: args.slice(0, 2), stderr: r.stderr, stdout: artifact ? '' : r.stdout }) + '\n',
+      { mode: 0o600 },
+    );
 }
-
 
 t.test('the executable: download, checksum, chmod +x, run', async (t) => {
   const dir = clean('exe');
@@ -75,30 +103,59 @@ t.test('npx from a checkout, run from another directory', async (t) => {
   t.equal(v.status, 0, v.stderr);
   t.equal(v.stdout, `${pkg.version}\n`);
   writeFileSync(join(dir, 'bad.json'), '{"clusterID": "x"}');
-  const bad = sh('npx', ['--no', '--prefix', repoRoot, 'helper', 'bootstrap-env', '-f', 'bad.json', '-u', sb.bindUrl], dir, sb.env);
+  const bad = sh(
+    'npx',
+    ['--no', '--prefix', repoRoot, 'helper', 'bootstrap-env', '-f', 'bad.json', '-u', sb.bindUrl],
+    dir,
+    sb.env,
+  );
   t.equal(bad.status, 3, bad.stderr);
   t.match(bad.stderr, /bad\.json is not a valid binding/, 'a relative -f is read from the directory npx was run in');
 });
 
 t.test('npm pack, npm install -g into a prefix, run', async (t) => {
   const dir = clean('pack');
-  const packed = JSON.parse(execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir], {
-    cwd: repoRoot, encoding: 'utf8', env: { ...process.env, PATH }, stdio: ['ignore', 'pipe', 'pipe'],
-  })) as Array<{ filename: string; name: string; files: Array<{ path: string }>; unpackedSize: number }>;
+  const packed = JSON.parse(
+    execFileSync('env', ['-u', 'NODE_OPTIONS', 'npm', 'pack', '--json', '--pack-destination', dir], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  ) as Array<{ filename: string; name: string; files: Array<{ path: string }>; unpackedSize: number }>;
   const p = packed[0]!;
   t.equal(p.name, pkg.name);
   const files = p.files.map((f) => f.path);
-  t.ok(files.includes('bin/helper') && files.includes('dist/helper.mjs') && files.includes('schemas/binding.schema.json'), 'bin, the bundle and the schemas are packed');
-  t.same(files.filter((f) => !/^(bin\/helper|dist\/helper(-[A-Z0-9]+)?\.mjs|dist\/index\.mjs|dist\/types\/[a-z/.-]+\.d\.ts|schemas\/[a-z-]+\.schema\.json|package\.json|README\.md|LICENSE)$/.test(f)), [], 'nothing else (no executables, sources or tests)');
+  t.ok(
+    files.includes('bin/helper') && files.includes('dist/helper.mjs') && files.includes('schemas/binding.schema.json'),
+    'bin, the bundle and the schemas are packed',
+  );
+  t.same(
+    files.filter(
+      (f) =>
+        !/^(bin\/helper|dist\/helper(-[A-Z0-9]+)?\.mjs|dist\/index\.mjs|dist\/types\/[a-z/.-]+\.d\.ts|schemas\/[a-z-]+\.schema\.json|package\.json|README\.md|LICENSE)$/.test(
+          f,
+        ),
+    ),
+    [],
+    'nothing else (no executables, sources or tests)',
+  );
   t.ok(p.unpackedSize < 10e6, `unpacked ${(p.unpackedSize / 1e6).toFixed(1)} MB`);
 
   const prefix = join(dir, 'prefix');
-  const inst = sh('npm', ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, p.filename)], dir);
+  const inst = sh(
+    'npm',
+    ['install', '-g', '--prefix', prefix, '--offline', '--no-audit', '--no-fund', join(dir, p.filename)],
+    dir,
+  );
   t.equal(inst.status, 0, `npm install -g: ${inst.stderr}`);
   const bin = join(prefix, 'bin', 'helper');
   t.ok(existsSync(bin), 'the command is helper');
   t.same(readdirSync(join(prefix, 'lib', 'node_modules')), [pkg.name]);
-  t.notOk(existsSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules')), 'no dependencies installed: the bundle holds them');
+  t.notOk(
+    existsSync(join(prefix, 'lib', 'node_modules', pkg.name, 'node_modules')),
+    'no dependencies installed: the bundle holds them',
+  );
 
   const work = join(dir, 'work');
   execFileSync('mkdir', [work]);
@@ -107,8 +164,27 @@ t.test('npm pack, npm install -g into a prefix, run', async (t) => {
   t.equal(v.stdout, `${pkg.version}\n`);
 
   const clusterID = `install-${randomBytes(4).toString('hex')}`;
-  writeFileSync(join(work, 'binding.json'), JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
-  const r = sh(bin, ['bootstrap-env', '-f', 'binding.json', '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait', '--write-kubeconfig', 'provider.kfg.yaml'], work, sb.env);
+  writeFileSync(
+    join(work, 'binding.json'),
+    JSON.stringify({ clusterID, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }),
+  );
+  const r = sh(
+    bin,
+    [
+      'bootstrap-env',
+      '-f',
+      'binding.json',
+      '-u',
+      sb.bindUrl,
+      '--ca-file',
+      sb.caFile,
+      '--no-wait',
+      '--write-kubeconfig',
+      'provider.kfg.yaml',
+    ],
+    work,
+    sb.env,
+  );
   t.equal(r.status, 0, r.stderr);
   const kinds = parseAllDocuments(r.stdout).map((d) => (d.toJS() as { kind?: string }).kind);
   t.equal(kinds[0], 'Namespace');
@@ -124,7 +200,11 @@ t.test('npm pack, npm install -g into a prefix, run', async (t) => {
   if (!old) {
     t.comment('no Node.js older than 22.19 here: the old-Node message of the installed package is not checked');
   } else {
-    const o = spawnSync('env', ['-u', 'NODE_OPTIONS', old, bin, '--version'], { encoding: 'utf8', cwd: work, env: { PATH: process.env.PATH ?? '' } });
+    const o = spawnSync('env', ['-u', 'NODE_OPTIONS', old, bin, '--version'], {
+      encoding: 'utf8',
+      cwd: work,
+      env: { PATH: process.env.PATH ?? '' },
+    });
     t.equal(o.status, 1, 'an old Node: exit 1');
     t.match(o.stderr, /^error: helper needs Node\.js >= 22\.19, but \S+ is v\d+/);
   }

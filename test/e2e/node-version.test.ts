@@ -16,23 +16,35 @@ function oldNode(): string | undefined {
       const v = execFileSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
       const [major, minor] = v.split('.').map(Number) as [number, number];
       if (major < 22 || (major === 22 && minor < 19)) return candidate;
-    } catch { /* not there */ }
+    } catch {
+      /* not there */
+    }
   }
   return undefined;
 }
 
 /** Runs bin/helper under `node` as a user would: tap hooks children through NODE_OPTIONS, which `env -u` drops. */
 function plain(node: string, args: string[]) {
-  return spawnSync('env', ['-u', 'NODE_OPTIONS', node, join(repoRoot, 'bin', 'helper'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+  return spawnSync('env', ['-u', 'NODE_OPTIONS', node, join(repoRoot, 'bin', 'helper'), ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
 }
 
 const node = oldNode();
-t.test('an old Node gets a clear message and exit 1', { skip: node ? false : 'no Node.js older than 22.19 on this machine' }, async (t) => {
-  const r = plain(node!, ['bootstrap-env', '--help']);
-  t.equal(r.status, 1);
-  t.match(r.stderr, /^error: helper needs Node\.js >= 22\.19, but \S+ is v\d+\.\d+\.\d+\nhint: install Node\.js 24 LTS/);
-  t.equal(r.stdout, '');
-});
+t.test(
+  'an old Node gets a clear message and exit 1',
+  { skip: node ? false : 'no Node.js older than 22.19 on this machine' },
+  async (t) => {
+    const r = plain(node!, ['bootstrap-env', '--help']);
+    t.equal(r.status, 1);
+    t.match(
+      r.stderr,
+      /^error: helper needs Node\.js >= 22\.19, but \S+ is v\d+\.\d+\.\d+\nhint: install Node\.js 24 LTS/,
+    );
+    t.equal(r.stdout, '');
+  },
+);
 
 t.test('the pinned Node runs it', async (t) => {
   const r = plain(process.execPath, ['--version']);

@@ -24,7 +24,9 @@ const sb = await useSandbox(t);
 const dir = t.testdir({});
 
 /** The proxy: `proxied.sandbox.test:PORT` is tunnelled to 127.0.0.1:PORT, any other name is refused. */
-const proxy: ConnectProxy = await startConnectProxy({ route: (hp) => (hp.startsWith(`${NAME}:`) ? { host: '127.0.0.1', port: Number(hp.split(':')[1]) } : undefined) });
+const proxy: ConnectProxy = await startConnectProxy({
+  route: (hp) => (hp.startsWith(`${NAME}:`) ? { host: '127.0.0.1', port: Number(hp.split(':')[1]) } : undefined),
+});
 t.teardown(() => proxy.close());
 
 /** A URL of the sandbox with its host replaced by the proxied name. */
@@ -42,16 +44,40 @@ const since = (from: number) => proxy.connects.slice(from);
 const env = (extra: Record<string, string> = {}) => ({ ...sb.env, HTTPS_PROXY: proxy.url, ...extra });
 
 const binding = join(dir, 'binding.json');
-writeFileSync(binding, JSON.stringify({ clusterID: `proxy-${randomBytes(4).toString('hex')}`, apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }));
+writeFileSync(
+  binding,
+  JSON.stringify({
+    clusterID: `proxy-${randomBytes(4).toString('hex')}`,
+    apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }],
+  }),
+);
 const kfg = join(dir, 'provider.kfg.yaml');
 
 t.test('bootstrap-env: the token request and the bind POST go through HTTPS_PROXY', async (t) => {
   const from = proxy.connects.length;
-  const r = await runCli(['bootstrap-env', '-f', binding, '-u', named(sb.bindUrl), '--ca-file', sb.caFile, '--no-wait', '--write-kubeconfig', kfg], {
-    env: env({ OIDC_TOKEN_URL: named(sb.oidc.tokenUrl) }),
-  });
+  const r = await runCli(
+    [
+      'bootstrap-env',
+      '-f',
+      binding,
+      '-u',
+      named(sb.bindUrl),
+      '--ca-file',
+      sb.caFile,
+      '--no-wait',
+      '--write-kubeconfig',
+      kfg,
+    ],
+    {
+      env: env({ OIDC_TOKEN_URL: named(sb.oidc.tokenUrl) }),
+    },
+  );
   t.equal(r.code, 0, r.stderr);
-  t.same(since(from), [`${NAME}:${portOf(sb.oidc.tokenUrl)}`, `${NAME}:${portOf(sb.bindUrl)}`], 'one CONNECT to the token endpoint, one to the backend (the control plane of the answer is on loopback: direct)');
+  t.same(
+    since(from),
+    [`${NAME}:${portOf(sb.oidc.tokenUrl)}`, `${NAME}:${portOf(sb.bindUrl)}`],
+    'one CONNECT to the token endpoint, one to the backend (the control plane of the answer is on loopback: direct)',
+  );
 });
 
 t.test('create-ns, status, apply and control-plane check go through HTTPS_PROXY', async (t) => {
@@ -65,75 +91,126 @@ t.test('create-ns, status, apply and control-plane check go through HTTPS_PROXY'
   const ns = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p', '--timeout', '60s'], { env: env() });
   t.equal(ns.code, 0, ns.stderr);
   t.match(ns.stdout, /-team-p\n$/);
-  t.ok(since(from).length >= 1 && since(from).every((c) => c === cpHost), `create-ns: CONNECTs to the control plane only (${since(from).join(', ')})`);
+  t.ok(
+    since(from).length >= 1 && since(from).every((c) => c === cpHost),
+    `create-ns: CONNECTs to the control plane only (${since(from).join(', ')})`,
+  );
 
   from = proxy.connects.length;
   const st = await runCli(['status', '--kubeconfig', provider, '--app-kubeconfig', app, '-o', 'json'], { env: env() });
-  t.ok(Array.isArray((JSON.parse(st.stdout) as { items: unknown[] }).items), `status reported (exit ${st.code}): ${st.stderr}`);
-  t.ok(since(from).includes(cpHost) && since(from).includes(appHost), `status: CONNECTs to the control plane and the App Cluster (${since(from).join(', ')})`);
+  t.ok(
+    Array.isArray((JSON.parse(st.stdout) as { items: unknown[] }).items),
+    `status reported (exit ${st.code}): ${st.stderr}`,
+  );
+  t.ok(
+    since(from).includes(cpHost) && since(from).includes(appHost),
+    `status: CONNECTs to the control plane and the App Cluster (${since(from).join(', ')})`,
+  );
 
   from = proxy.connects.length;
   const manifest = join(dir, 'cm.yaml');
-  writeFileSync(manifest, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxied-${randomBytes(3).toString('hex')}\n  namespace: default\ndata:\n  a: b\n`);
+  writeFileSync(
+    manifest,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxied-${randomBytes(3).toString('hex')}\n  namespace: default\ndata:\n  a: b\n`,
+  );
   const ap = await runCli(['apply', '-f', manifest, '--kubeconfig', app], { env: env() });
   t.equal(ap.code, 0, ap.stderr);
   t.match(ap.stdout + ap.stderr, /created/);
-  t.ok(since(from).length >= 1 && since(from).every((c) => c === appHost), `apply: CONNECTs to the App Cluster (${since(from).join(', ')})`);
+  t.ok(
+    since(from).length >= 1 && since(from).every((c) => c === appHost),
+    `apply: CONNECTs to the App Cluster (${since(from).join(', ')})`,
+  );
 
   from = proxy.connects.length;
-  const check = await runCli(['control-plane', 'check', '--kubeconfig', cp, '-o', 'json'], { env: { ...cpEnv, HTTPS_PROXY: proxy.url } });
-  t.ok(Array.isArray((JSON.parse(check.stdout) as { items: unknown[] }).items), `control-plane check reported (exit ${check.code}; this sandbox is not a full control plane): ${check.stderr}`);
+  const check = await runCli(['control-plane', 'check', '--kubeconfig', cp, '-o', 'json'], {
+    env: { ...cpEnv, HTTPS_PROXY: proxy.url },
+  });
+  t.ok(
+    Array.isArray((JSON.parse(check.stdout) as { items: unknown[] }).items),
+    `control-plane check reported (exit ${check.code}; this sandbox is not a full control plane): ${check.stderr}`,
+  );
   t.notMatch(check.stderr, /cannot reach/);
-  t.ok(since(from).length >= 1 && since(from).every((c) => c === cpHost), `control-plane: CONNECTs to the control plane (${since(from).join(', ')})`);
+  t.ok(
+    since(from).length >= 1 && since(from).every((c) => c === cpHost),
+    `control-plane: CONNECTs to the control plane (${since(from).join(', ')})`,
+  );
 });
 
-t.test('NO_PROXY exempts a host (then it is reached directly: here its name does not resolve); * exempts all', async (t) => {
-  const provider = namedKubeconfig(kfg);
-  for (const noProxy of [NAME, `.sandbox.test`, `${NAME}:${portOf(sb.controlPlane.server)}`, '*']) {
+t.test(
+  'NO_PROXY exempts a host (then it is reached directly: here its name does not resolve); * exempts all',
+  async (t) => {
+    const provider = namedKubeconfig(kfg);
+    for (const noProxy of [NAME, `.sandbox.test`, `${NAME}:${portOf(sb.controlPlane.server)}`, '*']) {
+      const from = proxy.connects.length;
+      const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p', '--retries', '0'], {
+        env: env({ NO_PROXY: noProxy }),
+      });
+      t.equal(r.code, 6, `NO_PROXY=${noProxy}: ${r.stderr}`);
+      t.match(
+        r.stderr,
+        new RegExp(`cannot reach control plane ${NAME.replace(/\./g, '\\.')}:\\d+ to .*(ENOTFOUND|EAI_AGAIN)`),
+        'a direct connection to the name',
+      );
+      t.same(since(from), [], `NO_PROXY=${noProxy}: no CONNECT`);
+    }
+    // A port that is not the server's does not exempt it.
     const from = proxy.connects.length;
-    const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p', '--retries', '0'], { env: env({ NO_PROXY: noProxy }) });
-    t.equal(r.code, 6, `NO_PROXY=${noProxy}: ${r.stderr}`);
-    t.match(r.stderr, new RegExp(`cannot reach control plane ${NAME.replace(/\./g, '\\.')}:\\d+ to .*(ENOTFOUND|EAI_AGAIN)`), 'a direct connection to the name');
-    t.same(since(from), [], `NO_PROXY=${noProxy}: no CONNECT`);
-  }
-  // A port that is not the server's does not exempt it.
-  const from = proxy.connects.length;
-  const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p'], { env: env({ NO_PROXY: `${NAME}:1` }) });
-  t.equal(r.code, 0, r.stderr);
-  t.ok(since(from).length >= 1, 'NO_PROXY with another port: still through the proxy');
-});
+    const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p'], {
+      env: env({ NO_PROXY: `${NAME}:1` }),
+    });
+    t.equal(r.code, 0, r.stderr);
+    t.ok(since(from).length >= 1, 'NO_PROXY with another port: still through the proxy');
+  },
+);
 
-t.test('loopback servers are never proxied, by helper as by kubectl (Go\'s ProxyFromEnvironment)', async (t) => {
+t.test("loopback servers are never proxied, by helper as by kubectl (Go's ProxyFromEnvironment)", async (t) => {
   const from = proxy.connects.length;
   const r = await runCli(['create-ns', '--kubeconfig', kfg, '-n', 'team-p'], { env: env() });
   t.equal(r.code, 0, r.stderr);
   const k = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(sb.bin.kubectl, [`--kubeconfig=${kfg}`, 'get', 'apiservicenamespaces.klutch.anynines.com', 'team-p'], { env: { PATH: process.env.PATH ?? '', HOME: dir, HTTPS_PROXY: proxy.url } }, (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+    execFile(
+      sb.bin.kubectl,
+      [`--kubeconfig=${kfg}`, 'get', 'apiservicenamespaces.klutch.anynines.com', 'team-p'],
+      { env: { PATH: process.env.PATH ?? '', HOME: dir, HTTPS_PROXY: proxy.url } },
+      (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr }),
+    );
   });
   t.equal(k.code, 0, k.stderr);
   t.same(since(from), [], 'neither CONNECTed for 127.0.0.1');
   // And both take the proxy for the name.
   const viaName = namedKubeconfig(kfg);
   const k2 = await new Promise<{ code: number; stderr: string }>((resolve) => {
-    execFile(sb.bin.kubectl, [`--kubeconfig=${viaName}`, 'get', 'apiservicenamespaces.klutch.anynines.com', 'team-p'], { env: { PATH: process.env.PATH ?? '', HOME: dir, HTTPS_PROXY: proxy.url } }, (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr }));
+    execFile(
+      sb.bin.kubectl,
+      [`--kubeconfig=${viaName}`, 'get', 'apiservicenamespaces.klutch.anynines.com', 'team-p'],
+      { env: { PATH: process.env.PATH ?? '', HOME: dir, HTTPS_PROXY: proxy.url } },
+      (err, _o, stderr) => resolve({ code: err ? 1 : 0, stderr }),
+    );
   });
   t.equal(k2.code, 0, k2.stderr);
   t.ok(since(from).length >= 1, 'kubectl CONNECTs for the name as helper does');
 });
 
-t.test('a user kubeconfig\'s proxy-url wins over HTTPS_PROXY and NO_PROXY, as in kubectl', async (t) => {
+t.test("a user kubeconfig's proxy-url wins over HTTPS_PROXY and NO_PROXY, as in kubectl", async (t) => {
   const provider = namedKubeconfig(kfg, `proxy-url: ${proxy.url}`);
   const from = proxy.connects.length;
-  const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p', '--retries', '0'], { env: env({ HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '*' }) });
+  const r = await runCli(['create-ns', '--kubeconfig', provider, '-n', 'team-p', '--retries', '0'], {
+    env: env({ HTTPS_PROXY: 'http://127.0.0.1:9', NO_PROXY: '*' }),
+  });
   t.equal(r.code, 0, r.stderr);
-  t.ok(since(from).length >= 1, 'through the kubeconfig\'s proxy');
+  t.ok(since(from).length >= 1, "through the kubeconfig's proxy");
 });
 
 t.test('a proxy variable helper cannot use: exit 3 naming the variable, nothing sent', async (t) => {
   const from = proxy.connects.length;
-  const r = await runCli(['create-ns', '--kubeconfig', namedKubeconfig(kfg), '-n', 'team-p'], { env: env({ HTTPS_PROXY: 'socks5://user:secret-pw@127.0.0.1:1080' }) });
+  const r = await runCli(['create-ns', '--kubeconfig', namedKubeconfig(kfg), '-n', 'team-p'], {
+    env: env({ HTTPS_PROXY: 'socks5://user:secret-pw@127.0.0.1:1080' }),
+  });
   t.equal(r.code, 3, r.stderr);
-  t.match(r.stderr, /error: HTTPS_PROXY is a socks5:\/\/ proxy; helper reaches servers through http:\/\/ and https:\/\/ proxies only/);
-  t.notMatch(r.stderr, /secret-pw/, 'the proxy\'s credentials are not shown');
+  t.match(
+    r.stderr,
+    /error: HTTPS_PROXY is a socks5:\/\/ proxy; helper reaches servers through http:\/\/ and https:\/\/ proxies only/,
+  );
+  t.notMatch(r.stderr, /secret-pw/, "the proxy's credentials are not shown");
   t.same(since(from), []);
 });

@@ -20,7 +20,10 @@ async function token(tokenUrl: string): Promise<string> {
   const res = await fetch(tokenUrl, {
     method: 'POST',
     dispatcher: agent,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${sb.env.OIDC_CLIENT_ID}:${sb.env.OIDC_CLIENT_SECRET}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${sb.env.OIDC_CLIENT_ID}:${sb.env.OIDC_CLIENT_SECRET}`).toString('base64')}`,
+    },
     body: 'grant_type=client_credentials',
   });
   if (res.status !== 200) throw new Error(`token endpoint: HTTP ${res.status}`);
@@ -51,30 +54,50 @@ t.test('a client-credentials token carries the backend audience', async (t) => {
   t.ok(Number(c.exp) > Date.now() / 1000);
 });
 
-t.test('the BindingResponse kubeconfig creates an export request in its namespace and gets 403 elsewhere', async (t) => {
-  const res = await fetch(sb.bindUrl, {
-    method: 'POST',
-    dispatcher: agent,
-    headers: { authorization: `Bearer ${await token(sb.env.OIDC_TOKEN_URL)}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ clusterID: 'sandbox-test', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] }),
-  });
-  t.equal(res.status, 200);
-  const body = (await res.json()) as { apiVersion: string; kind: string; kubeconfig: string; requests: Array<Record<string, any>> };
-  t.equal(body.kind, 'BindingResponse');
-  t.equal(body.requests.length, 1);
-  t.same(body.requests[0]!.spec.resources[0].permissionClaims.map((c: { resource: string }) => c.resource), ['secrets', 'configmaps'], 'claims from the export template');
-  const kcText = Buffer.from(body.kubeconfig, 'base64').toString();
-  const kc = parse(kcText);
-  const ns = kc.contexts[0].context.namespace as string;
-  t.match(ns, /^cluster-/);
-  const dir = t.testdir({ 'k.yaml': kcText });
-  const req = { ...body.requests[0], metadata: { name: 'sandbox-test' } };
-  const own = await kubectl(sb.bin, `${dir}/k.yaml`, ['create', '-f', '-'], JSON.stringify(req));
-  t.equal(own.code, 0, own.stderr);
-  const other = await kubectl(sb.bin, `${dir}/k.yaml`, ['create', '-n', 'kube-system', '-f', '-'], JSON.stringify(req));
-  t.not(other.code, 0);
-  t.match(other.stderr, /forbidden/i);
-});
+t.test(
+  'the BindingResponse kubeconfig creates an export request in its namespace and gets 403 elsewhere',
+  async (t) => {
+    const res = await fetch(sb.bindUrl, {
+      method: 'POST',
+      dispatcher: agent,
+      headers: { authorization: `Bearer ${await token(sb.env.OIDC_TOKEN_URL)}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        clusterID: 'sandbox-test',
+        apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }],
+      }),
+    });
+    t.equal(res.status, 200);
+    const body = (await res.json()) as {
+      apiVersion: string;
+      kind: string;
+      kubeconfig: string;
+      requests: Array<Record<string, any>>;
+    };
+    t.equal(body.kind, 'BindingResponse');
+    t.equal(body.requests.length, 1);
+    t.same(
+      body.requests[0]!.spec.resources[0].permissionClaims.map((c: { resource: string }) => c.resource),
+      ['secrets', 'configmaps'],
+      'claims from the export template',
+    );
+    const kcText = Buffer.from(body.kubeconfig, 'base64').toString();
+    const kc = parse(kcText);
+    const ns = kc.contexts[0].context.namespace as string;
+    t.match(ns, /^cluster-/);
+    const dir = t.testdir({ 'k.yaml': kcText });
+    const req = { ...body.requests[0], metadata: { name: 'sandbox-test' } };
+    const own = await kubectl(sb.bin, `${dir}/k.yaml`, ['create', '-f', '-'], JSON.stringify(req));
+    t.equal(own.code, 0, own.stderr);
+    const other = await kubectl(
+      sb.bin,
+      `${dir}/k.yaml`,
+      ['create', '-n', 'kube-system', '-f', '-'],
+      JSON.stringify(req),
+    );
+    t.not(other.code, 0);
+    t.match(other.stderr, /forbidden/i);
+  },
+);
 
 t.test('a token for another audience gets 401 from the backend', async (t) => {
   const other = await startOidcProvider({
@@ -85,7 +108,12 @@ t.test('a token for another audience gets 401 from the backend', async (t) => {
   t.teardown(() => other.stop());
   const jwt = await token(other.tokenUrl);
   t.equal(claims(jwt).aud, 'not-the-backend');
-  const res = await fetch(sb.bindUrl, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' }, body: '{"clusterID":"x","apis":[{"group":"anynines.com","resource":"postgresqlinstances"}]}' });
+  const res = await fetch(sb.bindUrl, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json' },
+    body: '{"clusterID":"x","apis":[{"group":"anynines.com","resource":"postgresqlinstances"}]}',
+  });
   t.equal(res.status, 401);
   t.notMatch(await res.text(), /eyJ/, 'the 401 body does not echo the token');
 });

@@ -37,8 +37,12 @@ function bindingFile(path: string, clusterID: string, resource: string): string 
 }
 
 async function exportRequests(kfg: string): Promise<string> {
-  const r = await kubectl(sb.bin, kfg, ['get', 'apiserviceexportrequests.klutch.anynines.com', '-o',
-    'jsonpath={.items[*].metadata.name}']);
+  const r = await kubectl(sb.bin, kfg, [
+    'get',
+    'apiserviceexportrequests.klutch.anynines.com',
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
   return r.code === 0 ? r.stdout.trim() : `error: ${r.stderr.trim()}`;
 }
 
@@ -46,10 +50,24 @@ async function exportRequests(kfg: string): Promise<string> {
 const single = bindingFile(join(dir, 'kv.json'), `truth-kv-${run}`, 'keyvalueinstances');
 const kfg = join(dir, 'kv.provider.kfg.yaml');
 const all = join(dir, 'kv.all.yaml');
-const singleRun = runCli([
-  'bootstrap-env', '-f', single, '-u', sb.bindUrl, '--ca-file', sb.caFile,
-  '--write-kubeconfig', kfg, '--output-file', all, '--timeout', TIMEOUT,
-], { env: sb.env, timeoutMs: 300_000 });
+const singleRun = runCli(
+  [
+    'bootstrap-env',
+    '-f',
+    single,
+    '-u',
+    sb.bindUrl,
+    '--ca-file',
+    sb.caFile,
+    '--write-kubeconfig',
+    kfg,
+    '--output-file',
+    all,
+    '--timeout',
+    TIMEOUT,
+  ],
+  { env: sb.env, timeoutMs: 300_000 },
+);
 
 // A fleet: one good member, one asking for the resource that is not exported.
 const good = `truth-fleet-${run}-good`;
@@ -57,10 +75,24 @@ const bad = `truth-fleet-${run}-kv`;
 bindingFile(join(dir, 'fleet', 'a-good.json'), good, 'postgresqlinstances');
 bindingFile(join(dir, 'fleet', 'b-kv.json'), bad, 'keyvalueinstances');
 const out = join(dir, 'out');
-const fleetRun = runCli([
-  'bootstrap-env', '-f', join(dir, 'fleet'), '-u', sb.bindUrl, '--ca-file', sb.caFile,
-  '--out-dir', out, '-o', 'json', '--timeout', TIMEOUT,
-], { env: sb.env, timeoutMs: 300_000 });
+const fleetRun = runCli(
+  [
+    'bootstrap-env',
+    '-f',
+    join(dir, 'fleet'),
+    '-u',
+    sb.bindUrl,
+    '--ca-file',
+    sb.caFile,
+    '--out-dir',
+    out,
+    '-o',
+    'json',
+    '--timeout',
+    TIMEOUT,
+  ],
+  { env: sb.env, timeoutMs: 300_000 },
+);
 
 function noSecrets(t: Test, r: CliResult): void {
   t.same(jwtsIn(r.stdout + r.stderr), [], 'no token printed');
@@ -118,5 +150,5 @@ t.test('finding 4 in a fleet: the failed member leaves a usable provider kubecon
   if (mode(memberKfg) === 'absent') return;
   const u = await runCli(['unbind', '--kubeconfig', memberKfg, '--ca-file', sb.caFile]);
   t.equal(u.code, 0, u.stderr);
-  t.equal(await exportRequests(memberKfg), '', 'unbind removed the member\'s export request');
+  t.equal(await exportRequests(memberKfg), '', "unbind removed the member's export request");
 });

@@ -45,8 +45,10 @@ async function get(kubeconfig: string, args: string[], jsonpath: string): Promis
 }
 const claim = (name: string, namespace: string) =>
   JSON.stringify({
-    apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance',
-    metadata: { name, namespace }, spec: { plan: `plan-${name}` },
+    apiVersion: 'anynines.com/v1',
+    kind: 'PostgresqlInstance',
+    metadata: { name, namespace },
+    spec: { plan: `plan-${name}` },
   });
 
 const bindingFile = join(dir, 'truth.binding.json');
@@ -56,16 +58,37 @@ writeFileSync(bindingFile, JSON.stringify({ clusterID, apis }));
 const kfg = join(dir, 'provider.kfg.yaml');
 const all = join(dir, 'all.yaml');
 const bootstrapArgs = [
-  'bootstrap-env', '-f', bindingFile, '-u', sb.bindUrl, '--ca-file', sb.caFile,
-  '--write-kubeconfig', kfg, '--output-file', all, '--timeout', '90s',
+  'bootstrap-env',
+  '-f',
+  bindingFile,
+  '-u',
+  sb.bindUrl,
+  '--ca-file',
+  sb.caFile,
+  '--write-kubeconfig',
+  kfg,
+  '--output-file',
+  all,
+  '--timeout',
+  '90s',
 ];
 const status = (extra: string[]): Promise<CliResult> =>
   runCli(['status', '--kubeconfig', kfg, '--ca-file', sb.caFile, ...extra]);
 const unbind = (extra: string[]): Promise<CliResult> =>
   runCli(['unbind', '--kubeconfig', kfg, '--ca-file', sb.caFile, ...extra]);
 
-interface Item { side: string; kind: string; name: string; namespace?: string; verdict: string; message: string }
-interface Report { verdict: string; items: Item[] }
+interface Item {
+  side: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  verdict: string;
+  message: string;
+}
+interface Report {
+  verdict: string;
+  items: Item[];
+}
 
 let clusterNs = '';
 let teamNs = '';
@@ -99,95 +122,115 @@ t.test('setup: bound, a claim, the App Cluster with all.yaml and the konnector, 
   t.ok(ok, 'healthy before the findings');
 });
 
-t.test('finding 5: status --app-kubeconfig <dead>: the control-plane half on stdout, the App Cluster marked '
-  + 'unreachable, exit 6', async (t) => {
-  // The App Cluster's kubeconfig, pointing at a port nothing listens on.
-  const dead = join(dir, 'dead-app.kubeconfig');
-  const deadText = readFileSync(app.kubeconfig, 'utf8')
-    .replace(/server: https:\/\/127\.0\.0\.1:\d+/, 'server: https://127.0.0.1:9');
-  writeFileSync(dead, deadText, { mode: 0o600 });
-  const args = ['--app-kubeconfig', dead, '--retries', '0', '--request-timeout', '5s'];
-  const text = await status(args);
-  t.equal(text.code, 6, text.stderr);
-  const cpLine = (what: string) => new RegExp(`^\\S+ +control plane +${what}`, 'm');
-  t.match(text.stdout, cpLine(`ClusterBinding ${clusterNs}/cluster +`), 'the control-plane half is on stdout', todo(5));
-  const exportLine = cpLine(`APIServiceExport ${clusterNs}/${CLAIM.replace(/\./g, '\\.')}`);
-  t.match(text.stdout, exportLine, 'with the export', todo(5));
-  t.match(text.stdout, /^\S+ +App Cluster +.*unreachable/im, 'the App Cluster items marked unreachable', todo(5));
-  t.match(text.stdout, /^verdict: /m, 'and a verdict line', todo(5));
-  t.match(text.stderr, /127\.0\.0\.1:9/, 'stderr names the unreachable server');
+t.test(
+  'finding 5: status --app-kubeconfig <dead>: the control-plane half on stdout, the App Cluster marked ' +
+    'unreachable, exit 6',
+  async (t) => {
+    // The App Cluster's kubeconfig, pointing at a port nothing listens on.
+    const dead = join(dir, 'dead-app.kubeconfig');
+    const deadText = readFileSync(app.kubeconfig, 'utf8').replace(
+      /server: https:\/\/127\.0\.0\.1:\d+/,
+      'server: https://127.0.0.1:9',
+    );
+    writeFileSync(dead, deadText, { mode: 0o600 });
+    const args = ['--app-kubeconfig', dead, '--retries', '0', '--request-timeout', '5s'];
+    const text = await status(args);
+    t.equal(text.code, 6, text.stderr);
+    const cpLine = (what: string) => new RegExp(`^\\S+ +control plane +${what}`, 'm');
+    t.match(
+      text.stdout,
+      cpLine(`ClusterBinding ${clusterNs}/cluster +`),
+      'the control-plane half is on stdout',
+      todo(5),
+    );
+    const exportLine = cpLine(`APIServiceExport ${clusterNs}/${CLAIM.replace(/\./g, '\\.')}`);
+    t.match(text.stdout, exportLine, 'with the export', todo(5));
+    t.match(text.stdout, /^\S+ +App Cluster +.*unreachable/im, 'the App Cluster items marked unreachable', todo(5));
+    t.match(text.stdout, /^verdict: /m, 'and a verdict line', todo(5));
+    t.match(text.stderr, /127\.0\.0\.1:9/, 'stderr names the unreachable server');
 
-  const json = await status([...args, '-o', 'json']);
-  t.equal(json.code, 6, json.stderr);
-  let rep: Report | undefined;
-  try { rep = JSON.parse(json.stdout) as Report; } catch { rep = undefined; }
-  t.ok(rep, '-o json prints a report', todo(5));
-  const items = rep?.items ?? [];
-  const cb = (i: Item) => i.side === 'control-plane' && i.kind === 'ClusterBinding';
-  t.ok(items.some(cb), 'with the control-plane items', todo(5));
-  const unreachable = (i: Item) => i.side === 'app-cluster' && /unreachable/i.test(`${i.verdict} ${i.message}`);
-  t.ok(items.some(unreachable), 'and the App Cluster marked unreachable', todo(5));
-  t.same(jwtsIn(text.stdout + text.stderr + json.stdout + json.stderr), [], 'no token printed');
-});
+    const json = await status([...args, '-o', 'json']);
+    t.equal(json.code, 6, json.stderr);
+    let rep: Report | undefined;
+    try {
+      rep = JSON.parse(json.stdout) as Report;
+    } catch {
+      rep = undefined;
+    }
+    t.ok(rep, '-o json prints a report', todo(5));
+    const items = rep?.items ?? [];
+    const cb = (i: Item) => i.side === 'control-plane' && i.kind === 'ClusterBinding';
+    t.ok(items.some(cb), 'with the control-plane items', todo(5));
+    const unreachable = (i: Item) => i.side === 'app-cluster' && /unreachable/i.test(`${i.verdict} ${i.message}`);
+    t.ok(items.some(unreachable), 'and the App Cluster marked unreachable', todo(5));
+    t.same(jwtsIn(text.stdout + text.stderr + json.stdout + json.stderr), [], 'no token printed');
+  },
+);
 
 t.test('finding 3: with the konnector stopped, status does not claim a connection it cannot see', async (t) => {
   await k1?.stop();
   const r = await status(['--app-kubeconfig', app.kubeconfig]);
-  t.match(r.stdout, /last heartbeat \d+s ago/, 'what it knows: the heartbeat\'s age');
+  t.match(r.stdout, /last heartbeat \d+s ago/, "what it knows: the heartbeat's age");
   t.notMatch(r.stdout, /konnector is connected/i, 'no "a konnector is connected" wording', todo(3));
   const json = await status(['--app-kubeconfig', app.kubeconfig, '-o', 'json']);
   t.notMatch(json.stdout, /konnector is connected/i, 'nor in JSON', todo(3));
 });
 
-t.test('finding 1: unbind without --delete-crds, then its re-bind hint followed on the same App Cluster: '
-  + 'bound and ok', async (t) => {
-  const u = await unbind(['--app-kubeconfig', app.kubeconfig]);
-  t.equal(u.code, 0, u.stderr);
-  const hints = (u.stdout + u.stderr).split('\n').filter((l) => /^\S*\s*hint.*re-bind/i.test(l));
-  t.ok(hints.length, `unbind prints a re-bind hint: ${JSON.stringify(hints)}`);
-  t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster', todo(1));
-  // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot know
-  // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was given.
-  const commands = [...hints.join('\n').matchAll(/`((?:helper|kubectl) [^`]+)`/g)].map((m) => m[1]!);
-  const named = `the hint names the commands to run: ${JSON.stringify(commands)}`;
-  t.ok(commands.some((c) => c.startsWith('helper apply')), named, todo(1));
-  // Today's hint is prose: "bootstrap-env with the same clusterID, then helper apply all.yaml".
-  const fallback = ['helper bootstrap-env', `helper apply -f all.yaml --kubeconfig ${app.kubeconfig}`];
-  if (!commands.length) commands.push(...fallback);
-  if (!commands.some((c) => c.startsWith('helper bootstrap-env'))) commands.unshift('helper bootstrap-env');
-  let applyRun: CliResult | undefined;
-  for (const c of commands) {
-    const words = c.split(/\s+/).map((w) => (w === 'all.yaml' ? all : w));
-    if (words[1] === 'bootstrap-env') {
-      const b = await runCli(bootstrapArgs, { env: sb.env });
-      t.equal(b.code, 0, `re-bind: ${b.stderr}`);
-    } else if (words[0] === 'helper') {
-      const target = words.includes('--kubeconfig') ? [] : ['--kubeconfig', app.kubeconfig];
-      const r = await runCli([...words.slice(1), ...target]);
-      t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
-      if (words[1] === 'apply') applyRun = r;
-    } else {
-      const args = words.slice(1).filter((w, i, a) => w !== '--kubeconfig' && a[i - 1] !== '--kubeconfig');
-      const r = await kubectl(sb.bin, app.kubeconfig, args);
-      t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
+t.test(
+  'finding 1: unbind without --delete-crds, then its re-bind hint followed on the same App Cluster: ' + 'bound and ok',
+  async (t) => {
+    const u = await unbind(['--app-kubeconfig', app.kubeconfig]);
+    t.equal(u.code, 0, u.stderr);
+    const hints = (u.stdout + u.stderr).split('\n').filter((l) => /^\S*\s*hint.*re-bind/i.test(l));
+    t.ok(hints.length, `unbind prints a re-bind hint: ${JSON.stringify(hints)}`);
+    t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster', todo(1));
+    // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot know
+    // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was given.
+    const commands = [...hints.join('\n').matchAll(/`((?:helper|kubectl) [^`]+)`/g)].map((m) => m[1]!);
+    const named = `the hint names the commands to run: ${JSON.stringify(commands)}`;
+    t.ok(
+      commands.some((c) => c.startsWith('helper apply')),
+      named,
+      todo(1),
+    );
+    // Today's hint is prose: "bootstrap-env with the same clusterID, then helper apply all.yaml".
+    const fallback = ['helper bootstrap-env', `helper apply -f all.yaml --kubeconfig ${app.kubeconfig}`];
+    if (!commands.length) commands.push(...fallback);
+    if (!commands.some((c) => c.startsWith('helper bootstrap-env'))) commands.unshift('helper bootstrap-env');
+    let applyRun: CliResult | undefined;
+    for (const c of commands) {
+      const words = c.split(/\s+/).map((w) => (w === 'all.yaml' ? all : w));
+      if (words[1] === 'bootstrap-env') {
+        const b = await runCli(bootstrapArgs, { env: sb.env });
+        t.equal(b.code, 0, `re-bind: ${b.stderr}`);
+      } else if (words[0] === 'helper') {
+        const target = words.includes('--kubeconfig') ? [] : ['--kubeconfig', app.kubeconfig];
+        const r = await runCli([...words.slice(1), ...target]);
+        t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
+        if (words[1] === 'apply') applyRun = r;
+      } else {
+        const args = words.slice(1).filter((w, i, a) => w !== '--kubeconfig' && a[i - 1] !== '--kubeconfig');
+        const r = await kubectl(sb.bin, app.kubeconfig, args);
+        t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
+      }
     }
-  }
-  t.ok(applyRun, 'all.yaml applied to the same App Cluster');
-  await konnector(t, sb, app);
-  const w = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig, '--wait-bindings', '60s']);
-  t.equal(w.code, 0, `apply --wait-bindings after following the hint: ${w.stderr.slice(-1500)}`, todo(1));
-  t.notMatch(w.stderr, /ForeignCustomResourceDefinition/, 'no foreign CRD', todo(1));
-  // Not eventually(): its timeout is a plain failure, and this is the todo.
-  let s: CliResult | undefined;
-  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
-    s = await status(['--app-kubeconfig', app.kubeconfig]);
-    if (s.code === 0) break;
-  }
-  t.equal(s?.code, 0, `status exit 0 after the re-bind (within 30s): ${s?.stdout}`, todo(1));
-  const plan = '{.spec.plan}';
-  t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], plan), 'plan-early', 'the copy stays');
-  t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', teamNs], plan), 'plan-early', 'and the claim');
-});
+    t.ok(applyRun, 'all.yaml applied to the same App Cluster');
+    await konnector(t, sb, app);
+    const w = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig, '--wait-bindings', '60s']);
+    t.equal(w.code, 0, `apply --wait-bindings after following the hint: ${w.stderr.slice(-1500)}`, todo(1));
+    t.notMatch(w.stderr, /ForeignCustomResourceDefinition/, 'no foreign CRD', todo(1));
+    // Not eventually(): its timeout is a plain failure, and this is the todo.
+    let s: CliResult | undefined;
+    for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
+      s = await status(['--app-kubeconfig', app.kubeconfig]);
+      if (s.code === 0) break;
+    }
+    t.equal(s?.code, 0, `status exit 0 after the re-bind (within 30s): ${s?.stdout}`, todo(1));
+    const plan = '{.spec.plan}';
+    t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], plan), 'plan-early', 'the copy stays');
+    t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', teamNs], plan), 'plan-early', 'and the claim');
+  },
+);
 
 t.test('finding 6 and 3: unbind --purge --yes names what stays on the App Cluster; then status not ok', async (t) => {
   const u = await unbind(['--app-kubeconfig', app.kubeconfig, '--purge', '--yes']);

@@ -17,7 +17,9 @@ export interface ConnectProxy {
   close(): Promise<void>;
 }
 
-export async function startConnectProxy(opts: { route?: (hostPort: string) => { host: string; port: number } | undefined; auth?: string } = {}): Promise<ConnectProxy> {
+export async function startConnectProxy(
+  opts: { route?: (hostPort: string) => { host: string; port: number } | undefined; auth?: string } = {},
+): Promise<ConnectProxy> {
   const connects: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((_req, res) => {
@@ -31,12 +33,16 @@ export async function startConnectProxy(opts: { route?: (hostPort: string) => { 
     client.on('error', () => {});
     const target = req.url ?? '';
     connects.push(target);
-    if (opts.auth !== undefined && req.headers['proxy-authorization'] !== `Basic ${Buffer.from(opts.auth).toString('base64')}`) {
+    if (
+      opts.auth !== undefined &&
+      req.headers['proxy-authorization'] !== `Basic ${Buffer.from(opts.auth).toString('base64')}`
+    ) {
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\n\r\n');
       return;
     }
     const m = /^(.+):(\d+)$/.exec(target);
-    const to = opts.route?.(target) ?? (m ? { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) } : undefined);
+    const to =
+      opts.route?.(target) ?? (m ? { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) } : undefined);
     if (!to) {
       client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       return;
@@ -48,7 +54,10 @@ export async function startConnectProxy(opts: { route?: (hostPort: string) => { 
       client.pipe(upstream);
     });
     sockets.add(upstream);
-    upstream.on('close', () => { sockets.delete(upstream); client.destroy(); });
+    upstream.on('close', () => {
+      sockets.delete(upstream);
+      client.destroy();
+    });
     upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -37,7 +37,11 @@ export function fillPlaceholders(text: string): string {
  * replaced by real-looking values (its credentials stay env: references);
  * every other line, e.g. `prettyName: anynines`, as init prints it.
  */
-export async function valuesFile(dir: string, env: Record<string, string> = cpEnv, dataServices = 'postgresql,mariadb'): Promise<{ file: string; stderr: string; init: string }> {
+export async function valuesFile(
+  dir: string,
+  env: Record<string, string> = cpEnv,
+  dataServices = 'postgresql,mariadb',
+): Promise<{ file: string; stderr: string; init: string }> {
   const r = await runCli(['control-plane', 'init', '--data-services', dataServices], { env });
   if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
   const file = join(dir, 'values.yaml');
@@ -45,7 +49,13 @@ export async function valuesFile(dir: string, env: Record<string, string> = cpEn
   return { file, stderr: r.stderr, init: r.stdout };
 }
 
-function standInCrd(group: string, version: string, kind: string, plural: string, scope: 'Cluster' | 'Namespaced'): object {
+function standInCrd(
+  group: string,
+  version: string,
+  kind: string,
+  plural: string,
+  scope: 'Cluster' | 'Namespaced',
+): object {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
@@ -54,13 +64,23 @@ function standInCrd(group: string, version: string, kind: string, plural: string
       group,
       scope,
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
-      versions: [{
-        name: version,
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
-      }],
+      versions: [
+        {
+          name: version,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
     },
   };
 }
@@ -77,12 +97,22 @@ export async function installStandIns(sb: TestSandbox, c: Cluster): Promise<void
     standInCrd('cert-manager.io', 'v1', 'Certificate', 'certificates', 'Namespaced'),
     standInCrd('dataservices.anynines.com', 'v1', 'ProviderConfig', 'providerconfigs', 'Cluster'),
   ];
-  const r = await kubectl(sb.bin, c.kubeconfig, ['apply', '--server-side', '--field-manager=test-stand-ins', '-f', '-'], toYaml([...crds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } }]));
+  const r = await kubectl(
+    sb.bin,
+    c.kubeconfig,
+    ['apply', '--server-side', '--field-manager=test-stand-ins', '-f', '-'],
+    toYaml([...crds, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'crossplane-system' } }]),
+  );
   if (r.code !== 0) throw new Error(`stand-ins: ${r.stderr}`);
-  const w = await kubectl(sb.bin, c.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  const w = await kubectl(sb.bin, c.kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd',
+    '--all',
+  ]);
   if (w.code !== 0) throw new Error(`stand-ins not Established: ${w.stderr}`);
 }
-
 
 /**
  * The Deployments the Crossplane and cert-manager Helm charts create, and the
@@ -90,19 +120,55 @@ export async function installStandIns(sb: TestSandbox, c: Cluster): Promise<void
  * them here), so check can see how they were installed. `crossplaneArgs`
  * are Crossplane's container arguments (the page adds --enable-ssa-claims).
  */
-export async function installPrerequisiteObjects(sb: TestSandbox, c: Cluster, opts: { crossplaneArgs: string[] }): Promise<void> {
-  const deployment = (name: string, namespace: string, labels: Record<string, string>, image: string, args: string[]) => ({
+export async function installPrerequisiteObjects(
+  sb: TestSandbox,
+  c: Cluster,
+  opts: { crossplaneArgs: string[] },
+): Promise<void> {
+  const deployment = (
+    name: string,
+    namespace: string,
+    labels: Record<string, string>,
+    image: string,
+    args: string[],
+  ) => ({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, namespace, labels },
-    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name, image, args }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name, image, args }] } },
+    },
   });
   const objs = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cert-manager' } },
-    deployment('crossplane', 'crossplane-system', { app: 'crossplane' }, 'xpkg.crossplane.io/crossplane/crossplane:v1.20.0', ['core', 'start', ...opts.crossplaneArgs]),
-    deployment('cert-manager', 'cert-manager', { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' }, 'quay.io/jetstack/cert-manager-controller:v1.16.2', ['--v=2']),
-    { apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass', metadata: { name: 'nginx' }, spec: { controller: 'k8s.io/ingress-nginx' } },
+    deployment(
+      'crossplane',
+      'crossplane-system',
+      { app: 'crossplane' },
+      'xpkg.crossplane.io/crossplane/crossplane:v1.20.0',
+      ['core', 'start', ...opts.crossplaneArgs],
+    ),
+    deployment(
+      'cert-manager',
+      'cert-manager',
+      { 'app.kubernetes.io/name': 'cert-manager', 'app.kubernetes.io/component': 'controller' },
+      'quay.io/jetstack/cert-manager-controller:v1.16.2',
+      ['--v=2'],
+    ),
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: 'nginx' },
+      spec: { controller: 'k8s.io/ingress-nginx' },
+    },
   ];
-  const r = await kubectl(sb.bin, c.kubeconfig, ['apply', '--server-side', '--field-manager=test-prerequisites', '-f', '-'], toYaml(objs));
+  const r = await kubectl(
+    sb.bin,
+    c.kubeconfig,
+    ['apply', '--server-side', '--field-manager=test-prerequisites', '-f', '-'],
+    toYaml(objs),
+  );
   if (r.code !== 0) throw new Error(`prerequisite objects: ${r.stderr}`);
 }

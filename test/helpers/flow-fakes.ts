@@ -21,45 +21,138 @@ export function healthyBinding(): { cp: MemoryCluster; app: MemoryCluster } {
   const cp = new MemoryCluster('control plane');
   const app = new MemoryCluster('App Cluster');
   cp.add({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS }, status: { phase: 'Active' } });
-  cp.add({ apiVersion: KLUTCH, kind: 'ClusterBinding', metadata: { name: 'cluster', namespace: NS }, status: { lastHeartbeatTime: ago(60_000), heartbeatInterval: '5m0s', konnectorVersion: 'v1.4.0' } });
-  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS, creationTimestamp: ago(300_000) }, status: { phase: 'Succeeded' } });
   cp.add({
-    apiVersion: KLUTCH, kind: 'APIServiceExport', metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS },
-    spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
-    // What v1.4.0 reports on every export, healthy or not.
-    status: { conditions: [{ type: 'Ready', status: 'False', reason: 'Unknown', message: 'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a SchemaInSync condition.' }] },
+    apiVersion: KLUTCH,
+    kind: 'ClusterBinding',
+    metadata: { name: 'cluster', namespace: NS },
+    status: { lastHeartbeatTime: ago(60_000), heartbeatInterval: '5m0s', konnectorVersion: 'v1.4.0' },
   });
-  cp.add({ apiVersion: KLUTCH, kind: 'APIServiceNamespace', metadata: { name: 'team-a', namespace: NS }, status: { namespace: `${NS}-team-a` } });
-  for (const n of ['db1', 'db2']) cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: n, namespace: `${NS}-team-a`, annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  cp.add({
+    apiVersion: KLUTCH,
+    kind: 'APIServiceExportRequest',
+    metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS, creationTimestamp: ago(300_000) },
+    status: { phase: 'Succeeded' },
+  });
+  cp.add({
+    apiVersion: KLUTCH,
+    kind: 'APIServiceExport',
+    metadata: { name: 'postgresqlinstances.anynines.com', namespace: NS },
+    spec: {
+      group: 'anynines.com',
+      names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true }],
+    },
+    // What v1.4.0 reports on every export, healthy or not.
+    status: {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'Unknown',
+          message:
+            'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a SchemaInSync condition.',
+        },
+      ],
+    },
+  });
+  cp.add({
+    apiVersion: KLUTCH,
+    kind: 'APIServiceNamespace',
+    metadata: { name: 'team-a', namespace: NS },
+    status: { namespace: `${NS}-team-a` },
+  });
+  for (const n of ['db1', 'db2'])
+    cp.add({
+      apiVersion: 'anynines.com/v1',
+      kind: 'PostgresqlInstance',
+      metadata: { name: n, namespace: `${NS}-team-a`, annotations: { 'klutch.anynines.com/bound': 'true' } },
+    });
   // Someone else's object in a namespace outside the binding: never touched.
-  cp.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'other', namespace: 'cluster-xyz-team-a', annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  cp.add({
+    apiVersion: 'anynines.com/v1',
+    kind: 'PostgresqlInstance',
+    metadata: { name: 'other', namespace: 'cluster-xyz-team-a', annotations: { 'klutch.anynines.com/bound': 'true' } },
+  });
 
-  app.add({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'konnector', namespace: 'klutch-bind' }, spec: { replicas: 2, template: { spec: { containers: [{ image: 'konnector:v1.4.0' }] } } }, status: { readyReplicas: 2 } });
+  app.add({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'konnector', namespace: 'klutch-bind' },
+    spec: { replicas: 2, template: { spec: { containers: [{ image: 'konnector:v1.4.0' }] } } },
+    status: { readyReplicas: 2 },
+  });
   app.add({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'konnector', namespace: 'klutch-bind' } });
-  app.add({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'klutch-bind-konnector' } });
-  app.add({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'klutch-bind-konnector' } });
+  app.add({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: 'klutch-bind-konnector' },
+  });
+  app.add({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'klutch-bind-konnector' },
+  });
   const kubeconfig = [
-    'apiVersion: v1', 'kind: Config',
+    'apiVersion: v1',
+    'kind: Config',
     'clusters: [{name: default, cluster: {server: "https://127.0.0.1:6443"}}]',
     'users: [{name: default, user: {token: not-a-real-token-value}}]',
     `contexts: [{name: default, context: {cluster: default, user: default, namespace: ${NS}}}]`,
-    'current-context: default', '',
+    'current-context: default',
+    '',
   ].join('\n');
-  app.add({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig', namespace: 'klutch-bind' }, data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') } });
+  app.add({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'kubeconfig', namespace: 'klutch-bind' },
+    data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
+  });
   const b = app.add({
-    apiVersion: KLUTCH, kind: 'APIServiceBinding', metadata: { name: 'postgresqlinstances.anynines.com' },
+    apiVersion: KLUTCH,
+    kind: 'APIServiceBinding',
+    metadata: { name: 'postgresqlinstances.anynines.com' },
     spec: { kubeconfigSecretRef: { name: 'kubeconfig', namespace: 'klutch-bind', key: 'kubeconfig' } },
     status: { conditions: [{ type: 'Ready', status: 'True' }] },
   });
   app.add({
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
-    metadata: { name: 'postgresqlinstances.anynines.com', ownerReferences: [{ apiVersion: KLUTCH, kind: 'APIServiceBinding', name: 'postgresqlinstances.anynines.com', uid: b.metadata!.uid }] },
-    spec: { group: 'anynines.com', names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true }] },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: 'postgresqlinstances.anynines.com',
+      ownerReferences: [
+        {
+          apiVersion: KLUTCH,
+          kind: 'APIServiceBinding',
+          name: 'postgresqlinstances.anynines.com',
+          uid: b.metadata!.uid,
+        },
+      ],
+    },
+    spec: {
+      group: 'anynines.com',
+      names: { plural: 'postgresqlinstances', kind: 'PostgresqlInstance' },
+      scope: 'Namespaced',
+      versions: [{ name: 'v1', served: true, storage: true }],
+    },
     status: { conditions: [{ type: 'Established', status: 'True' }] },
   });
   // The App Cluster's copies: one made there (the konnector put its finalizer on it), one adopted from the control plane.
-  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db1', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer', 'other/keep'], annotations: { 'klutch.anynines.com/bound': 'true' } } });
-  app.add({ apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance', metadata: { name: 'db2', namespace: 'team-a', annotations: { 'klutch.anynines.com/bound': 'true' } } });
+  app.add({
+    apiVersion: 'anynines.com/v1',
+    kind: 'PostgresqlInstance',
+    metadata: {
+      name: 'db1',
+      namespace: 'team-a',
+      finalizers: ['klutch.anynines.com/syncer', 'other/keep'],
+      annotations: { 'klutch.anynines.com/bound': 'true' },
+    },
+  });
+  app.add({
+    apiVersion: 'anynines.com/v1',
+    kind: 'PostgresqlInstance',
+    metadata: { name: 'db2', namespace: 'team-a', annotations: { 'klutch.anynines.com/bound': 'true' } },
+  });
   return { cp, app };
 }
 
@@ -113,16 +206,37 @@ export class FakeFiles {
  * export requests and APIServiceNamespaces are objects in `cp`, applied
  * objects land in `app`; `failAfter` makes the apply fail after that many objects.
  */
-export function fakeKube(cp: MemoryCluster, app = new MemoryCluster('App Cluster'), opts: { failAfter?: number; failedRequest?: string; konnector?: boolean; secrets?: MemoryCluster } = {}) {
-  const seen: { tls?: unknown; policy?: unknown; connection?: unknown; namespace?: string; applyTo?: string; secretKubeconfig?: string | undefined } = {};
+export function fakeKube(
+  cp: MemoryCluster,
+  app = new MemoryCluster('App Cluster'),
+  opts: { failAfter?: number; failedRequest?: string; konnector?: boolean; secrets?: MemoryCluster } = {},
+) {
+  const seen: {
+    tls?: unknown;
+    policy?: unknown;
+    connection?: unknown;
+    namespace?: string;
+    applyTo?: string;
+    secretKubeconfig?: string | undefined;
+  } = {};
   const secrets = opts.secrets ?? new MemoryCluster('management cluster');
   const binding = (namespace: string) => ({
-    async createExportRequests(requests: ExportRequest[], onCreated: (r: CreatedRequest) => void): Promise<CreatedRequest[]> {
+    async createExportRequests(
+      requests: ExportRequest[],
+      onCreated: (r: CreatedRequest) => void,
+    ): Promise<CreatedRequest[]> {
       const out: CreatedRequest[] = [];
       for (const r of requests) {
         const name = requestName(r);
-        const action = cp.find({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest' }, name, namespace) ? 'reused' as const : 'created' as const;
-        cp.add({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest', metadata: { name, namespace }, spec: r.spec as Record<string, unknown> });
+        const action = cp.find({ apiVersion: KLUTCH, kind: 'APIServiceExportRequest' }, name, namespace)
+          ? ('reused' as const)
+          : ('created' as const);
+        cp.add({
+          apiVersion: KLUTCH,
+          kind: 'APIServiceExportRequest',
+          metadata: { name, namespace },
+          spec: r.spec as Record<string, unknown>,
+        });
         out.push({ name, action });
         onCreated({ name, action });
       }
@@ -130,24 +244,47 @@ export function fakeKube(cp: MemoryCluster, app = new MemoryCluster('App Cluster
     },
     async waitForExportRequests(names: string[]): Promise<void> {
       const bad = names.find((n) => n === opts.failedRequest);
-      if (bad) throw new FailedError('HELPER_EXPORT_FAILED', `APIServiceExportRequest ${namespace}/${bad} Failed: no such resource`);
+      if (bad)
+        throw new FailedError(
+          'HELPER_EXPORT_FAILED',
+          `APIServiceExportRequest ${namespace}/${bad} Failed: no such resource`,
+        );
     },
     async ensureServiceNamespace(name: string): Promise<NamespaceResult> {
       const kind = { apiVersion: KLUTCH, kind: 'APIServiceNamespace' };
       const created = !cp.find(kind, name, namespace);
       cp.add({ ...kind, metadata: { name, namespace }, status: { namespace: `${namespace}-${name}` } });
-      return { name, namespace: `${namespace}-${name}`, clusterNamespace: namespace, created, konnectorConnected: Boolean(opts.konnector) };
+      return {
+        name,
+        namespace: `${namespace}-${name}`,
+        clusterNamespace: namespace,
+        created,
+        konnectorConnected: Boolean(opts.konnector),
+      };
     },
   });
   const target = {
     server: 'App Cluster 127.0.0.1:7443',
-    async apply(objects: ApplyObject[], o: { dryRun?: boolean; onApplied: (what: string) => void }): Promise<ApplyResult> {
+    async apply(
+      objects: ApplyObject[],
+      o: { dryRun?: boolean; onApplied: (what: string) => void },
+    ): Promise<ApplyResult> {
       const applied: ApplyResult['applied'] = [];
       for (const [i, obj] of objects.entries()) {
-        if (opts.failAfter !== undefined && i >= opts.failAfter) throw new ClusterError('HELPER_CLUSTER_UNREACHABLE', `cannot reach App Cluster 127.0.0.1:7443 to apply ${obj.kind} ${obj.metadata.name}: ECONNREFUSED`);
+        if (opts.failAfter !== undefined && i >= opts.failAfter)
+          throw new ClusterError(
+            'HELPER_CLUSTER_UNREACHABLE',
+            `cannot reach App Cluster 127.0.0.1:7443 to apply ${obj.kind} ${obj.metadata.name}: ECONNREFUSED`,
+          );
         const existed = Boolean(app.find(obj as Kind, obj.metadata.name, obj.metadata.namespace));
         if (!o.dryRun) app.add(obj as KObject);
-        applied.push({ kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace, phase: 1, outcome: existed ? 'unchanged' : 'created' });
+        applied.push({
+          kind: obj.kind,
+          name: obj.metadata.name,
+          namespace: obj.metadata.namespace,
+          phase: 1,
+          outcome: existed ? 'unchanged' : 'created',
+        });
         o.onApplied(`${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
       }
       return { applied } as ApplyResult;
@@ -157,19 +294,35 @@ export function fakeKube(cp: MemoryCluster, app = new MemoryCluster('App Cluster
   return {
     seen,
     bootstrap: {
-      controlPlane: (connection: unknown, namespace: string, tls: unknown, policy: unknown) => { Object.assign(seen, { connection, namespace, tls, policy }); return binding(namespace); },
-      appCluster: (path: string) => { seen.applyTo = path; return target; },
+      controlPlane: (connection: unknown, namespace: string, tls: unknown, policy: unknown) => {
+        Object.assign(seen, { connection, namespace, tls, policy });
+        return binding(namespace);
+      },
+      appCluster: (path: string) => {
+        seen.applyTo = path;
+        return target;
+      },
       secretCluster: (path: string | undefined) => {
         seen.secretKubeconfig = path;
         return {
           server: secrets.server,
-          check: async (ref: SecretRef, clusterID: string) => { await checkBindingSecret(secrets, ref, clusterID); },
-          write: (ref: SecretRef, clusterID: string, data: { kubeconfig: string; manifest: string }) => writeBindingSecret(secrets, ref, clusterID, data),
+          check: async (ref: SecretRef, clusterID: string) => {
+            await checkBindingSecret(secrets, ref, clusterID);
+          },
+          write: (ref: SecretRef, clusterID: string, data: { kubeconfig: string; manifest: string }) =>
+            writeBindingSecret(secrets, ref, clusterID, data),
         };
       },
     },
     secrets,
-    resolve: (o: { flag?: string | undefined }) => ({ text: PROVIDER_KUBECONFIG, files: [o.flag ?? 'kubeconfig'], source: '--kubeconfig', label: o.flag ?? 'kubeconfig', where: `--kubeconfig ${o.flag ?? 'kubeconfig'}`, context: 'default' }),
+    resolve: (o: { flag?: string | undefined }) => ({
+      text: PROVIDER_KUBECONFIG,
+      files: [o.flag ?? 'kubeconfig'],
+      source: '--kubeconfig',
+      label: o.flag ?? 'kubeconfig',
+      where: `--kubeconfig ${o.flag ?? 'kubeconfig'}`,
+      context: 'default',
+    }),
     caPem: () => undefined,
     createNsControlPlane: (_connection: unknown, namespace: string) => binding(namespace),
     target,
@@ -178,9 +331,11 @@ export function fakeKube(cp: MemoryCluster, app = new MemoryCluster('App Cluster
 
 /** A provider kubeconfig whose current context's namespace is NS. */
 export const PROVIDER_KUBECONFIG = [
-  'apiVersion: v1', 'kind: Config',
+  'apiVersion: v1',
+  'kind: Config',
   'clusters: [{name: default, cluster: {server: "https://127.0.0.1:6443"}}]',
   'users: [{name: default, user: {token: provider-token-not-real}}]',
   `contexts: [{name: default, context: {cluster: default, user: default, namespace: ${NS}}}]`,
-  'current-context: default', '',
+  'current-context: default',
+  '',
 ].join('\n');

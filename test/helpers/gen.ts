@@ -56,7 +56,8 @@ export function fuzzSeed(fallback: number): number {
   if (env === undefined || env === '') return fallback >>> 0;
   if (env === 'random') return (Math.random() * 4294967296) >>> 0;
   const n = Number(env);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`HELPER_FUZZ_SEED must be a non-negative integer or "random", got ${JSON.stringify(env)}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`HELPER_FUZZ_SEED must be a non-negative integer or "random", got ${JSON.stringify(env)}`);
   return n >>> 0;
 }
 
@@ -75,21 +76,157 @@ const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + 
 
 /** Characters parsers tend to get wrong, one string each (some are two UTF-16 units). */
 export const NASTY_CHARS: readonly string[] = [
-  '\u0000', '\u0001', '\u0007', '\b', '\t', '\n', '\v', '\f', '\r', '\u001b', '\u001f', '\u007f', '\u0085',
-  '\u00a0', '\u1680', '\u2000', '\u2028', '\u2029', '\u202f', '\u3000', '\ufeff', '\u200b', '\u200d', '\u202e',
-  '\u0301', 'é', 'ß', 'İ', 'ı', '\u212a' /* KELVIN SIGN, lower-cases to k */, 'ａ', 'Ω', '中', '\ufffd', '\uffff',
-  '\ud800', '\udbff', '\udc00', '\udfff', '😀', '\ud83d\ude00\u200d\ud83d\udd25',
-  '"', "'", '\\', '/', '`', '{', '}', '[', ']', ':', ',', '#', '&', '*', '!', '|', '>', '%', '@', '-', '?', '<', '=', '~', '$', '.',
+  '\u0000',
+  '\u0001',
+  '\u0007',
+  '\b',
+  '\t',
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\u001b',
+  '\u001f',
+  '\u007f',
+  '\u0085',
+  '\u00a0',
+  '\u1680',
+  '\u2000',
+  '\u2028',
+  '\u2029',
+  '\u202f',
+  '\u3000',
+  '\ufeff',
+  '\u200b',
+  '\u200d',
+  '\u202e',
+  '\u0301',
+  'é',
+  'ß',
+  'İ',
+  'ı',
+  '\u212a' /* KELVIN SIGN, lower-cases to k */,
+  'ａ',
+  'Ω',
+  '中',
+  '\ufffd',
+  '\uffff',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '😀',
+  '\ud83d\ude00\u200d\ud83d\udd25',
+  '"',
+  "'",
+  '\\',
+  '/',
+  '`',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  ',',
+  '#',
+  '&',
+  '*',
+  '!',
+  '|',
+  '>',
+  '%',
+  '@',
+  '-',
+  '?',
+  '<',
+  '=',
+  '~',
+  '$',
+  '.',
 ];
 
 /** Whole strings with a meaning somewhere: YAML 1.1/1.2 scalars, JS property names, numbers that are not. */
 export const NASTY_STRINGS: readonly string[] = [
-  '', ' ', '  \t', '\n', '0', '-0', '00', '0755', '0o17', '0x1F', '1_000', '1e3', '1e999', '-1e999', '.5', '5.', '+1',
-  'NaN', '-NaN', 'nan', '.nan', '.NaN', 'Infinity', '-Infinity', '.inf', '-.inf', '9007199254740993', '1.7976931348623157e309',
-  'null', 'Null', 'NULL', '~', 'true', 'True', 'false', 'yes', 'Yes', 'no', 'NO', 'on', 'off', 'y', 'n', '=',
-  '2001-12-14', '2001-12-14t21:59:43.10-05:00', '12:30:45', '<<', '---', '...', '- a', 'a: b', '{}', '[]', '*a', '&a x', '!!str', '!!binary aGk=', '!!js/function x',
-  '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'then',
-  '\ufeff', '\u0000', '\ud800', '\udc00', '\ud800\ud800', '${HOME}', '%s%n', '{{.}}', '../../../../etc/passwd', '<script>', "'; --", '\\u0000', '\\ud800',
+  '',
+  ' ',
+  '  \t',
+  '\n',
+  '0',
+  '-0',
+  '00',
+  '0755',
+  '0o17',
+  '0x1F',
+  '1_000',
+  '1e3',
+  '1e999',
+  '-1e999',
+  '.5',
+  '5.',
+  '+1',
+  'NaN',
+  '-NaN',
+  'nan',
+  '.nan',
+  '.NaN',
+  'Infinity',
+  '-Infinity',
+  '.inf',
+  '-.inf',
+  '9007199254740993',
+  '1.7976931348623157e309',
+  'null',
+  'Null',
+  'NULL',
+  '~',
+  'true',
+  'True',
+  'false',
+  'yes',
+  'Yes',
+  'no',
+  'NO',
+  'on',
+  'off',
+  'y',
+  'n',
+  '=',
+  '2001-12-14',
+  '2001-12-14t21:59:43.10-05:00',
+  '12:30:45',
+  '<<',
+  '---',
+  '...',
+  '- a',
+  'a: b',
+  '{}',
+  '[]',
+  '*a',
+  '&a x',
+  '!!str',
+  '!!binary aGk=',
+  '!!js/function x',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  'then',
+  '\ufeff',
+  '\u0000',
+  '\ud800',
+  '\udc00',
+  '\ud800\ud800',
+  '${HOME}',
+  '%s%n',
+  '{{.}}',
+  '../../../../etc/passwd',
+  '<script>',
+  "'; --",
+  '\\u0000',
+  '\\ud800',
 ];
 
 export function charFrom(rng: Rng, alphabet: string): string {
@@ -108,7 +245,8 @@ export function randomString(rng: Rng, maxLen = 24): string {
   if (roll === 0) return rng.pick(NASTY_STRINGS);
   const len = rng.int(maxLen + 1);
   let s = '';
-  for (let i = 0; i < len; i++) s += rng.bool(0.15) ? rng.pick(NASTY_CHARS) : charFrom(rng, roll < 5 ? LABEL_CHARS : PRINTABLE);
+  for (let i = 0; i < len; i++)
+    s += rng.bool(0.15) ? rng.pick(NASTY_CHARS) : charFrom(rng, roll < 5 ? LABEL_CHARS : PRINTABLE);
   return s;
 }
 
@@ -121,7 +259,20 @@ export function hugeString(bytes = 1 << 20, ch = 'a'): string {
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
-const NUMBERS: readonly number[] = [0, -0, 1, -1, 0.5, 1e21, 1e-7, 2 ** 53 + 1, -(2 ** 31), Number.MAX_VALUE, Number.MIN_VALUE, 123456789];
+const NUMBERS: readonly number[] = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  1e21,
+  1e-7,
+  2 ** 53 + 1,
+  -(2 ** 31),
+  Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  123456789,
+];
 
 /** A random JSON value with at most `depth` levels of nesting and about `budget` nodes. */
 export function randomJson(rng: Rng, depth = 4, budget = { left: 40 }): Json {
@@ -129,17 +280,27 @@ export function randomJson(rng: Rng, depth = 4, budget = { left: 40 }): Json {
   const scalar = depth <= 0 || budget.left <= 0 || rng.bool(0.55);
   if (scalar) {
     switch (rng.int(6)) {
-      case 0: return null;
-      case 1: return rng.bool();
-      case 2: return rng.pick(NUMBERS);
-      case 3: return rng.int(1000) - 500;
-      default: return randomString(rng);
+      case 0:
+        return null;
+      case 1:
+        return rng.bool();
+      case 2:
+        return rng.pick(NUMBERS);
+      case 3:
+        return rng.int(1000) - 500;
+      default:
+        return randomString(rng);
     }
   }
   const n = rng.int(5);
   if (rng.bool()) return Array.from({ length: n }, () => randomJson(rng, depth - 1, budget));
   const o: Record<string, Json> = {};
-  for (let i = 0; i < n; i++) setOwn(o, rng.bool(0.2) ? rng.pick(['__proto__', 'constructor', 'prototype', 'toString']) : randomString(rng, 12), randomJson(rng, depth - 1, budget));
+  for (let i = 0; i < n; i++)
+    setOwn(
+      o,
+      rng.bool(0.2) ? rng.pick(['__proto__', 'constructor', 'prototype', 'toString']) : randomString(rng, 12),
+      randomJson(rng, depth - 1, budget),
+    );
   return o;
 }
 
@@ -154,7 +315,9 @@ export function clone<T>(v: T): T {
 
 /** A JSON value nested `depth` levels deep, built without recursion. */
 export function deepJsonText(depth: number, kind: 'array' | 'object' = 'array', leaf = '1'): string {
-  return kind === 'array' ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
+  return kind === 'array'
+    ? `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
 }
 
 /** The same, as a value. */
@@ -173,7 +336,8 @@ export function paths(v: unknown, at: Path = [], out: Path[] = [], limit = 2000)
     const [node, p] = stack.pop()!;
     out.push(p);
     if (Array.isArray(node)) for (const [i, c] of node.entries()) stack.push([c, [...p, i]]);
-    else if (node && typeof node === 'object') for (const k of Object.keys(node)) stack.push([(node as Record<string, unknown>)[k], [...p, k]]);
+    else if (node && typeof node === 'object')
+      for (const k of Object.keys(node)) stack.push([(node as Record<string, unknown>)[k], [...p, k]]);
   }
   return out;
 }
@@ -187,10 +351,26 @@ function getAt(v: unknown, p: Path): unknown {
 /** A replacement of a different JSON type than `old` (or a nasty value of the same type). */
 export function retype(rng: Rng, old: unknown): Json {
   const options: Array<() => Json> = [
-    () => null, () => true, () => false, () => 0, () => -1, () => 1.5, () => rng.pick(NUMBERS),
-    () => '', () => rng.pick(NASTY_STRINGS), () => randomString(rng), () => [], () => ({}),
-    () => [randomJson(rng, 2)], () => ({ [randomString(rng, 6)]: randomJson(rng, 2) }),
-    () => (typeof old === 'string' ? `${old}${rng.pick(NASTY_CHARS)}` : old && typeof old === 'object' ? '[object Object]' : String(old)),
+    () => null,
+    () => true,
+    () => false,
+    () => 0,
+    () => -1,
+    () => 1.5,
+    () => rng.pick(NUMBERS),
+    () => '',
+    () => rng.pick(NASTY_STRINGS),
+    () => randomString(rng),
+    () => [],
+    () => ({}),
+    () => [randomJson(rng, 2)],
+    () => ({ [randomString(rng, 6)]: randomJson(rng, 2) }),
+    () =>
+      typeof old === 'string'
+        ? `${old}${rng.pick(NASTY_CHARS)}`
+        : old && typeof old === 'object'
+          ? '[object Object]'
+          : String(old),
     () => (typeof old === 'string' ? old.toUpperCase() : 'NaN'),
     () => (typeof old === 'string' ? old.slice(0, rng.int(old.length + 1)) : 'Infinity'),
     () => (typeof old === 'string' ? old.repeat(rng.range(2, 80)) : '-0'),
@@ -199,7 +379,11 @@ export function retype(rng: Rng, old: unknown): Json {
 }
 
 /** One to three mutations in a row (mutateJson or mutateText), and what they did, joined by "; ". */
-export function mutateRepeatedly<V>(rng: Rng, start: V, mutate: (rng: Rng, v: V) => { next: V; what: string }): { value: V; what: string } {
+export function mutateRepeatedly<V>(
+  rng: Rng,
+  start: V,
+  mutate: (rng: Rng, v: V) => { next: V; what: string },
+): { value: V; what: string } {
   let v = start;
   const whats: string[] = [];
   for (let i = rng.range(1, 3); i > 0; i--) {
@@ -211,10 +395,18 @@ export function mutateRepeatedly<V>(rng: Rng, start: V, mutate: (rng: Rng, v: V)
 }
 
 /** mutateRepeatedly with mutateJson. */
-export const mutateJsonRepeatedly = (rng: Rng, doc: unknown) => mutateRepeatedly(rng, doc, (r, v) => { const m = mutateJson(r, v); return { next: m.value, what: m.what }; });
+export const mutateJsonRepeatedly = (rng: Rng, doc: unknown) =>
+  mutateRepeatedly(rng, doc, (r, v) => {
+    const m = mutateJson(r, v);
+    return { next: m.value, what: m.what };
+  });
 
 /** mutateRepeatedly with mutateText. */
-export const mutateTextRepeatedly = (rng: Rng, text: string) => mutateRepeatedly(rng, text, (r, v) => { const m = mutateText(r, v); return { next: m.text, what: m.what }; });
+export const mutateTextRepeatedly = (rng: Rng, text: string) =>
+  mutateRepeatedly(rng, text, (r, v) => {
+    const m = mutateText(r, v);
+    return { next: m.text, what: m.what };
+  });
 
 /**
  * One structural mutation of a JSON document (a copy): drop, duplicate or
@@ -245,9 +437,20 @@ export function mutateJson(rng: Rng, doc: unknown): { value: unknown; what: stri
       }
       break;
     case 2: {
-      const target = old && typeof old === 'object' && !Array.isArray(old) ? old as Record<string, unknown> : parent;
+      const target = old && typeof old === 'object' && !Array.isArray(old) ? (old as Record<string, unknown>) : parent;
       if (!Array.isArray(target)) {
-        const k = rng.pick(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', randomString(rng, 10), '', 'clusterId', 'Group', 'version']);
+        const k = rng.pick([
+          '__proto__',
+          'constructor',
+          'prototype',
+          'toString',
+          'hasOwnProperty',
+          randomString(rng, 10),
+          '',
+          'clusterId',
+          'Group',
+          'version',
+        ]);
         setOwn(target, k, randomJson(rng, 2));
         return { value: root.r, what: `add key ${JSON.stringify(k)} at ${where}` };
       }
@@ -261,7 +464,9 @@ export function mutateJson(rng: Rng, doc: unknown): { value: unknown; what: stri
       return { value: root.r, what: `nest ${where} ${n} levels` };
     }
     case 4:
-      parent[key] = rng.bool(0.1) ? hugeString(rng.range(1, 4) * 65536, rng.pick(['a', 'é', ' '])) : rng.pick(NASTY_STRINGS);
+      parent[key] = rng.bool(0.1)
+        ? hugeString(rng.range(1, 4) * 65536, rng.pick(['a', 'é', ' ']))
+        : rng.pick(NASTY_STRINGS);
       return { value: root.r, what: `replace ${where} with a nasty string` };
     default:
       break;
@@ -287,9 +492,12 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
   const at = rng.int(s.length + 1);
   const len = rng.range(1, Math.max(1, Math.min(40, s.length)));
   switch (rng.int(9)) {
-    case 0: return { text: s.slice(0, at), what: `truncate at ${at}` };
-    case 1: return { text: s.slice(0, at) + s.slice(at + len), what: `delete ${len} at ${at}` };
-    case 2: return { text: s.slice(0, at) + s.slice(at, at + len) + s.slice(at), what: `duplicate ${len} at ${at}` };
+    case 0:
+      return { text: s.slice(0, at), what: `truncate at ${at}` };
+    case 1:
+      return { text: s.slice(0, at) + s.slice(at + len), what: `delete ${len} at ${at}` };
+    case 2:
+      return { text: s.slice(0, at) + s.slice(at, at + len) + s.slice(at), what: `duplicate ${len} at ${at}` };
     case 3: {
       const ch = rng.pick(NASTY_CHARS);
       return { text: s.slice(0, at) + ch + s.slice(at), what: `insert ${JSON.stringify(ch)} at ${at}` };
@@ -298,7 +506,8 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
       const ch = rng.pick(NASTY_CHARS);
       return { text: s.slice(0, at) + ch + s.slice(at + 1), what: `replace char ${at} by ${JSON.stringify(ch)}` };
     }
-    case 5: return { text: `\ufeff${s}`, what: 'BOM' };
+    case 5:
+      return { text: `\ufeff${s}`, what: 'BOM' };
     case 6: {
       const tok = rng.pick(NASTY_STRINGS);
       return { text: s.slice(0, at) + tok + s.slice(at), what: `insert ${JSON.stringify(tok)} at ${at}` };
@@ -306,7 +515,10 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
     case 7: {
       const b = rng.int(s.length + 1);
       const [x, y] = at < b ? [at, b] : [b, at];
-      return { text: s.slice(0, x) + s.slice(y, y + len) + s.slice(x + len, y) + s.slice(x, x + len) + s.slice(y + len), what: `swap ${x}/${y}` };
+      return {
+        text: s.slice(0, x) + s.slice(y, y + len) + s.slice(x + len, y) + s.slice(x, x + len) + s.slice(y + len),
+        what: `swap ${x}/${y}`,
+      };
     }
     default: {
       const ch = s[at] ?? 'x';
@@ -318,9 +530,24 @@ export function mutateText(rng: Rng, s: string): { text: string; what: string } 
 
 /** Byte sequences that are never valid UTF-8 (overlong, surrogates, out of range, truncated, stray continuation). */
 export const INVALID_UTF8: readonly number[][] = [
-  [0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
-  [0xf0, 0x80, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80],
-  [0xfe], [0xff], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xc3, 0x28], [0xe2, 0x28, 0xa1],
+  [0x80],
+  [0xbf],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xe0, 0x80, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf0, 0x80, 0x80, 0x80],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80, 0x80, 0x80],
+  [0xf8, 0x88, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff],
+  [0xc3],
+  [0xe2, 0x82],
+  [0xf0, 0x9f, 0x98],
+  [0xc3, 0x28],
+  [0xe2, 0x28, 0xa1],
 ];
 
 /** One byte-level mutation: flip a bit, truncate at a random byte, splice in invalid UTF-8, re-encode. */
@@ -335,23 +562,37 @@ export function mutateBytes(rng: Rng, buf: Buffer): { bytes: Buffer; what: strin
       b[i]! ^= 1 << bit;
       return { bytes: b, what: `flip bit ${bit} of byte ${i}` };
     }
-    case 1: return { bytes: buf.subarray(0, at), what: `truncate at byte ${at}` };
+    case 1:
+      return { bytes: buf.subarray(0, at), what: `truncate at byte ${at}` };
     case 2: {
       const seq = rng.pick(INVALID_UTF8);
-      return { bytes: Buffer.concat([buf.subarray(0, at), Buffer.from(seq), buf.subarray(at)]), what: `insert ${Buffer.from(seq).toString('hex')} at ${at}` };
+      return {
+        bytes: Buffer.concat([buf.subarray(0, at), Buffer.from(seq), buf.subarray(at)]),
+        what: `insert ${Buffer.from(seq).toString('hex')} at ${at}`,
+      };
     }
     case 3: {
       // Overwrite inside a string value, where a lenient decoder would silently keep going.
       const q = buf.indexOf(0x22, at);
       const i = q >= 0 ? q + 1 : at;
       const seq = rng.pick(INVALID_UTF8);
-      return { bytes: Buffer.concat([buf.subarray(0, i), Buffer.from(seq), buf.subarray(i)]), what: `insert ${Buffer.from(seq).toString('hex')} after the quote at ${i}` };
+      return {
+        bytes: Buffer.concat([buf.subarray(0, i), Buffer.from(seq), buf.subarray(i)]),
+        what: `insert ${Buffer.from(seq).toString('hex')} after the quote at ${i}`,
+      };
     }
     case 4: {
       const bom = rng.bool();
-      return { bytes: Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(buf.toString('utf8'), 'utf16le')]), what: `UTF-16LE${bom ? ' with BOM' : ''}` };
+      return {
+        bytes: Buffer.concat([
+          bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0),
+          Buffer.from(buf.toString('utf8'), 'utf16le'),
+        ]),
+        what: `UTF-16LE${bom ? ' with BOM' : ''}`,
+      };
     }
-    default: return { bytes: Buffer.from(buf.toString('utf8'), 'latin1'), what: 'latin1' };
+    default:
+      return { bytes: Buffer.from(buf.toString('utf8'), 'latin1'), what: 'latin1' };
   }
 }
 
@@ -360,7 +601,8 @@ export function mutateBytes(rng: Rng, buf: Buffer): { bytes: Buffer; what: strin
 /** "Billion laughs": `levels` anchors, each aliasing the previous one `width` times. */
 export function yamlAliasBomb(levels = 9, width = 9, key = 'lol'): string {
   const lines = [`${key}0: &a0 "lol"`];
-  for (let i = 1; i <= levels; i++) lines.push(`${key}${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
+  for (let i = 1; i <= levels; i++)
+    lines.push(`${key}${i}: &a${i} [${Array.from({ length: width }, () => `*a${i - 1}`).join(', ')}]`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -426,12 +668,18 @@ export function resourceName(rng: Rng, max = 63): string {
 /** A clusterID: any string with a non-blank character and at most 253 code points. */
 export function clusterId(rng: Rng): string {
   switch (rng.int(6)) {
-    case 0: return dnsLabel(rng);
-    case 1: return `${randomString(rng, 20)}x`;
-    case 2: return `${rng.pick(NASTY_CHARS)}${rng.pick(['NaN', '__proto__', '0', '-0', 'null', '\ud800', '😀'])}`;
-    case 3: return '😀'.repeat(rng.range(1, 253));
-    case 4: return `${' '.repeat(rng.int(10))}${charFrom(rng, PRINTABLE.slice(1))}${stringFrom(rng, PRINTABLE, rng.int(240))}`;
-    default: return stringFrom(rng, LOWER + DIGITS + '-_.', rng.range(1, 40));
+    case 0:
+      return dnsLabel(rng);
+    case 1:
+      return `${randomString(rng, 20)}x`;
+    case 2:
+      return `${rng.pick(NASTY_CHARS)}${rng.pick(['NaN', '__proto__', '0', '-0', 'null', '\ud800', '😀'])}`;
+    case 3:
+      return '😀'.repeat(rng.range(1, 253));
+    case 4:
+      return `${' '.repeat(rng.int(10))}${charFrom(rng, PRINTABLE.slice(1))}${stringFrom(rng, PRINTABLE, rng.int(240))}`;
+    default:
+      return stringFrom(rng, LOWER + DIGITS + '-_.', rng.range(1, 40));
   }
 }
 
@@ -451,9 +699,9 @@ export function validBinding(rng: Rng): BindingDoc {
     const k = `${group}/${resource}`;
     if (seen.has(k)) continue;
     seen.add(k);
-    apis.push(rng.bool(0.5) ? { group, resource } : { resource, group } as { group: string; resource: string });
+    apis.push(rng.bool(0.5) ? { group, resource } : ({ resource, group } as { group: string; resource: string }));
   }
-  return rng.bool() ? { clusterID: clusterId(rng), apis } : { apis, clusterID: clusterId(rng) } as BindingDoc;
+  return rng.bool() ? { clusterID: clusterId(rng), apis } : ({ apis, clusterID: clusterId(rng) } as BindingDoc);
 }
 
 export interface KubeconfigDoc {
@@ -473,12 +721,20 @@ export function pemCertificate(rng: Rng): string {
 
 function entryName(rng: Rng): string {
   // Names stay plain scalars in YAML 1.2 and in js-yaml's default schema alike.
-  return rng.bool(0.7) ? dnsLabel(rng, 30) : `${charFrom(rng, LOWER)}${stringFrom(rng, `${LOWER}${DIGITS}-_@.:/`, rng.int(30))}${charFrom(rng, LOWER)}`;
+  return rng.bool(0.7)
+    ? dnsLabel(rng, 30)
+    : `${charFrom(rng, LOWER)}${stringFrom(rng, `${LOWER}${DIGITS}-_@.:/`, rng.int(30))}${charFrom(rng, LOWER)}`;
 }
 
 export function serverUrl(rng: Rng): string {
   // A last label of digits only would make the WHATWG URL parser read an (invalid) IPv4 address.
-  const host = rng.pick([() => `${dnsSubdomain(rng, 50)}.${rng.pick(['com', 'io', 'example', 'local'])}`, () => `${rng.int(256)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`, () => '[::1]', () => '[fd00::1:2]', () => 'localhost']);
+  const host = rng.pick([
+    () => `${dnsSubdomain(rng, 50)}.${rng.pick(['com', 'io', 'example', 'local'])}`,
+    () => `${rng.int(256)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`,
+    () => '[::1]',
+    () => '[fd00::1:2]',
+    () => 'localhost',
+  ]);
   const port = rng.bool(0.6) ? `:${rng.range(1, 65535)}` : '';
   const path = rng.pick(['', '/', '/k8s/clusters/c-1', '/api/']);
   return `${rng.bool(0.8) ? 'https' : 'http'}://${host()}${port}${path}`;
@@ -489,7 +745,13 @@ export function serverUrl(rng: Rng): string {
  * `binding`: one a backend may send (kube/binding-kubeconfig.ts's allow-list: https servers, token
  * credentials, no TLS settings); the same draws from rng, so other callers' sequences are unchanged.
  */
-export function validKubeconfig(rng: Rng, opts: { binding?: boolean } = {}): { doc: KubeconfigDoc; facts: { contextName: string; namespace: string; server: string; clusterName: string; userName: string } } {
+export function validKubeconfig(
+  rng: Rng,
+  opts: { binding?: boolean } = {},
+): {
+  doc: KubeconfigDoc;
+  facts: { contextName: string; namespace: string; server: string; clusterName: string; userName: string };
+} {
   const distinct = (n: number): string[] => {
     const s = new Set<string>();
     while (s.size < n) s.add(entryName(rng));
@@ -505,8 +767,16 @@ export function validKubeconfig(rng: Rng, opts: { binding?: boolean } = {}): { d
     if (rng.bool(0.1)) cluster['tls-server-name'] = dnsSubdomain(rng, 60);
     return { name, cluster };
   });
-  const users = userNames.map((name) => ({ name, user: rng.bool(0.8) ? { token: Buffer.from(stringFrom(rng, PRINTABLE, rng.range(8, 60))).toString('base64url') } : { username: 'u', password: stringFrom(rng, LOWER + DIGITS, 12) } }));
-  const contexts = contextNames.map((name) => ({ name, context: { cluster: rng.pick(clusterNames), user: rng.pick(userNames), namespace: dnsLabel(rng, 63) } }));
+  const users = userNames.map((name) => ({
+    name,
+    user: rng.bool(0.8)
+      ? { token: Buffer.from(stringFrom(rng, PRINTABLE, rng.range(8, 60))).toString('base64url') }
+      : { username: 'u', password: stringFrom(rng, LOWER + DIGITS, 12) },
+  }));
+  const contexts = contextNames.map((name) => ({
+    name,
+    context: { cluster: rng.pick(clusterNames), user: rng.pick(userNames), namespace: dnsLabel(rng, 63) },
+  }));
   const current = rng.pick(contexts);
   const doc: KubeconfigDoc = { 'current-context': current.name, contexts, clusters, users };
   if (rng.bool(0.7)) doc.apiVersion = 'v1';
@@ -521,16 +791,29 @@ export function validKubeconfig(rng: Rng, opts: { binding?: boolean } = {}): { d
     for (const u of users) if (!('token' in u.user)) u.user = { token: `t-${String(u.user.password)}` };
   }
   const server = clusters.find((c) => c.name === current.context.cluster)!.cluster.server as string;
-  return { doc, facts: { contextName: current.name, namespace: current.context.namespace, server, clusterName: current.context.cluster, userName: current.context.user } };
+  return {
+    doc,
+    facts: {
+      contextName: current.name,
+      namespace: current.context.namespace,
+      server,
+      clusterName: current.context.cluster,
+      userName: current.context.user,
+    },
+  };
 }
 
 /** YAML text of a document in one of several styles (block, flow, JSON, reordered top-level keys). */
 export function yamlText(rng: Rng, doc: unknown, version: '1.1' | '1.2' = '1.2'): string {
   switch (rng.int(5)) {
-    case 0: return `${JSON.stringify(doc)}\n`;
-    case 1: return stringify(doc, { version, collectionStyle: 'flow' });
-    case 2: return `# generated\n---\n${stringify(doc, { version, indent: 4, indentSeq: false })}`;
-    default: return stringify(doc, { version, indent: rng.range(2, 3), lineWidth: 0 });
+    case 0:
+      return `${JSON.stringify(doc)}\n`;
+    case 1:
+      return stringify(doc, { version, collectionStyle: 'flow' });
+    case 2:
+      return `# generated\n---\n${stringify(doc, { version, indent: 4, indentSeq: false })}`;
+    default:
+      return stringify(doc, { version, indent: rng.range(2, 3), lineWidth: 0 });
   }
 }
 
@@ -552,9 +835,15 @@ export function validBindingResponse(rng: Rng, kubeconfigText: string): Record<s
       if (rng.bool(0.1)) r.unknownField = randomJson(rng, 2);
       return r;
     });
-    const req: Record<string, unknown> = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', spec: { resources } };
-    if (rng.bool(0.7)) req.metadata = rng.bool(0.9) ? { name: `${resources[0]!.resource as string}.${dnsSubdomain(rng, 100)}` } : {};
-    if (rng.bool(0.2)) (req.spec as Record<string, unknown>).parameters = { [randomString(rng, 8)]: randomJson(rng, 3) };
+    const req: Record<string, unknown> = {
+      apiVersion: 'klutch.anynines.com/v1alpha1',
+      kind: 'APIServiceExportRequest',
+      spec: { resources },
+    };
+    if (rng.bool(0.7))
+      req.metadata = rng.bool(0.9) ? { name: `${resources[0]!.resource as string}.${dnsSubdomain(rng, 100)}` } : {};
+    if (rng.bool(0.2))
+      (req.spec as Record<string, unknown>).parameters = { [randomString(rng, 8)]: randomJson(rng, 3) };
     if (rng.bool(0.2)) req.status = {};
     return req;
   });
@@ -572,15 +861,34 @@ export function validBindingResponse(rng: Rng, kubeconfigText: string): Record<s
 /** Kubernetes objects for a manifest, with the YAML 1.1 text of all of them. */
 export function validManifest(rng: Rng): { objects: Array<Record<string, unknown>>; text: string } {
   const objects = Array.from({ length: rng.range(1, 6) }, () => {
-    const metadata: Record<string, unknown> = { name: rng.bool(0.9) ? dnsSubdomain(rng, 60) : rng.pick(['yes', 'on', '0755', '1e3', 'null', '2001-12-14', '~']) };
+    const metadata: Record<string, unknown> = {
+      name: rng.bool(0.9) ? dnsSubdomain(rng, 60) : rng.pick(['yes', 'on', '0755', '1e3', 'null', '2001-12-14', '~']),
+    };
     if (rng.bool(0.5)) metadata.namespace = dnsLabel(rng, 20);
-    if (rng.bool(0.3)) metadata.labels = { [`app.kubernetes.io/${dnsLabel(rng, 10)}`]: rng.pick(['on', 'off', 'yes', '1', dnsLabel(rng, 10)]) };
+    if (rng.bool(0.3))
+      metadata.labels = {
+        [`app.kubernetes.io/${dnsLabel(rng, 10)}`]: rng.pick(['on', 'off', 'yes', '1', dnsLabel(rng, 10)]),
+      };
     const o: Record<string, unknown> = {
-      apiVersion: rng.pick(['v1', 'apps/v1', 'apiextensions.k8s.io/v1', 'klutch.anynines.com/v1alpha1', 'rbac.authorization.k8s.io/v1']),
-      kind: rng.pick(['Namespace', 'ConfigMap', 'Secret', 'CustomResourceDefinition', 'Deployment', 'APIServiceBinding']),
+      apiVersion: rng.pick([
+        'v1',
+        'apps/v1',
+        'apiextensions.k8s.io/v1',
+        'klutch.anynines.com/v1alpha1',
+        'rbac.authorization.k8s.io/v1',
+      ]),
+      kind: rng.pick([
+        'Namespace',
+        'ConfigMap',
+        'Secret',
+        'CustomResourceDefinition',
+        'Deployment',
+        'APIServiceBinding',
+      ]),
       metadata,
     };
-    if (rng.bool(0.6)) o.data = { [dnsLabel(rng, 10)]: rng.pick([randomString(rng), '0x1F', 'true', '', 'a: b', '- x']) };
+    if (rng.bool(0.6))
+      o.data = { [dnsLabel(rng, 10)]: rng.pick([randomString(rng), '0x1F', 'true', '', 'a: b', '- x']) };
     if (rng.bool(0.3)) o.spec = { replicas: rng.int(5), list: [1, 'two', null, { three: 3.5 }], flag: rng.bool() };
     return o;
   });
@@ -593,11 +901,22 @@ export function validManifest(rng: Rng): { objects: Array<Record<string, unknown
   return { objects, text };
 }
 
-export const DATA_SERVICE_KEYS = ['keyvalue', 'logme2', 'mariadb', 'messaging', 'mongodb', 'postgresql', 'prometheus', 'search'] as const;
+export const DATA_SERVICE_KEYS = [
+  'keyvalue',
+  'logme2',
+  'mariadb',
+  'messaging',
+  'mongodb',
+  'postgresql',
+  'prometheus',
+  'search',
+] as const;
 
 /** A secret reference: env:NAME or file:PATH. */
 export function secretRef(rng: Rng): string {
-  return rng.bool() ? `env:${charFrom(rng, 'ABCXYZ_')}${stringFrom(rng, 'ABCXYZ019_', rng.int(12))}` : `file:${rng.pick(['secret', './s/p.txt', '/run/secrets/x', 'with space', 'ü'])}`;
+  return rng.bool()
+    ? `env:${charFrom(rng, 'ABCXYZ_')}${stringFrom(rng, 'ABCXYZ019_', rng.int(12))}`
+    : `file:${rng.pick(['secret', './s/p.txt', '/run/secrets/x', 'with space', 'ü'])}`;
 }
 
 /** A control-plane values document valid per schemas/control-plane.schema.json. */
@@ -624,19 +943,40 @@ export function validValues(rng: Rng): Record<string, unknown> {
   if (rng.bool(0.2)) backend.consumerScope = rng.pick(['Namespaced', 'Cluster']);
   if (rng.bool(0.2)) backend.serviceType = rng.pick(['ClusterIP', 'LoadBalancer']);
   if (rng.bool(0.2)) backend.binderClusterRole = dnsSubdomain(rng, 60);
-  if (rng.bool(0.2)) backend.extraArgs = [...new Set(Array.from({ length: rng.int(4) }, () => `--${dnsLabel(rng, 12)}${rng.bool() ? '=x y' : ''}`))];
+  if (rng.bool(0.2))
+    backend.extraArgs = [
+      ...new Set(Array.from({ length: rng.int(4) }, () => `--${dnsLabel(rng, 12)}${rng.bool() ? '=x y' : ''}`)),
+    ];
   const tls: Record<string, unknown> = rng.bool()
-    ? { acme: { email: `${dnsLabel(rng, 10)}@${host()}`, ...(rng.bool(0.3) ? { server: url() } : {}), ...(rng.bool(0.3) ? { issuerName: dnsSubdomain(rng, 30) } : {}) } }
+    ? {
+        acme: {
+          email: `${dnsLabel(rng, 10)}@${host()}`,
+          ...(rng.bool(0.3) ? { server: url() } : {}),
+          ...(rng.bool(0.3) ? { issuerName: dnsSubdomain(rng, 30) } : {}),
+        },
+      }
     : { issuer: { kind: rng.pick(['Issuer', 'ClusterIssuer']), name: dnsSubdomain(rng, 30) } };
   if (rng.bool(0.3)) tls.ingressClass = rng.pick(['nginx', 'traefik', 'é']);
   if (rng.bool(0.3)) tls.secretName = dnsSubdomain(rng, 30);
   const doc: Record<string, unknown> = {
     backend,
-    oidc: { issuerUrl: url(), clientSecret: secretRef(rng), ...(rng.bool(0.3) ? { clientId: 'kube-bind' } : {}), ...(rng.bool(0.3) ? { callbackUrl: `${url()}/callback` } : {}) },
+    oidc: {
+      issuerUrl: url(),
+      clientSecret: secretRef(rng),
+      ...(rng.bool(0.3) ? { clientId: 'kube-bind' } : {}),
+      ...(rng.bool(0.3) ? { callbackUrl: `${url()}/callback` } : {}),
+    },
     tls,
-    dataServices: Object.fromEntries(services.map((n) => [n, { serviceBroker: endpoint(), backupManager: endpoint() }])),
+    dataServices: Object.fromEntries(
+      services.map((n) => [n, { serviceBroker: endpoint(), backupManager: endpoint() }]),
+    ),
   };
-  if (rng.bool(0.3)) doc.crossplane = { namespace: dnsLabel(rng, 63), ...(rng.bool() ? { providerConfigServiceType: rng.bool() } : {}), ...(rng.bool(0.3) ? { providerKubernetes: 'xpkg.upbound.io/x/y:v1' } : {}) };
+  if (rng.bool(0.3))
+    doc.crossplane = {
+      namespace: dnsLabel(rng, 63),
+      ...(rng.bool() ? { providerConfigServiceType: rng.bool() } : {}),
+      ...(rng.bool(0.3) ? { providerKubernetes: 'xpkg.upbound.io/x/y:v1' } : {}),
+    };
   return doc;
 }
 
@@ -743,9 +1083,13 @@ export function isHttpUrl(s: unknown): boolean {
  * (test/helpers/work.ts: elements and characters the scanning built-ins
  * touched; a count, not a time, so it does not depend on the machine).
  */
-export function attempt<T>(f: () => T): { ok: true; value: T; work: number } | { ok: false; error: unknown; work: number } {
+export function attempt<T>(
+  f: () => T,
+): { ok: true; value: T; work: number } | { ok: false; error: unknown; work: number } {
   const m = measure(f);
-  return m.result.ok ? { ok: true, value: m.result.value, work: m.work } : { ok: false, error: m.result.error, work: m.work };
+  return m.result.ok
+    ? { ok: true, value: m.result.value, work: m.work }
+    : { ok: false, error: m.result.error, work: m.work };
 }
 
 /** The size of a case input in characters (bytes for a Buffer, JSON text for a value), for workBudget. */
@@ -761,7 +1105,8 @@ export function sizeOf(v: unknown): number {
 /** A short description of a case input for failure messages. */
 export function preview(v: unknown, max = 300): string {
   let s: string;
-  if (Buffer.isBuffer(v)) s = `<Buffer ${v.subarray(0, max / 2).toString('hex')}${v.length > max / 2 ? '…' : ''} (${v.length} bytes)>`;
+  if (Buffer.isBuffer(v))
+    s = `<Buffer ${v.subarray(0, max / 2).toString('hex')}${v.length > max / 2 ? '…' : ''} (${v.length} bytes)>`;
   else if (typeof v === 'string') s = JSON.stringify(v.length > max ? `${v.slice(0, max)}…(${v.length} chars)` : v);
   else {
     try {
@@ -805,10 +1150,17 @@ dataServices:
  * (it stops at 10) and that both outcomes occur (accepted > 1/10 of the cases,
  * rejected > 1/5), and comments the heaviest case.
  */
-export function fuzzParser<C extends { what: string; text: string }, V>(t: Test, o: {
-  seed: number; cases: number; make: (rng: Rng) => C; parse: (text: string) => V;
-  accepted: (value: V, c: C) => string[]; rejected: (error: unknown, c: C) => string[];
-}): void {
+export function fuzzParser<C extends { what: string; text: string }, V>(
+  t: Test,
+  o: {
+    seed: number;
+    cases: number;
+    make: (rng: Rng) => C;
+    parse: (text: string) => V;
+    accepted: (value: V, c: C) => string[];
+    rejected: (error: unknown, c: C) => string[];
+  },
+): void {
   const rng = mulberry32(o.seed);
   const failures: string[] = [];
   const tally = { accepted: 0, rejected: 0 };
@@ -823,6 +1175,9 @@ export function fuzzParser<C extends { what: string; text: string }, V>(t: Test,
     for (const why of got.ok ? o.accepted(got.value, c) : o.rejected(got.error, c)) failures.push(`${why}: ${tag}`);
   }
   t.same(failures, [], 'no failures');
-  t.ok(tally.accepted > o.cases / 10 && tally.rejected > o.cases / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
+  t.ok(
+    tally.accepted > o.cases / 10 && tally.rejected > o.cases / 5,
+    `both outcomes are exercised: ${JSON.stringify(tally)}`,
+  );
   t.comment(work.summary());
 }

@@ -34,18 +34,26 @@ export interface Image {
   /** skopeo inspect --config's whole answer (architecture, os, config, rootfs, history). */
   config: { architecture: string; os: string; config: ImageConfig };
   /** skopeo inspect's answer (Labels, Architecture, Layers, Digest). */
-  inspect: { Architecture: string; Os: string; Layers: string[]; Labels: Record<string, string> | null; Digest: string };
+  inspect: {
+    Architecture: string;
+    Os: string;
+    Layers: string[];
+    Labels: Record<string, string> | null;
+    Digest: string;
+  };
   /** The unpacked root filesystem (a directory owned by the test; do not share between runs that write). */
   rootfs: string;
 }
 
 /** Why the image cannot be tested here, or undefined when it can (each is a failure, not a skip). */
 export function imageMissing(): string | undefined {
-  if (!existsSync(imageArchive)) return `${imageArchive} does not exist: build it with "npm run build:image" (npm test does)`;
+  if (!existsSync(imageArchive))
+    return `${imageArchive} does not exist: build it with "npm run build:image" (npm test does)`;
   for (const tool of ['skopeo', 'umoci']) {
-    if (spawnSync(tool, ['--version']).error) return `${tool} is not installed: run "bash bin/ensure-image-tools.sh" (npm test does)`;
+    if (spawnSync(tool, ['--version']).error)
+      return `${tool} is not installed: run "bash bin/ensure-image-tools.sh" (npm test does)`;
   }
-  if (process.getuid?.() !== 0) return 'the image\'s root filesystem runs under unshare + chroot, which needs root';
+  if (process.getuid?.() !== 0) return "the image's root filesystem runs under unshare + chroot, which needs root";
   return undefined;
 }
 
@@ -61,10 +69,17 @@ export function imageIndex(): { tag: string; platforms: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'helper-image-index-'));
   try {
     tool('tar', ['-xf', imageArchive, '-C', dir, 'index.json']);
-    const top = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ annotations?: Record<string, string> }> };
-    const raw = JSON.parse(tool('skopeo', ['inspect', '--raw', `oci-archive:${imageArchive}`])) as { manifests?: Array<{ platform?: { os: string; architecture: string } }> };
+    const top = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
+      manifests: Array<{ annotations?: Record<string, string> }>;
+    };
+    const raw = JSON.parse(tool('skopeo', ['inspect', '--raw', `oci-archive:${imageArchive}`])) as {
+      manifests?: Array<{ platform?: { os: string; architecture: string } }>;
+    };
     return {
-      tag: top.manifests.length === 1 ? top.manifests[0]?.annotations?.['org.opencontainers.image.ref.name'] ?? '' : `(${top.manifests.length} entries)`,
+      tag:
+        top.manifests.length === 1
+          ? (top.manifests[0]?.annotations?.['org.opencontainers.image.ref.name'] ?? '')
+          : `(${top.manifests.length} entries)`,
       platforms: (raw.manifests ?? []).map((m) => `${m.platform?.os}/${m.platform?.architecture}`),
     };
   } finally {
@@ -150,7 +165,8 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
   for (const d of devices) if (!existsSync(join(root, 'dev', d))) appendFileSync(join(root, 'dev', d), '');
   for (const m of run.mounts ?? []) {
     const target = join(root, m.target);
-    if (existsSync(m.source) && spawnSync('test', ['-d', m.source]).status === 0) mkdirSync(target, { recursive: true });
+    if (existsSync(m.source) && spawnSync('test', ['-d', m.source]).status === 0)
+      mkdirSync(target, { recursive: true });
     else if (!existsSync(target)) {
       mkdirSync(join(target, '..'), { recursive: true });
       appendFileSync(target, '');
@@ -165,25 +181,47 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
   }
   const env = Object.entries(run.env ?? {}).map(([k, v]) => q(`${k}=${v}`));
   const groups = run.groups?.length ? [`--groups=${run.groups.join(',')}`] : [];
-  if (run.emulator) copyFileSync(run.emulator.startsWith('/') ? run.emulator : which(run.emulator), join(root, '.emulator'));
+  if (run.emulator)
+    copyFileSync(run.emulator.startsWith('/') ? run.emulator : which(run.emulator), join(root, '.emulator'));
   const argv = [...(run.emulator ? ['/.emulator'] : []), ...entrypoint, ...run.args].map(q).join(' ');
   if (run.workdir) {
     // chroot always starts in /; unshare's --root/--wd/--setuid/--setgid (no new namespace) also set the directory.
     if (groups.length) throw new Error('runInImage: groups and workdir together are not supported');
     const [uid, gid] = user.split(':');
-    lines.push(`exec ${which('env')} -i ${env.join(' ')} ${which('unshare')} --root=${q(root)} --wd=${q(run.workdir)} --setgid=${gid} --setuid=${uid} ${argv}`);
+    lines.push(
+      `exec ${which('env')} -i ${env.join(' ')} ${which('unshare')} --root=${q(root)} --wd=${q(run.workdir)} --setgid=${gid} --setuid=${uid} ${argv}`,
+    );
   } else {
-    lines.push(`exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ${q(root)} ${argv}`);
+    lines.push(
+      `exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ${q(root)} ${argv}`,
+    );
   }
   const script = lines.join('\n');
-  const unshare = [which('unshare'), '--fork', '--pid', '--mount', ...(run.isolateNet === false ? [] : ['--net']), which('sh'), '-c', script];
-  const command = `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} ${run.workdir ? `unshare --root=<rootfs> --wd=${run.workdir} --setuid/--setgid ${user}` : `chroot --userspec=${user} ${groups.join(' ')} <rootfs>`} ${[...entrypoint, ...run.args].join(' ')}`.replace(/ +/g, ' ');
+  const unshare = [
+    which('unshare'),
+    '--fork',
+    '--pid',
+    '--mount',
+    ...(run.isolateNet === false ? [] : ['--net']),
+    which('sh'),
+    '-c',
+    script,
+  ];
+  const command =
+    `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} ${run.workdir ? `unshare --root=<rootfs> --wd=${run.workdir} --setuid/--setgid ${user}` : `chroot --userspec=${user} ${groups.join(' ')} <rootfs>`} ${[...entrypoint, ...run.args].join(' ')}`.replace(
+      / +/g,
+      ' ',
+    );
   return new Promise((done, reject) => {
     const child = spawn(unshare[0]!, unshare.slice(1), { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), run.timeoutMs ?? 180_000);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -199,5 +237,7 @@ function record(args: string[], stdout: string, stderr: string): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (!file) return;
   const artifact = args[0] === 'bootstrap-env' && !args.includes('--output-file');
-  appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', { mode: 0o600 });
+  appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', {
+    mode: 0o600,
+  });
 }

@@ -44,10 +44,16 @@ export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, cmdArgs, { env, cwd: opts.cwd ?? repoRoot, stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] });
+    const child = spawn(cmd, cmdArgs, {
+      env,
+      cwd: opts.cwd ?? repoRoot,
+      stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
     child.stderr!.on('data', (d: Buffer) => {
       const s = d.toString();
       stderr += s;
@@ -74,9 +80,12 @@ function capture(args: string[], stdout: string, stderr: string): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (!file) return;
   // With -o FILE / --output-file stdout is empty; -o yaml (or --output-file -) prints the artifact.
-  const artifact = (args[0] === 'bootstrap-env' && !args.includes('--out-dir'))
-    || (args[0] === 'control-plane' && args[1] === 'render');
-  appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', { mode: 0o600 });
+  const artifact =
+    (args[0] === 'bootstrap-env' && !args.includes('--out-dir')) ||
+    (args[0] === 'control-plane' && args[1] === 'render');
+  appendFileSync(file, JSON.stringify({ args: args.slice(0, 2), stderr, stdout: artifact ? '' : stdout }) + '\n', {
+    mode: 0o600,
+  });
 }
 
 /** Every JWT-shaped string (access tokens, ServiceAccount tokens) in a text. */
@@ -97,7 +106,9 @@ export function peakRss(): { onSpawn: (child: ChildProcess) => void; kib: () => 
         try {
           const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
           if (m) kib = Math.max(kib, Number(m[1]));
-        } catch { /* exited */ }
+        } catch {
+          /* exited */
+        }
       }, 50);
       child.on('exit', () => clearInterval(timer));
     },

@@ -7,17 +7,33 @@
 import { main } from '../../src/cli.ts';
 import { Journal } from '../../src/journal.ts';
 
-export async function runMain(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string; journal: Journal }> {
+export async function runMain(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string; journal: Journal }> {
   let stdout = '';
   let stderr = '';
   const write = process.stderr.write;
   const out = process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   // yargs prints --help through console.log.
-  process.stdout.write = ((chunk: string | Uint8Array) => { stdout += String(chunk); return true; }) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
   const journal = new Journal();
   try {
-    const code = await main(args, { env, signal: new AbortController().signal, stdout: (s) => { stdout += s; }, journal });
+    const code = await main(args, {
+      env,
+      signal: new AbortController().signal,
+      stdout: (s) => {
+        stdout += s;
+      },
+      journal,
+    });
     return { code, stdout, stderr, journal };
   } finally {
     process.stderr.write = write;

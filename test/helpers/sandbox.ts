@@ -28,7 +28,10 @@ export async function useSandbox(t: Test): Promise<TestSandbox> {
 }
 
 /** The env a user of helper sets for this sandbox, plus the CA. */
-export function userEnv(sb: SandboxInfo, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+export function userEnv(
+  sb: SandboxInfo,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return { ...sb.env, ...extra };
 }
 
@@ -72,14 +75,28 @@ export async function konnector(t: Test, sb: TestSandbox, app?: Cluster): Promis
  */
 export async function idleControlPlane(t: Test, sb: TestSandbox): Promise<{ kubeconfig: string; namespace: string }> {
   const cp = await extraCluster(t, sb, 'idle');
-  const crds = await kubectl(sb.bin, cp.kubeconfig, ['apply', '--server-side', ...upstreamCrdFiles(sb.bin).flatMap((f) => ['-f', f])]);
+  const crds = await kubectl(sb.bin, cp.kubeconfig, [
+    'apply',
+    '--server-side',
+    ...upstreamCrdFiles(sb.bin).flatMap((f) => ['-f', f]),
+  ]);
   if (crds.code !== 0) throw new Error(`idle control plane: ${crds.stderr}`);
-  const est = await kubectl(sb.bin, cp.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  const est = await kubectl(sb.bin, cp.kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd',
+    '--all',
+  ]);
   if (est.code !== 0) throw new Error(`idle control plane: ${est.stderr}`);
   const namespace = 'cluster-idle';
   const ns = await kubectl(sb.bin, cp.kubeconfig, ['create', 'namespace', namespace]);
   if (ns.code !== 0) throw new Error(`idle control plane: ${ns.stderr}`);
   const kubeconfig = join(cp.kubeconfig, '..', 'idle-provider.kubeconfig');
-  writeFileSync(kubeconfig, readText(cp.kubeconfig, 'utf8').replace('    user: admin\n', `    user: admin\n    namespace: ${namespace}\n`), { mode: 0o600 });
+  writeFileSync(
+    kubeconfig,
+    readText(cp.kubeconfig, 'utf8').replace('    user: admin\n', `    user: admin\n    namespace: ${namespace}\n`),
+    { mode: 0o600 },
+  );
   return { kubeconfig, namespace };
 }

@@ -12,11 +12,19 @@ import { existsSync, readFileSync } from 'node:fs';
  * among them), and, by shape, any private key or JWT (access tokens,
  * ServiceAccount tokens, client assertions).
  */
-export function secretsOf(clientSecret: string, keyFile: string | undefined): { literals: string[]; shapes: Array<[string, RegExp]> } {
+export function secretsOf(
+  clientSecret: string,
+  keyFile: string | undefined,
+): { literals: string[]; shapes: Array<[string, RegExp]> } {
   const literals = [clientSecret];
   if (keyFile && existsSync(keyFile)) {
     const pem = readFileSync(keyFile, 'utf8');
-    literals.push(...pem.split('\n').map((l) => l.trim()).filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)));
+    literals.push(
+      ...pem
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l)),
+    );
     const jwk = createPrivateKey(pem).export({ format: 'jwk' }) as Record<string, unknown>;
     for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) if (typeof jwk[m] === 'string') literals.push(jwk[m] as string);
   }
@@ -31,15 +39,25 @@ export function secretsOf(clientSecret: string, keyFile: string | undefined): { 
 }
 
 /** Scans every CLI run's captured output for the secrets above. */
-export function scanForSecrets(file: string, secrets: ReturnType<typeof secretsOf>): { ok: boolean; runs: number; problem?: string } {
+export function scanForSecrets(
+  file: string,
+  secrets: ReturnType<typeof secretsOf>,
+): { ok: boolean; runs: number; problem?: string } {
   if (!existsSync(file)) return { ok: false, runs: 0, problem: 'no CLI run was captured' };
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   for (const line of lines) {
     const r = JSON.parse(line) as { args: string[]; stdout: string; stderr: string };
     const text = r.stdout + r.stderr;
     // Only say which run leaked, never the leaked value.
-    if (secrets.literals.some((l) => text.includes(l))) return { ok: false, runs: lines.length, problem: `the client secret or the keyless client's private key in the output of helper ${r.args.join(' ')}` };
-    for (const [what, re] of secrets.shapes) if (re.test(text)) return { ok: false, runs: lines.length, problem: `${what} in the output of helper ${r.args.join(' ')}` };
+    if (secrets.literals.some((l) => text.includes(l)))
+      return {
+        ok: false,
+        runs: lines.length,
+        problem: `the client secret or the keyless client's private key in the output of helper ${r.args.join(' ')}`,
+      };
+    for (const [what, re] of secrets.shapes)
+      if (re.test(text))
+        return { ok: false, runs: lines.length, problem: `${what} in the output of helper ${r.args.join(' ')}` };
   }
   return { ok: lines.length > 0, runs: lines.length, problem: lines.length ? undefined : 'no CLI run was captured' };
 }

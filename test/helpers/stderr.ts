@@ -2,7 +2,10 @@
 export async function captureStderr(fn: () => unknown): Promise<string> {
   let stderr = '';
   const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => { stderr += String(chunk); return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
   try {
     await fn();
   } finally {

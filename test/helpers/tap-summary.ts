@@ -12,14 +12,20 @@ export function failureSummary(log: string, max = 40): string[] {
   for (let i = 0; i < lines.length && out.length < max; i++) {
     const line = lines[i]!;
     const sub = /^( *)# Subtest: (.*)$/.exec(line);
-    if (sub) { path.length = sub[1]!.length / 4; path.push(sub[2]!); continue; }
+    if (sub) {
+      path.length = sub[1]!.length / 4;
+      path.push(sub[2]!);
+      continue;
+    }
     const bad = /^( *)not ok \d+ - (.*?)(?: # time=.*)?$/.exec(line);
     if (!bad) continue;
     const depth = bad[1]!.length / 4;
     const diag: string[] = [];
     let leaf = true;
     for (let j = i + 1; j < lines.length && lines[j]!.startsWith(`${bad[1]}  `); j++) {
-      const f = /^(\s*)(found|wanted|pattern|doesNotMatch|message|fileName|lineNumber|diff|stdio):\s*(.*)$/.exec(lines[j]!);
+      const f = /^(\s*)(found|wanted|pattern|doesNotMatch|message|fileName|lineNumber|diff|stdio):\s*(.*)$/.exec(
+        lines[j]!,
+      );
       if (f?.[2] === 'stdio') leaf = false;
       else if (f && /^[|>][-+]?$/.test(f[3]!)) {
         // A block scalar (a diff): its changed lines, not the header.
@@ -31,7 +37,10 @@ export function failureSummary(log: string, max = 40): string[] {
         diag.push(`${f[2]}: ${body.slice(0, 4).join(' ')}`.slice(0, 200));
       } else if (f?.[3]) diag.push(`${f[2]}: ${f[3]}`.slice(0, 200));
     }
-    if (leaf) out.push(`not ok - ${[...path.slice(0, depth), bad[2]].join(' > ')}${diag.length ? ` (${diag.join('; ')})` : ''}`);
+    if (leaf)
+      out.push(
+        `not ok - ${[...path.slice(0, depth), bad[2]].join(' > ')}${diag.length ? ` (${diag.join('; ')})` : ''}`,
+      );
   }
   return out;
 }

@@ -15,21 +15,52 @@
 import type { Test } from 'tap';
 
 type Fn = (...args: any[]) => any;
-interface Patch { target: any; name: string; weigh: (self: any, args: any[], result: any, from?: number) => number }
+interface Patch {
+  target: any;
+  name: string;
+  weigh: (self: any, args: any[], result: any, from?: number) => number;
+}
 
 const len = (v: unknown): number => (typeof v === 'string' || Array.isArray(v) ? v.length : 0);
 
 /** What each method costs: the elements or characters it reads or writes. */
 const patches: Patch[] = [
-  ...['includes', 'indexOf', 'lastIndexOf', 'some', 'every', 'find', 'findIndex', 'findLast', 'findLastIndex', 'filter', 'map', 'forEach',
-    'reduce', 'reduceRight', 'join', 'sort', 'reverse', 'fill', 'flat', 'flatMap', 'toSorted', 'toReversed']
-    .map((name) => ({ target: Array.prototype, name, weigh: (self: any) => len(self) })),
-  ...['slice', 'concat', 'toSpliced', 'with'].map((name) => ({ target: Array.prototype, name, weigh: (_s: any, _a: any[], r: any) => len(r) })),
+  ...[
+    'includes',
+    'indexOf',
+    'lastIndexOf',
+    'some',
+    'every',
+    'find',
+    'findIndex',
+    'findLast',
+    'findLastIndex',
+    'filter',
+    'map',
+    'forEach',
+    'reduce',
+    'reduceRight',
+    'join',
+    'sort',
+    'reverse',
+    'fill',
+    'flat',
+    'flatMap',
+    'toSorted',
+    'toReversed',
+  ].map((name) => ({ target: Array.prototype, name, weigh: (self: any) => len(self) })),
+  ...['slice', 'concat', 'toSpliced', 'with'].map((name) => ({
+    target: Array.prototype,
+    name,
+    weigh: (_s: any, _a: any[], r: any) => len(r),
+  })),
   { target: Array.prototype, name: 'splice', weigh: (self: any) => len(self) },
   ...['push', 'unshift'].map((name) => ({ target: Array.prototype, name, weigh: (_s: any, a: any[]) => a.length })),
   // indexOf/includes scan from their start position to the match (or the end).
   ...['indexOf', 'includes'].map((name) => ({
-    target: String.prototype, name, weigh: (self: any, a: any[]) => {
+    target: String.prototype,
+    name,
+    weigh: (self: any, a: any[]) => {
       const text = String(self);
       const needle = String(a[0]);
       const from = Math.max(0, Math.min(text.length, Number(a[1]) || 0));
@@ -38,23 +69,48 @@ const patches: Patch[] = [
     },
   })),
   {
-    target: String.prototype, name: 'lastIndexOf', weigh: (self: any, a: any[], r: number) => {
+    target: String.prototype,
+    name: 'lastIndexOf',
+    weigh: (self: any, a: any[], r: number) => {
       const text = String(self);
-      const from = a.length > 1 && !Number.isNaN(Number(a[1])) ? Math.max(0, Math.min(text.length, Number(a[1]))) : text.length;
+      const from =
+        a.length > 1 && !Number.isNaN(Number(a[1])) ? Math.max(0, Math.min(text.length, Number(a[1]))) : text.length;
       return Math.max(1, r < 0 ? from : from - r + String(a[0]).length);
     },
   },
-  ...['split', 'repeat', 'padStart', 'padEnd', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'normalize', 'concat', 'replace', 'replaceAll']
-    .map((name) => ({ target: String.prototype, name, weigh: (self: any, _a: any[], r: any) => Math.max(len(String(self)), len(r)) })),
+  ...[
+    'split',
+    'repeat',
+    'padStart',
+    'padEnd',
+    'trim',
+    'trimStart',
+    'trimEnd',
+    'toLowerCase',
+    'toUpperCase',
+    'normalize',
+    'concat',
+    'replace',
+    'replaceAll',
+  ].map((name) => ({
+    target: String.prototype,
+    name,
+    weigh: (self: any, _a: any[], r: any) => Math.max(len(String(self)), len(r)),
+  })),
   // V8 slices long strings without copying them.
   ...['slice', 'substring', 'substr'].map((name) => ({ target: String.prototype, name, weigh: () => 1 })),
   ...['add', 'has', 'delete'].map((name) => ({ target: Set.prototype, name, weigh: () => 1 })),
   ...['get', 'set', 'has', 'delete'].map((name) => ({ target: Map.prototype, name, weigh: () => 1 })),
   { target: JSON, name: 'parse', weigh: (_s: any, a: any[]) => len(String(a[0])) },
   { target: JSON, name: 'stringify', weigh: (_s: any, _a: any[], r: any) => len(r) },
-  ...['keys', 'values', 'entries', 'assign', 'fromEntries'].map((name) => ({ target: Object, name, weigh: (_s: any, _a: any[], r: any) => (Array.isArray(r) ? r.length : 1) })),
+  ...['keys', 'values', 'entries', 'assign', 'fromEntries'].map((name) => ({
+    target: Object,
+    name,
+    weigh: (_s: any, _a: any[], r: any) => (Array.isArray(r) ? r.length : 1),
+  })),
   {
-    target: RegExp.prototype, name: 'exec',
+    target: RegExp.prototype,
+    name: 'exec',
     // The characters tried: from where the search started to the end of the match (or of the text);
     // a sticky expression tries one position (String#split runs one at each position).
     weigh: (self: RegExp, args: any[], r: RegExpExecArray | null, from = 0) => {
@@ -113,7 +169,8 @@ export function measure<T>(f: () => T): Measured<T> {
       return { work, longestRegexInput, result: { ok: false, error } };
     }
   } finally {
-    for (const [target, name, orig] of saved) Object.defineProperty(target, name, { value: orig, writable: true, configurable: true, enumerable: false });
+    for (const [target, name, orig] of saved)
+      Object.defineProperty(target, name, { value: orig, writable: true, configurable: true, enumerable: false });
     active = false;
   }
 }
@@ -126,7 +183,14 @@ export function measure<T>(f: () => T): Measured<T> {
  * as compiling a regular expression would count for the small size only).
  * Returns both measurements for assertions on their results.
  */
-export function assertLinear<I, T>(t: Test, what: string, n: number, input: (n: number) => I, run: (input: I) => T, maxRatio = 2.5): [Measured<T>, Measured<T>] {
+export function assertLinear<I, T>(
+  t: Test,
+  what: string,
+  n: number,
+  input: (n: number) => I,
+  run: (input: I) => T,
+  maxRatio = 2.5,
+): [Measured<T>, Measured<T>] {
   measure(() => run(input(Math.max(1, Math.round(n / 10)))));
   const a = input(n);
   const b = input(2 * n);
@@ -134,7 +198,10 @@ export function assertLinear<I, T>(t: Test, what: string, n: number, input: (n: 
   const large = measure(() => run(b));
   const ratio = large.work / small.work;
   t.ok(small.work >= n, `${what}: work at n=${n} is ${small.work}, at least n`);
-  t.ok(ratio <= maxRatio, `${what}: work grows ${ratio.toFixed(2)}× from n=${n} (${small.work}) to n=${2 * n} (${large.work}), at most ${maxRatio}× (linear)`);
+  t.ok(
+    ratio <= maxRatio,
+    `${what}: work grows ${ratio.toFixed(2)}× from n=${n} (${small.work}) to n=${2 * n} (${large.work}), at most ${maxRatio}× (linear)`,
+  );
   return [small, large];
 }
 
@@ -166,5 +233,8 @@ export class WorkTally {
 
 /** Asserts that `work` is within the linear budget for an input of `size` characters. */
 export function assertWithinBudget(t: Test, what: string, work: number, size: number): void {
-  t.ok(work <= workBudget(size), `${what}: work ${work}, within the linear budget ${workBudget(size)} for ${size} characters`);
+  t.ok(
+    work <= workBudget(size),
+    `${what}: work ${work}, within the linear budget ${workBudget(size)} for ${size} characters`,
+  );
 }

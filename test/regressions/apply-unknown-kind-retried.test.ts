@@ -14,11 +14,21 @@ const unknown = () => new Error('Unrecognized API version and kind: dataservices
 
 t.test('not retried; the message names the kind and asks about its CRD', async (t) => {
   let calls = 0;
-  const err = await callApi({ server: 'control plane 127.0.0.1:1', action: 'apply ProviderConfig pg' }, { requestTimeoutMs: 1000, attempts: 4, baseDelayMs: 1 }, async () => { calls++; throw unknown(); }).catch((e: unknown) => e);
+  const err = await callApi(
+    { server: 'control plane 127.0.0.1:1', action: 'apply ProviderConfig pg' },
+    { requestTimeoutMs: 1000, attempts: 4, baseDelayMs: 1 },
+    async () => {
+      calls++;
+      throw unknown();
+    },
+  ).catch((e: unknown) => e);
   t.equal(calls, 1);
   t.ok(err instanceof ClusterError);
   t.equal((err as ClusterError).code, 'HELPER_CLUSTER_UNKNOWN_KIND');
-  t.equal((err as ClusterError).message, 'control plane 127.0.0.1:1 cannot apply ProviderConfig pg: it does not serve dataservices.anynines.com/v1 ProviderConfig (is its CustomResourceDefinition installed?)');
+  t.equal(
+    (err as ClusterError).message,
+    'control plane 127.0.0.1:1 cannot apply ProviderConfig pg: it does not serve dataservices.anynines.com/v1 ProviderConfig (is its CustomResourceDefinition installed?)',
+  );
   t.equal(retryDecision(err).retry, false);
 });
 

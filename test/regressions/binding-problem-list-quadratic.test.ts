@@ -11,9 +11,10 @@ import { formatSchemaErrors, validateBinding } from '../../src/validate/schemas.
 import { assertLinear } from '../helpers/work.ts';
 
 t.test('30,000 and 60,000 invalid apis are rejected in linear work, with a capped list', async (t) => {
-  const invalid = (n: number) => JSON.stringify({ clusterID: 'c', apis: Array.from({ length: n }, (_, i) => ({ group: 'G', resource: `r${i}x` })) });
+  const invalid = (n: number) =>
+    JSON.stringify({ clusterID: 'c', apis: Array.from({ length: n }, (_, i) => ({ group: 'G', resource: `r${i}x` })) });
   const [, large] = assertLinear(t, 'invalid apis', 30_000, invalid, (text) => validateBinding(text, 'b.json'));
-  const err = large.result.ok ? undefined : large.result.error as { code?: string; problems?: string[] };
+  const err = large.result.ok ? undefined : (large.result.error as { code?: string; problems?: string[] });
   t.equal(err?.code, 'HELPER_BINDING_INVALID', '60,000 invalid apis are rejected');
   t.equal(err?.problems?.length, 26);
   t.equal(err?.problems?.[25], '(59975 more problems not shown)');

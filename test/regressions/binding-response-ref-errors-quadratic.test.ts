@@ -17,23 +17,66 @@ const base = { apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingRespons
 
 t.test('huge invalid bodies are rejected in linear work, with a capped list', async (t) => {
   const bodies: Array<[string, number, (n: number) => unknown]> = [
-    ['invalid resources', 50_000, (n) => ({ ...base, requests: [{ apiVersion: base.apiVersion, kind: 'APIServiceExportRequest', spec: { resources: Array.from({ length: n }, (_, i) => ({ resource: `R${i}` })) } }] })],
+    [
+      'invalid resources',
+      50_000,
+      (n) => ({
+        ...base,
+        requests: [
+          {
+            apiVersion: base.apiVersion,
+            kind: 'APIServiceExportRequest',
+            spec: { resources: Array.from({ length: n }, (_, i) => ({ resource: `R${i}` })) },
+          },
+        ],
+      }),
+    ],
     ['empty requests', 10_000, (n) => ({ ...base, requests: Array.from({ length: n }, () => ({})) })],
-    ['invalid permission claims', 25_000, (n) => ({ ...base, requests: [{ apiVersion: base.apiVersion, kind: 'APIServiceExportRequest', spec: { resources: [{ resource: 'backups', permissionClaims: Array.from({ length: n }, () => ({})) }] } }] })],
+    [
+      'invalid permission claims',
+      25_000,
+      (n) => ({
+        ...base,
+        requests: [
+          {
+            apiVersion: base.apiVersion,
+            kind: 'APIServiceExportRequest',
+            spec: { resources: [{ resource: 'backups', permissionClaims: Array.from({ length: n }, () => ({})) }] },
+          },
+        ],
+      }),
+    ],
   ];
   for (const [what, n, body] of bodies) {
     const [small, large] = assertLinear(t, what, n, body, (b) => validateBindingResponse(b));
-    for (const [size, m] of [[n, small], [2 * n, large]] as const) {
+    for (const [size, m] of [
+      [n, small],
+      [2 * n, large],
+    ] as const) {
       const err = m.result.ok ? undefined : m.result.error;
       t.ok(err instanceof BackendError, `${size} ${what}: a BackendError`);
-      t.match(err, { code: 'HELPER_BACKEND_RESPONSE_INVALID', message: /more problems not shown/ }, `${size} ${what}: rejected, the list capped`);
+      t.match(
+        err,
+        { code: 'HELPER_BACKEND_RESPONSE_INVALID', message: /more problems not shown/ },
+        `${size} ${what}: rejected, the list capped`,
+      );
     }
   }
 });
 
 t.test('problems inside definitions keep their paths', async (t) => {
-  const body = { ...base, requests: [{ apiVersion: base.apiVersion, kind: 'APIServiceExportRequest', spec: { resources: [{ resource: 'backups', group: 'A', permissionClaims: [{ resource: '' }] }] } }] };
+  const body = {
+    ...base,
+    requests: [
+      {
+        apiVersion: base.apiVersion,
+        kind: 'APIServiceExportRequest',
+        spec: { resources: [{ resource: 'backups', group: 'A', permissionClaims: [{ resource: '' }] }] },
+      },
+    ],
+  };
   t.throws(() => validateBindingResponse(body), {
-    message: /\/requests\/0\/spec\/resources\/0\/group: must match pattern[\s\S]*\/requests\/0\/spec\/resources\/0\/permissionClaims\/0: must have required property 'version'[\s\S]*\/requests\/0\/spec\/resources\/0\/permissionClaims\/0\/resource: must NOT have fewer than 1 characters/,
+    message:
+      /\/requests\/0\/spec\/resources\/0\/group: must match pattern[\s\S]*\/requests\/0\/spec\/resources\/0\/permissionClaims\/0: must have required property 'version'[\s\S]*\/requests\/0\/spec\/resources\/0\/permissionClaims\/0\/resource: must NOT have fewer than 1 characters/,
   });
 });

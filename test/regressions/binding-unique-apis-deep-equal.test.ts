@@ -26,7 +26,10 @@ function problemsOf(text: string): readonly string[] | string {
 
 t.test('identical deeply nested items are an InputError', async (t) => {
   for (const deep of ['['.repeat(10_000) + ']'.repeat(10_000), '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000)]) {
-    t.throws(() => validateBinding(`{"clusterID":"c","apis":[${deep},${deep}]}`, 'b.json'), { constructor: InputError, code: 'HELPER_BINDING_INVALID' });
+    t.throws(() => validateBinding(`{"clusterID":"c","apis":[${deep},${deep}]}`, 'b.json'), {
+      constructor: InputError,
+      code: 'HELPER_BINDING_INVALID',
+    });
   }
 });
 
@@ -35,15 +38,39 @@ t.test('items with toString/valueOf keys are an InputError', async (t) => {
     const text = `{"clusterID":"c","apis":[{"group":"","resource":"ab"},{"group":"","resource":"cd","${key}":false}]}`;
     t.same(problemsOf(text), [`/apis/1: must NOT have additional property "${key}"`], key);
     const twice = `{"clusterID":"c","apis":[{"group":"","resource":"ab","${key}":"x"},{"${key}":"x","resource":"ab","group":""}]}`;
-    t.match(problemsOf(twice), [/additional property/, /additional property/, '/apis: must NOT have duplicate items (/apis/0 and /apis/1 are identical)'], `${key} twice`);
+    t.match(
+      problemsOf(twice),
+      [
+        /additional property/,
+        /additional property/,
+        '/apis: must NOT have duplicate items (/apis/0 and /apis/1 are identical)',
+      ],
+      `${key} twice`,
+    );
   }
 });
 
 t.test('24,000 and 48,000 distinct apis are accepted in linear work; duplicates are still found', async (t) => {
-  const distinct = (n: number) => Array.from({ length: n }, (_, i) => ({ group: `g${i}.example.com`, resource: 'backups' }));
-  const [small, large] = assertLinear(t, 'distinct apis', 24_000, (n) => JSON.stringify({ clusterID: 'c', apis: distinct(n) }), (text) => validateBinding(text, 'b.json').apis.length);
-  t.same([small.result, large.result], [{ ok: true, value: 24_000 }, { ok: true, value: 48_000 }], 'both accepted whole');
+  const distinct = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({ group: `g${i}.example.com`, resource: 'backups' }));
+  const [small, large] = assertLinear(
+    t,
+    'distinct apis',
+    24_000,
+    (n) => JSON.stringify({ clusterID: 'c', apis: distinct(n) }),
+    (text) => validateBinding(text, 'b.json').apis.length,
+  );
+  t.same(
+    [small.result, large.result],
+    [
+      { ok: true, value: 24_000 },
+      { ok: true, value: 48_000 },
+    ],
+    'both accepted whole',
+  );
   const apis = distinct(48_000);
   apis.push({ resource: 'backups', group: 'g17.example.com' });
-  t.same(problemsOf(JSON.stringify({ clusterID: 'c', apis })), ['/apis: must NOT have duplicate items (/apis/17 and /apis/48000 are identical)']);
+  t.same(problemsOf(JSON.stringify({ clusterID: 'c', apis })), [
+    '/apis: must NOT have duplicate items (/apis/17 and /apis/48000 are identical)',
+  ]);
 });

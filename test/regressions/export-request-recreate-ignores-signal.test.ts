@@ -14,7 +14,8 @@ import type { ExportRequest } from '../../src/types.ts';
 
 const SERVER = 'https://api.test:6443';
 const req = {
-  apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest',
+  apiVersion: 'klutch.anynines.com/v1alpha1',
+  kind: 'APIServiceExportRequest',
   spec: { resources: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] },
 } as ExportRequest;
 
@@ -24,18 +25,43 @@ t.test('an interrupted re-create of a Failed export request ends at once with th
   t.teardown(() => agent.close());
   const json = { headers: { 'content-type': 'application/json' } };
   let posts = 0;
-  agent.get(SERVER).intercept({ path: () => true, method: () => true }).reply((r) => {
-    if (r.method === 'POST') { posts++; return { statusCode: 409, data: '{"kind":"Status","reason":"AlreadyExists","message":"exists"}', responseOptions: json }; }
-    if (r.method === 'GET') return { statusCode: 200, data: JSON.stringify({ metadata: { name: 'postgresqlinstances.anynines.com' }, spec: req.spec, status: { phase: 'Failed' } }), responseOptions: json };
-    return { statusCode: 200, data: '{"kind":"Status"}', responseOptions: json };
-  }).persist();
+  agent
+    .get(SERVER)
+    .intercept({ path: () => true, method: () => true })
+    .reply((r) => {
+      if (r.method === 'POST') {
+        posts++;
+        return {
+          statusCode: 409,
+          data: '{"kind":"Status","reason":"AlreadyExists","message":"exists"}',
+          responseOptions: json,
+        };
+      }
+      if (r.method === 'GET')
+        return {
+          statusCode: 200,
+          data: JSON.stringify({
+            metadata: { name: 'postgresqlinstances.anynines.com' },
+            spec: req.spec,
+            status: { phase: 'Failed' },
+          }),
+          responseOptions: json,
+        };
+      return { statusCode: 200, data: '{"kind":"Status"}', responseOptions: json };
+    })
+    .persist();
   // The client has no signal of its own: only the pause between re-creates sees the interruption.
-  const client = new KubeClient({ server: SERVER, insecure: false, auth: { kind: 'token', token: 't0ken-for-tests' } }, { label: 'control plane', dispatcher: agent, requestTimeoutMs: 1000, attempts: 1 });
+  const client = new KubeClient(
+    { server: SERVER, insecure: false, auth: { kind: 'token', token: 't0ken-for-tests' } },
+    { label: 'control plane', dispatcher: agent, requestTimeoutMs: 1000, attempts: 1 },
+  );
   const ac = new AbortController();
   const reason = new Error('interrupted');
   const started = Date.now();
   setTimeout(() => ac.abort(reason), 100);
-  const err = await createExportRequests(new ControlPlane(client, 'cluster-ab12c'), [req], undefined, { signal: ac.signal }).catch((e: unknown) => e);
+  const err = await createExportRequests(new ControlPlane(client, 'cluster-ab12c'), [req], undefined, {
+    signal: ac.signal,
+  }).catch((e: unknown) => e);
   const ms = Date.now() - started;
   t.equal(err, reason, 'the run ends with the interruption, not the 409');
   t.ok(ms < 1000, `it ends at once (${ms} ms after the start, the interruption came at 100 ms)`);

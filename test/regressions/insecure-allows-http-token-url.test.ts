@@ -14,13 +14,22 @@ t.test('an http:// token URL is refused even with --insecure-skip-tls-verify, no
   a.disableNetConnect();
   t.teardown(() => a.close());
   let sent = 0;
-  a.get('http://idp.test').intercept({ path: '/token', method: 'POST' }).reply(() => {
-    sent++;
-    return { statusCode: 200, data: JSON.stringify({ access_token: 'tok', token_type: 'Bearer' }), responseOptions: { headers: { 'content-type': 'application/json' } } };
-  }).persist();
+  a.get('http://idp.test')
+    .intercept({ path: '/token', method: 'POST' })
+    .reply(() => {
+      sent++;
+      return {
+        statusCode: 200,
+        data: JSON.stringify({ access_token: 'tok', token_type: 'Bearer' }),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      };
+    })
+    .persist();
   const creds = { clientId: 'ci-bot', clientSecret: 's3cr3t-value', tokenUrl: 'http://idp.test/token' };
   await t.rejects(fetchToken(creds, { dispatcher: a, timeoutMs: 1000, attempts: 1, insecure: true }), {
-    exitCode: 3, code: 'HELPER_TOKEN_URL', message: /^OIDC_TOKEN_URL must be an https:\/\/ URL \(got http:\/\/idp\.test\)/,
+    exitCode: 3,
+    code: 'HELPER_TOKEN_URL',
+    message: /^OIDC_TOKEN_URL must be an https:\/\/ URL \(got http:\/\/idp\.test\)/,
   });
   t.equal(sent, 0, 'nothing went to the token endpoint');
 });

@@ -18,7 +18,12 @@ t.test('circular, structured and huge kinds are problems, not exceptions', async
   ];
   for (const [text, problem] of cases) {
     let r: ReturnType<typeof inspectKubeconfig> | undefined;
-    t.doesNotThrow(() => { r = inspectKubeconfig(text); }, text.slice(0, 40));
+    t.doesNotThrow(
+      () => {
+        r = inspectKubeconfig(text);
+      },
+      text.slice(0, 40),
+    );
     t.same(r, { ok: false, problems: [problem, 'current-context is not set'] }, text.slice(0, 40));
   }
 });

@@ -31,7 +31,13 @@ users:
 
 const cases: Array<[string, string]> = [
   ['duplicate key', `current-context: other\n${good}`],
-  ['control character', good.replace('token: abcdefgh', 'token: "abc\u0001defgh"').replace('"abc\u0001', 'abc\u0001').replace('defgh"', 'defgh')],
+  [
+    'control character',
+    good
+      .replace('token: abcdefgh', 'token: "abc\u0001defgh"')
+      .replace('"abc\u0001', 'abc\u0001')
+      .replace('defgh"', 'defgh'),
+  ],
   ['another context without cluster', `${good.replace('contexts:\n', 'contexts:\n- name: extra\n  context: {}\n')}`],
   ['another cluster without server', `${good.replace('clusters:\n', 'clusters:\n- name: extra\n  cluster: {}\n')}`],
   ['a null user entry', `${good.replace('users:\n', 'users:\n- null\n')}`],
@@ -59,9 +65,22 @@ t.test('kubeconfigs client-node cannot use are not ok', async (t) => {
 
 t.test('from the backend they are a BackendError', async (t) => {
   const body = (text: string) => ({
-    apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingResponse', kubeconfig: Buffer.from(text).toString('base64'),
-    requests: [{ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', spec: { resources: [{ resource: 'backups' }] } }],
+    apiVersion: 'klutch.anynines.com/v1alpha1',
+    kind: 'BindingResponse',
+    kubeconfig: Buffer.from(text).toString('base64'),
+    requests: [
+      {
+        apiVersion: 'klutch.anynines.com/v1alpha1',
+        kind: 'APIServiceExportRequest',
+        spec: { resources: [{ resource: 'backups' }] },
+      },
+    ],
   });
   t.equal(parseBindingResponse(body(good)).provider.namespace, 'cluster-ab12c');
-  for (const [what, text] of cases) t.throws(() => parseBindingResponse(body(text)), { constructor: BackendError, code: 'HELPER_BACKEND_KUBECONFIG' }, what);
+  for (const [what, text] of cases)
+    t.throws(
+      () => parseBindingResponse(body(text)),
+      { constructor: BackendError, code: 'HELPER_BACKEND_KUBECONFIG' },
+      what,
+    );
 });

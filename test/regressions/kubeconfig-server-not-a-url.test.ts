@@ -31,15 +31,31 @@ t.test('servers that are not URLs are rejected', async (t) => {
 
 t.test('a BindingResponse carrying one is a BackendError', async (t) => {
   const body = {
-    apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'BindingResponse',
+    apiVersion: 'klutch.anynines.com/v1alpha1',
+    kind: 'BindingResponse',
     kubeconfig: Buffer.from(kubeconfig('https://[')).toString('base64'),
-    requests: [{ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', spec: { resources: [{ resource: 'backups' }] } }],
+    requests: [
+      {
+        apiVersion: 'klutch.anynines.com/v1alpha1',
+        kind: 'APIServiceExportRequest',
+        spec: { resources: [{ resource: 'backups' }] },
+      },
+    ],
   };
-  t.throws(() => parseBindingResponse(body), { constructor: BackendError, code: 'HELPER_BACKEND_KUBECONFIG', exitCode: 5 });
+  t.throws(() => parseBindingResponse(body), {
+    constructor: BackendError,
+    code: 'HELPER_BACKEND_KUBECONFIG',
+    exitCode: 5,
+  });
 });
 
 t.test('real servers still pass', async (t) => {
-  for (const server of ['https://127.0.0.1:6443', 'https://[::1]:6443', 'http://localhost', 'https://cp.example.com/k8s/clusters/c-1/']) {
+  for (const server of [
+    'https://127.0.0.1:6443',
+    'https://[::1]:6443',
+    'http://localhost',
+    'https://cp.example.com/k8s/clusters/c-1/',
+  ]) {
     const r = inspectKubeconfig(kubeconfig(server));
     t.ok(r.ok, server);
     if (r.ok) t.equal(new URL(r.value.server).protocol.startsWith('http'), true);

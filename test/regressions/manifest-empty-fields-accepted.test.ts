@@ -17,6 +17,12 @@ for (const [what, doc] of [
   ['a sequence', '- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n'],
 ] as const) {
   t.test(what, async (t) => {
-    t.throws(() => parseManifest(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\n${doc}`, 'all.yaml'), new InputError('HELPER_MANIFEST', 'all.yaml: document 2 is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)'));
+    t.throws(
+      () => parseManifest(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\n${doc}`, 'all.yaml'),
+      new InputError(
+        'HELPER_MANIFEST',
+        'all.yaml: document 2 is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)',
+      ),
+    );
   });
 }

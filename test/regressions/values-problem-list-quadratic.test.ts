@@ -12,16 +12,24 @@ import { InputError } from '../../src/errors.ts';
 import { valuesWithExtraArgs } from '../helpers/gen.ts';
 import { assertLinear } from '../helpers/work.ts';
 
-
-t.test('25,000 and 50,000 invalid extraArgs are rejected in linear work, with lines for the shown problems', async (t) => {
-  const [, large] = assertLinear(t, 'invalid extraArgs', 25_000, (n) => valuesWithExtraArgs(Array.from({ length: n }, (_, i) => `"bad${i}"`).join(', ')), (text) => parseValues(text, 'values.yaml'));
-  const err = large.result.ok ? undefined : large.result.error;
-  t.type(err, InputError);
-  const problems = (err as InputError).problems;
-  t.equal(problems.length, 26);
-  t.equal(problems[0], '/backend/extraArgs/0 (line 3): must match pattern "^--[a-z0-9][-a-z0-9]*(=.*)?$"');
-  t.equal(problems[25], '(49975 more problems not shown)');
-});
+t.test(
+  '25,000 and 50,000 invalid extraArgs are rejected in linear work, with lines for the shown problems',
+  async (t) => {
+    const [, large] = assertLinear(
+      t,
+      'invalid extraArgs',
+      25_000,
+      (n) => valuesWithExtraArgs(Array.from({ length: n }, (_, i) => `"bad${i}"`).join(', ')),
+      (text) => parseValues(text, 'values.yaml'),
+    );
+    const err = large.result.ok ? undefined : large.result.error;
+    t.type(err, InputError);
+    const problems = (err as InputError).problems;
+    t.equal(problems.length, 26);
+    t.equal(problems[0], '/backend/extraArgs/0 (line 3): must match pattern "^--[a-z0-9][-a-z0-9]*(=.*)?$"');
+    t.equal(problems[25], '(49975 more problems not shown)');
+  },
+);
 
 t.test('each problem keeps its path and line', async (t) => {
   let err: unknown;

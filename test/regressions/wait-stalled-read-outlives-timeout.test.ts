@@ -14,12 +14,18 @@ t.test('a wait whose read never answers ends with TimeoutError', async (t) => {
   let reads = 0;
   const err = await waitUntil({
     what: 'CustomResourceDefinition a.example.com to be Established',
-    get: () => { reads++; return new Promise<never>(() => {}); },
+    get: () => {
+      reads++;
+      return new Promise<never>(() => {});
+    },
     check: () => ({ done: true, value: undefined }),
     timeoutMs: 100,
   }).catch((e: unknown) => e);
   t.ok(err instanceof TimeoutError, 'TimeoutError (exit 7)');
-  t.match((err as Error).message, /^timed out after \d+s waiting for CustomResourceDefinition a\.example\.com to be Established \(the last read got no answer\); last seen: nothing yet$/);
+  t.match(
+    (err as Error).message,
+    /^timed out after \d+s waiting for CustomResourceDefinition a\.example\.com to be Established \(the last read got no answer\); last seen: nothing yet$/,
+  );
   t.equal(reads, 1);
 });
 

@@ -17,14 +17,24 @@ import { waitUntil } from '../../src/kube/wait.ts';
 /** A TCP server that accepts connections and never answers. */
 async function stallingServer(t: Test) {
   const sockets = new Set<Socket>();
-  const server = createServer((s) => { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); });
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => { for (const s of sockets) s.destroy(); server.close(); });
+  t.teardown(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
   return { port: (server.address() as { port: number }).port, pending: () => sockets.size };
 }
 
 function watchOn(server: string): WatchStart {
-  const client = new KubeClient({ server, insecure: true, auth: { kind: 'token', token: 'x' } }, { label: 'control plane' });
+  const client = new KubeClient(
+    { server, insecure: true, auth: { kind: 'token', token: 'x' } },
+    { label: 'control plane' },
+  );
   return (onEvent, onEnd, signal) => client.watch('/apis/x/v1/namespaces/n/things', 'x', onEvent, onEnd, signal);
 }
 

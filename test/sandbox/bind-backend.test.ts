@@ -42,7 +42,10 @@ t.test('bind backend without a control plane', async (t) => {
     const res = await fetch(issuerTokenUrl, {
       method: 'POST',
       dispatcher,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
     const body = (await res.json()) as { access_token: string };
@@ -51,7 +54,13 @@ t.test('bind backend without a control plane', async (t) => {
   const goodToken = await tokenFrom(good.tokenUrl);
   const otherToken = await tokenFrom(other.tokenUrl);
 
-  const call = async (init: { method?: string; path?: string; token?: string; authorization?: string; body?: string }) => {
+  const call = async (init: {
+    method?: string;
+    path?: string;
+    token?: string;
+    authorization?: string;
+    body?: string;
+  }) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (init.token) headers.authorization = `Bearer ${init.token}`;
     if (init.authorization) headers.authorization = init.authorization;
@@ -61,7 +70,12 @@ t.test('bind backend without a control plane', async (t) => {
       headers,
       ...(init.body === undefined ? {} : { body: init.body }),
     });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text(), headers: res.headers };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      text: await res.text(),
+      headers: res.headers,
+    };
   };
   const valid = JSON.stringify({ clusterID: 'c1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }] });
 
@@ -96,11 +110,20 @@ t.test('bind backend without a control plane', async (t) => {
 
   await t.test('401 audience mismatch from the trusted issuer', async (t) => {
     const wrongAud = await startBindBackend({
-      tls, issuer: good.issuer, jwksUrl: good.jwksUrl, caPem: ca.caCert, audience: 'kube-bind',
+      tls,
+      issuer: good.issuer,
+      jwksUrl: good.jwksUrl,
+      caPem: ca.caCert,
+      audience: 'kube-bind',
       controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
     });
     t.teardown(() => wrongAud.stop());
-    const res = await fetch(wrongAud.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${goodToken}` }, body: valid });
+    const res = await fetch(wrongAud.url, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Bearer ${goodToken}` },
+      body: valid,
+    });
     const text = await res.text();
     t.equal(res.status, 401);
     t.match(text, /^unauthorized: token audience mismatch: expected "kube-bind", got "klutch-bind"/);
@@ -109,42 +132,87 @@ t.test('bind backend without a control plane', async (t) => {
 
   await t.test('401 issuer mismatch', async (t) => {
     const wrongIss = await startBindBackend({
-      tls, issuer: 'https://issuer.invalid', jwksUrl: good.jwksUrl, caPem: ca.caCert, audience: 'klutch-bind',
+      tls,
+      issuer: 'https://issuer.invalid',
+      jwksUrl: good.jwksUrl,
+      caPem: ca.caCert,
+      audience: 'klutch-bind',
       controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
     });
     t.teardown(() => wrongIss.stop());
-    const res = await fetch(wrongIss.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${goodToken}` }, body: valid });
+    const res = await fetch(wrongIss.url, {
+      method: 'POST',
+      dispatcher,
+      headers: { authorization: `Bearer ${goodToken}` },
+      body: valid,
+    });
     t.equal(res.status, 401);
     t.match(await res.text(), /issuer mismatch: expected "https:\/\/issuer.invalid"/);
   });
 
-  await t.test('several issuers: each verified by its own keys, the same audience check, an unknown issuer named', async (t) => {
-    const third = await startOidcProvider({ tls, clients: [{ clientId, clientSecret }], audience: 'klutch-bind' });
-    t.teardown(() => third.stop());
-    const thirdToken = await tokenFrom(third.tokenUrl);
-    const both = await startBindBackend({
-      tls, issuer: good.issuer, jwksUrl: good.jwksUrl, moreIssuers: [{ issuer: third.issuer, jwksUrl: third.jwksUrl }, { issuer: other.issuer, jwksUrl: other.jwksUrl }],
-      caPem: ca.caCert, audience: 'klutch-bind', controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
-    });
-    t.teardown(() => both.stop());
-    const post = async (token: string) => {
-      const res = await fetch(both.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${token}` }, body: valid });
-      return { status: res.status, text: await res.text() };
-    };
-    for (const [name, token] of [['first issuer', goodToken], ['second issuer', thirdToken]] as const) {
-      const r = await post(token);
-      t.equal(r.status, 502, `${name}: past authentication (the control plane is unreachable here)`);
-    }
-    t.match(await post(otherToken), { status: 401, text: /^unauthorized: token audience mismatch: expected "klutch-bind", got "someone-else"/ }, 'the audience check is as strict');
-    const only = await startBindBackend({
-      tls, issuer: good.issuer, jwksUrl: good.jwksUrl, moreIssuers: [{ issuer: third.issuer, jwksUrl: third.jwksUrl }],
-      caPem: ca.caCert, audience: 'klutch-bind', controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
-    });
-    t.teardown(() => only.stop());
-    const res = await fetch(only.url, { method: 'POST', dispatcher, headers: { authorization: `Bearer ${otherToken}` }, body: valid });
-    t.equal(res.status, 401);
-    t.match(await res.text(), /^unauthorized: token issuer mismatch: expected one of \["https:\/\/127\.0\.0\.1:\d+","https:\/\/127\.0\.0\.1:\d+"\], got "https:\/\/127\.0\.0\.1:\d+"/);
-  });
+  await t.test(
+    'several issuers: each verified by its own keys, the same audience check, an unknown issuer named',
+    async (t) => {
+      const third = await startOidcProvider({ tls, clients: [{ clientId, clientSecret }], audience: 'klutch-bind' });
+      t.teardown(() => third.stop());
+      const thirdToken = await tokenFrom(third.tokenUrl);
+      const both = await startBindBackend({
+        tls,
+        issuer: good.issuer,
+        jwksUrl: good.jwksUrl,
+        moreIssuers: [
+          { issuer: third.issuer, jwksUrl: third.jwksUrl },
+          { issuer: other.issuer, jwksUrl: other.jwksUrl },
+        ],
+        caPem: ca.caCert,
+        audience: 'klutch-bind',
+        controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
+      });
+      t.teardown(() => both.stop());
+      const post = async (token: string) => {
+        const res = await fetch(both.url, {
+          method: 'POST',
+          dispatcher,
+          headers: { authorization: `Bearer ${token}` },
+          body: valid,
+        });
+        return { status: res.status, text: await res.text() };
+      };
+      for (const [name, token] of [
+        ['first issuer', goodToken],
+        ['second issuer', thirdToken],
+      ] as const) {
+        const r = await post(token);
+        t.equal(r.status, 502, `${name}: past authentication (the control plane is unreachable here)`);
+      }
+      t.match(
+        await post(otherToken),
+        { status: 401, text: /^unauthorized: token audience mismatch: expected "klutch-bind", got "someone-else"/ },
+        'the audience check is as strict',
+      );
+      const only = await startBindBackend({
+        tls,
+        issuer: good.issuer,
+        jwksUrl: good.jwksUrl,
+        moreIssuers: [{ issuer: third.issuer, jwksUrl: third.jwksUrl }],
+        caPem: ca.caCert,
+        audience: 'klutch-bind',
+        controlPlane: { server: `https://127.0.0.1:${unused}`, caPem: ca.caCert, token: 'x' },
+      });
+      t.teardown(() => only.stop());
+      const res = await fetch(only.url, {
+        method: 'POST',
+        dispatcher,
+        headers: { authorization: `Bearer ${otherToken}` },
+        body: valid,
+      });
+      t.equal(res.status, 401);
+      t.match(
+        await res.text(),
+        /^unauthorized: token issuer mismatch: expected one of \["https:\/\/127\.0\.0\.1:\d+","https:\/\/127\.0\.0\.1:\d+"\], got "https:\/\/127\.0\.0\.1:\d+"/,
+      );
+    },
+  );
 
   await t.test('400 malformed bodies', async (t) => {
     const cases: Array<[string, RegExp]> = [
@@ -166,7 +234,10 @@ t.test('bind backend without a control plane', async (t) => {
   });
 
   await t.test('413 for a body over 1 MiB', async (t) => {
-    const r = await call({ token: goodToken, body: JSON.stringify({ clusterID: 'c', pad: 'x'.repeat(1 << 20), apis: [] }) });
+    const r = await call({
+      token: goodToken,
+      body: JSON.stringify({ clusterID: 'c', pad: 'x'.repeat(1 << 20), apis: [] }),
+    });
     t.equal(r.status, 413);
   });
 

@@ -11,7 +11,14 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createRemoteJWKSet, customFetch, decodeJwt, errors as joseErrors, jwtVerify, type FetchImplementation } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  errors as joseErrors,
+  jwtVerify,
+  type FetchImplementation,
+} from 'jose';
 import { Agent, fetch } from 'undici';
 import { stringify } from 'yaml';
 
@@ -72,7 +79,14 @@ interface KubeResponse {
 }
 
 type KubeObject = {
-  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string>; resourceVersion?: string; creationTimestamp?: string };
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+  };
   data?: Record<string, string>;
   spec?: Record<string, unknown>;
 };
@@ -87,7 +101,8 @@ interface BindRequest {
   apis: ApiRef[];
 }
 
-const unauthorized = (msg: string) => new HttpError(401, `unauthorized: ${msg}`, { 'www-authenticate': 'Bearer realm="bind-noninteractive"' });
+const unauthorized = (msg: string) =>
+  new HttpError(401, `unauthorized: ${msg}`, { 'www-authenticate': 'Bearer realm="bind-noninteractive"' });
 
 function kubeFailure(method: string, path: string, res: KubeResponse): HttpError {
   const status = res.body as { message?: unknown; reason?: unknown } | undefined;
@@ -102,23 +117,33 @@ function parseBindRequest(raw: Buffer): BindRequest {
   } catch {
     throw new HttpError(400, 'bad request: body is not valid JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'bad request: body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'bad request: body must be a JSON object');
   const { clusterID, apis } = body as { clusterID?: unknown; apis?: unknown };
-  if (typeof clusterID !== 'string' || clusterID.trim() === '') throw new HttpError(400, 'bad request: clusterID must be a non-blank string');
-  if (!Array.isArray(apis) || apis.length === 0) throw new HttpError(400, 'bad request: apis must be a non-empty array');
+  if (typeof clusterID !== 'string' || clusterID.trim() === '')
+    throw new HttpError(400, 'bad request: clusterID must be a non-blank string');
+  if (!Array.isArray(apis) || apis.length === 0)
+    throw new HttpError(400, 'bad request: apis must be a non-empty array');
   const out: ApiRef[] = [];
   for (const [i, a] of apis.entries()) {
-    const { group, resource } = (typeof a === 'object' && a !== null ? a : {}) as { group?: unknown; resource?: unknown };
-    if (group !== undefined && typeof group !== 'string') throw new HttpError(400, `bad request: apis[${i}].group must be a string`);
-    if (typeof resource !== 'string' || resource.trim() === '') throw new HttpError(400, `bad request: apis[${i}].resource must be a non-blank string`);
-    if (!out.some((o) => o.group === (group ?? '') && o.resource === resource)) out.push({ group: group ?? '', resource });
+    const { group, resource } = (typeof a === 'object' && a !== null ? a : {}) as {
+      group?: unknown;
+      resource?: unknown;
+    };
+    if (group !== undefined && typeof group !== 'string')
+      throw new HttpError(400, `bad request: apis[${i}].group must be a string`);
+    if (typeof resource !== 'string' || resource.trim() === '')
+      throw new HttpError(400, `bad request: apis[${i}].resource must be a non-blank string`);
+    if (!out.some((o) => o.group === (group ?? '') && o.resource === resource))
+      out.push({ group: group ?? '', resource });
   }
   return { clusterID, apis: out };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(declared) && declared > BODY_LIMIT) return Promise.reject(new HttpError(413, 'request body too large (limit 1 MiB)', { connection: 'close' }));
+  if (Number.isFinite(declared) && declared > BODY_LIMIT)
+    return Promise.reject(new HttpError(413, 'request body too large (limit 1 MiB)', { connection: 'close' }));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -155,9 +180,17 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
   const kubeAgent = new Agent({ connect: { ca: opts.controlPlane.caPem } });
   // undici's fetch and the global fetch have nominally different Request/Response types.
   const jwksFetch: FetchImplementation = async (url, init) =>
-    (await fetch(url, { method: init.method, headers: Object.fromEntries(init.headers), redirect: init.redirect, signal: init.signal, dispatcher: jwksAgent })) as unknown as Response;
-  const verifiers = [{ issuer: opts.issuer, jwksUrl: opts.jwksUrl }, ...(opts.moreIssuers ?? [])]
-    .map((v) => ({ issuer: v.issuer, jwks: createRemoteJWKSet(new URL(v.jwksUrl), { [customFetch]: jwksFetch }) }));
+    (await fetch(url, {
+      method: init.method,
+      headers: Object.fromEntries(init.headers),
+      redirect: init.redirect,
+      signal: init.signal,
+      dispatcher: jwksAgent,
+    })) as unknown as Response;
+  const verifiers = [{ issuer: opts.issuer, jwksUrl: opts.jwksUrl }, ...(opts.moreIssuers ?? [])].map((v) => ({
+    issuer: v.issuer,
+    jwks: createRemoteJWKSet(new URL(v.jwksUrl), { [customFetch]: jwksFetch }),
+  }));
   /** The verifier for a token: the one its (unverified) `iss` names; with one issuer, that one (its check names the mismatch). */
   const verifierFor = (token: string) => {
     if (verifiers.length === 1) return verifiers[0]!;
@@ -168,7 +201,10 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       throw unauthorized('malformed token');
     }
     const v = verifiers.find((x) => x.issuer === iss);
-    if (!v) throw unauthorized(`token issuer mismatch: expected one of ${JSON.stringify(verifiers.map((x) => x.issuer))}, got ${JSON.stringify(iss ?? '')}`);
+    if (!v)
+      throw unauthorized(
+        `token issuer mismatch: expected one of ${JSON.stringify(verifiers.map((x) => x.issuer))}, got ${JSON.stringify(iss ?? '')}`,
+      );
     return v;
   };
 
@@ -188,10 +224,13 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new HttpError(502, `control plane API unreachable: ${method} ${path}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+      throw new HttpError(
+        502,
+        `control plane API unreachable: ${method} ${path}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+      );
     }
     const text = await res.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
@@ -227,13 +266,22 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       if (err instanceof HttpError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('token expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) {
-        if (err.claim === 'aud') throw unauthorized(`token audience mismatch: expected ${JSON.stringify(opts.audience)}, got ${JSON.stringify(err.payload.aud ?? [])}`);
-        if (err.claim === 'iss') throw unauthorized(`token issuer mismatch: expected ${JSON.stringify(verifier.issuer)}, got ${JSON.stringify(err.payload.iss ?? '')}`);
+        if (err.claim === 'aud')
+          throw unauthorized(
+            `token audience mismatch: expected ${JSON.stringify(opts.audience)}, got ${JSON.stringify(err.payload.aud ?? [])}`,
+          );
+        if (err.claim === 'iss')
+          throw unauthorized(
+            `token issuer mismatch: expected ${JSON.stringify(verifier.issuer)}, got ${JSON.stringify(err.payload.iss ?? '')}`,
+          );
         throw unauthorized(`token claim ${JSON.stringify(err.claim)} invalid: ${err.reason}`);
       }
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey) throw unauthorized('token signature verification failed');
-      if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) throw unauthorized('malformed token');
-      if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported) throw unauthorized('token signing algorithm not accepted');
+      if (err instanceof joseErrors.JWSSignatureVerificationFailed || err instanceof joseErrors.JWKSNoMatchingKey)
+        throw unauthorized('token signature verification failed');
+      if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+        throw unauthorized('malformed token');
+      if (err instanceof joseErrors.JOSEAlgNotAllowed || err instanceof joseErrors.JOSENotSupported)
+        throw unauthorized('token signing algorithm not accepted');
       // go-oidc fails verification when the issuer's keys cannot be fetched; the backend then answers 401.
       throw unauthorized(`failed to verify token: cannot fetch the issuer's signing keys (${(err as Error).message})`);
     }
@@ -242,24 +290,40 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
   async function findTemplates(apis: ApiRef[]): Promise<Map<string, unknown[] | undefined>> {
     const path = `/apis/${templateGroup}/v1alpha1/apiserviceexporttemplates`;
     const res = await kube('GET', path);
-    const items = ((res.body as { items?: unknown[] } | undefined)?.items ?? []) as Array<{ metadata?: { namespace?: string; name?: string }; spec?: { APIServiceSelector?: { group?: string; resource?: string }; permissionClaims?: unknown[] } }>;
+    const items = ((res.body as { items?: unknown[] } | undefined)?.items ?? []) as Array<{
+      metadata?: { namespace?: string; name?: string };
+      spec?: { APIServiceSelector?: { group?: string; resource?: string }; permissionClaims?: unknown[] };
+    }>;
     // Deterministic choice when several templates match: first by namespace/name.
-    items.sort((a, b) => `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`));
+    items.sort((a, b) =>
+      `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(`${b.metadata?.namespace}/${b.metadata?.name}`),
+    );
     const out = new Map<string, unknown[] | undefined>();
     const missing: string[] = [];
     for (const api of apis) {
-      const t = items.find((i) => (i.spec?.APIServiceSelector?.group ?? '') === api.group && i.spec?.APIServiceSelector?.resource === api.resource);
+      const t = items.find(
+        (i) =>
+          (i.spec?.APIServiceSelector?.group ?? '') === api.group &&
+          i.spec?.APIServiceSelector?.resource === api.resource,
+      );
       if (!t) missing.push(apiName(api));
       else out.set(apiName(api), t.spec?.permissionClaims);
     }
-    if (missing.length > 0) throw new HttpError(400, `bad request: no APIServiceExportTemplate for ${missing.map((m) => JSON.stringify(m)).join(', ')}; this backend does not offer ${missing.length === 1 ? 'that API' : 'those APIs'}`);
+    if (missing.length > 0)
+      throw new HttpError(
+        400,
+        `bad request: no APIServiceExportTemplate for ${missing.map((m) => JSON.stringify(m)).join(', ')}; this backend does not offer ${missing.length === 1 ? 'that API' : 'those APIs'}`,
+      );
     return out;
   }
 
   async function ensureNamespace(identity: string): Promise<string> {
     const hash = createHash('sha256').update(identity).digest('hex').slice(0, 40);
-    const list = await kube('GET', `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${IDENTITY_HASH_LABEL}=${hash}`)}`);
-    const found = (((list.body as { items?: KubeObject[] } | undefined)?.items) ?? [])
+    const list = await kube(
+      'GET',
+      `/api/v1/namespaces?labelSelector=${encodeURIComponent(`${IDENTITY_HASH_LABEL}=${hash}`)}`,
+    );
+    const found = ((list.body as { items?: KubeObject[] } | undefined)?.items ?? [])
       .filter((n) => n.metadata?.annotations?.[IDENTITY_ANNOTATION] === identity)
       .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
     const existing = found[0]?.metadata?.name;
@@ -267,7 +331,11 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     const created = await kube('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { generateName, labels: { [IDENTITY_HASH_LABEL]: hash }, annotations: { [IDENTITY_ANNOTATION]: identity } },
+      metadata: {
+        generateName,
+        labels: { [IDENTITY_HASH_LABEL]: hash },
+        annotations: { [IDENTITY_ANNOTATION]: identity },
+      },
     });
     const name = (created.body as KubeObject).metadata?.name;
     if (!name) throw new HttpError(502, 'control plane API error: created namespace has no name');
@@ -276,19 +344,33 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
 
   async function ensureToken(ns: string): Promise<string> {
     const base = `/api/v1/namespaces/${ns}`;
-    await kube('POST', `${base}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: BINDER, namespace: ns } }, true);
-    await kube('POST', `${base}/secrets`, {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'kubernetes.io/service-account-token',
-      metadata: { name: BINDER, namespace: ns, annotations: { 'kubernetes.io/service-account.name': BINDER } },
-    }, true);
+    await kube(
+      'POST',
+      `${base}/serviceaccounts`,
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: BINDER, namespace: ns } },
+      true,
+    );
+    await kube(
+      'POST',
+      `${base}/secrets`,
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/service-account-token',
+        metadata: { name: BINDER, namespace: ns, annotations: { 'kubernetes.io/service-account.name': BINDER } },
+      },
+      true,
+    );
     const deadline = Date.now() + TOKEN_WAIT_MS;
     for (;;) {
       const res = await kube('GET', `${base}/secrets/${BINDER}`);
       const token = (res.body as KubeObject).data?.token;
       if (token) return Buffer.from(token, 'base64').toString('utf8');
-      if (Date.now() >= deadline) throw new HttpError(500, `timed out after ${TOKEN_WAIT_MS / 1000}s waiting for the ServiceAccount token of ${ns}/${BINDER} (is kube-controller-manager running?)`);
+      if (Date.now() >= deadline)
+        throw new HttpError(
+          500,
+          `timed out after ${TOKEN_WAIT_MS / 1000}s waiting for the ServiceAccount token of ${ns}/${BINDER} (is kube-controller-manager running?)`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -297,7 +379,15 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     return stringify({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'default', cluster: { server: externalAddress, 'certificate-authority-data': Buffer.from(opts.controlPlane.caPem).toString('base64') } }],
+      clusters: [
+        {
+          name: 'default',
+          cluster: {
+            server: externalAddress,
+            'certificate-authority-data': Buffer.from(opts.controlPlane.caPem).toString('base64'),
+          },
+        },
+      ],
       users: [{ name: 'default', user: { token } }],
       contexts: [{ name: 'default', context: { cluster: 'default', user: 'default', namespace: ns } }],
       'current-context': 'default',
@@ -307,29 +397,47 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
   async function ensureBinding(identity: string): Promise<{ ns: string; kubeconfig: string }> {
     const ns = await ensureNamespace(identity);
     const token = await ensureToken(ns);
-    await kube('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: BINDER, namespace: ns },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: BINDER },
-      subjects: [{ kind: 'ServiceAccount', name: BINDER, namespace: ns }],
-    }, true);
+    await kube(
+      'POST',
+      `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: BINDER, namespace: ns },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: BINDER },
+        subjects: [{ kind: 'ServiceAccount', name: BINDER, namespace: ns }],
+      },
+      true,
+    );
     const kubeconfig = kubeconfigFor(ns, token);
     const secretPath = `/api/v1/namespaces/${ns}/secrets`;
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'kubeconfig', namespace: ns }, data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'kubeconfig', namespace: ns },
+      data: { kubeconfig: Buffer.from(kubeconfig).toString('base64') },
+    };
     const created = await kube('POST', secretPath, secret, true);
     if (created.status === 409) {
       const current = (await kube('GET', `${secretPath}/kubeconfig`)).body as KubeObject;
       if (current.data?.kubeconfig !== secret.data.kubeconfig) {
-        await kube('PUT', `${secretPath}/kubeconfig`, { ...secret, metadata: { ...secret.metadata, resourceVersion: current.metadata?.resourceVersion } });
+        await kube('PUT', `${secretPath}/kubeconfig`, {
+          ...secret,
+          metadata: { ...secret.metadata, resourceVersion: current.metadata?.resourceVersion },
+        });
       }
     }
-    await kube('POST', `/apis/${KLUTCH_GROUP}/v1alpha1/namespaces/${ns}/clusterbindings`, {
-      apiVersion: KLUTCH_VERSION,
-      kind: 'ClusterBinding',
-      metadata: { name: 'cluster', namespace: ns },
-      spec: { kubeconfigSecretRef: { name: 'kubeconfig', key: 'kubeconfig' }, providerPrettyName: 'sandbox' },
-    }, true);
+    await kube(
+      'POST',
+      `/apis/${KLUTCH_GROUP}/v1alpha1/namespaces/${ns}/clusterbindings`,
+      {
+        apiVersion: KLUTCH_VERSION,
+        kind: 'ClusterBinding',
+        metadata: { name: 'cluster', namespace: ns },
+        spec: { kubeconfigSecretRef: { name: 'kubeconfig', key: 'kubeconfig' }, providerPrettyName: 'sandbox' },
+      },
+      true,
+    );
     return { ns, kubeconfig };
   }
 
@@ -363,7 +471,11 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
           apiVersion: KLUTCH_VERSION,
           kind: 'APIServiceExportRequest',
           metadata: { name: apiName(api) },
-          spec: { resources: [{ group: api.group, resource: api.resource, ...(pc && pc.length > 0 ? { permissionClaims: pc } : {}) }] },
+          spec: {
+            resources: [
+              { group: api.group, resource: api.resource, ...(pc && pc.length > 0 ? { permissionClaims: pc } : {}) },
+            ],
+          },
           status: {},
         };
       }),
@@ -376,7 +488,11 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     requests += 1;
     const sendText = (status: number, msg: string, headers: Record<string, string> = {}) => {
       if (res.headersSent) return res.destroy();
-      res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff', ...headers });
+      res.writeHead(status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        ...headers,
+      });
       res.end(`${msg}\n`);
     };
     const path = (req.url ?? '/').split('?')[0];

@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { killFromPidFile } from './procs.ts';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { dir: { type: 'string' }, timeout: { type: 'string', default: '5400' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { dir: { type: 'string' }, timeout: { type: 'string', default: '5400' } },
+});
 const dir = values.dir ?? join(tmpdir(), `helper-sandbox-${process.getuid?.() ?? 'user'}`);
 const cmd = positionals[0];
 
@@ -31,7 +34,10 @@ async function up(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const logFd = openSync(join(dir, 'daemon.log'), 'a', 0o600);
-  const daemon = spawn(process.execPath, [new URL('./daemon.ts', import.meta.url).pathname, '--dir', dir], { detached: true, stdio: ['ignore', logFd, logFd] });
+  const daemon = spawn(process.execPath, [new URL('./daemon.ts', import.meta.url).pathname, '--dir', dir], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
   daemon.unref();
   writeFileSync(join(dir, 'daemon.pid'), `${daemon.pid}\n`);
   process.stderr.write(`sandbox: starting in ${dir} (daemon pid ${daemon.pid}; log ${join(dir, 'daemon.log')})\n`);
@@ -41,14 +47,19 @@ async function up(): Promise<void> {
   for (;;) {
     if (existsSync(join(dir, 'ready'))) break;
     const log = readFileSync(join(dir, 'daemon.log'), 'utf8');
-    if (log.length > shown) { process.stderr.write(log.slice(shown)); shown = log.length; }
+    if (log.length > shown) {
+      process.stderr.write(log.slice(shown));
+      shown = log.length;
+    }
     if (existsSync(join(dir, 'failed'))) {
       process.stderr.write(`sandbox: failed to start:\n${readFileSync(join(dir, 'failed'), 'utf8')}`);
       process.exitCode = 1;
       return;
     }
     if (!alive(daemon.pid!) || Date.now() - start > limit) {
-      process.stderr.write(`sandbox: daemon ${alive(daemon.pid!) ? 'not ready in time' : 'died'}; see ${join(dir, 'daemon.log')}\n`);
+      process.stderr.write(
+        `sandbox: daemon ${alive(daemon.pid!) ? 'not ready in time' : 'died'}; see ${join(dir, 'daemon.log')}\n`,
+      );
       await down();
       process.exitCode = 1;
       return;
@@ -57,7 +68,9 @@ async function up(): Promise<void> {
   }
   const log = readFileSync(join(dir, 'daemon.log'), 'utf8');
   if (log.length > shown) process.stderr.write(log.slice(shown));
-  process.stderr.write(`sandbox: up in ${((Date.now() - start) / 1000).toFixed(1)}s; environment in ${join(dir, 'sandbox.env')} (source it)\n`);
+  process.stderr.write(
+    `sandbox: up in ${((Date.now() - start) / 1000).toFixed(1)}s; environment in ${join(dir, 'sandbox.env')} (source it)\n`,
+  );
   process.stdout.write(readFileSync(join(dir, 'sandbox.env'), 'utf8'));
 }
 

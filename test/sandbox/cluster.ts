@@ -31,7 +31,12 @@ export interface Binaries {
 
 /** The environment that hands built binaries to child processes (test/run.ts → tap → test files). */
 export function binariesEnv(bin: Binaries): Record<string, string> {
-  return { HELPER_SANDBOX_BIN: join(bin.kube, '..'), HELPER_SANDBOX_BIND_BIN: join(bin.konnector, '..'), HELPER_SANDBOX_BIND_SRC: bin.bindSrc, HELPER_SANDBOX_TOFU_BIN: join(bin.tofu, '..') };
+  return {
+    HELPER_SANDBOX_BIN: join(bin.kube, '..'),
+    HELPER_SANDBOX_BIND_BIN: join(bin.konnector, '..'),
+    HELPER_SANDBOX_BIND_SRC: bin.bindSrc,
+    HELPER_SANDBOX_TOFU_BIN: join(bin.tofu, '..'),
+  };
 }
 
 /** Builds (or finds cached) sandbox binaries via build.sh; the HELPER_SANDBOX_BIN* variables skip the script. */
@@ -53,7 +58,14 @@ export async function sandboxBinaries(): Promise<Binaries> {
     src = line('bind-src');
     tofu = line('tofu');
   }
-  return { kube: join(kube, 'kube'), kubectl: join(kube, 'kubectl'), konnector: join(bind, 'konnector'), exampleBackend: join(bind, 'example-backend'), bindSrc: src, tofu: join(tofu, 'tofu') };
+  return {
+    kube: join(kube, 'kube'),
+    kubectl: join(kube, 'kubectl'),
+    konnector: join(bind, 'konnector'),
+    exampleBackend: join(bind, 'example-backend'),
+    bindSrc: src,
+    tofu: join(tofu, 'tofu'),
+  };
 }
 
 export interface Pki {
@@ -74,7 +86,15 @@ export async function startEtcd(procs: Procs, bin: Binaries, dir: string): Promi
   const client = await freePort();
   const peer = await freePort();
   const url = `http://127.0.0.1:${client}`;
-  const proc = procs.start('etcd', bin.kube, ['etcd', '--data-dir', join(dir, 'etcd-data'), '--client-url', url, '--peer-url', `http://127.0.0.1:${peer}`]);
+  const proc = procs.start('etcd', bin.kube, [
+    'etcd',
+    '--data-dir',
+    join(dir, 'etcd-data'),
+    '--client-url',
+    url,
+    '--peer-url',
+    `http://127.0.0.1:${peer}`,
+  ]);
   await until(`etcd on ${url}`, 60_000, proc, procs, async () => {
     const res = await fetch(`${url}/health`).catch(() => undefined);
     return res?.ok === true;
@@ -94,7 +114,14 @@ export interface Cluster {
 }
 
 /** Starts kube-apiserver + kube-controller-manager for one cluster; resolves when /readyz is ok. */
-export async function startCluster(procs: Procs, bin: Binaries, pki: Pki, etcdUrl: string, name: string, dir: string): Promise<Cluster> {
+export async function startCluster(
+  procs: Procs,
+  bin: Binaries,
+  pki: Pki,
+  etcdUrl: string,
+  name: string,
+  dir: string,
+): Promise<Cluster> {
   const cdir = join(dir, name);
   mkdirSync(cdir, { recursive: true, mode: 0o700 });
   const port = await freePort();
@@ -172,31 +199,60 @@ export function adminKubeconfig(name: string, server: string, caPem: string, tok
 }
 
 /** Polls ok() until true (poll.ts); throws with the process's log tail, early if the process died. */
-export async function until(what: string, timeoutMs: number, proc: Proc | undefined, procs: Procs | undefined, ok: () => Promise<boolean>): Promise<void> {
+export async function until(
+  what: string,
+  timeoutMs: number,
+  proc: Proc | undefined,
+  procs: Procs | undefined,
+  ok: () => Promise<boolean>,
+): Promise<void> {
   const watched = proc && procs ? { proc, procs } : undefined;
-  await poll({
-    what,
-    timeoutMs,
-    intervalMs: 250,
-    stop: () => (watched && !watched.procs.alive(watched.proc) ? `process ${watched.proc.name} exited` : undefined),
-    ...(watched ? { detail: () => watched.procs.tail(watched.proc) } : {}),
-  }, async () => ((await ok()) ? { value: true, seen: '' } : { seen: 'not ready' }));
+  await poll(
+    {
+      what,
+      timeoutMs,
+      intervalMs: 250,
+      stop: () => (watched && !watched.procs.alive(watched.proc) ? `process ${watched.proc.name} exited` : undefined),
+      ...(watched ? { detail: () => watched.procs.tail(watched.proc) } : {}),
+    },
+    async () => ((await ok()) ? { value: true, seen: '' } : { seen: 'not ready' }),
+  );
 }
 
 /** Runs the sandbox's kubectl; resolves with stdout/stderr/exit code (never throws on non-zero). */
-export async function kubectl(bin: Binaries, kubeconfig: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function kubectl(
+  bin: Binaries,
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   // kubectl caches discovery under ~/.kube/cache by host:port only, and the sandbox's clusters take free
   // ports: a new cluster on a port an earlier one used would be mapped with that cluster's kinds. One cache
   // per kubeconfig content (each cluster and binding has its own token) keeps them apart.
   let cacheDir = join(tmpdir(), 'helper-kubectl-cache', 'unreadable');
   try {
-    cacheDir = join(tmpdir(), 'helper-kubectl-cache', createHash('sha256').update(readFileSync(kubeconfig)).digest('hex').slice(0, 16));
-  } catch { /* kubectl names the unreadable kubeconfig itself */ }
+    cacheDir = join(
+      tmpdir(),
+      'helper-kubectl-cache',
+      createHash('sha256').update(readFileSync(kubeconfig)).digest('hex').slice(0, 16),
+    );
+  } catch {
+    /* kubectl names the unreadable kubeconfig itself */
+  }
   return new Promise((resolve) => {
-    const child = execFile(bin.kubectl, [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args], { maxBuffer: 32 << 20, timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    const child = execFile(
+      bin.kubectl,
+      [`--kubeconfig=${kubeconfig}`, `--cache-dir=${cacheDir}`, ...args],
+      { maxBuffer: 32 << 20, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
     if (input !== undefined) child.stdin?.end(input);
   });
 }

@@ -26,6 +26,6 @@ try {
   process.on('SIGINT', shutdown);
   writeFileSync(join(dir, 'ready'), `${process.pid}\n`);
 } catch (err) {
-  writeFileSync(join(dir, 'failed'), `${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  writeFileSync(join(dir, 'failed'), `${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 }

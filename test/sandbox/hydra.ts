@@ -47,29 +47,38 @@ export async function hydraBinary(): Promise<string> {
   return join(line, 'hydra');
 }
 
-export async function startHydra(opts: { dir: string; tls: { certFile: string; keyFile: string }; caPem: string; accessTokenTtl?: string }): Promise<Hydra> {
+export async function startHydra(opts: {
+  dir: string;
+  tls: { certFile: string; keyFile: string };
+  caPem: string;
+  accessTokenTtl?: string;
+}): Promise<Hydra> {
   const bin = await hydraBinary();
   const [pub, admin] = [await freePort(), await freePort()];
   const issuer = `https://127.0.0.1:${pub}`;
   const adminUrl = `https://127.0.0.1:${admin}`;
   const config = join(opts.dir, `hydra-${pub}.yaml`);
-  writeFileSync(config, [
-    'dsn: memory',
-    'serve:',
-    `  public: { host: 127.0.0.1, port: ${pub} }`,
-    `  admin: { host: 127.0.0.1, port: ${admin} }`,
-    `  tls: { enabled: true, cert: { path: ${JSON.stringify(opts.tls.certFile)} }, key: { path: ${JSON.stringify(opts.tls.keyFile)} } }`,
-    // No telemetry from a test run.
-    'sqa: { opt_out: true }',
-    `urls: { self: { issuer: ${JSON.stringify(issuer)}, public: ${JSON.stringify(issuer)} } }`,
-    `secrets: { system: [${JSON.stringify(randomBytes(24).toString('hex'))}] }`,
-    'strategies: { access_token: jwt }',
-    `ttl: { access_token: ${opts.accessTokenTtl ?? '1h'} }`,
-    // Assertions must carry jti and iat (the defaults, said here); replays are refused.
-    'oauth2: { grant: { jwt: { jti_optional: false, iat_optional: false, max_ttl: 24h } } }',
-    'log: { level: info, leak_sensitive_values: false }',
-    '',
-  ].join('\n'), { mode: 0o600 });
+  writeFileSync(
+    config,
+    [
+      'dsn: memory',
+      'serve:',
+      `  public: { host: 127.0.0.1, port: ${pub} }`,
+      `  admin: { host: 127.0.0.1, port: ${admin} }`,
+      `  tls: { enabled: true, cert: { path: ${JSON.stringify(opts.tls.certFile)} }, key: { path: ${JSON.stringify(opts.tls.keyFile)} } }`,
+      // No telemetry from a test run.
+      'sqa: { opt_out: true }',
+      `urls: { self: { issuer: ${JSON.stringify(issuer)}, public: ${JSON.stringify(issuer)} } }`,
+      `secrets: { system: [${JSON.stringify(randomBytes(24).toString('hex'))}] }`,
+      'strategies: { access_token: jwt }',
+      `ttl: { access_token: ${opts.accessTokenTtl ?? '1h'} }`,
+      // Assertions must carry jti and iat (the defaults, said here); replays are refused.
+      'oauth2: { grant: { jwt: { jti_optional: false, iat_optional: false, max_ttl: 24h } } }',
+      'log: { level: info, leak_sensitive_values: false }',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
   const procs = new Procs(opts.dir);
   const proc = procs.start(`hydra-${pub}`, bin, ['serve', 'all', '--config', config]);
   const agent = new Agent({ connect: { ca: opts.caPem } });
@@ -78,28 +87,41 @@ export async function startHydra(opts: { dir: string; tls: { certFile: string; k
     await agent.close();
   };
   try {
-    await poll({
-      what: 'Hydra ready', timeoutMs: 60_000, intervalMs: 200,
-      stop: () => (procs.alive(proc) ? undefined : 'hydra exited'),
-      detail: () => procs.tail(proc),
-    }, async () => {
-      try {
-        const r = await fetch(`${adminUrl}/health/ready`, { dispatcher: agent });
-        await r.body?.cancel();
-        return r.status === 200 ? { value: true, seen: '200' } : { seen: `HTTP ${r.status}` };
-      } catch (err) {
-        return { seen: String((err as { cause?: { code?: string } }).cause?.code ?? err) };
-      }
-    });
+    await poll(
+      {
+        what: 'Hydra ready',
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        stop: () => (procs.alive(proc) ? undefined : 'hydra exited'),
+        detail: () => procs.tail(proc),
+      },
+      async () => {
+        try {
+          const r = await fetch(`${adminUrl}/health/ready`, { dispatcher: agent });
+          await r.body?.cancel();
+          return r.status === 200 ? { value: true, seen: '200' } : { seen: `HTTP ${r.status}` };
+        } catch (err) {
+          return { seen: String((err as { cause?: { code?: string } }).cause?.code ?? err) };
+        }
+      },
+    );
   } catch (err) {
     await stop();
     throw err;
   }
   // Hydra creates its signing keys (RSA 4096) on first use: do it now, not in a test's token request.
-  const warm = await fetch(`${issuer}/.well-known/jwks.json`, { dispatcher: agent, signal: AbortSignal.timeout(120_000) });
+  const warm = await fetch(`${issuer}/.well-known/jwks.json`, {
+    dispatcher: agent,
+    signal: AbortSignal.timeout(120_000),
+  });
   await warm.body?.cancel();
   const adminCall = async (method: string, path: string, body: unknown) => {
-    const r = await fetch(`${adminUrl}${path}`, { method, dispatcher: agent, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const r = await fetch(`${adminUrl}${path}`, {
+      method,
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const text = await r.text();
     if (r.status >= 300) throw new Error(`hydra admin ${method} ${path}: HTTP ${r.status} ${text}`);
     return JSON.parse(text) as Record<string, unknown>;
@@ -112,16 +134,28 @@ export async function startHydra(opts: { dir: string; tls: { certFile: string; k
     proc,
     async createJwtBearerClient(audience, lifespan) {
       const c = await adminCall('POST', '/admin/clients', {
-        grant_types: [JWT_BEARER], token_endpoint_auth_method: 'none', audience, response_types: [], access_token_strategy: 'jwt',
+        grant_types: [JWT_BEARER],
+        token_endpoint_auth_method: 'none',
+        audience,
+        response_types: [],
+        access_token_strategy: 'jwt',
       });
       const id = String(c.client_id);
-      if (lifespan) await adminCall('PUT', `/admin/clients/${id}/lifespans`, { jwt_bearer_grant_access_token_lifespan: lifespan });
+      if (lifespan)
+        await adminCall('PUT', `/admin/clients/${id}/lifespans`, { jwt_bearer_grant_access_token_lifespan: lifespan });
       return id;
     },
     async trustIssuer(iss, jwks, subject) {
       const expires = new Date(Date.now() + 24 * 3600_000).toISOString();
       const who = subject === undefined ? { allow_any_subject: true } : { subject };
-      for (const jwk of jwks.keys) await adminCall('POST', '/admin/trust/grants/jwt-bearer/issuers', { issuer: iss, ...who, jwk, scope: [], expires_at: expires });
+      for (const jwk of jwks.keys)
+        await adminCall('POST', '/admin/trust/grants/jwt-bearer/issuers', {
+          issuer: iss,
+          ...who,
+          jwk,
+          scope: [],
+          expires_at: expires,
+        });
     },
     stop,
   };

@@ -26,7 +26,12 @@ import { freePort, type Proc, type Procs } from './procs.ts';
 /** The upstream CRD files: the five klutch.anynines.com CRDs and the example-backend's export-template CRD. */
 export function upstreamCrdFiles(bin: Binaries): string[] {
   const dirs = [join(bin.bindSrc, 'deploy', 'crd'), join(bin.bindSrc, 'contrib', 'deploy', 'crd')];
-  return dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.yaml')).sort().map((f) => join(d, f)));
+  return dirs.flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
+      .map((f) => join(d, f)),
+  );
 }
 
 export interface ExampleBackend {
@@ -41,24 +46,36 @@ export interface ExampleBackend {
  * so the issuer must answer) and a cookie signing key, though only its
  * browser flow uses them; it trusts the sandbox CA through SSL_CERT_FILE.
  */
-export async function startExampleBackend(procs: Procs, bin: Binaries, pki: Pki, cpc: Cluster, oidc: { issuer: string; clientId: string }, dir: string): Promise<ExampleBackend> {
+export async function startExampleBackend(
+  procs: Procs,
+  bin: Binaries,
+  pki: Pki,
+  cpc: Cluster,
+  oidc: { issuer: string; clientId: string },
+  dir: string,
+): Promise<ExampleBackend> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = procs.start('example-backend', bin.exampleBackend, [
-    `--kubeconfig=${cpc.kubeconfig}`,
-    `--listen-address=127.0.0.1:${port}`,
-    '--namespace-prefix=cluster',
-    '--pretty-name=sandbox',
-    '--consumer-scope=Namespaced',
-    `--external-address=${cpc.server}`,
-    `--external-ca-file=${pki.caFile}`,
-    `--oidc-issuer-url=${oidc.issuer}`,
-    `--oidc-issuer-client-id=${oidc.clientId}`,
-    `--oidc-issuer-client-secret=${randomBytes(16).toString('hex')}`,
-    `--oidc-callback-url=${url}/callback`,
-    `--cookie-signing-key=${randomBytes(32).toString('base64')}`,
-    '-v=2',
-  ], { env: { ...process.env, SSL_CERT_FILE: pki.caFile }, cwd: dir });
+  const proc = procs.start(
+    'example-backend',
+    bin.exampleBackend,
+    [
+      `--kubeconfig=${cpc.kubeconfig}`,
+      `--listen-address=127.0.0.1:${port}`,
+      '--namespace-prefix=cluster',
+      '--pretty-name=sandbox',
+      '--consumer-scope=Namespaced',
+      `--external-address=${cpc.server}`,
+      `--external-ca-file=${pki.caFile}`,
+      `--oidc-issuer-url=${oidc.issuer}`,
+      `--oidc-issuer-client-id=${oidc.clientId}`,
+      `--oidc-issuer-client-secret=${randomBytes(16).toString('hex')}`,
+      `--oidc-callback-url=${url}/callback`,
+      `--cookie-signing-key=${randomBytes(32).toString('base64')}`,
+      '-v=2',
+    ],
+    { env: { ...process.env, SSL_CERT_FILE: pki.caFile }, cwd: dir },
+  );
   // Ready once it listens and has bootstrapped its ClusterRole (its controllers start right after).
   await until(`example-backend on ${url}`, 120_000, proc, procs, async () => {
     if (!(await listening(port))) return false;
@@ -115,12 +132,21 @@ async function acquireKonnectorLock(timeoutMs: number): Promise<() => void> {
     }
     const holder = lockHolder();
     // A lock without a pid file is being written right now, unless it is old.
-    const age = (() => { try { return Date.now() - statSync(LOCK_DIR).mtimeMs; } catch { return 0; } })();
+    const age = (() => {
+      try {
+        return Date.now() - statSync(LOCK_DIR).mtimeMs;
+      } catch {
+        return 0;
+      }
+    })();
     if ((holder !== undefined && !pidAlive(holder)) || (holder === undefined && age > 10_000)) {
       rmSync(LOCK_DIR, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`another konnector holds ${LOCK_DIR} (pid ${holder ?? 'unknown'}) for more than ${timeoutMs / 1000}s; only one can run per machine (fixed health port :${KONNECTOR_HEALTH_PORT})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `another konnector holds ${LOCK_DIR} (pid ${holder ?? 'unknown'}) for more than ${timeoutMs / 1000}s; only one can run per machine (fixed health port :${KONNECTOR_HEALTH_PORT})`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -129,7 +155,13 @@ async function acquireKonnectorLock(timeoutMs: number): Promise<() => void> {
 async function checkHealthPortFree(): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const srv = createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`port ${KONNECTOR_HEALTH_PORT} is taken (${err.code}): the v1.4.0 konnector's health server listens on a fixed :${KONNECTOR_HEALTH_PORT}; stop what uses it (ss -ltnp 'sport = :${KONNECTOR_HEALTH_PORT}') and try again`)));
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `port ${KONNECTOR_HEALTH_PORT} is taken (${err.code}): the v1.4.0 konnector's health server listens on a fixed :${KONNECTOR_HEALTH_PORT}; stop what uses it (ss -ltnp 'sport = :${KONNECTOR_HEALTH_PORT}') and try again`,
+        ),
+      ),
+    );
     srv.listen(KONNECTOR_HEALTH_PORT, () => srv.close(() => resolve()));
   });
 }
@@ -148,19 +180,39 @@ export interface Konnector {
  * klutch-bind, and is stopped by PID with stop(). Resolves once /healthz
  * answers 200.
  */
-export async function startKonnector(procs: Procs, bin: Binaries, app: Pick<Cluster, 'name' | 'server' | 'caPem' | 'kubeconfig'>, dir: string, opts: { lockTimeoutMs?: number } = {}): Promise<Konnector> {
+export async function startKonnector(
+  procs: Procs,
+  bin: Binaries,
+  app: Pick<Cluster, 'name' | 'server' | 'caPem' | 'kubeconfig'>,
+  dir: string,
+  opts: { lockTimeoutMs?: number } = {},
+): Promise<Konnector> {
   const release = await acquireKonnectorLock(opts.lockTimeoutMs ?? 15 * 60_000);
   let proc: Proc | undefined;
   try {
     await checkHealthPortFree();
-    const tok = await kubectl(bin, app.kubeconfig, ['create', 'token', 'konnector', '-n', 'klutch-bind', '--duration=2h']);
-    if (tok.code !== 0) throw new Error(`no token for ServiceAccount klutch-bind/konnector on ${app.name} (was all.yaml applied?): ${tok.stderr.trim()}`);
+    const tok = await kubectl(bin, app.kubeconfig, [
+      'create',
+      'token',
+      'konnector',
+      '-n',
+      'klutch-bind',
+      '--duration=2h',
+    ]);
+    if (tok.code !== 0)
+      throw new Error(
+        `no token for ServiceAccount klutch-bind/konnector on ${app.name} (was all.yaml applied?): ${tok.stderr.trim()}`,
+      );
     const kdir = join(dir, `konnector-${app.name}`);
     mkdirSync(kdir, { recursive: true, mode: 0o700 });
     const kubeconfig = join(kdir, 'konnector.kubeconfig');
     writeFileSync(kubeconfig, adminKubeconfig(app.name, app.server, app.caPem, tok.stdout.trim()), { mode: 0o600 });
     proc = procs.start(`konnector-${app.name}`, bin.konnector, [`--kubeconfig=${kubeconfig}`, '-v=2'], {
-      env: { ...process.env, POD_NAMESPACE: 'klutch-bind', POD_NAME: `konnector-sandbox-${randomBytes(3).toString('hex')}` },
+      env: {
+        ...process.env,
+        POD_NAMESPACE: 'klutch-bind',
+        POD_NAME: `konnector-sandbox-${randomBytes(3).toString('hex')}`,
+      },
       cwd: kdir,
     });
     const p = proc;
@@ -173,15 +225,16 @@ export async function startKonnector(procs: Procs, bin: Binaries, app: Pick<Clus
     return {
       proc: p,
       kubeconfig,
-      stop: () => (stopped ??= (async () => {
-        if (p.child.exitCode === null && p.child.signalCode === null) {
-          p.child.kill('SIGTERM');
-          const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
-          await p.exited;
-          clearTimeout(timer);
-        }
-        release();
-      })()),
+      stop: () =>
+        (stopped ??= (async () => {
+          if (p.child.exitCode === null && p.child.signalCode === null) {
+            p.child.kill('SIGTERM');
+            const timer = setTimeout(() => p.child.kill('SIGKILL'), 10_000);
+            await p.exited;
+            clearTimeout(timer);
+          }
+          release();
+        })()),
     };
   } catch (err) {
     if (proc) {

@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair } from 'jose';
 
 /** A client with a secret (client_secret_basic/post), or with public keys (private_key_jwt, keyless). */
-export type OidcClient = { clientId: string; clientSecret: string; jwks?: never } | { clientId: string; jwks: { keys: object[] }; clientSecret?: never };
+export type OidcClient =
+  | { clientId: string; clientSecret: string; jwks?: never }
+  | { clientId: string; jwks: { keys: object[] }; clientSecret?: never };
 
 export interface OidcProviderOptions {
   tls: { cert: string; key: string };
@@ -75,7 +77,8 @@ function memoryAdapterFactory() {
       return entry.payload;
     }
     async findByUserCode(userCode: string) {
-      for (const [k, v] of store) if (k.startsWith(`${this.model}:`) && v.payload.userCode === userCode) return v.payload;
+      for (const [k, v] of store)
+        if (k.startsWith(`${this.model}:`) && v.payload.userCode === userCode) return v.payload;
       return undefined;
     }
     async findByUid(uid: string) {
@@ -96,14 +99,19 @@ function memoryAdapterFactory() {
 }
 
 function invalidClient(res: ServerResponse, description: string, basicChallenge: boolean): void {
-  const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
-  if (basicChallenge) headers['www-authenticate'] = `Basic realm="sandbox", error="invalid_client", error_description="${description}"`;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  };
+  if (basicChallenge)
+    headers['www-authenticate'] = `Basic realm="sandbox", error="invalid_client", error_description="${description}"`;
   res.writeHead(401, headers);
   res.end(JSON.stringify({ error: 'invalid_client', error_description: description }));
 }
 
 export async function startOidcProvider(opts: OidcProviderOptions): Promise<OidcProvider> {
-  if (opts.strictBasicOnly && opts.strictPostOnly) throw new Error('strictBasicOnly and strictPostOnly exclude each other');
+  if (opts.strictBasicOnly && opts.strictPostOnly)
+    throw new Error('strictBasicOnly and strictPostOnly exclude each other');
   const { default: Provider, errors } = (await import(OIDC_PROVIDER_MODULE)) as OidcProviderModule;
   const ttl = opts.tokenTtlSeconds ?? 3600;
   const scopes = opts.scopes ?? [];
@@ -149,7 +157,8 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
         enabled: true,
         defaultResource: () => resource,
         getResourceServerInfo: (_ctx: unknown, indicator: string) => {
-          if (indicator !== resource && indicator !== opts.audience) throw new errors.InvalidTarget('unknown resource indicator');
+          if (indicator !== resource && indicator !== opts.audience)
+            throw new errors.InvalidTarget('unknown resource indicator');
           return {
             scope: scopes.join(' '),
             audience: opts.audience,
@@ -166,7 +175,6 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
   // Without a listener, Koa prints every server_error with its stack to stderr.
   provider.on('server_error', () => {});
 
-
   let tokenRequests = 0;
   const handler = provider.callback();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -175,8 +183,10 @@ export async function startOidcProvider(opts: OidcProviderOptions): Promise<Oidc
       tokenRequests += 1;
       const auth = req.headers.authorization ?? '';
       const basic = /^basic\s/i.test(auth);
-      if (opts.strictBasicOnly && !basic) return invalidClient(res, 'client authentication must use client_secret_basic', true);
-      if (opts.strictPostOnly && basic) return invalidClient(res, 'client_secret_basic is not accepted, use client_secret_post', false);
+      if (opts.strictBasicOnly && !basic)
+        return invalidClient(res, 'client authentication must use client_secret_basic', true);
+      if (opts.strictPostOnly && basic)
+        return invalidClient(res, 'client_secret_basic is not accepted, use client_secret_post', false);
     }
     handler(req, res);
   });

@@ -43,7 +43,11 @@ export async function poll<T>(opts: PollOptions, read: () => Promise<PollStep<T>
     if (r.value !== undefined) return r.value;
     const stopped = opts.stop?.();
     if (stopped) throw new PollTimeout(withDetail(`${opts.what}: ${stopped}`), r.seen);
-    if (Date.now() > deadline) throw new PollTimeout(withDetail(`${opts.what}: not within ${opts.timeoutMs / 1000}s; last seen: ${r.seen}`), r.seen);
+    if (Date.now() > deadline)
+      throw new PollTimeout(
+        withDetail(`${opts.what}: not within ${opts.timeoutMs / 1000}s; last seen: ${r.seen}`),
+        r.seen,
+      );
     await new Promise((res) => setTimeout(res, opts.intervalMs ?? 500));
   }
 }

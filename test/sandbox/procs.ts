@@ -30,11 +30,17 @@ export class Procs {
   start(name: string, cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Proc {
     const logFile = join(this.dir, `${name}.log`);
     const fd = openSync(logFile, 'a', 0o600);
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], env: opts.env ?? process.env, cwd: opts.cwd ?? this.dir });
+    const child = spawn(cmd, args, {
+      stdio: ['ignore', fd, fd],
+      env: opts.env ?? process.env,
+      cwd: opts.cwd ?? this.dir,
+    });
     closeSync(fd);
     if (child.pid === undefined) throw new Error(`cannot start ${name} (${cmd})`);
     appendFileSync(this.pidFile, `${child.pid} ${name}\n`, { mode: 0o600 });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code, sig) => resolve(code ?? (sig ? 128 : null))),
+    );
     const p: Proc = { name, pid: child.pid, child, logFile, exited };
     this.procs.push(p);
     return p;
@@ -57,13 +63,17 @@ export class Procs {
   async stopAll(graceMs = 5000): Promise<void> {
     const list = [...this.procs].reverse();
     this.procs.length = 0;
-    await Promise.all(list.map(async (p) => {
-      if (!this.alive(p)) return;
-      p.child.kill('SIGTERM');
-      const timer = setTimeout(() => { if (this.alive(p)) p.child.kill('SIGKILL'); }, graceMs);
-      await p.exited;
-      clearTimeout(timer);
-    }));
+    await Promise.all(
+      list.map(async (p) => {
+        if (!this.alive(p)) return;
+        p.child.kill('SIGTERM');
+        const timer = setTimeout(() => {
+          if (this.alive(p)) p.child.kill('SIGKILL');
+        }, graceMs);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 }
 

@@ -45,7 +45,12 @@ export interface SandboxInfo {
   controlPlane: { server: string; kubeconfig: string; token: string };
   app: { server: string; kubeconfig: string };
   oidc: {
-    issuer: string; tokenUrl: string; jwksUrl: string; clientId: string; clientSecret: string; audience: string;
+    issuer: string;
+    tokenUrl: string;
+    jwksUrl: string;
+    clientId: string;
+    clientSecret: string;
+    audience: string;
     /** A second client without a secret: private_key_jwt with the public key of keyFile (PEM, 0600) registered, kid its RFC 7638 thumbprint. */
     keyless: { clientId: string; keyFile: string; kid: string };
   };
@@ -88,9 +93,19 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     log(`binaries ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     const ca = await createCa(join(dir, 'pki'));
     // proxied.sandbox.test: a name only a test's proxy resolves (test/e2e/proxy.test.ts; loopback is never proxied).
-    const server = await ca.issue('server', { sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:proxied.sandbox.test'], cn: '127.0.0.1' });
+    const server = await ca.issue('server', {
+      sans: ['IP:127.0.0.1', 'DNS:localhost', 'DNS:proxied.sandbox.test'],
+      cn: '127.0.0.1',
+    });
     const sa = await createRsaKeyPair(join(dir, 'pki'), 'sa');
-    const pki = { caFile: ca.caFile, caPem: ca.caCert, serverCertFile: server.certFile, serverKeyFile: server.keyFile, saPubFile: sa.publicKeyFile, saKeyFile: sa.privateKeyFile };
+    const pki = {
+      caFile: ca.caFile,
+      caPem: ca.caCert,
+      serverCertFile: server.certFile,
+      serverKeyFile: server.keyFile,
+      saPubFile: sa.publicKeyFile,
+      saKeyFile: sa.privateKeyFile,
+    };
 
     const etcd = await startEtcd(procs, bin, dir);
     log(`etcd ready (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
@@ -106,9 +121,23 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
     const clientId = 'helper-ci';
     const clientSecret = randomBytes(24).toString('base64url');
     const keyless = await keylessClient(dir);
-    const oidc = await startOidcProvider({ tls: { cert: server.cert, key: server.key }, clients: [{ clientId, clientSecret }, { clientId: keyless.clientId, jwks: keyless.jwks }], audience: BACKEND_AUDIENCE });
+    const oidc = await startOidcProvider({
+      tls: { cert: server.cert, key: server.key },
+      clients: [
+        { clientId, clientSecret },
+        { clientId: keyless.clientId, jwks: keyless.jwks },
+      ],
+      audience: BACKEND_AUDIENCE,
+    });
     closers.push(oidc.stop);
-    const eb = await startExampleBackend(procs, bin, pki, cpc, { issuer: oidc.issuer, clientId: BACKEND_AUDIENCE }, dir);
+    const eb = await startExampleBackend(
+      procs,
+      bin,
+      pki,
+      cpc,
+      { issuer: oidc.issuer, clientId: BACKEND_AUDIENCE },
+      dir,
+    );
     log(`example-backend v1.4.0 reconciling the control plane (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
     const backend = await startBindBackend({
       tls: { cert: server.cert, key: server.key },
@@ -130,7 +159,15 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
       pki,
       controlPlane: { server: cpc.server, kubeconfig: cpc.kubeconfig, token: cpc.adminToken },
       app: { server: app.server, kubeconfig: app.kubeconfig },
-      oidc: { issuer: oidc.issuer, tokenUrl: oidc.tokenUrl, jwksUrl: oidc.jwksUrl, clientId, clientSecret, audience: BACKEND_AUDIENCE, keyless: { clientId: keyless.clientId, keyFile: keyless.keyFile, kid: keyless.kid } },
+      oidc: {
+        issuer: oidc.issuer,
+        tokenUrl: oidc.tokenUrl,
+        jwksUrl: oidc.jwksUrl,
+        clientId,
+        clientSecret,
+        audience: BACKEND_AUDIENCE,
+        keyless: { clientId: keyless.clientId, keyFile: keyless.keyFile, kid: keyless.kid },
+      },
       bindUrl: backend.url,
       exampleBackend: { pid: eb.proc.pid, logFile: eb.proc.logFile },
       env: { OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret, OIDC_TOKEN_URL: oidc.tokenUrl },
@@ -148,7 +185,9 @@ export async function startSandbox(opts: { dir?: string; quiet?: boolean } = {})
 }
 
 /** The keyless client's key pair: the private key in a 0600 PEM file, the public one as the client's JWKS. */
-async function keylessClient(dir: string): Promise<{ clientId: string; keyFile: string; kid: string; jwks: { keys: object[] } }> {
+async function keylessClient(
+  dir: string,
+): Promise<{ clientId: string; keyFile: string; kid: string; jwks: { keys: object[] } }> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyFile = join(dir, 'keyless-client.key');
   writeFileSync(keyFile, privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, { mode: 0o600 });
@@ -174,14 +213,24 @@ export function controlPlaneObjects(): { crds: object[]; rest: object[] } {
       group: 'anynines.com',
       scope: 'Namespaced',
       names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
-      versions: [{
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        // Stand-in for a Crossplane claim CRD: the sandbox has no Crossplane.
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
-      }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          // Stand-in for a Crossplane claim CRD: the sandbox has no Crossplane.
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+              },
+            },
+          },
+        },
+      ],
     },
   });
   const claims = (withConfigmaps: boolean) => [
@@ -213,7 +262,13 @@ async function installControlPlane(bin: Binaries, cpc: Cluster): Promise<void> {
   };
   await apply(upstreamCrdFiles(bin).flatMap((f) => ['-f', f]));
   await apply(['-f', '-'], toYaml(crds));
-  const w = await kubectl(bin, cpc.kubeconfig, ['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+  const w = await kubectl(bin, cpc.kubeconfig, [
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    'crd',
+    '--all',
+  ]);
   if (w.code !== 0) throw new Error(`CRDs not Established: ${w.stderr}`);
   await apply(['-f', '-'], toYaml(rest));
 }

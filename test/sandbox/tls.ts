@@ -72,11 +72,24 @@ export async function createCa(dir: string): Promise<Ca> {
   await ecKey(caKeyFile);
   await precreate(caFile);
   await openssl([
-    'req', '-x509', '-new', '-key', caKeyFile, '-out', caFile, '-days', '3650', '-sha256',
-    '-subj', subj('helper sandbox CA', 'helper-sandbox'),
-    '-addext', 'basicConstraints=critical,CA:TRUE',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-addext', 'subjectKeyIdentifier=hash',
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    caKeyFile,
+    '-out',
+    caFile,
+    '-days',
+    '3650',
+    '-sha256',
+    '-subj',
+    subj('helper sandbox CA', 'helper-sandbox'),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-addext',
+    'subjectKeyIdentifier=hash',
   ]);
   await secure(caFile);
   const caCert = await readFile(caFile, 'utf8');
@@ -105,8 +118,23 @@ export async function createCa(dir: string): Promise<Ca> {
     // Serials must differ per issued cert; time-based base avoids clashes across CAs in one dir.
     const serialHex = (BigInt(Date.now()) * 1000n + BigInt(serial)).toString(16);
     await openssl([
-      'x509', '-req', '-in', csrFile, '-CA', caFile, '-CAkey', caKeyFile, '-set_serial', `0x${serialHex}`,
-      '-out', certFile, '-days', '3650', '-sha256', '-extfile', extFile,
+      'x509',
+      '-req',
+      '-in',
+      csrFile,
+      '-CA',
+      caFile,
+      '-CAkey',
+      caKeyFile,
+      '-set_serial',
+      `0x${serialHex}`,
+      '-out',
+      certFile,
+      '-days',
+      '3650',
+      '-sha256',
+      '-extfile',
+      extFile,
     ]);
     await secure(certFile, csrFile);
     return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8'), certFile, keyFile };

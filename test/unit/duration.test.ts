@@ -8,6 +8,10 @@ t.test('durations', async (t) => {
   t.equal(parseDuration('--timeout', '250ms'), 250);
   t.equal(parseDuration('--timeout', '2'), 2000);
   for (const bad of ['', 'soon', '5 m', '-1s', '5d', '1m junk']) {
-    t.throws(() => parseDuration('--timeout', bad), { exitCode: 2, message: /--timeout .* is not a duration/ }, JSON.stringify(bad));
+    t.throws(
+      () => parseDuration('--timeout', bad),
+      { exitCode: 2, message: /--timeout .* is not a duration/ },
+      JSON.stringify(bad),
+    );
   }
 });

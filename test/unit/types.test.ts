@@ -26,13 +26,25 @@ const check = (v: unknown) => v as ValidateFunction;
 type Assignable<A, B> = [A] extends [B] ? true : false;
 
 t.test('src/types.generated.ts is what the generator makes of schemas/', async (t) => {
-  t.equal(readFileSync(join(repoRoot, 'src', 'types.generated.ts'), 'utf8'), generateTypes(), 'run "npm run build" to regenerate it');
-  t.same(Object.keys(TYPE_NAMES).sort(), readdirSync(schemas).filter((f) => f.endsWith('.schema.json')).sort(), 'every schema has its types');
+  t.equal(
+    readFileSync(join(repoRoot, 'src', 'types.generated.ts'), 'utf8'),
+    generateTypes(),
+    'run "npm run build" to regenerate it',
+  );
+  t.same(
+    Object.keys(TYPE_NAMES).sort(),
+    readdirSync(schemas)
+      .filter((f) => f.endsWith('.schema.json'))
+      .sort(),
+    'every schema has its types',
+  );
 });
 
 /** A copy of schemas/ in a temp dir, with `edit` applied to one schema. */
 function editedSchemas(t: Test, file: string, edit: (s: Record<string, any>) => void): string {
-  const dir = t.testdir(Object.fromEntries(readdirSync(schemas).map((f) => [f, readFileSync(join(schemas, f), 'utf8')])));
+  const dir = t.testdir(
+    Object.fromEntries(readdirSync(schemas).map((f) => [f, readFileSync(join(schemas, f), 'utf8')])),
+  );
   const s = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Record<string, any>;
   edit(s);
   writeFileSync(join(dir, file), JSON.stringify(s));
@@ -49,27 +61,63 @@ t.test('a schema change changes the types (so the comparison above can fail)', a
   t.not(text, generateTypes());
   t.match(text, /\n  clusterID: string \| null;\n/);
   t.match(text, /\n  \/\*\* New\. \*\/\n  labels: Record<string, string>;\n/);
-  t.match(generateTypes(editedSchemas(t, 'binding-response.schema.json', (s) => {
-    s.$defs.permissionClaim.additionalProperties = false;
-  })), /export interface PermissionClaim \{\n(?:.*\n)*?  version: string;\n\}/, 'additionalProperties false: no index signature');
+  t.match(
+    generateTypes(
+      editedSchemas(t, 'binding-response.schema.json', (s) => {
+        s.$defs.permissionClaim.additionalProperties = false;
+      }),
+    ),
+    /export interface PermissionClaim \{\n(?:.*\n)*?  version: string;\n\}/,
+    'additionalProperties false: no index signature',
+  );
 });
 
 t.test('keywords the converter cannot express are refused, not dropped', async (t) => {
-  t.throws(() => generateTypes(editedSchemas(t, 'binding.schema.json', (s) => {
-    s.properties.clusterID.allOf = [{ type: 'string' }];
-  })), { message: 'gen-types: binding.schema.json#/properties/clusterID: unsupported keyword "allOf"' });
-  t.throws(() => generateTypes(editedSchemas(t, 'binding-response.schema.json', (s) => {
-    s.properties.requests.items = { $ref: 'other.json#/x' };
-  })), { message: 'gen-types: binding-response.schema.json#/properties/requests/items: unsupported $ref "other.json#/x"' });
-  t.throws(() => generateTypes(editedSchemas(t, 'status.schema.json', (s) => {
-    s.properties.counts.oneOf = [{ required: ['ok'] }, { type: 'string' }];
-  })), /oneOf beside type or properties is supported only to require one of the properties/);
-  t.throws(() => generateTypes(editedSchemas(t, 'control-plane.schema.json', (s) => {
-    s.$defs.image = { type: 'array', items: { $ref: '#/$defs/image' } };
-  })), { message: 'gen-types: control-plane.schema.json#/$defs/image refers to itself: name it in TYPE_NAMES' });
-  t.throws(() => generateTypes(editedSchemas(t, 'control-plane.schema.json', (s) => {
-    s.properties.backend.properties.image.type = 'string';
-  })), { message: 'gen-types: control-plane.schema.json#/properties/backend/properties/image: type beside $ref' });
+  t.throws(
+    () =>
+      generateTypes(
+        editedSchemas(t, 'binding.schema.json', (s) => {
+          s.properties.clusterID.allOf = [{ type: 'string' }];
+        }),
+      ),
+    { message: 'gen-types: binding.schema.json#/properties/clusterID: unsupported keyword "allOf"' },
+  );
+  t.throws(
+    () =>
+      generateTypes(
+        editedSchemas(t, 'binding-response.schema.json', (s) => {
+          s.properties.requests.items = { $ref: 'other.json#/x' };
+        }),
+      ),
+    { message: 'gen-types: binding-response.schema.json#/properties/requests/items: unsupported $ref "other.json#/x"' },
+  );
+  t.throws(
+    () =>
+      generateTypes(
+        editedSchemas(t, 'status.schema.json', (s) => {
+          s.properties.counts.oneOf = [{ required: ['ok'] }, { type: 'string' }];
+        }),
+      ),
+    /oneOf beside type or properties is supported only to require one of the properties/,
+  );
+  t.throws(
+    () =>
+      generateTypes(
+        editedSchemas(t, 'control-plane.schema.json', (s) => {
+          s.$defs.image = { type: 'array', items: { $ref: '#/$defs/image' } };
+        }),
+      ),
+    { message: 'gen-types: control-plane.schema.json#/$defs/image refers to itself: name it in TYPE_NAMES' },
+  );
+  t.throws(
+    () =>
+      generateTypes(
+        editedSchemas(t, 'control-plane.schema.json', (s) => {
+          s.properties.backend.properties.image.type = 'string';
+        }),
+      ),
+    { message: 'gen-types: control-plane.schema.json#/properties/backend/properties/image: type beside $ref' },
+  );
   const dir = editedSchemas(t, 'binding.schema.json', () => {});
   writeFileSync(join(dir, 'extra.schema.json'), '{}');
   t.throws(() => generateTypes(dir), { message: 'gen-types: name the types of extra.schema.json in TYPE_NAMES' });
@@ -81,7 +129,15 @@ const request = {
   apiVersion: 'klutch.anynines.com/v1alpha1',
   kind: 'APIServiceExportRequest',
   metadata: { name: 'widgets', labels: { a: 'b' } },
-  spec: { resources: [{ resource: 'widgets', permissionClaims: [{ resource: 'secrets', version: 'v1', selector: { owner: 'Provider' } }] }], extra: 1 },
+  spec: {
+    resources: [
+      {
+        resource: 'widgets',
+        permissionClaims: [{ resource: 'secrets', version: 'v1', selector: { owner: 'Provider' } }],
+      },
+    ],
+    extra: 1,
+  },
 } satisfies ExportRequest;
 const response = {
   apiVersion: 'klutch.anynines.com/v1alpha1',
@@ -113,17 +169,27 @@ t.test('schema-invalid documents are not assignable (checked by tsc)', async (t)
   const extra: Binding = { ...binding, unknownField: 1 };
   // @ts-expect-error consumerScope is an enum
   const scope: ControlPlaneValues = { ...values, backend: { host: 'h', consumerScope: 'Everywhere' } };
-  for (const [doc, name] of [[wrongKind, 'bindingResponse'], [noApis, 'binding'], [extra, 'binding']] as const) {
+  for (const [doc, name] of [
+    [wrongKind, 'bindingResponse'],
+    [noApis, 'binding'],
+    [extra, 'binding'],
+  ] as const) {
     t.notOk(check(validators[name])(doc), `the schema refuses it too (${name})`);
   }
   t.notOk(check(valuesValidator.controlPlaneValues)(scope), 'the schema refuses it too (values)');
 });
 
-t.test('the shapes other modules declare for schema documents accept every schema-valid one (checked by tsc)', async (t) => {
-  // control-plane/values.ts' Values and status/report.ts' verdicts and heartbeat are hand-written there.
-  const valuesAgree: Assignable<ControlPlaneValues, Values> = true;
-  type Json = BindingStatus;
-  const statusAgrees: Assignable<[Json['verdict'], Json['items'][number]['verdict'], NonNullable<Json['heartbeat']>], [StatusOverall, StatusVerdict, KonnectorHeartbeat]> = true;
-  const narrower: Assignable<{ clusterID: number }, Binding> = false;
-  t.same([valuesAgree, statusAgrees, narrower], [true, true, false]);
-});
+t.test(
+  'the shapes other modules declare for schema documents accept every schema-valid one (checked by tsc)',
+  async (t) => {
+    // control-plane/values.ts' Values and status/report.ts' verdicts and heartbeat are hand-written there.
+    const valuesAgree: Assignable<ControlPlaneValues, Values> = true;
+    type Json = BindingStatus;
+    const statusAgrees: Assignable<
+      [Json['verdict'], Json['items'][number]['verdict'], NonNullable<Json['heartbeat']>],
+      [StatusOverall, StatusVerdict, KonnectorHeartbeat]
+    > = true;
+    const narrower: Assignable<{ clusterID: number }, Binding> = false;
+    t.same([valuesAgree, statusAgrees, narrower], [true, true, false]);
+  },
+);

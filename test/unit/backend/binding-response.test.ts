@@ -54,9 +54,13 @@ function backendError(fn: () => unknown): BackendError {
   throw new Error('expected a BackendError');
 }
 
-t.test('a valid response: the kubeconfig rebuilt, its cluster namespace and server, the requests as sent', async (t) => {
-  const r = parseBindingResponse(response());
-  t.equal(r.kubeconfig, `apiVersion: v1
+t.test(
+  'a valid response: the kubeconfig rebuilt, its cluster namespace and server, the requests as sent',
+  async (t) => {
+    const r = parseBindingResponse(response());
+    t.equal(
+      r.kubeconfig,
+      `apiVersion: v1
 kind: Config
 clusters:
   - name: cp
@@ -74,10 +78,19 @@ contexts:
       user: binder
       namespace: cluster-ab12c
 current-context: cp
-`, 'a new document of the same values (kube/binding-kubeconfig.ts)');
-  t.same(r.provider, { contextName: 'cp', namespace: 'cluster-ab12c', server: 'https://cp.example.com:6443', clusterName: 'cp', userName: 'binder' });
-  t.same(r.requests, [request]);
-});
+`,
+      'a new document of the same values (kube/binding-kubeconfig.ts)',
+    );
+    t.same(r.provider, {
+      contextName: 'cp',
+      namespace: 'cluster-ab12c',
+      server: 'https://cp.example.com:6443',
+      clusterName: 'cp',
+      userName: 'binder',
+    });
+    t.same(r.requests, [request]);
+  },
+);
 
 t.test("the kubeconfig's credentials are registered as secrets as soon as it is decoded", async (t) => {
   const token = 'second-provider-token-0a1b2c';
@@ -91,11 +104,14 @@ t.test('a body the schema refuses: every problem listed, exit 5', async (t) => {
   const err = backendError(() => parseBindingResponse(response({ kind: 'Binding', requests: [] })));
   t.equal(err.code, 'HELPER_BACKEND_RESPONSE_INVALID');
   t.equal(err.exitCode, ExitCode.backend);
-  t.equal(err.message, [
-    "the backend's 200 response is not a valid BindingResponse",
-    '  - /kind: must be equal to constant "BindingResponse"',
-    '  - /requests: must NOT have fewer than 1 items',
-  ].join('\n'));
+  t.equal(
+    err.message,
+    [
+      "the backend's 200 response is not a valid BindingResponse",
+      '  - /kind: must be equal to constant "BindingResponse"',
+      '  - /requests: must NOT have fewer than 1 items',
+    ].join('\n'),
+  );
 });
 
 t.test('base64 the schema pattern lets through but that is not canonical is refused', async (t) => {
@@ -110,11 +126,17 @@ t.test('a kubeconfig without the cluster namespace is unusable, and says why', a
   const err = backendError(() => parseBindingResponse(response({ kubeconfig: Buffer.from(text).toString('base64') })));
   t.equal(err.code, 'HELPER_BACKEND_KUBECONFIG');
   t.equal(err.exitCode, ExitCode.backend);
-  t.equal(err.message, "the kubeconfig in the backend's BindingResponse is unusable:\n  - context \"cp\" has no namespace (the cluster namespace on the control plane)");
+  t.equal(
+    err.message,
+    'the kubeconfig in the backend\'s BindingResponse is unusable:\n  - context "cp" has no namespace (the cluster namespace on the control plane)',
+  );
 });
 
 t.test('a kubeconfig from the backend may not make helper run a program', async (t) => {
-  const text = kubeconfig('    cluster: cp\n    user: binder\n    namespace: cluster-ab12c', '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh');
+  const text = kubeconfig(
+    '    cluster: cp\n    user: binder\n    namespace: cluster-ab12c',
+    '    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: /bin/sh',
+  );
   const err = backendError(() => parseBindingResponse(response({ kubeconfig: Buffer.from(text).toString('base64') })));
   t.equal(err.code, 'HELPER_BACKEND_KUBECONFIG');
   t.match(err.message, /exec/);

@@ -9,13 +9,18 @@ t.test('--help lists the flags of apply, on stdout, exit 0', async (t) => {
   const r = await runMain(['apply', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('apply, -f, all.yaml, --wait-bindings, later: exit 2', async (t) => {
   const r = await runMain(['apply', '-f', 'all.yaml', '--wait-bindings', 'later'], {});
   t.equal(r.code, 2);
-  t.match(r.stderr, /--wait-bindings \"later\" is not a duration/);
+  t.match(r.stderr, /--wait-bindings "later" is not a duration/);
   t.equal(r.stdout, '', 'stdout only for artifacts');
   t.ok(r.journal.empty, 'nothing changed outside the machine');
 });

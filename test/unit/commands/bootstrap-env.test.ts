@@ -9,7 +9,12 @@ t.test('--help lists the flags of bootstrap-env, on stdout, exit 0', async (t) =
   const r = await runMain(['bootstrap-env', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency --context --file --grant-type --help --insecure-skip-tls-verify --konnector-image --log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet --request-timeout --retries --secret-kubeconfig --summary --timeout --url --verbose --version --wait --wait-bindings --write-kubeconfig --write-secret'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency --context --file --grant-type --help --insecure-skip-tls-verify --konnector-image --log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet --request-timeout --retries --secret-kubeconfig --summary --timeout --url --verbose --version --wait --wait-bindings --write-kubeconfig --write-secret'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('bootstrap-env, -f, a.json, -u, https://b.test, --concurrency, 0: exit 2', async (t) => {
@@ -29,9 +34,12 @@ t.test('bootstrap-env, -f, a.json, -u, https://b.test, --retries, 5: exit 3', as
 });
 
 t.test('bootstrap-env, -f, a.json: exit 2', async (t) => {
-  const r = await runMain(['bootstrap-env', '-f', 'a.json'], { HELPER_RETRIES: '30', HELPER_BIND_URL: 'https://b.test' });
+  const r = await runMain(['bootstrap-env', '-f', 'a.json'], {
+    HELPER_RETRIES: '30',
+    HELPER_BIND_URL: 'https://b.test',
+  });
   t.equal(r.code, 2);
-  t.match(r.stderr, /HELPER_RETRIES=\"30\": must be a whole number from 0 to 20/);
+  t.match(r.stderr, /HELPER_RETRIES="30": must be a whole number from 0 to 20/);
   t.equal(r.stdout, '', 'stdout only for artifacts');
   t.ok(r.journal.empty, 'nothing changed outside the machine');
 });

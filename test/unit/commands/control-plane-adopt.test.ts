@@ -9,7 +9,12 @@ t.test('--help lists the flags of control-plane adopt, on stdout, exit 0', async
   const r = await runMain(['control-plane', 'adopt', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --output --output-file --quiet --request-timeout --retries --verbose --version'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --output --output-file --quiet --request-timeout --retries --verbose --version'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('control-plane, adopt, -o, json: exit 2', async (t) => {

@@ -9,7 +9,12 @@ t.test('--help lists the flags of control-plane check, on stdout, exit 0', async
   const r = await runMain(['control-plane', 'check', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--ca-file --context --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --require-ready --retries --verbose --version'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--ca-file --context --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --require-ready --retries --verbose --version'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('control-plane, check, --retries, -1: exit 2', async (t) => {

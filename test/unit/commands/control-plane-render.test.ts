@@ -9,7 +9,12 @@ t.test('--help lists the flags of control-plane render, on stdout, exit 0', asyn
   const r = await runMain(['control-plane', 'render', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--context --file --help --kubeconfig --log-format --output --output-file --previous --quiet --seed --verbose --version'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--context --file --help --kubeconfig --log-format --output --output-file --previous --quiet --seed --verbose --version'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('control-plane, render, -f, v.yaml, --context, x: exit 2', async (t) => {

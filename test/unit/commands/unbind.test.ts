@@ -9,7 +9,12 @@ t.test('--help lists the flags of unbind, on stdout, exit 0', async (t) => {
   const r = await runMain(['unbind', '--help']);
   t.equal(r.code, 0);
   t.equal(r.stderr, '');
-  t.same(helpFlags(r.stdout), '--app-kubeconfig --ca-file --context --delete-crds --dry-run --help --insecure-skip-tls-verify --kubeconfig --log-format --output --purge --quiet --request-timeout --retries --timeout --verbose --version --yes'.split(' '));
+  t.same(
+    helpFlags(r.stdout),
+    '--app-kubeconfig --ca-file --context --delete-crds --dry-run --help --insecure-skip-tls-verify --kubeconfig --log-format --output --purge --quiet --request-timeout --retries --timeout --verbose --version --yes'.split(
+      ' ',
+    ),
+  );
 });
 
 t.test('unbind, --kubeconfig, p.kfg, --delete-crds: exit 2', async (t) => {

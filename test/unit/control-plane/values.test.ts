@@ -3,9 +3,15 @@ import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
 import { initValues } from '../../../src/control-plane/init.ts';
 import { MINIMAL_VALUES as minimal } from '../../helpers/control-plane-fixtures.ts';
-import { DATA_SERVICE_NAMES, DEFAULTS, parseValues, placeholdersIn, refusePlaceholders, settingsOf } from '../../../src/control-plane/values.ts';
+import {
+  DATA_SERVICE_NAMES,
+  DEFAULTS,
+  parseValues,
+  placeholdersIn,
+  refusePlaceholders,
+  settingsOf,
+} from '../../../src/control-plane/values.ts';
 import { InputError } from '../../../src/errors.ts';
-
 
 function problemsOf(text: string): string[] {
   try {
@@ -18,7 +24,12 @@ function problemsOf(text: string): string[] {
 }
 
 t.test('the schema states the same defaults as the code', async (t) => {
-  const schema = JSON.parse(readAsset('schemas/control-plane.schema.json')) as { properties: Record<string, { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }> };
+  const schema = JSON.parse(readAsset('schemas/control-plane.schema.json')) as {
+    properties: Record<
+      string,
+      { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> }
+    >;
+  };
   const p = schema.properties;
   const d = (section: string, field: string) => p[section]!.properties[field]!.default;
   t.equal(d('backend', 'image'), DEFAULTS.backendImage);
@@ -35,48 +46,122 @@ t.test('the schema states the same defaults as the code', async (t) => {
   t.equal(d('crossplane', 'providerAnynines'), DEFAULTS.providerAnynines);
   t.equal(d('crossplane', 'configuration'), DEFAULTS.configuration);
   t.equal(d('crossplane', 'function'), DEFAULTS.function);
-  t.equal(DEFAULTS.serviceType, 'LoadBalancer', 'the setup page\'s Service type');
+  t.equal(DEFAULTS.serviceType, 'LoadBalancer', "the setup page's Service type");
   t.same(Object.keys(p.dataServices!.properties), DATA_SERVICE_NAMES);
 });
 
 t.test('defaults fill in what the minimal file leaves out', async (t) => {
   const s = settingsOf(parseValues(minimal, 'values.yaml'));
-  t.same(s.oidc, { issuerUrl: 'https://idp.example.com/realms/klutch', clientId: 'kube-bind', clientSecret: 'env:OIDC_SECRET', callbackUrl: 'https://bind.example.com:443/callback' }, 'the callback default is the setup page\'s, with :443');
-  t.same(s.tls, { ingressClass: 'nginx', secretName: 'anynines-backend-tls', issuer: { mode: 'acme', name: 'letsencrypt', email: 'ops@example.com', server: 'https://acme-v02.api.letsencrypt.org/directory' } });
+  t.same(
+    s.oidc,
+    {
+      issuerUrl: 'https://idp.example.com/realms/klutch',
+      clientId: 'kube-bind',
+      clientSecret: 'env:OIDC_SECRET',
+      callbackUrl: 'https://bind.example.com:443/callback',
+    },
+    "the callback default is the setup page's, with :443",
+  );
+  t.same(s.tls, {
+    ingressClass: 'nginx',
+    secretName: 'anynines-backend-tls',
+    issuer: {
+      mode: 'acme',
+      name: 'letsencrypt',
+      email: 'ops@example.com',
+      server: 'https://acme-v02.api.letsencrypt.org/directory',
+    },
+  });
   t.equal(s.crossplane.namespace, 'crossplane-system');
-  t.equal(s.crossplane.configurationName, 'w5n9a2g2-anynines-dataservices', 'the name crossplane xpkg install gives the package, as on the page');
+  t.equal(
+    s.crossplane.configurationName,
+    'w5n9a2g2-anynines-dataservices',
+    'the name crossplane xpkg install gives the package, as on the page',
+  );
   t.same(s.ignored, []);
   t.equal(s.backend.externalAddress, undefined);
-  t.same(s.dataServices.map((d) => [d.name, d.resource]), [['postgresql', 'postgresqlinstances']]);
-  const own = settingsOf(parseValues(minimal.replace('  acme:\n    email: ops@example.com\n', '  issuer: { kind: ClusterIssuer, name: corp-ca }\n'), 'v'));
+  t.same(
+    s.dataServices.map((d) => [d.name, d.resource]),
+    [['postgresql', 'postgresqlinstances']],
+  );
+  const own = settingsOf(
+    parseValues(
+      minimal.replace('  acme:\n    email: ops@example.com\n', '  issuer: { kind: ClusterIssuer, name: corp-ca }\n'),
+      'v',
+    ),
+  );
   t.same(own.tls.issuer, { mode: 'own', kind: 'ClusterIssuer', name: 'corp-ca' });
 });
 
 t.test('every problem names its field and line', async (t) => {
-  t.same(problemsOf(minimal.replace('  issuerUrl: https://idp.example.com/realms/klutch\n', '')), ["/oidc (line 3): must have required property 'issuerUrl'"]);
-  t.same(problemsOf(minimal.replace('ops@example.com', 'ops')), ['/tls/acme/email (line 8): must match format "email"']);
-  t.same(problemsOf(minimal.replace('bind.example.com', 'https://bind.example.com')), ['/backend/host (line 2): must match format "hostname"']);
-  t.same(problemsOf(minimal.replace('env:SB_PASSWORD', 'secret123')), ['/dataServices/postgresql/serviceBroker/password (line 11): must be a reference, env:NAME or file:PATH (the values file holds no secrets)']);
-  t.same(problemsOf(minimal.replace('  acme:\n    email: ops@example.com\n', '  ingressClass: traefik\n')), ['/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)']);
-  t.same(problemsOf(minimal.replace('  acme:\n', '  issuer: { kind: Issuer, name: x }\n  acme:\n')), ['/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let\'s Encrypt) or issuer (your own Issuer or ClusterIssuer)']);
-  t.match(problemsOf(minimal.replace('  postgresql:', '  postgres:'))[0], /^\/dataServices \(line 10\): must NOT have additional property "postgres" \(data services: keyvalue, /);
-  t.same(problemsOf(minimal.replace('dataServices:\n  postgresql:', 'dataServices: {}\nunused:')), ['/ (line 10): must NOT have additional property "unused"', '/dataServices (line 9): must NOT have fewer than 1 properties']);
-  t.same(problemsOf(minimal.replace('backend:\n  host: bind.example.com\n', 'backend:\n  host: bind.example.com\n  consumerScope: namespaced\n')), ['/backend/consumerScope (line 3): must be equal to one of the allowed values ("Namespaced", "Cluster")']);
-  t.match(problemsOf('backend: 1\noidc: 2\ntls: 3\ndataServices: 4\n').join('\n'), /\/backend \(line 1\): must be object/);
+  t.same(problemsOf(minimal.replace('  issuerUrl: https://idp.example.com/realms/klutch\n', '')), [
+    "/oidc (line 3): must have required property 'issuerUrl'",
+  ]);
+  t.same(problemsOf(minimal.replace('ops@example.com', 'ops')), [
+    '/tls/acme/email (line 8): must match format "email"',
+  ]);
+  t.same(problemsOf(minimal.replace('bind.example.com', 'https://bind.example.com')), [
+    '/backend/host (line 2): must match format "hostname"',
+  ]);
+  t.same(problemsOf(minimal.replace('env:SB_PASSWORD', 'secret123')), [
+    '/dataServices/postgresql/serviceBroker/password (line 11): must be a reference, env:NAME or file:PATH (the values file holds no secrets)',
+  ]);
+  t.same(problemsOf(minimal.replace('  acme:\n    email: ops@example.com\n', '  ingressClass: traefik\n')), [
+    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)",
+  ]);
+  t.same(problemsOf(minimal.replace('  acme:\n', '  issuer: { kind: Issuer, name: x }\n  acme:\n')), [
+    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)",
+  ]);
+  t.match(
+    problemsOf(minimal.replace('  postgresql:', '  postgres:'))[0],
+    /^\/dataServices \(line 10\): must NOT have additional property "postgres" \(data services: keyvalue, /,
+  );
+  t.same(problemsOf(minimal.replace('dataServices:\n  postgresql:', 'dataServices: {}\nunused:')), [
+    '/ (line 10): must NOT have additional property "unused"',
+    '/dataServices (line 9): must NOT have fewer than 1 properties',
+  ]);
+  t.same(
+    problemsOf(
+      minimal.replace(
+        'backend:\n  host: bind.example.com\n',
+        'backend:\n  host: bind.example.com\n  consumerScope: namespaced\n',
+      ),
+    ),
+    ['/backend/consumerScope (line 3): must be equal to one of the allowed values ("Namespaced", "Cluster")'],
+  );
+  t.match(
+    problemsOf('backend: 1\noidc: 2\ntls: 3\ndataServices: 4\n').join('\n'),
+    /\/backend \(line 1\): must be object/,
+  );
 });
 
 t.test('YAML errors and empty files are input errors', async (t) => {
-  t.throws(() => parseValues('', 'v.yaml'), { code: 'HELPER_VALUES_YAML', exitCode: 3, message: /v\.yaml is empty; start from `helper control-plane init/ });
-  t.throws(() => parseValues('a: [\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /v\.yaml is not valid YAML: .* at line \d+, column \d+$/ });
-  t.throws(() => parseValues('a: 1\na: 2\n', 'v.yaml'), { code: 'HELPER_VALUES_YAML', message: /Map keys must be unique/ });
+  t.throws(() => parseValues('', 'v.yaml'), {
+    code: 'HELPER_VALUES_YAML',
+    exitCode: 3,
+    message: /v\.yaml is empty; start from `helper control-plane init/,
+  });
+  t.throws(() => parseValues('a: [\n', 'v.yaml'), {
+    code: 'HELPER_VALUES_YAML',
+    message: /v\.yaml is not valid YAML: .* at line \d+, column \d+$/,
+  });
+  t.throws(() => parseValues('a: 1\na: 2\n', 'v.yaml'), {
+    code: 'HELPER_VALUES_YAML',
+    message: /Map keys must be unique/,
+  });
 });
 
 t.test('init placeholders are refused, every one listed with its line; real values pass', async (t) => {
   const text = initValues({ dataServices: ['postgresql', 'mariadb'] });
   const found = placeholdersIn(text);
   t.same(found.map((f) => f.replace(/ \(line \d+\).*/, '')).sort(), [
-    '/backend/host', '/dataServices/mariadb/backupManager/url', '/dataServices/mariadb/serviceBroker/url',
-    '/dataServices/postgresql/backupManager/url', '/dataServices/postgresql/serviceBroker/url', '/oidc/issuerUrl', '/tls/acme/email',
+    '/backend/host',
+    '/dataServices/mariadb/backupManager/url',
+    '/dataServices/mariadb/serviceBroker/url',
+    '/dataServices/postgresql/backupManager/url',
+    '/dataServices/postgresql/serviceBroker/url',
+    '/oidc/issuerUrl',
+    '/tls/acme/email',
   ]);
   t.equal(found.length, 7, found.join('\n'));
   t.match(found[0], /^\/backend\/host \(line \d+\): bind\.example\.com$/);
@@ -87,13 +172,32 @@ t.test('init placeholders are refused, every one listed with its line; real valu
   const real = text.replace(/([a-z0-9-]+\.)?example\.com/g, (m) => m.replace('example.com', 'corp.test'));
   t.same(placeholdersIn(real), []);
   t.doesNotThrow(() => refusePlaceholders(real, 'v'));
-  t.same(placeholdersIn('backend:\n  host: notexample.com\n  image: registry.example.community/x:1\n'), [], 'only the reserved domains, not look-alikes');
+  t.same(
+    placeholdersIn('backend:\n  host: notexample.com\n  image: registry.example.community/x:1\n'),
+    [],
+    'only the reserved domains, not look-alikes',
+  );
 });
 
 t.test('binderClusterRole and providerKubernetes are accepted but ignored, with a warning each', async (t) => {
-  const s = settingsOf(parseValues(minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: my-role\n') + 'crossplane:\n  providerKubernetes: xpkg.upbound.io/x/y:v1\n', 'v'));
+  const s = settingsOf(
+    parseValues(
+      minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: my-role\n') +
+        'crossplane:\n  providerKubernetes: xpkg.upbound.io/x/y:v1\n',
+      'v',
+    ),
+  );
   t.equal(s.ignored.length, 2);
   t.match(s.ignored[0], /binderClusterRole \(my-role\) is ignored: the backend takes no flag/);
   t.match(s.ignored[1], /providerKubernetes is ignored: no a9s data service's composition uses provider-kubernetes/);
-  t.same(settingsOf(parseValues(minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: kube-binder\n'), 'v')).ignored, [], 'the page\'s own name is no surprise');
+  t.same(
+    settingsOf(
+      parseValues(
+        minimal.replace('  host: bind.example.com\n', '  host: bind.example.com\n  binderClusterRole: kube-binder\n'),
+        'v',
+      ),
+    ).ignored,
+    [],
+    "the page's own name is no surprise",
+  );
 });

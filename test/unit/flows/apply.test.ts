@@ -10,10 +10,34 @@ import { applyOptions } from '../../../src/options/apply.ts';
 import { MemoryCluster } from '../../helpers/memory-cluster.ts';
 import { FakeFiles, fakeKube } from '../../helpers/flow-fakes.ts';
 
-const MANIFEST = ['apiVersion: v1', 'kind: Namespace', 'metadata: {name: team-a}', '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c1, namespace: team-a}', '---', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c2, namespace: team-a}', ''].join('\n');
-const argv = (extra: Record<string, unknown> = {}) => ({ file: 'all.yaml', kubeconfig: 'app.kubeconfig', timeout: '2m', 'request-timeout': '5s', retries: 0, ...extra });
+const MANIFEST = [
+  'apiVersion: v1',
+  'kind: Namespace',
+  'metadata: {name: team-a}',
+  '---',
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata: {name: c1, namespace: team-a}',
+  '---',
+  'apiVersion: v1',
+  'kind: ConfigMap',
+  'metadata: {name: c2, namespace: team-a}',
+  '',
+].join('\n');
+const argv = (extra: Record<string, unknown> = {}) => ({
+  file: 'all.yaml',
+  kubeconfig: 'app.kubeconfig',
+  timeout: '2m',
+  'request-timeout': '5s',
+  retries: 0,
+  ...extra,
+});
 
-function deps(kube: ReturnType<typeof fakeKube>, files = new FakeFiles({ 'all.yaml': MANIFEST }), journal = new Journal()) {
+function deps(
+  kube: ReturnType<typeof fakeKube>,
+  files = new FakeFiles({ 'all.yaml': MANIFEST }),
+  journal = new Journal(),
+) {
   return { files, journal, kube: { resolve: kube.resolve, caPem: kube.caPem, target: () => kube.target } };
 }
 
@@ -23,9 +47,16 @@ t.test('every object applied, in file order; the journal says all of them; stdou
   const d = deps(kube);
   const out = await apply(applyOptions(argv(), {}), d);
   t.equal(out.stdout, undefined);
-  t.same(out.result.applied.map((a) => `${a.kind} ${a.name} ${a.outcome}`), ['Namespace team-a created', 'ConfigMap c1 created', 'ConfigMap c2 created']);
+  t.same(
+    out.result.applied.map((a) => `${a.kind} ${a.name} ${a.outcome}`),
+    ['Namespace team-a created', 'ConfigMap c1 created', 'ConfigMap c2 created'],
+  );
   t.ok(app.find({ apiVersion: 'v1', kind: 'ConfigMap' }, 'c2', 'team-a'));
-  t.same(d.journal.applied, { server: 'App Cluster 127.0.0.1:7443', total: 3, objects: ['Namespace team-a', 'ConfigMap team-a/c1', 'ConfigMap team-a/c2'] });
+  t.same(d.journal.applied, {
+    server: 'App Cluster 127.0.0.1:7443',
+    total: 3,
+    objects: ['Namespace team-a', 'ConfigMap team-a/c1', 'ConfigMap team-a/c2'],
+  });
 });
 
 t.test('--dry-run: nothing persisted, nothing in the journal', async (t) => {
@@ -39,12 +70,18 @@ t.test('--dry-run: nothing persisted, nothing in the journal', async (t) => {
 t.test('a failure part way: the error, and the journal holds the objects that reached the cluster', async (t) => {
   const d = deps(fakeKube(new MemoryCluster('cp'), new MemoryCluster('App Cluster'), { failAfter: 1 }));
   await t.rejects(apply(applyOptions(argv(), {}), d), { exitCode: 6, message: /ECONNREFUSED/ });
-  t.same(d.journal.warnings(), ['already applied to App Cluster 127.0.0.1:7443: 1 of 3 object(s) (Namespace team-a); the other 2 were not; re-running the same command is safe and applies the rest']);
+  t.same(d.journal.warnings(), [
+    'already applied to App Cluster 127.0.0.1:7443: 1 of 3 object(s) (Namespace team-a); the other 2 were not; re-running the same command is safe and applies the rest',
+  ]);
 });
 
 t.test('input errors: an unreadable manifest, a manifest that is not Kubernetes objects', async (t) => {
   const kube = fakeKube(new MemoryCluster('cp'));
-  await t.rejects(apply(applyOptions(argv(), {}), deps(kube, new FakeFiles())), { exitCode: 3, code: 'HELPER_MANIFEST', message: 'cannot read all.yaml: ENOENT' });
+  await t.rejects(apply(applyOptions(argv(), {}), deps(kube, new FakeFiles())), {
+    exitCode: 3,
+    code: 'HELPER_MANIFEST',
+    message: 'cannot read all.yaml: ENOENT',
+  });
   const d = deps(kube, new FakeFiles({ 'all.yaml': 'kind: [\n' }));
   await t.rejects(apply(applyOptions(argv(), {}), d), { exitCode: 3, message: /all\.yaml/ });
   t.ok(d.journal.empty);

@@ -7,6 +7,12 @@ t.test('init: the values file for the data services asked for; unknown ones are 
   const out = await controlPlaneInit(controlPlaneInitOptions({ 'data-services': ['postgresql,search'] }, {}));
   t.match(out.stdout, /postgresql:/);
   t.match(out.stdout, /search:/);
-  t.throws(() => controlPlaneInitOptions({ 'data-services': ['postgres'] }, {}), { exitCode: 2, message: /^--data-services: unknown postgres \(choose from / });
-  t.throws(() => controlPlaneInitOptions({ 'data-services': [','] }, {}), { exitCode: 2, message: '--data-services: name at least one data service' });
+  t.throws(() => controlPlaneInitOptions({ 'data-services': ['postgres'] }, {}), {
+    exitCode: 2,
+    message: /^--data-services: unknown postgres \(choose from /,
+  });
+  t.throws(() => controlPlaneInitOptions({ 'data-services': [','] }, {}), {
+    exitCode: 2,
+    message: '--data-services: name at least one data service',
+  });
 });

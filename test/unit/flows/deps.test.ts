@@ -23,7 +23,10 @@ t.test('realFiles: read, isDirectory, list, write 0600, mkdir 0700, assertWritab
   t.equal(statSync(out).mode & 0o777, 0o600);
   realFiles.mkdir(join(dir, 'x', 'y'));
   t.equal(statSync(join(dir, 'x', 'y')).mode & 0o777, 0o700);
-  t.throws(() => realFiles.assertWritable(join(dir, 'nope', 'f'), '--output-file'), { exitCode: 3, message: new RegExp(`^--output-file ${dir}/nope/f: `) });
+  t.throws(() => realFiles.assertWritable(join(dir, 'nope', 'f'), '--output-file'), {
+    exitCode: 3,
+    message: new RegExp(`^--output-file ${dir}/nope/f: `),
+  });
   mkdirSync(join(dir, 'd'));
   writeFileSync(join(dir, 'd', 'f'), '');
   t.doesNotThrow(() => realFiles.assertWritable(join(dir, 'd', 'f'), '--output-file'));

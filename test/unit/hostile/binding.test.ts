@@ -7,8 +7,29 @@ import t, { type Test } from 'tap';
 import { InputError } from '../../../src/errors.ts';
 import { validateBinding } from '../../../src/validate/schemas.ts';
 import {
-  attempt, codePoints, deepJsonText, fuzzCases, fuzzSeed, hugeString, isApiGroup, isPlainObject, isWellFormedUtf8, jsonText,
-  mulberry32, mutateBytes, apiGroup, type BindingDoc, mutateJsonRepeatedly, mutateText, NASTY_STRINGS, preview, randomJson, resourceName, sizeOf, validBinding, type Rng,
+  attempt,
+  codePoints,
+  deepJsonText,
+  fuzzCases,
+  fuzzSeed,
+  hugeString,
+  isApiGroup,
+  isPlainObject,
+  isWellFormedUtf8,
+  jsonText,
+  mulberry32,
+  mutateBytes,
+  apiGroup,
+  type BindingDoc,
+  mutateJsonRepeatedly,
+  mutateText,
+  NASTY_STRINGS,
+  preview,
+  randomJson,
+  resourceName,
+  sizeOf,
+  validBinding,
+  type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget, WorkTally } from '../../helpers/work.ts';
 
@@ -34,13 +55,15 @@ function oracle(raw: Buffer | string): Verdict {
   }
   if (!isPlainObject(v)) return { valid: false, why: 'not an object' };
   const keys = Object.keys(v);
-  if (!keys.includes('clusterID') || !keys.includes('apis') || keys.length !== (keys.includes('acceptClaims') ? 3 : 2)) return { valid: false, why: 'top-level keys' };
+  if (!keys.includes('clusterID') || !keys.includes('apis') || keys.length !== (keys.includes('acceptClaims') ? 3 : 2))
+    return { valid: false, why: 'top-level keys' };
   if (keys.includes('acceptClaims')) {
     const ac = v.acceptClaims;
     if (!Array.isArray(ac) || ac.length > 100) return { valid: false, why: 'acceptClaims not an array of at most 100' };
     // <resource>, or <resource>.<group> with DNS-1123 labels; at most 63 + 1 + 253 characters.
     const claimed = /^[a-z][-a-z0-9]*[a-z0-9](\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-    if (!ac.every((e) => typeof e === 'string' && e.length <= 317 && claimed.test(e))) return { valid: false, why: 'acceptClaims entry' };
+    if (!ac.every((e) => typeof e === 'string' && e.length <= 317 && claimed.test(e)))
+      return { valid: false, why: 'acceptClaims entry' };
   }
   const id = v.clusterID;
   if (typeof id !== 'string' || codePoints(id) > 253 || !/\S/u.test(id)) return { valid: false, why: 'clusterID' };
@@ -53,7 +76,13 @@ function oracle(raw: Buffer | string): Verdict {
     if (ks.length !== 2 || !ks.includes('group') || !ks.includes('resource')) return { valid: false, why: 'api keys' };
     const { group, resource } = a;
     if (typeof group !== 'string' || !isApiGroup(group)) return { valid: false, why: 'group' };
-    if (typeof resource !== 'string' || resource.length < 2 || resource.length > 63 || !/^[a-z][-a-z0-9]*[a-z0-9]$/.test(resource)) return { valid: false, why: 'resource' };
+    if (
+      typeof resource !== 'string' ||
+      resource.length < 2 ||
+      resource.length > 63 ||
+      !/^[a-z][-a-z0-9]*[a-z0-9]$/.test(resource)
+    )
+      return { valid: false, why: 'resource' };
     if ((group ? `${resource}.${group}` : resource).length > 253) return { valid: false, why: 'name > 253' };
     const k = `${group}\u0000${resource}`;
     if (seen.has(k)) return { valid: false, why: 'duplicate api' };
@@ -148,13 +177,16 @@ t.test(`validateBinding: ${CASES} generated documents (seed ${SEED})`, async (t)
     if (got.ok) {
       tally.accepted++;
       if (!want.valid) failures.push(`accepted an invalid document (${want.why}): ${tag}`);
-      else if (JSON.stringify(got.value) !== JSON.stringify(want.value)) failures.push(`returned something else than the document: ${tag}`);
+      else if (JSON.stringify(got.value) !== JSON.stringify(want.value))
+        failures.push(`returned something else than the document: ${tag}`);
     } else {
       tally.rejected++;
       const e = got.error;
-      if (!(e instanceof InputError)) failures.push(`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message?.slice(0, 200)}: ${tag}`);
+      if (!(e instanceof InputError))
+        failures.push(`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message?.slice(0, 200)}: ${tag}`);
       else {
-        if (e.exitCode !== 3 || !['HELPER_BINDING_JSON', 'HELPER_BINDING_INVALID'].includes(e.code)) failures.push(`InputError ${e.code}/${e.exitCode}: ${tag}`);
+        if (e.exitCode !== 3 || !['HELPER_BINDING_JSON', 'HELPER_BINDING_INVALID'].includes(e.code))
+          failures.push(`InputError ${e.code}/${e.exitCode}: ${tag}`);
         if (!e.message.startsWith('binding.json ')) failures.push(`message does not name the source: ${tag}`);
         if (e.problems.length > 26) failures.push(`${e.problems.length} problems listed: ${tag}`);
         if (want.valid || c.mustAccept) failures.push(`rejected a valid document: ${e.message.slice(0, 300)}: ${tag}`);
@@ -163,7 +195,10 @@ t.test(`validateBinding: ${CASES} generated documents (seed ${SEED})`, async (t)
     if (failures.length >= 10) break;
   }
   t.same(failures, [], 'no failures');
-  t.ok(tally.accepted > CASES / 5 && tally.rejected > CASES / 5, `both outcomes are exercised: ${JSON.stringify(tally)}`);
+  t.ok(
+    tally.accepted > CASES / 5 && tally.rejected > CASES / 5,
+    `both outcomes are exercised: ${JSON.stringify(tally)}`,
+  );
   t.comment(work.summary());
 });
 
@@ -175,7 +210,11 @@ function expectInputError(t: Test, raw: Buffer | string, what: string): InputErr
     t.fail(`${what}: accepted`);
     return undefined;
   }
-  t.type(got.error, InputError, `${what}: ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 120)}`);
+  t.type(
+    got.error,
+    InputError,
+    `${what}: ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 120)}`,
+  );
   return got.error as InputError;
 }
 
@@ -189,25 +228,45 @@ t.test('10k-deep nested JSON is an InputError, not a stack overflow', async (t) 
     expectInputError(t, deep.slice(0, -1), `${kind} unterminated`);
   }
   expectInputError(t, deepJsonText(500_000, 'array'), '500k-deep array');
-  expectInputError(t, `{"clusterID":"c","apis":[${deepJsonText(200_000)},${deepJsonText(200_000)}]}`, '200k-deep twins in apis');
+  expectInputError(
+    t,
+    `{"clusterID":"c","apis":[${deepJsonText(200_000)},${deepJsonText(200_000)}]}`,
+    '200k-deep twins in apis',
+  );
 });
 
 t.test('2 MiB bindings finish quickly', async (t) => {
   const api = { group: 'anynines.com', resource: 'postgresqlinstances' };
   expectInputError(t, JSON.stringify({ clusterID: hugeString(2 << 20), apis: [api] }), '2 MiB clusterID');
   expectInputError(t, JSON.stringify({ clusterID: 'c', apis: [api], pad: hugeString(2 << 20) }), '2 MiB unknown field');
-  expectInputError(t, JSON.stringify({ clusterID: 'c', apis: [{ ...api, group: hugeString(2 << 20) }] }), '2 MiB group');
+  expectInputError(
+    t,
+    JSON.stringify({ clusterID: 'c', apis: [{ ...api, group: hugeString(2 << 20) }] }),
+    '2 MiB group',
+  );
 
-  const many = (n: number, distinct: boolean) => Array.from({ length: n }, (_, i) => ({ group: `g${distinct ? i : 0}.example.com`, resource: 'backups' }));
+  const many = (n: number, distinct: boolean) =>
+    Array.from({ length: n }, (_, i) => ({ group: `g${distinct ? i : 0}.example.com`, resource: 'backups' }));
   const distinctText = JSON.stringify({ clusterID: 'c', apis: many(48_000, true) });
   t.ok(distinctText.length > 2 << 20, `${distinctText.length} bytes`);
   const got = attempt(() => validateBinding(Buffer.from(distinctText), 'binding.json'));
   t.ok(got.ok, '48,000 distinct apis are valid');
   assertWithinBudget(t, '48,000 distinct apis', got.work, distinctText.length);
 
-  const dup = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: many(55_000, false) }), '55,000 identical apis');
+  const dup = expectInputError(
+    t,
+    JSON.stringify({ clusterID: 'c', apis: many(55_000, false) }),
+    '55,000 identical apis',
+  );
   t.match(dup?.problems, [/^\/apis: must NOT have duplicate items \(\/apis\/\d+ and \/apis\/\d+ are identical\)$/]);
-  const junk = expectInputError(t, JSON.stringify({ clusterID: 'c', apis: Array.from({ length: 60_000 }, (_, i) => ({ group: 'G', resource: `r${i}x` })) }), '60,000 invalid apis');
+  const junk = expectInputError(
+    t,
+    JSON.stringify({
+      clusterID: 'c',
+      apis: Array.from({ length: 60_000 }, (_, i) => ({ group: 'G', resource: `r${i}x` })),
+    }),
+    '60,000 invalid apis',
+  );
   t.ok(junk && junk.problems.length <= 26, 'the problem list is capped');
 });
 
@@ -224,5 +283,9 @@ t.test('non-UTF-8 bytes in binding.json are an InputError', async (t) => {
   expectInputError(t, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(valid)]), 'UTF-8 BOM');
   const latin1 = Buffer.from(valid.replace('cluster-1', 'clüster'), 'latin1');
   expectInputError(t, latin1, 'Latin-1 ü');
-  t.equal(validateBinding(Buffer.from(valid.replace('cluster-1', 'clüster-😀')), 'b').clusterID, 'clüster-😀', 'real UTF-8 still works');
+  t.equal(
+    validateBinding(Buffer.from(valid.replace('cluster-1', 'clüster-😀')), 'b').clusterID,
+    'clüster-😀',
+    'real UTF-8 still works',
+  );
 });

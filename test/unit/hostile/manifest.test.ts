@@ -8,8 +8,23 @@ import t, { type Test } from 'tap';
 import { InputError } from '../../../src/errors.ts';
 import { parseManifest } from '../../../src/kube/apply.ts';
 import {
-  attempt, fuzzParser, mutateTextRepeatedly, silenceYamlWarnings, deepYamlBlock, deepYamlFlow, fuzzCases, fuzzSeed, hugeString, isPlainObject, mutateJson,  NASTY_STRINGS,
-  randomJson, randomString, validManifest, yamlAliasBomb, type Rng,
+  attempt,
+  fuzzParser,
+  mutateTextRepeatedly,
+  silenceYamlWarnings,
+  deepYamlBlock,
+  deepYamlFlow,
+  fuzzCases,
+  fuzzSeed,
+  hugeString,
+  isPlainObject,
+  mutateJson,
+  NASTY_STRINGS,
+  randomJson,
+  randomString,
+  validManifest,
+  yamlAliasBomb,
+  type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget } from '../../helpers/work.ts';
 import { stringify } from 'yaml';
@@ -24,7 +39,8 @@ function notAnObject(o: unknown): string | null {
   if (!isPlainObject(o)) return 'not a mapping';
   if (typeof o.apiVersion !== 'string' || o.apiVersion.length === 0) return 'apiVersion';
   if (typeof o.kind !== 'string' || o.kind.length === 0) return 'kind';
-  if (!isPlainObject(o.metadata) || typeof o.metadata.name !== 'string' || o.metadata.name.length === 0) return 'metadata.name';
+  if (!isPlainObject(o.metadata) || typeof o.metadata.name !== 'string' || o.metadata.name.length === 0)
+    return 'metadata.name';
   return null;
 }
 
@@ -32,9 +48,11 @@ function notAnObject(o: unknown): string | null {
 function yamlTrick(rng: Rng, text: string): { text: string; what: string } {
   const tricks: Array<() => string> = [
     () => `${text}---\n${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}`,
-    () => `${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {big: *a${rng.range(1, 3)}}\n`,
+    () =>
+      `${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {big: *a${rng.range(1, 3)}}\n`,
     () => `base: &b {apiVersion: v1, kind: ConfigMap}\n<<: *b\nmetadata: {name: merged}\n`,
-    () => `apiVersion: v1\nkind: ConfigMap\n<<: ${rng.pick(['x', '[1, 2]', '[x]', '5', 'null', '*nope', '!!binary aGk='])}\nmetadata: {name: m}\n`,
+    () =>
+      `apiVersion: v1\nkind: ConfigMap\n<<: ${rng.pick(['x', '[1, 2]', '[x]', '5', 'null', '*nope', '!!binary aGk='])}\nmetadata: {name: m}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!omap [a: 1, a: 2]\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!set {a, a}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!pairs [a: 1, a: 2]\n`,
@@ -48,7 +66,8 @@ function yamlTrick(rng: Rng, text: string): { text: string; what: string } {
     () => `%TAG ! tag:example.com,2000:\n---\n${text}`,
     () => `${text}\n...\n%YAML 1.1\n---\n${text}`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${rng.pick(NASTY_STRINGS)}}\n`,
-    () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${rng.pick(['__proto__', 'constructor'])}: {polluted: true}\n`,
+    () =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${rng.pick(['__proto__', 'constructor'])}: {polluted: true}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\n? [complex, key]\n: value\nmetadata: {name: m}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\n? {a: 1}\n: value\nmetadata: {name: m}\n`,
     () => `---\n---\n---\n`,
@@ -58,13 +77,18 @@ function yamlTrick(rng: Rng, text: string): { text: string; what: string } {
   return { text: tricks[i]!(), what: `yaml trick ${i}` };
 }
 
-interface Case { text: string; what: string; objects?: unknown[] }
+interface Case {
+  text: string;
+  what: string;
+  objects?: unknown[];
+}
 
 function makeCase(rng: Rng): Case {
   const m = validManifest(rng);
   switch (rng.int(10)) {
     case 0:
-    case 1: return { text: m.text, what: 'valid', objects: m.objects };
+    case 1:
+      return { text: m.text, what: 'valid', objects: m.objects };
     case 2:
     case 3: {
       const i = rng.int(m.objects.length);
@@ -78,7 +102,11 @@ function makeCase(rng: Rng): Case {
       const { value: s, what: whats } = mutateTextRepeatedly(rng, m.text);
       return { text: s, what: whats };
     }
-    case 7: return { text: rng.bool() ? stringify(randomJson(rng, 5), { version: '1.1' }) : randomString(rng, 300), what: 'random' };
+    case 7:
+      return {
+        text: rng.bool() ? stringify(randomJson(rng, 5), { version: '1.1' }) : randomString(rng, 300),
+        what: 'random',
+      };
     default: {
       const tr = yamlTrick(rng, m.text);
       return { text: tr.text, what: tr.what };
@@ -88,7 +116,10 @@ function makeCase(rng: Rng): Case {
 
 t.test(`parseManifest: ${CASES} generated manifests (seed ${SEED})`, async (t) => {
   fuzzParser(t, {
-    seed: SEED, cases: CASES, make: makeCase, parse: (text) => parseManifest(text, 'all.yaml'),
+    seed: SEED,
+    cases: CASES,
+    make: makeCase,
+    parse: (text) => parseManifest(text, 'all.yaml'),
     accepted: (value, c) => {
       const out: string[] = [];
       if (!Array.isArray(value) || !value.length) out.push('accepted no objects');
@@ -96,11 +127,13 @@ t.test(`parseManifest: ${CASES} generated manifests (seed ${SEED})`, async (t) =
         const bad = value.map(notAnObject).find((w) => w);
         if (bad) out.push(`returned a non-object (${bad})`);
       }
-      if (c.objects && JSON.stringify(value) !== JSON.stringify(c.objects)) out.push('returned other objects than generated');
+      if (c.objects && JSON.stringify(value) !== JSON.stringify(c.objects))
+        out.push('returned other objects than generated');
       return out;
     },
     rejected: (e, c) => {
-      if (!(e instanceof InputError) || e.exitCode !== 3 || e.code !== 'HELPER_MANIFEST') return [`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message?.slice(0, 200)}`];
+      if (!(e instanceof InputError) || e.exitCode !== 3 || e.code !== 'HELPER_MANIFEST')
+        return [`threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message?.slice(0, 200)}`];
       if (!e.message.startsWith('all.yaml: ')) return ['message does not name the source'];
       return c.objects ? [`rejected a valid manifest: ${e.message.slice(0, 300)}`] : [];
     },
@@ -112,13 +145,22 @@ function expectInputError(t: Test, text: string, what: string): void {
   const got = attempt(() => parseManifest(text, 'all.yaml'));
   assertWithinBudget(t, what, got.work, text.length);
   if (got.ok) t.fail(`${what}: accepted`);
-  else t.type(got.error, InputError, `${what}: ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 120)}`);
+  else
+    t.type(
+      got.error,
+      InputError,
+      `${what}: ${(got.error as Error).constructor.name}: ${(got.error as Error).message.slice(0, 120)}`,
+    );
 }
 
 t.test('fixed hostile manifests', async (t) => {
   const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n';
   expectInputError(t, yamlAliasBomb(9, 9), 'billion laughs');
-  expectInputError(t, `${cm}data: {x: *a9}\n`.replace(/^/, yamlAliasBomb(9, 9).replace(/\n$/, '\n') ), 'billion laughs inside an object');
+  expectInputError(
+    t,
+    `${cm}data: {x: *a9}\n`.replace(/^/, yamlAliasBomb(9, 9).replace(/\n$/, '\n')),
+    'billion laughs inside an object',
+  );
   expectInputError(t, `${cm}---\n${yamlAliasBomb(20, 2)}`, 'deep alias chain in a second document');
   expectInputError(t, deepYamlFlow(10_000), '10k-deep flow sequence');
   expectInputError(t, deepYamlBlock(10_000), '10k-deep block sequence');

@@ -6,8 +6,20 @@
 import t from 'tap';
 import { namespaceNameProblems } from '../../../src/validate/names.ts';
 import {
-  attempt, charFrom, dnsLabel, fuzzCases, fuzzSeed, hugeString, isDnsLabel, mulberry32, mutateText, NASTY_CHARS, NASTY_STRINGS, preview,
-  randomString, type Rng,
+  attempt,
+  charFrom,
+  dnsLabel,
+  fuzzCases,
+  fuzzSeed,
+  hugeString,
+  isDnsLabel,
+  mulberry32,
+  mutateText,
+  NASTY_CHARS,
+  NASTY_STRINGS,
+  preview,
+  randomString,
+  type Rng,
 } from '../../helpers/gen.ts';
 import { assertWithinBudget } from '../../helpers/work.ts';
 
@@ -22,22 +34,33 @@ function oracle(name: string, clusterNs: string): boolean {
 function nameCase(rng: Rng): string {
   switch (rng.int(7)) {
     case 0:
-    case 1: return dnsLabel(rng, 63);
-    case 2: return mutateText(rng, dnsLabel(rng, 63)).text;
-    case 3: return rng.pick(NASTY_STRINGS);
-    case 4: return `${dnsLabel(rng, 20)}${rng.pick(NASTY_CHARS)}${dnsLabel(rng, 20)}`;
-    case 5: return randomString(rng, 70);
-    default: return `${charFrom(rng, 'abc')}${'-'.repeat(rng.int(3))}${'x'.repeat(rng.range(0, 70))}`;
+    case 1:
+      return dnsLabel(rng, 63);
+    case 2:
+      return mutateText(rng, dnsLabel(rng, 63)).text;
+    case 3:
+      return rng.pick(NASTY_STRINGS);
+    case 4:
+      return `${dnsLabel(rng, 20)}${rng.pick(NASTY_CHARS)}${dnsLabel(rng, 20)}`;
+    case 5:
+      return randomString(rng, 70);
+    default:
+      return `${charFrom(rng, 'abc')}${'-'.repeat(rng.int(3))}${'x'.repeat(rng.range(0, 70))}`;
   }
 }
 
 function clusterNsCase(rng: Rng): string {
   switch (rng.int(5)) {
-    case 0: return `cluster-${dnsLabel(rng, 10)}`;
-    case 1: return dnsLabel(rng, 63);
-    case 2: return '';
-    case 3: return randomString(rng, 70);
-    default: return 'x'.repeat(rng.range(55, 64));
+    case 0:
+      return `cluster-${dnsLabel(rng, 10)}`;
+    case 1:
+      return dnsLabel(rng, 63);
+    case 2:
+      return '';
+    case 3:
+      return randomString(rng, 70);
+    default:
+      return 'x'.repeat(rng.range(55, 64));
   }
 }
 
@@ -56,7 +79,8 @@ t.test(`namespaceNameProblems: ${CASES} generated names (seed ${SEED})`, async (
       continue;
     }
     const p = got.value;
-    if (!Array.isArray(p) || p.some((x) => typeof x !== 'string' || !x)) failures.push(`not a list of messages: ${tag}`);
+    if (!Array.isArray(p) || p.some((x) => typeof x !== 'string' || !x))
+      failures.push(`not a list of messages: ${tag}`);
     if (p.length) tally.refused++;
     else tally.fine++;
     const want = oracle(name, ns);
@@ -93,7 +117,11 @@ t.test('fixed hostile names', async (t) => {
   for (const [name, ns, fine] of cases) {
     const got = attempt(() => namespaceNameProblems(name, ns));
     const p = got.ok ? got.value : [`threw ${String(got.error)}`];
-    t.equal(p.length === 0, fine, `${preview(name, 40)} in ${preview(ns, 40)}: ${p.join('; ').slice(0, 160) || 'fine'}`);
+    t.equal(
+      p.length === 0,
+      fine,
+      `${preview(name, 40)} in ${preview(ns, 40)}: ${p.join('; ').slice(0, 160) || 'fine'}`,
+    );
     assertWithinBudget(t, preview(name, 40), got.work, name.length + ns.length);
   }
 });

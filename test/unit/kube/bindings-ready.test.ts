@@ -3,8 +3,19 @@ import t from 'tap';
 import { bindingState, waitForBindingsReady } from '../../../src/kube/bindings-ready.ts';
 import { mockApi } from '../../helpers/mock-api.ts';
 
-const objects = [{ kind: 'APIServiceBinding', metadata: { name: 'pg.anynines.com' } }, { kind: 'Secret', metadata: { name: 's' } }];
-const binding = (ready: boolean) => ({ metadata: { name: 'pg.anynines.com' }, status: { conditions: [{ type: 'Connected', status: ready ? 'True' : 'False', reason: 'NoKonnector' }, { type: 'Ready', status: ready ? 'True' : 'False' }] } });
+const objects = [
+  { kind: 'APIServiceBinding', metadata: { name: 'pg.anynines.com' } },
+  { kind: 'Secret', metadata: { name: 's' } },
+];
+const binding = (ready: boolean) => ({
+  metadata: { name: 'pg.anynines.com' },
+  status: {
+    conditions: [
+      { type: 'Connected', status: ready ? 'True' : 'False', reason: 'NoKonnector' },
+      { type: 'Ready', status: ready ? 'True' : 'False' },
+    ],
+  },
+});
 
 t.test('bindingState says why', async (t) => {
   t.same(bindingState(undefined), { ready: false, seen: 'does not exist' });
@@ -14,15 +25,23 @@ t.test('bindingState says why', async (t) => {
 
 t.test('lists the cluster-scoped APIServiceBindings until Ready', async (t) => {
   let rounds = 0;
-  const { client, sent } = mockApi(t, () => ({ status: 200, body: { items: [binding(++rounds >= 2)] } }), { label: 'App Cluster' });
+  const { client, sent } = mockApi(t, () => ({ status: 200, body: { items: [binding(++rounds >= 2)] } }), {
+    label: 'App Cluster',
+  });
   await waitForBindingsReady(client, objects, { timeoutMs: 10_000 });
   t.equal(rounds, 2);
-  t.same([...new Set(sent.map((s) => `${s.method} ${s.path}`))], ['GET /apis/klutch.anynines.com/v1alpha1/apiservicebindings']);
+  t.same(
+    [...new Set(sent.map((s) => `${s.method} ${s.path}`))],
+    ['GET /apis/klutch.anynines.com/v1alpha1/apiservicebindings'],
+  );
 });
 
 t.test('a timeout names each binding that is not Ready', async (t) => {
   const { client } = mockApi(t, () => ({ status: 200, body: { items: [binding(false)] } }), { label: 'App Cluster' });
-  await t.rejects(waitForBindingsReady(client, objects, { timeoutMs: 100 }), { code: 'HELPER_WAIT_TIMEOUT', message: /pg\.anynines\.com: Connected=False NoKonnector/ });
+  await t.rejects(waitForBindingsReady(client, objects, { timeoutMs: 100 }), {
+    code: 'HELPER_WAIT_TIMEOUT',
+    message: /pg\.anynines\.com: Connected=False NoKonnector/,
+  });
 });
 
 t.test('no APIServiceBinding in the manifest: nothing to wait for, nothing sent', async (t) => {

@@ -6,6 +6,16 @@ t.test('Established only when its condition is True', async (t) => {
   t.equal(isEstablished(undefined), false);
   t.equal(isEstablished({ status: { conditions: [{ type: 'NamesAccepted', status: 'True' }] } }), false);
   t.equal(isEstablished({ status: { conditions: [{ type: 'Established', status: 'False' }] } }), false);
-  t.equal(isEstablished({ status: { conditions: [{ type: 'NamesAccepted', status: 'True' }, { type: 'Established', status: 'True' }] } }), true);
+  t.equal(
+    isEstablished({
+      status: {
+        conditions: [
+          { type: 'NamesAccepted', status: 'True' },
+          { type: 'Established', status: 'True' },
+        ],
+      },
+    }),
+    true,
+  );
   t.same(conditionsOf({ status: { conditions: 'junk' } }), [], 'a malformed status has no conditions');
 });

@@ -13,7 +13,9 @@ t.test('Go durations as metav1.Duration writes them', async (t) => {
 
 t.test('fresh within two intervals; the default interval when none is given', async (t) => {
   const now = Date.parse('2026-01-01T01:00:00Z');
-  const cb = (last: string, interval?: string) => ({ status: { lastHeartbeatTime: last, ...(interval ? { heartbeatInterval: interval } : {}) } });
+  const cb = (last: string, interval?: string) => ({
+    status: { lastHeartbeatTime: last, ...(interval ? { heartbeatInterval: interval } : {}) },
+  });
   t.match(heartbeatOf(cb('2026-01-01T00:59:00Z', '1m0s'), now), { fresh: true, ageMs: 60_000, intervalMs: 60_000 });
   t.match(heartbeatOf(cb('2026-01-01T00:57:00Z', '1m0s'), now), { fresh: false, ageMs: 180_000 });
   t.match(heartbeatOf(cb('2026-01-01T00:51:00Z'), now), { fresh: true, intervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS });

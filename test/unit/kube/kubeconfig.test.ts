@@ -25,7 +25,14 @@ current-context: ${over.current ?? 'default'}
 t.test('reads the cluster namespace from the current context', async (t) => {
   const r = inspectKubeconfig(good());
   t.ok(r.ok);
-  if (r.ok) t.same(r.value, { contextName: 'default', namespace: 'cluster-ab12c', server: 'https://127.0.0.1:6443', clusterName: 'default', userName: 'default' });
+  if (r.ok)
+    t.same(r.value, {
+      contextName: 'default',
+      namespace: 'cluster-ab12c',
+      server: 'https://127.0.0.1:6443',
+      clusterName: 'default',
+      userName: 'default',
+    });
 });
 
 t.test('lists what is missing', async (t) => {
@@ -49,20 +56,41 @@ t.test('strict base64', async (t) => {
   t.notOk(isStrictBase64('a b='));
 });
 
-t.test('readKubeconfig: one read gives facts, credential and connection; the token is registered as a secret', async (t) => {
-  const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
-  const { redact } = await import('../../../src/log.ts');
-  const token = 'eyJhbGciOiJub25lIn0.' + Buffer.from(JSON.stringify({ exp: 2_000_000_000, sub: 'system:serviceaccount:cluster-ab12c:klutch-binder' })).toString('base64url') + '.sig';
-  const r = readKubeconfig(good().replace('token: abcdefgh', `token: ${token}`), { provider: true, caPem: '-----BEGIN CERTIFICATE-----\nEXTRA\n-----END CERTIFICATE-----\n' });
-  t.same(r.problems, []);
-  t.same(r.facts, { contextName: 'default', namespace: 'cluster-ab12c', server: 'https://127.0.0.1:6443', clusterName: 'default', userName: 'default' });
-  t.same(r.credential, { type: 'token', expiresAt: new Date(2_000_000_000 * 1000).toISOString(), subject: 'system:serviceaccount:cluster-ab12c:klutch-binder' });
-  t.equal(r.connection?.server, 'https://127.0.0.1:6443');
-  t.same(r.connection?.auth, { kind: 'token', token });
-  t.match(r.connection?.caPem, /MIIB[\s\S]*EXTRA/, 'the cluster\'s CA and --ca-file, both trusted');
-  t.equal(r.connection?.insecure, false);
-  t.equal(redact(`x ${token} y`), 'x [REDACTED] y');
-});
+t.test(
+  'readKubeconfig: one read gives facts, credential and connection; the token is registered as a secret',
+  async (t) => {
+    const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
+    const { redact } = await import('../../../src/log.ts');
+    const token =
+      'eyJhbGciOiJub25lIn0.' +
+      Buffer.from(
+        JSON.stringify({ exp: 2_000_000_000, sub: 'system:serviceaccount:cluster-ab12c:klutch-binder' }),
+      ).toString('base64url') +
+      '.sig';
+    const r = readKubeconfig(good().replace('token: abcdefgh', `token: ${token}`), {
+      provider: true,
+      caPem: '-----BEGIN CERTIFICATE-----\nEXTRA\n-----END CERTIFICATE-----\n',
+    });
+    t.same(r.problems, []);
+    t.same(r.facts, {
+      contextName: 'default',
+      namespace: 'cluster-ab12c',
+      server: 'https://127.0.0.1:6443',
+      clusterName: 'default',
+      userName: 'default',
+    });
+    t.same(r.credential, {
+      type: 'token',
+      expiresAt: new Date(2_000_000_000 * 1000).toISOString(),
+      subject: 'system:serviceaccount:cluster-ab12c:klutch-binder',
+    });
+    t.equal(r.connection?.server, 'https://127.0.0.1:6443');
+    t.same(r.connection?.auth, { kind: 'token', token });
+    t.match(r.connection?.caPem, /MIIB[\s\S]*EXTRA/, "the cluster's CA and --ca-file, both trusted");
+    t.equal(r.connection?.insecure, false);
+    t.equal(redact(`x ${token} y`), 'x [REDACTED] y');
+  },
+);
 
 t.test('readKubeconfig: every problem, not only the first', async (t) => {
   const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
@@ -76,15 +104,20 @@ t.test('readKubeconfig: every problem, not only the first', async (t) => {
   ]);
   t.equal(r.connection, undefined);
   const app = readKubeconfig('clusters: [{name: k}]\n');
-  t.match(app.problems, [/clusters\[0\]\.cluster is missing/], 'client-node\'s own entry rule, for any kubeconfig');
+  t.match(app.problems, [/clusters\[0\]\.cluster is missing/], "client-node's own entry rule, for any kubeconfig");
 });
 
 t.test('readKubeconfig: client certificates, basic auth and insecure clusters', async (t) => {
   const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
   const { redact } = await import('../../../src/log.ts');
   const key = '-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n';
-  const base = (user: string, cluster = '') => `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1/"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
-  const cert = readKubeconfig(base(`{client-certificate-data: ${Buffer.from(pem).toString('base64')}, client-key-data: ${Buffer.from(key).toString('base64')}}`));
+  const base = (user: string, cluster = '') =>
+    `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1/"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
+  const cert = readKubeconfig(
+    base(
+      `{client-certificate-data: ${Buffer.from(pem).toString('base64')}, client-key-data: ${Buffer.from(key).toString('base64')}}`,
+    ),
+  );
   t.same(cert.connection?.auth, { kind: 'client-certificate', certPem: pem, keyPem: key });
   t.equal(cert.credential.type, 'client-certificate');
   t.equal(cert.connection?.server, 'https://h:1', 'no trailing slash');
@@ -98,8 +131,17 @@ t.test('readKubeconfig: client certificates, basic auth and insecure clusters', 
 t.test('readKubeconfig: an exec user runs its plugin through client-node, loaded only then', async (t) => {
   const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
   const { redact } = await import('../../../src/log.ts');
-  const out = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: 'exec-token-from-plugin-42' } });
-  const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: ['-e', `process.stdout.write(${JSON.stringify(out)})`], interactiveMode: 'Never' };
+  const out = JSON.stringify({
+    apiVersion: 'client.authentication.k8s.io/v1',
+    kind: 'ExecCredential',
+    status: { token: 'exec-token-from-plugin-42' },
+  });
+  const exec = {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: process.execPath,
+    args: ['-e', `process.stdout.write(${JSON.stringify(out)})`],
+    interactiveMode: 'Never',
+  };
   const text = `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u, namespace: ns}}]\nclusters: [{name: k, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {exec: ${JSON.stringify(exec)}}}]\n`;
   const r = readKubeconfig(text);
   t.equal(r.credential.type, 'exec');
@@ -109,13 +151,22 @@ t.test('readKubeconfig: an exec user runs its plugin through client-node, loaded
   t.equal(redact('got exec-token-from-plugin-42'), 'got [REDACTED]', 'what the plugin returned is a secret');
 });
 
-t.test('readKubeconfig: a user\'s as: is kept for Impersonate-User; a socks proxy-url is refused, not ignored', async (t) => {
-  const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
-  const base = (user: string, cluster = '') => `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
-  t.equal(readKubeconfig(base('{token: tok-abc-123456, as: ci-bot}')).connection?.impersonate, 'ci-bot');
-  t.equal(readKubeconfig(base('{token: tok-abc-123456}')).connection?.impersonate, undefined);
-  t.equal(readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "http://proxy.corp:3128"')).connection?.proxyUrl, 'http://proxy.corp:3128');
-  const socks = readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "socks5://proxy.corp:1080"'));
-  t.equal(socks.connection, undefined);
-  t.same(socks.problems, ['proxy-url of cluster "k" is socks5://...: helper reaches API servers through http:// and https:// proxies only']);
-});
+t.test(
+  "readKubeconfig: a user's as: is kept for Impersonate-User; a socks proxy-url is refused, not ignored",
+  async (t) => {
+    const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
+    const base = (user: string, cluster = '') =>
+      `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
+    t.equal(readKubeconfig(base('{token: tok-abc-123456, as: ci-bot}')).connection?.impersonate, 'ci-bot');
+    t.equal(readKubeconfig(base('{token: tok-abc-123456}')).connection?.impersonate, undefined);
+    t.equal(
+      readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "http://proxy.corp:3128"')).connection?.proxyUrl,
+      'http://proxy.corp:3128',
+    );
+    const socks = readKubeconfig(base('{token: tok-abc-123456}', ', proxy-url: "socks5://proxy.corp:1080"'));
+    t.equal(socks.connection, undefined);
+    t.same(socks.problems, [
+      'proxy-url of cluster "k" is socks5://...: helper reaches API servers through http:// and https:// proxies only',
+    ]);
+  },
+);

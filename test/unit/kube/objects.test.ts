@@ -11,10 +11,40 @@ t.test('ns/name or name', async (t) => {
 
 t.test('mayI: sends the attributes as a SelfSubjectAccessReview; only allowed: true is yes', async (t) => {
   const sent: KObject[] = [];
-  const answering = (status: unknown) => ({ review: async (body: KObject) => { sent.push(body); return { ...body, status } as KObject; } });
-  t.equal(await mayI(answering({ allowed: true }), { verb: 'create', group: 'anynines.com', resource: 'servicebindings', namespace: 'ns-a' }), true);
-  t.same(sent[0], { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb: 'create', group: 'anynines.com', resource: 'servicebindings', namespace: 'ns-a' } } });
-  t.equal(await mayI(answering({ allowed: false, reason: 'no' }), { verb: 'delete', resource: 'namespaces', name: 'x' }), false);
-  t.equal(await mayI(answering(undefined), { verb: 'delete', resource: 'namespaces', name: 'x' }), false, 'no status is no');
-  t.equal(await mayI(answering({ allowed: 'true' }), { verb: 'delete', resource: 'namespaces', name: 'x' }), false, 'only the boolean true');
+  const answering = (status: unknown) => ({
+    review: async (body: KObject) => {
+      sent.push(body);
+      return { ...body, status } as KObject;
+    },
+  });
+  t.equal(
+    await mayI(answering({ allowed: true }), {
+      verb: 'create',
+      group: 'anynines.com',
+      resource: 'servicebindings',
+      namespace: 'ns-a',
+    }),
+    true,
+  );
+  t.same(sent[0], {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    spec: {
+      resourceAttributes: { verb: 'create', group: 'anynines.com', resource: 'servicebindings', namespace: 'ns-a' },
+    },
+  });
+  t.equal(
+    await mayI(answering({ allowed: false, reason: 'no' }), { verb: 'delete', resource: 'namespaces', name: 'x' }),
+    false,
+  );
+  t.equal(
+    await mayI(answering(undefined), { verb: 'delete', resource: 'namespaces', name: 'x' }),
+    false,
+    'no status is no',
+  );
+  t.equal(
+    await mayI(answering({ allowed: 'true' }), { verb: 'delete', resource: 'namespaces', name: 'x' }),
+    false,
+    'only the boolean true',
+  );
 });

@@ -26,16 +26,29 @@ t.test('every entry is read at its own path without discovery', async (t) => {
     sent.length = 0;
     await client.get(r, 'x', 'ns');
     const base = `${groupVersionPath(r.apiVersion)}${r.namespaced ? '/namespaces/ns' : ''}/${r.plural}/x`;
-    t.same(sent.map((s) => `${s.method} ${s.path}`), [`GET ${base}`], `${r.kind}: one GET, no discovery`);
+    t.same(
+      sent.map((s) => `${s.method} ${s.path}`),
+      [`GET ${base}`],
+      `${r.kind}: one GET, no discovery`,
+    );
   }
 });
 
 t.test('no plural of the table is spelled out in src/ outside the table', async (t) => {
   const files: string[] = [];
-  const walk = (d: string) => { for (const f of readdirSync(d)) { const p = join(d, f); if (statSync(p).isDirectory()) walk(p); else if (p.endsWith('.ts')) files.push(p); } };
+  const walk = (d: string) => {
+    for (const f of readdirSync(d)) {
+      const p = join(d, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
   walk(join(import.meta.dirname, '../../../src/kube'));
-  const plurals = Object.values(KINDS).filter((r) => r.apiVersion.startsWith('klutch.')).map((r) => r.plural);
-  const found = files.filter((f) => !f.endsWith('resources.ts'))
+  const plurals = Object.values(KINDS)
+    .filter((r) => r.apiVersion.startsWith('klutch.'))
+    .map((r) => r.plural);
+  const found = files
+    .filter((f) => !f.endsWith('resources.ts'))
     .flatMap((f) => plurals.filter((p) => readFileSync(f, 'utf8').includes(`'${p}'`)).map((p) => `${f}: '${p}'`));
   t.same(found, [], 'klutch plurals are only in resources.ts');
 });

@@ -16,17 +16,23 @@ t.test('durations and the interval', async (t) => {
 t.test('steady lines on stderr with what was last seen, none after the wait', async (t) => {
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => { lines.push(String(chunk)); return true; }) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
   let reads = 0;
   try {
-    await t.rejects(waitUntil({
-      what: 'thing "x" to be ready',
-      get: async () => ({ metadata: { name: 'x' }, status: { phase: `Pending-${++reads > 0 ? 'a' : 'b'}` } }),
-      check: (o) => ({ done: false, seen: `phase ${String(o?.status?.phase)}` }),
-      timeoutMs: 1_300,
-      fallbackIntervalMs: 20,
-      stillWaitingMs: 400,
-    }), TimeoutError);
+    await t.rejects(
+      waitUntil({
+        what: 'thing "x" to be ready',
+        get: async () => ({ metadata: { name: 'x' }, status: { phase: `Pending-${++reads > 0 ? 'a' : 'b'}` } }),
+        check: (o) => ({ done: false, seen: `phase ${String(o?.status?.phase)}` }),
+        timeoutMs: 1_300,
+        fallbackIntervalMs: 20,
+        stillWaitingMs: 400,
+      }),
+      TimeoutError,
+    );
     await new Promise((r) => setTimeout(r, 600));
   } finally {
     process.stderr.write = write;

@@ -10,4 +10,3 @@ t.test('apply', async (t) => {
   t.match(o, { file: '-', dryRun: true, timeoutMs: 120_000, waitBindingsMs: 300_000, attempts: 4, env });
   t.throws(() => applyOptions({ file: 'a', timeout: 'later', ...calls }, env), { exitCode: 2, message: /--timeout/ });
 });
-

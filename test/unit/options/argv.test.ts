@@ -13,7 +13,11 @@ const options: Options = {
 
 t.test('unknownFlags: as typed, after the known ones are taken out', async (t) => {
   t.same(unknownFlags(['bootstrap-env', '--urll', 'x', '-f', 'b.json'], options), ['--urll']);
-  t.same(unknownFlags(['-f=-', '--file=a', '--no-wait', '-vv', '--dry-run', '--retries', '-1'], options), [], 'values, negations, counts and negative numbers are not flags');
+  t.same(
+    unknownFlags(['-f=-', '--file=a', '--no-wait', '-vv', '--dry-run', '--retries', '-1'], options),
+    [],
+    'values, negations, counts and negative numbers are not flags',
+  );
   t.same(unknownFlags(['-x', '--q', '--', '--after'], options), ['-x', '--q'], 'nothing after --');
 });
 
@@ -29,7 +33,11 @@ t.test('didYouMean: typos, swapped letters and prefixes; nothing far off', async
 
 t.test('resolveOutput: -o is the format; --output-file the file; deprecated spellings still work', async (t) => {
   t.same(resolveOutput({}, ['yaml'], 'yaml'), { format: 'yaml', file: undefined, deprecations: [] });
-  t.same(resolveOutput({ 'output-file': 'all.yaml' }, ['yaml'], 'yaml'), { format: 'yaml', file: 'all.yaml', deprecations: [] });
+  t.same(resolveOutput({ 'output-file': 'all.yaml' }, ['yaml'], 'yaml'), {
+    format: 'yaml',
+    file: 'all.yaml',
+    deprecations: [],
+  });
   t.same(resolveOutput({ 'output-file': '-' }, ['yaml'], 'yaml').file, undefined, '- is stdout');
   const old = resolveOutput({ output: 'all.yaml' }, ['yaml'], 'yaml');
   t.equal(old.file, 'all.yaml', '-o FILE still writes the file');
@@ -38,22 +46,40 @@ t.test('resolveOutput: -o is the format; --output-file the file; deprecated spel
   const fleet = resolveOutput({ summary: 'json' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' });
   t.equal(fleet.format, 'json');
   t.match(fleet.deprecations[0], /--summary is deprecated: write -o json/);
-  t.throws(() => resolveOutput({ output: 'json' }, ['yaml'], 'yaml'), UsageError, 'a format name is never taken for a file');
+  t.throws(
+    () => resolveOutput({ output: 'json' }, ['yaml'], 'yaml'),
+    UsageError,
+    'a format name is never taken for a file',
+  );
   t.throws(() => resolveOutput({ output: 'a.yaml', 'output-file': 'b.yaml' }, ['yaml'], 'yaml'), /name the file once/);
-  t.throws(() => resolveOutput({ output: 'text' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' }), /disagree/);
+  t.throws(
+    () => resolveOutput({ output: 'text' }, ['text', 'json'], 'text', { flag: '--summary', value: 'json' }),
+    /disagree/,
+  );
 });
 
 t.test('skipHelpCache: a command runs without yargs rendering its help; --help still shows it', async (t) => {
   const build = (args: string[]) => {
-    const y = yargs(args).command('go', 'go somewhere', (b) => b.option('far', { type: 'boolean', describe: 'far away' }), () => {}).exitProcess(false);
+    const y = yargs(args)
+      .command(
+        'go',
+        'go somewhere',
+        (b) => b.option('far', { type: 'boolean', describe: 'far away' }),
+        () => {},
+      )
+      .exitProcess(false);
     skipHelpCache(y);
     return y.help().showHelpOnFail(false);
   };
   const y = build(['go']);
   await y.parseAsync();
-  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } } }).getInternalMethods().getUsageInstance();
+  const usage = (y as unknown as { getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } } })
+    .getInternalMethods()
+    .getUsageInstance();
   t.equal(usage.hasCachedHelpMessage(), false, 'no help text rendered for a run');
   let help = '';
-  await build([]).parseAsync(['go', '--help'], {}, (_e: unknown, _a: unknown, output: string) => { help = output; });
+  await build([]).parseAsync(['go', '--help'], {}, (_e: unknown, _a: unknown, output: string) => {
+    help = output;
+  });
   t.match(help, /--far\s+far away/);
 });

@@ -13,5 +13,8 @@ t.test('--output-file, or -o FILE with a deprecation; stdout by default', async 
 });
 
 t.test('-o json is refused: adopt writes yaml', async (t) => {
-  t.throws(() => controlPlaneAdoptOptions({ output: 'json', ...calls }, {}), { exitCode: 2, message: /^-o json: here the output format is yaml/ });
+  t.throws(() => controlPlaneAdoptOptions({ output: 'json', ...calls }, {}), {
+    exitCode: 2,
+    message: /^-o json: here the output format is yaml/,
+  });
 });

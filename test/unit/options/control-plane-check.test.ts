@@ -5,8 +5,16 @@ import { controlPlaneCheckOptions } from '../../../src/options/control-plane-che
 const calls = { 'request-timeout': '30s', retries: 3 };
 
 t.test('without -f it expects what adopt reads; -o json; --no-require-ready', async (t) => {
-  t.match(controlPlaneCheckOptions({ 'require-ready': false, output: 'json', ...calls }, {}), { file: undefined, requireReady: false, format: 'json' });
-  t.match(controlPlaneCheckOptions({ file: 'v.yaml', ...calls }, {}), { file: 'v.yaml', requireReady: true, format: 'text' });
+  t.match(controlPlaneCheckOptions({ 'require-ready': false, output: 'json', ...calls }, {}), {
+    file: undefined,
+    requireReady: false,
+    format: 'json',
+  });
+  t.match(controlPlaneCheckOptions({ file: 'v.yaml', ...calls }, {}), {
+    file: 'v.yaml',
+    requireReady: true,
+    format: 'text',
+  });
 });
 
 t.test('a bad --retries: exit 2', async (t) => {

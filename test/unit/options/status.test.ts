@@ -6,6 +6,10 @@ const calls = { 'request-timeout': '30s', retries: 3 };
 const env = { KUBECONFIG: 'a:b' };
 
 t.test('status', async (t) => {
-  t.match(statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', ...calls }, env), { kubeconfig: undefined, appKubeconfig: 'app', format: 'text', timeoutMs: 30_000 });
+  t.match(statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', ...calls }, env), {
+    kubeconfig: undefined,
+    appKubeconfig: 'app',
+    format: 'text',
+    timeoutMs: 30_000,
+  });
 });
-

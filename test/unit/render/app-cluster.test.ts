@@ -8,7 +8,13 @@ import type { ExportRequest, PermissionClaim } from '../../../src/types.ts';
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
 
 const kubeconfig = 'apiVersion: v1\nkind: Config\ncurrent-context: default\n# on: yes\n';
-const claim = (resource: string): PermissionClaim => ({ group: '', resource, version: 'v1', selector: { owner: 'Provider' }, required: false });
+const claim = (resource: string): PermissionClaim => ({
+  group: '',
+  resource,
+  version: 'v1',
+  selector: { owner: 'Provider' },
+  required: false,
+});
 const request = (name: string | undefined, resources: ExportRequest['spec']['resources']): ExportRequest => ({
   apiVersion: 'klutch.anynines.com/v1alpha1',
   kind: 'APIServiceExportRequest',
@@ -17,7 +23,13 @@ const request = (name: string | undefined, resources: ExportRequest['spec']['res
   status: {},
 });
 const requests = (): ExportRequest[] => [
-  request('postgresqlinstances.anynines.com', [{ group: 'anynines.com', resource: 'postgresqlinstances', permissionClaims: [claim('secrets'), claim('configmaps')] }]),
+  request('postgresqlinstances.anynines.com', [
+    {
+      group: 'anynines.com',
+      resource: 'postgresqlinstances',
+      permissionClaims: [claim('secrets'), claim('configmaps')],
+    },
+  ]),
   // One request carrying several resources, one of them already bound above.
   request(undefined, [
     { group: 'anynines.com', resource: 'servicebindings', permissionClaims: [claim('secrets')] },
@@ -25,26 +37,30 @@ const requests = (): ExportRequest[] => [
     { resource: 'widgets' },
   ]),
 ];
-const render = (image = 'registry.example.com/konnector:v9') => renderAppCluster({ kubeconfig, requests: requests(), konnectorImage: image }) as Obj[];
+const render = (image = 'registry.example.com/konnector:v9') =>
+  renderAppCluster({ kubeconfig, requests: requests(), konnectorImage: image }) as Obj[];
 
 t.test('objects come in dependency order, the Namespace once', async (t) => {
   const objs = render();
-  t.same(objs.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`), [
-    'Namespace/klutch-bind',
-    'CustomResourceDefinition/apiservicebindings.klutch.anynines.com',
-    'CustomResourceDefinition/apiserviceexportrequests.klutch.anynines.com',
-    'CustomResourceDefinition/apiserviceexports.klutch.anynines.com',
-    'CustomResourceDefinition/apiservicenamespaces.klutch.anynines.com',
-    'CustomResourceDefinition/clusterbindings.klutch.anynines.com',
-    'Secret/klutch-bind/kubeconfig',
-    'ClusterRole/klutch-bind-konnector',
-    'ClusterRoleBinding/klutch-bind-konnector',
-    'ServiceAccount/klutch-bind/konnector',
-    'Deployment/klutch-bind/konnector',
-    'APIServiceBinding/postgresqlinstances.anynines.com',
-    'APIServiceBinding/servicebindings.anynines.com',
-    'APIServiceBinding/widgets',
-  ]);
+  t.same(
+    objs.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`),
+    [
+      'Namespace/klutch-bind',
+      'CustomResourceDefinition/apiservicebindings.klutch.anynines.com',
+      'CustomResourceDefinition/apiserviceexportrequests.klutch.anynines.com',
+      'CustomResourceDefinition/apiserviceexports.klutch.anynines.com',
+      'CustomResourceDefinition/apiservicenamespaces.klutch.anynines.com',
+      'CustomResourceDefinition/clusterbindings.klutch.anynines.com',
+      'Secret/klutch-bind/kubeconfig',
+      'ClusterRole/klutch-bind-konnector',
+      'ClusterRoleBinding/klutch-bind-konnector',
+      'ServiceAccount/klutch-bind/konnector',
+      'Deployment/klutch-bind/konnector',
+      'APIServiceBinding/postgresqlinstances.anynines.com',
+      'APIServiceBinding/servicebindings.anynines.com',
+      'APIServiceBinding/widgets',
+    ],
+  );
 });
 
 t.test('the Secret carries the kubeconfig text, base64-encoded, through YAML', async (t) => {
@@ -61,18 +77,28 @@ t.test('bindings reference the Secret and accept every claim', async (t) => {
   for (const b of bindings) {
     t.equal(b.apiVersion, 'klutch.anynines.com/v1alpha1');
     t.same(b.metadata, { name: b.metadata.name }, 'no namespace: the v1.4.0 CRD is cluster-scoped');
-    t.same((b.spec as Record<string, unknown>).kubeconfigSecretRef, { name: 'kubeconfig', key: 'kubeconfig', namespace: 'klutch-bind' });
+    t.same((b.spec as Record<string, unknown>).kubeconfigSecretRef, {
+      name: 'kubeconfig',
+      key: 'kubeconfig',
+      namespace: 'klutch-bind',
+    });
   }
   const pg = bindings[0]!.spec as { permissionClaims: PermissionClaim[] };
-  t.same(pg.permissionClaims, [{ ...claim('secrets'), state: 'Accepted' }, { ...claim('configmaps'), state: 'Accepted' }]);
-  t.same((bindings[1]!.spec as { permissionClaims: PermissionClaim[] }).permissionClaims.map((c) => c.state), ['Accepted']);
+  t.same(pg.permissionClaims, [
+    { ...claim('secrets'), state: 'Accepted' },
+    { ...claim('configmaps'), state: 'Accepted' },
+  ]);
+  t.same(
+    (bindings[1]!.spec as { permissionClaims: PermissionClaim[] }).permissionClaims.map((c) => c.state),
+    ['Accepted'],
+  );
   t.notOk('permissionClaims' in (bindings[2]!.spec as object), 'no claims, no empty list');
 });
 
 t.test('duplicate names are bound once, the first occurrence wins', async (t) => {
   const pg = render().filter((o) => o.metadata.name === 'postgresqlinstances.anynines.com');
   t.equal(pg.length, 1);
-  t.equal(((pg[0]!.spec as { permissionClaims: unknown[] }).permissionClaims).length, 2);
+  t.equal((pg[0]!.spec as { permissionClaims: unknown[] }).permissionClaims.length, 2);
 });
 
 t.test('binding names', async (t) => {
@@ -82,9 +108,18 @@ t.test('binding names', async (t) => {
 });
 
 t.test('the konnector runs the given image', async (t) => {
-  const deploymentOf = (objs: Obj[]) => objs.find((o) => o.kind === 'Deployment') as unknown as {
-    spec: { replicas: number; template: { spec: { serviceAccountName: string; containers: Array<{ image: string; env: unknown[]; readinessProbe: unknown }> } } };
-  };
+  const deploymentOf = (objs: Obj[]) =>
+    objs.find((o) => o.kind === 'Deployment') as unknown as {
+      spec: {
+        replicas: number;
+        template: {
+          spec: {
+            serviceAccountName: string;
+            containers: Array<{ image: string; env: unknown[]; readinessProbe: unknown }>;
+          };
+        };
+      };
+    };
   const d = deploymentOf(render('registry.example.com/konnector:v9'));
   t.equal(d.spec.replicas, 2);
   t.equal(d.spec.template.spec.serviceAccountName, 'konnector');
@@ -96,7 +131,10 @@ t.test('the konnector runs the given image', async (t) => {
   ]);
   t.same(c.readinessProbe, { httpGet: { path: '/healthz', port: 8080 } });
   t.equal(DEFAULT_KONNECTOR_IMAGE, 'public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0');
-  t.equal(deploymentOf(render(DEFAULT_KONNECTOR_IMAGE)).spec.template.spec.containers[0]!.image, DEFAULT_KONNECTOR_IMAGE);
+  t.equal(
+    deploymentOf(render(DEFAULT_KONNECTOR_IMAGE)).spec.template.spec.containers[0]!.image,
+    DEFAULT_KONNECTOR_IMAGE,
+  );
 });
 
 t.test('rendering is deterministic and does not alias its input', async (t) => {

@@ -1,7 +1,16 @@
 import t from 'tap';
 import { exportTemplateCrd, klutchCrds } from '../../../src/render/crds.ts';
 
-type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; items?: Schema; enum?: string[]; default?: unknown; pattern?: string; 'x-kubernetes-validations'?: Array<{ rule: string; message: string }> };
+type Schema = {
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  enum?: string[];
+  default?: unknown;
+  pattern?: string;
+  'x-kubernetes-validations'?: Array<{ rule: string; message: string }>;
+};
 type Crd = {
   apiVersion: string;
   kind: string;
@@ -9,23 +18,41 @@ type Crd = {
   spec: {
     group: string;
     scope: string;
-    names: { kind: string; plural: string; singular: string; listKind: string; shortNames?: string[]; categories: string[] };
-    versions: Array<{ name: string; served: boolean; storage: boolean; subresources: unknown; additionalPrinterColumns: Array<{ name: string }>; schema: { openAPIV3Schema: Schema } }>;
+    names: {
+      kind: string;
+      plural: string;
+      singular: string;
+      listKind: string;
+      shortNames?: string[];
+      categories: string[];
+    };
+    versions: Array<{
+      name: string;
+      served: boolean;
+      storage: boolean;
+      subresources: unknown;
+      additionalPrinterColumns: Array<{ name: string }>;
+      schema: { openAPIV3Schema: Schema };
+    }>;
   };
 };
 
 const crds = () => klutchCrds() as Crd[];
 const root = (c: Crd) => c.spec.versions[0]!.schema.openAPIV3Schema;
-const at = (s: Schema, ...path: string[]): Schema => path.reduce((cur, p) => (p === '[]' ? cur.items! : cur.properties![p]!), s);
+const at = (s: Schema, ...path: string[]): Schema =>
+  path.reduce((cur, p) => (p === '[]' ? cur.items! : cur.properties![p]!), s);
 
 t.test('names, scope, versions and common parts', async (t) => {
-  t.same(crds().map((c) => [c.metadata.name, c.spec.names.kind, c.spec.scope]), [
-    ['apiservicebindings.klutch.anynines.com', 'APIServiceBinding', 'Cluster'],
-    ['apiserviceexportrequests.klutch.anynines.com', 'APIServiceExportRequest', 'Namespaced'],
-    ['apiserviceexports.klutch.anynines.com', 'APIServiceExport', 'Namespaced'],
-    ['apiservicenamespaces.klutch.anynines.com', 'APIServiceNamespace', 'Namespaced'],
-    ['clusterbindings.klutch.anynines.com', 'ClusterBinding', 'Namespaced'],
-  ]);
+  t.same(
+    crds().map((c) => [c.metadata.name, c.spec.names.kind, c.spec.scope]),
+    [
+      ['apiservicebindings.klutch.anynines.com', 'APIServiceBinding', 'Cluster'],
+      ['apiserviceexportrequests.klutch.anynines.com', 'APIServiceExportRequest', 'Namespaced'],
+      ['apiserviceexports.klutch.anynines.com', 'APIServiceExport', 'Namespaced'],
+      ['apiservicenamespaces.klutch.anynines.com', 'APIServiceNamespace', 'Namespaced'],
+      ['clusterbindings.klutch.anynines.com', 'ClusterBinding', 'Namespaced'],
+    ],
+  );
   for (const c of crds()) {
     t.equal(c.apiVersion, 'apiextensions.k8s.io/v1');
     t.equal(c.kind, 'CustomResourceDefinition');
@@ -58,7 +85,10 @@ t.test('APIServiceBinding', async (t) => {
   t.same(claim.properties!.selector!.properties!.names!.default, ['*']);
   t.equal(claim.properties!.group!.default, '');
   t.match(claim['x-kubernetes-validations']![0]!.message, 'mutually exclusive');
-  t.same(crds()[0]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name), ['Provider', 'Resources', 'Ready', 'Message', 'Age']);
+  t.same(
+    crds()[0]!.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name),
+    ['Provider', 'Resources', 'Ready', 'Message', 'Age'],
+  );
   t.same(at(s, 'status', 'conditions', '[]').required, ['lastTransitionTime', 'status', 'type']);
 });
 
@@ -89,7 +119,9 @@ t.test('APIServiceExport, APIServiceNamespace, ClusterBinding', async (t) => {
   t.equal(at(n, 'status', 'namespace').type, 'string');
   const b = root(crds()[4]!);
   t.same(at(b, 'spec').required, ['kubeconfigSecretRef', 'providerPrettyName']);
-  t.same(b['x-kubernetes-validations'], [{ rule: 'self.metadata.name == "cluster"', message: 'cluster binding name should be cluster' }]);
+  t.same(b['x-kubernetes-validations'], [
+    { rule: 'self.metadata.name == "cluster"', message: 'cluster binding name should be cluster' },
+  ]);
 });
 
 t.test('APIServiceExportTemplate for any backend group', async (t) => {

@@ -13,7 +13,10 @@ t.test('one fetch for concurrent callers, a new one when the token nears expiry'
   };
   const dispatcher = new Agent();
   t.teardown(() => dispatcher.close());
-  const src = new TokenSource({ clientId: 'c', clientSecret: 's', tokenUrl: 'https://idp.example/token' }, { dispatcher, timeoutMs: 1000, attempts: 1, now: () => now, fetch: fake, refreshMarginMs: 60_000 });
+  const src = new TokenSource(
+    { clientId: 'c', clientSecret: 's', tokenUrl: 'https://idp.example/token' },
+    { dispatcher, timeoutMs: 1000, attempts: 1, now: () => now, fetch: fake, refreshMarginMs: 60_000 },
+  );
   const many = await Promise.all(Array.from({ length: 10 }, () => src.get()));
   t.same(new Set(many), new Set(['token-number-1']));
   t.equal(calls, 1);
@@ -38,11 +41,15 @@ t.test('an assertion file is read again for every token request; the same assert
   const dispatcher = new Agent();
   t.teardown(() => dispatcher.close());
   const src = new TokenSource(
-    { clientId: 'c', tokenUrl: 'https://idp.example/token', assertionFile: { file: 'sa.jwt', grant: 'jwt_bearer', read: () => Buffer.from(`${file}\n`) } },
+    {
+      clientId: 'c',
+      tokenUrl: 'https://idp.example/token',
+      assertionFile: { file: 'sa.jwt', grant: 'jwt_bearer', read: () => Buffer.from(`${file}\n`) },
+    },
     { dispatcher, timeoutMs: 1000, attempts: 1, now: () => now, fetch: fake },
   );
   t.equal(await src.get(), 'token-number-1');
-  t.same(sent, [jwt(1)], 'the file\'s content, without its newline');
+  t.same(sent, [jwt(1)], "the file's content, without its newline");
   now = 16_000; // within a quarter of the 20 s lifetime: refresh, but the file still holds the sent assertion
   t.equal(await src.get(), 'token-number-1', 'the current token is kept while it is valid');
   t.equal(sent.length, 1, 'nothing resent');
@@ -50,7 +57,12 @@ t.test('an assertion file is read again for every token request; the same assert
   t.equal(await src.get(), 'token-number-2');
   t.same(sent, [jwt(1), jwt(2)], 'the next request carries the new content');
   now = 40_000; // expired, and the file was not replaced
-  await t.rejects(src.get(), { exitCode: 3, code: 'HELPER_CLIENT_ASSERTION', message: /the access token expired and client assertion file sa\.jwt still holds the assertion helper already sent once/ });
+  await t.rejects(src.get(), {
+    exitCode: 3,
+    code: 'HELPER_CLIENT_ASSERTION',
+    message:
+      /the access token expired and client assertion file sa\.jwt still holds the assertion helper already sent once/,
+  });
   t.equal(sent.length, 2);
   file = 'garbage';
   await t.rejects(src.get(), { exitCode: 3, message: /client assertion file sa\.jwt does not hold a JWT/ });

@@ -10,27 +10,58 @@ import { unbindOptions } from '../../../src/options/unbind.ts';
 import { unbindError, unbindJson, unbindReport } from '../../../src/unbind/report.ts';
 import { newAjv } from '../../../src/validate/ajv.ts';
 import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
-import { MemoryCluster } from '../../helpers/memory-cluster.ts';
+import type { MemoryCluster } from '../../helpers/memory-cluster.ts';
 
-const validate = newAjv().compile(JSON.parse(readFileSync(new URL('../../../schemas/unbind.schema.json', import.meta.url), 'utf8')) as object);
+const validate = newAjv().compile(
+  JSON.parse(readFileSync(new URL('../../../schemas/unbind.schema.json', import.meta.url), 'utf8')) as object,
+);
 
 async function json(cp: MemoryCluster, app: MemoryCluster, argv: Record<string, unknown>) {
-  const kube = { connect: () => ({ provider: { namespace: NS, server: 'https://127.0.0.1:6443' }, credential: { type: 'token' as const }, cp, app }) };
-  const opts = unbindOptions({ kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', output: 'json', timeout: '1m', 'request-timeout': '5s', retries: 0, ...argv }, {});
+  const kube = {
+    connect: () => ({
+      provider: { namespace: NS, server: 'https://127.0.0.1:6443' },
+      credential: { type: 'token' as const },
+      cp,
+      app,
+    }),
+  };
+  const opts = unbindOptions(
+    {
+      kubeconfig: 'p.kfg',
+      'app-kubeconfig': 'app',
+      output: 'json',
+      timeout: '1m',
+      'request-timeout': '5s',
+      retries: 0,
+      ...argv,
+    },
+    {},
+  );
   const out = await unbindFlow(opts, { kube: kube as never, confirm: undefined, pollMs: 1 });
-  return { doc: JSON.parse(out.stdout!) as { actions: Array<Record<string, unknown>>; nothingToDo: boolean }, error: out.error };
+  return {
+    doc: JSON.parse(out.stdout!) as { actions: Array<Record<string, unknown>>; nothingToDo: boolean },
+    error: out.error,
+  };
 }
 
 t.test('-o json follows schemas/unbind.schema.json in every kind of run, with no internal field', async (t) => {
   const orig = log.log.bind(log);
   log.log = () => {};
-  t.teardown(() => { log.log = orig; });
+  t.teardown(() => {
+    log.log = orig;
+  });
   const runs: Array<[string, Record<string, unknown>, (cp: MemoryCluster) => void]> = [
     ['default', {}, () => {}],
     ['dry run purge', { purge: true, yes: true, 'dry-run': 'server' }, () => {}],
     ['purge', { purge: true, yes: true }, () => {}],
     ['--delete-crds', { 'delete-crds': true }, () => {}],
-    ['refused', { purge: true, yes: true }, (cp) => { cp.rule = (c) => (c.verb === 'delete' && c.name === 'db2' ? 'forbid' : undefined); }],
+    [
+      'refused',
+      { purge: true, yes: true },
+      (cp) => {
+        cp.rule = (c) => (c.verb === 'delete' && c.name === 'db2' ? 'forbid' : undefined);
+      },
+    ],
   ];
   for (const [what, argv, setup] of runs) {
     const { cp, app } = healthyBinding();
@@ -38,7 +69,10 @@ t.test('-o json follows schemas/unbind.schema.json in every kind of run, with no
     for (const pass of ['first', 'second']) {
       const { doc } = await json(cp, app, argv);
       t.ok(validate(doc), `${what}, ${pass} run: ${JSON.stringify(validate.errors)}`);
-      t.notOk(doc.actions.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a), `${what}, ${pass} run: no internal field`);
+      t.notOk(
+        doc.actions.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a),
+        `${what}, ${pass} run: no internal field`,
+      );
     }
   }
 });
@@ -52,15 +86,45 @@ t.test('the schema can fail: an internal field or an unknown result is refused',
 });
 
 t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming what remains)', async (t) => {
-  const w = { cp: { server: 'control plane 127.0.0.1:6443' } as never, clusterNamespace: NS, kubeconfigPath: 'p', purge: false, dryRun: false };
-  const keep = { side: 'control-plane' as const, apiVersion: 'v1', kind: 'Namespace', name: NS, op: 'keep' as const, step: 'kept' as const, result: 'kept' as const };
+  const w = {
+    cp: { server: 'control plane 127.0.0.1:6443' } as never,
+    clusterNamespace: NS,
+    kubeconfigPath: 'p',
+    purge: false,
+    dryRun: false,
+  };
+  const keep = {
+    side: 'control-plane' as const,
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    name: NS,
+    op: 'keep' as const,
+    step: 'kept' as const,
+    result: 'kept' as const,
+  };
   const del = { ...keep, kind: 'Secret', name: 's', namespace: 'n', op: 'delete' as const, step: 'app' as const };
   t.equal(unbindReport(w, [keep]).verdict, 'nothing to do');
   t.equal(unbindReport(w, [keep, { ...del, result: 'deleted' }]).verdict, 'done');
   t.equal(unbindReport({ ...w, dryRun: true }, [{ ...del, result: 'would delete' }]).verdict, 'dry run');
   const refused = unbindReport(w, [{ ...del, result: 'refused', message: 'no' }]);
   t.equal(refused.verdict, 'incomplete');
-  t.match(unbindError(refused), { code: 'HELPER_UNBIND_REFUSED', exitCode: 6, status: 403, message: /refused Secret n\/s \(control plane\); these remain$/ });
+  t.match(unbindError(refused), {
+    code: 'HELPER_UNBIND_REFUSED',
+    exitCode: 6,
+    status: 403,
+    message: /refused Secret n\/s \(control plane\); these remain$/,
+  });
   t.equal(unbindReport(w, [keep]).controlPlane.server, '127.0.0.1:6443');
-  t.same(unbindJson(refused).actions, [{ side: 'control-plane', apiVersion: 'v1', kind: 'Secret', name: 's', namespace: 'n', op: 'delete', result: 'refused', message: 'no' }]);
+  t.same(unbindJson(refused).actions, [
+    {
+      side: 'control-plane',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      name: 's',
+      namespace: 'n',
+      op: 'delete',
+      result: 'refused',
+      message: 'no',
+    },
+  ]);
 });

@@ -7,9 +7,16 @@ import t from 'tap';
 import { AJV_OPTIONS, newAjv } from '../../../src/validate/ajv.ts';
 
 t.test('every problem is reported, not only the first', async (t) => {
-  const v = newAjv().compile({ type: 'object', required: ['a', 'b'], properties: { a: {}, b: {}, c: { type: 'string' } } });
+  const v = newAjv().compile({
+    type: 'object',
+    required: ['a', 'b'],
+    properties: { a: {}, b: {}, c: { type: 'string' } },
+  });
   t.notOk(v({ c: 1 }));
-  t.same(v.errors?.map((e) => `${e.instancePath} ${e.message}`), [" must have required property 'a'", " must have required property 'b'", '/c must be string']);
+  t.same(
+    v.errors?.map((e) => `${e.instancePath} ${e.message}`),
+    [" must have required property 'a'", " must have required property 'b'", '/c must be string'],
+  );
 });
 
 t.test('strict: a misspelt keyword or an unknown format is an error, not an ignored rule', async (t) => {

@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import t from 'tap';
 import {
-  API_GROUP_PATTERN, CLAIMED_RESOURCE_PATTERN, DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, isDnsLabel, namespaceNameProblems, RESOURCE_PATTERN,
+  API_GROUP_PATTERN,
+  CLAIMED_RESOURCE_PATTERN,
+  DNS1123_LABEL_PATTERN,
+  DNS1123_SUBDOMAIN_PATTERN,
+  isDnsLabel,
+  namespaceNameProblems,
+  RESOURCE_PATTERN,
 } from '../../../src/validate/names.ts';
 
 t.test('accepts DNS-1123 labels within the budget', async (t) => {
@@ -36,7 +42,13 @@ function* patterns(node: unknown, at = ''): Generator<[string, string]> {
 }
 
 t.test('every Kubernetes-name pattern in schemas/ is one of names.ts', async (t) => {
-  const known = new Set([DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, API_GROUP_PATTERN, RESOURCE_PATTERN, CLAIMED_RESOURCE_PATTERN]);
+  const known = new Set([
+    DNS1123_LABEL_PATTERN,
+    DNS1123_SUBDOMAIN_PATTERN,
+    API_GROUP_PATTERN,
+    RESOURCE_PATTERN,
+    CLAIMED_RESOURCE_PATTERN,
+  ]);
   const dir = new URL('../../../schemas/', import.meta.url);
   const seen = new Set<string>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json'))) {
@@ -47,7 +59,11 @@ t.test('every Kubernetes-name pattern in schemas/ is one of names.ts', async (t)
       seen.add(p);
     }
   }
-  t.same([...known].filter((p) => !seen.has(p)), [], 'each names.ts pattern is used by a schema');
+  t.same(
+    [...known].filter((p) => !seen.has(p)),
+    [],
+    'each names.ts pattern is used by a schema',
+  );
 });
 
 t.test('the patterns mean what their names say', async (t) => {
@@ -60,5 +76,12 @@ t.test('the patterns mean what their names say', async (t) => {
   t.ok(group.test('') && group.test('anynines.com') && !group.test('.com') && !group.test('a..b'));
   t.ok(resource.test('postgresqlinstances') && !resource.test('1abc') && !resource.test('a'));
   const claimed = new RegExp(CLAIMED_RESOURCE_PATTERN);
-  t.ok(claimed.test('secrets') && claimed.test('certificates.cert-manager.io') && !claimed.test('secrets.') && !claimed.test('.secrets') && !claimed.test('Secrets') && !claimed.test('a..b'));
+  t.ok(
+    claimed.test('secrets') &&
+      claimed.test('certificates.cert-manager.io') &&
+      !claimed.test('secrets.') &&
+      !claimed.test('.secrets') &&
+      !claimed.test('Secrets') &&
+      !claimed.test('a..b'),
+  );
 });

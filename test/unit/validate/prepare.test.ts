@@ -10,13 +10,20 @@ import { newAjv } from '../../../src/validate/ajv.ts';
 import { inlineDefs, VALIDATORS, withoutUniqueApis } from '../../../src/validate/prepare.ts';
 import { repoRoot } from '../../helpers/run-cli.ts';
 
-const schemaFile = (file: string) => JSON.parse(readFileSync(join(repoRoot, 'schemas', file), 'utf8')) as Record<string, unknown>;
+const schemaFile = (file: string) =>
+  JSON.parse(readFileSync(join(repoRoot, 'schemas', file), 'utf8')) as Record<string, unknown>;
 
 t.test('inlineDefs puts each definition where it is referenced, nested ones too, and drops $defs', async (t) => {
   const schema = {
     type: 'object',
-    properties: { a: { $ref: '#/$defs/name', description: 'A.' }, list: { type: 'array', items: { $ref: '#/$defs/pair' } } },
-    $defs: { name: { type: 'string', minLength: 1 }, pair: { type: 'object', properties: { left: { $ref: '#/$defs/name' } } } },
+    properties: {
+      a: { $ref: '#/$defs/name', description: 'A.' },
+      list: { type: 'array', items: { $ref: '#/$defs/pair' } },
+    },
+    $defs: {
+      name: { type: 'string', minLength: 1 },
+      pair: { type: 'object', properties: { left: { $ref: '#/$defs/name' } } },
+    },
   };
   const before = structuredClone(schema);
   t.same(inlineDefs(schema), {
@@ -30,20 +37,44 @@ t.test('inlineDefs puts each definition where it is referenced, nested ones too,
 });
 
 t.test('a keyword beside $ref wins over the definition', async (t) => {
-  t.same(inlineDefs({ properties: { x: { $ref: '#/$defs/d', maxLength: 5 } }, $defs: { d: { type: 'string', maxLength: 9 } } }), { properties: { x: { type: 'string', maxLength: 5 } } });
+  t.same(
+    inlineDefs({
+      properties: { x: { $ref: '#/$defs/d', maxLength: 5 } },
+      $defs: { d: { type: 'string', maxLength: 9 } },
+    }),
+    { properties: { x: { type: 'string', maxLength: 5 } } },
+  );
 });
 
 t.test('references inlineDefs cannot resolve are refused', async (t) => {
-  t.throws(() => inlineDefs({ items: { $ref: '#/$defs/missing' }, $defs: {} }), { message: 'inlineDefs: unsupported $ref "#/$defs/missing"' });
-  t.throws(() => inlineDefs({ items: { $ref: 'other.json' } }), { message: 'inlineDefs: unsupported $ref "other.json"' });
-  t.throws(() => inlineDefs({ items: { $ref: '#/$defs/loop' }, $defs: { loop: { items: { $ref: '#/$defs/loop' } } } }), { message: 'inlineDefs: recursive $ref' });
+  t.throws(() => inlineDefs({ items: { $ref: '#/$defs/missing' }, $defs: {} }), {
+    message: 'inlineDefs: unsupported $ref "#/$defs/missing"',
+  });
+  t.throws(() => inlineDefs({ items: { $ref: 'other.json' } }), {
+    message: 'inlineDefs: unsupported $ref "other.json"',
+  });
+  t.throws(
+    () => inlineDefs({ items: { $ref: '#/$defs/loop' }, $defs: { loop: { items: { $ref: '#/$defs/loop' } } } }),
+    { message: 'inlineDefs: recursive $ref' },
+  );
 });
 
 t.test('an inlined schema reports the same problems as the schema itself', async (t) => {
   const raw = schemaFile('binding-response.schema.json');
   const a = newAjv().compile(raw);
   const b = newAjv().compile(inlineDefs(raw));
-  const doc = { apiVersion: 'x', kind: 'BindingResponse', kubeconfig: '', requests: [{ apiVersion: 'klutch.anynines.com/v1alpha1', kind: 'APIServiceExportRequest', spec: { resources: [{ resource: 'A', permissionClaims: [{}] }] } }] };
+  const doc = {
+    apiVersion: 'x',
+    kind: 'BindingResponse',
+    kubeconfig: '',
+    requests: [
+      {
+        apiVersion: 'klutch.anynines.com/v1alpha1',
+        kind: 'APIServiceExportRequest',
+        spec: { resources: [{ resource: 'A', permissionClaims: [{}] }] },
+      },
+    ],
+  };
   const problems = (v: typeof a) => (v(doc) ? [] : v.errors!.map((e) => `${e.instancePath} ${e.message}`));
   t.ok(problems(a).length >= 5, problems(a).join('; '));
   t.same(problems(b), problems(a));

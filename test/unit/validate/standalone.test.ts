@@ -20,27 +20,62 @@ const generated: Record<string, unknown> = { ...validators, ...values };
 
 const runtime = (name: ValidatorName): ValidateFunction => {
   const v = VALIDATORS[name];
-  return newAjv().compile(v.prepare(JSON.parse(readFileSync(join(repoRoot, 'schemas', v.file), 'utf8')) as Record<string, unknown>));
+  return newAjv().compile(
+    v.prepare(JSON.parse(readFileSync(join(repoRoot, 'schemas', v.file), 'utf8')) as Record<string, unknown>),
+  );
 };
 
-const binding = { clusterID: 'c-1', apis: [{ group: 'anynines.com', resource: 'postgresqlinstances' }, { group: '', resource: 'widgets' }] };
+const binding = {
+  clusterID: 'c-1',
+  apis: [
+    { group: 'anynines.com', resource: 'postgresqlinstances' },
+    { group: '', resource: 'widgets' },
+  ],
+};
 const response = {
   apiVersion: 'klutch.anynines.com/v1alpha1',
   kind: 'BindingResponse',
   authentication: { oauth2CodeGrant: { sessionID: 's', id: 'i' } },
   kubeconfig: Buffer.from('apiVersion: v1\nkind: Config\n').toString('base64'),
-  requests: [{
-    apiVersion: 'klutch.anynines.com/v1alpha1',
-    kind: 'APIServiceExportRequest',
-    metadata: { name: 'postgresqlinstances.anynines.com' },
-    spec: { resources: [{ group: 'anynines.com', resource: 'postgresqlinstances', versions: ['v1'], permissionClaims: [{ group: '', resource: 'secrets', version: 'v1', selector: { owner: 'Provider' }, required: false }] }] },
-    status: {},
-  }],
+  requests: [
+    {
+      apiVersion: 'klutch.anynines.com/v1alpha1',
+      kind: 'APIServiceExportRequest',
+      metadata: { name: 'postgresqlinstances.anynines.com' },
+      spec: {
+        resources: [
+          {
+            group: 'anynines.com',
+            resource: 'postgresqlinstances',
+            versions: ['v1'],
+            permissionClaims: [
+              { group: '', resource: 'secrets', version: 'v1', selector: { owner: 'Provider' }, required: false },
+            ],
+          },
+        ],
+      },
+      status: {},
+    },
+  ],
 };
 
-const endpoint = (host: string) => ({ url: `https://${host}.example.com`, username: 'admin', password: 'env:PW', healthCheckEndpoint: '/healthy', insecureSkipVerify: false, overrideServerName: `${host}.internal` });
+const endpoint = (host: string) => ({
+  url: `https://${host}.example.com`,
+  username: 'admin',
+  password: 'env:PW',
+  healthCheckEndpoint: '/healthy',
+  insecureSkipVerify: false,
+  overrideServerName: `${host}.internal`,
+});
 const controlPlaneValues = {
-  backend: { host: 'bind.example.com', externalAddress: 'https://api.example.com:6443', cookieKeys: { signingKey: 'env:S', encryptionKey: 'file:e' }, namespacePrefix: 'cluster', consumerScope: 'Namespaced', extraArgs: ['--tenant-based-auth'] },
+  backend: {
+    host: 'bind.example.com',
+    externalAddress: 'https://api.example.com:6443',
+    cookieKeys: { signingKey: 'env:S', encryptionKey: 'file:e' },
+    namespacePrefix: 'cluster',
+    consumerScope: 'Namespaced',
+    extraArgs: ['--tenant-based-auth'],
+  },
   oidc: { issuerUrl: 'https://idp.example.com/realms/klutch', clientSecret: 'env:OIDC_SECRET' },
   tls: { secretName: 'tls', acme: { email: 'ops@example.com' } },
   crossplane: { namespace: 'crossplane-system', providerConfigServiceType: true },
@@ -83,7 +118,10 @@ for (const [name, sample] of Object.entries(samples) as Array<[ValidatorName, un
       if (!a) invalid++;
       const ea = JSON.stringify(rt.errors ?? null);
       const eb = JSON.stringify(gen.errors ?? null);
-      if (a !== b || ea !== eb) disagreements.push(`${JSON.stringify(doc).slice(0, 200)}: runtime ${a} ${ea.slice(0, 200)}, generated ${b} ${eb.slice(0, 200)}`);
+      if (a !== b || ea !== eb)
+        disagreements.push(
+          `${JSON.stringify(doc).slice(0, 200)}: runtime ${a} ${ea.slice(0, 200)}, generated ${b} ${eb.slice(0, 200)}`,
+        );
     }
     t.same(disagreements, [], `${n} documents, ${invalid} of them invalid`);
     t.ok(invalid > n / 2, 'most mutations are invalid (the comparison covers errors, not only successes)');
@@ -94,6 +132,10 @@ for (const [name, sample] of Object.entries(samples) as Array<[ValidatorName, un
 t.test('the generated files are up to date with schemas/ and the generator', async (t) => {
   t.same([...VALIDATOR_MODULES].sort(), ['validators', 'values-validator']);
   for (const module of VALIDATOR_MODULES) {
-    t.equal(readFileSync(join(repoRoot, validatorModulePath(module)), 'utf8'), generate(module), `${module}: run "npm run build" to regenerate it`);
+    t.equal(
+      readFileSync(join(repoRoot, validatorModulePath(module)), 'utf8'),
+      generate(module),
+      `${module}: run "npm run build" to regenerate it`,
+    );
   }
 });

@@ -20,7 +20,11 @@ t.test('writes the whole file with mode 0600, replacing an older one, leaving no
 t.test('a write that fails is an InputError naming the path; nothing is left behind', async (t) => {
   const dir = t.testdir({});
   mkdirSync(join(dir, 'a-dir'));
-  t.throws(() => writeFileAtomic(join(dir, 'a-dir'), 'x'), { code: 'HELPER_WRITE_FILE', exitCode: 3, message: new RegExp(`^cannot write ${join(dir, 'a-dir')}: E`) });
+  t.throws(() => writeFileAtomic(join(dir, 'a-dir'), 'x'), {
+    code: 'HELPER_WRITE_FILE',
+    exitCode: 3,
+    message: new RegExp(`^cannot write ${join(dir, 'a-dir')}: E`),
+  });
   t.throws(() => writeFileAtomic(join(dir, 'missing', 'f'), 'x'), { code: 'HELPER_WRITE_FILE', message: /ENOENT/ });
   t.same(readdirSync(dir), ['a-dir']);
 });
@@ -29,7 +33,9 @@ t.test('assertWritable names the flag and the problem', async (t) => {
   const dir = t.testdir({ file: 'x' });
   mkdirSync(join(dir, 'd'));
   t.doesNotThrow(() => assertWritable(join(dir, 'new.yaml'), '--output-file'));
-  t.throws(() => assertWritable(join(dir, 'nope', 'x'), '--output-file'), { message: `--output-file ${join(dir, 'nope', 'x')}: directory ${join(dir, 'nope')} does not exist` });
+  t.throws(() => assertWritable(join(dir, 'nope', 'x'), '--output-file'), {
+    message: `--output-file ${join(dir, 'nope', 'x')}: directory ${join(dir, 'nope')} does not exist`,
+  });
   t.throws(() => assertWritable(join(dir, 'file', 'x'), '--write-kubeconfig'), { message: /is not a directory$/ });
   t.throws(() => assertWritable(join(dir, 'd'), '--output-file'), { message: /: is a directory$/ });
   writeFileSync(join(dir, 'd', 'keep'), '');
