@@ -408,7 +408,10 @@ async function floorFleet(sb: SandboxInfo, dir: string, n: number, concurrency: 
         await createRequests(resp, (ca) => {
           if (!ca) return agent;
           let a = cpAgents.get(ca);
-          if (!a) cpAgents.set(ca, (a = new Agent({ connect: { ca } })));
+          if (!a) {
+            a = new Agent({ connect: { ca } });
+            cpAgents.set(ca, a);
+          }
           return a;
         });
       }

@@ -63,7 +63,9 @@ export function sha256File(file: string): string {
   const fd = openSync(file, 'r');
   try {
     const buf = Buffer.alloc(1 << 22);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n = readSync(fd, buf, 0, buf.length, null); n > 0; n = readSync(fd, buf, 0, buf.length, null)) {
+      hash.update(buf.subarray(0, n));
+    }
   } finally {
     closeSync(fd);
   }

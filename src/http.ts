@@ -165,7 +165,7 @@ function parseProxy(variable: string, value: string): URL {
   } catch {
     // below
   }
-  if (!url || !url.host) {
+  if (!url?.host) {
     try {
       url = new URL(`http://${value}`);
     } catch {

@@ -24,7 +24,8 @@ export class Secrets {
     this.sorted = undefined;
   }
   longestFirst(): string[] {
-    return (this.sorted ??= [...this.values].sort((a, b) => b.length - a.length));
+    this.sorted ??= [...this.values].sort((a, b) => b.length - a.length);
+    return this.sorted;
   }
 }
 
@@ -194,7 +195,8 @@ const scopes = new AsyncLocalStorage<RunScope>();
 
 /** The process scope: stderr and process.env (the CLI, and tests that call a flow directly). */
 function defaultScope(): RunScope {
-  return (processScope ??= { logger: new Logger(), secrets: new Secrets(), env: process.env });
+  processScope ??= { logger: new Logger(), secrets: new Secrets(), env: process.env };
+  return processScope;
 }
 
 /** The scope of the code running now. */

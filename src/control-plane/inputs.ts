@@ -7,7 +7,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { InputError } from '../errors.ts';
 import { kubeconfigError, readKubeconfig } from '../kube/kubeconfig.ts';
 import { addSecret, log } from '../log.ts';

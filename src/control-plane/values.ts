@@ -283,7 +283,7 @@ export function placeholdersIn(text: string): string[] {
     if (isMap(node)) {
       for (const p of node.items) walk(p.value, `${path}/${isScalar(p.key) ? String(p.key.value) : '?'}`);
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => walk(item, `${path}/${i}`));
+      for (const [i, item] of node.items.entries()) walk(item, `${path}/${i}`);
     } else if (isScalar(node) && typeof node.value === 'string' && PLACEHOLDER.test(node.value)) {
       const line = node.range ? lines.linePos(node.range[0]).line : undefined;
       out.push(`${path || '/'}${line ? ` (line ${line})` : ''}: ${node.value}`);

@@ -19,7 +19,7 @@ export const FILES = '__files__';
 export function candidates(s: ParseState, before: string[], cur: string): string[] {
   const o = s.options;
   const prev = before.at(-1);
-  if (prev !== undefined && prev.startsWith('-') && !prev.includes('=') && prev !== '-' && prev !== '--') {
+  if (prev?.startsWith('-') && !prev.includes('=') && prev !== '-' && prev !== '--') {
     const key = keyOf(prev, o);
     if (key && takesValue(key, o)) {
       const choices = o.choices?.[key];

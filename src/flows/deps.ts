@@ -78,7 +78,7 @@ export function flowDeps(given: Partial<FlowDeps> = {}): FlowDeps {
  * 0600 before anything is written to it, and say so on stderr.
  */
 function tightenStdoutFile(what: string, fd = 1): void {
-  let st;
+  let st: ReturnType<typeof fstatSync>;
   try {
     st = fstatSync(fd);
   } catch {

@@ -110,7 +110,7 @@ async function beforeKonnector(
       describe: (why) => `${what}: ${why}; nothing was applied`,
     },
   );
-  let r;
+  let r: Awaited<ReturnType<typeof guardRebind>>;
   try {
     r = await guardRebind(cp, app, k.facts!.namespace, { dryRun });
   } catch (err) {

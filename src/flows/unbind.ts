@@ -27,7 +27,6 @@ import { TimeoutError, UsageError } from '../errors.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
-import { sleep } from '../retry.ts';
 import type { UnbindOptions } from '../options/unbind.ts';
 import { formatJson, itemId } from '../report/model.ts';
 import { actionLabel, executePlan } from '../unbind/execute.ts';

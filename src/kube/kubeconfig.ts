@@ -281,7 +281,7 @@ export function trust(
  * first call only, and its KubeConfig runs the plugin (and caches its
  * answer until it expires) exactly as for kubectl users of the library.
  */
-function pluginCredentials(model: Model, user: User): () => Promise<PluginCredentials> {
+function pluginCredentials(model: Model, _user: User): () => Promise<PluginCredentials> {
   let kc: Promise<{ applyToHTTPSOptions(o: object): Promise<void> }> | undefined;
   return async () => {
     kc ??= import('@kubernetes/client-node').then((k8s) => {

@@ -146,9 +146,7 @@ async function waitForClaimAccess(
     );
     return;
   }
-  const resources = (exports ?? [])
-    .map(boundResource)
-    .filter((r): r is BoundResource => r !== undefined && r.namespaced);
+  const resources = (exports ?? []).map(boundResource).filter((r): r is BoundResource => r?.namespaced === true);
   if (!resources.length) return;
   const names = resources.map((r) => (r.group ? `${r.plural}.${r.group}` : r.plural));
   await waitUntil<void, string[]>({

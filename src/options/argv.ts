@@ -80,7 +80,7 @@ export function parseState(argv: Record<string, unknown>, y: Argv, args: string[
       .getCommands()
       .filter((c) => !c.startsWith('$0') && !c.startsWith('__')),
     options: (y as unknown as { getOptions(): Options }).getOptions(),
-    defaulted: (parsed && parsed.defaulted) || {},
+    defaulted: (parsed ? parsed.defaulted : undefined) || {},
   };
 }
 

@@ -54,12 +54,11 @@ function block(value: Collection, indent: number, lines: string[]): void {
   }
   for (const [key, item] of Object.entries(value)) {
     // An implicit key is at most 1024 characters long; longer ones take the explicit "? key" form.
-    const k =
-      key.length > 1024
-        ? (lines.push(`${pad}? ${quoted(key)}`), '')
-        : needsQuotes(key) || key.includes('\n')
-          ? quoted(key)
-          : key;
+    let k = key;
+    if (key.length > 1024) {
+      lines.push(`${pad}? ${quoted(key)}`);
+      k = '';
+    } else if (needsQuotes(key) || key.includes('\n')) k = quoted(key);
     entry(`${pad}${k}:`, item, indent, lines);
   }
 }

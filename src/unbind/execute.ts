@@ -8,10 +8,11 @@
  */
 import { TimeoutError, type ClusterError } from '../errors.ts';
 import { KONNECTOR_NAME, KONNECTOR_NS, unmarkBound } from '../kube/binding-objects.ts';
-import { KINDS } from '../kube/resources.ts';
+import { KINDS, type KObject } from '../kube/resources.ts';
 import { isStatus } from '../kube/transport.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
+import { sleep } from '../retry.ts';
 import { itemId, SIDE_TEXT } from '../report/model.ts';
 import type { PlannedAction, UnbindStep } from './plan.ts';
 
@@ -125,7 +126,7 @@ async function purgeServiceNamespaces(input: ExecuteInput, actions: PlannedActio
 async function waitKonnectorGone(input: ExecuteInput): Promise<void> {
   const app = input.app!;
   for (;;) {
-    let pods;
+    let pods: KObject[];
     try {
       pods = (await app.list(KINDS.pod, KONNECTOR_NS, { labelSelector: `app=${KONNECTOR_NAME}` })) ?? [];
     } catch (err) {
@@ -165,18 +166,5 @@ async function pause(input: ExecuteInput, what: string, seen: string): Promise<v
       hint: 'raise --timeout; re-running the same command continues',
     });
   log.debug(`waiting for ${what}: ${seen}`);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => {
-        input.signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.min(input.pollMs, left),
-    );
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(input.signal!.reason);
-    };
-    input.signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  await sleep(Math.min(input.pollMs, left), input.signal);
 }

@@ -220,7 +220,10 @@ function syntaxErrorOffset(s: string): number {
         } else fail();
       }
     }
-    if (c === '"') return str();
+    if (c === '"') {
+      str();
+      return;
+    }
     for (const lit of ['true', 'false', 'null']) {
       if (s.startsWith(lit, i)) {
         i += lit.length;

@@ -56,7 +56,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
 export function assertWritable(path: string, flag: string): void {
   const dir = dirname(path);
   const fail = (why: string) => new InputError('HELPER_WRITE_FILE', `${flag} ${path}: ${why}`);
-  let st;
+  let st: ReturnType<typeof statSync>;
   try {
     st = statSync(dir);
   } catch {

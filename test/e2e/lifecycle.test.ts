@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { newAjv } from '../../src/validate/ajv.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import type { Konnector } from '../sandbox/klutch.ts';

@@ -209,7 +209,7 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
   };
 
   async function kubeRequest(method: string, path: string, body?: unknown): Promise<KubeResponse> {
-    let res;
+    let res: Response;
     try {
       res = await fetch(`${cpServer}${path}`, {
         method,

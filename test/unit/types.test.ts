@@ -174,6 +174,7 @@ t.test('schema-invalid documents are not assignable (checked by tsc)', async (t)
     [noApis, 'binding'],
     [extra, 'binding'],
   ] as const) {
+    // biome-ignore lint/performance/noDynamicNamespaceImportAccess: a test loops over the module's validators by name
     t.notOk(check(validators[name])(doc), `the schema refuses it too (${name})`);
   }
   t.notOk(check(valuesValidator.controlPlaneValues)(scope), 'the schema refuses it too (values)');

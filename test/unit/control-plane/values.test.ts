@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import t from 'tap';
 import { readAsset } from '../../../src/assets.ts';
 import { initValues } from '../../../src/control-plane/init.ts';

@@ -199,7 +199,7 @@ t.test('input errors end before anything is sent', async (t) => {
       argv(),
       {},
       new FakeFiles({ 'binding.json': BINDING }),
-      /OIDC_CLIENT_ID is not set[^]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET[^]*OIDC_TOKEN_URL is not set/,
+      /OIDC_CLIENT_ID is not set[\s\S]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET[\s\S]*OIDC_TOKEN_URL is not set/,
       3,
     ],
     [
@@ -474,7 +474,7 @@ t.test(
       lines.push(String(s));
       return true;
     }) as typeof process.stderr.write;
-    let client;
+    let client: Awaited<ReturnType<typeof credentials>>;
     try {
       client = await credentials(bootstrapEnvOptions(argv(), env), files);
     } finally {

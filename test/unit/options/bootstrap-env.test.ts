@@ -96,7 +96,7 @@ t.test('oidcCredentials: every problem at once; the secret file wins and loses i
     exitCode: 3,
     code: 'HELPER_ENV',
     message:
-      /OIDC_CLIENT_ID is not set[^]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET \(or --client-secret-file \/ HELPER_CLIENT_SECRET_FILE\), OIDC_CLIENT_KEY_FILE \(--client-key-file\) \(private_key_jwt\), OIDC_CLIENT_ASSERTION_FILE \(--client-assertion-file\) \(a federated token\)[^]*OIDC_TOKEN_URL is not set/,
+      /OIDC_CLIENT_ID is not set[\s\S]*no way of authenticating is set: set one of OIDC_CLIENT_SECRET \(or --client-secret-file \/ HELPER_CLIENT_SECRET_FILE\), OIDC_CLIENT_KEY_FILE \(--client-key-file\) \(private_key_jwt\), OIDC_CLIENT_ASSERTION_FILE \(--client-assertion-file\) \(a federated token\)[\s\S]*OIDC_TOKEN_URL is not set/,
   });
   const f = bootstrapEnvOptions({ ...base, 'client-secret-file': 's.txt' }, ENV).oidc;
   t.match(oidcCredentials(f, { text: 'from-file\n' }), { method: 'secret', clientSecret: 'from-file' });
