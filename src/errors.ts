@@ -66,6 +66,7 @@ export const ERROR_CODES = [
   'HELPER_CP_NOTHING_TO_ADOPT',
   'HELPER_CP_NOT_READY',
   'HELPER_CP_PREREQUISITES',
+  'HELPER_CRD_FOREIGN',
   'HELPER_ENV',
   'HELPER_EXPORT_NOT_EXPORTED',
   'HELPER_EXPORT_REQUEST_FAILED',
@@ -149,7 +150,9 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'cluster',
     word: 'cluster',
     meaning:
-      "cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named)",
+      "cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named); " +
+      "`apply`, `bootstrap-env --apply-to`: a bound CRD on the App Cluster that is not the binding's (named, before " +
+      'anything is applied)',
   },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
   {

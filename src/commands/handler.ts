@@ -4,6 +4,7 @@
  * `--help` does not load undici, ajv or @kubernetes/client-node.
  */
 import type { FlowDeps, FlowOutcome } from '../flows/deps.ts';
+import { log } from '../log.ts';
 import type { RunContext } from '../run-context.ts';
 
 export type Flow<O> = (options: O, deps: Partial<FlowDeps>) => Promise<FlowOutcome>;
@@ -17,6 +18,7 @@ export function handler<O>(
     const opts = options(argv, run.env);
     const outcome = await (await flow())(opts, { signal: run.signal, journal: run.journal });
     if (outcome.stdout !== undefined) run.stdout(outcome.stdout);
+    for (const line of outcome.notes ?? []) log.info(line);
     if (outcome.error) throw outcome.error;
   };
 }

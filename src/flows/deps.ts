@@ -107,5 +107,7 @@ function tightenStdoutFile(what: string, fd = 1): void {
 /** What a flow hands back to its command: the artifact for stdout, and the error to end with after printing it (a report that fails its gate). */
 export interface FlowOutcome {
   stdout?: string | undefined;
+  /** Lines for stderr after the artifact (what to do next: `hint: ...`), before the error. */
+  notes?: string[] | undefined;
   error?: HelperError | undefined;
 }

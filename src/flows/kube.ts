@@ -21,6 +21,7 @@ import { resolveKubeconfig, type ResolvedKubeconfig, type ResolveOptions } from 
 import { ensureServiceNamespace, type NamespaceResult } from '../kube/namespaces.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { guardRebind, konnectorKubeconfig } from '../kube/rebind.ts';
+import { adoptBoundCrds, checkBoundCrds, type BoundCrdCheck } from '../kube/bound-crds.ts';
 import type { CallPolicy } from '../kube/transport.ts';
 import type { ExportRequest } from '../types.ts';
 
@@ -62,14 +63,18 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
   return {
     server: c.server,
     apply: async (objects, o) => {
-      await beforeKonnector(c, objects, policy, o.dryRun ?? false);
-      return applyInPhases(c, objects, {
+      const dryRun = o.dryRun ?? false;
+      const crds = await beforeKonnector(c, objects, policy, dryRun);
+      const result = await applyInPhases(c, objects, {
         dryRun: o.dryRun,
         report: true,
         timeoutMs: o.timeoutMs,
         signal: policy.signal,
         onApplied: o.onApplied,
       });
+      // Once the manifest made the APIServiceBindings: the CRDs an unbind kept become theirs again.
+      for (const line of await adoptBoundCrds(c, crds.adopt, dryRun)) log.info(`${line} (${c.server})`);
+      return result;
     },
     waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, signal: policy.signal }),
   };
@@ -77,7 +82,9 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
 
 /**
  * Before a manifest that starts a konnector is applied (apply, bootstrap-env
- * --apply-to): the re-bind guard (kube/rebind.ts) on the control plane of
+ * --apply-to): the bound CRDs its APIServiceBindings need (kube/bound-crds.ts:
+ * one that is not the binding's stops the apply, one an unbind of the binding
+ * kept is handed over after it), then the re-bind guard (kube/rebind.ts) on the control plane of
  * the provider kubeconfig the manifest carries, then the namespaces the
  * binding's APIServiceNamespaces need on the App Cluster. A control plane it
  * cannot read stops the apply: a konnector started blind may delete claims.
@@ -87,9 +94,9 @@ async function beforeKonnector(
   objects: ApplyObject[],
   policy: CallPolicy,
   dryRun: boolean,
-): Promise<void> {
+): Promise<BoundCrdCheck> {
   const text = konnectorKubeconfig(objects);
-  if (text === undefined) return;
+  if (text === undefined) return { adopt: [] };
   const what = "the provider kubeconfig in the manifest's Secret klutch-bind/kubeconfig";
   // The strict reader first: this kubeconfig is the konnector's, and the manifest may come from anywhere;
   // read as a user kubeconfig, an exec or token-file in it would run a program or read a file here.
@@ -110,6 +117,8 @@ async function beforeKonnector(
       describe: (why) => `${what}: ${why}; nothing was applied`,
     },
   );
+  // Read-only, first: a CRD the konnector would refuse stops the apply before anything changes.
+  const crds = await checkBoundCrds(app, objects, k.facts!.namespace);
   let r: Awaited<ReturnType<typeof guardRebind>>;
   try {
     r = await guardRebind(cp, app, k.facts!.namespace, { dryRun });
@@ -139,6 +148,7 @@ async function beforeKonnector(
       `${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and the backend its claims)`,
     );
   }
+  return crds;
 }
 
 function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace {

@@ -48,8 +48,11 @@ export interface UnbindDeps extends FlowDeps {
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
 export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
   const report = await runUnbind(opts, given);
+  // The hints: in the JSON document, or after the text report on stderr (stdout is the report's table only).
+  const json = opts.format === 'json';
   return {
-    stdout: opts.format === 'json' ? formatJson(unbindJson(report)) : formatUnbind(report),
+    stdout: json ? formatJson(unbindJson(report)) : formatUnbind(report),
+    ...(json ? {} : { notes: report.hints.map((h) => `hint: ${h}`) }),
     error: unbindError(report),
   };
 }
@@ -96,6 +99,7 @@ export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<Un
       app: c.app,
       clusterNamespace: c.provider.namespace,
       kubeconfigPath: opts.kubeconfig,
+      appKubeconfigPath: opts.appKubeconfig,
       purge: opts.purge,
       deleteCrds: opts.deleteCrds,
       dryRun: opts.dryRun,
@@ -116,6 +120,8 @@ export interface UnbindInput {
   clusterNamespace: string;
   /** For the hints (the command that would delete the kept claims). */
   kubeconfigPath: string;
+  /** For the hints and the kept CRDs' notes (the commands on the App Cluster). */
+  appKubeconfigPath?: string | undefined;
   purge: boolean;
   deleteCrds?: boolean | undefined;
   dryRun: boolean;

@@ -20,6 +20,7 @@ import {
   KUBECONFIG_SECRET,
   boundResource,
   conditionOf,
+  crdOwnership,
   humanDuration,
   inBinding,
   isMarkedBound,
@@ -28,6 +29,7 @@ import {
   type BoundResource,
 } from '../kube/binding-objects.ts';
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
+import { foreignCrdAdvice } from '../kube/bound-crds.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { serverOf, type Side } from '../report/model.ts';
@@ -395,7 +397,8 @@ const boundCrds: Probe = async (p) => {
       else if (!owned)
         add(
           'degraded',
-          `not owned by APIServiceBinding ${name} (kept from an earlier binding?); the konnector v1.4.0 refuses to manage it (ForeignCustomResourceDefinition)`,
+          `not owned by APIServiceBinding ${name}; the konnector v1.4.0 refuses to manage it ` +
+            `(ForeignCustomResourceDefinition); ${foreignCrdAdvice(name, p.ns, crdOwnership(crd, p.bindings, p.ns).owner === 'orphaned')}`,
         );
       else add('ok', 'Established, owned by its APIServiceBinding');
     });

@@ -58,12 +58,13 @@ async function run(input: ExecuteInput, a: PlannedAction): Promise<void> {
     } else {
       a.result = 'kept';
     }
-    if (a.result !== 'kept') log.info(`${a.result} ${actionLabel(a)}`);
+    // Progress only at -v: the report lists every action with its result once.
+    if (a.result !== 'kept') log.debug(`${a.result} ${actionLabel(a)}`);
   } catch (err) {
     if (!isStatus(err, 403)) throw err;
     a.result = 'refused';
     a.message = (err as ClusterError).message;
-    log.warn(`refused: ${a.message}`);
+    log.debug(`refused: ${a.message}`);
   }
 }
 

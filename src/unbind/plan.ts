@@ -81,6 +81,8 @@ export interface PlannedAction {
   propagationPolicy?: 'Orphan' | undefined;
   /** An unmark's or mark's merge patch. */
   patch?: object | undefined;
+  /** A kept bound CRD that is provably the binding's (a re-bind of this App Cluster takes it back). */
+  provable?: boolean | undefined;
 }
 
 export interface PlanInput {
@@ -89,6 +91,8 @@ export interface PlanInput {
   clusterNamespace: string;
   purge: boolean;
   deleteCrds?: boolean | undefined;
+  /** The App Cluster's kubeconfig as given, for the commands in the notes. */
+  appKubeconfigPath?: string | undefined;
 }
 
 function act(
@@ -275,20 +279,31 @@ async function boundCrdActions(
     );
   }
   const kind = crdKind(crd);
-  // The konnector's finalizer on the App Cluster's copies: with no konnector left it would block deleting them (and their namespaces) forever.
-  for (const o of kind ? ((await app.list(kind)) ?? []) : []) {
+  const keep = !input.deleteCrds;
+  const copies = kind ? ((await app.list(kind)) ?? []) : [];
+  // The App Cluster's copies of the claims. Kept with their CRD: each listed, since they stay (with --purge, with no
+  // claim behind them). The konnector's finalizer goes: with no konnector it would block deleting them forever.
+  for (const o of copies) {
     const fins = Array.isArray(o.metadata?.finalizers) ? (o.metadata!.finalizers as string[]) : [];
-    if (!fins.includes(SYNCER_FINALIZER)) continue;
+    const has = fins.includes(SYNCER_FINALIZER);
+    if (!has && !keep) continue;
+    const stays = !keep
+      ? ''
+      : input.purge
+        ? 'left on the App Cluster: --purge deletes the claims on the control plane, not their copies here ' +
+          '(their CRD is kept); '
+        : 'stays on the App Cluster with its CRD (its claim on the control plane is kept); ';
+    const fin = `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting this copy`;
     out.push(
       act(
         'app-cluster',
         kind!,
         o.metadata?.name ?? '',
         o.metadata?.namespace,
-        'unmark',
-        'appObjects',
-        `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting this copy`,
-        { patch: { metadata: { finalizers: fins.filter((f) => f !== SYNCER_FINALIZER) } } },
+        has ? 'unmark' : 'keep',
+        has ? 'appObjects' : 'kept',
+        has ? `${stays}${fin}` : stays.replace(/; $/, ''),
+        has ? { patch: { metadata: { finalizers: fins.filter((f) => f !== SYNCER_FINALIZER) } } } : {},
       ),
     );
   }
@@ -300,14 +315,19 @@ async function boundCrdActions(
         `--delete-crds (${own.owner === 'binding' ? "owned by this binding's APIServiceBinding" : `recorded by an earlier unbind of ${ns}`}): with it go the App Cluster's copies of its objects; the claims on the control plane stay`,
       ),
     );
-  else
+  else {
+    const kc = input.appKubeconfigPath ? ` --kubeconfig ${input.appKubeconfigPath}` : '';
+    const n = copies.length;
     out.push(
       crdAction(
         'keep',
         'kept',
-        'the bound CRD stays: deleting it deletes every object of it on the App Cluster (--delete-crds does, e.g. before re-binding this App Cluster)',
+        `the bound CRD stays with ${n} object(s) of it on the App Cluster (a re-bind of this App Cluster takes it ` +
+          `back); to remove it and them: kubectl${kc} delete crd ${name} (or unbind with --delete-crds)`,
+        { provable: true },
       ),
     );
+  }
   return out;
 }
 

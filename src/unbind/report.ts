@@ -55,6 +55,8 @@ export interface UnbindWhere {
   clusterNamespace: string;
   /** For the hints (the command that would delete the kept claims). */
   kubeconfigPath: string;
+  /** For the hints (the App Cluster's commands). */
+  appKubeconfigPath?: string | undefined;
   purge: boolean;
   dryRun: boolean;
 }
@@ -87,29 +89,55 @@ export function unbindReport(w: UnbindWhere, actions: PlannedAction[]): UnbindRe
     appCluster: w.app ? { server: serverOf('app-cluster', w.app) } : null,
     nothingToDo,
     items,
-    hints: unbindHints(w.kubeconfigPath, actions),
+    hints: unbindHints(w, actions),
   };
 }
 
-/** What to do next: how to delete the kept claims; how to re-bind (the namespaces the App Cluster needs first). */
-export function unbindHints(kubeconfigPath: string, actions: PlannedAction[]): string[] {
+/**
+ * What to do next: how to delete the kept claims; how to re-bind, on a new App Cluster and on this same one (the kept
+ * CRDs, the namespaces the App Cluster needs first). Commands in backticks, ready to run.
+ */
+export function unbindHints(
+  w: Pick<UnbindWhere, 'kubeconfigPath' | 'appKubeconfigPath' | 'purge'>,
+  actions: PlannedAction[],
+): string[] {
   const out: string[] = [];
-  const k = kubeconfigPath;
-  const claims = actions.filter((a) => a.resource !== undefined && a.op !== 'delete');
+  const k = w.kubeconfigPath;
+  const claims = actions.filter((a) => a.resource !== undefined && a.side === 'control-plane' && a.op !== 'delete');
   if (claims.length) {
     const one = claims[0]!;
     out.push(
-      `${claims.length} claim(s) stay on the control plane (the data services keep running); delete all of them with: helper unbind --kubeconfig ${k} --purge --yes; or one with e.g.: kubectl --kubeconfig ${k} -n ${one.namespace} delete ${one.resource} ${one.name}`,
+      `${claims.length} claim(s) stay on the control plane (the data services keep running); delete all of them ` +
+        `with: \`helper unbind --kubeconfig ${k} --purge --yes\`; or one with e.g.: ` +
+        `\`kubectl --kubeconfig ${k} -n ${one.namespace} delete ${one.resource} ${one.name}\``,
     );
   }
+  if (w.purge) return out;
   const sns = actions.filter(
     (a) => a.kind === 'APIServiceNamespace' && a.op === 'keep' && a.step === 'kept' && !a.note?.includes('left alone'),
   );
-  if (sns.length) {
-    out.push(
-      `to re-bind: bootstrap-env with the same clusterID, then helper apply all.yaml, which does this for you: create the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster BEFORE the konnector starts (with kubectl apply, create them yourself first; otherwise the konnector deletes their APIServiceNamespaces and the claims with them)`,
+  // The bound CRDs this unbind kept as the binding's: on the same App Cluster, helper apply hands them back.
+  const crds = actions.filter((a) => a.kind === 'CustomResourceDefinition' && a.op === 'keep' && a.provable);
+  if (!claims.length && !sns.length && !crds.length) return out;
+  const app = w.appKubeconfigPath ?? '<app-cluster-kubeconfig>';
+  const parts = [
+    'to re-bind (the same clusterID, on a new App Cluster or on this same App Cluster): ' +
+      '`helper bootstrap-env -f binding.json -u <bind-url> --output-file all.yaml ' +
+      `--write-kubeconfig ${k}\`, then \`helper apply -f all.yaml --kubeconfig ${app}\``,
+  ];
+  if (sns.length)
+    parts.push(
+      `it creates the namespace(s) ${sns.map((a) => a.name).join(', ')} on the App Cluster before the konnector ` +
+        'starts (with kubectl apply, create them yourself first, or the konnector deletes their ' +
+        'APIServiceNamespaces and the claims with them)',
     );
-  }
+  if (crds.length)
+    parts.push(
+      `on the same App Cluster it hands the kept CRD(s) ${crds.map((a) => a.name).join(', ')} to the new ` +
+        "APIServiceBinding(s), their objects (the claims' copies) stay; kubectl apply does not, and the konnector " +
+        'then refuses them (ForeignCustomResourceDefinition)',
+    );
+  out.push(parts.join('; '));
   return out;
 }
 
@@ -127,7 +155,7 @@ const SUMMARY: readonly UnbindResult[] = [
   'kept',
 ];
 
-/** Text: the binding, one line per action, a summary line, the hints. */
+/** Text: the binding, one line per action, a summary line (the hints go to stderr: flows/unbind.ts). */
 export function formatUnbind(r: UnbindReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
   const head = `unbind ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`;
@@ -136,7 +164,7 @@ export function formatUnbind(r: UnbindReport): string {
   const summary = r.nothingToDo
     ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}`
     : `${r.dryRun ? 'dry run' : 'done'}: ${parts.join(', ')}`;
-  return [head, ...formatTable(r.items, LAYOUT), summary, ...r.hints.map((h) => `hint: ${h}`)].join('\n') + '\n';
+  return [head, ...formatTable(r.items, LAYOUT), summary].join('\n') + '\n';
 }
 
 /** The report as schemas/unbind.schema.json has it: every action with its result, no internal field of the plan. */

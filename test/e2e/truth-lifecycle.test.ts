@@ -183,7 +183,16 @@ t.test(
     t.equal(u.code, 0, u.stderr);
     const hints = (u.stdout + u.stderr).split('\n').filter((l) => /^\S*\s*hint.*re-bind/i.test(l));
     t.ok(hints.length, `unbind prints a re-bind hint: ${JSON.stringify(hints)}`);
-    t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster', todo(1));
+    // Finding 8: each thing in one place: the report on stdout, the hints on stderr, no progress lines without -v.
+    t.notMatch(u.stdout, /^hint:/m, 'finding 8: no hint line on stdout (only the report)');
+    t.match(u.stderr, /^hint: to re-bind/m, 'finding 8: the hints on stderr');
+    t.notMatch(u.stderr, /^(deleted|unmarked|marked) /m, 'finding 8: no progress line per action on stderr without -v');
+    t.match(
+      u.stdout,
+      /^deleted +App Cluster +Deployment klutch-bind\/konnector/m,
+      'finding 8: the action in the report',
+    );
+    t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster');
     // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot know
     // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was given.
     const commands = [...hints.join('\n').matchAll(/`((?:helper|kubectl) [^`]+)`/g)].map((m) => m[1]!);
@@ -191,7 +200,6 @@ t.test(
     t.ok(
       commands.some((c) => c.startsWith('helper apply')),
       named,
-      todo(1),
     );
     // Today's hint is prose: "bootstrap-env with the same clusterID, then helper apply all.yaml".
     const fallback = ['helper bootstrap-env', `helper apply -f all.yaml --kubeconfig ${app.kubeconfig}`];
@@ -206,26 +214,26 @@ t.test(
       } else if (words[0] === 'helper') {
         const target = words.includes('--kubeconfig') ? [] : ['--kubeconfig', app.kubeconfig];
         const r = await runCli([...words.slice(1), ...target]);
-        t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
+        t.equal(r.code, 0, `${c}: ${r.stderr}`);
         if (words[1] === 'apply') applyRun = r;
       } else {
         const args = words.slice(1).filter((w, i, a) => w !== '--kubeconfig' && a[i - 1] !== '--kubeconfig');
         const r = await kubectl(sb.bin, app.kubeconfig, args);
-        t.equal(r.code, 0, `${c}: ${r.stderr}`, todo(1));
+        t.equal(r.code, 0, `${c}: ${r.stderr}`);
       }
     }
     t.ok(applyRun, 'all.yaml applied to the same App Cluster');
     await konnector(t, sb, app);
     const w = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig, '--wait-bindings', '60s']);
-    t.equal(w.code, 0, `apply --wait-bindings after following the hint: ${w.stderr.slice(-1500)}`, todo(1));
-    t.notMatch(w.stderr, /ForeignCustomResourceDefinition/, 'no foreign CRD', todo(1));
+    t.equal(w.code, 0, `apply --wait-bindings after following the hint: ${w.stderr.slice(-1500)}`);
+    t.notMatch(w.stderr, /ForeignCustomResourceDefinition/, 'no foreign CRD');
     // Not eventually(): its timeout is a plain failure, and this is the todo.
     let s: CliResult | undefined;
     for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 2000))) {
       s = await status(['--app-kubeconfig', app.kubeconfig]);
       if (s.code === 0) break;
     }
-    t.equal(s?.code, 0, `status exit 0 after the re-bind (within 30s): ${s?.stdout}`, todo(1));
+    t.equal(s?.code, 0, `status exit 0 after the re-bind (within 30s): ${s?.stdout}`);
     const plan = '{.spec.plan}';
     t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], plan), 'plan-early', 'the copy stays');
     t.equal(await get(sb.controlPlane.kubeconfig, [CLAIM, 'early', '-n', teamNs], plan), 'plan-early', 'and the claim');
@@ -242,11 +250,11 @@ t.test('finding 6 and 3: unbind --purge --yes names what stays on the App Cluste
   // One line names the copy and says it stays (today's report lists it only for its finalizer removal).
   const copy = 'PostgresqlInstance team-a/early';
   const stays = new RegExp(`(stay|left|remain|kept)[^\\n]*${copy}|${copy}[^\\n]*(stay|left|remain|kept)`, 'i');
-  t.match(u.stdout, stays, 'the report names the claim copy left on the App Cluster', todo(6));
+  t.match(u.stdout, stays, 'the report names the claim copy left on the App Cluster');
   // The command runs on the App Cluster: its namespace team-a (not the control plane's), or the CRD.
   const onApp = (l: string) => /\bcrd\b/.test(l) || /(-n|--namespace)[ =]team-a\b|\s-A\b|--all-namespaces/.test(l);
   const removes = (l: string) => /kubectl .*delete/.test(l) && l.includes(CLAIM) && onApp(l);
-  t.ok(u.stdout.split('\n').some(removes), 'and how to remove it (kubectl delete of the copies or the CRD)', todo(6));
+  t.ok(u.stdout.split('\n').some(removes), 'and how to remove it (kubectl delete of the copies or the CRD)');
 
   const s = await status([]);
   t.equal(s.code, 12, `status after the purge: exit 12, not ok: ${s.stdout}`, todo(3));
