@@ -23,7 +23,7 @@ import { ClusterError } from '../errors.ts';
 import type { ApplyObject } from './apply.ts';
 import { crdOwnership, ORPHANED_FROM_ANNOTATION } from './binding-objects.ts';
 import type { ObjectClient } from './objects.ts';
-import { KINDS, KLUTCH_GROUP, type KObject } from './resources.ts';
+import { KINDS, KLUTCH_GROUP } from './resources.ts';
 
 /** What the check found: the CRDs to hand to their APIServiceBinding once the manifest is applied. */
 export interface BoundCrdCheck {
@@ -106,7 +106,12 @@ export async function adoptBoundCrds(app: ObjectClient, names: string[], dryRun:
       if (dryRun) out.push(`(dry run) would hand ${what}`);
       continue;
     }
-    const refs = (Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata.ownerReferences : []) as KObject[];
+    // Every other ownerReference stays; one to an APIServiceBinding of this name (a binding that is gone) is replaced.
+    const refs = (Array.isArray(crd.metadata?.ownerReferences) ? crd.metadata.ownerReferences : []) as Array<{
+      kind?: unknown;
+      name?: unknown;
+    }>;
+    const others = refs.filter((r) => !(r.kind === 'APIServiceBinding' && r.name === name));
     const ref = {
       apiVersion: KINDS.serviceBinding.apiVersion,
       kind: 'APIServiceBinding',
@@ -117,7 +122,7 @@ export async function adoptBoundCrds(app: ObjectClient, names: string[], dryRun:
     const patch = {
       metadata: {
         resourceVersion: crd.metadata?.resourceVersion,
-        ownerReferences: [...refs, ref],
+        ownerReferences: [...others, ref],
         annotations: { [ORPHANED_FROM_ANNOTATION]: null },
       },
     };

@@ -179,6 +179,8 @@ export class MemoryCluster implements ObjectClient {
       }
       o.metadata!.annotations = ann;
       if (meta?.finalizers) o.metadata!.finalizers = [...meta.finalizers];
+      const refs = (patch as { metadata?: { ownerReferences?: unknown[] } }).metadata?.ownerReferences;
+      if (refs) o.metadata!.ownerReferences = structuredClone(refs);
       o.metadata!.resourceVersion = String(this.rv++);
       this.onChange(c);
     }

@@ -114,16 +114,18 @@ t.test(
     t.notOk(r.nothingToDo);
     const text = formatUnbind(r);
     t.match(text, /unmarked +control plane +PostgresqlInstance cluster-abc-team-a\/db1 +kept; its annotation/);
+    const hints = r.hints.join('\n');
     t.match(
-      text,
-      /hint: 2 claim\(s\) stay on the control plane .*helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes; or one with e.g.: kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1/,
+      hints,
+      /^2 claim\(s\) stay on the control plane .*`helper unbind --kubeconfig provider\.kfg\.yaml --purge --yes`; or one with e.g.: `kubectl --kubeconfig provider\.kfg\.yaml -n cluster-abc-team-a delete postgresqlinstances\.anynines\.com db1`/m,
     );
     t.match(
-      text,
-      /hint: to re-bind: .* helper apply all.yaml, which does this for you: create the namespace\(s\) team-a on the App Cluster BEFORE the konnector starts/,
+      hints,
+      /^to re-bind \(the same clusterID, on a new App Cluster or on this same App Cluster\): `helper bootstrap-env .*`, then `helper apply -f all.yaml --kubeconfig <app-cluster-kubeconfig>`; it creates the namespace\(s\) team-a on the App Cluster before the konnector starts .*; on the same App Cluster it hands the kept CRD\(s\) postgresqlinstances\.anynines\.com to the new APIServiceBinding\(s\)/m,
     );
+    t.notMatch(text, /hint/, 'the hints are not part of the text report (they go to stderr)');
     t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
-    t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\nhint: /);
+    t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\n$/);
     t.match(
       text,
       /marked +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com +recorded as this binding's \(annotation helper\.klutch\.anynines\.com\/orphaned-from: cluster-abc\)/,
@@ -247,7 +249,10 @@ t.test(
     cp.rule = (c) =>
       c.verb === 'delete' && c.kind === 'PostgresqlInstance' && c.name === 'db2' ? 'forbid' : undefined;
     const r = await run(cp, app, { purge: true, yes: true });
-    t.match(acts(r).find((a) => a.name === 'db2')!, { result: 'refused', message: /403 Forbidden/ });
+    t.match(acts(r).find((a) => a.side === 'control-plane' && a.name === 'db2')!, {
+      result: 'refused',
+      message: /403 Forbidden/,
+    });
     t.match(acts(r).find((a) => a.kind === 'APIServiceNamespace')!, { result: 'skipped' });
     t.ok(cp.find({ apiVersion: KLUTCH, kind: 'APIServiceNamespace' }, 'team-a', NS), 'APIServiceNamespace kept');
     const err = refusalError(r)!;
@@ -411,14 +416,38 @@ t.test(
       result: 'unmarked',
       note: /klutch\.anynines\.com\/syncer is removed/,
     });
+    t.match(acts(r).find((a) => a.side === 'app-cluster' && a.name === 'db2')!, {
+      op: 'keep',
+      result: 'kept',
+      note: /stays on the App Cluster with its CRD/,
+    });
     t.notOk(
-      acts(r).some((a) => a.side === 'app-cluster' && a.name === 'db2'),
-      'a copy without it is not touched',
+      app.calls.some((c) => c.verb === 'patch' && c.name === 'db2'),
+      'a copy without it is listed as staying, not touched',
     );
     t.match(acts(r).find((a) => a.kind === 'CustomResourceDefinition' && a.op === 'keep')!, {
       result: 'kept',
-      note: /--delete-crds/,
+      note: /stays with 2 object\(s\) of it on the App Cluster .*to remove it and them: kubectl delete crd postgresqlinstances\.anynines\.com \(or unbind with --delete-crds\)/,
     });
+    t.match(acts(r).find((a) => a.side === 'app-cluster' && a.name === 'db1')!, {
+      note: /^stays on the App Cluster with its CRD \(its claim on the control plane is kept\)/,
+    });
+
+    // --purge: the copies are left with no claim behind them; the report names each and how to remove them.
+    const purged = healthyBinding();
+    const p = await run(purged.cp, purged.app, { purge: true, yes: true, appKubeconfigPath: 'app.kubeconfig' });
+    const left = acts(p).filter((a) => a.side === 'app-cluster' && a.kind === 'PostgresqlInstance');
+    t.same(
+      left.map((a) => `${a.namespace}/${a.name} ${a.result}`).sort(),
+      ['team-a/db1 unmarked', 'team-a/db2 kept'],
+      'every copy listed',
+    );
+    for (const a of left) t.match(a.note, /^left on the App Cluster: --purge deletes the claims on the control plane/);
+    t.match(
+      formatUnbind(p),
+      /^kept +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com .*kubectl --kubeconfig app\.kubeconfig delete crd postgresqlinstances\.anynines\.com/m,
+    );
+    t.ok(purged.app.find(PG, 'db2', 'team-a'), 'and nothing deleted there without --delete-crds');
 
     const second = healthyBinding();
     const dry = await run(second.cp, second.app, { deleteCrds: true, dryRun: true });
