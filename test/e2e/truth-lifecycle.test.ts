@@ -193,6 +193,27 @@ t.test(
       'finding 8: the action in the report',
     );
     t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster');
+    // A kept CRD helper cannot prove is the binding's (its unbind record removed): apply stops before anything is
+    // applied (exit 6, not a wait for ForeignCustomResourceDefinition), naming it; following its advice restores it.
+    const ORPHANED = 'helper.klutch.anynines.com/orphaned-from';
+    t.equal((await kubectl(sb.bin, app.kubeconfig, ['annotate', 'crd', CLAIM, `${ORPHANED}-`])).code, 0);
+    const started = Date.now();
+    const foreign = await runCli(['apply', '-f', all, '--kubeconfig', app.kubeconfig, '--wait-bindings', '60s']);
+    t.equal(foreign.code, 6, `a foreign bound CRD: exit 6 at once: ${foreign.stderr}`);
+    t.ok(Date.now() - started < 30_000, 'before any wait');
+    t.match(
+      foreign.stderr,
+      new RegExp(`CustomResourceDefinition ${CLAIM.replace(/\./g, '\\.')}: no APIServiceBinding`),
+    );
+    t.match(foreign.stderr, /ForeignCustomResourceDefinition.*nothing was applied/);
+    t.match(
+      await get(app.kubeconfig, ['deployment', '-n', 'klutch-bind', 'konnector'], '{.metadata.name}'),
+      /NotFound/,
+    );
+    const advice = /`(kubectl annotate crd [^`]+)`/.exec(foreign.stderr)?.[1] ?? '';
+    t.match(advice, `kubectl annotate crd ${CLAIM} ${ORPHANED}=${clusterNs}`, 'the advice names the record to write');
+    t.equal((await kubectl(sb.bin, app.kubeconfig, advice.split(/\s+/).slice(1))).code, 0, 'following it');
+
     // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot know
     // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was given.
     const commands = [...hints.join('\n').matchAll(/`((?:helper|kubectl) [^`]+)`/g)].map((m) => m[1]!);
