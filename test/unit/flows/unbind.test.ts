@@ -733,3 +733,47 @@ t.test(
     );
   },
 );
+
+t.test(
+  'each thing printed once: the report on stdout, the hints after it on stderr (text) or in the JSON',
+  async (t) => {
+    const { unbindFlow } = await import('../../../src/flows/unbind.ts');
+    const { unbindOptions } = await import('../../../src/options/unbind.ts');
+    const lines = captureLog(t);
+    const flow = async (output: string) => {
+      const { cp, app } = healthyBinding();
+      const kube = {
+        connect: () => ({
+          provider: { namespace: NS, server: 'https://127.0.0.1:6443' },
+          credential: { type: 'token' as const },
+          cp,
+          app,
+        }),
+      };
+      const flags = { kubeconfig: 'p.kfg', 'app-kubeconfig': 'app.kfg', timeout: '1m', 'request-timeout': '5s' };
+      return unbindFlow(unbindOptions({ ...flags, output, retries: 0 }, {}), {
+        kube: kube as never,
+        confirm: undefined,
+        pollMs: 1,
+      });
+    };
+    const text = await flow('text');
+    t.notMatch(text.stdout, /hint/, 'no hint on stdout');
+    t.match(text.stdout, /^deleted +App Cluster +Deployment klutch-bind\/konnector/m, 'the action in the report');
+    t.match(text.notes, [
+      /^hint: 2 claim\(s\) stay/,
+      /^hint: to re-bind .*`helper apply -f all\.yaml --kubeconfig app\.kfg`/,
+    ]);
+    t.notOk(
+      lines.some((l) => /^info: (deleted|unmarked|marked) /.test(l)),
+      `no progress line per action without -v: ${JSON.stringify(lines)}`,
+    );
+    t.ok(
+      lines.some((l) => /^debug: deleted Deployment klutch-bind\/konnector/.test(l)),
+      'the progress at -v (debug)',
+    );
+    const json = await flow('json');
+    t.equal(json.notes, undefined, 'no notes with -o json');
+    t.match(JSON.parse(json.stdout!).hints, [/^2 claim\(s\)/, /^to re-bind/]);
+  },
+);
