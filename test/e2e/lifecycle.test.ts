@@ -431,12 +431,14 @@ t.test(
       'the kept claim is listed',
     );
     t.match(
-      text.stdout,
+      text.stderr,
       new RegExp(
-        `hint: 1 claim\\(s\\) stay on the control plane .*helper unbind --kubeconfig ${a.kfg.replace(/[.]/g, '\\.')} --purge --yes`,
+        `^hint: 1 claim\\(s\\) stay on the control plane .*\`helper unbind --kubeconfig ${a.kfg.replace(/[.]/g, '\\.')} --purge --yes\``,
+        'm',
       ),
-      'with the command that would delete it',
+      'with the command that would delete it (a hint: on stderr, after the report)',
     );
+    t.notMatch(text.stdout, /^hint:/m, 'the report alone on stdout');
     t.match(text.stdout, /\nnothing to do: the binding is already unbound/, 'the second run is a no-op');
     t.same(await versions(a, app1.kubeconfig), await versions(a, app1.kubeconfig));
   },
@@ -453,8 +455,8 @@ t.test('a second unbind is a no-op: exit 0, nothing changed', async (t) => {
 t.test(
   're-binding the same App Cluster: after unbind --delete-crds it converges (bound CRDs made again, the kept claim back)',
   async (t) => {
-    // Without --delete-crds the kept CRDs have no owner any more, and a v1.4.0
-    // konnector refuses to take them over (ForeignCustomResourceDefinition).
+    // The other way to re-bind the same App Cluster, when its copies of the claims may go: --delete-crds.
+    // (Without it, helper apply hands the kept CRDs back to the new bindings: test/e2e/truth-lifecycle.test.ts.)
     const del = await unbind(a, app1.kubeconfig, ['--delete-crds', '-o', 'json']);
     t.equal(del.code, 0, del.stderr);
     t.ok(
