@@ -227,8 +227,9 @@ t.test(
     ]);
     t.equal(fin.code, 0, fin.stderr);
     let sent = false;
+    // -v: the per-action progress lines (without it unbind prints only its report, at the end).
     const r = await runCli(
-      ['unbind', '--kubeconfig', c.kfg, '--ca-file', sb.caFile, '--purge', '--yes', '--timeout', '2m'],
+      ['unbind', '--kubeconfig', c.kfg, '--ca-file', sb.caFile, '--purge', '--yes', '--timeout', '2m', '-v'],
       {
         onStderr: (s, child) => {
           if (!sent && /deleted PostgresqlInstance/.test(s)) {
