@@ -9,7 +9,7 @@
 import t from 'tap';
 import { unbind } from '../../../src/flows/unbind.ts';
 import { crdOwnership, ORPHANED_FROM_ANNOTATION } from '../../../src/kube/binding-objects.ts';
-import { adoptBoundCrds, checkBoundCrds, manifestBindings } from '../../../src/kube/bound-crds.ts';
+import { adoptBoundCrds, checkBoundCrds, foreignCrdAdvice, manifestBindings } from '../../../src/kube/bound-crds.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
 import { KINDS } from '../../../src/kube/resources.ts';
 import { ClusterError } from '../../../src/errors.ts';
@@ -109,4 +109,12 @@ t.test('any other CRD of a binding name stops the apply before anything is writt
     t.match((err as Error).message, /ForeignCustomResourceDefinition/);
   }
   t.same(writes(app), [], 'nothing written');
+});
+
+t.test('what status says to do about a bound CRD its binding does not own', async (t) => {
+  t.match(
+    foreignCrdAdvice(NAME, NS, true),
+    /kept by an unbind of cluster-abc: `helper apply -f all\.yaml` on this App/,
+  );
+  t.match(foreignCrdAdvice(NAME, NS, false), `\`kubectl annotate crd ${NAME} ${ORPHANED_FROM_ANNOTATION}=${NS}\``);
 });
