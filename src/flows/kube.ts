@@ -35,7 +35,7 @@ export interface ApplyTarget {
   readonly server: string;
   apply(
     objects: ApplyObject[],
-    opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void },
+    opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void; onObject?: (line: string) => void },
   ): Promise<ApplyResult>;
   /** Bounded wait until every APIServiceBinding among the objects is Ready. */
   waitBindings(objects: ApplyObject[], timeoutMs: number): Promise<void>;
@@ -69,6 +69,7 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
         timeoutMs: o.timeoutMs,
         signal: policy.signal,
         onApplied: o.onApplied,
+        onObject: o.onObject,
       });
     },
     waitBindings: (objects, timeoutMs) => waitForBindingsReady(c, objects, { timeoutMs, signal: policy.signal }),
