@@ -41,12 +41,12 @@ function deps(
   return { files, journal, kube: { resolve: kube.resolve, caPem: kube.caPem, target: () => kube.target } };
 }
 
-t.test('every object applied, in file order; the journal says all of them; stdout empty', async (t) => {
+t.test("every object applied, in file order; the journal says all of them; stdout: kubectl's lines", async (t) => {
   const app = new MemoryCluster('App Cluster');
   const kube = fakeKube(new MemoryCluster('cp'), app);
   const d = deps(kube);
   const out = await apply(applyOptions(argv(), {}), d);
-  t.equal(out.stdout, undefined);
+  t.equal(out.stdout, 'namespace/team-a created\nconfigmap/c1 created\nconfigmap/c2 created\n');
   t.same(
     out.result.applied.map((a) => `${a.kind} ${a.name} ${a.outcome}`),
     ['Namespace team-a created', 'ConfigMap c1 created', 'ConfigMap c2 created'],
