@@ -118,6 +118,27 @@ t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-ru
   t.ok(validate(out), JSON.stringify(validate.errors));
   t.same(out.counts, { applied: 13, created: 0, configured: 0, unchanged: 13, validated: 0, notValidated: 0 });
   t.same(out.items[0], { apiVersion: 'v1', kind: 'Namespace', name: 'klutch-bind', outcome: 'unchanged' });
+
+  // Issue 24 #9: no konnector runs here (no kubelet), so --wait-bindings runs out.
+  const wait = await runCli([
+    'apply',
+    '-f',
+    join(dir, 'all.yaml'),
+    '--kubeconfig',
+    app.kubeconfig,
+    '--wait-bindings',
+    '11s',
+  ]);
+  t.equal(wait.code, 7, wait.stderr);
+  t.equal(wait.stdout.split('\n').filter((l) => l.endsWith(' unchanged')).length, 13, 'stdout: what was applied');
+  const still = wait.stderr.split('\n').filter((l) => l.startsWith('still waiting'));
+  t.equal(still.length, 2, JSON.stringify(still));
+  t.match(still[0], /^still waiting \(5s of 11s\): 2 APIServiceBinding\(s\) to be Ready; last seen: both: /);
+  t.match(still[1], /^still waiting \(10s of 11s\): 2 APIServiceBinding\(s\) to be Ready; last seen: same as at 5s$/);
+  for (const l of still) t.ok(l.length <= 160, `${l.length} characters`);
+  t.match(wait.stderr, /^error: timed out after 11s waiting for APIServiceBinding\(s\) postgresqlinstances/m);
+  t.match(wait.stderr, /^warn: all 13 object\(s\) were applied to App Cluster \S+ before the error; re-running/m);
+  t.notMatch(wait.stderr, /the other 0 were not/);
 });
 
 t.test('bootstrap-env --apply-to binds and applies in one command', async (t) => {
