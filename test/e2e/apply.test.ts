@@ -137,7 +137,10 @@ t.test('helper apply: one pass on a new cluster, dry run persists nothing, re-ru
   t.match(still[1], /^still waiting \(10s of 11s\): 2 APIServiceBinding\(s\) to be Ready; last seen: same as at 5s$/);
   for (const l of still) t.ok(l.length <= 160, `${l.length} characters`);
   t.match(wait.stderr, /^error: timed out after 11s waiting for APIServiceBinding\(s\) postgresqlinstances/m);
-  t.match(wait.stderr, /^warn: all 13 object\(s\) were applied to (App Cluster|cluster) \S+ before the error; re-running/m);
+  t.match(
+    wait.stderr,
+    /^warn: all 13 object\(s\) were applied to (App Cluster|cluster) \S+ before the error; re-running/m,
+  );
   t.notMatch(wait.stderr, /the other 0 were not/);
 });
 
