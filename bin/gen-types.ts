@@ -33,6 +33,7 @@ interface SchemaNames {
  * in place, so each named type is one a caller refers to.
  */
 export const TYPE_NAMES: Record<string, SchemaNames> = {
+  'apply.schema.json': { root: 'ApplyJson', at: { '/properties/items/items': 'ApplyJsonItem' } },
   'binding.schema.json': { root: 'Binding', at: { '/properties/apis/items': 'BindingApi' } },
   'binding-response.schema.json': {
     root: 'BindingResponse',

@@ -14,7 +14,15 @@ import { statusCommand } from './commands/status.ts';
 import { unbindCommand } from './commands/unbind.ts';
 import { completionCommand } from './commands/completion.ts';
 import { FILES, candidates } from './flows/completion.ts';
-import { applyEnvFlags, checkUnknown, parseState, skipHelpCache, type ParseState } from './options/argv.ts';
+import {
+  applyEnvFlags,
+  checkUnknown,
+  GLOBAL_GROUP,
+  parseState,
+  skipHelpCache,
+  tidyHelp,
+  type ParseState,
+} from './options/argv.ts';
 import { traceHttp } from './http-trace.ts';
 import { ExitCode, HelperError, InterruptedError, PartialError, UsageError } from './errors.ts';
 import { Journal } from './journal.ts';
@@ -58,6 +66,27 @@ interface ParserOptions {
   capture?: boolean;
 }
 
+/**
+ * yargs prints help and --version through its logger (console.log); this sends that text through tidyHelp to
+ * the run's stdout instead. yargs' own bookkeeping (it runs no handler once help was printed) is kept.
+ */
+function helpThroughStdout(y: Argv, stdout: (text: string) => void): void {
+  const logger = (y as unknown as { getInternalMethods(): { getLoggerInstance(): { log(...a: unknown[]): void } } })
+    .getInternalMethods()
+    .getLoggerInstance();
+  const original = logger.log.bind(logger);
+  logger.log = (...a: unknown[]) => {
+    const consoleLog = console.log;
+    console.log = () => {};
+    try {
+      original(...a);
+    } finally {
+      console.log = consoleLog;
+    }
+    stdout(`${tidyHelp(a.join(' '))}\n`);
+  };
+}
+
 function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, opts: ParserOptions = {}): Argv {
   const modules = commandModules(ctx);
   const names = modules.map((m) => String(m.command).split(' ')[0]!).filter((n) => n !== 'completion');
@@ -78,6 +107,7 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
       default: 'text' as const,
       describe: 'stderr format (env HELPER_LOG_FORMAT)',
     })
+    .group(['verbose', 'quiet', 'log-format', 'help', 'version'], GLOBAL_GROUP)
     // yargs passes the parser of the matched command as the second argument (its typings omit it).
     // yargs calls global middleware again on the way out of a nested command
     // (control-plane init), after the handler; only the innermost call counts.
@@ -98,6 +128,7 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
     );
   for (const m of modules) y = y.command(m);
   skipHelpCache(y);
+  helpThroughStdout(y, ctx.stdout);
   return y
     .demandCommand(1, `name a command: ${names.join(', ')} (see --help)`)
     .strict()
@@ -106,11 +137,24 @@ function buildParser(args: string[], ctx: RunContext, env: NodeJS.ProcessEnv, op
     .version(version)
     .wrap(Math.min(110, process.stderr.columns || 100))
     .exitProcess(false)
-    .fail((msg, err) => {
+    .fail((msg, err, yy) => {
       // yargs reports its own validation failures as YError; anything else is ours.
       if (err && err.name !== 'YError') throw err;
-      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
+      throw new UsageError(missingWhy(msg, yy) ?? msg ?? err?.message ?? 'invalid command line');
     });
+}
+
+/**
+ * yargs' "Missing required argument: kubeconfig" as `missing required flag --kubeconfig: <its help text>`,
+ * so the message says what the flag is for and why it has to be named (issue 24 #13).
+ */
+function missingWhy(msg: string | undefined, usage: unknown): string | undefined {
+  const m = /^Missing required arguments?: ([^\n]+)$/.exec(msg ?? '');
+  if (!m) return undefined;
+  // yargs passes its usage instance as the third argument of fail() (its typings say a yargs instance).
+  const described = (usage as { getDescriptions?: () => Record<string, string | undefined> }).getDescriptions?.() ?? {};
+  const flags = m[1]!.split(', ').map((k) => `--${k}${described[k] ? `: ${described[k]}` : ''}`);
+  return flags.length === 1 ? `missing required flag ${flags[0]}` : `missing required flags:\n  ${flags.join('\n  ')}`;
 }
 
 /** Runs one command line; resolves to the exit code. */

@@ -22,6 +22,7 @@ export const ExitCode = {
   deleted: 10,
   degraded: 11,
   missing: 12,
+  declined: 13,
   sigint: 130,
   sigterm: 143,
 } as const;
@@ -67,11 +68,13 @@ export const ERROR_CODES = [
   'HELPER_CP_NOT_READY',
   'HELPER_CP_PREREQUISITES',
   'HELPER_CRD_FOREIGN',
+  'HELPER_DECLINED',
   'HELPER_ENV',
   'HELPER_EXPORT_NOT_EXPORTED',
   'HELPER_EXPORT_REQUEST_FAILED',
   'HELPER_EXPORT_REQUEST_GONE',
   'HELPER_FLEET_DUPLICATE',
+  'HELPER_FLEET_NOT_STARTED',
   'HELPER_FLEET_PARTIAL',
   'HELPER_INTERNAL',
   'HELPER_INTERRUPTED',
@@ -87,6 +90,7 @@ export const ERROR_CODES = [
   'HELPER_SECRET_FOREIGN',
   'HELPER_SEED',
   'HELPER_STATUS_DEGRADED',
+  'HELPER_STDOUT_TERMINAL',
   'HELPER_STATUS_MISSING',
   'HELPER_STATUS_TIMEOUT',
   'HELPER_STATUS_UNREADABLE',
@@ -185,6 +189,13 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     meaning:
       'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)',
   },
+  {
+    name: 'declined',
+    word: 'declined',
+    meaning:
+      'declined: a question on the terminal (`unbind --purge` without `--yes`) was not answered yes; nothing was ' +
+      'changed (not a usage error, and not 0: a `&&` chain after it must not go on)',
+  },
   { name: 'sigint', word: 'interrupted', meaning: 'interrupted by SIGINT' },
   { name: 'sigterm', word: 'terminated', meaning: 'terminated by SIGTERM' },
 ];
@@ -234,6 +245,13 @@ export class HelperError extends Error {
 export class UsageError extends HelperError {
   constructor(message: string, opts: HelperErrorOptions = {}) {
     super('HELPER_USAGE', message, ExitCode.usage, opts);
+  }
+}
+
+/** The user answered a confirmation question with no (exit 13): nothing was changed. */
+export class DeclinedError extends HelperError {
+  constructor(message: string) {
+    super('HELPER_DECLINED', message, ExitCode.declined);
   }
 }
 

@@ -28,17 +28,26 @@ export function traceHttp(write: (line: string) => void): void {
     const t = started.get(req);
     return t === undefined ? '' : ` in ${Math.round(performance.now() - t)}ms`;
   };
+  const answered = new WeakSet<object>();
   subscribe('undici:request:create', (m) => {
     started.set((m as { request: object }).request, performance.now());
   });
   subscribe('undici:request:headers', (m) => {
     const { request, response } = m as { request: object; response: { statusCode?: number } };
+    answered.add(request);
     write(`${line(request)} -> ${response.statusCode ?? '?'}${ms(request)}`);
   });
   subscribe('undici:request:error', (m) => {
     const { request, error } = m as { request: object; error: { code?: unknown; name?: unknown } };
     // A DOMException's code is a number (20 for an abort): its name says more.
     const why = typeof error?.code === 'string' ? error.code : typeof error?.name === 'string' ? error.name : 'error';
+    // helper ending a request it no longer needs (a watch once its wait is over, answered or still connecting)
+    // is no failure; a timeout or an interruption has a name of its own.
+    if (why === 'UND_ERR_ABORTED' || why === 'AbortError') {
+      const after = ms(request).replace(/^ in /, ' after ');
+      write(`${line(request)} -> ${answered.has(request) ? 'closed' : 'cancelled'} by helper${after}`);
+      return;
+    }
     write(`${line(request)} -> failed (${why})${ms(request)}`);
   });
 }

@@ -121,7 +121,11 @@ export class Journal {
       }
     }
     const a = this.current;
-    if (a?.objects.length) {
+    if (a?.objects.length && a.objects.length >= a.total) {
+      out.push(
+        `all ${a.total} object(s) were applied to ${a.server} before the error; re-running the same command is safe`,
+      );
+    } else if (a?.objects.length) {
       out.push(
         `already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`,
       );

@@ -126,17 +126,26 @@ export interface LoggerOptions {
   level?: Level;
   format?: LogFormat;
   write?: (line: string) => void;
+  /** Whose line it is (a fleet's member): text `[value] ` before each line, JSON a field `key`. */
+  tag?: { key: string; value: string } | undefined;
 }
 
 export class Logger {
   level: Level;
   format: LogFormat;
   private readonly write: (line: string) => void;
+  private readonly tag: LoggerOptions['tag'];
 
   constructor(opts: LoggerOptions = {}) {
     this.level = opts.level ?? 'info';
     this.format = opts.format ?? 'text';
     this.write = opts.write ?? ((line) => process.stderr.write(line));
+    this.tag = opts.tag;
+  }
+
+  /** The same output, level and format, each line tagged (a fleet's member: `[clusterID] ...`). */
+  child(tag: { key: string; value: string }): Logger {
+    return new Logger({ level: this.level, format: this.format, write: this.write, tag });
   }
 
   enabled(level: Level): boolean {
@@ -146,7 +155,8 @@ export class Logger {
   log(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
     if (!this.enabled(level)) return;
     if (this.format === 'json') {
-      const rec = { time: new Date().toISOString(), level, msg, ...fields };
+      const tagged = this.tag ? { [this.tag.key]: this.tag.value } : {};
+      const rec = { time: new Date().toISOString(), level, ...tagged, msg, ...fields };
       // JSON.stringify escapes the C0 controls; the rest become \\u escapes, still valid JSON.
       this.write(redact(JSON.stringify(rec)).replace(CONTROL_IN_JSON, (c) => `\\u${hex(c, 4)}`) + '\n');
       return;
@@ -154,7 +164,7 @@ export class Logger {
     const extra = Object.entries(fields)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    const prefix = level === 'info' ? '' : `${level}: `;
+    const prefix = `${this.tag ? `[${this.tag.value}] ` : ''}${level === 'info' ? '' : `${level}: `}`;
     this.write(forTerminal(`${prefix}${msg}${extra ? ' ' + extra : ''}`) + '\n');
   }
 

@@ -13,10 +13,13 @@
  * `helper status -o json` (schemas/status.schema.json): BindingStatus,
  *   BindingStatusHeartbeat, BindingStatusItem.
  * `helper unbind -o json` (schemas/unbind.schema.json): UnbindJson, UnbindJsonAction.
+ * `helper apply -o json` (schemas/apply.schema.json): ApplyJson, ApplyJsonItem.
  *
  * Every type here comes from a schema; none is written by hand.
  */
 export type {
+  ApplyJson,
+  ApplyJsonItem,
   Binding,
   BindingApi,
   BindingResponse,

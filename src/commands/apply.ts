@@ -41,6 +41,14 @@ export function applyCommand(ctx: RunContext): CommandModule {
           describe: 'bound of the whole apply, including the wait for CRDs',
         })
         .option('wait-bindings', WAIT_BINDINGS_OPTION)
+        .option('output', {
+          alias: 'o',
+          choices: ['text', 'json'] as const,
+          default: 'text' as const,
+          describe:
+            'stdout: text, one line per object as kubectl prints them (configmap/x created); ' +
+            'json, every object and the counts',
+        })
         .options(CALL_OPTIONS)
         .options(tlsOptions('the App Cluster', "the App Cluster's TLS certificate (prints a warning)"))
         .example('$0 apply -f all.yaml --kubeconfig app.kubeconfig', 'replaces "kubectl apply -f all.yaml" (twice)')
@@ -53,7 +61,8 @@ export function applyCommand(ctx: RunContext): CommandModule {
           'the kubeconfig as kubectl finds it, another context',
         )
         .epilog(
-          'Prints per object whether it was created, configured or unchanged.\n' +
+          "stdout: per object whether it was created, configured or unchanged (kubectl's lines, or -o json); " +
+            'stderr: one summary line (N object(s) applied: C created, M configured, U unchanged).\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], {
               timeout: '--wait-bindings names each binding that is not Ready',
             }),

@@ -51,6 +51,10 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           describe: 'fleet: write <dir>/<clusterID>/all.yaml and provider.kfg.yaml (mode 0600) per cluster',
         })
         .option('concurrency', { type: 'number', default: 4, describe: 'fleet: how many clusters to bind at once' })
+        .option('fail-fast', {
+          type: 'boolean',
+          describe: 'fleet: after the first failure start no other cluster (those under way finish); exit 9',
+        })
         .option('summary', {
           choices: ['text', 'json'] as const,
           deprecated: 'use -o text|json',

@@ -1,5 +1,6 @@
 /** `helper control-plane render`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-render.ts. */
 import type { Argv, CommandModule } from 'yargs';
+import { exitCodesEpilog } from '../errors.ts';
 import { controlPlaneRenderOptions } from '../options/control-plane-render.ts';
 import { KEY_OPTIONS } from '../options/control-plane.ts';
 import { CONTEXT_OPTION, OUTPUT_FILE_OPTION } from '../options/flags.ts';
@@ -46,6 +47,13 @@ export function controlPlaneRenderCommand(ctx: RunContext): CommandModule {
         .example(
           '$0 control-plane render -f values.yaml --kubeconfig cp.kubeconfig --previous control-plane.yaml --output-file control-plane.yaml',
           're-render, keeping the cookie keys',
+        )
+        .epilog(
+          'Offline: reads the values file (and --kubeconfig, --previous), prints the manifests with their ' +
+            'Secrets on stdout, or writes --output-file (mode 0600); refuses a terminal as stdout.\n' +
+            exitCodesEpilog(['usage', 'input'], {
+              input: 'the values file, placeholders left, the kubeconfig, --previous, the output; stdout a terminal',
+            }),
         ),
     handler: handler(
       ctx,

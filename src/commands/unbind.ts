@@ -84,11 +84,12 @@ export function unbindCommand(ctx: RunContext): CommandModule {
           "Never deletes anything outside the binding's cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. " +
             'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds; a CRD an export merely names is never touched. A second run has nothing to do; an interrupted one is finished by running it again. ' +
             'The report goes to stdout, also when some deletions were refused.\n' +
-            exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], {
+            exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'declined'], {
               ok: 'also: nothing to do',
               usage: 'also: --purge without --yes and without a terminal',
               input: "also: not a binding's cluster namespace",
               cluster: 'a cluster unreachable, or a deletion refused (named)',
+              declined: 'the --purge question answered no; nothing changed',
             }),
         ),
     handler: handler(ctx, unbindOptions, async () => (await import('../flows/unbind.ts')).unbindFlow),

@@ -8,11 +8,11 @@
  * interruption says how many of them reached the cluster.
  */
 import type { Dispatcher } from 'undici';
-import { InputError } from '../errors.ts';
+import { HelperError, InputError } from '../errors.ts';
 import { warnInsecure } from '../http.ts';
 import { parseManifest, type ApplyResult } from '../kube/apply.ts';
-import { log } from '../log.ts';
 import type { ApplyOptions } from '../options/apply.ts';
+import type { ApplyJson } from '../types.ts';
 import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { applyKube, type ApplyKube } from './kube.ts';
 
@@ -22,7 +22,12 @@ export interface ApplyDeps extends FlowDeps {
   dispatcher?: Dispatcher | undefined;
 }
 
-/** The command's flow: nothing on stdout (each object's line goes to stderr). */
+/**
+ * The command's flow. stdout: with -o text one line per object as kubectl prints them (`configmap/x created`),
+ * with -o json the whole result; also when --wait-bindings then fails (the objects were applied). stderr: the
+ * summary line (`N object(s) applied: ...`), as bootstrap-env --apply-to prints it. Without a format (the
+ * library) the object lines go to the log.
+ */
 export async function apply(
   opts: Readonly<ApplyOptions>,
   given: Partial<ApplyDeps> = {},
@@ -49,16 +54,59 @@ export async function apply(
   );
   // A dry run changes nothing, so there is nothing to report if it fails.
   const onApplied = opts.dryRun ? () => {} : deps.journal.startApply(target.server, objects.length);
-  const r = await target.apply(objects, { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, onApplied });
-  log.info(
-    `${opts.dryRun ? '(dry run) ' : ''}${r.applied.length} object(s) applied${opts.dryRun ? '' : `: ${countOutcomes(r.applied)}`}`,
-  );
-  if (opts.waitBindingsMs !== undefined && !opts.dryRun) await target.waitBindings(objects, opts.waitBindingsMs);
-  return { result: r };
+  const lines: string[] = [];
+  const onObject = opts.format ? (line: string) => void lines.push(line) : undefined;
+  const r = await target.apply(objects, { dryRun: opts.dryRun, timeoutMs: opts.timeoutMs, onApplied, onObject });
+  const stdout =
+    opts.format === 'json'
+      ? `${JSON.stringify(applyJson(r, opts.dryRun), null, 2)}\n`
+      : opts.format === 'text'
+        ? lines.map((l) => `${l}\n`).join('')
+        : undefined;
+  if (opts.waitBindingsMs !== undefined && !opts.dryRun) {
+    try {
+      await target.waitBindings(objects, opts.waitBindingsMs);
+    } catch (err) {
+      // The objects were applied: say which, then why the wait failed.
+      if (err instanceof HelperError && stdout !== undefined) return { result: r, stdout, error: err };
+      throw err;
+    }
+  }
+  return { result: r, stdout };
 }
 
-/** "2 created, 1 configured, 10 unchanged". */
-function countOutcomes(applied: ReadonlyArray<{ outcome?: string | undefined }>): string {
-  const n = (o: string) => applied.filter((a) => a.outcome === o).length;
-  return ['created', 'configured', 'unchanged'].map((o) => `${n(o)} ${o}`).join(', ');
+/** The result as schemas/apply.schema.json has it. */
+export function applyJson(r: ApplyResult, dryRun: boolean): ApplyJson {
+  const items: ApplyJson['items'] = [
+    ...r.applied.map((a) => ({
+      apiVersion: a.apiVersion ?? '',
+      kind: a.kind,
+      name: a.name,
+      ...(a.namespace ? { namespace: a.namespace } : {}),
+      outcome: a.outcome ?? (dryRun ? ('validated' as const) : ('unchanged' as const)),
+    })),
+    ...(r.notValidated ?? []).map((n) => ({
+      apiVersion: n.apiVersion,
+      kind: n.kind,
+      name: n.name,
+      ...(n.namespace ? { namespace: n.namespace } : {}),
+      outcome: 'notValidated' as const,
+      reason: n.reason,
+    })),
+  ];
+  const n = (o: string) => items.filter((i) => i.outcome === o).length;
+  return {
+    schemaVersion: 1,
+    kind: 'ApplyResult',
+    dryRun,
+    counts: {
+      applied: r.applied.length,
+      created: n('created'),
+      configured: n('configured'),
+      unchanged: n('unchanged'),
+      validated: n('validated'),
+      notValidated: n('notValidated'),
+    },
+    items,
+  };
 }

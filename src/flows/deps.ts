@@ -5,7 +5,8 @@
  * factory (flows/kube.ts holds the real ones). Tests pass in-memory stand-ins.
  */
 import { fchmodSync, fstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import type { HelperError } from '../errors.ts';
+import { isatty } from 'node:tty';
+import { type HelperError, InputError } from '../errors.ts';
 import { Journal } from '../journal.ts';
 import { log } from '../log.ts';
 import { assertWritable, writeFileAtomic } from '../write/files.ts';
@@ -25,7 +26,10 @@ export interface Files {
   write(path: string, text: string, mode?: number): void;
   /** mkdir -p with mode 0700. */
   mkdir(path: string): void;
-  /** When stdout is a regular file (`> all.yaml`), make it 0600 before anything is written to it, and say so. */
+  /**
+   * When stdout is a regular file (`> all.yaml`), make it 0600 before anything is written to it, and say so;
+   * when it is a terminal, InputError (exit 3): credentials are not shown on a screen (issue 24 #11).
+   */
   secureStdout(what: string): void;
 }
 
@@ -78,6 +82,14 @@ export function flowDeps(given: Partial<FlowDeps> = {}): FlowDeps {
  * 0600 before anything is written to it, and say so on stderr.
  */
 function tightenStdoutFile(what: string, fd = 1): void {
+  // Like curl's refusal to print binary output on a terminal, but for credentials: a scrollback, a screen share or
+  // a recorded session keeps them. Redirecting (> FILE, | cat) is the deliberate way to see them.
+  if (isatty(fd))
+    throw new InputError(
+      'HELPER_STDOUT_TERMINAL',
+      `stdout is a terminal and would show ${what}: write it with --output-file FILE (mode 0600) ` +
+        'or redirect stdout (> FILE, | kubectl apply -f -); nothing was done',
+    );
   let st: ReturnType<typeof fstatSync>;
   try {
     st = fstatSync(fd);

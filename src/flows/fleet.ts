@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { AcceptedClaim } from '../backend/answer.ts';
 import { ExitCode, HelperError, InputError, PartialError } from '../errors.ts';
-import { log } from '../log.ts';
+import { currentScope, log, runInScope } from '../log.ts';
 import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
 import { validateBinding } from '../validate/schemas.ts';
 import {
@@ -110,7 +110,8 @@ export async function runFleet(
       const raw = readBindingInput(source, deps.files);
       return { source, status: 'ok' as const, ms: 0, input: { raw, binding: validateBinding(raw, source), source } };
     } catch (err) {
-      return { source, status: 'failed' as const, ms: 0, error: errorInfo(err) };
+      // The summary names the file: its message does not repeat it (`FILE: FILE: ...`).
+      return { source, status: 'failed' as const, ms: 0, error: errorInfo(err, source) };
     }
   });
   const byId = new Map<string, string>();
@@ -122,10 +123,7 @@ export async function runFleet(
     if (other) {
       e.status = 'failed';
       e.error = errorInfo(
-        new InputError(
-          'HELPER_FLEET_DUPLICATE',
-          `${e.source}: clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`,
-        ),
+        new InputError('HELPER_FLEET_DUPLICATE', `clusterID ${JSON.stringify(e.clusterID)} is also in ${other}`),
       );
       delete e.input;
       continue;
@@ -133,25 +131,36 @@ export async function runFleet(
     byId.set(dir, e.source);
     e.dir = join(outDir, dir);
   }
-  const invalid = entries.filter((e) => e.status === 'failed').length;
-  if (invalid) log.warn(`${invalid} of ${entries.length} binding file(s) are invalid and will be skipped`);
+  const invalid = entries.filter((e) => e.status === 'failed');
+  if (invalid.length)
+    log.warn(
+      `${invalid.length} of ${entries.length} binding file(s) are invalid (${invalid.map((e) => e.source).join(', ')}): ` +
+        (opts.failFast ? 'with --fail-fast no cluster is bound' : 'they are skipped'),
+    );
 
   const shared = sharedRun(opts, creds, deps);
   deps.files.mkdir(outDir);
   const queue = entries.filter((e) => e.input);
-  log.info(`binding ${queue.length} cluster(s) at ${shared.url.host} with concurrency ${opts.concurrency}`);
+  // --fail-fast: the first failure (an invalid file, or a cluster) stops the start of any other cluster.
+  let stoppedBy: string | undefined = opts.failFast && invalid.length ? invalid[0]!.source : undefined;
+  if (!stoppedBy)
+    log.info(`binding ${queue.length} cluster(s) at ${shared.url.host} with concurrency ${opts.concurrency}`);
   let next = 0;
   const worker = async () => {
-    while (next < queue.length) {
+    while (next < queue.length && !stoppedBy) {
       const e = queue[next++]!;
       if (deps.signal.aborted) throw deps.signal.reason;
       const t0 = deps.clock();
+      // Every line of this cluster's bind, down to the HTTP trace, names it: `[clusterID] ...`.
+      const scope = { ...currentScope(), logger: currentScope().logger.child({ key: 'cluster', value: e.clusterID! }) };
       try {
-        const r = await bindOne(shared, e.input!, {
-          dir: e.dir,
-          writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'),
-          output: join(e.dir!, 'all.yaml'),
-        });
+        const r = await runInScope(scope, () =>
+          bindOne(shared, e.input!, {
+            dir: e.dir,
+            writeKubeconfig: join(e.dir!, 'provider.kfg.yaml'),
+            output: join(e.dir!, 'all.yaml'),
+          }),
+        );
         e.clusterNamespace = r.clusterNamespace;
         e.exportRequests = r.exportRequests;
         e.acceptedClaims = r.acceptedClaims;
@@ -161,13 +170,26 @@ export async function runFleet(
         e.error = errorInfo(err);
         e.kubeconfig = deps.journal.kubeconfigs.get(e.clusterID!);
         const kept = e.kubeconfig ? `; ${cleanUp(e.kubeconfig)}` : '';
-        log.error(`cluster ${JSON.stringify(e.clusterID)} (${e.source}) failed: ${e.error.message}${kept}`);
+        runInScope(scope, () => log.error(`failed (${e.source}): ${e.error!.message}${kept}`));
+        if (opts.failFast && !stoppedBy) {
+          stoppedBy = `cluster ${JSON.stringify(e.clusterID)}`;
+          const left = queue.length - next;
+          if (left) log.warn(`--fail-fast: ${stoppedBy} failed; ${left} cluster(s) not started`);
+        }
       }
       e.ms = deps.clock() - t0;
       delete e.input;
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.concurrency, queue.length)) }, worker));
+  for (const e of queue.slice(next)) {
+    e.status = 'failed';
+    e.error = {
+      code: 'HELPER_FLEET_NOT_STARTED',
+      exitCode: ExitCode.partial,
+      message: `not started: --fail-fast stopped the fleet after ${stoppedBy} failed`,
+    };
+  }
   const clusters = entries.map(({ input: _input, ...rest }) => rest);
   const failed = clusters.filter((c) => c.status === 'failed').length;
   return {
@@ -181,8 +203,15 @@ export async function runFleet(
   };
 }
 
-function errorInfo(err: unknown): { code: string; exitCode: number; message: string } {
-  if (err instanceof HelperError) return { code: err.code, exitCode: err.exitCode, message: err.message };
+/** An error as the summary has it; `source`: the file the summary names beside it, not repeated in the message. */
+function errorInfo(err: unknown, source?: string): { code: string; exitCode: number; message: string } {
+  if (err instanceof HelperError) {
+    // `FILE: problem` → `problem`; `FILE is not a valid binding` → `not a valid binding`.
+    const lead =
+      source === undefined ? undefined : [`${source}: `, `${source} is `].find((l) => err.message.startsWith(l));
+    const message = lead ? err.message.slice(lead.length) : err.message;
+    return { code: err.code, exitCode: err.exitCode, message };
+  }
   return {
     code: 'HELPER_INTERNAL',
     exitCode: ExitCode.internal,

@@ -36,7 +36,7 @@ export interface ApplyTarget {
   readonly server: string;
   apply(
     objects: ApplyObject[],
-    opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void },
+    opts: { dryRun?: boolean; timeoutMs: number; onApplied: (what: string) => void; onObject?: (line: string) => void },
   ): Promise<ApplyResult>;
   /** Bounded wait until every APIServiceBinding among the objects is Ready. */
   waitBindings(objects: ApplyObject[], timeoutMs: number): Promise<void>;
@@ -71,6 +71,7 @@ function applyTarget(c: KubeClient, policy: CallPolicy): ApplyTarget {
         timeoutMs: o.timeoutMs,
         signal: policy.signal,
         onApplied: o.onApplied,
+        onObject: o.onObject,
       });
       // Once the manifest made the APIServiceBindings: the CRDs an unbind kept become theirs again.
       for (const line of await adoptBoundCrds(c, crds.adopt, dryRun)) log.info(`${line} (${c.server})`);

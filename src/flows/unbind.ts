@@ -23,7 +23,7 @@
  * idempotent (404 = already gone), so a second run has nothing to do and an
  * interrupted one is finished by running it again.
  */
-import { TimeoutError, UsageError } from '../errors.ts';
+import { DeclinedError, TimeoutError, UsageError } from '../errors.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
@@ -154,7 +154,7 @@ async function confirmPurge(input: UnbindInput, actions: PlannedAction[]): Promi
   const ok = await input.confirm(
     `delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map(itemId).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `,
   );
-  if (!ok) throw new UsageError('--purge was not confirmed; nothing was changed');
+  if (!ok) throw new DeclinedError('--purge was not confirmed; nothing was changed');
 }
 
 function logStopped(input: UnbindInput, actions: PlannedAction[]): void {

@@ -28,21 +28,78 @@ export interface PhasedApplyOptions {
   fieldManager?: string;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: (what: string) => void;
-  /** Read each object before applying it and say per object whether it was created, configured or unchanged (by resourceVersion). */
+  /**
+   * Read each object before applying it and say per object whether it was created, configured or unchanged (by
+   * resourceVersion), then one summary line on stderr (`N object(s) applied: ...`).
+   */
   report?: boolean;
+  /** With report: where each object's line goes (apply: stdout); default: stderr. */
+  onObject?: ((line: string) => void) | undefined;
 }
 
 /** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
+/** One object server-side apply accepted. */
+export interface AppliedItem {
+  apiVersion?: string | undefined;
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+  phase: 1 | 2;
+  outcome?: ApplyAction | undefined;
+}
+
+/** One object a server-side dry run could not validate, and why (its CRD or namespace is new in the manifest). */
+export interface NotValidatedItem {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+  reason: 'new-crd' | 'new-namespace';
+}
+
 export interface ApplyResult {
-  applied: Array<{
-    kind: string;
-    name: string;
-    namespace?: string | undefined;
-    phase: 1 | 2;
-    outcome?: ApplyAction | undefined;
-  }>;
+  applied: AppliedItem[];
+  /** Dry run only: the objects the API server could not validate. */
+  notValidated?: NotValidatedItem[] | undefined;
+}
+
+/** How kubectl names an object in its apply lines: `configmap/x`, `deployment.apps/konnector`. */
+export function objectRef(o: { apiVersion?: string | undefined; kind: string; name: string }): string {
+  const slash = o.apiVersion?.indexOf('/') ?? -1;
+  const group = slash > 0 ? o.apiVersion!.slice(0, slash) : '';
+  return `${o.kind.toLowerCase()}${group ? `.${group}` : ''}/${o.name}`;
+}
+
+/** kubectl's line for an applied object: `configmap/x created`, `... created (server dry run)`. */
+export function appliedLine(i: AppliedItem, dryRun: boolean): string {
+  return `${objectRef(i)} ${i.outcome ?? (dryRun ? 'validated' : 'applied')}${dryRun ? ' (server dry run)' : ''}`;
+}
+
+/** The line of an object a dry run could not validate. */
+export function notValidatedLine(i: NotValidatedItem): string {
+  const why = i.reason === 'new-crd' ? 'its CRD' : `its namespace ${i.namespace}`;
+  return `${objectRef(i)} not validated (server dry run: ${why} is new in this manifest and was only dry-run applied)`;
+}
+
+/**
+ * The one summary line of an apply (apply and bootstrap-env --apply-to): `3 object(s) applied: 1 created, 0
+ * configured, 2 unchanged`; a dry run: `(dry run) 8 object(s) validated, 5 not validated (...)`.
+ */
+export function summaryLine(r: ApplyResult, dryRun: boolean): string {
+  if (dryRun) {
+    const nv = r.notValidated?.length ?? 0;
+    return (
+      `(dry run) ${r.applied.length} object(s) validated by the API server, nothing persisted` +
+      (nv ? `; ${nv} not validated (their CRD or namespace is new in this manifest)` : '')
+    );
+  }
+  const n = (o: ApplyAction) => r.applied.filter((a) => a.outcome === o).length;
+  const counts = r.applied.some((a) => a.outcome)
+    ? `: ${(['created', 'configured', 'unchanged'] as const).map((o) => `${n(o)} ${o}`).join(', ')}`
+    : '';
+  return `${r.applied.length} object(s) applied${counts}`;
 }
 
 /** Parses a multi-document manifest; InputError names the document and the problem. */
@@ -100,14 +157,15 @@ export async function applyInPhases(
   opts: PhasedApplyOptions,
 ): Promise<ApplyResult> {
   const manager = opts.fieldManager ?? 'helper';
-  const applied: ApplyResult['applied'] = [];
+  const applied: AppliedItem[] = [];
+  const notValidated: NotValidatedItem[] = [];
   const deadline = Date.now() + opts.timeoutMs;
 
   const applyOne = async (o: ApplyObject, phase: 1 | 2) => {
     const what = `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
     const kind = { apiVersion: o.apiVersion, kind: o.kind };
-    const report = opts.report && !opts.dryRun;
-    const before = report
+    const readFirst = opts.report && !opts.dryRun;
+    const before = readFirst
       ? await client
           .get(kind, o.metadata.name, o.metadata.namespace, { label: { action: `read ${what}` } })
           .then((b) => (b ? (resourceVersionOf(b) ?? '') : undefined))
@@ -120,16 +178,26 @@ export async function applyInPhases(
         label: { action: `apply ${what}` },
       }),
     );
-    const outcome: ApplyAction | undefined = report
+    const outcome: ApplyAction | undefined = readFirst
       ? before === undefined
         ? 'created'
         : before === after
           ? 'unchanged'
           : 'configured'
       : undefined;
-    applied.push({ kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace, phase, outcome });
+    const item: AppliedItem = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      phase,
+      outcome,
+    };
+    applied.push(item);
     if (!opts.dryRun) opts.onApplied?.(what);
-    log.info(`${opts.dryRun ? '(dry run) ' : ''}${outcome ?? 'applied'} ${what}`);
+    if (!opts.report) log.info(`${opts.dryRun ? '(dry run) ' : ''}${outcome ?? 'applied'} ${what}`);
+    else if (opts.onObject) opts.onObject(appliedLine(item, opts.dryRun ?? false));
+    else log.info(appliedLine(item, opts.dryRun ?? false));
   };
 
   const first = objects.filter(firstPhase);
@@ -179,12 +247,25 @@ export async function applyInPhases(
         o.metadata.namespace !== undefined &&
         first.some((n) => n.kind === 'Namespace' && n.metadata.name === o.metadata.namespace);
       if (!opts.dryRun || !(newCrd || newNs) || opts.signal?.aborted) throw err;
-      log.info(
-        `(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`,
-      );
+      const nv: NotValidatedItem = {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name: o.metadata.name,
+        namespace: o.metadata.namespace,
+        reason: newCrd ? 'new-crd' : 'new-namespace',
+      };
+      notValidated.push(nv);
+      if (!opts.report)
+        log.info(
+          `(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`,
+        );
+      else if (opts.onObject) opts.onObject(notValidatedLine(nv));
+      else log.info(notValidatedLine(nv));
     }
   }
-  return { applied };
+  const result: ApplyResult = { applied, notValidated };
+  if (opts.report) log.info(summaryLine(result, opts.dryRun ?? false));
+  return result;
 }
 
 function resourceVersionOf(obj: unknown): string | undefined {

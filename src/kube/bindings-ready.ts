@@ -32,6 +32,21 @@ export function bindingState(b: KObject | undefined): { ready: boolean; seen: st
 export interface BindingsReadyOptions {
   timeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Interval of the still-waiting lines (default: wait.ts's). */
+  stillWaitingMs?: number | undefined;
+}
+
+/**
+ * The states of the bindings not Ready, each state once: `both: does not exist`, `all 3: no conditions yet
+ * (...)`, else `a, b: <state>; c: <state>`.
+ */
+export function groupStates(waiting: ReadonlyArray<{ n: string; seen: string }>): string {
+  const by = new Map<string, string[]>();
+  for (const w of waiting) by.set(w.seen, [...(by.get(w.seen) ?? []), w.n]);
+  if (by.size === 1 && waiting.length > 1) {
+    return `${waiting.length === 2 ? 'both' : `all ${waiting.length}`}: ${waiting[0]!.seen}`;
+  }
+  return [...by].map(([seen, ns]) => `${ns.join(', ')}: ${seen}`).join('; ');
 }
 
 /**
@@ -51,6 +66,9 @@ export async function waitForBindingsReady(
   );
   await waitUntil({
     what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,
+    // The line above named the cluster; the timeout's message names each binding.
+    brief: `${names.length} APIServiceBinding(s) to be Ready`,
+    stillWaitingMs: opts.stillWaitingMs,
     // One list per round; the loop is the retry, so each call is a single attempt.
     get: () =>
       app.call(
@@ -70,7 +88,7 @@ export async function waitForBindingsReady(
       const states = names.map((n) => ({ n, ...bindingState(items.find((i) => i.metadata?.name === n)) }));
       const waiting = states.filter((s) => !s.ready);
       if (!waiting.length) return { done: true, value: undefined };
-      return { done: false, seen: waiting.map((s) => `${s.n}: ${s.seen}`).join('; ') };
+      return { done: false, seen: groupStates(waiting) };
     },
     timeoutMs: opts.timeoutMs,
     intervalMs: 1000,

@@ -13,6 +13,8 @@ export type Check<R> = { done: true; value: R } | { done: false; seen: string };
 export interface WaitOptions<R, O = KObject> {
   /** Human name of what we wait for, e.g. `APIServiceNamespace "team-a"`. */
   what: string;
+  /** A shorter name for the still-waiting lines (default: what), when a line before them named it in full. */
+  brief?: string | undefined;
   /** Reads the object (or whatever is judged); resolves undefined when it does not exist. */
   get: () => Promise<O | undefined>;
   /** Decides; may throw (e.g. FailedError) to end the wait. */
@@ -53,11 +55,16 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
   const watcher = new AbortController();
   let lastSeen = 'nothing yet';
   let lastReported = '';
-  // A line at a steady interval (not on every change) says the wait is alive and what it last saw.
+  // A line at a steady interval (not on every change) says the wait is alive and what it last saw; a state
+  // an earlier line showed is not repeated (it can be a long list), only when that line was.
   const every = opts.stillWaitingMs ?? stillWaitingInterval(opts.timeoutMs);
+  let shown: { seen: string; at: string } | undefined;
   const still = setInterval(() => {
+    const at = formatDuration(Date.now() - start);
+    const seen = shown?.seen === lastSeen ? `same as at ${shown.at}` : lastSeen;
+    if (shown?.seen !== lastSeen) shown = { seen: lastSeen, at };
     log.info(
-      `still waiting (${formatDuration(Date.now() - start)} of ${formatDuration(opts.timeoutMs)}): ${opts.what}; last seen: ${lastSeen}`,
+      `still waiting (${at} of ${formatDuration(opts.timeoutMs)}): ${opts.brief ?? opts.what}; last seen: ${seen}`,
     );
   }, every);
   still.unref();

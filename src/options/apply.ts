@@ -19,6 +19,11 @@ export interface ApplyOptions extends KubeconfigFlags, CallFlags, TlsFlags {
   dryRun: boolean;
   timeoutMs: number;
   waitBindingsMs: number | undefined;
+  /**
+   * text: one line per object on stdout, as kubectl prints them; json: the whole result (schemas/apply.schema.json).
+   * Unset (the library): each object's line goes to the log.
+   */
+  format?: 'text' | 'json' | undefined;
 }
 
 export function applyOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<ApplyOptions> {
@@ -29,6 +34,7 @@ export function applyOptions(argv: Record<string, unknown>, env: NodeJS.ProcessE
     ...kubeconfigOf(argv),
     env,
     dryRun: isDryRun(argv),
+    format: argv.output === 'json' ? ('json' as const) : ('text' as const),
     waitBindingsMs: waitBindings,
     timeoutMs: durationOf(argv, 'timeout'),
     ...callPolicyOf(argv),

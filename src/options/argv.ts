@@ -96,6 +96,42 @@ export function skipHelpCache(y: Argv): void {
   usage.cacheHelpMessage = () => {};
 }
 
+/** The heading of the flags every command takes (cli.ts groups them under it). */
+export const GLOBAL_GROUP = 'Global options:';
+
+/** What yargs appends to an option's description: its type, then [required], [choices: ...], [default: ...]. */
+const EXTRAS =
+  /^(.*\S)(\[(?:boolean\]|count\]|string\]|array\]|number\]|required\]|deprecated|choices: |default: ).*)$/;
+
+/**
+ * The help text as a new user reads it best (issue 24 #13): the command's own options before the global ones
+ * (yargs prints groups in the order they were made, and the global group is made first), and an option's
+ * [type] never glued onto the last word of its description (cliui renders it inline when the words fill the
+ * line exactly): then it goes on a line of its own, right-aligned as yargs aligns it.
+ */
+export function tidyHelp(text: string): string {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = EXTRAS.exec(line);
+    if (m) lines.push(m[1]!, ' '.repeat(Math.max(0, line.length - m[2]!.length)) + m[2]!);
+    else lines.push(line);
+  }
+  const block = (heading: string) => {
+    const start = lines.indexOf(heading);
+    if (start < 0) return undefined;
+    const blank = lines.indexOf('', start);
+    return { start, end: blank < 0 ? lines.length : blank };
+  };
+  const global = block(GLOBAL_GROUP);
+  const own = block('Options:');
+  if (global && own && own.start === global.end + 1) {
+    const g = lines.slice(global.start, global.end);
+    const o = lines.slice(own.start, own.end);
+    lines.splice(global.start, own.end - global.start, ...o, '', ...g);
+  }
+  return lines.join('\n');
+}
+
 /** Known long flag names and one-letter aliases of the command being parsed. */
 export function knownFlags(options: Options): { long: Set<string>; short: Set<string>; booleans: Set<string> } {
   const long = new Set<string>();
@@ -134,14 +170,22 @@ export function unknownFlags(args: string[], options: Options): string[] {
   return [...new Set(out)];
 }
 
-/** The closest candidate within a small edit distance, or a candidate the word is a prefix of. */
+/**
+ * The closest candidate within a small edit distance, a candidate the word is a prefix of (postgres →
+ * postgresql), or one that is a prefix of the word (--namespace → --name).
+ */
 export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
   // One letter is too little to guess from (-x is not a typo of -q).
   if (word.replace(/^-+/, '').length < 2) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = c.startsWith(word) && word.length >= 3 ? 0.5 : editDistance(word, c);
+    const d =
+      c.startsWith(word) && word.length >= 3
+        ? 0.5
+        : word.startsWith(c) && c.replace(/^-+/, '').length >= 4
+          ? 0.75
+          : editDistance(word, c);
     if (d < bestD) {
       best = c;
       bestD = d;

@@ -73,6 +73,8 @@ export interface BootstrapEnvOptions extends CallFlags, TlsFlags {
   writeKubeconfig: string | undefined;
   outDir: string | undefined;
   concurrency: number;
+  /** fleet: after the first cluster that fails, start no other (those under way finish). */
+  failFast?: boolean | undefined;
   konnectorImage: string;
   oidc: OidcOptions;
   timeoutMs: number;
@@ -111,6 +113,10 @@ export function bootstrapEnvOptions(
     throw new UsageError(
       '--output-file, --write-kubeconfig and --apply-to are for one binding; a fleet writes its files under --out-dir',
     );
+  if (!fleet && argv['fail-fast'] === true)
+    throw new UsageError(
+      '--fail-fast is for a fleet (several -f files or --out-dir); one binding always stops at its error',
+    );
   if (fleet && argv['write-secret'] !== undefined)
     throw new UsageError('--write-secret is for one binding; a fleet writes its files under --out-dir');
   if (argv['secret-kubeconfig'] !== undefined && argv['write-secret'] === undefined)
@@ -137,6 +143,7 @@ export function bootstrapEnvOptions(
     writeKubeconfig: argv['write-kubeconfig'] as string | undefined,
     outDir: argv['out-dir'] as string | undefined,
     concurrency: concurrency ?? 4,
+    failFast: argv['fail-fast'] === true,
     konnectorImage: (argv['konnector-image'] as string | undefined) ?? DEFAULT_KONNECTOR_IMAGE,
     oidc: Object.freeze({
       clientId: env.OIDC_CLIENT_ID?.trim() ?? '',

@@ -123,7 +123,9 @@ export const DRY_RUN_OPTION = {
   type: 'string',
   choices: ['none', 'server'],
   coerce: (v: unknown) => (v === '' || v === true ? 'server' : v),
-  describe: 'server (or bare --dry-run): validate on the API server, persist nothing; none (default): apply',
+  describe:
+    'server (or bare --dry-run): send every change as a server-side dry run (validated, nothing persisted); ' +
+    'none (default): make the changes',
 } as const;
 
 /** True when the flags ask for a server-side dry run. */

@@ -134,24 +134,18 @@ t.test('apply says created, configured or unchanged per object, as the resourceV
   const env = { KUBECONFIG: sb.app.kubeconfig };
   const first = await runCli(['apply', '-f', manifest('outcomes', { one: '1', two: '2' })], { env });
   t.equal(first.code, 0, first.stderr);
-  t.match(
-    first.stderr,
-    `created ConfigMap default/one-${id}\ncreated ConfigMap default/two-${id}\n2 object(s) applied: 2 created, 0 configured, 0 unchanged\n`,
-  );
+  t.equal(first.stdout, `configmap/one-${id} created\nconfigmap/two-${id} created\n`);
+  t.match(first.stderr, '2 object(s) applied: 2 created, 0 configured, 0 unchanged\n');
   const [rv1, rv2] = [await rv('one'), await rv('two')];
   const again = await runCli(['apply', '-f', join(dir, 'outcomes.yaml')], { env });
   t.equal(again.code, 0, again.stderr);
-  t.match(
-    again.stderr,
-    `unchanged ConfigMap default/one-${id}\nunchanged ConfigMap default/two-${id}\n2 object(s) applied: 0 created, 0 configured, 2 unchanged\n`,
-  );
+  t.equal(again.stdout, `configmap/one-${id} unchanged\nconfigmap/two-${id} unchanged\n`);
+  t.match(again.stderr, '2 object(s) applied: 0 created, 0 configured, 2 unchanged\n');
   t.same([await rv('one'), await rv('two')], [rv1, rv2], 'unchanged: same resourceVersions');
   const changed = await runCli(['apply', '-f', manifest('outcomes', { one: 'changed', two: '2' })], { env });
   t.equal(changed.code, 0, changed.stderr);
-  t.match(
-    changed.stderr,
-    `configured ConfigMap default/one-${id}\nunchanged ConfigMap default/two-${id}\n2 object(s) applied: 0 created, 1 configured, 1 unchanged\n`,
-  );
+  t.equal(changed.stdout, `configmap/one-${id} configured\nconfigmap/two-${id} unchanged\n`);
+  t.match(changed.stderr, '2 object(s) applied: 0 created, 1 configured, 1 unchanged\n');
   t.not(await rv('one'), rv1, 'configured: a new resourceVersion');
   t.equal(await rv('two'), rv2);
 });

@@ -12,10 +12,15 @@ import t from 'tap';
 import { ENV_VARIABLES } from '../../src/options/argv.ts';
 import { writeSandboxInfo } from '../sandbox/sandbox.ts';
 import { cpEnv, valuesFile } from '../helpers/control-plane.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { repoRoot, runCli } from '../helpers/run-cli.ts';
 import { useSandbox } from '../helpers/sandbox.ts';
 
 const sb = await useSandbox(t);
+
+/** script(1) of util-linux: runs a command on a pseudo-terminal. */
+const script = ['/usr/bin/script', '/bin/script'].find((f) => existsSync(f));
+/** A shell word (script -c takes one command line). */
+const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 function bindingFile(dir: string, name = 'binding.json'): string {
   const f = join(dir, name);
@@ -121,6 +126,45 @@ t.test(
     t.equal(json.code, 2);
     t.match(json.stderr, /^error: -o json: here the output format is yaml\n/);
     t.same(readdirSync(dir).sort(), ['binding.json', 'old.yaml']);
+  },
+);
+
+t.test(
+  'issue 24 #11: stdout on a terminal (a pseudo-terminal from script(1)): bootstrap-env refuses to print the ' +
+    'token there, before any call (exit 3, like a bad output file); --output-file on the same terminal works',
+  { skip: script ? false : 'script(1) from util-linux is not installed' },
+  async (t) => {
+    const dir = t.testdir({});
+    const onTerminal = (args: string[]) =>
+      runCli(['-qec', [process.execPath, join(repoRoot, 'bin', 'helper'), ...args].map(quote).join(' '), '/dev/null'], {
+        env: sb.env,
+        exe: script!,
+      });
+    const binding = bindingFile(dir);
+    const r = await onTerminal(['bootstrap-env', '-f', binding, '-u', sb.bindUrl, '--ca-file', sb.caFile, '--no-wait']);
+    t.equal(r.code, 3, r.stdout.slice(0, 300));
+    t.match(
+      r.stdout,
+      "error: stdout is a terminal and would show all.yaml with the provider kubeconfig's token: " +
+        'write it with --output-file FILE (mode 0600) or redirect stdout (> FILE, | kubectl apply -f -); nothing was done',
+    );
+    t.notMatch(r.stdout, /kind: Secret|apiVersion:|bound to cluster namespace/, 'nothing printed, nothing bound');
+    t.notMatch(r.stdout, /run with --help/, 'not a usage mistake of the command line');
+    const out = join(dir, 'all.yaml');
+    const ok = await onTerminal([
+      'bootstrap-env',
+      '-f',
+      binding,
+      '-u',
+      sb.bindUrl,
+      '--ca-file',
+      sb.caFile,
+      '--no-wait',
+      '--output-file',
+      out,
+    ]);
+    t.equal(ok.code, 0, ok.stdout.slice(0, 300));
+    t.match(readFileSync(out, 'utf8'), /kind: Secret/);
   },
 );
 

@@ -53,6 +53,55 @@ t.test('unknown flags come before missing arguments, each with a did-you-mean', 
   t.equal(nothing.code, 2);
 });
 
+t.test(
+  'issue 24 #13: did-you-mean for --namespace and a data service; a missing flag says what it is for',
+  async (t) => {
+    const ns = await runCli(['create-ns', '--namespace', 'team-a']);
+    t.equal(ns.code, 2);
+    t.match(ns.stderr, /^error: unknown flag --namespace \(did you mean --name\?\)\n/);
+    const ds = await runCli(['control-plane', 'init', '--data-services', 'postgres']);
+    t.equal(ds.code, 2);
+    t.match(ds.stderr, /^error: --data-services: unknown postgres \(did you mean postgresql\?\); choose from /);
+    t.equal(ds.stdout, '');
+    const unbind = await runCli(['unbind']);
+    t.equal(unbind.code, 2);
+    t.match(
+      unbind.stderr,
+      /^error: missing required flag --kubeconfig: provider kubeconfig from bootstrap-env --write-kubeconfig \(always named: never taken from \$KUBECONFIG, since it picks what is deleted\)\n/,
+    );
+  },
+);
+
+t.test('issue 24 #13: --help of every command: own flags first, no [type] glued to a word, exit codes', async (t) => {
+  const commands = [
+    [],
+    ['bootstrap-env'],
+    ['create-ns'],
+    ['apply'],
+    ['status'],
+    ['unbind'],
+    ['completion'],
+    ['control-plane'],
+    ...['init', 'render', 'apply', 'check', 'adopt'].map((c) => ['control-plane', c]),
+  ];
+  for (const c of commands) {
+    const r = await runCli([...c, '--help']);
+    const name = ['helper', ...c].join(' ');
+    t.equal(r.code, 0, name);
+    t.notMatch(
+      r.stdout,
+      /\S\[(string|boolean|number|count|array|required|choices:|default:)/,
+      `${name}: nothing glued`,
+    );
+    const own = r.stdout.indexOf('\nOptions:\n');
+    if (own >= 0) t.ok(own < r.stdout.indexOf('\nGlobal options:\n'), `${name}: its own options first`);
+    if (c.length && c[0] !== 'completion' && !(c.length === 1 && c[0] === 'control-plane'))
+      t.match(r.stdout, /\nExit codes: 0 ok\b/, `${name}: lists its exit codes`);
+  }
+  const unbind = await runCli(['unbind', '--help']);
+  t.notMatch(unbind.stdout, /none \(default\): apply/, "unbind's --dry-run does not say apply");
+});
+
 /** The words of a help line, whatever the wrapping. */
 function helpLine(words: string): RegExp {
   return new RegExp(
@@ -80,7 +129,7 @@ t.test('--help matches the flags: -o is a format, files go to --output-file, kub
     helpLine('--kubeconfig kubeconfig of the App Cluster (default: $KUBECONFIG, else ~/.kube/config)'),
   );
   t.match(apply.stdout, helpLine('--context kubeconfig context to use'));
-  t.match(apply.stdout, helpLine('Prints per object whether it was created, configured or unchanged.'));
+  t.match(apply.stdout, helpLine('stdout: per object whether it was created, configured or unchanged'));
   const render = await runCli(['control-plane', 'render', '--help']);
   t.match(render.stdout, helpLine('-o, --output output format: yaml. (Deprecated: -o FILE, use --output-file)'));
   const root = await runCli(['--help']);

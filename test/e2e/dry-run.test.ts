@@ -67,8 +67,8 @@ t.test('helper apply --dry-run: bare and =server persist nothing, =none applies,
     const r = await runCli(['apply', '-f', changed, '--kubeconfig', app.kubeconfig, ...flags]);
     t.equal(r.code, 0, `${flags.join(' ')}: ${r.stderr}`);
     t.match(
-      r.stderr,
-      /\(dry run\) applied Deployment klutch-bind\/konnector/,
+      r.stdout,
+      /^deployment\.apps\/konnector validated \(server dry run\)$/m,
       `${flags.join(' ')} is a server-side dry run`,
     );
     t.equal(await resourceVersions(app, all), before, `${flags.join(' ')}: every resourceVersion unchanged`);

@@ -53,6 +53,14 @@ t.test('21 clusters, one failing: 20 bound and kept, summary, exit 9', async (t)
   );
   t.equal(r.code, 9, r.stderr.slice(-2000));
   t.match(r.stderr, /1 of 21 cluster\(s\) failed \(see the summary\); the 20 that succeeded are kept/);
+  // Issue 24 #10: interleaved as they are, every line of a cluster's bind names it; the rest are the fleet's.
+  const fleetLines = [/^requesting an access token /, /^binding 21 /, /^error: 1 of 21 cluster/, /^warn: --summary is/];
+  const untagged = r.stderr
+    .split('\n')
+    .filter(Boolean)
+    .filter((l) => !new RegExp(`^\\[fleet-${run}-(\\d+|bad)\\] `).test(l) && !fleetLines.some((re) => re.test(l)));
+  t.same(untagged, [], 'no line without its cluster');
+  t.match(r.stderr, new RegExp(`^\\[fleet-${run}-bad\\] error: failed \\(\\S+zz-bad\\.json\\): `, 'm'));
   t.same(jwtsIn(r.stderr + r.stdout), [], 'no token printed');
   t.notOk((r.stderr + r.stdout).includes(sb.env.OIDC_CLIENT_SECRET));
 

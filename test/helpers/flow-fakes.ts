@@ -3,7 +3,7 @@
  * in-memory files, and the Kubernetes factory of bootstrap-env, apply and create-ns over MemoryClusters.
  */
 import { ClusterError, FailedError, InputError } from '../../src/errors.ts';
-import type { ApplyObject, ApplyResult } from '../../src/kube/apply.ts';
+import { appliedLine, type ApplyObject, type ApplyResult } from '../../src/kube/apply.ts';
 import type { KObject, Kind } from '../../src/kube/resources.ts';
 import { requestName, type CreatedRequest } from '../../src/kube/export-requests.ts';
 import type { NamespaceResult } from '../../src/kube/namespaces.ts';
@@ -267,7 +267,7 @@ export function fakeKube(
     server: 'App Cluster 127.0.0.1:7443',
     async apply(
       objects: ApplyObject[],
-      o: { dryRun?: boolean; onApplied: (what: string) => void },
+      o: { dryRun?: boolean; onApplied: (what: string) => void; onObject?: (line: string) => void },
     ): Promise<ApplyResult> {
       const applied: ApplyResult['applied'] = [];
       for (const [i, obj] of objects.entries()) {
@@ -278,13 +278,16 @@ export function fakeKube(
           );
         const existed = Boolean(app.find(obj as Kind, obj.metadata.name, obj.metadata.namespace));
         if (!o.dryRun) app.add(obj as KObject);
-        applied.push({
+        const item = {
+          apiVersion: obj.apiVersion,
           kind: obj.kind,
           name: obj.metadata.name,
           namespace: obj.metadata.namespace,
-          phase: 1,
-          outcome: existed ? 'unchanged' : 'created',
-        });
+          phase: 1 as const,
+          outcome: existed ? ('unchanged' as const) : ('created' as const),
+        };
+        applied.push(item);
+        o.onObject?.(appliedLine(item, o.dryRun ?? false));
         o.onApplied(`${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`);
       }
       return { applied } as ApplyResult;

@@ -80,4 +80,11 @@ t.test('KubeClient requests are traced too, a watch without its query; no token'
     'the watch, without its query',
   );
   t.notOk(lines.join('\n').includes('kube-token-abcdef123'));
+  // Issue 24 #13: helper ending its own watch is no failure.
+  await new Promise((r) => setTimeout(r, 20));
+  t.notMatch(lines.join('\n'), /failed \((AbortError|UND_ERR_ABORTED)\)/);
+  t.match(
+    lines.filter((l) => l.includes(`127.0.0.1:${port}`)).at(-1),
+    new RegExp(`^http: GET 127\\.0\\.0\\.1:${port}/api/v1/namespaces/ns/configmaps -> closed by helper after \\d+ms$`),
+  );
 });

@@ -43,6 +43,18 @@ t.test('an apply: n of m, naming the objects applied and how many were not', asy
   t.equal(j.applied?.objects.length, 2);
 });
 
+t.test(
+  'issue 24 #9: every object applied (the error came after, e.g. --wait-bindings): one line, no names',
+  async (t) => {
+    const j = new Journal();
+    const record = j.startApply('App Cluster 127.0.0.1:7443', 3);
+    for (const o of ['Namespace a', 'Namespace b', 'Namespace c']) record(o);
+    t.same(j.warnings(), [
+      'all 3 object(s) were applied to App Cluster 127.0.0.1:7443 before the error; re-running the same command is safe',
+    ]);
+  },
+);
+
 t.test('a created namespace is recorded, not printed (create-ns prints its name itself)', async (t) => {
   const j = new Journal();
   j.recordNamespace('cluster-a-team-a');

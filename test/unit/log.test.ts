@@ -112,3 +112,16 @@ t.test(
     t.equal(redact('key: outer-AAAA-inner-part-0123-ZZZZ.'), 'key: [REDACTED].');
   },
 );
+
+t.test("a child logger tags each line (a fleet's member): text [id] first, JSON a field", async (t) => {
+  const lines: string[] = [];
+  const parent = new Logger({ level: 'debug', format: 'text', write: (l) => lines.push(l) });
+  const child = parent.child({ key: 'cluster', value: 'c1' });
+  child.info('bound');
+  child.warn('slow');
+  parent.info('fleet');
+  const json = new Logger({ level: 'info', format: 'json', write: (l) => lines.push(l) });
+  json.child({ key: 'cluster', value: 'c2' }).error('failed');
+  t.same(lines.slice(0, 3), ['[c1] bound\n', '[c1] warn: slow\n', 'fleet\n']);
+  t.match(JSON.parse(lines[3]!), { level: 'error', cluster: 'c2', msg: 'failed' });
+});

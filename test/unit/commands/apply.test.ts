@@ -11,10 +11,15 @@ t.test('--help lists the flags of apply, on stdout, exit 0', async (t) => {
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'.split(
+    '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'.split(
       ' ',
     ),
   );
+  // Issue 24 #13: the command's own flags first, the global ones after; no [type] glued onto a description.
+  t.ok(r.stdout.indexOf('--file') < r.stdout.indexOf('Global options:'), r.stdout);
+  t.ok(r.stdout.indexOf('Global options:') < r.stdout.indexOf('--verbose'), r.stdout);
+  t.notMatch(r.stdout, /\S\[(string|boolean|number|count|array|choices:|default:)/);
+  t.match(r.stdout, /none \(default\): make the\s+changes/, '--dry-run does not say "apply" where it is generic');
 });
 
 t.test('apply, -f, all.yaml, --wait-bindings, later: exit 2', async (t) => {

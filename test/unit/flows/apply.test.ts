@@ -4,7 +4,10 @@
  * the journal), input errors, and a failure part way (the journal says n of m).
  */
 import t from 'tap';
-import { apply } from '../../../src/flows/apply.ts';
+import { readFileSync } from 'node:fs';
+import { apply, applyJson } from '../../../src/flows/apply.ts';
+import { summaryLine } from '../../../src/kube/apply.ts';
+import { newAjv } from '../../../src/validate/ajv.ts';
 import { Journal } from '../../../src/journal.ts';
 import { applyOptions } from '../../../src/options/apply.ts';
 import { MemoryCluster } from '../../helpers/memory-cluster.ts';
@@ -41,12 +44,12 @@ function deps(
   return { files, journal, kube: { resolve: kube.resolve, caPem: kube.caPem, target: () => kube.target } };
 }
 
-t.test('every object applied, in file order; the journal says all of them; stdout empty', async (t) => {
+t.test("every object applied, in file order; the journal says all of them; stdout: kubectl's lines", async (t) => {
   const app = new MemoryCluster('App Cluster');
   const kube = fakeKube(new MemoryCluster('cp'), app);
   const d = deps(kube);
   const out = await apply(applyOptions(argv(), {}), d);
-  t.equal(out.stdout, undefined);
+  t.equal(out.stdout, 'namespace/team-a created\nconfigmap/c1 created\nconfigmap/c2 created\n');
   t.same(
     out.result.applied.map((a) => `${a.kind} ${a.name} ${a.outcome}`),
     ['Namespace team-a created', 'ConfigMap c1 created', 'ConfigMap c2 created'],
@@ -91,3 +94,31 @@ t.test('the manifest from stdin (-) is named "stdin" in messages', async (t) => 
   const d = deps(fakeKube(new MemoryCluster('cp')), new FakeFiles({ '-': 'just text\n' }));
   await t.rejects(apply(applyOptions(argv({ file: '-' }), {}), d), { exitCode: 3, message: /stdin/ });
 });
+
+t.test(
+  'issue 24 #7, #13: -o json of a dry run matches its schema; the summary counts what was not validated',
+  async (t) => {
+    const validate = newAjv().compile(
+      JSON.parse(readFileSync(new URL('../../../schemas/apply.schema.json', import.meta.url), 'utf8')) as object,
+    );
+    const r = {
+      applied: [{ apiVersion: 'v1', kind: 'Namespace', name: 'klutch-bind', phase: 1 as const }],
+      notValidated: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          name: 'konnector',
+          namespace: 'klutch-bind',
+          reason: 'new-namespace' as const,
+        },
+      ],
+    };
+    const json = applyJson(r, true);
+    t.ok(validate(json), JSON.stringify(validate.errors));
+    t.same(json.counts, { applied: 1, created: 0, configured: 0, unchanged: 0, validated: 1, notValidated: 1 });
+    t.equal(
+      summaryLine(r, true),
+      '(dry run) 1 object(s) validated by the API server, nothing persisted; 1 not validated (their CRD or namespace is new in this manifest)',
+    );
+  },
+);

@@ -9,7 +9,7 @@ t.test('init: the values file for the data services asked for; unknown ones are 
   t.match(out.stdout, /search:/);
   t.throws(() => controlPlaneInitOptions({ 'data-services': ['postgres'] }, {}), {
     exitCode: 2,
-    message: /^--data-services: unknown postgres \(choose from /,
+    message: /^--data-services: unknown postgres \(did you mean postgresql\?\); choose from /,
   });
   t.throws(() => controlPlaneInitOptions({ 'data-services': [','] }, {}), {
     exitCode: 2,

@@ -152,7 +152,8 @@ t.test('duplicate clusterIDs and stdin are refused', async (t) => {
     kube: fakeKube(new MemoryCluster('cp')).bootstrap,
     files,
   });
-  t.match(out.stdout, /FAILED  x  x2\.json: x2\.json: clusterID "x" is also in x\.json/);
+  // Issue 24 #13: the file is named once.
+  t.match(out.stdout, /FAILED  x  x2\.json: clusterID "x" is also in x\.json\n/);
   await t.rejects(fleet(bootstrapEnvOptions(argv({ file: ['-', 'x.json'] }), ENV), { files }), {
     exitCode: 3,
     message: 'a fleet reads binding files, not stdin (-)',
@@ -262,5 +263,91 @@ t.test(
     const json = await fleet(opts, { dispatcher: agent(1), kube, files });
     const entry = { clusterID: 'x', status: 'failed', error: { exitCode: 8 }, kubeconfig: 'out/x/provider.kfg.yaml' };
     t.match(JSON.parse(json.stdout!).clusters[0], entry);
+  },
+);
+
+/** stderr of fn, line by line. */
+async function stderrOf(fn: () => Promise<unknown>): Promise<string[]> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return lines;
+}
+
+t.test('issue 24 #10: every line of a cluster names it ([clusterID]); the invalid file is named once', async (t) => {
+  const a = agent(1, 1);
+  t.teardown(() => a.close());
+  const files = fleetFiles();
+  let out: Awaited<ReturnType<typeof fleet>> | undefined;
+  const lines = await stderrOf(async () => {
+    out = await fleet(bootstrapEnvOptions(argv({ concurrency: 2 }), ENV), {
+      dispatcher: a,
+      kube: fakeKube(new MemoryCluster('cp')).bootstrap,
+      files,
+      journal: new Journal(),
+    });
+  });
+  const fleetLines = [
+    /^warn: 1 of 3 binding file\(s\) are invalid \(bindings\/bad\.json\): they are skipped$/,
+    /^binding 2 /,
+  ];
+  const untagged = lines.filter((l) => !/^\[[ab]\] /.test(l) && !fleetLines.some((re) => re.test(l)));
+  t.same(untagged, [], `every other line is tagged: ${JSON.stringify(lines)}`);
+  t.ok(lines.some((l) => l.startsWith('[a] ')) && lines.some((l) => l.startsWith('[b] ')), JSON.stringify(lines));
+  t.ok(
+    lines.some((l) => /^\[[ab]\] error: failed \(bindings\/[ab]\.json\): /.test(l)),
+    JSON.stringify(lines),
+  );
+  t.match(out?.stdout, /\nFAILED  -  bindings\/bad\.json: not a valid binding\n/);
+  t.notMatch(out?.stdout, /bad\.json: bindings\/bad\.json/);
+});
+
+t.test(
+  'issue 24 #10: --fail-fast starts no cluster after the first failure; they are FAILED "not started"',
+  async (t) => {
+    const a = new MockAgent();
+    a.disableNetConnect();
+    t.teardown(() => a.close());
+    a.get('https://idp.test')
+      .intercept({ path: '/token', method: 'POST' })
+      .reply(200, JSON.stringify({ access_token: 'access-token-not-real', token_type: 'Bearer', expires_in: 3600 }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    a.get('https://backend.test')
+      .intercept({ path: '/bind-noninteractive', method: 'POST' })
+      .reply(400, JSON.stringify({ message: 'bad binding' }), { headers: { 'content-type': 'application/json' } });
+    const files = new FakeFiles({ 'x.json': binding('x'), 'y.json': binding('y'), 'z.json': binding('z') });
+    let out: Awaited<ReturnType<typeof fleet>> | undefined;
+    const lines = await stderrOf(async () => {
+      out = await fleet(
+        bootstrapEnvOptions(argv({ file: ['x.json', 'y.json', 'z.json'], concurrency: 1, 'fail-fast': true }), ENV),
+        { dispatcher: a, kube: fakeKube(new MemoryCluster('cp')).bootstrap, files },
+      );
+    });
+    t.equal(out?.error?.exitCode, 9);
+    t.match(out?.stdout, /^FAILED  x  x\.json: /);
+    t.match(out?.stdout, /\nFAILED  y  y\.json: not started: --fail-fast stopped the fleet after cluster "x" failed\n/);
+    t.match(out?.stdout, /\nFAILED  z  z\.json: not started/);
+    t.ok(lines.includes('warn: --fail-fast: cluster "x" failed; 2 cluster(s) not started'), JSON.stringify(lines));
+
+    const invalid = new FakeFiles({ 'x.json': binding('x'), 'bad.json': '{}' });
+    const none = await fleet(bootstrapEnvOptions(argv({ file: ['bad.json', 'x.json'], 'fail-fast': true }), ENV), {
+      dispatcher: a,
+      kube: fakeKube(new MemoryCluster('cp')).bootstrap,
+      files: invalid,
+    });
+    t.match(none.stdout, /\nFAILED  x  x\.json: not started: --fail-fast stopped the fleet after bad\.json failed\n/);
+    t.throws(() => bootstrapEnvOptions(argv({ file: ['x.json'], 'out-dir': undefined, 'fail-fast': true }), ENV), {
+      exitCode: 2,
+      message: /--fail-fast is for a fleet/,
+    });
   },
 );

@@ -233,7 +233,8 @@ t.test('--purge on a terminal: a declined question changes nothing', async (t) =
         return false;
       },
     }),
-    { exitCode: 2, message: /not confirmed; nothing was changed/ },
+    // Issue 24 #13: a decline is not a usage error (exit 13, no "run with --help").
+    { exitCode: 13, code: 'HELPER_DECLINED', message: /not confirmed; nothing was changed/ },
   );
   t.match(
     asked,

@@ -49,3 +49,34 @@ t.test('no APIServiceBinding in the manifest: nothing to wait for, nothing sent'
   await waitForBindingsReady(client, [objects[1]!], { timeoutMs: 100 });
   t.equal(sent.length, 0);
 });
+
+t.test('issue 24 #9: without a konnector the still-waiting lines are short and repeat only what changed', async (t) => {
+  const two = [
+    { kind: 'APIServiceBinding', metadata: { name: 'postgresqlinstances.anynines.com' } },
+    { kind: 'APIServiceBinding', metadata: { name: 'servicebindings.anynines.com' } },
+  ];
+  const { client } = mockApi(t, () => ({ status: 200, body: { items: [] } }), { label: 'App Cluster' });
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await t.rejects(waitForBindingsReady(client, two, { timeoutMs: 1_300, stillWaitingMs: 400 }), {
+      code: 'HELPER_WAIT_TIMEOUT',
+      // The timeout still names each binding.
+      message: /postgresqlinstances\.anynines\.com, servicebindings\.anynines\.com .*last seen: both: does not exist/,
+    });
+  } finally {
+    process.stderr.write = write;
+  }
+  const still = lines.filter((l) => l.startsWith('still waiting'));
+  t.ok(still.length >= 2, JSON.stringify(lines));
+  t.match(
+    still[0],
+    /^still waiting \(0s of 1s\): 2 APIServiceBinding\(s\) to be Ready; last seen: both: does not exist\n$/,
+  );
+  t.match(still[1], /^still waiting \(\ds of 1s\): 2 APIServiceBinding\(s\) to be Ready; last seen: same as at \ds\n$/);
+  for (const l of still) t.ok(l.length <= 120, `${l.length} characters: ${l}`);
+});

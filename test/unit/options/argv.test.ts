@@ -29,6 +29,11 @@ t.test('didYouMean: typos, swapped letters and prefixes; nothing far off', async
   t.equal(didYouMean('zzz', commands), undefined);
   t.equal(didYouMean('--urll', ['--url', '--file']), '--url');
   t.equal(didYouMean('--kubeconfg', ['--kubeconfig', '--context']), '--kubeconfig');
+  // Issue 24 #13: a longer spelling of a flag (create-ns's -n is --name), a value's prefix.
+  t.equal(didYouMean('--namespace', ['--name', '--kubeconfig', '-n']), '--name');
+  t.equal(didYouMean('postgres', ['postgresql', 'mariadb']), 'postgresql');
+  t.equal(didYouMean('--dry', ['--dry-run', '-v']), '--dry-run');
+  t.equal(didYouMean('--vv', ['-v', '--quiet']), undefined, 'a short flag is no prefix guess');
 });
 
 t.test('resolveOutput: -o is the format; --output-file the file; deprecated spellings still work', async (t) => {

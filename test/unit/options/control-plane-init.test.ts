@@ -12,7 +12,7 @@ t.test('data services comma-separated or repeated', async (t) => {
 t.test('an unknown or no data service: exit 2 naming the choices', async (t) => {
   t.throws(() => controlPlaneInitOptions({ 'data-services': ['postgresql,oracle'] }, {}), {
     exitCode: 2,
-    message: /^--data-services: unknown oracle \(choose from /,
+    message: /^--data-services: unknown oracle; choose from /,
   });
   t.throws(() => controlPlaneInitOptions({ 'data-services': [' , '] }, {}), {
     exitCode: 2,
