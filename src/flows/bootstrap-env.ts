@@ -34,6 +34,7 @@ import { validateBinding } from '../validate/schemas.ts';
 import { flowDeps, type FlowDeps, type Files, type FlowOutcome } from './deps.ts';
 import type { SecretRef } from '../kube/binding-secret.ts';
 import type { CallPolicy } from '../kube/transport.ts';
+import type { ExportRequestState } from '../kube/results.ts';
 import { bootstrapKube, type ApplyTarget, type BootstrapKube, type SecretTarget } from './kube.ts';
 
 export interface BootstrapDeps extends FlowDeps {
@@ -46,13 +47,7 @@ export function bootstrapDeps(given: Partial<BootstrapDeps> = {}): BootstrapDeps
   return { ...flowDeps(given), dispatcher: given.dispatcher, kube: given.kube ?? bootstrapKube };
 }
 
-/** An export request of the binding: created, found equivalent or recreated; Succeeded once waited for. */
-export interface ExportRequestState {
-  name: string;
-  action: 'created' | 'reused' | 'replaced';
-  /** Succeeded when the run waited for it (the wait fails otherwise); unknown with wait off. */
-  phase: 'Succeeded' | 'unknown';
-}
+export type { ExportRequestState };
 
 export interface BootstrapResult {
   yaml: string;

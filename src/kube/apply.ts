@@ -13,12 +13,9 @@ import type { KObject } from './resources.ts';
 import { conditionsOf, isEstablished } from './conditions.ts';
 import { waitUntil } from './wait.ts';
 
-export interface ApplyObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
+import type { ApplyAction, ApplyObject, ApplyResult } from './results.ts';
+
+export type { ApplyAction, ApplyObject, ApplyResult };
 
 export interface PhasedApplyOptions {
   dryRun?: boolean;
@@ -30,19 +27,6 @@ export interface PhasedApplyOptions {
   onApplied?: (what: string) => void;
   /** Read each object before applying it and say per object whether it was created, configured or unchanged (by resourceVersion). */
   report?: boolean;
-}
-
-/** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
-
-export interface ApplyResult {
-  applied: Array<{
-    kind: string;
-    name: string;
-    namespace?: string | undefined;
-    phase: 1 | 2;
-    outcome?: ApplyAction | undefined;
-  }>;
 }
 
 /** Parses a multi-document manifest; InputError names the document and the problem. */

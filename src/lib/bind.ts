@@ -1,0 +1,109 @@
+/** bind as a library function: one App Cluster bound, its manifests, provider kubeconfig and export requests. */
+import type { AcceptedClaim } from '../backend/answer.ts';
+import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
+import type { Binding } from '../types.ts';
+import type { ApplyObject as Manifest, ExportRequestState } from '../kube/results.ts';
+import { callsOf, depsOf, envOf, inScope, type ConnectOptions, type RunOptions, type TransportOptions } from './run.ts';
+
+/** The OIDC client of the token request: exactly one of a secret, a private key file, an assertion file. */
+export type OidcClient = {
+  clientId: string;
+  /** The token endpoint (https://). */
+  tokenUrl: string;
+  scope?: string;
+  audience?: string;
+  resource?: string;
+} & (
+  | { clientSecret: string }
+  | { clientKeyFile: string; clientKeyId?: string }
+  | { clientAssertionFile: string; grant?: 'client_credentials' | 'jwt_bearer' }
+);
+
+export interface BindInput extends RunOptions, ConnectOptions, TransportOptions {
+  /** binding.json: the object or its JSON text ({"clusterID", "apis": [{group, resource}]}). */
+  binding: Binding | string;
+  /** The backend URL; /bind-noninteractive is appended when absent. */
+  url: string;
+  oidc: OidcClient;
+  /** Wait until every export request is Succeeded (default true). */
+  wait?: boolean;
+  /** Bound of that wait (default 300 000 ms). */
+  timeoutMs?: number;
+  /** The konnector image of the App Cluster manifests (default helper's). */
+  konnectorImage?: string;
+}
+
+export interface BindResult {
+  /** The App Cluster manifests (all.yaml) as objects and as YAML. */
+  manifests: Manifest[];
+  yaml: string;
+  /** The provider kubeconfig (it holds a long-lived token: keep it secret). */
+  kubeconfig: string;
+  /** The binding's namespace on the control plane. */
+  clusterNamespace: string;
+  exportRequests: ExportRequestState[];
+  /** The permission claims all.yaml accepts. */
+  acceptedClaims: AcceptedClaim[];
+}
+
+/**
+ * Binds one App Cluster: token → POST /bind-noninteractive → the manifests
+ * and the provider kubeconfig → the export requests created and (by default)
+ * waited for. Writes no file; the caller applies the manifests (applyManifests).
+ */
+export async function bind(input: BindInput): Promise<BindResult> {
+  return inScope(input, undefined, async () => {
+    const { bindOne, bootstrapDeps, credentials, sharedRun } = await import('../flows/bootstrap-env.ts');
+    const { parseManifest } = await import('../kube/apply.ts');
+    const { validateBinding } = await import('../validate/schemas.ts');
+    const { DEFAULT_KONNECTOR_IMAGE } = await import('../render/konnector.ts');
+    const o = input.oidc;
+    const opts: BootstrapEnvOptions = {
+      files: ['binding'],
+      url: input.url,
+      fleet: false,
+      format: 'yaml',
+      deprecations: [],
+      output: undefined,
+      writeKubeconfig: undefined,
+      outDir: undefined,
+      concurrency: 1,
+      konnectorImage: input.konnectorImage ?? DEFAULT_KONNECTOR_IMAGE,
+      oidc: {
+        clientId: o.clientId,
+        tokenUrl: o.tokenUrl,
+        scope: o.scope,
+        audience: o.audience,
+        resource: o.resource,
+        clientSecret: 'clientSecret' in o ? o.clientSecret : '',
+        clientSecretFile: undefined,
+        clientKeyFile: 'clientKeyFile' in o ? o.clientKeyFile : undefined,
+        clientKeyId: 'clientKeyFile' in o ? o.clientKeyId : undefined,
+        clientAssertionFile: 'clientAssertionFile' in o ? o.clientAssertionFile : undefined,
+        grant: ('clientAssertionFile' in o ? o.grant : undefined) ?? 'client_credentials',
+      },
+      ...callsOf(input, 4),
+      timeoutMs: input.timeoutMs ?? 300_000,
+      wait: input.wait ?? true,
+      applyTo: undefined,
+      applyToContext: undefined,
+      waitBindingsMs: undefined,
+      writeSecret: undefined,
+      secretKubeconfig: undefined,
+      env: envOf(input),
+    };
+    const d = bootstrapDeps({ ...depsOf(input), dispatcher: input.dispatcher as never });
+    const creds = await credentials(opts, d.files);
+    const raw = Buffer.from(typeof input.binding === 'string' ? input.binding : JSON.stringify(input.binding));
+    const binding = validateBinding(raw, 'binding');
+    const r = await bindOne(sharedRun(opts, creds, d), { raw, binding, source: 'binding' }, {});
+    return {
+      manifests: parseManifest(r.yaml, 'all.yaml'),
+      yaml: r.yaml,
+      kubeconfig: r.kubeconfig,
+      clusterNamespace: r.clusterNamespace,
+      exportRequests: r.exportRequestStates,
+      acceptedClaims: r.acceptedClaims,
+    };
+  });
+}
