@@ -32,7 +32,6 @@ export {
   type ErrorCode,
   type ExitName,
 } from './errors.ts';
-export type { Files } from './flows/deps.ts';
 export type {
   ApplyAction,
   ApplyObject as Manifest,
@@ -57,6 +56,7 @@ export {
 export { type CreateNamespaceInput, createNamespace } from './lib/namespace.ts';
 export type {
   ConnectOptions,
+  Files,
   KubeconfigSource,
   LogSink,
   RunOptions,

@@ -12,6 +12,8 @@ import type { Files } from '../flows/deps.ts';
 import type { Journal } from '../journal.ts';
 import { Logger, runInScope, Secrets, silent, type Level, type LogFormat } from '../log.ts';
 
+export type { Files };
+
 /**
  * Where log lines go: a function of one line (already redacted, control
  * characters escaped, ending in a newline), or that with a level and format.
