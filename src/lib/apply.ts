@@ -15,6 +15,7 @@ import {
 export interface ApplyInput extends RunOptions, ConnectOptions, KubeconfigSource, TransportOptions {
   /** The manifests (all.yaml): YAML text or objects. */
   manifests: string | readonly Manifest[];
+  /** A server-side dry run: validated by the API server, nothing persisted (default false). */
   dryRun?: boolean;
   /** Bound of the whole apply, including the wait for CRDs (default 120 000 ms). */
   timeoutMs?: number;

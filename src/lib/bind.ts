@@ -7,11 +7,15 @@ import { callsOf, depsOf, envOf, inScope, type ConnectOptions, type RunOptions, 
 
 /** The OIDC client of the token request: exactly one of a secret, a private key file, an assertion file. */
 export type OidcClient = {
+  /** The OIDC client's ID. */
   clientId: string;
   /** The token endpoint (https://). */
   tokenUrl: string;
+  /** The token request's scope (default none). */
   scope?: string;
+  /** The token request's `audience` parameter (default none). */
   audience?: string;
+  /** The token request's `resource` parameter, RFC 8707 (default none). */
   resource?: string;
 } & (
   | { clientSecret: string }
@@ -24,6 +28,7 @@ export interface BindInput extends RunOptions, ConnectOptions, TransportOptions 
   binding: Binding | string;
   /** The backend URL; /bind-noninteractive is appended when absent. */
   url: string;
+  /** The OIDC client whose access token the backend accepts. */
   oidc: OidcClient;
   /** Wait until every export request is Succeeded (default true). */
   wait?: boolean;
@@ -36,11 +41,13 @@ export interface BindInput extends RunOptions, ConnectOptions, TransportOptions 
 export interface BindResult {
   /** The App Cluster manifests (all.yaml) as objects and as YAML. */
   manifests: Manifest[];
+  /** The same manifests as one multi-document YAML (all.yaml). */
   yaml: string;
   /** The provider kubeconfig (it holds a long-lived token: keep it secret). */
   kubeconfig: string;
   /** The binding's namespace on the control plane. */
   clusterNamespace: string;
+  /** The export requests created (or found equivalent) on the control plane, and their phases. */
   exportRequests: ExportRequestState[];
   /** The permission claims all.yaml accepts. */
   acceptedClaims: AcceptedClaim[];

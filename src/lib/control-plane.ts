@@ -22,6 +22,7 @@ export interface ControlPlaneValuesInput extends RunOptions {
 export interface ControlPlaneRenderInput extends ControlPlaneValuesInput {
   /** The control plane's kubeconfig (only this file, never $KUBECONFIG), for its CA and address. */
   kubeconfig?: string;
+  /** Its context (default: its current-context). */
   context?: string;
 }
 
@@ -48,6 +49,7 @@ export async function controlPlaneRender(input: ControlPlaneRenderInput): Promis
 }
 
 export interface ControlPlaneApplyInput extends ControlPlaneValuesInput, ConnectOptions, KubeconfigSource {
+  /** A server-side dry run: nothing persisted (default false). */
   dryRun?: boolean;
   /** Delete what an earlier apply made and these values no longer do. */
   prune?: boolean;

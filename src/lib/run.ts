@@ -32,6 +32,7 @@ export type Transport = object;
 export interface RunOptions {
   /** Aborts the call (every wait and request observes it). */
   signal?: AbortSignal;
+  /** Where the call's log lines go (default: nowhere). */
   logger?: LogSink;
   /**
    * The environment the call sees: HTTPS_PROXY/HTTP_PROXY/NO_PROXY, $KUBECONFIG and $HOME for a kubeconfig
@@ -81,7 +82,7 @@ export interface CliCall {
 /** Default call settings (the CLI's flag defaults). */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-/** Runs fn in the call's scope: the CLI's process scope, or one of its own. */
+/** @internal Runs fn in the call's scope: the CLI's process scope, or one of its own. */
 export async function inScope<T>(run: RunOptions, cli: CliCall | undefined, fn: () => Promise<T>): Promise<T> {
   if (cli) return fn();
   return runInScope({ logger: loggerOf(run.logger), secrets: new Secrets(), env: run.env ?? {} }, fn);
@@ -93,7 +94,7 @@ function loggerOf(sink: LogSink | undefined): Logger {
   return new Logger({ write: (line) => sink.write(line), level: sink.level ?? 'info', format: sink.format ?? 'text' });
 }
 
-/** The flows' deps of a call: what it was given, and the CLI's journal. */
+/** @internal The flows' deps of a call: what it was given, and the CLI's journal. */
 export function depsOf(run: RunOptions, cli?: CliCall) {
   return {
     ...(run.signal ? { signal: run.signal } : {}),
@@ -103,7 +104,7 @@ export function depsOf(run: RunOptions, cli?: CliCall) {
   };
 }
 
-/** The flows' TLS and call policy of the inputs (`retries` default per verb). */
+/** @internal The flows' TLS and call policy of the inputs (`retries` default per verb). */
 export function callsOf(c: ConnectOptions, retries: number) {
   return {
     caFile: c.caFile,
@@ -113,7 +114,7 @@ export function callsOf(c: ConnectOptions, retries: number) {
   };
 }
 
-/** The environment the flows see: the call's own (a copy), never process.env unless the caller passed it. */
+/** @internal The environment the flows see: the call's own (a copy), never process.env unless the caller passed it. */
 export function envOf(run: RunOptions): NodeJS.ProcessEnv {
   return { ...(run.env ?? {}) } as NodeJS.ProcessEnv;
 }

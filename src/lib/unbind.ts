@@ -7,6 +7,7 @@ import { callsOf, depsOf, envOf, inScope, type CliCall, type ConnectOptions, typ
 export interface UnbindInput extends RunOptions, ConnectOptions {
   /** The provider kubeconfig of the binding (always named: it picks what is deleted). */
   kubeconfig: string;
+  /** Its context (default: its current-context, which bind's kubeconfig sets to the binding). */
   context?: string;
   /** The App Cluster's kubeconfig: also remove the konnector and the bindings there. */
   appKubeconfig?: string;
@@ -18,6 +19,7 @@ export interface UnbindInput extends RunOptions, ConnectOptions {
   dryRun?: boolean;
   /** Asked before purge deletes; without it purge needs yes. */
   confirm?: (question: string) => Promise<boolean>;
+  /** Purge without asking (default false). */
   yes?: boolean;
   /** Bound of the whole unbind (default 300 000 ms). */
   timeoutMs?: number;
