@@ -3,7 +3,17 @@ import type { AcceptedClaim } from '../backend/answer.ts';
 import type { BootstrapEnvOptions } from '../options/bootstrap-env.ts';
 import type { Binding } from '../types.ts';
 import type { ApplyObject as Manifest, ExportRequestState } from '../kube/results.ts';
-import { callsOf, depsOf, envOf, inScope, type ConnectOptions, type RunOptions, type TransportOptions } from './run.ts';
+import type { FlowOutcome } from '../flows/deps.ts';
+import {
+  callsOf,
+  depsOf,
+  envOf,
+  inScope,
+  type CliCall,
+  type ConnectOptions,
+  type RunOptions,
+  type TransportOptions,
+} from './run.ts';
 
 /** The OIDC client of the token request: exactly one of a secret, a private key file, an assertion file. */
 export type OidcClient = {
@@ -60,50 +70,13 @@ export interface BindResult {
  */
 export async function bind(input: BindInput): Promise<BindResult> {
   return inScope(input, undefined, async () => {
-    const { bindOne, bootstrapDeps, credentials, sharedRun } = await import('../flows/bootstrap-env.ts');
+    const { bindSingle, bootstrapDeps } = await import('../flows/bootstrap-env.ts');
     const { parseManifest } = await import('../kube/apply.ts');
     const { validateBinding } = await import('../validate/schemas.ts');
-    const { DEFAULT_KONNECTOR_IMAGE } = await import('../render/konnector.ts');
-    const o = input.oidc;
-    const opts: BootstrapEnvOptions = {
-      files: ['binding'],
-      url: input.url,
-      fleet: false,
-      format: 'yaml',
-      deprecations: [],
-      output: undefined,
-      writeKubeconfig: undefined,
-      outDir: undefined,
-      concurrency: 1,
-      konnectorImage: input.konnectorImage ?? DEFAULT_KONNECTOR_IMAGE,
-      oidc: {
-        clientId: o.clientId,
-        tokenUrl: o.tokenUrl,
-        scope: o.scope,
-        audience: o.audience,
-        resource: o.resource,
-        clientSecret: 'clientSecret' in o ? o.clientSecret : '',
-        clientSecretFile: undefined,
-        clientKeyFile: 'clientKeyFile' in o ? o.clientKeyFile : undefined,
-        clientKeyId: 'clientKeyFile' in o ? o.clientKeyId : undefined,
-        clientAssertionFile: 'clientAssertionFile' in o ? o.clientAssertionFile : undefined,
-        grant: ('clientAssertionFile' in o ? o.grant : undefined) ?? 'client_credentials',
-      },
-      ...callsOf(input, 4),
-      timeoutMs: input.timeoutMs ?? 300_000,
-      wait: input.wait ?? true,
-      applyTo: undefined,
-      applyToContext: undefined,
-      waitBindingsMs: undefined,
-      writeSecret: undefined,
-      secretKubeconfig: undefined,
-      env: envOf(input),
-    };
+    const opts = await bindFlowOptions(input);
     const d = bootstrapDeps({ ...depsOf(input), dispatcher: input.dispatcher as never });
-    const creds = await credentials(opts, d.files);
     const raw = Buffer.from(typeof input.binding === 'string' ? input.binding : JSON.stringify(input.binding));
-    const binding = validateBinding(raw, 'binding');
-    const r = await bindOne(sharedRun(opts, creds, d), { raw, binding, source: 'binding' }, {});
+    const r = await bindSingle(opts, d, () => ({ raw, binding: validateBinding(raw, 'binding'), source: 'binding' }));
     return {
       manifests: parseManifest(r.yaml, 'all.yaml'),
       yaml: r.yaml,
@@ -112,5 +85,60 @@ export async function bind(input: BindInput): Promise<BindResult> {
       exportRequests: r.exportRequestStates,
       acceptedClaims: r.acceptedClaims,
     };
+  });
+}
+
+/** The flow's options of an input: one binding, no file written, nothing applied. */
+async function bindFlowOptions(input: BindInput): Promise<BootstrapEnvOptions> {
+  const { DEFAULT_KONNECTOR_IMAGE } = await import('../render/konnector.ts');
+  const o = input.oidc;
+  return {
+    files: ['binding'],
+    url: input.url,
+    fleet: false,
+    format: 'yaml',
+    deprecations: [],
+    output: undefined,
+    writeKubeconfig: undefined,
+    outDir: undefined,
+    concurrency: 1,
+    konnectorImage: input.konnectorImage ?? DEFAULT_KONNECTOR_IMAGE,
+    oidc: {
+      clientId: o.clientId,
+      tokenUrl: o.tokenUrl,
+      scope: o.scope,
+      audience: o.audience,
+      resource: o.resource,
+      clientSecret: 'clientSecret' in o ? o.clientSecret : '',
+      clientSecretFile: undefined,
+      clientKeyFile: 'clientKeyFile' in o ? o.clientKeyFile : undefined,
+      clientKeyId: 'clientKeyFile' in o ? o.clientKeyId : undefined,
+      clientAssertionFile: 'clientAssertionFile' in o ? o.clientAssertionFile : undefined,
+      grant: ('clientAssertionFile' in o ? o.grant : undefined) ?? 'client_credentials',
+    },
+    ...callsOf(input, 4),
+    timeoutMs: input.timeoutMs ?? 300_000,
+    wait: input.wait ?? true,
+    applyTo: undefined,
+    applyToContext: undefined,
+    waitBindingsMs: undefined,
+    writeSecret: undefined,
+    secretKubeconfig: undefined,
+    env: envOf(input),
+  };
+}
+
+/**
+ * @internal The CLI's bootstrap-env, in its process scope: one binding (bind's flow, bindSingle, with the CLI's
+ * binding file, OIDC environment and outputs; all.yaml for stdout unless --output-file) or a fleet of them.
+ */
+export async function bootstrapCall(
+  opts: Readonly<BootstrapEnvOptions>,
+  run: RunOptions,
+  cli: CliCall,
+): Promise<FlowOutcome> {
+  return inScope(run, cli, async () => {
+    if (opts.fleet) return (await import('../flows/fleet.ts')).fleet(opts, depsOf(run, cli));
+    return (await import('../flows/bootstrap-env.ts')).bootstrapEnv(opts, depsOf(run, cli));
   });
 }

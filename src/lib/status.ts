@@ -46,7 +46,7 @@ export async function statusCall(input: StatusInput, cli?: CliCall): Promise<Sta
   });
 }
 
-/** @internal The CLI's output of a report: text or JSON for stdout, and the verdict's error (exit 6, 11, 12) after it. */
+/** @internal The CLI's output of a report: text or JSON for stdout, and the verdict's error (exit 6, 11, 12). */
 export async function statusOutput(report: StatusReport, format: 'text' | 'json'): Promise<FlowOutcome> {
   return (await import('../flows/status.ts')).statusOutcome(report, format);
 }

@@ -25,7 +25,7 @@ export interface UnbindInput extends RunOptions, ConnectOptions {
   timeoutMs?: number;
 }
 
-/** @internal The flow's options of an input (format: how the CLI prints the report). Never asks on a terminal by itself. */
+/** @internal The flow's options of an input (format: how the CLI prints the report). Never asks by itself. */
 export function unbindFlowOptions(input: UnbindInput, format: 'text' | 'json' = 'json'): UnbindOptions {
   return {
     kubeconfig: input.kubeconfig,

@@ -1,4 +1,4 @@
-/** A command line as the flow sees it: options/<verb>.ts's adapter (argv → the library's input), then lib/'s mapping. */
+/** A command line as the flow sees it: options/<verb>.ts (argv → the library's input), then lib/'s mapping. */
 import { statusFlowOptions } from '../../src/lib/status.ts';
 import { unbindFlowOptions } from '../../src/lib/unbind.ts';
 import type { StatusCli } from '../../src/options/status.ts';
