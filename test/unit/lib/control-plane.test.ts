@@ -1,4 +1,4 @@
-/** lib/control-plane.ts: the control-plane sub-verbs as functions (init offline; the others name what they cannot read). */
+/** lib/control-plane.ts: the sub-verbs as functions (init offline; the others name what they cannot read). */
 import t from 'tap';
 import { controlPlaneCheck, controlPlaneInit, controlPlaneRender } from '../../../src/lib/control-plane.ts';
 

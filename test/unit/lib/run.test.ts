@@ -1,4 +1,4 @@
-/** lib/run.ts: a library call's scope (its own, or the CLI's process scope) and the plain inputs → the flows' settings. */
+/** lib/run.ts: a call's scope (its own, or the CLI's process scope) and the plain inputs → the flows' settings. */
 import t from 'tap';
 import { Journal } from '../../../src/journal.ts';
 import { callsOf, depsOf, envOf, inScope } from '../../../src/lib/run.ts';
