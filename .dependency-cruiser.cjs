@@ -1,8 +1,10 @@
 /**
  * The import rules of src/ (npm run -s deps, part of npm test): no circles, and the layering of the README's
  * Architecture section, "each importing only the ones below it":
- *   cli.ts (and the library entry index.ts, warm-up.ts) → commands/ → options/, flows/ → the step modules
- * with the shared kit (errors.ts, log.ts, journal.ts, http.ts, retry.ts, ...) under everything.
+ *   cli.ts (and warm-up.ts) → commands/ → lib/ (the library; index.ts re-exports it) → flows/ → the steps
+ * with options/ (argv → the library's input, or a flow's options) beside lib/ and the shared kit (errors.ts, log.ts,
+ * journal.ts, http.ts, retry.ts, ...) under everything. commands/status.ts and unbind.ts reach the flows only
+ * through lib/.
  * Type-only imports count too: a type from a higher layer is still a dependency on it.
  */
 const STEPS = '(validate|token|backend|render|kube|control-plane|write|report|status|unbind)';
@@ -52,6 +54,48 @@ module.exports = {
       comment: 'commands/ is wiring under the yargs root: it never imports cli.ts.',
       from: { path: '^src/commands/' },
       to: { path: TOP },
+    },
+    {
+      name: 'lib-imports-no-commands',
+      severity: 'error',
+      comment: 'lib/ (the library) is below the CLI: it never imports commands/ or cli.ts, nor options/ code.',
+      from: { path: '^src/lib/' },
+      to: { path: ['^src/commands/', TOP] },
+    },
+    {
+      name: 'lib-takes-no-argv',
+      severity: 'error',
+      comment: "lib/ takes plain inputs: at most a flow's option types from options/, never its argv code.",
+      from: { path: '^src/lib/' },
+      to: { path: '^src/options/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'below-lib-imports-no-lib',
+      severity: 'error',
+      comment: 'flows/, the step modules and the kit are below lib/: they never import it.',
+      from: { path: ['^src/flows/', `^src/${STEPS}/`, '^src/[^/]+\\.ts$'], pathNot: TOP },
+      to: { path: '^src/lib/' },
+    },
+    {
+      name: 'options-import-lib-types-only',
+      severity: 'error',
+      comment: "options/ adapts argv to the library's input types; it never runs the library.",
+      from: { path: '^src/options/' },
+      to: { path: '^src/lib/', dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'cli-verbs-on-the-library',
+      severity: 'error',
+      comment: 'bootstrap-env, status and unbind are built on the library (issue 22): they call lib/, never flows/.',
+      from: { path: '^src/commands/(bootstrap-env|status|unbind)\\.ts$' },
+      to: { path: '^src/flows/' },
+    },
+    {
+      name: 'index-is-the-library',
+      severity: 'error',
+      comment: 'index.ts re-exports lib/ and the types of the steps; it never reaches flows/ or the CLI.',
+      from: { path: '^src/index\\.ts$' },
+      to: { path: ['^src/(flows|options|commands)/', '^src/cli\\.ts$'] },
     },
     {
       name: 'not-to-unresolvable',

@@ -1,10 +1,13 @@
-/** `helper bootstrap-env`: flags and help; options in options/bootstrap-env.ts, the work in flows/bootstrap-env.ts (a fleet: flows/fleet.ts). */
+/**
+ * `helper bootstrap-env`: flags and help; options in options/bootstrap-env.ts, the call in lib/bind.ts (one binding:
+ * bind's flow; a fleet: flows/fleet.ts).
+ */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { bootstrapEnvOptions } from '../options/bootstrap-env.ts';
 import { CONTEXT_OPTION, OUTPUT_FILE_OPTION, WAIT_BINDINGS_OPTION, callOptions, tlsOptions } from '../options/flags.ts';
 import type { RunContext } from '../run-context.ts';
-import { handler } from './handler.ts';
+import { cliCall, print } from './handler.ts';
 
 export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
   return {
@@ -168,14 +171,11 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           'Environment: OIDC_CLIENT_ID, OIDC_TOKEN_URL (required), one of OIDC_CLIENT_SECRET, OIDC_CLIENT_KEY_FILE (with OIDC_CLIENT_KEY_ID), OIDC_CLIENT_ASSERTION_FILE (with OIDC_GRANT_TYPE); OIDC_SCOPE, OIDC_AUDIENCE, OIDC_RESOURCE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' +
             exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial']),
         ),
-    // One binding or a fleet: each flow module is loaded only when it runs.
-    handler: handler(
-      ctx,
-      bootstrapEnvOptions,
-      async () => async (opts, deps) =>
-        opts.fleet
-          ? (await import('../flows/fleet.ts')).fleet(opts, deps)
-          : (await import('../flows/bootstrap-env.ts')).bootstrapEnv(opts, deps),
-    ),
+    // One binding or a fleet, through the library (lib/bind.ts, loaded only when it runs).
+    handler: async (argv) => {
+      const opts = bootstrapEnvOptions(argv, ctx.env);
+      const { bootstrapCall } = await import('../lib/bind.ts');
+      print(ctx, await bootstrapCall(opts, { signal: ctx.signal }, cliCall(ctx)));
+    },
   };
 }

@@ -1,10 +1,10 @@
-/** `helper status`: flags and help; options in options/status.ts, the work in flows/status.ts. */
+/** `helper status`: flags and help; argv → the library's input in options/status.ts, the call in lib/status.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, KUBECONFIG_DESCRIBE, tlsOptions } from '../options/flags.ts';
 import { statusOptions } from '../options/status.ts';
 import type { RunContext } from '../run-context.ts';
-import { handler } from './handler.ts';
+import { cliCall, print } from './handler.ts';
 
 export function statusCommand(ctx: RunContext): CommandModule {
   return {
@@ -54,6 +54,10 @@ export function statusCommand(ctx: RunContext): CommandModule {
               cluster: 'a cluster unreachable, or an item the kubeconfig may not read',
             }),
         ),
-    handler: handler(ctx, statusOptions, async () => (await import('../flows/status.ts')).status),
+    handler: async (argv) => {
+      const { input, format } = statusOptions(argv, ctx.env);
+      const { statusCall, statusOutput } = await import('../lib/status.ts');
+      print(ctx, await statusOutput(await statusCall({ ...input, signal: ctx.signal }, cliCall(ctx)), format));
+    },
   };
 }

@@ -1,10 +1,10 @@
-/** `helper unbind`: flags and help; options in options/unbind.ts, the work in flows/unbind.ts. */
+/** `helper unbind`: flags and help; argv → the library's input in options/unbind.ts, the call in lib/unbind.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { CALL_OPTIONS, CONTEXT_OPTION, DRY_RUN_OPTION, tlsOptions } from '../options/flags.ts';
 import { unbindOptions } from '../options/unbind.ts';
 import type { RunContext } from '../run-context.ts';
-import { handler } from './handler.ts';
+import { cliCall, print } from './handler.ts';
 
 export function unbindCommand(ctx: RunContext): CommandModule {
   return {
@@ -92,6 +92,10 @@ export function unbindCommand(ctx: RunContext): CommandModule {
               declined: 'the --purge question answered no; nothing changed',
             }),
         ),
-    handler: handler(ctx, unbindOptions, async () => (await import('../flows/unbind.ts')).unbindFlow),
+    handler: async (argv) => {
+      const { input, format } = unbindOptions(argv, ctx.env);
+      const { unbindCall, unbindOutput } = await import('../lib/unbind.ts');
+      print(ctx, await unbindOutput(await unbindCall({ ...input, signal: ctx.signal }, cliCall(ctx)), format));
+    },
   };
 }

@@ -34,6 +34,7 @@ import { validateBinding } from '../validate/schemas.ts';
 import { flowDeps, type FlowDeps, type Files, type FlowOutcome } from './deps.ts';
 import type { SecretRef } from '../kube/binding-secret.ts';
 import type { CallPolicy } from '../kube/transport.ts';
+import type { ExportRequestState } from '../kube/results.ts';
 import { bootstrapKube, type ApplyTarget, type BootstrapKube, type SecretTarget } from './kube.ts';
 
 export interface BootstrapDeps extends FlowDeps {
@@ -46,13 +47,7 @@ export function bootstrapDeps(given: Partial<BootstrapDeps> = {}): BootstrapDeps
   return { ...flowDeps(given), dispatcher: given.dispatcher, kube: given.kube ?? bootstrapKube };
 }
 
-/** An export request of the binding: created, found equivalent or recreated; Succeeded once waited for. */
-export interface ExportRequestState {
-  name: string;
-  action: 'created' | 'reused' | 'replaced';
-  /** Succeeded when the run waited for it (the wait fails otherwise); unknown with wait off. */
-  phase: 'Succeeded' | 'unknown';
-}
+export type { ExportRequestState };
 
 export interface BootstrapResult {
   yaml: string;
@@ -157,18 +152,25 @@ function registerPemSecrets(bytes: Buffer): void {
     if (/^[A-Za-z0-9+/=]{16,}$/.test(line.trim())) addSecret(line.trim());
 }
 
-async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDeps): Promise<BootstrapResult> {
+/**
+ * One binding, the CLI's and the library's (lib/bind.ts): the binding file (-f; or `given`, the library's binding,
+ * checked after the credentials), the credentials, the checks of every output before any network call, the token,
+ * then bindOne. Only the CLI's run (no `given`) secures stdout for all.yaml.
+ */
+export async function bindSingle(
+  opts: Readonly<BootstrapEnvOptions>,
+  deps: BootstrapDeps,
+  given?: () => BindingInput,
+): Promise<BootstrapResult> {
   const file = opts.files[0]!;
-  if (opts.files.length === 1 && deps.files.isDirectory(file)) {
+  if (!given && opts.files.length === 1 && deps.files.isDirectory(file)) {
     throw new UsageError(
       `-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the per-cluster files`,
     );
   }
   const creds = await credentials(opts, deps.files);
-  if (!opts.output) deps.files.secureStdout("all.yaml with the provider kubeconfig's token");
-  const source = file === '-' ? 'binding.json (stdin)' : file;
-  const raw = readBindingInput(file, deps.files);
-  const binding = validateBinding(raw, source);
+  if (!given && !opts.output) deps.files.secureStdout("all.yaml with the provider kubeconfig's token");
+  const { raw, binding, source } = given ? given() : readBinding(file, deps.files);
   const shared = sharedRun(opts, creds, deps);
   // A bad --apply-to, --output-file or --write-kubeconfig must fail before anything exists on the control plane.
   // --insecure-skip-tls-verify never reaches the App Cluster: its kubeconfig decides (--ca-file is trusted there too).
@@ -208,6 +210,13 @@ async function bindSingle(opts: Readonly<BootstrapEnvOptions>, deps: BootstrapDe
     { raw, binding, source },
     { writeKubeconfig: opts.writeKubeconfig, output: opts.output, applyTo, writeSecret },
   );
+}
+
+/** binding.json from a path or '-' (stdin), checked against its schema. */
+function readBinding(file: string, files: Files): BindingInput {
+  const source = file === '-' ? 'binding.json (stdin)' : file;
+  const raw = readBindingInput(file, files);
+  return { raw, binding: validateBinding(raw, source), source };
 }
 
 /** What every binding of a run shares: the backend URL, TLS, the transport, the token. */

@@ -25,6 +25,19 @@ export async function controlPlaneCheck(
   opts: Readonly<CheckOptions>,
   given: Partial<ControlPlaneDeps> = {},
 ): Promise<FlowOutcome> {
+  const { report, error } = await runCheck(opts, given);
+  // The text report carries the cluster's own text (conditions): control characters shown escaped.
+  return {
+    stdout: opts.format === 'json' ? formatJson(checkJson(report)) : escapeControl(formatReport(report)),
+    error,
+  };
+}
+
+/** The report, and the error its verdict ends with (undefined: the control plane passes). */
+export async function runCheck(
+  opts: Readonly<CheckOptions>,
+  given: Partial<ControlPlaneDeps> = {},
+): Promise<{ report: CheckReport; error: ClusterError | undefined }> {
   const deps = controlPlaneDeps(given);
   let settings: Settings | undefined;
   if (opts.file !== undefined) {
@@ -50,11 +63,7 @@ export async function controlPlaneCheck(
   const error = checkError(report, cluster.host, opts.requireReady);
   if (!error)
     log.info(report.counts['not-ready'] ? `installed; ${report.counts['not-ready']} item(s) not ready yet` : 'healthy');
-  // The text report carries the cluster's own text (conditions): control characters shown escaped.
-  return {
-    stdout: opts.format === 'json' ? formatJson(checkJson(report)) : escapeControl(formatReport(report)),
-    error,
-  };
+  return { report, error };
 }
 
 /** The report's verdict as the error it ends with: undefined when the control plane passes (not ready passes without --require-ready). */

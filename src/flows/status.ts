@@ -13,14 +13,22 @@
 import { TimeoutError } from '../errors.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import { escapeControl } from '../log.ts';
-import type { StatusOptions } from '../options/status.ts';
+import type { CallFlags, KubeconfigFlags, TlsFlags } from '../options/flags.ts';
 import { formatJson } from '../report/model.ts';
 import { collectStatus } from '../status/probes.ts';
 import { formatStatus, statusError, statusJson, type StatusReport } from '../status/report.ts';
 import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
-export type { StatusOptions, StatusReport };
+export type { StatusReport };
+
+/** What the flow takes (the library's StatusInput, lib/status.ts, with its defaults; format: how the CLI prints). */
+export interface StatusOptions extends KubeconfigFlags, CallFlags, TlsFlags {
+  env: NodeJS.ProcessEnv;
+  appKubeconfig: string | undefined;
+  format: 'text' | 'json';
+  timeoutMs: number;
+}
 
 export interface StatusDeps extends FlowDeps {
   kube: BindingKube;
@@ -28,9 +36,13 @@ export interface StatusDeps extends FlowDeps {
 
 /** The command's flow: the report on stdout whatever the verdict; the verdict's error (exit 6, 11, 12) after it. */
 export async function status(opts: Readonly<StatusOptions>, given: Partial<StatusDeps> = {}): Promise<FlowOutcome> {
-  const report = await runStatus(opts, given);
+  return statusOutcome(await runStatus(opts, given), opts.format);
+}
+
+/** The CLI's output of a report: text or JSON for stdout, and the verdict's error to end with. */
+export function statusOutcome(report: StatusReport, format: 'text' | 'json'): FlowOutcome {
   // The text report carries the servers' own text (conditions, terminal messages): control characters shown escaped.
-  const stdout = opts.format === 'json' ? formatJson(statusJson(report)) : escapeControl(formatStatus(report));
+  const stdout = format === 'json' ? formatJson(statusJson(report)) : escapeControl(formatStatus(report));
   return { stdout, error: statusError(report) };
 }
 

@@ -27,7 +27,7 @@ import { DeclinedError, TimeoutError, UsageError } from '../errors.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
-import type { UnbindOptions } from '../options/unbind.ts';
+import type { CallFlags, TlsFlags } from '../options/flags.ts';
 import { formatJson, itemId } from '../report/model.ts';
 import { actionLabel, executePlan } from '../unbind/execute.ts';
 import { planUnbind, type PlannedAction } from '../unbind/plan.ts';
@@ -35,11 +35,27 @@ import { formatUnbind, unbindError, unbindJson, unbindReport, type UnbindReport 
 import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
-export type { UnbindOptions, UnbindReport };
+export type { UnbindReport };
+
+/** What the flow takes (the library's UnbindInput, lib/unbind.ts, with its defaults; format: how the CLI prints). */
+export interface UnbindOptions extends CallFlags, TlsFlags {
+  /** Always named (never $KUBECONFIG): it picks what is deleted. */
+  kubeconfig: string;
+  context: string | undefined;
+  env: NodeJS.ProcessEnv;
+  appKubeconfig: string | undefined;
+  purge: boolean;
+  /** Also delete the bound CRDs on the App Cluster (and with them its copies of the claims). */
+  deleteCrds: boolean;
+  dryRun: boolean;
+  yes: boolean;
+  format: 'text' | 'json';
+  timeoutMs: number;
+}
 
 export interface UnbindDeps extends FlowDeps {
   kube: BindingKube;
-  /** Asks the user; absent without a terminal (then --purge needs --yes). Default: a y/N question when opts.interactive. */
+  /** Asks the user (the CLI passes a terminal question when stdin and stderr are one); absent: --purge needs --yes. */
   confirm: ((question: string) => Promise<boolean>) | undefined;
   /** Poll interval of the waits (tests make it short). */
   pollMs: number;
@@ -47,25 +63,18 @@ export interface UnbindDeps extends FlowDeps {
 
 /** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
 export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
-  const report = await runUnbind(opts, given);
+  return unbindOutcome(await runUnbind(opts, given), opts.format);
+}
+
+/** The CLI's output of a report: text or JSON for stdout, and the refusal's error to end with. */
+export function unbindOutcome(report: UnbindReport, format: 'text' | 'json'): FlowOutcome {
   // The hints: in the JSON document, or after the text report on stderr (stdout is the report's table only).
-  const json = opts.format === 'json';
+  const json = format === 'json';
   return {
     stdout: json ? formatJson(unbindJson(report)) : formatUnbind(report),
     ...(json ? {} : { notes: report.hints.map((h) => `hint: ${h}`) }),
     error: unbindError(report),
   };
-}
-
-/** One y/N question on the terminal (only ever asked when the options say stdin and stderr are one). */
-async function ask(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 const PURGE_NEEDS_YES =
@@ -76,7 +85,7 @@ export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<Un
   const deps: UnbindDeps = {
     ...flowDeps(given),
     kube: given.kube ?? bindingKube,
-    confirm: 'confirm' in given ? given.confirm : opts.interactive ? ask : undefined,
+    confirm: given.confirm,
     pollMs: given.pollMs ?? 1000,
   };
   if (opts.purge && !opts.dryRun && !opts.yes && !deps.confirm) throw new UsageError(PURGE_NEEDS_YES);

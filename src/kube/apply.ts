@@ -13,12 +13,9 @@ import type { KObject } from './resources.ts';
 import { conditionsOf, isEstablished } from './conditions.ts';
 import { waitUntil } from './wait.ts';
 
-export interface ApplyObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; [k: string]: unknown };
-  [k: string]: unknown;
-}
+import type { AppliedItem, ApplyAction, ApplyObject, ApplyResult, NotValidatedItem } from './results.ts';
+
+export type { AppliedItem, ApplyAction, ApplyObject, ApplyResult, NotValidatedItem };
 
 export interface PhasedApplyOptions {
   dryRun?: boolean;
@@ -35,34 +32,6 @@ export interface PhasedApplyOptions {
   report?: boolean;
   /** With report: where each object's line goes (apply: stdout); default: stderr. */
   onObject?: ((line: string) => void) | undefined;
-}
-
-/** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
-export type ApplyAction = 'created' | 'configured' | 'unchanged';
-
-/** One object server-side apply accepted. */
-export interface AppliedItem {
-  apiVersion?: string | undefined;
-  kind: string;
-  name: string;
-  namespace?: string | undefined;
-  phase: 1 | 2;
-  outcome?: ApplyAction | undefined;
-}
-
-/** One object a server-side dry run could not validate, and why (its CRD or namespace is new in the manifest). */
-export interface NotValidatedItem {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string | undefined;
-  reason: 'new-crd' | 'new-namespace';
-}
-
-export interface ApplyResult {
-  applied: AppliedItem[];
-  /** Dry run only: the objects the API server could not validate. */
-  notValidated?: NotValidatedItem[] | undefined;
 }
 
 /** How kubectl names an object in its apply lines: `configmap/x`, `deployment.apps/konnector`. */

@@ -17,13 +17,14 @@ import type { ControlPlane } from './client.ts';
 import { KINDS, type KObject } from './resources.ts';
 import { isStatus } from './transport.ts';
 import { waitUntil } from './wait.ts';
+import type { ExportRequestAction } from './results.ts';
 
 const REQUESTS = KINDS.exportRequest;
 
 export interface CreatedRequest {
   name: string;
   /** created: new object; reused: an equivalent one was already there; replaced: a Failed/different one was recreated. */
-  action: 'created' | 'reused' | 'replaced';
+  action: ExportRequestAction;
 }
 
 /** The object name helper uses for a returned request. */

@@ -18,16 +18,9 @@ const SERVICE_NAMESPACES = KINDS.serviceNamespace;
 /** How long a connected konnector gets to delete a new APIServiceNamespace (it reacts within milliseconds). */
 const KONNECTOR_SETTLE_MS = 3000;
 
-export interface NamespaceResult {
-  /** The App Cluster namespace name (the -n argument). */
-  name: string;
-  /** The namespace on the control plane (status.namespace). */
-  namespace: string;
-  clusterNamespace: string;
-  created: boolean;
-  /** A konnector was connected to the binding (and kept the APIServiceNamespace). */
-  konnectorConnected: boolean;
-}
+import type { NamespaceResult } from './results.ts';
+
+export type { NamespaceResult };
 
 /**
  * The binding's konnector, if one is connected (fresh ClusterBinding

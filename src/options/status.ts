@@ -1,31 +1,21 @@
-/** status's options, pure: (argv, env) → frozen options. */
-import {
-  callPolicyOf,
-  checkRetries,
-  durationOf,
-  kubeconfigOf,
-  tlsOf,
-  type KubeconfigFlags,
-  type CallFlags,
-  type TlsFlags,
-} from './flags.ts';
+/** status's adapter, pure: (argv, env) → the library's StatusInput (lib/status.ts) and how the CLI prints it. */
+import type { StatusInput } from '../lib/status.ts';
+import { callPolicyOf, checkRetries, durationOf, kubeconfigOf, tlsOf } from './flags.ts';
+import { libCalls } from './lib.ts';
 
-export interface StatusOptions extends KubeconfigFlags, CallFlags, TlsFlags {
-  env: NodeJS.ProcessEnv;
-  appKubeconfig: string | undefined;
+export interface StatusCli {
+  input: StatusInput;
   format: 'text' | 'json';
-  timeoutMs: number;
 }
 
-export function statusOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<StatusOptions> {
+export function statusOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<StatusCli> {
   checkRetries(argv.retries);
-  return Object.freeze({
+  const input: StatusInput = {
     ...kubeconfigOf(argv),
     env,
     appKubeconfig: argv['app-kubeconfig'] as string | undefined,
-    format: argv.output === 'json' ? 'json' : 'text',
     timeoutMs: durationOf(argv, 'timeout'),
-    ...callPolicyOf(argv),
-    ...tlsOf(argv),
-  });
+    ...libCalls(callPolicyOf(argv), tlsOf(argv)),
+  };
+  return Object.freeze({ input: Object.freeze(input), format: argv.output === 'json' ? 'json' : 'text' });
 }

@@ -1,29 +1,24 @@
-/** unbind's options, pure: (argv, env) → frozen options. */
+/** unbind's adapter, pure: (argv, env) → the library's UnbindInput (lib/unbind.ts) and how the CLI prints it. */
 import { UsageError } from '../errors.ts';
-import { callPolicyOf, checkRetries, durationOf, isDryRun, tlsOf, type CallFlags, type TlsFlags } from './flags.ts';
+import type { UnbindInput } from '../lib/unbind.ts';
+import { callPolicyOf, checkRetries, durationOf, isDryRun, tlsOf } from './flags.ts';
+import { libCalls } from './lib.ts';
 
-export interface UnbindOptions extends CallFlags, TlsFlags {
-  /** Always named (never $KUBECONFIG): it picks what is deleted. */
-  kubeconfig: string;
-  context: string | undefined;
-  env: NodeJS.ProcessEnv;
-  appKubeconfig: string | undefined;
-  purge: boolean;
-  /** Also delete the bound CRDs on the App Cluster (and with them its copies of the claims). */
-  deleteCrds: boolean;
-  dryRun: boolean;
-  yes: boolean;
+export interface UnbindCli {
+  input: UnbindInput;
   format: 'text' | 'json';
-  timeoutMs: number;
-  /** stdin and stderr are a terminal: --purge may ask instead of needing --yes. */
-  interactive: boolean;
 }
 
-export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Readonly<UnbindOptions> {
+/** `terminal`: stdin and stderr are one (then --purge asks instead of needing --yes). */
+export function unbindOptions(
+  argv: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  terminal = Boolean(process.stdin.isTTY && process.stderr.isTTY),
+): Readonly<UnbindCli> {
   if (argv['delete-crds'] && !argv['app-kubeconfig'])
     throw new UsageError('--delete-crds deletes the bound CRDs on the App Cluster: it needs --app-kubeconfig');
   checkRetries(argv.retries);
-  return Object.freeze({
+  const input: UnbindInput = {
     kubeconfig: argv.kubeconfig as string,
     context: argv.context as string | undefined,
     env,
@@ -32,10 +27,20 @@ export function unbindOptions(argv: Record<string, unknown>, env: NodeJS.Process
     deleteCrds: Boolean(argv['delete-crds']),
     dryRun: isDryRun(argv),
     yes: Boolean(argv.yes),
-    format: argv.output === 'json' ? 'json' : 'text',
     timeoutMs: durationOf(argv, 'timeout'),
-    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-    ...callPolicyOf(argv),
-    ...tlsOf(argv),
-  });
+    ...(terminal ? { confirm: askOnTerminal } : {}),
+    ...libCalls(callPolicyOf(argv), tlsOf(argv)),
+  };
+  return Object.freeze({ input: Object.freeze(input), format: argv.output === 'json' ? 'json' : 'text' });
+}
+
+/** The CLI's one y/N question on the terminal (stdin, stderr): unbind's confirm when both are one. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
 }

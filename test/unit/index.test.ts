@@ -91,6 +91,14 @@ t.test('a call without a logger writes nothing; with one, it gets its own redact
   t.same(b, ['token [REDACTED] here\n']);
 });
 
+t.test('unbind never asks: purge without yes or confirm is a usage error before any call', async (t) => {
+  await t.rejects(lib.unbind({ kubeconfig: '/nonexistent/provider.kfg.yaml', purge: true }), {
+    exitCode: 2,
+    message: /--purge .* without a terminal it needs --yes/,
+  });
+  t.match(await lib.unbind({ kubeconfig: '/x', purge: true, dryRun: true }).catch((e: Error) => e.message), /\/x/);
+});
+
 t.test('ERROR_CODES lists every code src/ ends with', async (t) => {
   const { globSync } = await import('node:fs');
   const root = fileURLToPath(new URL('../../src/', import.meta.url));

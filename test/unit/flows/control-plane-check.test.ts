@@ -1,6 +1,6 @@
 /** control-plane check's flow in process on an in-memory ObjectClient (MemoryCluster): the report for stdout and its verdict. */
 import t from 'tap';
-import { controlPlaneCheck, checkError as verdictError } from '../../../src/flows/control-plane-check.ts';
+import { controlPlaneCheck, runCheck, checkError as verdictError } from '../../../src/flows/control-plane-check.ts';
 import { controlPlaneCheckOptions } from '../../../src/options/control-plane-check.ts';
 import { FakeFiles } from '../../helpers/flow-fakes.ts';
 import { ENV, kube, VALUES } from '../../helpers/control-plane-fakes.ts';
@@ -21,6 +21,17 @@ t.test('check of an empty cluster: the report on stdout, then exit 6 naming the 
     out.error?.message,
     /^control plane 127\.0\.0\.1:6443 is not set up: \d+ missing, \d+ invalid, \d+ not ready \(see the report\); first: /,
   );
+});
+
+t.test("the library's check (runCheck): the typed report and its error, no JSON to parse back", async (t) => {
+  const { report, error } = await runCheck(
+    controlPlaneCheckOptions({ file: '-', kubeconfig: 'cp.kubeconfig', 'request-timeout': '5s', retries: 0 }, ENV),
+    { files: new FakeFiles({ '-': VALUES }), kube: kube() as never },
+  );
+  t.equal(report.verdict, 'incomplete');
+  t.ok(report.counts.missing > 0);
+  t.match(report.items[0], { side: 'control-plane', kind: String, name: String, verdict: String, detail: String });
+  t.equal(error?.code, 'HELPER_CP_INCOMPLETE');
 });
 
 t.test('check verdicts: not ready fails only with --require-ready', async (t) => {

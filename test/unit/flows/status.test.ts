@@ -319,6 +319,7 @@ t.test(
   async (t) => {
     const { status } = await import('../../../src/flows/status.ts');
     const { statusOptions } = await import('../../../src/options/status.ts');
+    const { statusFlowOptions } = await import('../../../src/lib/status.ts');
     const { cp, app } = healthyBinding();
     const kube = {
       connect: () => ({
@@ -328,7 +329,8 @@ t.test(
         app,
       }),
     };
-    const opts = statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {});
+    const cli = statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {});
+    const opts = statusFlowOptions(cli.input, cli.format);
     const ok = await status(opts, { kube: kube as never, clock: () => NOW });
     t.match(ok.stdout, /\nverdict: ok\n$/);
     t.equal(ok.error, undefined);
@@ -343,6 +345,7 @@ t.test(
   async (t) => {
     const { status } = await import('../../../src/flows/status.ts');
     const { statusOptions } = await import('../../../src/options/status.ts');
+    const { statusFlowOptions } = await import('../../../src/lib/status.ts');
     const { cp, app } = healthyBinding();
     cp.add({
       apiVersion: KLUTCH,
@@ -362,10 +365,11 @@ t.test(
         app,
       }),
     };
-    const r = await status(
-      statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {}),
-      { kube: kube as never, clock: () => NOW },
-    );
+    const cli = statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', 'request-timeout': '5s', retries: 0 }, {});
+    const r = await status(statusFlowOptions(cli.input, cli.format), {
+      kube: kube as never,
+      clock: () => NOW,
+    });
     t.notMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character on stdout');
     t.match(r.stdout, 'Failed: gone \\x1b]0;pwned\\x07\\x1b[2J');
   },

@@ -4,6 +4,7 @@
  * guard, RBAC refusals named, a run stopped midway, and the waits.
  */
 import t from 'tap';
+import { unbindFlow as viaLib } from '../../helpers/cli-options.ts';
 import { unbind, type UnbindInput } from '../../../src/flows/unbind.ts';
 import {
   formatUnbind,
@@ -211,11 +212,13 @@ t.test(
 t.test('--purge without --yes and without a terminal: usage error before any call', async (t) => {
   const { runUnbind } = await import('../../../src/flows/unbind.ts');
   const { unbindOptions } = await import('../../../src/options/unbind.ts');
-  const opts = unbindOptions(
+  const { unbindFlowOptions } = await import('../../../src/lib/unbind.ts');
+  const cli = unbindOptions(
     { kubeconfig: '/nonexistent', purge: true, timeout: '1s', 'request-timeout': '1s', retries: 0 },
     {},
+    false,
   );
-  await t.rejects(runUnbind(opts, { confirm: undefined }), {
+  await t.rejects(runUnbind(unbindFlowOptions(cli.input, cli.format), { confirm: undefined }), {
     exitCode: 2,
     message: /--purge .* without a terminal it needs --yes \(nothing was changed\)/,
   });
@@ -658,16 +661,18 @@ t.test(
       },
     };
     const out = await unbindFlow(
-      unbindOptions(
-        {
-          kubeconfig: 'p.kfg',
-          'app-kubeconfig': 'app',
-          output: 'json',
-          timeout: '1m',
-          'request-timeout': '5s',
-          retries: 0,
-        },
-        {},
+      viaLib(
+        unbindOptions(
+          {
+            kubeconfig: 'p.kfg',
+            'app-kubeconfig': 'app',
+            output: 'json',
+            timeout: '1m',
+            'request-timeout': '5s',
+            retries: 0,
+          },
+          {},
+        ),
       ),
       { kube: kube as never, confirm: undefined, pollMs: 1 },
     );
@@ -695,9 +700,11 @@ t.test('a refused deletion: the report still for stdout, then exit 6', async (t)
     }),
   };
   const out = await unbindFlow(
-    unbindOptions(
-      { kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', timeout: '1m', 'request-timeout': '5s', retries: 0 },
-      {},
+    viaLib(
+      unbindOptions(
+        { kubeconfig: 'p.kfg', 'app-kubeconfig': 'app', timeout: '1m', 'request-timeout': '5s', retries: 0 },
+        {},
+      ),
     ),
     { kube: kube as never, confirm: undefined, pollMs: 1 },
   );
@@ -710,6 +717,7 @@ t.test(
   async (t) => {
     const { unbindFlow } = await import('../../../src/flows/unbind.ts');
     const { unbindOptions } = await import('../../../src/options/unbind.ts');
+    const { unbindFlowOptions } = await import('../../../src/lib/unbind.ts');
     const { cp, app } = healthyBinding();
     const kube = {
       connect: () => ({
@@ -719,12 +727,11 @@ t.test(
         app,
       }),
     };
-    const opts = unbindOptions(
-      { kubeconfig: 'p.kfg', purge: true, timeout: '1m', 'request-timeout': '5s', retries: 0 },
-      {},
-    );
-    t.equal(opts.interactive, Boolean(process.stdin.isTTY && process.stderr.isTTY));
-    await t.rejects(unbindFlow({ ...opts, interactive: false }, { kube: kube as never, pollMs: 1 }), {
+    const argv = { kubeconfig: 'p.kfg', purge: true, timeout: '1m', 'request-timeout': '5s', retries: 0 };
+    t.equal(unbindOptions(argv, {}, true).input.confirm !== undefined, true, 'on a terminal the CLI may ask');
+    const cli = unbindOptions(argv, {}, false);
+    t.equal(cli.input.confirm, undefined, 'without one it may not');
+    await t.rejects(unbindFlow(unbindFlowOptions(cli.input, cli.format), { kube: kube as never, pollMs: 1 }), {
       exitCode: 2,
       message: /without a terminal it needs --yes/,
     });
@@ -740,6 +747,7 @@ t.test(
   async (t) => {
     const { unbindFlow } = await import('../../../src/flows/unbind.ts');
     const { unbindOptions } = await import('../../../src/options/unbind.ts');
+    const { unbindFlowOptions } = await import('../../../src/lib/unbind.ts');
     const lines = captureLog(t);
     const flow = async (output: string) => {
       const { cp, app } = healthyBinding();
@@ -752,7 +760,8 @@ t.test(
         }),
       };
       const flags = { kubeconfig: 'p.kfg', 'app-kubeconfig': 'app.kfg', timeout: '1m', 'request-timeout': '5s' };
-      return unbindFlow(unbindOptions({ ...flags, output, retries: 0 }, {}), {
+      const cli = unbindOptions({ ...flags, output, retries: 0 }, {});
+      return unbindFlow(unbindFlowOptions(cli.input, cli.format), {
         kube: kube as never,
         confirm: undefined,
         pollMs: 1,

@@ -7,9 +7,7 @@ const env = { KUBECONFIG: 'a:b' };
 
 t.test('status', async (t) => {
   t.match(statusOptions({ 'app-kubeconfig': 'app', timeout: '30s', ...calls }, env), {
-    kubeconfig: undefined,
-    appKubeconfig: 'app',
+    input: { kubeconfig: undefined, appKubeconfig: 'app', timeoutMs: 30_000, retries: 3, env },
     format: 'text',
-    timeoutMs: 30_000,
   });
 });

@@ -8,7 +8,7 @@ const env = { KUBECONFIG: 'a:b' };
 t.test('unbind: --delete-crds needs --app-kubeconfig', async (t) => {
   t.match(
     unbindOptions({ kubeconfig: 'p', purge: true, yes: true, 'dry-run': 'server', timeout: '5m', ...calls }, env),
-    { kubeconfig: 'p', purge: true, yes: true, dryRun: true, deleteCrds: false, timeoutMs: 300_000 },
+    { input: { kubeconfig: 'p', purge: true, yes: true, dryRun: true, deleteCrds: false, timeoutMs: 300_000 } },
   );
   t.throws(() => unbindOptions({ kubeconfig: 'p', 'delete-crds': true, timeout: '5m', ...calls }, env), {
     exitCode: 2,

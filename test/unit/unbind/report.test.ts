@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { unbindFlow as viaLib } from '../../helpers/cli-options.ts';
 import { unbindFlow } from '../../../src/flows/unbind.ts';
 import { log } from '../../../src/log.ts';
 import { unbindOptions } from '../../../src/options/unbind.ts';
@@ -37,7 +38,7 @@ async function json(cp: MemoryCluster, app: MemoryCluster, argv: Record<string, 
     },
     {},
   );
-  const out = await unbindFlow(opts, { kube: kube as never, confirm: undefined, pollMs: 1 });
+  const out = await unbindFlow(viaLib(opts), { kube: kube as never, confirm: undefined, pollMs: 1 });
   return {
     doc: JSON.parse(out.stdout!) as { actions: Array<Record<string, unknown>>; nothingToDo: boolean },
     error: out.error,
