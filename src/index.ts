@@ -63,13 +63,13 @@ export interface StatusItem {
   kind: string;
   name: string;
   namespace?: string | undefined;
-  verdict: 'ok' | 'degraded' | 'missing' | 'unreadable';
+  verdict: 'ok' | 'degraded' | 'missing' | 'unreadable' | 'unreachable';
   detail: string;
   facts?: Record<string, unknown> | undefined;
 }
 
 export interface StatusReport {
-  verdict: 'ok' | 'degraded' | 'missing' | 'unknown';
+  verdict: 'ok' | 'degraded' | 'missing' | 'unreachable' | 'unknown';
   clusterNamespace: string;
   controlPlane: { server: string };
   appCluster: { server: string } | null;

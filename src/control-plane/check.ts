@@ -49,7 +49,7 @@ import {
   type K8sObject,
 } from './render.ts';
 import type { Settings } from './values.ts';
-import { countVerdicts, formatTable, itemId, type Report, type ReportItem, type TableLayout } from '../report/model.ts';
+import { countVerdicts, formatTable, itemId, type Report, type ReportItem } from '../report/model.ts';
 
 export type Status = 'ok' | 'missing' | 'invalid' | 'not-ready' | 'cannot-see';
 export const STATUSES: readonly Status[] = ['ok', 'missing', 'invalid', 'not-ready', 'cannot-see'];
@@ -767,20 +767,11 @@ export async function checkControlPlane(client: ObjectClient, server: string, in
   return summary(server, items);
 }
 
-const LAYOUT: TableLayout = {
-  verdictWidth: 10,
-  gap: '  ',
-  side: false,
-  minWidth: 6,
-  header: ['STATUS', 'OBJECT', 'DETAIL'],
-  trim: false,
-};
-
-/** The report as aligned text lines, a header first. */
+/** The report as the one table (a header row, one row per item), then the counts and what to fix first. */
 export function formatReport(r: CheckReport): string {
   const c = r.counts;
   const lines = [
-    ...formatTable(r.items, LAYOUT),
+    ...formatTable(r.items),
     '',
     `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`,
   ];

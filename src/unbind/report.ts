@@ -5,15 +5,7 @@
  * error a run with refusals ends with.
  */
 import type { ClusterError } from '../errors.ts';
-import {
-  formatTable,
-  gateError,
-  serverOf,
-  SIDE_TEXT,
-  type Report,
-  type ReportItem,
-  type TableLayout,
-} from '../report/model.ts';
+import { formatTable, gateError, serverOf, SIDE_TEXT, type Report, type ReportItem } from '../report/model.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { UnbindJson } from '../types.ts';
 import { actionLabel } from './execute.ts';
@@ -113,7 +105,6 @@ export function unbindHints(kubeconfigPath: string, actions: PlannedAction[]): s
   return out;
 }
 
-const LAYOUT: TableLayout = { verdictWidth: 13, gap: ' ', side: true, minWidth: 10, trim: true };
 const SUMMARY: readonly UnbindResult[] = [
   'deleted',
   'would delete',
@@ -127,16 +118,16 @@ const SUMMARY: readonly UnbindResult[] = [
   'kept',
 ];
 
-/** Text: the binding, one line per action, a summary line, the hints. */
+/** Text: the table (a header row, one row per action), then the binding, a summary line, the hints. */
 export function formatUnbind(r: UnbindReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const head = `unbind ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`;
+  const head = `unbind ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`;
   const count = (res: UnbindResult) => r.items.filter((i) => i.verdict === res).length;
   const parts = SUMMARY.filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
   const summary = r.nothingToDo
     ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}`
     : `${r.dryRun ? 'dry run' : 'done'}: ${parts.join(', ')}`;
-  return [head, ...formatTable(r.items, LAYOUT), summary, ...r.hints.map((h) => `hint: ${h}`)].join('\n') + '\n';
+  return [...formatTable(r.items), '', head, summary, ...r.hints.map((h) => `hint: ${h}`)].join('\n') + '\n';
 }
 
 /** The report as schemas/unbind.schema.json has it: every action with its result, no internal field of the plan. */
