@@ -781,19 +781,29 @@ export function formatReport(r: CheckReport): string {
 
 const jsonItem = (i: CheckItem): CheckJsonItem => ({ status: i.verdict, object: itemId(i), detail: i.detail });
 
-/** The report as `-o json` has it: items as {status, object, detail}. */
+/**
+ * The report as `-o json` has it (schemas/control-plane-check.schema.json):
+ * the one envelope (schemaVersion, kind, verdict, counts, items), then the
+ * server, healthy and the first problem; an item is {status, object, detail}.
+ */
 export function checkJson(r: CheckReport): {
+  schemaVersion: 1;
+  kind: 'ControlPlaneCheck';
+  verdict: CheckVerdict;
+  counts: Record<Status, number>;
+  items: CheckJsonItem[];
   server: string;
   healthy: boolean;
-  counts: Record<Status, number>;
   firstProblem: CheckJsonItem | undefined;
-  items: CheckJsonItem[];
 } {
   return {
+    schemaVersion: 1,
+    kind: 'ControlPlaneCheck',
+    verdict: r.verdict,
+    counts: r.counts,
+    items: r.items.map(jsonItem),
     server: r.server,
     healthy: r.healthy,
-    counts: r.counts,
     firstProblem: r.firstProblem && jsonItem(r.firstProblem),
-    items: r.items.map(jsonItem),
   };
 }

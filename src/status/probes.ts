@@ -30,7 +30,7 @@ import {
 import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
-import { serverOf, type Side } from '../report/model.ts';
+import { itemId, serverOf, SIDE_TEXT, type Side } from '../report/model.ts';
 import {
   heartbeatVerdict,
   judgeHeartbeat,
@@ -496,9 +496,16 @@ const UNREACHED = new Map<Probe, (ns: string) => At[]>([
   [serviceBindings, () => [['APIServiceBinding', '*', undefined]]],
 ]);
 
+const UNREACHABLE_CODES = new Set([
+  'HELPER_CLUSTER_UNREACHABLE',
+  'HELPER_CLUSTER_TIMEOUT',
+  'HELPER_CLUSTER_TLS',
+  'HELPER_CLUSTER_RESPONSE',
+]);
+
 /** A failure that says nothing of the object, only that its cluster could not be reached (or not be trusted). */
 export function isUnreachable(err: unknown): err is ClusterError {
-  return err instanceof ClusterError && err.status === undefined && err.code.startsWith('HELPER_CLUSTER_');
+  return err instanceof ClusterError && err.status === undefined && UNREACHABLE_CODES.has(err.code);
 }
 
 /** Reads both clusters and judges every item; a cluster that cannot be reached makes its items `unreachable`. */
@@ -535,10 +542,11 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
     if (!client || p.stop) continue;
     [side, p.client] = [s, client];
     let unreachable: ClusterError | undefined;
+    let first = '';
     for (const probe of PROBES[s]) {
       if (p.stop) break;
       if (unreachable) {
-        for (const at of UNREACHED.get(probe)?.(p.ns) ?? []) p.add(...at, 'unreachable', unreachable.message);
+        for (const at of UNREACHED.get(probe)?.(p.ns) ?? []) p.add(...at, 'unreachable', `not read: ${first}`);
         continue;
       }
       const before = items.length;
@@ -549,7 +557,11 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
         if (!isUnreachable(err)) throw err;
         unreachable = err;
         items.splice(before);
-        for (const at of UNREACHED.get(probe)?.(p.ns) ?? []) p.add(...at, 'unreachable', err.message);
+        const ats = UNREACHED.get(probe)?.(p.ns) ?? [];
+        for (const at of ats) p.add(...at, 'unreachable', err.message);
+        first = ats[0]
+          ? `${SIDE_TEXT[s]} unreachable, as ${itemId({ kind: ats[0][0], name: ats[0][1], namespace: ats[0][2] })} says`
+          : err.message;
       }
     }
   }

@@ -5,7 +5,15 @@
  * error a run with refusals ends with.
  */
 import type { ClusterError } from '../errors.ts';
-import { formatTable, gateError, serverOf, SIDE_TEXT, type Report, type ReportItem } from '../report/model.ts';
+import {
+  countVerdicts,
+  formatTable,
+  gateError,
+  serverOf,
+  SIDE_TEXT,
+  type Report,
+  type ReportItem,
+} from '../report/model.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { UnbindJson } from '../types.ts';
 import { actionLabel } from './execute.ts';
@@ -130,18 +138,21 @@ export function formatUnbind(r: UnbindReport): string {
   return [...formatTable(r.items), '', head, summary, ...r.hints.map((h) => `hint: ${h}`)].join('\n') + '\n';
 }
 
-/** The report as schemas/unbind.schema.json has it: every action with its result, no internal field of the plan. */
+/** Every verdict an action can have, for the JSON's counts. */
+const UNBIND_VERDICTS: readonly UnbindVerdict[] = [...SUMMARY, 'not reached'];
+
+/**
+ * The report as schemas/unbind.schema.json has it (schemaVersion 2: the one
+ * envelope, the actions are its `items`): every action with its result, no
+ * internal field of the plan.
+ */
 export function unbindJson(r: UnbindReport): UnbindJson {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'UnbindReport',
-    dryRun: r.dryRun,
-    purge: r.purge,
-    clusterNamespace: r.clusterNamespace,
-    controlPlane: r.controlPlane,
-    appCluster: r.appCluster,
-    nothingToDo: r.nothingToDo,
-    actions: r.items.map((i) => ({
+    verdict: r.verdict,
+    counts: countVerdicts(UNBIND_VERDICTS, r.items) as UnbindJson['counts'],
+    items: r.items.map((i) => ({
       side: i.side,
       apiVersion: i.apiVersion,
       kind: i.kind,
@@ -153,6 +164,12 @@ export function unbindJson(r: UnbindReport): UnbindJson {
       result: i.verdict,
       ...(i.message ? { message: i.message } : {}),
     })),
+    dryRun: r.dryRun,
+    purge: r.purge,
+    clusterNamespace: r.clusterNamespace,
+    controlPlane: r.controlPlane,
+    appCluster: r.appCluster,
+    nothingToDo: r.nothingToDo,
     hints: r.hints,
   };
 }

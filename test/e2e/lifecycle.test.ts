@@ -130,11 +130,11 @@ interface Report {
 }
 interface UnbindJson {
   nothingToDo: boolean;
-  actions: Array<{ side: string; kind: string; name: string; namespace?: string; result: string; op: string }>;
+  items: Array<{ side: string; kind: string; name: string; namespace?: string; result: string; op: string }>;
 }
 
 const setOf = (r: UnbindJson, ...results: string[]) =>
-  r.actions
+  r.items
     .filter((a) => results.includes(a.result))
     .map((a) => `${a.side} ${a.kind} ${a.namespace ?? ''}/${a.name}`)
     .sort();

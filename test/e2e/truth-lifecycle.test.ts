@@ -156,7 +156,7 @@ t.test(
     t.equal(text.code, 6, text.stderr);
     // The one table (finding 12): VERDICT SIDE KIND NAME DETAIL, the side one word.
     const cpLine = (what: string) => new RegExp(`^ok +control-plane +${what}`, 'm');
-    t.match(text.stdout, cpLine(`ClusterBinding +${clusterNs}/cluster +`), 'the control-plane half is on stdout');
+    t.match(text.stdout, cpLine(`ClusterBinding +${clusterNs}/cluster\\b`), 'the control-plane half is on stdout');
     const exportLine = cpLine(`APIServiceExport +${clusterNs}/${CLAIM.replace(/\./g, '\\.')}`);
     t.match(text.stdout, exportLine, 'with the export');
     t.match(

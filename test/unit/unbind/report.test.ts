@@ -39,7 +39,7 @@ async function json(cp: MemoryCluster, app: MemoryCluster, argv: Record<string, 
   );
   const out = await unbindFlow(opts, { kube: kube as never, confirm: undefined, pollMs: 1 });
   return {
-    doc: JSON.parse(out.stdout!) as { actions: Array<Record<string, unknown>>; nothingToDo: boolean },
+    doc: JSON.parse(out.stdout!) as { items: Array<Record<string, unknown>>; nothingToDo: boolean },
     error: out.error,
   };
 }
@@ -70,7 +70,7 @@ t.test('-o json follows schemas/unbind.schema.json in every kind of run, with no
       const { doc } = await json(cp, app, argv);
       t.ok(validate(doc), `${what}, ${pass} run: ${JSON.stringify(validate.errors)}`);
       t.notOk(
-        doc.actions.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a),
+        doc.items.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a),
         `${what}, ${pass} run: no internal field`,
       );
     }
@@ -81,8 +81,8 @@ t.test('the schema can fail: an internal field or an unknown result is refused',
   const { cp, app } = healthyBinding();
   const { doc } = await json(cp, app, {});
   t.ok(validate(doc));
-  t.notOk(validate({ ...doc, actions: [{ ...doc.actions[0], step: 'konnector' }] }), 'step is not part of the output');
-  t.notOk(validate({ ...doc, actions: [{ ...doc.actions[0], result: 'fine' }] }), 'an unknown result');
+  t.notOk(validate({ ...doc, items: [{ ...doc.items[0], step: 'konnector' }] }), 'step is not part of the output');
+  t.notOk(validate({ ...doc, items: [{ ...doc.items[0], result: 'fine' }] }), 'an unknown result');
 });
 
 t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming what remains)', async (t) => {
@@ -115,7 +115,7 @@ t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming 
     message: /refused Secret n\/s \(control plane\); these remain$/,
   });
   t.equal(unbindReport(w, [keep]).controlPlane.server, '127.0.0.1:6443');
-  t.same(unbindJson(refused).actions, [
+  t.same(unbindJson(refused).items, [
     {
       side: 'control-plane',
       apiVersion: 'v1',
