@@ -298,7 +298,7 @@ const claims: Probe = async (p) => {
   }
 };
 
-/** The konnector's leader-election Lease (v1.4.0: `klutch-bind` in its namespace), renewed every few seconds while it runs. */
+/** The konnector's leader-election Lease (v1.4.0: `klutch-bind` in its namespace), renewed every few seconds. */
 export const KONNECTOR_LEASE = { name: 'klutch-bind', namespace: KONNECTOR_NS };
 const LEASE: Resource = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
 
@@ -553,7 +553,7 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
       try {
         await probe(p);
       } catch (err) {
-        // One cluster unreachable: its items say so, the other cluster is still read (one call's retries, not one per item).
+        // One cluster unreachable: its items say so, the other is still read (one call's retries, not one per item).
         if (!isUnreachable(err)) throw err;
         unreachable = err;
         items.splice(before);

@@ -105,7 +105,9 @@ export function heartbeatVerdict(h: KonnectorHeartbeat, appGiven: boolean): { ve
   if (h.state === 'stale') {
     return {
       verdict: 'degraded',
-      detail: `last heartbeat ${age} ago, more than twice the interval ${interval}: no konnector has reported since; ${version}`,
+      detail:
+        `last heartbeat ${age} ago, more than twice the interval ${interval}: ` +
+        `no konnector has reported since; ${version}`,
     };
   }
   return { verdict: 'ok', detail: `last heartbeat ${age} ago, within twice the interval ${interval}; ${version}` };

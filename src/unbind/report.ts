@@ -129,7 +129,9 @@ const SUMMARY: readonly UnbindResult[] = [
 /** Text: the table (a header row, one row per action), then the binding, a summary line, the hints. */
 export function formatUnbind(r: UnbindReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const head = `unbind ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`;
+  const dry = r.dryRun ? ' — dry run: nothing is changed' : '';
+  const purge = r.purge ? ', with --purge' : '';
+  const head = `unbind ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${dry}${purge}`;
   const count = (res: UnbindResult) => r.items.filter((i) => i.verdict === res).length;
   const parts = SUMMARY.filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
   const summary = r.nothingToDo

@@ -255,6 +255,7 @@ t.test('healthy on the real konnector: exit 0, every item ok, JSON matches the s
       'Credential',
       'CustomResourceDefinition',
       'Deployment',
+      'Lease',
       'Namespace',
       'Secret',
     ].sort(),
@@ -262,13 +263,15 @@ t.test('healthy on the real konnector: exit 0, every item ok, JSON matches the s
   );
   t.match(
     rep.items.find((i) => i.kind === 'ClusterBinding')!.message,
-    /last heartbeat \d+s ago \(interval 5m\); konnector v1\.4\.0/,
+    /last heartbeat \d+s ago, within twice the interval 5m; konnector v1\.4\.0/,
   );
   t.match(
     rep.items.find((i) => i.kind === 'Deployment')!.message,
-    /0 of 2 replica\(s\) ready \(the heartbeat is fresh: a konnector is connected\)/,
-    'no kubelet: 0 ready, not degraded',
+    /^0 of 2 replica\(s\) ready; image /,
+    'no kubelet: 0 ready, not degraded (the Lease says a konnector runs)',
   );
+  t.match(rep.items.find((i) => i.kind === 'Lease')!.message, /^held by \S+, renewed \d+s ago \(within \d+s\)/);
+  t.notMatch(ok.stdout, /konnector is connected/, 'no connection asserted');
   const text = await status(a, app1.kubeconfig);
   t.equal(text.code, 0, text.stderr);
   t.comment(`status of both halves: ${text.ms} ms (${rep.items.length} items)`);
@@ -305,7 +308,8 @@ t.test(
     t.match(
       r.stdout,
       new RegExp(
-        `degraded +control plane +APIServiceExportRequest ${a.clusterNs}/${name.replace(/\./g, '\\.')} +Failed: \\S`,
+        `^degraded +control-plane +APIServiceExportRequest +${a.clusterNs}/${name.replace(/\./g, '\\.')}\\s+Failed: \\S`,
+        'm',
       ),
     );
     t.match(
@@ -427,7 +431,7 @@ t.test(
     t.equal(text.code, 0, text.stderr);
     t.match(
       text.stdout,
-      new RegExp(`kept +control plane +PostgresqlInstance ${a.teamNs}/early`),
+      new RegExp(`^kept +control-plane +PostgresqlInstance +${a.teamNs}/early`, 'm'),
       'the kept claim is listed',
     );
     t.match(

@@ -197,7 +197,7 @@ t.test('finding 3: with the konnector stopped, status does not claim a connectio
     verdict: 'ok',
     detail: /^last heartbeat \d+s ago, within twice the interval/,
   });
-  // The konnector's own state on the App Cluster: its Lease is no longer renewed (the heartbeat stays fresh for minutes).
+  // The konnector's own state on the App Cluster: its Lease is not renewed (the heartbeat stays fresh for minutes).
   const lease = row(r.stdout, 'app-cluster', 'Lease', /^klutch-bind\/klutch-bind$/);
   t.match(lease, { verdict: 'degraded', detail: /no konnector runs/ }, 'the Lease says so');
   t.equal(r.code, 11, `not ok on the App Cluster side: exit 11 (degraded): ${r.stdout}`);

@@ -126,7 +126,11 @@ t.test(
     t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\nhint: /);
     t.match(
       text,
-      /^marked +app-cluster +CustomResourceDefinition +postgresqlinstances\.anynines\.com\s+recorded as this binding's\s+\(annotation\s+helper\.klutch\.anynines\.com\/orphaned-from: cluster-abc\)/m,
+      new RegExp(
+        "^marked +app-cluster +CustomResourceDefinition +postgresqlinstances\\.anynines\\.com\\s+recorded as this binding's" +
+          '\\s+\\(annotation\\s+helper\\.klutch\\.anynines\\.com/orphaned-from: cluster-abc\\)',
+        'm',
+      ),
     );
     t.equal(
       (
