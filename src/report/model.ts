@@ -99,7 +99,10 @@ function wrap(text: string, width: number): string[] {
  * (they start with a blank: `awk '/^[^ ]/'` skips them). No trailing blanks.
  */
 export function formatTable(items: readonly ReportItem[], width = TABLE_WIDTH): string[] {
-  const rows = items.map((i) => [i.verdict, i.side, i.kind, nameColumn(i), i.detail.trim()] as const);
+  // A verdict of two words (unbind's `would delete`, `not reached`) is one field: `would-delete`.
+  const rows = items.map(
+    (i) => [i.verdict.replace(/ /g, '-'), i.side, i.kind, nameColumn(i), i.detail.trim()] as const,
+  );
   // A column is as wide as its widest value up to COLUMN_MAX; a longer value shifts the rest of its row only.
   const widths = [0, 1, 2, 3].map((c) =>
     Math.max(TABLE_HEADER[c]!.length, ...rows.map((r) => (r[c]!.length > COLUMN_MAX ? 0 : r[c]!.length))),
