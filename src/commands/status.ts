@@ -47,13 +47,13 @@ export function statusCommand(ctx: RunContext): CommandModule {
           'the control-plane half, as JSON (a pipeline gates on the exit code)',
         )
         .epilog(
-          "The ClusterBinding's heartbeat is ok while younger than twice its interval (v1.4.0: written every 2.5 min, " +
-            "interval 5 min); with --app-kubeconfig the konnector's Lease there says whether one runs now.\n" +
+          "The ClusterBinding's heartbeat is ok while younger than twice its interval " +
+            '(v1.4.0: written every 2.5 min, interval 5 min); ' +
+            "with --app-kubeconfig the konnector's Lease there says whether one runs now.\n" +
             'The report goes to stdout whatever the verdict.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], {
               ok: 'every item ok',
               cluster: 'a cluster unreachable (its items so marked, the rest reported), or an item it may not read',
-                'a cluster unreachable (its items marked so, the rest reported), or an item the kubeconfig may not read',
             }),
         ),
     handler: handler(ctx, statusOptions, async () => (await import('../flows/status.ts')).status),
