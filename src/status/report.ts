@@ -132,16 +132,15 @@ export function formatStatus(r: StatusReport): string {
   );
 }
 
-/** The report as schemas/status.schema.json has it (schemaVersion 1: an item's detail is its `message`, its facts `details`). */
+/**
+ * The report as schemas/status.schema.json has it: the one envelope (schemaVersion, kind, verdict, counts,
+ * items), then the binding; an item's detail is its `message`, its facts `details`.
+ */
 export function statusJson(r: StatusReport): BindingStatus {
   return {
     schemaVersion: 1,
     kind: 'BindingStatus',
     verdict: r.verdict,
-    clusterNamespace: r.clusterNamespace,
-    controlPlane: r.controlPlane,
-    appCluster: r.appCluster,
-    heartbeat: r.heartbeat,
     counts: r.counts,
     items: r.items.map((i) => ({
       side: i.side,
@@ -152,6 +151,10 @@ export function statusJson(r: StatusReport): BindingStatus {
       message: i.detail,
       ...(i.facts ? { details: i.facts } : {}),
     })),
+    clusterNamespace: r.clusterNamespace,
+    controlPlane: r.controlPlane,
+    appCluster: r.appCluster,
+    heartbeat: r.heartbeat,
   };
 }
 

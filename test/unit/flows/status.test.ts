@@ -53,6 +53,7 @@ t.test('a healthy binding: every item ok, verdict ok, no error, JSON valid', asy
   t.equal(r.verdict, 'ok');
   t.equal(verdictError(r), undefined);
   t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
+  t.same(Object.keys(statusJson(r)).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items'], 'envelope');
   t.same(r.heartbeat, {
     konnectorVersion: 'v1.4.0',
     lastHeartbeatTime: new Date(NOW - 60_000).toISOString(),
