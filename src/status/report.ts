@@ -186,7 +186,8 @@ export function statusError(r: StatusReport): HelperError | undefined {
       return gateError(
         GATE.unreachable,
         'HELPER_STATUS_UNREACHABLE',
-        `${b} cannot be judged: ${names('unreachable')} could not be read (${first.detail}); the report shows the rest`,
+        `${b} cannot be judged: ${r.counts.unreachable} item(s) could not be read, ${first.detail}; ` +
+          'the report on stdout marks them unreachable and shows the rest',
       ) as ClusterError;
     }
     case 'unknown':
