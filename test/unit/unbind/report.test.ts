@@ -128,3 +128,66 @@ t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming 
     },
   ]);
 });
+
+t.test('text and JSON in the one shape: a header row, four one-word columns, the envelope with counts', async (t) => {
+  const orig = log.log.bind(log);
+  log.log = () => {};
+  t.teardown(() => {
+    log.log = orig;
+  });
+  const { cp, app } = healthyBinding();
+  const { doc } = await json(cp, app, { purge: true, yes: true, 'dry-run': 'server' });
+  const d = doc as unknown as Record<string, unknown> & { counts: Record<string, number> };
+  t.same(Object.keys(d).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items'], 'the envelope');
+  t.match(d, { schemaVersion: 2, kind: 'UnbindReport', verdict: 'dry run' });
+  t.equal(
+    Object.values(d.counts).reduce((a, b) => a + b, 0),
+    doc.items.length,
+    'counts add up to the items',
+  );
+  t.ok(d.counts['would delete']! > 0, 'counted by result');
+
+  const { cp: cp2, app: app2 } = healthyBinding();
+  const text = await unbindFlow(
+    unbindOptions(
+      {
+        kubeconfig: 'p.kfg',
+        'app-kubeconfig': 'app',
+        output: 'text',
+        timeout: '1m',
+        'request-timeout': '5s',
+        retries: 0,
+        'dry-run': 'server',
+      },
+      {},
+    ),
+    {
+      kube: {
+        connect: () => ({
+          provider: { namespace: NS, server: 'https://127.0.0.1:6443' },
+          credential: { type: 'token' as const },
+          cp: cp2,
+          app: app2,
+        }),
+      } as never,
+      confirm: undefined,
+      pollMs: 1,
+    },
+  );
+  const lines = text.stdout!.split('\n');
+  t.match(lines[0], /^VERDICT +SIDE +KIND +NAME +DETAIL$/, 'a header row first');
+  const rows = lines.slice(1, lines.indexOf('')).filter((l) => /^\S/.test(l));
+  t.ok(rows.length > 3, 'rows');
+  for (const r of rows) {
+    const f = r.split(/ +/);
+    t.ok(f.length >= 4 && ['control-plane', 'app-cluster'].includes(f[1]!), `awk fields: ${r}`);
+  }
+  t.ok(
+    rows.some((r) => r.startsWith('would-delete ')),
+    'a two-word verdict is one field',
+  );
+  t.ok(
+    lines.every((l) => l.length <= 120 || !/\s/.test(l.trim()) || l.startsWith('hint: ') || l.startsWith('unbind ')),
+    'no table line over 120',
+  );
+});
