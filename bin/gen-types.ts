@@ -47,7 +47,9 @@ export const TYPE_NAMES: Record<string, SchemaNames> = {
     root: 'BindingStatus',
     at: { '/properties/heartbeat/oneOf/1': 'BindingStatusHeartbeat', '/properties/items/items': 'BindingStatusItem' },
   },
-  'unbind.schema.json': { root: 'UnbindJson', at: { '/properties/actions/items': 'UnbindJsonAction' } },
+  'unbind.schema.json': { root: 'UnbindJson', at: { '/properties/items/items': 'UnbindJsonAction' } },
+  'control-plane-check.schema.json': { root: 'ControlPlaneCheckJson', defs: { item: 'ControlPlaneCheckJsonItem' } },
+  'fleet.schema.json': { root: 'FleetSummaryJson', at: { '/properties/items/items': 'FleetSummaryJsonItem' } },
 };
 
 /** Keywords that restrict values without changing their type, and annotations. */

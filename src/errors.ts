@@ -94,6 +94,7 @@ export const ERROR_CODES = [
   'HELPER_STATUS_MISSING',
   'HELPER_STATUS_TIMEOUT',
   'HELPER_STATUS_UNREADABLE',
+  'HELPER_STATUS_UNREACHABLE',
   'HELPER_TOKEN_FAILED',
   'HELPER_TOKEN_REFUSED',
   'HELPER_TOKEN_STATUS',
@@ -154,9 +155,12 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'cluster',
     word: 'cluster',
     meaning:
-      "cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) or rejected a request after the retries; `status`: an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused (named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named); " +
-      "`apply`, `bootstrap-env --apply-to`: a bound CRD on the App Cluster that is not the binding's (named, before " +
-      'anything is applied)',
+      'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) ' +
+      'or rejected a request after the retries; `status`: a cluster it could not reach (its items marked `unreachable`, ' +
+      'the rest reported) or an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused ' +
+      "(named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named); `apply`, " +
+      "`bootstrap-env --apply-to`: a bound CRD on the App Cluster that is not the binding's (named, before anything is " +
+      'applied)',
   },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
   {
@@ -181,13 +185,15 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'degraded',
     word: 'degraded',
     meaning:
-      'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, a Failed export request, a binding not Ready)',
+      'status: the binding is degraded (an item exists but is not healthy: a stale heartbeat, ' +
+      "the konnector's Lease not renewed (it does not run), a Failed export request, a binding not Ready)",
   },
   {
     name: 'missing',
     word: 'missing',
     meaning:
-      'status: the binding is missing parts (e.g. no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)',
+      'status: the binding is missing parts (e.g. unbound: no export request and no APIServiceNamespace; ' +
+      'no ClusterBinding, no konnector, a binding or bound CRD absent, the credential rejected)',
   },
   {
     name: 'declined',

@@ -47,11 +47,13 @@ export function statusCommand(ctx: RunContext): CommandModule {
           'the control-plane half, as JSON (a pipeline gates on the exit code)',
         )
         .epilog(
-          "The konnector counts as connected while the ClusterBinding's heartbeat is younger than twice its interval (v1.4.0: written every 2.5 min, interval 5 min).\n" +
+          "The ClusterBinding's heartbeat is ok while younger than twice its interval " +
+            '(v1.4.0: written every 2.5 min, interval 5 min); ' +
+            "with --app-kubeconfig the konnector's Lease there says whether one runs now.\n" +
             'The report goes to stdout whatever the verdict.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'degraded', 'missing'], {
               ok: 'every item ok',
-              cluster: 'a cluster unreachable, or an item the kubeconfig may not read',
+              cluster: 'a cluster unreachable (its items so marked, the rest reported), or an item it may not read',
             }),
         ),
     handler: async (argv) => {

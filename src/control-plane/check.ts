@@ -49,7 +49,7 @@ import {
   type K8sObject,
 } from './render.ts';
 import type { Settings } from './values.ts';
-import { countVerdicts, formatTable, itemId, type Report, type ReportItem, type TableLayout } from '../report/model.ts';
+import { countVerdicts, formatTable, itemId, type Report, type ReportItem } from '../report/model.ts';
 
 export type Status = 'ok' | 'missing' | 'invalid' | 'not-ready' | 'cannot-see';
 export const STATUSES: readonly Status[] = ['ok', 'missing', 'invalid', 'not-ready', 'cannot-see'];
@@ -767,20 +767,11 @@ export async function checkControlPlane(client: ObjectClient, server: string, in
   return summary(server, items);
 }
 
-const LAYOUT: TableLayout = {
-  verdictWidth: 10,
-  gap: '  ',
-  side: false,
-  minWidth: 6,
-  header: ['STATUS', 'OBJECT', 'DETAIL'],
-  trim: false,
-};
-
-/** The report as aligned text lines, a header first. */
+/** The report as the one table (a header row, one row per item), then the counts and what to fix first. */
 export function formatReport(r: CheckReport): string {
   const c = r.counts;
   const lines = [
-    ...formatTable(r.items, LAYOUT),
+    ...formatTable(r.items),
     '',
     `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`,
   ];
@@ -790,19 +781,29 @@ export function formatReport(r: CheckReport): string {
 
 const jsonItem = (i: CheckItem): CheckJsonItem => ({ status: i.verdict, object: itemId(i), detail: i.detail });
 
-/** The report as `-o json` has it: items as {status, object, detail}. */
+/**
+ * The report as `-o json` has it (schemas/control-plane-check.schema.json):
+ * the one envelope (schemaVersion, kind, verdict, counts, items), then the
+ * server, healthy and the first problem; an item is {status, object, detail}.
+ */
 export function checkJson(r: CheckReport): {
+  schemaVersion: 1;
+  kind: 'ControlPlaneCheck';
+  verdict: CheckVerdict;
+  counts: Record<Status, number>;
+  items: CheckJsonItem[];
   server: string;
   healthy: boolean;
-  counts: Record<Status, number>;
   firstProblem: CheckJsonItem | undefined;
-  items: CheckJsonItem[];
 } {
   return {
+    schemaVersion: 1,
+    kind: 'ControlPlaneCheck',
+    verdict: r.verdict,
+    counts: r.counts,
+    items: r.items.map(jsonItem),
     server: r.server,
     healthy: r.healthy,
-    counts: r.counts,
     firstProblem: r.firstProblem && jsonItem(r.firstProblem),
-    items: r.items.map(jsonItem),
   };
 }

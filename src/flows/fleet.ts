@@ -24,6 +24,7 @@ import {
   type BootstrapDeps,
 } from './bootstrap-env.ts';
 import type { Files, FlowOutcome } from './deps.ts';
+import { countVerdicts, formatJson } from '../report/model.ts';
 
 export interface FleetEntry {
   source: string;
@@ -57,12 +58,36 @@ export async function fleet(
 ): Promise<FlowOutcome> {
   const summary = await runFleet(opts, given);
   return {
-    stdout: opts.format === 'json' ? JSON.stringify(summary, null, 2) + '\n' : formatFleetSummary(summary),
+    stdout: opts.format === 'json' ? formatJson(fleetJson(summary)) : formatFleetSummary(summary),
     error: summary.failed
       ? new PartialError(
           `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`,
         )
       : undefined,
+  };
+}
+
+/** The fleet's verdict: ok (every cluster bound), partial (some failed, exit 9), failed (all failed, exit 9). */
+export type FleetVerdict = 'ok' | 'partial' | 'failed';
+
+/**
+ * The summary as `-o json` has it (schemas/fleet.schema.json): the one
+ * envelope of helper's reports (schemaVersion, kind, verdict, counts, items:
+ * one per cluster), then the totals.
+ */
+export function fleetJson(s: FleetSummary) {
+  const verdict: FleetVerdict = !s.failed ? 'ok' : s.succeeded ? 'partial' : 'failed';
+  const { clusters, ...totals } = s;
+  return {
+    schemaVersion: 1 as const,
+    kind: 'FleetSummary' as const,
+    verdict,
+    counts: countVerdicts(
+      ['ok', 'failed'] as const,
+      clusters.map((c) => ({ verdict: c.status })),
+    ),
+    items: clusters,
+    ...totals,
   };
 }
 

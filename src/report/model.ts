@@ -1,13 +1,14 @@
 /**
  * The one report model of status, unbind and control-plane check: an item
  * per object (side, kind, name, namespace, verdict, detail), one text
- * formatter (a table whose layout each report passes; issue 24 makes it one
- * style), one JSON formatter, and one mapping from a report's verdict to the
+ * formatter (one table style: a header row, four one-word columns and the
+ * detail last), one JSON envelope, and one mapping from a report's verdict to the
  * error (and so the exit code) the command ends with after printing it.
  *
- * Each report keeps its versioned JSON shape (schemas/status.schema.json,
- * schemas/unbind.schema.json, the check's {status, object, detail}); the
- * report's own `toJson` maps its items onto it.
+ * Every report's JSON is one envelope ({schemaVersion, kind, verdict, counts,
+ * items, ...}; schemas/status.schema.json, unbind.schema.json,
+ * control-plane-check.schema.json, fleet.schema.json); the report's own
+ * `*Json` maps its items onto it.
  */
 import { ClusterError, ExitCode, HelperError, type HelperErrorOptions } from '../errors.ts';
 
@@ -60,33 +61,103 @@ export function countVerdicts<V extends string>(
   return counts;
 }
 
-/** The columns of the text table, per report (issue 24 unifies them). */
-export interface TableLayout {
-  /** Width the verdict is padded to. */
-  verdictWidth: number;
-  /** Between the verdict and the next column. */
-  gap: string;
-  /** A side column (`control plane`, `App Cluster`) after the verdict. */
-  side: boolean;
-  /** The least width of the object column. */
-  minWidth: number;
-  /** A header row: the titles of the verdict, object and detail columns. */
-  header?: readonly [string, string, string] | undefined;
-  /** Trailing blanks removed (an item without detail). */
-  trim: boolean;
+/** The widest line the text table aims at: a detail that would pass it goes on indented lines below its row. */
+export const TABLE_WIDTH = 120;
+
+/** The widest a column is padded to (a longer name shifts its own row only). */
+const COLUMN_MAX = 40;
+
+/** The header row of every table: five columns, one word each (a name is `ns/name`, `-` when there is none). */
+export const TABLE_HEADER = ['VERDICT', 'SIDE', 'KIND', 'NAME', 'DETAIL'] as const;
+
+/** An item's NAME column: `ns/name`, `name`, or `-` (a kind of thing only); never blank, never two words. */
+export function nameColumn(i: Pick<ReportItem, 'name' | 'namespace'>): string {
+  const name = `${i.namespace ? `${i.namespace}/` : ''}${i.name}`.replace(/\s+/g, '_');
+  return name || '-';
 }
 
-/** The items as an aligned table, one line per item (no trailing newline; the report adds its head and tail). */
-export function formatTable(items: readonly ReportItem[], layout: TableLayout): string[] {
-  const width = Math.max(layout.minWidth, ...items.map((i) => itemId(i).length));
-  const row = (verdict: string, side: string | undefined, what: string, detail: string) => {
-    const sideColumn = side === undefined ? '' : `${side.padEnd(13)} `;
-    const line = `${verdict.padEnd(layout.verdictWidth)}${layout.gap}${sideColumn}${what.padEnd(width)}  ${detail}`;
-    return layout.trim ? line.trimEnd() : line;
-  };
-  const lines = items.map((i) => row(i.verdict, layout.side ? SIDE_TEXT[i.side] : undefined, itemId(i), i.detail));
-  if (layout.header) lines.unshift(row(layout.header[0], undefined, layout.header[1], layout.header[2]));
+/** Words of `text` in lines of at most `width` characters (a longer word stays whole on its own line). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
   return lines;
+}
+
+/**
+ * The one table of status, unbind and control-plane check: a header row,
+ * then one row per item with the columns VERDICT SIDE KIND NAME DETAIL,
+ * each of the first four one word (so `awk '$1 != "VERDICT" && /^[^ ]/'`
+ * splits every row alike). A row whose detail would pass TABLE_WIDTH has
+ * its detail on the lines below it, indented by four blanks and wrapped
+ * (they start with a blank: `awk '/^[^ ]/'` skips them). No trailing blanks.
+ */
+export function formatTable(items: readonly ReportItem[], width = TABLE_WIDTH): string[] {
+  // A verdict of two words (unbind's `would delete`, `not reached`) is one field: `would-delete`.
+  const rows = items.map(
+    (i) => [i.verdict.replace(/ /g, '-'), i.side, i.kind, nameColumn(i), i.detail.trim()] as const,
+  );
+  // A column is as wide as its widest value up to COLUMN_MAX; a longer value shifts the rest of its row only.
+  const widths = [0, 1, 2, 3].map((c) =>
+    Math.max(TABLE_HEADER[c]!.length, ...rows.map((r) => (r[c]!.length > COLUMN_MAX ? 0 : r[c]!.length))),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .slice(0, 4)
+      .map((c, n) => c.padEnd(widths[n]!))
+      .join('  ');
+  const lines = [`${line(TABLE_HEADER)}  ${TABLE_HEADER[4]}`];
+  const indent = '    ';
+  for (const r of rows) {
+    const head = line(r);
+    if (head.length + 2 + r[4].length <= width) lines.push(`${head}  ${r[4]}`.trimEnd());
+    else {
+      lines.push(head.trimEnd());
+      for (const l of wrap(r[4], width - indent.length)) lines.push(`${indent}${l}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * The one JSON envelope of status, unbind, control-plane check and the fleet
+ * summary: what the report is (schemaVersion, kind), its verdict, how many
+ * items have each verdict, the items, then what the report adds.
+ */
+export interface Envelope<K extends string, O extends string, V extends string, I> {
+  schemaVersion: number;
+  kind: K;
+  verdict: O;
+  counts: Record<V, number>;
+  items: I[];
+}
+
+/** An envelope with the report's own fields after its items. */
+export function envelope<K extends string, O extends string, V extends string, I, X extends object>(
+  head: Envelope<K, O, V, I>,
+  extra: X,
+): Envelope<K, O, V, I> & X {
+  return { ...head, ...extra };
+}
+
+/** An item as every JSON envelope has it: side, kind, name, namespace when there is one, verdict, message. */
+export function jsonItem<V extends string>(
+  i: ReportItem<V>,
+): { side: Side; kind: string; name: string; namespace?: string; verdict: V; message: string } {
+  return {
+    side: i.side,
+    kind: i.kind,
+    name: i.name,
+    ...(i.namespace ? { namespace: i.namespace } : {}),
+    verdict: i.verdict,
+    message: i.detail,
+  };
 }
 
 /** The one JSON formatter: a report's JSON shape, indented, one trailing newline. */

@@ -9,8 +9,8 @@
  * than 10 s). A read the kubeconfig's RBAC refuses is an `unreadable` item,
  * never `missing`.
  */
-import type { ClusterError } from '../errors.ts';
-import { KINDS, type KObject } from '../kube/resources.ts';
+import { ClusterError } from '../errors.ts';
+import { KINDS, type KObject, type Resource } from '../kube/resources.ts';
 import { isStatus } from '../kube/transport.ts';
 import type { CredentialFacts } from '../kube/binding-clients.ts';
 import {
@@ -32,7 +32,7 @@ import { readBindingKubeconfig } from '../kube/binding-kubeconfig.ts';
 import { foreignCrdAdvice } from '../kube/bound-crds.ts';
 import { registerKubeconfigSecrets } from '../kube/kubeconfig-file.ts';
 import type { ObjectClient } from '../kube/objects.ts';
-import { serverOf, type Side } from '../report/model.ts';
+import { itemId, serverOf, SIDE_TEXT, type Side } from '../report/model.ts';
 import {
   heartbeatVerdict,
   judgeHeartbeat,
@@ -74,6 +74,8 @@ interface Probing {
   stop: boolean;
   heartbeat: KonnectorHeartbeat | null;
   requests: KObject[];
+  /** Whether the export requests could be read (none read is not none there). */
+  requestsRead: boolean;
   resources: BoundResource[];
   serviceNamespaces: string[];
   /** This konnector's APIServiceBindings on the App Cluster. */
@@ -113,7 +115,7 @@ const credential: Probe = async (p) => {
     if (isStatus(err, 401)) {
       p.add(
         'Credential',
-        'provider kubeconfig',
+        'provider-kubeconfig',
         undefined,
         'missing',
         `the control plane rejects the kubeconfig's ${cred.type} (401): the binding's ServiceAccount or its cluster namespace ${p.ns} no longer exists, or the token was revoked`,
@@ -132,7 +134,7 @@ const credential: Probe = async (p) => {
   if (expiry !== undefined && expiry <= now) {
     p.add(
       'Credential',
-      'provider kubeconfig',
+      'provider-kubeconfig',
       undefined,
       'degraded',
       `${cred.type} of ${who} expired at ${cred.expiresAt}`,
@@ -146,7 +148,7 @@ const credential: Probe = async (p) => {
       : cred.expiresAt === null
         ? ', no expiry'
         : `, expires at ${cred.expiresAt} (in ${humanDuration(expiry! - now)})`;
-  p.add('Credential', 'provider kubeconfig', undefined, 'ok', `${cred.type} of ${who}${exp}`, all);
+  p.add('Credential', 'provider-kubeconfig', undefined, 'ok', `${cred.type} of ${who}${exp}`, all);
 };
 
 const clusterNamespace: Probe = async (p) => {
@@ -182,6 +184,7 @@ const exportRequests: Probe = async (p) => {
     p.client.list(KINDS.exportRequest, p.ns),
   );
   p.requests = requests?.value ?? [];
+  p.requestsRead = requests !== undefined;
   for (const r of p.requests) {
     const name = r.metadata?.name ?? '';
     const phase = (r.status?.phase as string | undefined) ?? 'Pending';
@@ -236,9 +239,29 @@ const exports: Probe = async (p) => {
   }
 };
 
-/** APIServiceNamespaces and where they point. */
+/**
+ * APIServiceNamespaces and where they point. None, and no export request,
+ * while the control plane still exports something: the binding was unbound
+ * (`unbind` deletes the export requests, `--purge` the APIServiceNamespaces;
+ * the exports stay), or nothing was ever made with it. Without the App
+ * Cluster that is all status can see, and it is not ok (missing); with it,
+ * the App Cluster's APIServiceBindings tell (each export not bound there is
+ * missing).
+ */
 const serviceNamespaces: Probe = async (p) => {
   const list = await read(p, ['APIServiceNamespace', '*', p.ns], () => p.client.list(KINDS.serviceNamespace, p.ns));
+  const none = list !== undefined && !list.value?.length && p.requestsRead && !p.requests.length;
+  if (none && p.resources.length && !p.input.app) {
+    p.add(
+      'APIServiceNamespace',
+      '*',
+      p.ns,
+      'missing',
+      'unbound: no APIServiceNamespace and no export request (unbind deletes them; the exports stay); ' +
+        'or never used (create-ns makes one); --app-kubeconfig shows whether the App Cluster still binds it',
+      { unbound: true },
+    );
+  }
   for (const s of list?.value ?? []) {
     const name = s.metadata?.name ?? '';
     const target = serviceNamespaceOf(s);
@@ -277,8 +300,37 @@ const claims: Probe = async (p) => {
   }
 };
 
-/** The konnector Deployment: ready replicas stay 0 where no kubelet runs it; a fresh heartbeat says it is connected anyway. */
+/** The konnector's leader-election Lease (v1.4.0: `klutch-bind` in its namespace), renewed every few seconds. */
+export const KONNECTOR_LEASE = { name: 'klutch-bind', namespace: KONNECTOR_NS };
+const LEASE: Resource = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', plural: 'leases', namespaced: true };
+
+/** Whether a konnector holds its Lease now: a holder, renewed within leaseDurationSeconds (15 s when not said). */
+export function judgeLease(lease: KObject | undefined, now: number): { running: boolean; detail: string } {
+  if (!lease) return { running: false, detail: 'no konnector has ever held its Lease (never started on this cluster)' };
+  const spec = (lease.spec ?? {}) as { holderIdentity?: unknown; renewTime?: unknown; leaseDurationSeconds?: unknown };
+  const holder = typeof spec.holderIdentity === 'string' && spec.holderIdentity ? spec.holderIdentity : undefined;
+  const duration = typeof spec.leaseDurationSeconds === 'number' ? spec.leaseDurationSeconds : 15;
+  const renewed = typeof spec.renewTime === 'string' ? Date.parse(spec.renewTime) : NaN;
+  const age = Number.isFinite(renewed) ? Math.max(0, now - renewed) : undefined;
+  const ago = age === undefined ? 'never renewed' : `renewed ${humanDuration(age)} ago`;
+  if (!holder) return { running: false, detail: `released (${ago}): no konnector runs` };
+  if (age === undefined || age > duration * 1000)
+    return { running: false, detail: `held by ${holder}, ${ago}, past its ${duration}s: no konnector runs` };
+  return { running: true, detail: `held by ${holder}, ${ago} (within ${duration}s): a konnector runs` };
+}
+
+/**
+ * The konnector on the App Cluster: its Lease says whether one runs now
+ * (a stopped konnector stops renewing it at once, while the ClusterBinding's
+ * heartbeat stays fresh for minutes); its Deployment whether it is deployed
+ * and its replicas ready (they stay 0 where no kubelet runs it: then the
+ * Lease counts).
+ */
 const konnectorDeployment: Probe = async (p) => {
+  const lease = await read(p, ['Lease', KONNECTOR_LEASE.name, KONNECTOR_LEASE.namespace], () =>
+    p.client.get(LEASE, KONNECTOR_LEASE.name, KONNECTOR_LEASE.namespace),
+  );
+  const held = lease ? judgeLease(lease.value, p.input.now()) : undefined;
   await read(p, ['Deployment', KONNECTOR_NAME, KONNECTOR_NS], async () => {
     const add = (verdict: StatusVerdict, detail: string, facts?: Record<string, unknown>) =>
       p.add('Deployment', KONNECTOR_NAME, KONNECTOR_NS, verdict, detail, facts);
@@ -291,16 +343,28 @@ const konnectorDeployment: Probe = async (p) => {
     const ready = Number(d.status?.readyReplicas ?? 0);
     const image = spec?.template?.spec?.containers?.[0]?.image ?? null;
     const facts = { replicas, readyReplicas: ready, image };
-    if (ready > 0 || p.heartbeat?.state === 'fresh') {
-      add(
-        'ok',
-        `${ready} of ${replicas} replica(s) ready${ready === 0 ? ' (the heartbeat is fresh: a konnector is connected)' : ''}; image ${image ?? 'unknown'}`,
-        facts,
-      );
-    } else
-      add('degraded', `0 of ${replicas} replica(s) ready and no fresh heartbeat: the konnector is not running`, facts);
+    const counted = `${ready} of ${replicas} replica(s) ready`;
+    if (held?.running === false)
+      add('degraded', `${counted}, but no konnector runs: its Lease is not renewed (see the Lease)`, facts);
+    else if (ready > 0 || held?.running) add('ok', `${counted}; image ${image ?? 'unknown'}`, facts);
+    else if (!held && p.heartbeat?.state === 'fresh')
+      add('ok', `${counted} (the Lease is unreadable; the heartbeat is within the interval); image ${image}`, facts);
+    else add('degraded', `${counted}: the konnector is not running`, facts);
   });
+  if (!lease || !held) return;
+  const facts = { running: held.running, ...(lease.value ? { spec: leaseFacts(lease.value) } : {}) };
+  const where: [string, string, string] = ['Lease', KONNECTOR_LEASE.name, KONNECTOR_LEASE.namespace];
+  p.add(...where, held.running ? 'ok' : 'degraded', held.detail, facts);
 };
+
+function leaseFacts(l: KObject): Record<string, unknown> {
+  const spec = (l.spec ?? {}) as Record<string, unknown>;
+  return {
+    holderIdentity: spec.holderIdentity ?? null,
+    renewTime: spec.renewTime ?? null,
+    leaseDurationSeconds: spec.leaseDurationSeconds ?? null,
+  };
+}
 
 /** The konnector's kubeconfig Secret must point at this binding. */
 const kubeconfigSecret: Probe = async (p) => {
@@ -415,7 +479,39 @@ export const PROBES: Readonly<Record<Side, readonly Probe[]>> = {
   'app-cluster': [konnectorDeployment, kubeconfigSecret, serviceBindings, boundCrds],
 };
 
-/** Reads both clusters and judges every item. Throws only when a cluster cannot be reached at all. */
+type At = [kind: string, name: string, namespace: string | undefined];
+/** The items a probe reports when its cluster cannot be reached (claims and CRDs: none, nothing names them then). */
+const UNREACHED = new Map<Probe, (ns: string) => At[]>([
+  [credential, () => [['Credential', 'provider-kubeconfig', undefined]]],
+  [clusterNamespace, (ns) => [['Namespace', ns, undefined]]],
+  [clusterBinding, (ns) => [['ClusterBinding', CLUSTER_BINDING, ns]]],
+  [exportRequests, (ns) => [['APIServiceExportRequest', '*', ns]]],
+  [exports, (ns) => [['APIServiceExport', '*', ns]]],
+  [serviceNamespaces, (ns) => [['APIServiceNamespace', '*', ns]]],
+  [
+    konnectorDeployment,
+    () => [
+      ['Deployment', KONNECTOR_NAME, KONNECTOR_NS],
+      ['Lease', KONNECTOR_LEASE.name, KONNECTOR_LEASE.namespace],
+    ],
+  ],
+  [kubeconfigSecret, () => [['Secret', KUBECONFIG_SECRET, KONNECTOR_NS]]],
+  [serviceBindings, () => [['APIServiceBinding', '*', undefined]]],
+]);
+
+const UNREACHABLE_CODES = new Set([
+  'HELPER_CLUSTER_UNREACHABLE',
+  'HELPER_CLUSTER_TIMEOUT',
+  'HELPER_CLUSTER_TLS',
+  'HELPER_CLUSTER_RESPONSE',
+]);
+
+/** A failure that says nothing of the object, only that its cluster could not be reached (or not be trusted). */
+export function isUnreachable(err: unknown): err is ClusterError {
+  return err instanceof ClusterError && err.status === undefined && UNREACHABLE_CODES.has(err.code);
+}
+
+/** Reads both clusters and judges every item; a cluster that cannot be reached makes its items `unreachable`. */
 export async function collectStatus(input: CollectInput): Promise<StatusReport> {
   const items: StatusItem[] = [];
   let side: Side = 'control-plane';
@@ -426,6 +522,7 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
     stop: false,
     heartbeat: null,
     requests: [],
+    requestsRead: false,
     resources: [],
     serviceNamespaces: [],
     bindings: [],
@@ -447,7 +544,29 @@ export async function collectStatus(input: CollectInput): Promise<StatusReport> 
   ] as const) {
     if (!client || p.stop) continue;
     [side, p.client] = [s, client];
-    for (const probe of PROBES[s]) if (!p.stop) await probe(p);
+    let unreachable: ClusterError | undefined;
+    let first = '';
+    for (const probe of PROBES[s]) {
+      if (p.stop) break;
+      if (unreachable) {
+        for (const at of UNREACHED.get(probe)?.(p.ns) ?? []) p.add(...at, 'unreachable', `not read: ${first}`);
+        continue;
+      }
+      const before = items.length;
+      try {
+        await probe(p);
+      } catch (err) {
+        // One cluster unreachable: its items say so, the other is still read (one call's retries, not one per item).
+        if (!isUnreachable(err)) throw err;
+        unreachable = err;
+        items.splice(before);
+        const ats = UNREACHED.get(probe)?.(p.ns) ?? [];
+        for (const at of ats) p.add(...at, 'unreachable', err.message);
+        first = ats[0]
+          ? `${SIDE_TEXT[s]} unreachable, as ${itemId({ kind: ats[0][0], name: ats[0][1], namespace: ats[0][2] })} says`
+          : err.message;
+      }
+    }
   }
   const where = {
     clusterNamespace: input.clusterNamespace,

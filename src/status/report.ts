@@ -17,14 +17,17 @@ import {
   type Gate,
   type Report,
   type ReportItem,
-  type TableLayout,
 } from '../report/model.ts';
 
 /** An item's verdict. */
-export type StatusVerdict = 'ok' | 'degraded' | 'missing' | 'unreadable';
-export const STATUS_VERDICTS: readonly StatusVerdict[] = ['ok', 'degraded', 'missing', 'unreadable'];
-/** The report's verdict: unknown when nothing is wrong as far as could be read but some item was unreadable. */
-export type StatusOverall = 'ok' | 'degraded' | 'missing' | 'unknown';
+export type StatusVerdict = 'ok' | 'degraded' | 'missing' | 'unreadable' | 'unreachable';
+export const STATUS_VERDICTS: readonly StatusVerdict[] = ['ok', 'degraded', 'missing', 'unreadable', 'unreachable'];
+/**
+ * The report's verdict: missing wins over degraded, both over unreachable
+ * (a cluster could not be reached: its items say so), that over unknown
+ * (nothing is wrong as far as could be read, but some item was unreadable).
+ */
+export type StatusOverall = 'ok' | 'degraded' | 'missing' | 'unreachable' | 'unknown';
 
 /** One item of status: the report model's item, and facts per kind (the JSON's `details`). */
 export interface StatusItem extends ReportItem<StatusVerdict> {
@@ -50,7 +53,7 @@ export interface StatusReport extends Report<StatusVerdict, StatusOverall> {
   items: StatusItem[];
 }
 
-/** The report of the items read: counts and the overall verdict (missing wins over degraded, both over unreadable). */
+/** The report of the items read: counts and the overall verdict (StatusOverall's order). */
 export function statusReport(
   where: Pick<StatusReport, 'clusterNamespace' | 'controlPlane' | 'appCluster'>,
   items: StatusItem[],
@@ -61,9 +64,11 @@ export function statusReport(
     ? 'missing'
     : counts.degraded
       ? 'degraded'
-      : counts.unreadable
-        ? 'unknown'
-        : 'ok';
+      : counts.unreachable
+        ? 'unreachable'
+        : counts.unreadable
+          ? 'unknown'
+          : 'ok';
   return { verdict, ...where, heartbeat, counts, items };
 }
 
@@ -96,42 +101,46 @@ export function heartbeatVerdict(h: KonnectorHeartbeat, appGiven: boolean): { ve
         };
   }
   const age = humanDuration(h.ageSeconds! * 1000);
+  // What the ClusterBinding says, no more: a konnector stopped a minute ago still left a heartbeat within the interval.
   if (h.state === 'stale') {
     return {
       verdict: 'degraded',
-      detail: `last heartbeat ${age} ago, more than twice the interval ${interval}: the konnector is not connected; ${version}`,
+      detail:
+        `last heartbeat ${age} ago, more than twice the interval ${interval}: ` +
+        `no konnector has reported since; ${version}`,
     };
   }
-  return { verdict: 'ok', detail: `last heartbeat ${age} ago (interval ${interval}); ${version}` };
+  return { verdict: 'ok', detail: `last heartbeat ${age} ago, within twice the interval ${interval}; ${version}` };
 }
 
-const LAYOUT: TableLayout = { verdictWidth: 10, gap: ' ', side: true, minWidth: 10, trim: true };
-
-/** The report as text: the binding, one line per item, then the verdict. */
+/**
+ * The report as text: the table (a header row, one row per item), then the
+ * binding and its servers, then the verdict.
+ */
 export function formatStatus(r: StatusReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const parts = (['degraded', 'missing', 'unreadable'] as const)
+  const parts = (['degraded', 'missing', 'unreadable', 'unreachable'] as const)
     .filter((v) => r.counts[v])
     .map((v) => `${r.counts[v]} ${v}`);
   return (
     [
-      `binding ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}`,
-      ...formatTable(r.items, LAYOUT),
+      ...formatTable(r.items),
+      '',
+      `binding ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}`,
       `verdict: ${r.verdict}${parts.length ? ` (${parts.join(', ')})` : ''}`,
     ].join('\n') + '\n'
   );
 }
 
-/** The report as schemas/status.schema.json has it (schemaVersion 1: an item's detail is its `message`, its facts `details`). */
+/**
+ * The report as schemas/status.schema.json has it: the one envelope (schemaVersion, kind, verdict, counts,
+ * items), then the binding; an item's detail is its `message`, its facts `details`.
+ */
 export function statusJson(r: StatusReport): BindingStatus {
   return {
     schemaVersion: 1,
     kind: 'BindingStatus',
     verdict: r.verdict,
-    clusterNamespace: r.clusterNamespace,
-    controlPlane: r.controlPlane,
-    appCluster: r.appCluster,
-    heartbeat: r.heartbeat,
     counts: r.counts,
     items: r.items.map((i) => ({
       side: i.side,
@@ -142,10 +151,20 @@ export function statusJson(r: StatusReport): BindingStatus {
       message: i.detail,
       ...(i.facts ? { details: i.facts } : {}),
     })),
+    clusterNamespace: r.clusterNamespace,
+    controlPlane: r.controlPlane,
+    appCluster: r.appCluster,
+    heartbeat: r.heartbeat,
   };
 }
 
-const GATE: Record<StatusOverall, Gate> = { ok: 'pass', degraded: 'degraded', missing: 'missing', unknown: 'refused' };
+const GATE: Record<StatusOverall, Gate> = {
+  ok: 'pass',
+  degraded: 'degraded',
+  missing: 'missing',
+  unreachable: 'refused',
+  unknown: 'refused',
+};
 
 /** The error that carries the verdict's exit code (the report itself is on stdout). */
 export function statusError(r: StatusReport): HelperError | undefined {
@@ -162,6 +181,15 @@ export function statusError(r: StatusReport): HelperError | undefined {
       return gateError(GATE.degraded, 'HELPER_STATUS_DEGRADED', `${b} is degraded: ${names('degraded')}`);
     case 'missing':
       return gateError(GATE.missing, 'HELPER_STATUS_MISSING', `${b} is missing parts: ${names('missing')}`);
+    case 'unreachable': {
+      const first = r.items.find((i) => i.verdict === 'unreachable')!;
+      return gateError(
+        GATE.unreachable,
+        'HELPER_STATUS_UNREACHABLE',
+        `${b} cannot be judged: ${r.counts.unreachable} item(s) could not be read, ${first.detail}; ` +
+          'the report on stdout marks them unreachable and shows the rest',
+      ) as ClusterError;
+    }
     case 'unknown':
       return gateError(
         GATE.unknown,

@@ -6,13 +6,13 @@
  */
 import type { ClusterError } from '../errors.ts';
 import {
+  countVerdicts,
   formatTable,
   gateError,
   serverOf,
   SIDE_TEXT,
   type Report,
   type ReportItem,
-  type TableLayout,
 } from '../report/model.ts';
 import type { ObjectClient } from '../kube/objects.ts';
 import type { UnbindJson } from '../types.ts';
@@ -141,7 +141,6 @@ export function unbindHints(
   return out;
 }
 
-const LAYOUT: TableLayout = { verdictWidth: 13, gap: ' ', side: true, minWidth: 10, trim: true };
 const SUMMARY: readonly UnbindResult[] = [
   'deleted',
   'would delete',
@@ -155,30 +154,35 @@ const SUMMARY: readonly UnbindResult[] = [
   'kept',
 ];
 
-/** Text: the binding, one line per action, a summary line (the hints go to stderr: flows/unbind.ts). */
+/** Text: the table (a header row, one row per action), then the binding and a summary line (the hints go to stderr: flows/unbind.ts). */
 export function formatUnbind(r: UnbindReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
-  const head = `unbind ${r.clusterNamespace} on ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${r.dryRun ? ' — dry run: nothing is changed' : ''}${r.purge ? ', with --purge' : ''}`;
+  const dry = r.dryRun ? ' — dry run: nothing is changed' : '';
+  const purge = r.purge ? ', with --purge' : '';
+  const head = `unbind ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${dry}${purge}`;
   const count = (res: UnbindResult) => r.items.filter((i) => i.verdict === res).length;
   const parts = SUMMARY.filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
   const summary = r.nothingToDo
     ? `nothing to do: the binding is already unbound${count('kept') ? ` (${count('kept')} kept)` : ''}`
     : `${r.dryRun ? 'dry run' : 'done'}: ${parts.join(', ')}`;
-  return [head, ...formatTable(r.items, LAYOUT), summary].join('\n') + '\n';
+  return [...formatTable(r.items), '', head, summary].join('\n') + '\n';
 }
 
-/** The report as schemas/unbind.schema.json has it: every action with its result, no internal field of the plan. */
+/** Every verdict an action can have, for the JSON's counts. */
+const UNBIND_VERDICTS: readonly UnbindVerdict[] = [...SUMMARY, 'not reached'];
+
+/**
+ * The report as schemas/unbind.schema.json has it (schemaVersion 2: the one
+ * envelope, the actions are its `items`): every action with its result, no
+ * internal field of the plan.
+ */
 export function unbindJson(r: UnbindReport): UnbindJson {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'UnbindReport',
-    dryRun: r.dryRun,
-    purge: r.purge,
-    clusterNamespace: r.clusterNamespace,
-    controlPlane: r.controlPlane,
-    appCluster: r.appCluster,
-    nothingToDo: r.nothingToDo,
-    actions: r.items.map((i) => ({
+    verdict: r.verdict,
+    counts: countVerdicts(UNBIND_VERDICTS, r.items) as UnbindJson['counts'],
+    items: r.items.map((i) => ({
       side: i.side,
       apiVersion: i.apiVersion,
       kind: i.kind,
@@ -190,6 +194,12 @@ export function unbindJson(r: UnbindReport): UnbindJson {
       result: i.verdict,
       ...(i.message ? { message: i.message } : {}),
     })),
+    dryRun: r.dryRun,
+    purge: r.purge,
+    clusterNamespace: r.clusterNamespace,
+    controlPlane: r.controlPlane,
+    appCluster: r.appCluster,
+    nothingToDo: r.nothingToDo,
     hints: r.hints,
   };
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { parse, parseAllDocuments } from 'yaml';
 import { toYaml } from '../../src/render/to-yaml.ts';
+import { newAjv } from '../../src/validate/ajv.ts';
 import { kubectl, type Cluster } from '../sandbox/cluster.ts';
 import { runCli, type CliResult } from '../helpers/run-cli.ts';
 import { extraCluster, useSandbox } from '../helpers/sandbox.ts';
@@ -235,6 +236,11 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
   t.equal(check.code, 6, 'not running in the sandbox: exit 6');
   t.match(check.stderr, /installed but not running/);
   const report = JSON.parse(check.stdout) as Report;
+  const validateCheck = newAjv().compile(
+    JSON.parse(readFileSync(new URL('../../schemas/control-plane-check.schema.json', import.meta.url), 'utf8')),
+  );
+  t.ok(validateCheck(report), `the JSON validates: ${JSON.stringify(validateCheck.errors)}`);
+  t.match(report, { schemaVersion: 1, kind: 'ControlPlaneCheck', verdict: 'not-ready' }, 'the one envelope');
   t.equal(
     report.counts.missing,
     0,
@@ -305,8 +311,23 @@ t.test('apply: pre-flight, dry run, one pass, no change on re-run; check; k8sca 
 
   const text = await cli(['check', '--kubeconfig', cp.kubeconfig, '--no-require-ready']);
   t.equal(text.code, 0, `--no-require-ready: only missing/invalid fail\n${text.stderr}`);
-  t.match(text.stdout, /^STATUS +OBJECT +DETAIL\n/);
-  t.match(text.stdout, /not-ready +Deployment bind\/anynines-backend +0\/1 replicas ready/);
+  t.match(text.stdout, /^VERDICT +SIDE +KIND +NAME +DETAIL\n/);
+  t.match(text.stdout, /^not-ready +control-plane +Deployment +bind\/anynines-backend\s+0\/1 replicas ready/m);
+  const rows = text.stdout
+    .split('\n\n')[0]!
+    .split('\n')
+    .filter((l) => /^\S/.test(l));
+  t.same(new Set(rows.slice(1).map((l) => l.split(/ +/)[1])), new Set(['control-plane']), 'SIDE, one word (awk)');
+  t.ok(
+    text.stdout
+      .split('\n\n')[0]!
+      .split('\n')
+      .every((l) => l.length <= 120 || !/\s/.test(l.trim())),
+    `no table line over 120 characters (but an unbreakable word): ${text.stdout
+      .split('\n')
+      .filter((l) => l.length > 120)
+      .join('\n')}`,
+  );
   t.match(
     text.stdout,
     /: \d+ ok, 0 missing, 0 invalid, 20 not ready, 2 cannot see\nfirst to fix: Deployment crossplane-system\/crossplane: /,

@@ -69,7 +69,8 @@ t.test('21 clusters, one failing: 20 bound and kept, summary, exit 9', async (t)
   t.equal(summary.succeeded, 20);
   t.equal(summary.failed, 1);
   t.equal(summary.tokensFetched, 1, 'one token for the whole fleet');
-  const bad = summary.clusters.find((c: { status: string }) => c.status === 'failed');
+  t.match(summary, { schemaVersion: 1, kind: 'FleetSummary', verdict: 'partial', counts: { ok: 20, failed: 1 } });
+  const bad = summary.items.find((c: { status: string }) => c.status === 'failed');
   t.equal(bad.clusterID, `fleet-${run}-bad`);
   t.equal(bad.error.exitCode, 5);
   t.match(bad.error.message, /HTTP 400.*mongodbinstances/);

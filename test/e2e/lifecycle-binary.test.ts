@@ -96,13 +96,16 @@ if (!existsSync(built)) {
     t.equal(dry.code, 0, dry.stderr);
     t.match(
       dry.stdout,
-      new RegExp(`would delete +control plane +APIServiceExportRequest ${ns}/postgresqlinstances\\.anynines\\.com`),
+      new RegExp(
+        `^would-delete +control-plane +APIServiceExportRequest +${ns}/postgresqlinstances\\.anynines\\.com`,
+        'm',
+      ),
     );
     const u = await run(['unbind', '--kubeconfig', kfg, '--ca-file', sb.caFile]);
     t.equal(u.code, 0, u.stderr);
     t.match(
       u.stdout,
-      new RegExp(`deleted +control plane +APIServiceExportRequest ${ns}/postgresqlinstances\\.anynines\\.com`),
+      new RegExp(`^deleted +control-plane +APIServiceExportRequest +${ns}/postgresqlinstances\\.anynines\\.com`, 'm'),
     );
     t.equal(
       (

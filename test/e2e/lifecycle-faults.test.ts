@@ -99,24 +99,31 @@ const forbidden = (what: string): Fault => ({
 
 const b = await bind('lf');
 
-t.test('control plane unreachable: status and unbind exit 6 naming the host, nothing on stdout', async (t) => {
-  const port = await freePort();
-  const f = join(dir, 'down.yaml');
-  writeFileSync(f, readFileSync(b.kfg, 'utf8').replace(/server: .*/, `server: https://127.0.0.1:${port}`), {
-    mode: 0o600,
-  });
-  for (const args of [['status'], ['unbind'], ['unbind', '--purge', '--yes']]) {
-    const r = await runCli([...args, '--kubeconfig', f, '--ca-file', sb.caFile, '--retries', '1']);
-    t.equal(r.code, 6, `${args.join(' ')}: ${r.stderr}`);
-    t.match(r.stderr, new RegExp(`cannot reach control plane 127\\.0\\.0\\.1:${port} to .*ECONNREFUSED`));
-    t.equal(r.stdout, '');
-  }
-  t.equal(
-    (await kubectl(sb.bin, b.kfg, ['get', CLAIM, 'db', '-n', b.teamNs, '-o', 'name'])).stdout.trim(),
-    `${CLAIM.replace(/s\.anynines\.com$/, '.anynines.com')}/db`,
-    'nothing was deleted',
-  );
-});
+t.test(
+  'control plane unreachable: status and unbind exit 6 naming the host; status reports it unreachable',
+  async (t) => {
+    const port = await freePort();
+    const f = join(dir, 'down.yaml');
+    writeFileSync(f, readFileSync(b.kfg, 'utf8').replace(/server: .*/, `server: https://127.0.0.1:${port}`), {
+      mode: 0o600,
+    });
+    for (const args of [['status'], ['unbind'], ['unbind', '--purge', '--yes']]) {
+      const r = await runCli([...args, '--kubeconfig', f, '--ca-file', sb.caFile, '--retries', '1']);
+      t.equal(r.code, 6, `${args.join(' ')}: ${r.stderr}`);
+      t.match(r.stderr, new RegExp(`cannot reach control plane 127\\.0\\.0\\.1:${port} to .*ECONNREFUSED`));
+      if (args[0] === 'status') {
+        // issue 24 finding 5: the report anyway, every item marked unreachable.
+        t.match(r.stdout, /^unreachable +control-plane +Credential +provider-kubeconfig$/m);
+        t.match(r.stdout, /\nverdict: unreachable \(\d+ unreachable\)\n$/);
+      } else t.equal(r.stdout, '');
+    }
+    t.equal(
+      (await kubectl(sb.bin, b.kfg, ['get', CLAIM, 'db', '-n', b.teamNs, '-o', 'name'])).stdout.trim(),
+      `${CLAIM.replace(/s\.anynines\.com$/, '.anynines.com')}/db`,
+      'nothing was deleted',
+    );
+  },
+);
 
 t.test('a control plane that stalls: status ends at --timeout with exit 7', async (t) => {
   const f = await viaProxy(t, b.kfg, () => 'stall');
@@ -176,11 +183,13 @@ t.test(
     );
     const r = await runCli(['unbind', '--kubeconfig', f, '--ca-file', sb.caFile, '--purge', '--yes']);
     t.equal(r.code, 6, r.stderr);
-    t.match(r.stdout, new RegExp(`deleted +control plane +PostgresqlInstance ${c.teamNs}/db`));
+    t.match(r.stdout, new RegExp(`^deleted +control-plane +PostgresqlInstance +${c.teamNs}/db`, 'm'));
     t.match(
       r.stdout,
       new RegExp(
-        `refused +control plane +APIServiceNamespace ${c.ns}/team-f +control plane 127\\.0\\.0\\.1:\\d+ refused to delete APIServiceNamespace`,
+        `^refused +control-plane +APIServiceNamespace +${c.ns}/team-f\\s+control plane 127\\.0\\.0\\.1:\\d+ refused to ` +
+          'delete APIServiceNamespace',
+        'm',
       ),
     );
     t.match(
@@ -206,7 +215,7 @@ t.test(
     );
     const again = await runCli(['unbind', '--kubeconfig', c.kfg, '--ca-file', sb.caFile, '--purge', '--yes']);
     t.equal(again.code, 0, again.stderr);
-    t.match(again.stdout, new RegExp(`deleted +control plane +APIServiceNamespace ${c.ns}/team-f`));
+    t.match(again.stdout, new RegExp(`^deleted +control-plane +APIServiceNamespace +${c.ns}/team-f`, 'm'));
   },
 );
 
@@ -276,7 +285,7 @@ t.test(
     t.equal(un.code, 0, un.stderr);
     const again = await runCli(['unbind', '--kubeconfig', c.kfg, '--ca-file', sb.caFile, '--purge', '--yes']);
     t.equal(again.code, 0, again.stderr);
-    t.match(again.stdout, new RegExp(`deleted +control plane +APIServiceNamespace ${c.ns}/team-f`));
+    t.match(again.stdout, new RegExp(`^deleted +control-plane +APIServiceNamespace +${c.ns}/team-f`, 'm'));
     t.notMatch(again.stdout, /PostgresqlInstance/, 'the claim is gone: nothing left to delete of it');
   },
 );

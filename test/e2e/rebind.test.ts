@@ -316,9 +316,9 @@ t.test(
         t.equal(r.code, 0, r.stderr);
         const actions = (
           JSON.parse(r.stdout) as {
-            actions: Array<{ kind: string; name: string; op: string; result: string; note?: string }>;
+            items: Array<{ kind: string; name: string; op: string; result: string; note?: string }>;
           }
-        ).actions;
+        ).items;
         t.match(
           actions.find(
             (a) => a.kind === 'CustomResourceDefinition' && a.name === 'certificates.certs.helper-test.example',

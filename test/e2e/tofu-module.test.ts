@@ -335,7 +335,7 @@ t.test(
     t.match(r.stdout, RAN_UNBIND, 'the destroy provisioner ran helper unbind');
     t.match(
       r.stdout,
-      new RegExp(`kept +control plane +PostgresqlInstance ${teamNs}/kept`),
+      new RegExp(`^kept +control-plane +PostgresqlInstance +${teamNs}/kept`, 'm'),
       "unbind's report lists the kept claim",
     );
     t.equal(

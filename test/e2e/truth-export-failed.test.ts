@@ -130,8 +130,8 @@ t.test('finding 2 in a fleet: the member fails with exit 8 within the grace peri
   t.equal(r.code, 9, r.stderr.slice(-3000));
   t.ok(r.ms < GRACE_MS + 25_000, `the fleet ended within the grace period (${Math.round(r.ms / 1000)}s)`);
   type Entry = { clusterID: string; status: string; error?: { exitCode: number; message: string } };
-  const summary = JSON.parse(r.stdout || '{}') as { clusters?: Entry[] };
-  const byId = new Map((summary.clusters ?? []).map((c) => [c.clusterID, c]));
+  const summary = JSON.parse(r.stdout || '{}') as { items?: Entry[] };
+  const byId = new Map((summary.items ?? []).map((c) => [c.clusterID, c]));
   t.equal(byId.get(good)?.status, 'ok', 'the good member is bound');
   t.equal(byId.get(bad)?.status, 'failed');
   t.equal(byId.get(bad)?.error?.exitCode, 8, 'the member failed as a Failed export (8), not a timeout (7)');

@@ -14,12 +14,9 @@
  *      App Cluster and how to remove them →
  *   3. status after the purge is not ok (exit 12, missing parts).
  *
- * The assertions on the behaviour issue 24 asks for carry tap's assertion-level
- * `todo` until it is implemented (tap counts a failing todo assertion as todo,
- * not as a failure: test/run.ts's final line stays green); the steps that set
- * the scene are plain assertions. HELPER_ISSUE24_STRICT=1 turns the todos into
- * plain assertions (to see them fail, or to check an implementation). Wording
- * is matched loosely (the essential words); exit codes and stdout structure exactly.
+ * Each was first written against the code before issue 24's fixes and seen
+ * failing there (the closing note lists the failures). Wording is matched
+ * loosely (the essential words); exit codes and stdout structure exactly.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -35,9 +32,13 @@ const sb = await useSandbox(t);
 const root = t;
 const CLAIM = 'postgresqlinstances.anynines.com';
 const dir = t.testdir({});
-const strict = !!process.env.HELPER_ISSUE24_STRICT;
-/** The assertion options of an assertion on behaviour issue 24 asks for (finding n). */
-const todo = (n: number): { todo?: string } => (strict ? {} : { todo: `issue 24 finding ${n}` });
+/** A table's rows with their wrapped detail lines (indented four spaces) joined back on. */
+const logicalLines = (text: string): string[] =>
+  text.split('\n').reduce<string[]>((out, l) => {
+    if (/^ {4}\S/.test(l) && out.length) out[out.length - 1] += ` ${l.trim()}`;
+    else out.push(l);
+    return out;
+  }, []);
 
 async function get(kubeconfig: string, args: string[], jsonpath: string): Promise<string> {
   const r = await kubectl(sb.bin, kubeconfig, ['get', ...args, '-o', `jsonpath=${jsonpath}`]);
@@ -90,6 +91,24 @@ interface Report {
   items: Item[];
 }
 
+/** A row of the text table (VERDICT SIDE KIND NAME DETAIL) with its detail, also from the indented lines below it. */
+function row(
+  stdout: string,
+  side: string,
+  kind: string,
+  name: RegExp,
+): { verdict: string; detail: string } | undefined {
+  const lines = stdout.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const [verdict, s, k, nm, ...rest] = lines[n]!.split(/ +/);
+    if (s !== side || k !== kind || !name.test(nm ?? '')) continue;
+    const more: string[] = [];
+    for (let m = n + 1; m < lines.length && lines[m]!.startsWith('    '); m++) more.push(lines[m]!.trim());
+    return { verdict: verdict!, detail: [...rest, ...more].join(' ') };
+  }
+  return undefined;
+}
+
 let clusterNs = '';
 let teamNs = '';
 let app: Cluster;
@@ -136,17 +155,19 @@ t.test(
     const args = ['--app-kubeconfig', dead, '--retries', '0', '--request-timeout', '5s'];
     const text = await status(args);
     t.equal(text.code, 6, text.stderr);
-    const cpLine = (what: string) => new RegExp(`^\\S+ +control plane +${what}`, 'm');
+    // The one table (finding 12): VERDICT SIDE KIND NAME DETAIL, the side one word.
+    const cpLine = (what: string) => new RegExp(`^ok +control-plane +${what}`, 'm');
+    t.match(text.stdout, cpLine(`ClusterBinding +${clusterNs}/cluster\\b`), 'the control-plane half is on stdout');
+    const exportLine = cpLine(`APIServiceExport +${clusterNs}/${CLAIM.replace(/\./g, '\\.')}`);
+    t.match(text.stdout, exportLine, 'with the export');
     t.match(
       text.stdout,
-      cpLine(`ClusterBinding ${clusterNs}/cluster +`),
-      'the control-plane half is on stdout',
-      todo(5),
+      /^unreachable +app-cluster +Deployment +klutch-bind\/konnector$/m,
+      'the App Cluster unreachable',
     );
-    const exportLine = cpLine(`APIServiceExport ${clusterNs}/${CLAIM.replace(/\./g, '\\.')}`);
-    t.match(text.stdout, exportLine, 'with the export', todo(5));
-    t.match(text.stdout, /^\S+ +App Cluster +.*unreachable/im, 'the App Cluster items marked unreachable', todo(5));
-    t.match(text.stdout, /^verdict: /m, 'and a verdict line', todo(5));
+    t.match(text.stdout, /^ {4}cannot reach App Cluster 127\.0\.0\.1:9/m, 'and why');
+    t.match(text.stdout, /^verdict: unreachable \(\d+ unreachable\)$/m, 'and a verdict line');
+    t.ok(text.ms < 15_000, `within 15 s (--retries 0): ${text.ms} ms`);
     t.match(text.stderr, /127\.0\.0\.1:9/, 'stderr names the unreachable server');
 
     const json = await status([...args, '-o', 'json']);
@@ -157,12 +178,13 @@ t.test(
     } catch {
       rep = undefined;
     }
-    t.ok(rep, '-o json prints a report', todo(5));
+    t.ok(rep, '-o json prints a report');
+    t.equal(rep?.verdict, 'unreachable', 'its verdict');
     const items = rep?.items ?? [];
     const cb = (i: Item) => i.side === 'control-plane' && i.kind === 'ClusterBinding';
-    t.ok(items.some(cb), 'with the control-plane items', todo(5));
+    t.ok(items.some(cb), 'with the control-plane items');
     const unreachable = (i: Item) => i.side === 'app-cluster' && /unreachable/i.test(`${i.verdict} ${i.message}`);
-    t.ok(items.some(unreachable), 'and the App Cluster marked unreachable', todo(5));
+    t.ok(items.some(unreachable), 'and the App Cluster marked unreachable');
     t.same(jwtsIn(text.stdout + text.stderr + json.stdout + json.stderr), [], 'no token printed');
   },
 );
@@ -171,9 +193,18 @@ t.test('finding 3: with the konnector stopped, status does not claim a connectio
   await k1?.stop();
   const r = await status(['--app-kubeconfig', app.kubeconfig]);
   t.match(r.stdout, /last heartbeat \d+s ago/, "what it knows: the heartbeat's age");
-  t.notMatch(r.stdout, /konnector is connected/i, 'no "a konnector is connected" wording', todo(3));
+  t.notMatch(r.stdout, /konnector is connected/i, 'no "a konnector is connected" wording');
+  t.match(row(r.stdout, 'control-plane', 'ClusterBinding', /\/cluster$/), {
+    verdict: 'ok',
+    detail: /^last heartbeat \d+s ago, within twice the interval/,
+  });
+  // The konnector's own state on the App Cluster: its Lease is not renewed (the heartbeat stays fresh for minutes).
+  const lease = row(r.stdout, 'app-cluster', 'Lease', /^klutch-bind\/klutch-bind$/);
+  t.match(lease, { verdict: 'degraded', detail: /no konnector runs/ }, 'the Lease says so');
+  t.equal(r.code, 11, `not ok on the App Cluster side: exit 11 (degraded): ${r.stdout}`);
   const json = await status(['--app-kubeconfig', app.kubeconfig, '-o', 'json']);
-  t.notMatch(json.stdout, /konnector is connected/i, 'nor in JSON', todo(3));
+  t.notMatch(json.stdout, /konnector is connected/i, 'nor in JSON');
+  t.equal((JSON.parse(json.stdout) as Report).verdict, 'degraded', 'JSON verdict degraded');
 });
 
 t.test(
@@ -269,17 +300,21 @@ t.test('finding 6 and 3: unbind --purge --yes names what stays on the App Cluste
   t.match(onCp, /^error: .*NotFound/, 'the claim is gone on the control plane');
   t.equal(await get(app.kubeconfig, [CLAIM, 'early', '-n', 'team-a'], name), 'early', 'its copy stays (App Cluster)');
   // One line names the copy and says it stays (today's report lists it only for its finalizer removal).
-  const copy = 'PostgresqlInstance team-a/early';
-  const stays = new RegExp(`(stay|left|remain|kept)[^\\n]*${copy}|${copy}[^\\n]*(stay|left|remain|kept)`, 'i');
-  t.match(u.stdout, stays, 'the report names the claim copy left on the App Cluster');
+  const copy = 'PostgresqlInstance\\s+team-a/early';
+  const stays = new RegExp(`(stay|left|remain|kept).*${copy}|${copy}.*(stay|left|remain|kept)`, 'i');
+  t.ok(
+    logicalLines(u.stdout).some((l) => stays.test(l)),
+    'the report names the claim copy left on the App Cluster',
+  );
   // The command runs on the App Cluster: its namespace team-a (not the control plane's), or the CRD.
   const onApp = (l: string) => /\bcrd\b/.test(l) || /(-n|--namespace)[ =]team-a\b|\s-A\b|--all-namespaces/.test(l);
   const removes = (l: string) => /kubectl .*delete/.test(l) && l.includes(CLAIM) && onApp(l);
-  t.ok(u.stdout.split('\n').some(removes), 'and how to remove it (kubectl delete of the copies or the CRD)');
+  t.ok(logicalLines(u.stdout).some(removes), 'and how to remove it (kubectl delete of the copies or the CRD)');
 
   const s = await status([]);
-  t.equal(s.code, 12, `status after the purge: exit 12, not ok: ${s.stdout}`, todo(3));
-  t.notMatch(s.stdout, /^verdict: ok$/m, 'no "verdict: ok"', todo(3));
+  t.equal(s.code, 12, `status after the purge: exit 12, not ok: ${s.stdout}`);
+  t.notMatch(s.stdout, /^verdict: ok$/m, 'no "verdict: ok"');
+  t.match(row(s.stdout, 'control-plane', 'APIServiceNamespace', /\/\*$/), { verdict: 'missing', detail: /^unbound: / });
   const sj = await status(['-o', 'json']);
-  t.not((JSON.parse(sj.stdout || '{}') as Report).verdict, 'ok', 'JSON verdict not ok', todo(3));
+  t.equal((JSON.parse(sj.stdout || '{}') as Report).verdict, 'missing', 'JSON verdict missing');
 });

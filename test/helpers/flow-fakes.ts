@@ -82,6 +82,17 @@ export function healthyBinding(): { cp: MemoryCluster; app: MemoryCluster } {
     spec: { replicas: 2, template: { spec: { containers: [{ image: 'konnector:v1.4.0' }] } } },
     status: { readyReplicas: 2 },
   });
+  // The konnector's leader-election Lease, renewed 2 s ago: a konnector runs.
+  app.add({
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'klutch-bind', namespace: 'klutch-bind' },
+    spec: {
+      holderIdentity: 'konnector-7d9f_1',
+      leaseDurationSeconds: 15,
+      renewTime: new Date(NOW - 2000).toISOString(),
+    },
+  });
   app.add({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'konnector', namespace: 'klutch-bind' } });
   app.add({
     apiVersion: 'rbac.authorization.k8s.io/v1',

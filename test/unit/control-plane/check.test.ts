@@ -4,7 +4,9 @@
  * so a rename in render is followed, and the first problem it names is the
  * root cause. The same behaviour on a real API server: test/e2e/control-plane-adopt.test.ts.
  */
+import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { newAjv } from '../../../src/validate/ajv.ts';
 import {
   checkControlPlane as checkReport,
   checkItem,
@@ -15,6 +17,9 @@ import {
 } from '../../../src/control-plane/check.ts';
 
 /** The report as -o json has it ({status, object, detail} items). */
+const validateCheck = newAjv().compile(
+  JSON.parse(readFileSync(new URL('../../../schemas/control-plane-check.schema.json', import.meta.url), 'utf8')),
+);
 const checkControlPlane = async (...a: Parameters<typeof checkReport>) => checkJson(await checkReport(...a));
 type CheckJson = ReturnType<typeof checkJson>;
 import { objectId, type K8sObject } from '../../../src/control-plane/render.ts';
@@ -317,7 +322,7 @@ t.test('reads go through the ObjectClient: a CRD by name, an unserved kind liste
   t.equal(api.calls.filter((c) => c.verb === 'delete' || c.verb === 'patch').length, 0, 'check changes nothing');
 });
 
-t.test('the report as text: aligned columns, the counts, the first problem', async (t) => {
+t.test('the report as text: the one table with its header, the counts, the first problem', async (t) => {
   const report: CheckReport = {
     verdict: 'incomplete',
     server: 'https://cp:6443',
@@ -333,16 +338,20 @@ t.test('the report as text: aligned columns, the counts, the first problem', asy
   t.equal(
     formatReport(report),
     [
-      'STATUS      OBJECT              DETAIL',
-      'ok          Crossplane          package CRDs installed',
-      'missing     IngressClass nginx  no such IngressClass',
-      'cannot-see  DNS x               dig x',
+      'VERDICT     SIDE           KIND          NAME   DETAIL',
+      'ok          control-plane  Crossplane    -      package CRDs installed',
+      'missing     control-plane  IngressClass  nginx  no such IngressClass',
+      'cannot-see  control-plane  DNS           x      dig x',
       '',
       'https://cp:6443: 1 ok, 1 missing, 0 invalid, 0 not ready, 1 cannot see',
       'first to fix: IngressClass nginx: no such IngressClass',
       '',
     ].join('\n'),
   );
+  const json = checkJson(report);
+  t.same(Object.keys(json).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items'], 'the one envelope');
+  t.ok(validateCheck(JSON.parse(JSON.stringify(json))), JSON.stringify(validateCheck.errors));
+  t.notOk(validateCheck({ ...json, items: [{ status: 'fine', object: 'x', detail: '' }] }), 'an unknown status');
 });
 
 t.test(

@@ -4,7 +4,13 @@
  * first, one token for all, per-cluster files, and a PartialError (exit 9)
  * when some failed, with the summary on stdout either way.
  */
+import { readFileSync } from 'node:fs';
 import t from 'tap';
+import { newAjv } from '../../../src/validate/ajv.ts';
+
+const validateFleet = newAjv().compile(
+  JSON.parse(readFileSync(new URL('../../../schemas/fleet.schema.json', import.meta.url), 'utf8')),
+);
 import { MockAgent } from 'undici';
 import { PartialError } from '../../../src/errors.ts';
 import { clusterDirName, fleet } from '../../../src/flows/fleet.ts';
@@ -123,8 +129,11 @@ t.test('-o json: the same summary as JSON; no failure, no error', async (t) => {
   t.equal(out.error, undefined);
   const s = JSON.parse(out.stdout!);
   t.match(s, { total: 2, succeeded: 2, failed: 0, tokensFetched: 1, concurrency: 2 });
+  t.match(s, { schemaVersion: 1, kind: 'FleetSummary', verdict: 'ok', counts: { ok: 2, failed: 0 } }, 'the envelope');
+  t.same(Object.keys(s).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items']);
+  t.ok(validateFleet(s), JSON.stringify(validateFleet.errors));
   t.same(
-    s.clusters.map((c: { clusterID: string; status: string }) => `${c.clusterID} ${c.status}`),
+    s.items.map((c: { clusterID: string; status: string }) => `${c.clusterID} ${c.status}`),
     ['x ok', 'y ok'],
   );
 });
@@ -200,14 +209,14 @@ t.test('claims: each cluster accepts what its own file names; -o json lists the 
   );
   t.equal(out.error?.exitCode, 9);
   const s = JSON.parse(out.stdout!) as {
-    clusters: Array<{
+    items: Array<{
       clusterID: string;
       status: string;
       acceptedClaims?: unknown;
       error?: { exitCode: number; message: string };
     }>;
   };
-  t.same(s.clusters[0]!.acceptedClaims, [
+  t.same(s.items[0]!.acceptedClaims, [
     {
       api: 'postgresqlinstances.anynines.com',
       group: '',
@@ -225,12 +234,14 @@ t.test('claims: each cluster accepts what its own file names; -o json lists the 
       acceptedBy: 'acceptClaims',
     },
   ]);
-  t.match(s.clusters[1], {
+  t.match(s.items[1], {
     clusterID: 'y',
     status: 'failed',
     error: { exitCode: 5, message: /postgresqlinstances\.anynines\.com claims serviceaccounts/ },
   });
-  t.notOk('acceptedClaims' in s.clusters[1]!, 'a failed cluster accepted nothing');
+  t.notOk('acceptedClaims' in s.items[1]!, 'a failed cluster accepted nothing');
+  t.ok(validateFleet(s), JSON.stringify(validateFleet.errors));
+  t.match(s, { verdict: 'partial', counts: { ok: 1, failed: 1 } });
   t.same(
     [...files.written.keys()].sort(),
     ['out/x/all.yaml', 'out/x/provider.kfg.yaml'],
@@ -262,7 +273,7 @@ t.test(
     const opts = bootstrapEnvOptions(argv({ file: ['x.json'], output: 'json' }), ENV);
     const json = await fleet(opts, { dispatcher: agent(1), kube, files });
     const entry = { clusterID: 'x', status: 'failed', error: { exitCode: 8 }, kubeconfig: 'out/x/provider.kfg.yaml' };
-    t.match(JSON.parse(json.stdout!).clusters[0], entry);
+    t.match(JSON.parse(json.stdout!).items[0], entry);
   },
 );
 

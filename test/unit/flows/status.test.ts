@@ -53,6 +53,7 @@ t.test('a healthy binding: every item ok, verdict ok, no error, JSON valid', asy
   t.equal(r.verdict, 'ok');
   t.equal(verdictError(r), undefined);
   t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
+  t.same(Object.keys(statusJson(r)).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items'], 'envelope');
   t.same(r.heartbeat, {
     konnectorVersion: 'v1.4.0',
     lastHeartbeatTime: new Date(NOW - 60_000).toISOString(),
@@ -87,7 +88,19 @@ t.test('a healthy binding: every item ok, verdict ok, no error, JSON valid', asy
     'read-only',
   );
   const text = formatStatus(r);
-  t.match(text, /^binding cluster-abc on control plane 127\.0\.0\.1:1, App Cluster 127\.0\.0\.1:1\n/);
+  t.match(text, /^VERDICT +SIDE +KIND +NAME +DETAIL\n/, 'a header row first');
+  t.match(text, /\n\nbinding cluster-abc: control plane 127\.0\.0\.1:1, App Cluster 127\.0\.0\.1:1\n/);
+  const rows = text
+    .split('\n\n')[0]!
+    .split('\n')
+    .filter((l) => /^\S/.test(l));
+  t.same(new Set(rows.map((l) => l.split(/\s+/).length >= 4)), new Set([true]), 'four one-word columns on every row');
+  t.same(new Set(rows.slice(1).map((l) => l.split(/\s+/)[1])), new Set(['control-plane', 'app-cluster']), 'SIDE');
+  t.ok(
+    text.split('\n').every((l) => l.length <= 120),
+    'no line wider than 120',
+  );
+  t.notMatch(text, /konnector is connected/, 'no connection claimed (issue 24 finding 3)');
   t.match(text, /\nverdict: ok\n$/);
   t.notMatch(text, /not-a-real-token-value/, "the Secret's token is never printed");
 });
@@ -97,7 +110,7 @@ t.test('heartbeat older than twice the interval: degraded, naming the age; exit 
   const r = await status(cp, app, NOW + 11 * 60_000);
   const cb = item(r, 'ClusterBinding')!;
   t.equal(cb.verdict, 'degraded');
-  t.match(cb.detail, 'last heartbeat 12m ago, more than twice the interval 5m: the konnector is not connected');
+  t.match(cb.detail, 'last heartbeat 12m ago, more than twice the interval 5m: no konnector has reported since');
   t.equal(r.verdict, 'degraded');
   t.equal(verdictError(r)!.exitCode, 11);
   t.match(verdictError(r)!.message, 'ClusterBinding cluster-abc/cluster');
@@ -209,10 +222,78 @@ t.test('a rejected credential (401): missing, and no further reads', async (t) =
   t.equal(cp.calls.length, 1);
 });
 
-t.test('an unreachable control plane fails the command (exit 6), no report', async (t) => {
+t.test('an unreachable control plane: its items unreachable, the App Cluster still read; exit 6', async (t) => {
+  const { cp, app } = healthyBinding();
+  cp.rule = () => 'unreachable';
+  const r = await status(cp, app);
+  const cpItems = r.items.filter((i) => i.side === 'control-plane');
+  t.ok(cpItems.length >= 5, 'every control-plane item is there');
+  t.same(new Set(cpItems.map((i) => i.verdict)), new Set(['unreachable']), 'marked unreachable');
+  t.ok(
+    r.items.some((i) => i.side === 'app-cluster' && i.kind === 'Deployment' && i.verdict === 'ok'),
+    'the App Cluster read',
+  );
+  t.equal(r.verdict, 'unreachable');
+  t.match(verdictError(r), { code: 'HELPER_STATUS_UNREACHABLE', exitCode: 6 });
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
+});
+
+t.test('an unreachable App Cluster: one failed call, not one per item; the control-plane half reported', async (t) => {
+  const { cp, app } = healthyBinding();
+  app.rule = () => 'unreachable';
+  const r = await status(cp, app);
+  t.equal(app.calls.length, 1, "the App Cluster is tried once (its retries are the call policy's)");
+  t.same(
+    r.items.filter((i) => i.side === 'app-cluster').map((i) => [i.kind, i.verdict]),
+    [
+      ['Deployment', 'unreachable'],
+      ['Lease', 'unreachable'],
+      ['Secret', 'unreachable'],
+      ['APIServiceBinding', 'unreachable'],
+    ],
+  );
+  t.ok(
+    r.items.filter((i) => i.side === 'control-plane').every((i) => i.verdict === 'ok'),
+    'the control-plane half',
+  );
+  t.equal(r.verdict, 'unreachable');
+  t.match(verdictError(r)!.message, /4 item\(s\) could not be read, cannot reach /);
+  const text = formatStatus(r);
+  t.match(text, /^unreachable +app-cluster +Deployment +klutch-bind\/konnector/m);
+  t.match(text, /\nverdict: unreachable \(4 unreachable\)\n$/);
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
+});
+
+t.test('konnector stopped (its Lease no longer renewed) while the heartbeat is fresh: degraded, exit 11', async (t) => {
+  const { cp, app } = healthyBinding();
+  app.find({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'klutch-bind', 'klutch-bind')!.spec = {
+    holderIdentity: 'konnector-7d9f_1',
+    leaseDurationSeconds: 15,
+    renewTime: new Date(NOW - 60_000).toISOString(),
+  };
+  const r = await status(cp, app);
+  t.equal(item(r, 'ClusterBinding')!.verdict, 'ok', 'the heartbeat is still within the interval');
+  t.match(item(r, 'ClusterBinding')!.detail, /^last heartbeat 1m ago, within twice the interval 5m/);
+  t.match(item(r, 'Lease')!, { verdict: 'degraded', detail: /renewed 1m ago, past its 15s: no konnector runs/ });
+  t.match(item(r, 'Deployment')!, { verdict: 'degraded', detail: /no konnector runs/ });
+  t.equal(r.verdict, 'degraded');
+  t.equal(verdictError(r)!.exitCode, 11);
+  t.notMatch(JSON.stringify(statusJson(r)), /konnector is connected/);
+  app.find({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, 'klutch-bind', 'klutch-bind')!.spec = {
+    leaseDurationSeconds: 15,
+  };
+  t.match(item(await status(cp, app), 'Lease')!, { verdict: 'degraded', detail: /released .*no konnector runs/ });
+});
+
+t.test('after unbind --purge (no export request, no APIServiceNamespace): missing, exit 12', async (t) => {
   const { cp } = healthyBinding();
-  cp.rule = (c) => (c.verb === 'get' ? 'unreachable' : undefined);
-  await t.rejects(status(cp), { code: 'HELPER_CLUSTER_UNREACHABLE', exitCode: 6 });
+  for (const k of [...cp.objects.keys()])
+    if (k.includes('|APIServiceNamespace|') || k.includes('|APIServiceExportRequest|')) cp.objects.delete(k);
+  const r = await status(cp);
+  t.match(item(r, 'APIServiceNamespace', '*')!, { verdict: 'missing', detail: /^unbound: / });
+  t.equal(r.verdict, 'missing');
+  t.equal(verdictError(r)!.exitCode, 12);
+  t.ok(validate(statusJson(r)), JSON.stringify(validate.errors));
 });
 
 t.test(
@@ -287,16 +368,13 @@ t.test(
   },
 );
 
-t.test('zero ready replicas is ok while the heartbeat is fresh (no kubelet), degraded when it is not', async (t) => {
+t.test('zero ready replicas (no kubelet) is ok while the Lease is renewed, degraded when it is not', async (t) => {
   const { cp, app } = healthyBinding();
   app.find({ apiVersion: 'apps/v1', kind: 'Deployment' }, 'konnector', 'klutch-bind')!.status = {};
-  t.match(item(await status(cp, app), 'Deployment')!, {
-    verdict: 'ok',
-    detail: /0 of 2 replica\(s\) ready \(the heartbeat is fresh/,
-  });
-  t.match(item(await status(cp, app, NOW + 20 * 60_000), 'Deployment')!, {
+  t.match(item(await status(cp, app), 'Deployment')!, { verdict: 'ok', detail: /^0 of 2 replica\(s\) ready; image/ });
+  t.match(item(await status(cp, app, NOW + 60_000), 'Deployment')!, {
     verdict: 'degraded',
-    detail: /no fresh heartbeat/,
+    detail: /no konnector runs/,
   });
 });
 
@@ -335,7 +413,7 @@ t.test(
     t.match(ok.stdout, /\nverdict: ok\n$/);
     t.equal(ok.error, undefined);
     const stale = await status(opts, { kube: kube as never, clock: () => NOW + 11 * 60_000 });
-    t.match(stale.stdout, /\nverdict: degraded \(1 degraded\)\n$/);
+    t.match(stale.stdout, /\nverdict: degraded \(3 degraded\)\n$/, 'the heartbeat, the Lease and so the Deployment');
     t.equal(stale.error?.exitCode, 11);
   },
 );

@@ -46,7 +46,7 @@ function snapshot(c: MemoryCluster): string[] {
 }
 
 /** The actions as -o json prints them. */
-const acts = (r: UnbindReport) => unbindJson(r).actions;
+const acts = (r: UnbindReport) => unbindJson(r).items;
 const deletedSet = (r: UnbindReport, result: string) =>
   acts(r)
     .filter((a) => a.result === result)
@@ -114,7 +114,7 @@ t.test(
     );
     t.notOk(r.nothingToDo);
     const text = formatUnbind(r);
-    t.match(text, /unmarked +control plane +PostgresqlInstance cluster-abc-team-a\/db1 +kept; its annotation/);
+    t.match(text, /^unmarked +control-plane +PostgresqlInstance +cluster-abc-team-a\/db1\s+kept; its annotation/m);
     const hints = r.hints.join('\n');
     t.match(
       hints,
@@ -125,11 +125,15 @@ t.test(
       /^to re-bind \(the same clusterID, on a new App Cluster or on this same App Cluster\): `helper bootstrap-env .*`, then `helper apply -f all.yaml --kubeconfig <app-cluster-kubeconfig>`; it creates the namespace\(s\) team-a on the App Cluster before the konnector starts .*; on the same App Cluster it hands the kept CRD\(s\) postgresqlinstances\.anynines\.com to the new APIServiceBinding\(s\)/m,
     );
     t.notMatch(text, /hint/, 'the hints are not part of the text report (they go to stderr)');
-    t.match(text, /kept +control plane +Namespace cluster-abc .*kubectl delete namespace cluster-abc/);
+    t.match(text, /^kept +control-plane +Namespace +cluster-abc\s[\s\S]*?kubectl delete namespace cluster-abc/m);
     t.match(text, /\ndone: 7 deleted, 3 unmarked, 1 marked, \d+ kept\n$/);
     t.match(
       text,
-      /marked +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com +recorded as this binding's \(annotation helper\.klutch\.anynines\.com\/orphaned-from: cluster-abc\)/,
+      new RegExp(
+        "^marked +app-cluster +CustomResourceDefinition +postgresqlinstances\\.anynines\\.com\\s+recorded as this binding's" +
+          '\\s+\\(annotation\\s+helper\\.klutch\\.anynines\\.com/orphaned-from: cluster-abc\\)',
+        'm',
+      ),
     );
     t.equal(
       (
@@ -449,7 +453,7 @@ t.test(
     for (const a of left) t.match(a.note, /^left on the App Cluster: --purge deletes the claims on the control plane/);
     t.match(
       formatUnbind(p),
-      /^kept +App Cluster +CustomResourceDefinition postgresqlinstances\.anynines\.com .*kubectl --kubeconfig app\.kubeconfig delete crd postgresqlinstances\.anynines\.com/m,
+      /^kept +app-cluster +CustomResourceDefinition +postgresqlinstances\.anynines\.com\s[\s\S]*?kubectl\s+--kubeconfig\s+app\.kubeconfig\s+delete\s+crd\s+postgresqlinstances\.anynines\.com/m,
     );
     t.ok(purged.app.find(PG, 'db2', 'team-a'), 'and nothing deleted there without --delete-crds');
 
@@ -583,7 +587,7 @@ t.test(
     );
     t.match(
       formatUnbind(r),
-      /kept +App Cluster +CustomResourceDefinition certificates\.cert-manager\.io +not provably this binding's/,
+      /^kept +app-cluster +CustomResourceDefinition +certificates\.cert-manager\.io\s+not provably this binding's/m,
     );
     t.equal(refusalError(r), undefined, 'keeping is no failure: exit 0');
   },
@@ -769,7 +773,7 @@ t.test(
     };
     const text = await flow('text');
     t.notMatch(text.stdout, /hint/, 'no hint on stdout');
-    t.match(text.stdout, /^deleted +App Cluster +Deployment klutch-bind\/konnector/m, 'the action in the report');
+    t.match(text.stdout, /^deleted +app-cluster +Deployment +klutch-bind\/konnector/m, 'the action in the report');
     t.match(text.notes, [
       /^hint: 2 claim\(s\) stay/,
       /^hint: to re-bind .*`helper apply -f all\.yaml --kubeconfig app\.kfg`/,

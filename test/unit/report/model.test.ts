@@ -2,11 +2,15 @@
 import t from 'tap';
 import {
   countVerdicts,
+  envelope,
   formatJson,
   formatTable,
   gateError,
   itemId,
+  jsonItem,
+  nameColumn,
   serverOf,
+  TABLE_WIDTH,
   type ReportItem,
 } from '../../../src/report/model.ts';
 
@@ -30,28 +34,67 @@ t.test('counts: every verdict present, zero when none', async (t) => {
   t.same(countVerdicts(['ok', 'missing', 'degraded'], items), { ok: 2, missing: 1, degraded: 0 });
 });
 
-t.test('the table: per-report layout, aligned, trailing blanks trimmed or kept, a header when asked', async (t) => {
-  t.same(formatTable(items, { verdictWidth: 10, gap: ' ', side: true, minWidth: 10, trim: true }), [
-    'ok         control plane Namespace cluster-abc          Active',
-    'missing    App Cluster   Secret klutch-bind/kubeconfig',
-    'ok         control plane Crossplane                     package CRDs installed',
+t.test('the one table: a header row, four one-word columns, the detail last, no trailing blanks', async (t) => {
+  t.same(formatTable(items), [
+    'VERDICT  SIDE           KIND        NAME                    DETAIL',
+    'ok       control-plane  Namespace   cluster-abc             Active',
+    'missing  app-cluster    Secret      klutch-bind/kubeconfig',
+    'ok       control-plane  Crossplane  -                       package CRDs installed',
   ]);
+  // awk sees the same columns on every row: five fields on the header, the side always one word.
+  const rows = formatTable(items).map((l) => l.split(/\s+/));
   t.same(
-    formatTable(items.slice(1, 3), {
-      verdictWidth: 10,
-      gap: '  ',
-      side: false,
-      minWidth: 6,
-      header: ['STATUS', 'OBJECT', 'DETAIL'],
-      trim: false,
-    }),
-    [
-      'STATUS      OBJECT                         DETAIL',
-      'missing     Secret klutch-bind/kubeconfig  ',
-      'ok          Crossplane                     package CRDs installed',
-    ],
+    rows.map((r) => r[1]),
+    ['SIDE', 'control-plane', 'app-cluster', 'control-plane'],
   );
 });
+
+t.test('a long detail: on the lines below its row, indented by four blanks, none over 120', async (t) => {
+  const long = { ...items[0]!, detail: Array.from({ length: 60 }, (_, n) => `word${n}`).join(' ') };
+  const lines = formatTable([long]);
+  t.ok(lines.length > 2, 'wrapped');
+  t.ok(
+    lines.every((l) => l.length <= TABLE_WIDTH),
+    'every line within the width',
+  );
+  t.match(lines[1], /^ok +control-plane +Namespace +cluster-abc$/);
+  t.match(lines[2], /^ {4}word0 word1/);
+  t.ok(
+    lines.slice(3).every((l) => l.startsWith('    ') && !l.startsWith('     ')),
+    'continuation lines start with four blanks',
+  );
+  t.equal(
+    lines
+      .join(' ')
+      .replace(/\s+/g, ' ')
+      .split(' ')
+      .filter((w) => w.startsWith('word')).length,
+    60,
+    'no word lost',
+  );
+  t.equal(nameColumn({ name: 'two words' }), 'two_words', 'a name stays one field');
+});
+
+t.test(
+  "the one JSON envelope: schemaVersion, kind, verdict, counts, items, then the report's own fields",
+  async (t) => {
+    const e = envelope(
+      { schemaVersion: 1, kind: 'X', verdict: 'ok', counts: { ok: 1 }, items: [jsonItem(items[1]!)] },
+      {
+        extra: true,
+      },
+    );
+    t.same(Object.keys(e), ['schemaVersion', 'kind', 'verdict', 'counts', 'items', 'extra']);
+    t.same(e.items[0], {
+      side: 'app-cluster',
+      kind: 'Secret',
+      name: 'kubeconfig',
+      namespace: 'klutch-bind',
+      verdict: 'missing',
+      message: '',
+    });
+  },
+);
 
 t.test('JSON: indented, one trailing newline', async (t) => {
   t.equal(formatJson({ verdict: 'ok', items: [] }), '{\n  "verdict": "ok",\n  "items": []\n}\n');

@@ -21,6 +21,7 @@ t.test(
       'control-plane APIServiceNamespace',
       'control-plane Claims',
       'app-cluster Deployment',
+      'app-cluster Lease',
       'app-cluster Secret',
       'app-cluster APIServiceBinding',
       'app-cluster CustomResourceDefinition',

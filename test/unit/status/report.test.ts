@@ -78,16 +78,22 @@ t.test("JSON keeps schemaVersion 1: the detail is the item's message, its facts 
       details: { count: null },
     },
   ]);
-  t.match(j, { schemaVersion: 1, kind: 'BindingStatus', counts: { ok: 1, degraded: 0, missing: 0, unreadable: 1 } });
+  t.match(j, {
+    schemaVersion: 1,
+    kind: 'BindingStatus',
+    counts: { ok: 1, degraded: 0, missing: 0, unreadable: 1, unreachable: 0 },
+  });
 });
 
-t.test('text: the binding, a line per item, the verdict with its counts', async (t) => {
+t.test('text: the table with its header, the binding, the verdict with its counts', async (t) => {
   t.equal(
     formatStatus(statusReport(where, [ok, degraded], null)),
     [
-      'binding cluster-abc on control plane 127.0.0.1:6443 (no --app-kubeconfig: control plane only)',
-      'ok         control plane Namespace cluster-abc               Active',
-      'degraded   control plane ClusterBinding cluster-abc/cluster  stale',
+      'VERDICT   SIDE           KIND            NAME                 DETAIL',
+      'ok        control-plane  Namespace       cluster-abc          Active',
+      'degraded  control-plane  ClusterBinding  cluster-abc/cluster  stale',
+      '',
+      'binding cluster-abc: control plane 127.0.0.1:6443 (no --app-kubeconfig: control plane only)',
       'verdict: degraded (1 degraded)',
       '',
     ].join('\n'),

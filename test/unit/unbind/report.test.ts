@@ -40,7 +40,7 @@ async function json(cp: MemoryCluster, app: MemoryCluster, argv: Record<string, 
   );
   const out = await unbindFlow(viaLib(opts), { kube: kube as never, confirm: undefined, pollMs: 1 });
   return {
-    doc: JSON.parse(out.stdout!) as { actions: Array<Record<string, unknown>>; nothingToDo: boolean },
+    doc: JSON.parse(out.stdout!) as { items: Array<Record<string, unknown>>; nothingToDo: boolean },
     error: out.error,
   };
 }
@@ -71,7 +71,7 @@ t.test('-o json follows schemas/unbind.schema.json in every kind of run, with no
       const { doc } = await json(cp, app, argv);
       t.ok(validate(doc), `${what}, ${pass} run: ${JSON.stringify(validate.errors)}`);
       t.notOk(
-        doc.actions.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a),
+        doc.items.some((a) => 'step' in a || 'patch' in a || 'propagationPolicy' in a),
         `${what}, ${pass} run: no internal field`,
       );
     }
@@ -82,8 +82,8 @@ t.test('the schema can fail: an internal field or an unknown result is refused',
   const { cp, app } = healthyBinding();
   const { doc } = await json(cp, app, {});
   t.ok(validate(doc));
-  t.notOk(validate({ ...doc, actions: [{ ...doc.actions[0], step: 'konnector' }] }), 'step is not part of the output');
-  t.notOk(validate({ ...doc, actions: [{ ...doc.actions[0], result: 'fine' }] }), 'an unknown result');
+  t.notOk(validate({ ...doc, items: [{ ...doc.items[0], step: 'konnector' }] }), 'step is not part of the output');
+  t.notOk(validate({ ...doc, items: [{ ...doc.items[0], result: 'fine' }] }), 'an unknown result');
 });
 
 t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming what remains)', async (t) => {
@@ -116,7 +116,7 @@ t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming 
     message: /refused Secret n\/s \(control plane\); these remain$/,
   });
   t.equal(unbindReport(w, [keep]).controlPlane.server, '127.0.0.1:6443');
-  t.same(unbindJson(refused).actions, [
+  t.same(unbindJson(refused).items, [
     {
       side: 'control-plane',
       apiVersion: 'v1',
@@ -128,4 +128,69 @@ t.test('the verdict: done, dry run, nothing to do, or incomplete (exit 6 naming 
       message: 'no',
     },
   ]);
+});
+
+t.test('text and JSON in the one shape: a header row, four one-word columns, the envelope with counts', async (t) => {
+  const orig = log.log.bind(log);
+  log.log = () => {};
+  t.teardown(() => {
+    log.log = orig;
+  });
+  const { cp, app } = healthyBinding();
+  const { doc } = await json(cp, app, { purge: true, yes: true, 'dry-run': 'server' });
+  const d = doc as unknown as Record<string, unknown> & { counts: Record<string, number> };
+  t.same(Object.keys(d).slice(0, 5), ['schemaVersion', 'kind', 'verdict', 'counts', 'items'], 'the envelope');
+  t.match(d, { schemaVersion: 2, kind: 'UnbindReport', verdict: 'dry run' });
+  t.equal(
+    Object.values(d.counts).reduce((a, b) => a + b, 0),
+    doc.items.length,
+    'counts add up to the items',
+  );
+  t.ok(d.counts['would delete']! > 0, 'counted by result');
+
+  const { cp: cp2, app: app2 } = healthyBinding();
+  const text = await unbindFlow(
+    viaLib(
+      unbindOptions(
+        {
+          kubeconfig: 'p.kfg',
+          'app-kubeconfig': 'app',
+          output: 'text',
+          timeout: '1m',
+          'request-timeout': '5s',
+          retries: 0,
+          'dry-run': 'server',
+        },
+        {},
+      ),
+    ),
+    {
+      kube: {
+        connect: () => ({
+          provider: { namespace: NS, server: 'https://127.0.0.1:6443' },
+          credential: { type: 'token' as const },
+          cp: cp2,
+          app: app2,
+        }),
+      } as never,
+      confirm: undefined,
+      pollMs: 1,
+    },
+  );
+  const lines = text.stdout!.split('\n');
+  t.match(lines[0], /^VERDICT +SIDE +KIND +NAME +DETAIL$/, 'a header row first');
+  const rows = lines.slice(1, lines.indexOf('')).filter((l) => /^\S/.test(l));
+  t.ok(rows.length > 3, 'rows');
+  for (const r of rows) {
+    const f = r.split(/ +/);
+    t.ok(f.length >= 4 && ['control-plane', 'app-cluster'].includes(f[1]!), `awk fields: ${r}`);
+  }
+  t.ok(
+    rows.some((r) => r.startsWith('would-delete ')),
+    'a two-word verdict is one field',
+  );
+  t.ok(
+    lines.every((l) => l.length <= 120 || !/\s/.test(l.trim()) || l.startsWith('hint: ') || l.startsWith('unbind ')),
+    'no table line over 120',
+  );
 });
