@@ -152,7 +152,8 @@ for (const c of cases) {
   if (!as) wrong++;
   const outcome = `${first.outcome}${first.code ? ` (${first.code})` : ''}`;
   process.stdout.write(
-    `  ${c.what.padEnd(52)} ${median(times).toFixed(1).padStart(8)} ms  ${outcome}${as ? '' : `, expected ${c.expect}${c.code ? ` (${c.code})` : ''}`}\n`,
+    `  ${c.what.padEnd(52)} ${median(times).toFixed(1).padStart(8)} ms  ${outcome}` +
+      `${as ? '' : `, expected ${c.expect}${c.code ? ` (${c.code})` : ''}`}\n`,
   );
 }
 if (wrong) {

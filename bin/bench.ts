@@ -101,7 +101,8 @@ const mb = (kb: number): string => `${(kb / 1024).toFixed(1)} MB`;
 function row(label: string, xs: number[], extra = ''): void {
   const s = stats(xs);
   out(
-    `  ${label.padEnd(50)} median ${ms(s.median).padStart(10)}   p10 ${ms(s.p10).padStart(10)}   p90 ${ms(s.p90).padStart(10)}   (n=${s.n})${extra}`,
+    `  ${label.padEnd(50)} median ${ms(s.median).padStart(10)}   p10 ${ms(s.p10).padStart(10)}   p90 ` +
+      `${ms(s.p90).padStart(10)}   (n=${s.n})${extra}`,
   );
 }
 
@@ -134,7 +135,8 @@ interface RunOptions {
   onStderr?: (all: string) => void;
 }
 
-/** The peak RSS is VmHWM from /proc/<pid>/status, polled every 5 ms (the kernel keeps the high-water mark, so a late poll still sees an earlier peak; only the last few ms before exit can be missed). */
+/** The peak RSS is VmHWM from /proc/<pid>/status, polled every 5 ms (the kernel keeps the high-water mark, so a late
+ * poll still sees an earlier peak; only the last few ms before exit can be missed). */
 const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** utime + stime of /proc/<pid>/stat in ms (fields 14 and 15, after the parenthesised command name). */
@@ -449,13 +451,15 @@ async function oneBinding(sb: SandboxInfo, clis: Cli[]): Promise<void> {
     row(
       `${c.label}: end to end`,
       xs,
-      `   helper's own share ${target(stats(xs).median - floorMedian, '<=', /executable/.test(c.label) ? 100 : 200, ms)}`,
+      `   helper's own share ` +
+        `${target(stats(xs).median - floorMedian, '<=', /executable/.test(c.label) ? 100 : 200, ms)}`,
     );
   }
   row(
     'protocol floor (servers + round trips)',
     floor.total,
-    `   = token ${ms(stats(floor.token).median)} + bind ${ms(stats(floor.bind).median)} + 2 creates ${ms(stats(floor.creates).median)}`,
+    `   = token ${ms(stats(floor.token).median)} + bind ${ms(stats(floor.bind).median)} + 2 creates ` +
+      `${ms(stats(floor.creates).median)}`,
   );
 }
 
@@ -479,7 +483,8 @@ async function peakRss(sb: SandboxInfo, clis: Cli[]): Promise<void> {
     }
     const s = stats(peaks);
     out(
-      `  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ${mb(s.max).padStart(10)}   ${target(s.median / 1024, '<', 100, (x) => `${x.toFixed(1)} MB`)}`,
+      `  ${`${c.label}: bootstrap-env`.padEnd(50)} median ${mb(s.median).padStart(10)}   max ` +
+        `${mb(s.max).padStart(10)}   ${target(s.median / 1024, '<', 100, (x) => `${x.toFixed(1)} MB`)}`,
     );
   }
 }
@@ -585,17 +590,26 @@ async function fleet(sb: SandboxInfo, cli: Cli, levels: number[]): Promise<void>
     const ok = r.code === 0 && summary.succeeded === FLEET;
     if (concurrency === 32 && ok) at32 = r;
     out(
-      `  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   helper CPU ${(r.cpuMs / FLEET).toFixed(1)} ms/binding   peak RSS ${concurrency === 32 ? target(r.peakRssKb / 1024, '<', 200, (x) => `${x.toFixed(1)} MB`) : mb(r.peakRssKb)}${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`,
+      `  ${`concurrency ${concurrency}`.padEnd(50)} ${(r.ms / 1000).toFixed(1).padStart(7)} s   ` +
+        `${(FLEET / (r.ms / 1000)).toFixed(1).padStart(6)} bindings/s   ` +
+        `${(r.ms / FLEET).toFixed(0).padStart(5)} ms/binding   helper CPU ${(r.cpuMs / FLEET).toFixed(1)} ` +
+        `ms/binding   peak RSS ` +
+        `${concurrency === 32 ? target(r.peakRssKb / 1024, '<', 200, (x) => `${x.toFixed(1)} MB`) : mb(r.peakRssKb)}` +
+        `${ok ? '' : `   FAILED (exit ${r.code}, ${summary.succeeded ?? '?'} succeeded): ${r.stderr.slice(-400)}`}`,
     );
   }
   const floor = await floorFleet(sb, join(work, `fleet-floor-${cli === fromExe ? '' : 'compare'}`), FLEET, 32);
   out(
-    `  ${'servers alone (backend + control plane), conc. 32'.padEnd(50)} ${(floor / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (floor / 1000)).toFixed(1).padStart(6)} bindings/s   ${(floor / FLEET).toFixed(0).padStart(5)} ms/binding`,
+    `  ${'servers alone (backend + control plane), conc. 32'.padEnd(50)} ` +
+      `${(floor / 1000).toFixed(1).padStart(7)} s   ${(FLEET / (floor / 1000)).toFixed(1).padStart(6)} ` +
+      `bindings/s   ${(floor / FLEET).toFixed(0).padStart(5)} ms/binding`,
   );
   if (at32) {
     // Limited by the backend: helper's whole run takes at most 25% longer than the servers alone need.
     out(
-      `  concurrency 32 against the servers alone: ${target(at32.ms / floor, '<=', 1.25, times)} (backend ${(floor / FLEET).toFixed(0)} ms/binding, helper ${(at32.ms / FLEET).toFixed(0)} ms/binding of which ${(at32.cpuMs / FLEET).toFixed(1)} ms CPU)`,
+      `  concurrency 32 against the servers alone: ${target(at32.ms / floor, '<=', 1.25, times)} (backend ` +
+        `${(floor / FLEET).toFixed(0)} ms/binding, helper ${(at32.ms / FLEET).toFixed(0)} ms/binding of which ` +
+        `${(at32.cpuMs / FLEET).toFixed(1)} ms CPU)`,
     );
   }
 }

@@ -10,7 +10,8 @@
  * 2. The code caches are made here, for this machine's architecture only, by the Node that runs
  *    this script: in a child process it loads the chunks the same way, runs the CLI's --help, an
  *    invalid binding and a whole binding against an in-process MockAgent (src/warm-up.ts), so the
- *    functions those need are compiled, and saves each loaded chunk's cache (WARM_UP below). A cache is specific to V8's version, flags and architecture; another
+ *    functions those need are compiled, and saves each loaded chunk's cache (WARM_UP below). A cache is specific to
+ * V8's version, flags and architecture; another
  *    architecture's executable gets none.
  * 3. Per target, `node --experimental-sea-config` makes a preparation blob of the launcher and the
  *    assets, and postject injects it into a copy of the target's Node binary, flipping the SEA
@@ -119,7 +120,8 @@ function nodeBinaryFor(cfg: PkgConfig, platform: string, version: string): strin
   if (platform === host) {
     if (process.versions.node !== version) {
       fail(
-        `running on Node ${process.versions.node}, but package.json pins node ${version}; run it as "npm run build:binary" so the pinned Node is used`,
+        `running on Node ${process.versions.node}, but package.json pins node ${version}; run it as "npm run ` +
+          `build:binary" so the pinned Node is used`,
       );
     }
     bin = process.execPath;
@@ -127,7 +129,8 @@ function nodeBinaryFor(cfg: PkgConfig, platform: string, version: string): strin
     bin = cachedNode(cfg.nodeCache, t, version);
     if (!existsSync(bin))
       fail(
-        `${relative(root, bin)} is missing: "npm ci" fetches ${t.nodePackage}@${version} (or run "node bin/fetch-node.ts")`,
+        `${relative(root, bin)} is missing: "npm ci" fetches ${t.nodePackage}@${version} (or run "node ` +
+          `bin/fetch-node.ts")`,
       );
   }
   const head = readFileSync(bin).subarray(0, 20);
@@ -145,13 +148,15 @@ function nodeBinaryFor(cfg: PkgConfig, platform: string, version: string): strin
   return bin;
 }
 
-/** Runs a build tool, showing its output only when it fails (postject's LIEF warns about every ELF note section of Node). */
+/** Runs a build tool, showing its output only when it fails (postject's LIEF warns about every ELF note section of
+ * Node). */
 function quiet(cmd: string, args: string[], cwd?: string): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
   if (r.status !== 0) {
     process.stderr.write(`${r.stdout}${r.stderr}`);
     fail(
-      `${relative(root, cmd) || cmd} ${args.map((a) => relative(root, a) || a).join(' ')} failed (exit ${r.status ?? r.signal})`,
+      `${relative(root, cmd) || cmd} ${args.map((a) => relative(root, a) || a).join(' ')} failed (exit ` +
+        `${r.status ?? r.signal})`,
     );
   }
 }
@@ -183,7 +188,8 @@ function makeLoader(source, cacheOf, req, filename) {
     loaded.set(name, m);
     const script = new Script(source(name), { filename: name, cachedData: cacheOf(name) });
     scripts.set(name, script);
-    script.runInThisContext()((id) => (id.startsWith('./') ? load(id.slice(2)) : req(id)), m, m.exports, filename, dir, metaUrl);
+    const requireChunk = (id) => (id.startsWith('./') ? load(id.slice(2)) : req(id));
+    script.runInThisContext()(requireChunk, m, m.exports, filename, dir, metaUrl);
     return m.exports;
   }
   return { load, scripts };
@@ -201,10 +207,16 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   const cached = new Set(JSON.parse(sea.getAsset('cli/cached.json', 'utf8')));
   const { load } = makeLoader(
     // esbuild writes ASCII (it escapes other characters), which latin1 turns into a string without UTF-8 decoding.
-    (name) => { const b = Buffer.from(sea.getRawAsset('cli/' + name)); return b.toString(isAscii(b) ? 'latin1' : 'utf8'); },
+    (name) => {
+      const b = Buffer.from(sea.getRawAsset('cli/' + name));
+      return b.toString(isAscii(b) ? 'latin1' : 'utf8');
+    },
     (name) => (cached.has(name) ? new Uint8Array(sea.getRawAsset('cli/' + name + '.cache')) : undefined),
     require, __filename);
-  load('helper.mjs').run().catch((err) => { process.stderr.write(String(err && err.stack || err) + '\\n'); process.exitCode = 1; });
+  load('helper.mjs').run().catch((err) => {
+    process.stderr.write(String(err && err.stack || err) + '\\n');
+    process.exitCode = 1;
+  });
 }
 `;
 
@@ -221,11 +233,19 @@ const path = require('node:path');
 ${LOADER}
 const [dir, root, bad] = process.argv.slice(2);
 // As if it were bin/helper: package.json and schemas/ are read from the package root.
-const { load, scripts } = makeLoader((name) => { const b = fs.readFileSync(path.join(dir, name)); return b.toString(require('node:buffer').isAscii(b) ? 'latin1' : 'utf8'); }, () => undefined, require, path.join(root, 'bin', 'helper'));
+const readChunk = (name) => {
+  const b = fs.readFileSync(path.join(dir, name));
+  return b.toString(require('node:buffer').isAscii(b) ? 'latin1' : 'utf8');
+};
+const { load, scripts } = makeLoader(readChunk, () => undefined, require, path.join(root, 'bin', 'helper'));
 const cli = load('helper.mjs');
-const io = { env: { PATH: '', OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'warm-up', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token' }, stdout: () => {}, signal: new AbortController().signal };
+const env = {
+  PATH: '', OIDC_CLIENT_ID: 'warm-up', OIDC_CLIENT_SECRET: 'warm-up', OIDC_TOKEN_URL: 'https://127.0.0.1:9/token',
+};
+const io = { env, stdout: () => {}, signal: new AbortController().signal };
 (async () => {
-  for (const args of [['--help'], ['bootstrap-env', '--help'], ['bootstrap-env', '-f', bad, '-u', 'https://127.0.0.1:9']]) await cli.main(args, io);
+  const lines = [['--help'], ['bootstrap-env', '--help'], ['bootstrap-env', '-f', bad, '-u', 'https://127.0.0.1:9']];
+  for (const args of lines) await cli.main(args, io);
   // A whole binding, offline (src/warm-up.ts): what a real run compiles beyond --help.
   await cli.warmUp();
   for (const [name, script] of scripts) fs.writeFileSync(path.join(dir, name + '.cache'), script.createCachedData());
@@ -323,7 +343,8 @@ async function main(): Promise<void> {
     );
     quiet(process.execPath, ['--experimental-sea-config', seaConfig], work);
 
-    // Injected into a temporary copy, renamed at the end: a failed build never leaves a broken executable at the output path.
+    // Injected into a temporary copy, renamed at the end: a failed build never leaves a broken executable at the output
+    // path.
     const output = resolve(root, t.output);
     mkdirSync(dirname(output), { recursive: true });
     const tmp = `${output}.tmp`;
@@ -335,7 +356,8 @@ async function main(): Promise<void> {
     renameSync(tmp, output);
     sums.push(`${createHash('sha256').update(readFileSync(output)).digest('hex')}  ${basename(output)}\n`);
     step(
-      `wrote ${relative(root, output)} (${(statSync(output).size / 1e6).toFixed(1)} MB, Node ${version} ${platform}${codeCache ? ', with code cache' : ''})`,
+      `wrote ${relative(root, output)} (${(statSync(output).size / 1e6).toFixed(1)} MB, Node ${version} ` +
+        `${platform}${codeCache ? ', with code cache' : ''})`,
     );
   }
 
@@ -359,7 +381,8 @@ async function main(): Promise<void> {
   if (got !== expected)
     fail(`${relative(root, output)} --version printed ${JSON.stringify(got)}, expected ${expected}`);
   step(
-    `${relative(root, output)} is ${relative(root, own)}; ${relative(root, checksums)} lists ${sums.length} executables`,
+    `${relative(root, output)} is ${relative(root, own)}; ${relative(root, checksums)} lists ${sums.length} ` +
+      `executables`,
   );
   // Blobs of earlier layouts.
   for (const f of globSync(`${cfg.name}.blob`, { cwd: work })) rmSync(join(work, f));

@@ -22,5 +22,6 @@ const files = Object.entries(meta.outputs);
 const bytes = files.reduce((n, [, o]) => n + o.bytes, 0);
 const entries = `${relative(root, join(out, 'helper.mjs'))}, dist/index.mjs`;
 process.stderr.write(
-  `build: ${entries} and ${files.length - 2} chunks (${(bytes / 1e6).toFixed(1)} MB) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+  `build: ${entries} and ${files.length - 2} chunks (${(bytes / 1e6).toFixed(1)} MB) in ` +
+    `${((performance.now() - started) / 1000).toFixed(1)}s\n`,
 );

@@ -64,7 +64,8 @@ function run(cmd: string, args: string[], what: string): SpawnSyncReturns<string
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
   if (r.error)
     fail(
-      `${what}: cannot run ${cmd} (${r.error.message})${cmd === 'podman' ? '; run "bash bin/ensure-image-tools.sh"' : ''}`,
+      `${what}: cannot run ${cmd} (${r.error.message})` +
+        `${cmd === 'podman' ? '; run "bash bin/ensure-image-tools.sh"' : ''}`,
     );
   if (r.status !== 0) fail(`${what}: ${cmd} exited with ${r.status ?? r.signal}: ${r.stderr.trim()}`);
   return r;
@@ -155,7 +156,8 @@ function layerFor(arch: Arch, exe: string, work: string, commitTime: string): st
   chmodSync(join(rootfs, 'helper'), 0o755);
   for (const lib of sharedLibraries(exe, arch)) {
     mkdirSync(join(rootfs, dirname(lib.path)), { recursive: true });
-    copyFileSync(lib.from, join(rootfs, lib.path)); // follows a symlink: the file itself, at the path the loader asks for
+    // Follows a symlink: the file itself, at the path the loader asks for.
+    copyFileSync(lib.from, join(rootfs, lib.path));
     chmodSync(join(rootfs, lib.path), statSync(lib.from).mode & 0o755);
   }
   const ca = '/etc/ssl/certs/ca-certificates.crt';
@@ -225,7 +227,8 @@ function main(): void {
   const commitTime = run('git', ['-C', root, 'log', '-1', '--format=%ct', 'HEAD'], 'git log').stdout.trim();
   if (run('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], 'git status').stdout.trim()) {
     process.stderr.write(
-      `build:image: warning: the work tree has uncommitted changes; the revision label names HEAD (${revision.slice(0, 12)})\n`,
+      `build:image: warning: the work tree has uncommitted changes; the revision label names HEAD (` +
+        `${revision.slice(0, 12)})\n`,
     );
   }
   const created = new Date().toISOString();
@@ -300,7 +303,9 @@ function main(): void {
     );
     renameSync(`${out}.tmp`, out);
     process.stderr.write(
-      `build:image: ${basename(dirname(out))}/${basename(out)} is ${name} (linux/amd64 and linux/arm64; archive ${mb(statSync(out).size)}, unpacked ${sizes.join(', ')}; revision ${revision.slice(0, 12)}) in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
+      `build:image: ${basename(dirname(out))}/${basename(out)} is ${name} (linux/amd64 and linux/arm64; ` +
+        `archive ${mb(statSync(out).size)}, unpacked ${sizes.join(', ')}; revision ${revision.slice(0, 12)}) ` +
+        `in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
     );
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -25,7 +25,8 @@ import { build, transform, type BuildOptions, type Metafile, type Plugin } from 
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** Optional requires resolve to a module that throws MODULE_NOT_FOUND, exactly what callers see when the package is absent. */
+/** Optional requires resolve to a module that throws MODULE_NOT_FOUND, exactly what callers see when the package is
+ * absent. */
 function stubPlugin(names: string[]): Plugin {
   const filter = new RegExp(`^(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})$`);
   return {
@@ -33,7 +34,9 @@ function stubPlugin(names: string[]): Plugin {
     setup(b) {
       b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'stub-optional' }));
       b.onLoad({ filter: /.*/, namespace: 'stub-optional' }, (args) => ({
-        contents: `const e = new Error(${JSON.stringify(`Cannot find module '${args.path}'`)}); e.code = 'MODULE_NOT_FOUND'; throw e;`,
+        contents:
+          `const e = new Error(${JSON.stringify(`Cannot find module '${args.path}'`)}); e.code = ` +
+          `'MODULE_NOT_FOUND'; throw e;`,
         loader: 'js',
       }));
     },
@@ -143,7 +146,9 @@ export async function bundle(o: BundleOptions & { banner?: boolean }): Promise<M
             ? {}
             : {
                 banner: {
-                  js: 'import { createRequire as __helperRequire } from "node:module"; const require = __helperRequire(import.meta.url);',
+                  js:
+                    'import { createRequire as __helperRequire } from "node:module"; const require = ' +
+                    '__helperRequire(import.meta.url);',
                 },
               }),
         })
@@ -158,10 +163,12 @@ export async function bundle(o: BundleOptions & { banner?: boolean }): Promise<M
           },
           format: 'cjs',
           outfile: o.out,
-          // yargs and our own modules use import.meta.url, which CommonJS lacks; in the SEA __filename is the executable.
+          // yargs and our own modules use import.meta.url, which CommonJS lacks; in the SEA __filename is the
+          // executable.
           banner: { js: 'const __sea_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
           define: { 'import.meta.url': '__sea_import_meta_url' },
-          // Node refuses import() in a SEA main script compiled with a code cache; as require() it also works without one.
+          // Node refuses import() in a SEA main script compiled with a code cache; as require() it also works without
+          // one.
           supported: { 'dynamic-import': false },
         });
   if (result.errors.length) throw new Error('esbuild failed');

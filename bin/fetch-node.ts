@@ -79,12 +79,16 @@ export function sha256File(file: string): string {
 export function checkNodeBinary(file: string, platform: string, t: Target, version: string): void {
   if (!/^[0-9a-f]{64}$/.test(t.nodeSha256 ?? ''))
     throw new Error(
-      `pkg.config.json: targets["${platform}"].nodeSha256 must be the sha256 (64 hex digits) of ${t.nodePackage}@${version}'s bin/node (node bin/fetch-node.ts --record prints it)`,
+      `pkg.config.json: targets["${platform}"].nodeSha256 must be the sha256 (64 hex digits) of ` +
+        `${t.nodePackage}@${version}'s bin/node (node bin/fetch-node.ts --record prints it)`,
     );
   const got = sha256File(file);
   if (got !== t.nodeSha256) {
     throw new Error(
-      `${file.startsWith(root) ? relative(root, file) : file}, the Node runtime for ${platform}, has sha256 ${got}, but pkg.config.json records ${t.nodeSha256} (${t.nodePackage}@${version}'s bin/node): it is not the pinned runtime; reinstall with "npm ci", and if the node version changed on purpose, record the new one (node bin/fetch-node.ts --record)`,
+      `${file.startsWith(root) ? relative(root, file) : file}, the Node runtime for ${platform}, has sha256 ` +
+        `${got}, but pkg.config.json records ${t.nodeSha256} (${t.nodePackage}@${version}'s bin/node): it is ` +
+        `not the pinned runtime; reinstall with "npm ci", and if the node version changed on purpose, record ` +
+        `the new one (node bin/fetch-node.ts --record)`,
     );
   }
 }
@@ -109,7 +113,8 @@ function record(targets: Record<string, Target>, version: string): void {
       execFileSync('tar', ['-xzf', tgz, '-C', tmp, 'package/bin/node']);
       const integrity = `sha512-${createHash('sha512').update(readFileSync(tgz)).digest('base64')}`;
       process.stdout.write(
-        `${platform}: "integrity": "${integrity}", "nodeSha256": "${sha256File(join(tmp, 'package', 'bin', 'node'))}"\n`,
+        `${platform}: "integrity": "${integrity}", "nodeSha256": "` +
+          `${sha256File(join(tmp, 'package', 'bin', 'node'))}"\n`,
       );
       rmSync(join(tmp, 'package'), { recursive: true, force: true });
     }

@@ -167,7 +167,8 @@ class Converter {
     }
     if (union && !union.every(onlyRequires)) {
       throw new Error(
-        `gen-types: ${this.file}#${pointer}: ${key} beside type or properties is supported only to require one of the properties`,
+        `gen-types: ${this.file}#${pointer}: ${key} beside type or properties is supported only to require ` +
+          `one of the properties`,
       );
     }
     // A oneOf that only requires one property or another leaves them optional in the type.
@@ -222,12 +223,21 @@ class Converter {
     const extra = s.additionalProperties;
     if (!Object.keys(props).length) {
       if (extra === false) return 'Record<string, never>';
-      return `Record<string, ${extra === undefined || extra === true ? 'unknown' : this.type(extra as Schema, `${pointer}/additionalProperties`, indent)}>`;
+      return (
+        'Record<string, ' +
+        (extra === undefined || extra === true
+          ? 'unknown'
+          : this.type(extra as Schema, `${pointer}/additionalProperties`, indent)) +
+        '>'
+      );
     }
     const inner = `${indent}  `;
     const lines = Object.entries(props).map(([k, v]) => {
       const name = IDENTIFIER.test(k) ? k : JSON.stringify(k);
-      return `${docComment(v, inner)}${inner}${name}${required.has(k) ? '' : '?'}: ${this.type(v, `${pointer}/properties/${k}`, inner)};`;
+      return (
+        `${docComment(v, inner)}${inner}${name}${required.has(k) ? '' : '?'}: ` +
+        `${this.type(v, `${pointer}/properties/${k}`, inner)};`
+      );
     });
     // Unknown fields are kept (and forwarded), so their type is unknown whatever schema they have.
     if (extra !== false) lines.push(`${inner}[key: string]: unknown;`);

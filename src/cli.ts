@@ -40,7 +40,8 @@ export interface MainIo {
   journal?: Journal;
 }
 
-/** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and completion without more code. */
+/** The commands, in help order. A command added here gets the unknown-flag check, the HELPER_ environment and
+ * completion without more code. */
 export function commandModules(ctx: RunContext): CommandModule[] {
   return [
     bootstrapEnvCommand(ctx),
@@ -219,7 +220,8 @@ function report(err: unknown, ctx: RunContext): void {
   const he = err instanceof HelperError ? err : undefined;
   const message = he
     ? he.message
-    : `unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug in helper; please report it with -v output)`;
+    : `unexpected error: ${err instanceof Error ? err.message : String(err)} (this is a bug in helper; please ` +
+      `report it with -v output)`;
   const fields: Record<string, unknown> = { code: he?.code ?? 'HELPER_INTERNAL', exitCode: exitCodeOf(err) };
   if (he?.hint) fields.hint = he.hint;
   if (log.format === 'json') {

@@ -132,13 +132,16 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'usage',
     word: 'usage',
     meaning:
-      'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, a bad `HELPER_` variable, `-o` clashes',
+      'usage: unknown command or flag (reported first, with a did-you-mean), missing argument, bad duration, ' +
+      'a bad `HELPER_` variable, `-o` clashes',
   },
   {
     name: 'input',
     word: 'input',
     meaning:
-      'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values file (also: `init` placeholders left, references unset)',
+      'input: binding.json, environment variables (e.g. `OIDC_TOKEN_URL` without `https://`), kubeconfig ' +
+      'file (none found, unreadable, not UTF-8, `--context` not in it), namespace name, output file, values ' +
+      'file (also: `init` placeholders left, references unset)',
   },
   {
     name: 'auth',
@@ -149,17 +152,22 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'backend',
     word: 'backend',
     meaning:
-      'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not in acceptClaims)',
+      'backend: unreachable, non-200 after retries, a malformed 200 body, or an answer that does not match ' +
+      'binding.json (an API not asked for, missing or doubled; a permission claim outside the policy and not ' +
+      'in acceptClaims)',
   },
   {
     name: 'cluster',
     word: 'cluster',
     meaning:
-      'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, refused (403) ' +
-      'or rejected a request after the retries; `status`: a cluster it could not reach (its items marked `unreachable`, ' +
+      'cluster: the control plane (or, for `apply`, the App Cluster) is unreachable, fails TLS verification, ' +
+      'refused (403) ' +
+      'or rejected a request after the retries; `status`: a cluster it could not reach (its items marked ' +
+      '`unreachable`, ' +
       'the rest reported) or an item the kubeconfig may not read (and nothing worse); `unbind`: a deletion refused ' +
       "(named); `bootstrap-env --write-secret`: a Secret of that name that is not the binding's (named); `apply`, " +
-      "`bootstrap-env --apply-to`: a bound CRD on the App Cluster that is not the binding's (named, before anything is " +
+      "`bootstrap-env --apply-to`: a bound CRD on the App Cluster that is not the binding's (named, before " +
+      'anything is ' +
       'applied)',
   },
   { name: 'timeout', word: 'timeout', meaning: 'timeout: a bounded wait ran out (the message says what it last saw)' },
@@ -179,7 +187,9 @@ export const EXIT_CODES: ReadonlyArray<{ name: ExitName; word: string; meaning: 
     name: 'deleted',
     word: 'deleted by the konnector',
     meaning:
-      "deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster's konnector deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it there first)",
+      "deleted: what helper created was deleted while it waited; `create-ns`: the App Cluster's konnector " +
+      'deleted the APIServiceNamespace because the namespace does not exist on the App Cluster (create it ' +
+      'there first)',
   },
   {
     name: 'degraded',

@@ -26,7 +26,8 @@ let givenCaFile: string | undefined;
 /** The hint for a TLS verification failure: which CA was tried and what to do. */
 export function tlsHint(defaultHint: string): string {
   return givenCaFile
-    ? `--ca-file ${givenCaFile} was trusted too and does not verify this server's certificate: pass the CA that issued it (or check the server's name and certificate)`
+    ? `--ca-file ${givenCaFile} was trusted too and does not verify this server's certificate: pass the CA ` +
+        `that issued it (or check the server's name and certificate)`
     : defaultHint;
 }
 
@@ -353,7 +354,8 @@ export class ResponseTooLargeError extends Error {
   constructor(host: string, limit: number, declared?: number) {
     const human = describeLimit(limit).split(' (')[0]!;
     super(
-      `response body exceeds ${limit} bytes${human.endsWith(' bytes') ? '' : ` (${human})`}, helper's limit for one answer${declared !== undefined ? ` (content-length ${declared})` : ''}`,
+      `response body exceeds ${limit} bytes${human.endsWith(' bytes') ? '' : ` (${human})`}, helper's limit ` +
+        `for one answer${declared !== undefined ? ` (content-length ${declared})` : ''}`,
     );
     this.name = 'ResponseTooLargeError';
     this.host = host;
@@ -427,7 +429,8 @@ export function limitResponses(limit: number): Dispatcher.DispatcherComposeInter
             return fail(
               controller,
               new Error(
-                `${host} answered with a compressed body (content-encoding ${encoding.slice(0, 40)}) although helper asked for none`,
+                `${host} answered with a compressed body (content-encoding ${encoding.slice(0, 40)}) ` +
+                  `although helper asked for none`,
               ),
             );
           return handler.onResponseStart?.(controller, status, headers, message);
@@ -447,7 +450,8 @@ export function limitResponses(limit: number): Dispatcher.DispatcherComposeInter
   };
 }
 
-/** Request headers in any of undici's forms as one object (the last value of a repeated name wins; none repeats here). */
+/** Request headers in any of undici's forms as one object (the last value of a repeated name wins; none repeats here).
+ * */
 function headerObject(h: Dispatcher.DispatchOptions['headers']): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   const add = (k: unknown, v: unknown) => {

@@ -114,7 +114,8 @@ export class Journal {
         } else if (opts.rerunHelps === false) {
           out.push(
             `no provider kubeconfig of ${id} was written (no --write-kubeconfig): to reach or remove the ` +
-              'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the same clusterID ' +
+              'binding, run the same command with --write-kubeconfig FILE --no-wait (the backend binds the ' +
+              'same clusterID ' +
               'again), then `helper unbind --kubeconfig FILE`',
           );
         }
@@ -127,7 +128,9 @@ export class Journal {
       );
     } else if (a?.objects.length) {
       out.push(
-        `already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}); the other ${a.total - a.objects.length} were not; re-running the same command is safe and applies the rest`,
+        `already applied to ${a.server}: ${a.objects.length} of ${a.total} object(s) (${a.objects.join(', ')}` +
+          `); the other ${a.total - a.objects.length} were not; re-running the same command is safe and ` +
+          `applies the rest`,
       );
     }
     return out;

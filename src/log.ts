@@ -42,7 +42,11 @@ export function addSecret(value: string | undefined | null): void {
 const patterns: RegExp[] = [
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
   /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
-  /(\b\\?"?(?:token|access_token|refresh_token|id_token|client_secret|password)\\?"?\s*[:=]\s*\\?"?)([A-Za-z0-9._~+/=-]{8,})(?=\\?["\s,}&]|$)/gim,
+  new RegExp(
+    String.raw`(\b\\?"?(?:token|access_token|refresh_token|id_token|client_secret|password)\\?"?\s*[:=]\s*\\?"?)` +
+      String.raw`([A-Za-z0-9._~+/=-]{8,})(?=\\?["\s,}&]|$)`,
+    'gim',
+  ),
 ];
 
 /**

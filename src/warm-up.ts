@@ -104,7 +104,8 @@ export async function warmUp(): Promise<string> {
     const pending = agent.pendingInterceptors();
     if (pending.length)
       throw new Error(
-        `the warm-up binding left ${pending.length} answer(s) unused: ${pending.map((p) => `${p.method} ${p.origin}${p.path}`).join(', ')}`,
+        `the warm-up binding left ${pending.length} answer(s) unused: ` +
+          `${pending.map((p) => `${p.method} ${p.origin}${p.path}`).join(', ')}`,
       );
     return out.stdout;
   } finally {

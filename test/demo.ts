@@ -115,7 +115,8 @@ try {
   );
 
   say(
-    '1. bind the App Cluster: token, /bind-noninteractive, export requests created and waited for (the example-backend exports the APIs)',
+    '1. bind the App Cluster: token, /bind-noninteractive, export requests created and waited for (the ' +
+      'example-backend exports the APIs)',
   );
   await helperRun([
     'bootstrap-env',
@@ -145,7 +146,8 @@ try {
   await helperRun(['apply', '-f', all, '--kubeconfig', app]);
 
   say(
-    '6. the konnector runs on the App Cluster (Klutch v1.4.0, as the ServiceAccount all.yaml created); wait until the bindings are Ready',
+    '6. the konnector runs on the App Cluster (Klutch v1.4.0, as the ServiceAccount all.yaml created); wait ' +
+      'until the bindings are Ready',
   );
   const konnector = await startKonnector(procs, sb.bin, sb.appCluster, work);
   process.stderr.write(`konnector pid ${konnector.proc.pid}, log ${konnector.proc.logFile}\n`);
@@ -201,14 +203,16 @@ try {
   await helperRun(['status', '--kubeconfig', kfg, '--app-kubeconfig', app, '--ca-file', sb.caFile]);
 
   say(
-    '11. the App Cluster is abandoned (its konnector gone, as when a CI cluster is torn down); helper unbind on the control plane keeps the claims and lists them',
+    '11. the App Cluster is abandoned (its konnector gone, as when a CI cluster is torn down); helper unbind ' +
+      'on the control plane keeps the claims and lists them',
   );
   await konnector.stop();
   await helperRun(['unbind', '--kubeconfig', kfg, '--ca-file', sb.caFile]);
   await k('control-plane admin', cp, ['get', 'postgresqlinstances.anynines.com', '-n', teamNs]);
 
   say(
-    '12. the same clusterID bound again onto a fresh, empty App Cluster: bootstrap-env, helper apply (it protects the kept claims), its konnector',
+    '12. the same clusterID bound again onto a fresh, empty App Cluster: bootstrap-env, helper apply (it ' +
+      'protects the kept claims), its konnector',
   );
   const app2 = await startCluster(procs, sb.bin, sb.pki, sb.etcdUrl, 'app-2', join(work, 'sandbox'));
   await helperRun([
@@ -244,7 +248,8 @@ try {
   await konnector2.stop();
 
   say(
-    `done: bound, claims travelled both ways, unbound with the claims kept, re-bound onto a new App Cluster with every claim back; files in ${work}`,
+    `done: bound, claims travelled both ways, unbound with the claims kept, re-bound onto a new App Cluster ` +
+      `with every claim back; files in ${work}`,
   );
 } catch (err) {
   failed = true;

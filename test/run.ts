@@ -72,7 +72,8 @@ const code: number = await new Promise((resolve) => {
 const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(out.slice(-2000));
 const scan = scanForSecrets(captureFile, secretsOf(sb!.env.OIDC_CLIENT_SECRET, sb!.oidc.keyless?.keyFile));
 process.stdout.write(
-  `${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no client secret, private key, token or assertion${scan.ok ? '' : `: ${scan.problem}`}\n`,
+  `${scan.ok ? 'ok' : 'not ok'} - secret scan: ${scan.runs} CLI runs' stderr and non-artifact stdout hold no ` +
+    `client secret, private key, token or assertion${scan.ok ? '' : `: ${scan.problem}`}\n`,
 );
 const checks = codeChecks(process.argv.length <= 2);
 const failures = failureSummary(out);

@@ -32,7 +32,8 @@ export interface AcceptedClaim {
   /** selector.owner; absent when the claim names none (objects of both sides). */
   owner?: string;
   acceptedBy: 'policy' | 'acceptClaims';
-  /** What the claim asks beyond the default policy's options (e.g. create.replaceExisting); only when acceptClaims accepted it. */
+  /** What the claim asks beyond the default policy's options (e.g. create.replaceExisting); only when acceptClaims
+   * accepted it. */
   options?: string[];
 }
 
@@ -40,7 +41,8 @@ export interface AcceptedClaim {
 export const DEFAULT_CLAIM_RESOURCES: readonly string[] = ['secrets', 'configmaps'];
 
 const OBJECT_NAME = new RegExp(DNS1123_SUBDOMAIN_PATTERN);
-/** Keys of a claim the policy does not judge: what it claims is judged below; `required` only says whether a refusal breaks the binding; `state` is ours to set. */
+/** Keys of a claim the policy does not judge: what it claims is judged below; `required` only says whether a refusal
+ * breaks the binding; `state` is ours to set. */
 const NEUTRAL_KEYS = new Set(['group', 'resource', 'version', 'required', 'state']);
 /** Selector keys that only narrow which objects are claimed. */
 const NARROWING_SELECTOR_KEYS = new Set(['names', 'namespaces', 'labelSelectors', 'fieldSelectors']);
@@ -50,7 +52,8 @@ export function claimName(c: { group?: string | undefined; resource: string }): 
   return bindingName(c.resource, c.group);
 }
 
-/** An acceptClaims entry → group and resource: the resource is up to the first dot (resources have none), the group the rest. */
+/** An acceptClaims entry → group and resource: the resource is up to the first dot (resources have none), the group the
+ * rest. */
 export function parseAcceptClaim(entry: string): { group: string; resource: string } {
   const dot = entry.indexOf('.');
   return dot < 0 ? { group: '', resource: entry } : { group: entry.slice(dot + 1), resource: entry.slice(0, dot) };
@@ -108,7 +111,8 @@ export function judgeClaim(claim: PermissionClaim): { resource: boolean; options
   return { resource, options };
 }
 
-/** A claim as the stderr line lists it: `secrets (owner Provider)`, `secrets (owner Provider, create.replaceExisting; accepted by acceptClaims)`. */
+/** A claim as the stderr line lists it: `secrets (owner Provider)`, `secrets (owner Provider, create.replaceExisting;
+ * accepted by acceptClaims)`. */
 function describe(claim: PermissionClaim, options: string[], explicit: boolean): string {
   const owner = (claim.selector as { owner?: unknown } | undefined)?.owner;
   const parts = [
@@ -159,7 +163,8 @@ export function checkAnswer(
   if (problems.length) {
     throw new BackendError(
       'HELPER_BACKEND_ANSWER_MISMATCH',
-      `the backend's answer does not match binding.json (nothing was created):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `the backend's answer does not match binding.json (nothing was created):\n` +
+        `${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
   }
   return checkClaims(binding, requests);
@@ -185,7 +190,8 @@ function checkClaims(binding: Binding, requests: readonly ExportRequest[]): Acce
         if (!inPolicy && !explicit) {
           refusedNames.add(name);
           refused.push(
-            `${api} claims ${name}${claim.version !== 'v1' ? ` version ${claim.version}` : ''}${options.length ? ` with ${options.join(', ')}` : ''}`,
+            `${api} claims ${name}${claim.version !== 'v1' ? ` version ${claim.version}` : ''}` +
+              `${options.length ? ` with ${options.join(', ')}` : ''}`,
           );
           continue;
         }
@@ -207,9 +213,13 @@ function checkClaims(binding: Binding, requests: readonly ExportRequest[]): Acce
   if (refused.length) {
     throw new BackendError(
       'HELPER_BACKEND_CLAIM_REFUSED',
-      `the backend's answer asks for permission claims outside the default policy (core secrets and configmaps, owner Provider, nothing replaced, adopted or donated); nothing was created:\n${refused.map((p) => `  - ${p}`).join('\n')}`,
+      `the backend's answer asks for permission claims outside the default policy (core secrets and ` +
+        `configmaps, owner Provider, nothing replaced, adopted or donated); nothing was created:\n` +
+        `${refused.map((p) => `  - ${p}`).join('\n')}`,
       {
-        hint: `if you trust them, list their resources in binding.json's acceptClaims, e.g. "acceptClaims": [${[...refusedNames].map((n) => JSON.stringify(n)).join(', ')}]`,
+        hint:
+          `if you trust them, list their resources in binding.json's acceptClaims, e.g. "acceptClaims": [` +
+          `${[...refusedNames].map((n) => JSON.stringify(n)).join(', ')}]`,
       },
     );
   }

@@ -14,13 +14,15 @@ export function bindUrl(raw: string): URL {
   } catch {
     throw new InputError(
       'HELPER_BIND_URL',
-      `-u ${JSON.stringify(raw.slice(0, 200))} is not a URL (expected e.g. https://backend.example.com/bind-noninteractive)`,
+      `-u ${JSON.stringify(raw.slice(0, 200))} is not a URL (expected e.g. ` +
+        `https://backend.example.com/bind-noninteractive)`,
     );
   }
   if (url.protocol !== 'https:') {
     throw new InputError(
       'HELPER_BIND_URL',
-      `-u must be an https:// URL (got ${url.protocol}//${url.host}): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it`,
+      `-u must be an https:// URL (got ${url.protocol}//${url.host}): plain http would send the access token ` +
+        `in clear; --insecure-skip-tls-verify does not allow it`,
     );
   }
   if (url.username || url.password) {

@@ -66,7 +66,8 @@ export async function postBinding(
         if (!/\bjson\b/i.test(type)) {
           throw new BackendError(
             'HELPER_BACKEND_CONTENT_TYPE',
-            `backend ${host} answered 200 with content type ${JSON.stringify(type || '(none)')}, expected application/json`,
+            `backend ${host} answered 200 with content type ${JSON.stringify(type || '(none)')}, expected ` +
+              `application/json`,
           );
         }
         return payload;
@@ -80,7 +81,8 @@ export async function postBinding(
         classify,
         onRetry: ({ attempt, delayMs, reason }) =>
           log.warn(
-            `backend ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`,
+            `backend ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} ` +
+              `of ${opts.attempts})`,
           ),
       },
     );
@@ -128,7 +130,9 @@ function translate(err: unknown, url: URL, signal: AbortSignal | undefined): unk
         'HELPER_BACKEND_UNAUTHORIZED',
         `backend ${host} rejected the access token: HTTP ${err.status}${body ? `: ${body}` : ''}`,
         {
-          hint: "the token's audience (aud) must contain the backend's OIDC client ID and its issuer must be the one the backend trusts; check the IdP's audience mapper for this client",
+          hint:
+            "the token's audience (aud) must contain the backend's OIDC client ID and its issuer must be the " +
+            "one the backend trusts; check the IdP's audience mapper for this client",
         },
       );
     }
@@ -140,7 +144,8 @@ function translate(err: unknown, url: URL, signal: AbortSignal | undefined): unk
     }
     const hint =
       err.status === 404 || err.status === 405
-        ? `helper POSTed to ${url.pathname} (it appends /bind-noninteractive to -u unless -u already contains it); check -u / HELPER_BIND_URL: the backend's base URL or its /bind-noninteractive endpoint`
+        ? `helper POSTed to ${url.pathname} (it appends /bind-noninteractive to -u unless -u already contains ` +
+          `it); check -u / HELPER_BIND_URL: the backend's base URL or its /bind-noninteractive endpoint`
         : undefined;
     return new BackendError(
       'HELPER_BACKEND_STATUS',

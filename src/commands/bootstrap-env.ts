@@ -22,7 +22,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           demandOption: true,
           normalize: true,
           describe:
-            'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin; several files or a directory bind a fleet (needs --out-dir)',
+            'binding.json ({"clusterID", "apis": [{group, resource}]}), or - for stdin; several files or a ' +
+            'directory bind a fleet (needs --out-dir)',
         })
         .option('url', {
           alias: 'u',
@@ -39,7 +40,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           type: 'string',
           requiresArg: true,
           describe:
-            'output format: yaml (all.yaml); for a fleet the summary: text or json. (Deprecated: -o FILE, use --output-file)',
+            'output format: yaml (all.yaml); for a fleet the summary: text or json. (Deprecated: -o FILE, ' +
+            'use --output-file)',
         })
         .option('write-kubeconfig', {
           type: 'string',
@@ -67,7 +69,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           type: 'string',
           requiresArg: true,
           describe:
-            'konnector image for the App Cluster (default public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0; env HELPER_KONNECTOR_IMAGE)',
+            'konnector image for the App Cluster (default public.ecr.aws/w5n9a2g2/anynines/konnector:v1.4.0; ' +
+            'env HELPER_KONNECTOR_IMAGE)',
         })
         .option('oidc-scope', {
           type: 'string',
@@ -86,19 +89,22 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           requiresArg: true,
           normalize: true,
           describe:
-            'keyless: authenticate with private_key_jwt, signing with this private key (PEM or JWK; env OIDC_CLIENT_KEY_FILE)',
+            'keyless: authenticate with private_key_jwt, signing with this private key (PEM or JWK; env ' +
+            'OIDC_CLIENT_KEY_FILE)',
         })
         .option('client-assertion-file', {
           type: 'string',
           requiresArg: true,
           normalize: true,
           describe:
-            'keyless: send the JWT in this file (e.g. a projected ServiceAccount token), read again for every token request (env OIDC_CLIENT_ASSERTION_FILE)',
+            'keyless: send the JWT in this file (e.g. a projected ServiceAccount token), read again for ' +
+            'every token request (env OIDC_CLIENT_ASSERTION_FILE)',
         })
         .option('grant-type', {
           choices: ['client_credentials', 'jwt-bearer'] as const,
           describe:
-            'with --client-assertion-file: client_credentials sends it as the client assertion, jwt-bearer as the grant itself (RFC 7523; env OIDC_GRANT_TYPE; default client_credentials)',
+            'with --client-assertion-file: client_credentials sends it as the client assertion, jwt-bearer ' +
+            'as the grant itself (RFC 7523; env OIDC_GRANT_TYPE; default client_credentials)',
         })
         .option('oidc-audience', {
           type: 'string',
@@ -113,7 +119,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
         .options(
           tlsOptions(
             'the token endpoint, the backend and the control plane (and the --apply-to App Cluster)',
-            "the TLS certificates of the token endpoint, the backend and the control plane (not the --apply-to App Cluster's; http:// stays refused; prints a warning; never in production)",
+            'the TLS certificates of the token endpoint, the backend and the control plane (not the ' +
+              "--apply-to App Cluster's; http:// stays refused; prints a warning; never in production)",
           ),
         )
         .option('timeout', {
@@ -136,14 +143,17 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           type: 'string',
           requiresArg: true,
           describe:
-            'also write the provider kubeconfig and all.yaml (keys provider.kfg.yaml, all.yaml) to this Secret, NAMESPACE/NAME, by server-side apply; a Secret of that name that helper did not write for this clusterID is refused (exit 6)',
+            'also write the provider kubeconfig and all.yaml (keys provider.kfg.yaml, all.yaml) to this ' +
+            'Secret, NAMESPACE/NAME, by server-side apply; a Secret of that name that helper did not write ' +
+            'for this clusterID is refused (exit 6)',
         })
         .option('secret-kubeconfig', {
           type: 'string',
           requiresArg: true,
           normalize: true,
           describe:
-            "kubeconfig of the --write-secret cluster (default: as kubectl finds it: $KUBECONFIG, ~/.kube/config, in a Pod its ServiceAccount; never --apply-to's)",
+            'kubeconfig of the --write-secret cluster (default: as kubectl finds it: $KUBECONFIG, ' +
+            "~/.kube/config, in a Pod its ServiceAccount; never --apply-to's)",
         })
         .option('wait', {
           type: 'boolean',
@@ -156,7 +166,8 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           'bind and save the App Cluster manifests (mode 0600)',
         )
         .example(
-          '$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig provider.kfg.yaml --output-file all.yaml',
+          '$0 bootstrap-env -f binding.json -u https://backend.example.com --write-kubeconfig ' +
+            'provider.kfg.yaml --output-file all.yaml',
           'also keep the provider kubeconfig to use the binding before the App Cluster exists',
         )
         .example(
@@ -164,11 +175,16 @@ export function bootstrapEnvCommand(ctx: RunContext): CommandModule {
           'bind a fleet: every bindings/*.json, files under out/<clusterID>/, a JSON summary',
         )
         .example(
-          'OIDC_SCOPE=klutch/bind HELPER_BIND_URL=https://backend.example.com $0 bootstrap-env -f - --no-wait --output-file all.yaml < binding.json',
+          'OIDC_SCOPE=klutch/bind HELPER_BIND_URL=https://backend.example.com $0 bootstrap-env -f - ' +
+            '--no-wait --output-file all.yaml < binding.json',
           'binding from stdin, URL from the environment, with a scope, without waiting',
         )
         .epilog(
-          'Environment: OIDC_CLIENT_ID, OIDC_TOKEN_URL (required), one of OIDC_CLIENT_SECRET, OIDC_CLIENT_KEY_FILE (with OIDC_CLIENT_KEY_ID), OIDC_CLIENT_ASSERTION_FILE (with OIDC_GRANT_TYPE); OIDC_SCOPE, OIDC_AUDIENCE, OIDC_RESOURCE, HELPER_BIND_URL, HELPER_CA_FILE, HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' +
+          'Environment: OIDC_CLIENT_ID, OIDC_TOKEN_URL (required), one of OIDC_CLIENT_SECRET, ' +
+            'OIDC_CLIENT_KEY_FILE (with OIDC_CLIENT_KEY_ID), OIDC_CLIENT_ASSERTION_FILE (with ' +
+            'OIDC_GRANT_TYPE); OIDC_SCOPE, OIDC_AUDIENCE, OIDC_RESOURCE, HELPER_BIND_URL, HELPER_CA_FILE, ' +
+            'HELPER_KONNECTOR_IMAGE, HELPER_CLIENT_SECRET_FILE, HELPER_REQUEST_TIMEOUT, HELPER_RETRIES, ' +
+            'HELPER_LOG_FORMAT (a flag wins over its variable), HTTPS_PROXY/NO_PROXY.\n' +
             exitCodesEpilog(['usage', 'input', 'auth', 'backend', 'cluster', 'timeout', 'failed', 'partial']),
         ),
     // One binding or a fleet, through the library (lib/bind.ts, loaded only when it runs).

@@ -1,4 +1,5 @@
-/** `helper control-plane adopt`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-adopt.ts. */
+/** `helper control-plane adopt`: flags and help; options in options/control-plane.ts, the work in
+ * flows/control-plane-adopt.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { controlPlaneAdoptOptions } from '../options/control-plane-adopt.ts';
@@ -17,7 +18,9 @@ export function controlPlaneAdoptCommand(ctx: RunContext): CommandModule {
           type: 'string',
           requiresArg: true,
           normalize: true,
-          describe: `kubeconfig of the Control Plane Cluster (read access to what it reads, Secrets included) ${KUBECONFIG_DESCRIBE}`,
+          describe:
+            `kubeconfig of the Control Plane Cluster (read access to what it reads, Secrets included) ` +
+            `${KUBECONFIG_DESCRIBE}`,
         })
         .option('context', CONTEXT_OPTION)
         .option('output-file', {
@@ -37,7 +40,8 @@ export function controlPlaneAdoptCommand(ctx: RunContext): CommandModule {
           'then: control-plane render -f values.yaml, control-plane apply -f values.yaml',
         )
         .epilog(
-          'The values file holds env: references, never secrets; stderr lists the variables and where each value is in the cluster, then what render and apply would change.\n' +
+          'The values file holds env: references, never secrets; stderr lists the variables and where each ' +
+            'value is in the cluster, then what render and apply would change.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster'], { cluster: 'also: no backend to adopt' }),
         ),
     handler: handler(

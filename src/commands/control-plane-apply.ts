@@ -1,4 +1,5 @@
-/** `helper control-plane apply`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-apply.ts. */
+/** `helper control-plane apply`: flags and help; options in options/control-plane.ts, the work in
+ * flows/control-plane-apply.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { controlPlaneApplyOptions } from '../options/control-plane-apply.ts';
@@ -42,7 +43,8 @@ export function controlPlaneApplyCommand(ctx: RunContext): CommandModule {
           type: 'boolean',
           default: false,
           describe:
-            'also delete objects labelled app.kubernetes.io/managed-by=helper that the render no longer has (never CRDs or Namespaces, never objects helper did not label)',
+            'also delete objects labelled app.kubernetes.io/managed-by=helper that the render no longer has ' +
+            '(never CRDs or Namespaces, never objects helper did not label)',
         })
         .example(
           '$0 control-plane apply -f values.yaml --kubeconfig cp.kubeconfig',
@@ -53,7 +55,8 @@ export function controlPlaneApplyCommand(ctx: RunContext): CommandModule {
           'list what --prune would delete',
         )
         .epilog(
-          "Needs Crossplane (>= 1.17.1) and cert-manager on the cluster. Objects that exist without helper's label (set up by hand from the setup page) are updated in place and stay unlabelled.\n" +
+          "Needs Crossplane (>= 1.17.1) and cert-manager on the cluster. Objects that exist without helper's " +
+            'label (set up by hand from the setup page) are updated in place and stay unlabelled.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout'], {
               input: 'also: init placeholders left, references unset',
               cluster: 'also: prerequisites missing',

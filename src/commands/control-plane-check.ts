@@ -1,4 +1,5 @@
-/** `helper control-plane check`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-check.ts. */
+/** `helper control-plane check`: flags and help; options in options/control-plane.ts, the work in
+ * flows/control-plane-check.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { controlPlaneCheckOptions } from '../options/control-plane-check.ts';
@@ -17,7 +18,8 @@ export function controlPlaneCheckCommand(ctx: RunContext): CommandModule {
           type: 'string',
           requiresArg: true,
           normalize: true,
-          describe: `kubeconfig of the Control Plane Cluster (read access to everything checked) ${KUBECONFIG_DESCRIBE}`,
+          describe:
+            'kubeconfig of the Control Plane Cluster (read access to everything checked) ' + KUBECONFIG_DESCRIBE,
         })
         .option('context', CONTEXT_OPTION)
         .option('file', {
@@ -37,7 +39,8 @@ export function controlPlaneCheckCommand(ctx: RunContext): CommandModule {
           type: 'boolean',
           default: true,
           describe:
-            'fail when something installed is not running yet (--no-require-ready: only missing or invalid objects fail)',
+            'fail when something installed is not running yet (--no-require-ready: only missing or invalid ' +
+            'objects fail)',
         })
         .options(CALL_OPTIONS)
         .options(TLS_OPTIONS)
@@ -46,7 +49,8 @@ export function controlPlaneCheckCommand(ctx: RunContext): CommandModule {
           'after apply: is everything there and running?',
         )
         .epilog(
-          'The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready, cannot-see (DNS, the identity provider: said, neither passed nor failed).\n' +
+          'The report goes to stdout whatever the outcome. Statuses: ok, missing, invalid, not-ready, ' +
+            'cannot-see (DNS, the identity provider: said, neither passed nor failed).\n' +
             exitCodesEpilog(['usage', 'input', 'cluster'], {
               cluster: 'something missing or invalid, or not ready unless --no-require-ready',
             }),

@@ -1,4 +1,5 @@
-/** `helper control-plane init`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-init.ts. */
+/** `helper control-plane init`: flags and help; options in options/control-plane.ts, the work in
+ * flows/control-plane-init.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { DATA_SERVICE_NAMES } from '../control-plane/catalog.ts';
 import { exitCodesEpilog } from '../errors.ts';

@@ -1,4 +1,5 @@
-/** `helper control-plane render`: flags and help; options in options/control-plane.ts, the work in flows/control-plane-render.ts. */
+/** `helper control-plane render`: flags and help; options in options/control-plane.ts, the work in
+ * flows/control-plane-render.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import { exitCodesEpilog } from '../errors.ts';
 import { controlPlaneRenderOptions } from '../options/control-plane-render.ts';
@@ -26,7 +27,8 @@ export function controlPlaneRenderCommand(ctx: RunContext): CommandModule {
           requiresArg: true,
           normalize: true,
           describe:
-            'control-plane kubeconfig (read only, offline; only this flag, never $KUBECONFIG): default external address and CA',
+            'control-plane kubeconfig (read only, offline; only this flag, never $KUBECONFIG): default ' +
+            'external address and CA',
         })
         .option('context', {
           ...CONTEXT_OPTION,
@@ -45,7 +47,8 @@ export function controlPlaneRenderCommand(ctx: RunContext): CommandModule {
         })
         .conflicts('previous', 'seed')
         .example(
-          '$0 control-plane render -f values.yaml --kubeconfig cp.kubeconfig --previous control-plane.yaml --output-file control-plane.yaml',
+          '$0 control-plane render -f values.yaml --kubeconfig cp.kubeconfig --previous control-plane.yaml ' +
+            '--output-file control-plane.yaml',
           're-render, keeping the cookie keys',
         )
         .epilog(

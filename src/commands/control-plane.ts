@@ -1,4 +1,5 @@
-/** `helper control-plane`: the Klutch control-plane setup as sub-verbs; each is wired in commands/control-plane-<sub>.ts. */
+/** `helper control-plane`: the Klutch control-plane setup as sub-verbs; each is wired in
+ * commands/control-plane-<sub>.ts. */
 import type { Argv, CommandModule } from 'yargs';
 import type { RunContext } from '../run-context.ts';
 import { controlPlaneAdoptCommand } from './control-plane-adopt.ts';

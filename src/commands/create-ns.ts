@@ -44,11 +44,13 @@ export function createNsCommand(ctx: RunContext): CommandModule {
         .options(CALL_OPTIONS)
         .example('$0 create-ns --kubeconfig provider.kfg.yaml -n team-a', 'prints e.g. cluster-x7k2p-team-a')
         .example(
-          'kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n team-a)" apply -f my-instance.yaml',
+          'kubectl --kubeconfig provider.kfg.yaml -n "$($0 create-ns --kubeconfig provider.kfg.yaml -n ' +
+            'team-a)" apply -f my-instance.yaml',
           'create an instance in the binding',
         )
         .epilog(
-          'Create the same namespace on the App Cluster before its konnector starts, or the konnector deletes it from the binding.\n' +
+          'Create the same namespace on the App Cluster before its konnector starts, or the konnector ' +
+            'deletes it from the binding.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'deleted']),
         ),
     handler: handler(ctx, createNsOptions, async () => (await import('../flows/create-ns.ts')).createNs),

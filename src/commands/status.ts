@@ -21,7 +21,8 @@ export function statusCommand(ctx: RunContext): CommandModule {
         .option('context', {
           ...CONTEXT_OPTION,
           describe:
-            'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)',
+            'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to ' +
+            'the binding)',
         })
         .option('app-kubeconfig', {
           type: 'string',

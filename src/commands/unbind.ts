@@ -10,7 +10,8 @@ export function unbindCommand(ctx: RunContext): CommandModule {
   return {
     command: 'unbind',
     describe:
-      'Take a binding apart: the konnector and bindings on the App Cluster, the export requests on the control plane; claims only with --purge',
+      'Take a binding apart: the konnector and bindings on the App Cluster, the export requests on the ' +
+      'control plane; claims only with --purge',
     builder: (y: Argv) =>
       y
         .option('kubeconfig', {
@@ -19,12 +20,14 @@ export function unbindCommand(ctx: RunContext): CommandModule {
           requiresArg: true,
           normalize: true,
           describe:
-            'provider kubeconfig from bootstrap-env --write-kubeconfig (always named: never taken from $KUBECONFIG, since it picks what is deleted)',
+            'provider kubeconfig from bootstrap-env --write-kubeconfig (always named: never taken from ' +
+            '$KUBECONFIG, since it picks what is deleted)',
         })
         .option('context', {
           ...CONTEXT_OPTION,
           describe:
-            'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to the binding)',
+            'context of the provider kubeconfig (default: its current-context, which bootstrap-env sets to ' +
+            'the binding)',
         })
         .option('app-kubeconfig', {
           type: 'string',
@@ -42,7 +45,9 @@ export function unbindCommand(ctx: RunContext): CommandModule {
           type: 'boolean',
           default: false,
           describe:
-            "also delete the bound CRDs on the App Cluster that are provably the binding's (owned by its APIServiceBinding, or recorded by an earlier unbind), and with them its copies of the claims (the claims on the control plane stay); needed before re-binding the same App Cluster",
+            "also delete the bound CRDs on the App Cluster that are provably the binding's (owned by its " +
+            'APIServiceBinding, or recorded by an earlier unbind), and with them its copies of the claims ' +
+            '(the claims on the control plane stay); needed before re-binding the same App Cluster',
         })
         .option('yes', {
           alias: 'y',
@@ -81,8 +86,11 @@ export function unbindCommand(ctx: RunContext): CommandModule {
           'also remove the bound CRDs from the App Cluster, e.g. before binding it again',
         )
         .epilog(
-          "Never deletes anything outside the binding's cluster namespace and its <cluster-ns>-* namespaces, nor the cluster namespace itself. " +
-            'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds; a CRD an export merely names is never touched. A second run has nothing to do; an interrupted one is finished by running it again. ' +
+          "Never deletes anything outside the binding's cluster namespace and its <cluster-ns>-* namespaces, " +
+            'nor the cluster namespace itself. ' +
+            'The bound CRDs on the App Cluster and the objects in them stay unless --delete-crds; a CRD an ' +
+            'export merely names is never touched. A second run has nothing to do; an interrupted one is ' +
+            'finished by running it again. ' +
             'The report goes to stdout, also when some deletions were refused.\n' +
             exitCodesEpilog(['usage', 'input', 'cluster', 'timeout', 'declined'], {
               ok: 'also: nothing to do',

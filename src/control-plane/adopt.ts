@@ -43,7 +43,8 @@ import type { EndpointValues, Values } from './values.ts';
 export interface EnvRef {
   /** The environment variable the values file names. */
   name: string;
-  /** Where its value is in the cluster, e.g. "Secret crossplane-system/postgresql-service-broker-creds key password". */
+  /** Where its value is in the cluster, e.g. "Secret crossplane-system/postgresql-service-broker-creds key password".
+   * */
   from: string;
   /** The value read (in memory only, registered for redaction); undefined when the cluster has none. */
   value: string | undefined;
@@ -131,7 +132,8 @@ type EnvVar = {
   valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } };
 };
 
-/** The backend's container: its image, flags (with $(VAR) resolved from its environment) and the flags helper does not render. */
+/** The backend's container: its image, flags (with $(VAR) resolved from its environment) and the flags helper does not
+ * render. */
 async function backendContainer(r: Reading, dep: KObject | undefined) {
   const container =
     ((dep?.spec as { template?: { spec?: { containers?: Array<Record<string, unknown>> } } } | undefined)?.template
@@ -172,7 +174,8 @@ const acmeTls = (i: KObject): Values['tls'] => {
   };
 };
 
-/** TLS: the issuer the Ingress names, or the ACME Issuer in bind when the annotation names one that does not exist (the page's mistake). */
+/** TLS: the issuer the Ingress names, or the ACME Issuer in bind when the annotation names one that does not exist (the
+ * page's mistake). */
 async function readTls(r: Reading, ingress: KObject | undefined): Promise<Values['tls']> {
   const ann = (ingress?.metadata?.annotations ?? {}) as Record<string, string>;
   const issuers = await r.listIf(CERT_MANAGER.issuers.Issuer.crd, CERT_MANAGER.apiVersion, 'Issuer', ns);
@@ -188,7 +191,9 @@ async function readTls(r: Reading, ingress: KObject | undefined): Promise<Values
     tls = acmeTls(acmeIssuers[0]!);
     if (named)
       r.notes.push(
-        `Ingress ${ns}/${BACKEND_NAME} names Issuer ${named}, which does not exist; the values name Issuer ${ns}/${acmeIssuers[0]!.metadata!.name} (the setup page's letsencrypt-prod/letsencrypt mismatch), so apply fixes the annotation`,
+        `Ingress ${ns}/${BACKEND_NAME} names Issuer ${named}, which does not exist; the values name Issuer ` +
+          `${ns}/${acmeIssuers[0]!.metadata!.name} (the setup page's letsencrypt-prod/letsencrypt mismatch), ` +
+          `so apply fixes the annotation`,
       );
   } else {
     tls = { issuer: { kind: 'Issuer', name: named ?? DEFAULTS.acmeIssuerName } };
@@ -204,7 +209,8 @@ async function readTls(r: Reading, ingress: KObject | undefined): Promise<Values
   return tls;
 }
 
-/** Crossplane's namespace (where its Deployment runs, else the default) and the packages, where they differ from the defaults. */
+/** Crossplane's namespace (where its Deployment runs, else the default) and the packages, where they differ from the
+ * defaults. */
 async function readCrossplane(r: Reading): Promise<NonNullable<Values['crossplane']> & { namespace: string }> {
   let namespace: string = DEFAULTS.crossplaneNamespace;
   if (!(await r.get('apps/v1', 'Deployment', CROSSPLANE.deployment, namespace))) {
@@ -244,7 +250,8 @@ type PcSpec = {
 };
 type Endpoint = { values: EndpointValues; creds: Credentials };
 
-/** One endpoint of a data service from its ProviderConfig: the values, and the credentials it names as env: references. */
+/** One endpoint of a data service from its ProviderConfig: the values, and the credentials it names as env: references.
+ * */
 async function readEndpoint(
   r: Reading,
   pcName: string,
@@ -308,7 +315,8 @@ async function readDataServices(r: Reading, crossplane: NonNullable<Values['cros
       endpoints[ds] = { serviceBroker: pair.serviceBroker.creds, backupManager: pair.backupManager.creds };
     } else if (pair.serviceBroker || pair.backupManager) {
       r.notes.push(
-        `data service ${ds}: only its ${pair.serviceBroker ? 'service-broker' : 'backup-manager'} ProviderConfig exists; left out (the values need both)`,
+        `data service ${ds}: only its ${pair.serviceBroker ? 'service-broker' : 'backup-manager'} ` +
+          `ProviderConfig exists; left out (the values need both)`,
       );
       r.env.splice(r.env.length - 2, 2);
     }
@@ -318,7 +326,8 @@ async function readDataServices(r: Reading, crossplane: NonNullable<Values['cros
   return { dataServices, endpoints };
 }
 
-/** The backend's values: host (the Ingress's), image, external address, CA, flags and Service type where they differ from the defaults. */
+/** The backend's values: host (the Ingress's), image, external address, CA, flags and Service type where they differ
+ * from the defaults. */
 function backendValues(
   c: Awaited<ReturnType<typeof backendContainer>>,
   host: string,
@@ -378,7 +387,9 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
       'HELPER_CP_NOTHING_TO_ADOPT',
       `${client.server} has no Deployment ${ns}/${BACKEND_NAME}: there is no klutch-bind backend to adopt`,
       {
-        hint: 'adopt reads a control plane set up by hand from the setup page; start a new one with helper control-plane init',
+        hint:
+          'adopt reads a control plane set up by hand from the setup page; start a new one with helper ' +
+          'control-plane init',
       },
     );
   }
@@ -389,7 +400,8 @@ export async function readControlPlane(client: ObjectClient, opts: ReadOptions):
   const host = ingSpec.rules?.[0]?.host ?? ingSpec.tls?.[0]?.hosts?.[0];
   if (!host)
     r.notes.push(
-      `no host found (Ingress ${ns}/${BACKEND_NAME} is ${ingress ? 'without a rule host' : 'absent'}): /backend/host is a guess to replace`,
+      `no host found (Ingress ${ns}/${BACKEND_NAME} is ${ingress ? 'without a rule host' : 'absent'}): ` +
+        `/backend/host is a guess to replace`,
     );
   const serviceType = ((await r.get('v1', 'Service', BACKEND_NAME, ns))?.spec as { type?: string } | undefined)?.type;
   const oidc = secretData(await r.get('v1', 'Secret', OIDC_SECRET, ns));

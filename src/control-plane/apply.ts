@@ -42,7 +42,8 @@ export interface ControlPlaneApplyOptions {
   signal?: AbortSignal | undefined;
   /** Called after each object is applied (so an interruption can say what exists). */
   onApplied?: ((what: string) => void) | undefined;
-  /** Delete objects labelled as this installation's (managed-by helper and INSTALLATION_LABEL) that the render no longer has (never CRDs or Namespaces). */
+  /** Delete objects labelled as this installation's (managed-by helper and INSTALLATION_LABEL) that the render no
+   * longer has (never CRDs or Namespaces). */
   prune?: boolean | undefined;
 }
 
@@ -50,7 +51,8 @@ export interface ControlPlaneApplyResult {
   applied: number;
   /** Objects a dry run could not validate (their CRD is not installed yet). */
   notValidated: string[];
-  /** Objects found under another name than the render's (the setup page's or an earlier helper's), as "rendered → found". */
+  /** Objects found under another name than the render's (the setup page's or an earlier helper's), as "rendered →
+   * found". */
   recognised: string[];
   /** Objects --prune deleted (or, in a dry run, would delete). */
   pruned: string[];
@@ -123,7 +125,8 @@ export async function preflight(client: ObjectClient, objects: K8sObject[], sett
     if (!(await readCrd(client, crd))) missing.push(`CustomResourceDefinition ${crd} (installed by cert-manager)`);
     else if (!(await client.get({ apiVersion: CERT_MANAGER.apiVersion, kind: i.kind }, i.name, ns))) {
       log.warn(
-        `${i.kind} ${ns ? `${ns}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no certificate until it does`,
+        `${i.kind} ${ns ? `${ns}/` : ''}${i.name} (/tls/issuer) does not exist yet: the Ingress gets no ` +
+          `certificate until it does`,
       );
     }
   }
@@ -207,7 +210,8 @@ export async function adaptToCluster(
       l = same;
       recognised.push(`${objectId(o)} → ${objectId(obj)}`);
       log.info(
-        `${o.kind} ${same.metadata.name} installs the same package (${packageOf(o)}): applying it under that name, not installing the package twice`,
+        `${o.kind} ${same.metadata.name} installs the same package (${packageOf(o)}): applying it under that ` +
+          `name, not installing the package twice`,
       );
     }
     const applied = asApplied(obj, l as Record<string, unknown> | undefined);
@@ -260,7 +264,8 @@ export async function prune(
   }
   if (unowned.length) {
     log.warn(
-      `not pruned, labelled ${managed} but without ${INSTALLATION_LABEL} (an older helper's, or another tool's): ${unowned.join(', ')}; if they belonged to this installation, delete them yourself`,
+      `not pruned, labelled ${managed} but without ${INSTALLATION_LABEL} (an older helper's, or another ` +
+        `tool's): ${unowned.join(', ')}; if they belonged to this installation, delete them yourself`,
     );
   }
   return out;
@@ -296,7 +301,9 @@ async function readyLater(
     }
     log.info(`waiting for ${by} to install CustomResourceDefinition ${crd}`);
     await waitUntil({
-      what: `CustomResourceDefinition ${crd} (installed by ${by} once Crossplane reports the package Healthy; see kubectl get providers)`,
+      what:
+        `CustomResourceDefinition ${crd} (installed by ${by} once Crossplane reports the package Healthy; see ` +
+        `kubectl get providers)`,
       get: () => readCrd(client, crd),
       check: (o) =>
         isEstablished(o)

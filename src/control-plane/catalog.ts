@@ -73,7 +73,8 @@ export const CERT_MANAGER = {
 
 export type IssuerKind = keyof typeof CERT_MANAGER.issuers;
 
-/** The API group of the open-source example-backend's APIServiceExportTemplates, which the anynines backend does not read. */
+/** The API group of the open-source example-backend's APIServiceExportTemplates, which the anynines backend does not
+ * read. */
 export const EXAMPLE_BACKEND_GROUP = 'example-backend.klutch.anynines.com';
 
 /**

@@ -54,10 +54,12 @@ import { countVerdicts, formatTable, itemId, type Report, type ReportItem } from
 export type Status = 'ok' | 'missing' | 'invalid' | 'not-ready' | 'cannot-see';
 export const STATUSES: readonly Status[] = ['ok', 'missing', 'invalid', 'not-ready', 'cannot-see'];
 
-/** One item of the check (all on the control plane): a rendered object (`Deployment bind/anynines-backend`) or a thing (`Crossplane`). */
+/** One item of the check (all on the control plane): a rendered object (`Deployment bind/anynines-backend`) or a thing
+ * (`Crossplane`). */
 export type CheckItem = ReportItem<Status>;
 
-/** The check's verdict: incomplete (something missing or invalid), not-ready (installed, not all running), or healthy. */
+/** The check's verdict: incomplete (something missing or invalid), not-ready (installed, not all running), or healthy.
+ * */
 export type CheckVerdict = 'healthy' | 'not-ready' | 'incomplete';
 
 export interface CheckReport extends Report<Status, CheckVerdict> {
@@ -76,7 +78,8 @@ export interface CheckJsonItem {
   detail: string;
 }
 
-/** An item from how the check names it: `Kind ns/name`, `Kind name`, or a thing (`Crossplane`, `Nodes`) as its kind alone. */
+/** An item from how the check names it: `Kind ns/name`, `Kind name`, or a thing (`Crossplane`, `Nodes`) as its kind
+ * alone. */
 export function checkItem(status: Status, object: string, detail: string): CheckItem {
   const space = object.indexOf(' ');
   const [kind, rest] = space < 0 ? [object, ''] : [object.slice(0, space), object.slice(space + 1)];
@@ -154,7 +157,8 @@ async function nodes(client: ObjectClient): Promise<{ item: CheckItem | undefine
     item: checkItem(
       'not-ready',
       'Nodes',
-      `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the backend, Crossplane and the providers cannot run`,
+      `${list.length ? `${list.length} node(s), none Ready` : 'no nodes'}: no kubelet runs pods here, so the ` +
+        `backend, Crossplane and the providers cannot run`,
     ),
     noPods: '; the cluster has no Ready node (no kubelet) to run it',
   };
@@ -205,7 +209,8 @@ async function crossplane(c: Ctx): Promise<void> {
     c.add(
       'missing',
       `Deployment ${ns}/${CROSSPLANE.deployment}`,
-      `not found: the package CRDs are installed, but no Crossplane Deployment is (looked for ${ns}/${CROSSPLANE.deployment} and ${CROSSPLANE.selector})`,
+      `not found: the package CRDs are installed, but no Crossplane Deployment is (looked for ${ns}/` +
+        `${CROSSPLANE.deployment} and ${CROSSPLANE.selector})`,
     );
     c.crossplaneWhy ||= 'Crossplane is not running';
     return;
@@ -228,14 +233,16 @@ function crossplaneDeployment(dep: KObject, noPods: string): Judgement {
   if (!set) {
     return [
       'invalid',
-      `runs without ${flag}: the setup page installs Crossplane with --set args='{"${flag}"}', which claims applied by konnectors need (helm upgrade crossplane ... --set args='{"${flag}"}')`,
+      `runs without ${flag}: the setup page installs Crossplane with --set args='{"${flag}"}', which claims ` +
+        `applied by konnectors need (helm upgrade crossplane ... --set args='{"${flag}"}')`,
       `Crossplane runs without ${flag}`,
     ];
   }
   if (version && older(version, MIN_CROSSPLANE)) {
     return [
       'invalid',
-      `${image} is Crossplane v${version.join('.')}; the data-services configuration package requires >= ${minCrossplane}`,
+      `${image} is Crossplane v${version.join('.')}; the data-services configuration package requires >= ` +
+        `${minCrossplane}`,
       `Crossplane is older than ${minCrossplane}`,
     ];
   }
@@ -300,7 +307,8 @@ async function ingressClass(c: Ctx): Promise<void> {
     c.add(
       'missing',
       `IngressClass ${name}`,
-      `no such IngressClass: no ingress controller serves class ${name} (install one, e.g. ingress-nginx, or set /tls/ingressClass)`,
+      `no such IngressClass: no ingress controller serves class ${name} (install one, e.g. ingress-nginx, or ` +
+        `set /tls/ingressClass)`,
     );
 }
 
@@ -313,7 +321,8 @@ function packageHealth(o: KObject, c: Ctx): Judgement {
   if (!conds.length)
     return [
       'not-ready',
-      `no status: Crossplane has not processed it${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ' (is Crossplane running?)'}${c.noPods}`,
+      `no status: Crossplane has not processed it` +
+        `${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ' (is Crossplane running?)'}${c.noPods}`,
     ];
   return [
     'not-ready',
@@ -388,7 +397,11 @@ const clusterRole: Judge = (o, live) => {
   const groups = [...new Set(rules.flatMap((r) => r.apiGroups ?? []).filter((g) => g))];
   return [
     'invalid',
-    `lacks ${lacking.map((w) => `${w.resources.join(',')} (${w.apiGroups[0] || 'core'})`).join('; ')}${klutch && groups.length ? `: its rules name ${groups.join(', ')} (the setup page's kube-bind.io), not ${KLUTCH_GROUP}, the group of the CRDs installed here` : ''}`,
+    `lacks ${lacking.map((w) => `${w.resources.join(',')} (${w.apiGroups[0] || 'core'})`).join('; ')}` +
+      (klutch && groups.length
+        ? `: its rules name ${groups.join(', ')} (the setup page's kube-bind.io), not ${KLUTCH_GROUP}, ` +
+          'the group of the CRDs installed here'
+        : ''),
   ];
 };
 
@@ -439,7 +452,8 @@ function caHealth(pem: string): Judgement {
     return [
       'invalid',
       Buffer.from(pem, 'base64').toString('utf8').includes(PEM)
-        ? `${CA_KEY} holds base64 text of the PEM, not PEM: the mounted --external-ca-file is unreadable and App Clusters get a broken CA (put the PEM under data, base64-encoded once)`
+        ? `${CA_KEY} holds base64 text of the PEM, not PEM: the mounted --external-ca-file is unreadable and ` +
+          `App Clusters get a broken CA (put the PEM under data, base64-encoded once)`
         : `${CA_KEY} holds no PEM certificate`,
     ];
   }
@@ -469,7 +483,8 @@ async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): 
   if (health?.lastStatus === false)
     return [
       'not-ready',
-      `unhealthy${typeof health.lastMessage === 'string' ? `: ${health.lastMessage}` : ''} (check ${(live.spec as { url?: string } | undefined)?.url ?? 'its url'} and the credentials)`,
+      `unhealthy${typeof health.lastMessage === 'string' ? `: ${health.lastMessage}` : ''} (check ` +
+        `${(live.spec as { url?: string } | undefined)?.url ?? 'its url'} and the credentials)`,
     ];
   return [
     'not-ready',
@@ -477,7 +492,8 @@ async function providerConfig(o: K8sObject, live: KObject | undefined, c: Ctx): 
   ];
 }
 
-/** An export template, found by what it exports whatever its name (the release bundle names them postgresqls, mariadbs, ...). */
+/** An export template, found by what it exports whatever its name (the release bundle names them postgresqls, mariadbs,
+ * ...). */
 async function template(o: K8sObject, _live: KObject | undefined, c: Ctx): Promise<Judgement> {
   const { resource, group } = (o.spec as { APIServiceSelector: { resource: string; group: string } })
     .APIServiceSelector;
@@ -495,7 +511,8 @@ async function template(o: K8sObject, _live: KObject | undefined, c: Ctx): Promi
   if (await served(c.client, claim)) return ['ok', `exports ${claim}`, as];
   return [
     'not-ready',
-    `CustomResourceDefinition ${claim} is not served: the data-services Configuration installs it once Crossplane runs${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ''}; export requests for it fail until then`,
+    `CustomResourceDefinition ${claim} is not served: the data-services Configuration installs it once ` +
+      `Crossplane runs${c.crossplaneWhy ? ` (${c.crossplaneWhy})` : ''}; export requests for it fail until then`,
     as,
   ];
 }
@@ -507,7 +524,8 @@ const deployment: Judge = (o, live, c) => {
   if (!st.processed)
     return [
       'not-ready',
-      `0/${st.want} replicas ready: no deployment controller has processed it (is kube-controller-manager running?)${c.noPods}`,
+      `0/${st.want} replicas ready: no deployment controller has processed it (is kube-controller-manager ` +
+        `running?)${c.noPods}`,
     ];
   const labels =
     (o.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
@@ -516,7 +534,8 @@ const deployment: Judge = (o, live, c) => {
     .join(',');
   return [
     'not-ready',
-    `0/${st.want} replicas ready${c.noPods || ` (kubectl -n ${live.metadata?.namespace} describe pods -l ${selector})`}`,
+    `0/${st.want} replicas ready` +
+      `${c.noPods || ` (kubectl -n ${live.metadata?.namespace} describe pods -l ${selector})`}`,
   ];
 };
 
@@ -537,7 +556,8 @@ const service: Judge = async (o, live, c) => {
   if (type === 'LoadBalancer' && !lb.length)
     return [
       'not-ready',
-      `${ready} ready endpoint(s), but no external address: no load-balancer controller has given this LoadBalancer one`,
+      `${ready} ready endpoint(s), but no external address: no load-balancer controller has given this ` +
+        `LoadBalancer one`,
     ];
   return ['ok', `${ready} ready endpoint(s)${lb.length ? `, external address ${addresses(lb)}` : ''}`];
 };
@@ -581,7 +601,9 @@ async function ingressIssuer(o: K8sObject, live: KObject, c: Ctx): Promise<Judge
     ) {
       return [
         'invalid',
-        `its annotation names ${named.kind} ${scoped ? `${ns}/` : ''}${named.name}, which does not exist: no certificate is issued (the setup page's letsencrypt-prod/letsencrypt mismatch${named.name !== want.name ? `; apply sets ${want.name}` : ''})`,
+        `its annotation names ${named.kind} ${scoped ? `${ns}/` : ''}${named.name}, which does not exist: no ` +
+          `certificate is issued (the setup page's letsencrypt-prod/letsencrypt mismatch` +
+          `${named.name !== want.name ? `; apply sets ${want.name}` : ''})`,
       ];
     }
   }
@@ -610,7 +632,9 @@ async function ingress(o: K8sObject, live: KObject | undefined, c: Ctx): Promise
   if (!(await c.client.get(SECRET, tlsSecret, o.metadata.namespace))) {
     return [
       'not-ready',
-      `served at ${addresses(lb)}, but no certificate for ${host} yet in Secret ${tlsSecret} (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? ` (${c.certManagerWhy})` : ''}`,
+      `served at ${addresses(lb)}, but no certificate for ${host} yet in Secret ${tlsSecret} (cert-manager ` +
+        `issues it once the issuer is Ready and ${host} resolves to the ingress controller)` +
+        `${c.certManagerWhy ? ` (${c.certManagerWhy})` : ''}`,
     ];
   }
   return ['ok', `served at ${addresses(lb)} for ${host}, certificate in Secret ${tlsSecret}`];
@@ -646,7 +670,8 @@ async function tlsCertificate(ing: K8sObject, c: Ctx): Promise<void> {
     c.add(
       'not-ready',
       `Secret ${ns}/${name}`,
-      `no certificate for ${host} yet (cert-manager issues it once the issuer is Ready and ${host} resolves to the ingress controller)${c.certManagerWhy ? `: ${c.certManagerWhy}` : ''}`,
+      `no certificate for ${host} yet (cert-manager issues it once the issuer is Ready and ${host} resolves ` +
+        `to the ingress controller)${c.certManagerWhy ? `: ${c.certManagerWhy}` : ''}`,
     );
 }
 
@@ -656,7 +681,8 @@ const apiOf = (crd: K8sObject) => {
   return { apiVersion: `${spec.group}/${spec.versions[0]!.name}`, kind: spec.names.kind };
 };
 
-/** Whether anything binds today: the backend's APIServiceExports, and templates under the open-source backend's group. */
+/** Whether anything binds today: the backend's APIServiceExports, and templates under the open-source backend's group.
+ * */
 async function bindings(c: Ctx): Promise<void> {
   const exportCrd = c.rendered.find(
     (o) => o.kind === 'CustomResourceDefinition' && apiOf(o).kind === 'APIServiceExport',
@@ -675,7 +701,8 @@ async function bindings(c: Ctx): Promise<void> {
       c.add(
         'invalid',
         `CustomResourceDefinition ${oss.metadata.name}`,
-        `${n} export template(s) under ${EXAMPLE_BACKEND_GROUP}, the open-source example-backend's group: the anynines backend reads ${ours}, so those do not export anything`,
+        `${n} export template(s) under ${EXAMPLE_BACKEND_GROUP}, the open-source example-backend's group: ` +
+          `the anynines backend reads ${ours}, so those do not export anything`,
       );
   }
 }
@@ -688,13 +715,16 @@ function cannotSee(c: Ctx): void {
   c.add(
     'cannot-see',
     `DNS ${host}`,
-    `cannot see from the cluster whether ${host} resolves to the ingress controller${lb.length ? ` (${addresses(lb)})` : ' (which has no address yet)'}; check with: dig ${host}`,
+    `cannot see from the cluster whether ${host} resolves to the ingress controller` +
+      `${lb.length ? ` (${addresses(lb)})` : ' (which has no address yet)'}; check with: dig ${host}`,
   );
   const o = c.s.oidc;
   c.add(
     'cannot-see',
     `OIDC client ${o.clientId}`,
-    `cannot see the identity provider from the cluster: ${o.issuerUrl} needs a client ${o.clientId} whose secret is in ${OIDC_SECRET}, the redirect URI ${o.callbackUrl}, the client-credentials grant (for helper bootstrap-env) and an audience mapper that puts ${o.clientId} into the tokens`,
+    `cannot see the identity provider from the cluster: ${o.issuerUrl} needs a client ${o.clientId} whose ` +
+      `secret is in ${OIDC_SECRET}, the redirect URI ${o.callbackUrl}, the client-credentials grant (for ` +
+      `helper bootstrap-env) and an audience mapper that puts ${o.clientId} into the tokens`,
   );
 }
 
@@ -760,7 +790,8 @@ export async function checkControlPlane(client: ObjectClient, server: string, in
     add(
       'missing',
       'Data services',
-      'no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found or named in the values: App Clusters can bind only servicebindings, backups and restores, which need an instance',
+      'no data-service ProviderConfig (<data-service>-service-broker and -backup-manager) found or named in ' +
+        'the values: App Clusters can bind only servicebindings, backups and restores, which need an instance',
     );
   await bindings(c);
   cannotSee(c);
@@ -773,7 +804,8 @@ export function formatReport(r: CheckReport): string {
   const lines = [
     ...formatTable(r.items),
     '',
-    `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ${c['cannot-see']} cannot see`,
+    `${r.server}: ${c.ok} ok, ${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready, ` +
+      `${c['cannot-see']} cannot see`,
   ];
   if (r.firstProblem) lines.push(`first to fix: ${itemId(r.firstProblem)}: ${r.firstProblem.detail}`);
   return `${lines.join('\n')}\n`;

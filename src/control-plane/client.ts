@@ -20,7 +20,8 @@ export const CONTROL_PLANE_WORDING = {
   forbiddenHint: 'control-plane apply and check need a cluster-admin kubeconfig',
 };
 
-/** How the Control Plane Cluster's client names itself and its calls: `control plane <host>`, `read Secret bind/k8sca`. */
+/** How the Control Plane Cluster's client names itself and its calls: `control plane <host>`, `read Secret bind/k8sca`.
+ * */
 export const CONTROL_PLANE_CLIENT: Pick<KubeOptions, 'label' | 'forbiddenHint' | 'wording'> = {
   label: 'control plane',
   forbiddenHint: CONTROL_PLANE_WORDING.forbiddenHint,

@@ -18,7 +18,8 @@ export function initValues(opts: { dataServices: readonly DataServiceName[] }): 
       `      url: https://${ds}-${dash}.example.com`,
       `      username: env:${env}_USERNAME`,
       `      password: env:${env}_PASSWORD`,
-      `      # healthCheckEndpoint: ${which === 'serviceBroker' ? '/osb_ext/v1/healthy' : '/v2/healthy'}   # a9s >= v68; the provider's default is /instances`,
+      `      # healthCheckEndpoint: ${which === 'serviceBroker' ? '/osb_ext/v1/healthy' : '/v2/healthy'}   # ` +
+        `a9s >= v68; the provider's default is /instances`,
       '      # insecureSkipVerify: false',
       '      # overrideServerName: broker.internal.example.com',
     ];

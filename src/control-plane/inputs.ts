@@ -21,7 +21,8 @@ export interface KubeconfigFacts {
   caPem: string | undefined;
 }
 
-/** Server and CA of the current context's cluster (kube/kubeconfig.ts reads it); InputError names the kubeconfig and the problem. */
+/** Server and CA of the current context's cluster (kube/kubeconfig.ts reads it); InputError names the kubeconfig and
+ * the problem. */
 export function kubeconfigFacts(text: string, path: string): KubeconfigFacts {
   const where = `--kubeconfig ${path}`;
   const fail = (why: string) => kubeconfigError(`${where}${why.startsWith('has ') ? ' ' : ': '}${why}`);
@@ -119,7 +120,8 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     );
   if (/^https?:\/\/(127\.|localhost|\[::1\])/.test(externalAddress)) {
     log.warn(
-      `the external address ${externalAddress} is a loopback address: konnectors on App Clusters cannot reach it (set /backend/externalAddress)`,
+      `the external address ${externalAddress} is a loopback address: konnectors on App Clusters cannot ` +
+        `reach it (set /backend/externalAddress)`,
     );
   }
   let caPem: string;
@@ -128,7 +130,8 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
   else if (facts)
     throw new InputError(
       'HELPER_VALUES_MISSING',
-      `/backend/caCertificate: not set, and --kubeconfig ${opts.kubeconfig!.path} names no certificate-authority for its cluster`,
+      `/backend/caCertificate: not set, and --kubeconfig ${opts.kubeconfig!.path} names no ` +
+        `certificate-authority for its cluster`,
     );
   else
     throw new InputError(
@@ -159,7 +162,8 @@ export async function prepare(opts: PrepareOptions): Promise<Prepared> {
     if (seed.length < 16)
       throw new InputError(
         'HELPER_SEED',
-        '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as secret as the seed',
+        '--seed: use at least 16 characters (e.g. openssl rand -base64 24); the cookie keys are only as ' +
+          'secret as the seed',
       );
     cookieKeys = keysFromSeed(seed);
     keySource = 'seed';

@@ -82,7 +82,8 @@ export function keysFromManifest(text: string, source: string, namespace: string
   }
   throw new InputError(
     'HELPER_PREVIOUS',
-    `--previous ${source} holds no Secret ${namespace}/${COOKIE_SECRET} (is it the output of helper control-plane render?)`,
+    `--previous ${source} holds no Secret ${namespace}/${COOKIE_SECRET} (is it the output of helper ` +
+      `control-plane render?)`,
   );
 }
 

@@ -160,7 +160,8 @@ function schemaProblems(errors: readonly ErrorObject[]): Array<{ path: string; t
     let text = formatSchemaErrors([e])[0]!;
     if (e.keyword === 'oneOf' && path === '/tls')
       text =
-        "/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)";
+        "/tls: set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own " +
+        'Issuer or ClusterIssuer)';
     else if (e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/secretRef/'))
       text = `${path}: must be a reference, env:NAME or file:PATH (the values file holds no secrets)`;
     else if (e.keyword === 'additionalProperties' && path === '/dataServices')
@@ -256,12 +257,14 @@ export function settingsOf(v: Values): Settings {
     ignored: [
       ...(b.binderClusterRole !== undefined && b.binderClusterRole !== PAGE.binderClusterRole
         ? [
-            `/backend/binderClusterRole (${b.binderClusterRole}) is ignored: the backend takes no flag naming the role it binds; the ClusterRole is ${PAGE.binderClusterRole}, as on the setup page`,
+            `/backend/binderClusterRole (${b.binderClusterRole}) is ignored: the backend takes no flag ` +
+              `naming the role it binds; the ClusterRole is ${PAGE.binderClusterRole}, as on the setup page`,
           ]
         : []),
       ...(cp.providerKubernetes !== undefined
         ? [
-            "/crossplane/providerKubernetes is ignored: no a9s data service's composition uses provider-kubernetes (only the a8s ones do), so it is no longer installed",
+            "/crossplane/providerKubernetes is ignored: no a9s data service's composition uses " +
+              'provider-kubernetes (only the a8s ones do), so it is no longer installed',
           ]
         : []),
     ],
@@ -299,7 +302,8 @@ export function refusePlaceholders(text: string, source: string): void {
   if (found.length) {
     throw new InputError(
       'HELPER_VALUES_PLACEHOLDER',
-      `${source} still holds ${found.length} placeholder value(s) from \`helper control-plane init\`; replace each with your own`,
+      `${source} still holds ${found.length} placeholder value(s) from \`helper control-plane init\`; ` +
+        `replace each with your own`,
       found,
     );
   }

@@ -60,7 +60,8 @@ export interface BootstrapResult {
   acceptedClaims: AcceptedClaim[];
 }
 
-/** The command's flow for one binding (a fleet is flows/fleet.ts; commands/bootstrap-env.ts picks); stdout is all.yaml. */
+/** The command's flow for one binding (a fleet is flows/fleet.ts; commands/bootstrap-env.ts picks); stdout is all.yaml.
+ * */
 export async function bootstrapEnv(
   opts: Readonly<BootstrapEnvOptions>,
   given: Partial<BootstrapDeps> = {},
@@ -120,7 +121,9 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
     const mode = files.mode?.(creds.keyFile);
     if (mode !== undefined && (mode & 0o077) !== 0) {
       log.warn(
-        `client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`,
+        `client key file ${creds.keyFile} is readable by ${mode & 0o070 ? 'its group' : ''}` +
+          `${(mode & 0o070) && (mode & 0o007) ? ' and ' : ''}${mode & 0o007 ? 'others' : ''} (mode ` +
+          `${(mode & 0o777).toString(8).padStart(4, '0')}): it holds a private key; chmod 600 it`,
       );
     }
     log.debug(`client authentication: private_key_jwt, ${key.alg}, key id ${JSON.stringify(key.kid)}`);
@@ -133,7 +136,8 @@ export async function credentials(opts: Readonly<BootstrapEnvOptions>, files: Fi
   return { ...base, assertionFile: { file, grant: creds.grant, read } };
 }
 
-/** Reads an input file; an unreadable one is an InputError naming it and why (the binding file, a key, an assertion). */
+/** Reads an input file; an unreadable one is an InputError naming it and why (the binding file, a key, an assertion).
+ * */
 function readInputFile(files: Files, file: string, what: string, code: string): Buffer {
   try {
     return files.read(file);
@@ -141,7 +145,8 @@ function readInputFile(files: Files, file: string, what: string, code: string): 
     const c = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       code,
-      `cannot read ${what} ${file}: ${c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'is a directory' : (c ?? String(err))}`,
+      `cannot read ${what} ${file}: ` +
+        `${c === 'ENOENT' ? 'no such file' : c === 'EISDIR' ? 'is a directory' : (c ?? String(err))}`,
     );
   }
 }
@@ -165,7 +170,8 @@ export async function bindSingle(
   const file = opts.files[0]!;
   if (!given && opts.files.length === 1 && deps.files.isDirectory(file)) {
     throw new UsageError(
-      `-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the per-cluster files`,
+      `-f ${file} is a directory: a directory of binding files binds a fleet; pass --out-dir DIR for the ` +
+        `per-cluster files`,
     );
   }
   const creds = await credentials(opts, deps.files);
@@ -194,14 +200,20 @@ export async function bindSingle(
   if (opts.output) deps.files.assertWritable(opts.output, '--output-file');
   if (opts.writeKubeconfig) deps.files.assertWritable(opts.writeKubeconfig, '--write-kubeconfig');
   const writeSecret = secretCluster && opts.writeSecret ? { target: secretCluster, ref: opts.writeSecret } : undefined;
-  log.info(
-    `requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${'key' in creds && creds.key ? ' (private_key_jwt)' : 'assertionFile' in creds ? ` (${creds.assertionFile.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${creds.assertionFile.file})` : ''}`,
-  );
+  const assertion = 'assertionFile' in creds ? creds.assertionFile : undefined;
+  const how =
+    'key' in creds && creds.key
+      ? ' (private_key_jwt)'
+      : assertion
+        ? ` (${assertion.grant === 'jwt_bearer' ? 'JWT-bearer grant' : 'client assertion'} from ${assertion.file})`
+        : '';
+  log.info(`requesting an access token from ${new URL(creds.tokenUrl).host} for client ${creds.clientId}${how}`);
   await shared.tokens.get();
   if (writeSecret) {
     // A Secret of that name that is not this binding's stops the run before anything exists on the control plane.
     log.info(
-      `checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} (--write-secret)`,
+      `checking Secret ${writeSecret.ref.namespace}/${writeSecret.ref.name} on ${writeSecret.target.server} ` +
+        `(--write-secret)`,
     );
     await writeSecret.target.check(writeSecret.ref, binding.clusterID);
   }
@@ -238,11 +250,13 @@ export function sharedRun(opts: Readonly<BootstrapEnvOptions>, creds: TokenClien
   if (opts.insecure) {
     // Every server the flag covers is named: the control plane once the backend's kubeconfig names it (bindOne).
     warnInsecure(
-      `the TLS certificates of the token endpoint ${hostOf(creds.tokenUrl)}, the backend ${url.host} and the control plane the backend names are`,
+      `the TLS certificates of the token endpoint ${hostOf(creds.tokenUrl)}, the backend ${url.host} and the ` +
+        `control plane the backend names are`,
     );
     if (opts.applyTo)
       log.warn(
-        `--insecure-skip-tls-verify does not cover the App Cluster of --apply-to ${opts.applyTo}: its kubeconfig decides how it is verified`,
+        `--insecure-skip-tls-verify does not cover the App Cluster of --apply-to ${opts.applyTo}: its ` +
+          `kubeconfig decides how it is verified`,
       );
   }
   const dispatcher =
@@ -311,11 +325,13 @@ export async function bindOne(s: Shared, input: BindingInput, out: BindOutputs):
   const ns = result.provider.namespace;
   if (opts.insecure)
     warnInsecure(
-      `the TLS certificate of the control plane ${new URL(result.provider.server).host} (from the backend's kubeconfig) is`,
+      `the TLS certificate of the control plane ${new URL(result.provider.server).host} (from the backend's ` +
+        `kubeconfig) is`,
     );
   deps.journal.recordBound({ clusterID: binding.clusterID, clusterNamespace: ns, host: url.host });
   log.info(
-    `cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ${new URL(result.provider.server).host}`,
+    `cluster ${JSON.stringify(binding.clusterID)} bound to cluster namespace ${ns} on ` +
+      `${new URL(result.provider.server).host}`,
   );
   // The answer must match the question before anything is created, written or applied.
   const acceptedClaims = checkAnswer(binding, result.requests, ns);

@@ -40,7 +40,8 @@ export async function controlPlaneAdopt(
   const stdout = opts.output ? undefined : text;
   if (!adopted.inputs) {
     log.warn(
-      'cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys (bind/cookie-config) or the external address',
+      'cannot compare a render with the cluster: it lacks the CA (Secret bind/k8sca), the cookie keys ' +
+        '(bind/cookie-config) or the external address',
     );
     return { stdout };
   }

@@ -42,7 +42,10 @@ export async function controlPlaneApply(
     prune: opts.prune,
   });
   log.info(
-    `${opts.dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}${opts.prune ? `, ${r.pruned.length} ${opts.dryRun ? 'to prune' : 'pruned'}` : ''}; cookie keys: ${p.keySource}`,
+    `${opts.dryRun ? '(dry run) ' : ''}${r.applied} object(s) applied` +
+      `${r.notValidated.length ? `, ${r.notValidated.length} not validated` : ''}` +
+      `${opts.prune ? `, ${r.pruned.length} ${opts.dryRun ? 'to prune' : 'pruned'}` : ''}; cookie keys: ` +
+      `${p.keySource}`,
   );
   return {};
 }

@@ -66,7 +66,8 @@ export async function runCheck(
   return { report, error };
 }
 
-/** The report's verdict as the error it ends with: undefined when the control plane passes (not ready passes without --require-ready). */
+/** The report's verdict as the error it ends with: undefined when the control plane passes (not ready passes without
+ * --require-ready). */
 export function checkError(report: CheckReport, host: string, requireReady: boolean): ClusterError | undefined {
   const c = report.counts;
   const summary = `${c.missing} missing, ${c.invalid} invalid, ${c['not-ready']} not ready`;
@@ -82,7 +83,8 @@ export function checkError(report: CheckReport, host: string, requireReady: bool
     return gateError(
       'refused',
       'HELPER_CP_NOT_READY',
-      `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the report); ${first}`,
+      `control plane ${host} is installed but not running: ${c['not-ready']} item(s) not ready (see the ` +
+        `report); ${first}`,
       { hint: '--no-require-ready only checks what is installed' },
     ) as ClusterError;
   }

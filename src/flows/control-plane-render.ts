@@ -24,7 +24,8 @@ export function controlPlaneDeps(given: Partial<ControlPlaneDeps> = {}): Control
 export function warnRandomKeys(source: string): void {
   if (source === 'random') {
     log.warn(
-      'new random cookie keys: rendering again gives other keys and logs every backend user out; keep them with --previous control-plane.yaml or --seed',
+      'new random cookie keys: rendering again gives other keys and logs every backend user out; keep them ' +
+        'with --previous control-plane.yaml or --seed',
     );
   }
 }
@@ -53,7 +54,8 @@ export async function controlPlaneRender(
   if (opts.output) deps.files.write(opts.output, text);
   else deps.files.secureStdout("the control plane's credentials (Secrets)");
   log.info(
-    `${objects.length} object(s) rendered for ${p.settings.dataServices.map((d) => d.name).join(', ')}; cookie keys: ${p.keySource}`,
+    `${objects.length} object(s) rendered for ${p.settings.dataServices.map((d) => d.name).join(', ')}; ` +
+      `cookie keys: ${p.keySource}`,
   );
   return { stdout: opts.output ? undefined : text };
 }

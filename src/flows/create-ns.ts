@@ -72,7 +72,9 @@ export async function runCreateNs(
   deps.journal.recordNamespace(result.namespace);
   if (!result.konnectorConnected)
     log.warn(
-      `create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there (kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and the control-plane namespace ${result.namespace} with everything in it`,
+      `create namespace ${JSON.stringify(opts.name)} on the App Cluster BEFORE the konnector starts there ` +
+        `(kubectl create namespace ${opts.name}); otherwise the konnector deletes this APIServiceNamespace and ` +
+        `the control-plane namespace ${result.namespace} with everything in it`,
     );
   return result;
 }

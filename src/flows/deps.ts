@@ -107,16 +107,20 @@ function tightenStdoutFile(what: string, fd = 1): void {
   try {
     fchmodSync(fd, 0o600);
     log.warn(
-      `stdout is the file ${path}, which holds ${what}: changed its mode from ${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`,
+      `stdout is the file ${path}, which holds ${what}: changed its mode from ` +
+        `${(st.mode & 0o777).toString(8).padStart(4, '0')} to 0600; --output-file writes it 0600 from the start`,
     );
   } catch (err) {
     log.warn(
-      `stdout is the file ${path}, which holds ${what}, and its mode ${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`,
+      `stdout is the file ${path}, which holds ${what}, and its mode ` +
+        `${(st.mode & 0o777).toString(8).padStart(4, '0')} lets others read it; cannot change it (` +
+        `${(err as NodeJS.ErrnoException).code ?? err}); use --output-file`,
     );
   }
 }
 
-/** What a flow hands back to its command: the artifact for stdout, and the error to end with after printing it (a report that fails its gate). */
+/** What a flow hands back to its command: the artifact for stdout, and the error to end with after printing it (a
+ * report that fails its gate). */
 export interface FlowOutcome {
   stdout?: string | undefined;
   /** Lines for stderr after the artifact (what to do next: `hint: ...`), before the error. */

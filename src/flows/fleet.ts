@@ -61,7 +61,8 @@ export async function fleet(
     stdout: opts.format === 'json' ? formatJson(fleetJson(summary)) : formatFleetSummary(summary),
     error: summary.failed
       ? new PartialError(
-          `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ${summary.succeeded} that succeeded are kept`,
+          `${summary.failed} of ${summary.total} cluster(s) failed (see the summary); the ` +
+            `${summary.succeeded} that succeeded are kept`,
         )
       : undefined,
   };
@@ -159,7 +160,8 @@ export async function runFleet(
   const invalid = entries.filter((e) => e.status === 'failed');
   if (invalid.length)
     log.warn(
-      `${invalid.length} of ${entries.length} binding file(s) are invalid (${invalid.map((e) => e.source).join(', ')}): ` +
+      `${invalid.length} of ${entries.length} binding file(s) are invalid (` +
+        `${invalid.map((e) => e.source).join(', ')}): ` +
         (opts.failFast ? 'with --fail-fast no cluster is bound' : 'they are skipped'),
     );
 
@@ -263,7 +265,8 @@ export function formatFleetSummary(s: FleetSummary): string {
         (c.kubeconfig ? `\n        ${cleanUp(c.kubeconfig)}` : ''),
   );
   lines.push(
-    `${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (${s.tokensFetched} token request(s), concurrency ${s.concurrency})`,
+    `${s.succeeded} of ${s.total} cluster(s) bound, ${s.failed} failed, in ${(s.ms / 1000).toFixed(1)}s (` +
+      `${s.tokensFetched} token request(s), concurrency ${s.concurrency})`,
   );
   return lines.join('\n') + '\n';
 }

@@ -49,7 +49,8 @@ export interface BindingNamespace {
   ensureServiceNamespace(name: string, timeoutMs: number): Promise<NamespaceResult>;
 }
 
-/** A client of a kubeconfig's current context, or InputError `<where> is not a usable kubeconfig<for>: <every problem>`. */
+/** A client of a kubeconfig's current context, or InputError `<where> is not a usable kubeconfig<for>: <every
+ * problem>`. */
 function client(src: KubeconfigSource, tls: Tls, label: string, policy: CallPolicy, forWhat = ''): KubeClient {
   return kubeconfigClient(src, {
     tls,
@@ -105,7 +106,8 @@ async function beforeKonnector(
   if (!strict.ok)
     throw new InputError(
       'HELPER_MANIFEST',
-      `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); nothing was applied:`,
+      `${what} is not a kubeconfig helper writes (the konnector would load it with cluster-admin rights); ` +
+        `nothing was applied:`,
       strict.problems,
     );
   const { client: cp, read: k } = kubeconfigClient(
@@ -127,10 +129,13 @@ async function beforeKonnector(
     if (!(err instanceof ClusterError)) throw err;
     throw new ClusterError(
       err.code,
-      `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`,
+      `${err.message}; nothing was applied: before a konnector starts, helper reads the binding's claims on ` +
+        `the control plane (a v1.4.0 konnector deletes marked claims whose copy its App Cluster lacks)`,
       {
         status: err.status,
-        hint: 'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and run the same command again',
+        hint:
+          'make the control plane reachable with the provider kubeconfig (the konnector needs that too) and ' +
+          'run the same command again',
         cause: err,
       },
     );
@@ -138,7 +143,9 @@ async function beforeKonnector(
   const dry = dryRun ? '(dry run) would ' : '';
   for (const u of r.unmarked)
     log.warn(
-      `${dry}${dryRun ? 'unmark' : 'unmarked'} ${u} on the control plane: the App Cluster has no copy of it (a new App Cluster for an existing binding?); without its klutch.anynines.com/bound mark the konnector copies it here instead of deleting it`,
+      `${dry}${dryRun ? 'unmark' : 'unmarked'} ${u} on the control plane: the App Cluster has no copy of it ` +
+        `(a new App Cluster for an existing binding?); without its klutch.anynines.com/bound mark the ` +
+        `konnector copies it here instead of deleting it`,
     );
   for (const ns of r.namespaces) {
     await app.apply(
@@ -146,7 +153,9 @@ async function beforeKonnector(
       { fieldManager: 'helper', dryRun, label: { action: `create Namespace ${ns}`, short: 'create Namespace' } },
     );
     log.info(
-      `${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and the backend its claims)`,
+      `${dry}${dryRun ? 'create' : 'created'} namespace ${ns} on ${app.server}: the binding's ` +
+        `APIServiceNamespace ${ns} needs it before the konnector starts (else the konnector deletes it, and ` +
+        `the backend its claims)`,
     );
   }
   return crds;
@@ -162,7 +171,8 @@ function bindingNamespace(conn: Connection, namespace: string, tls: Tls, policy:
   };
 }
 
-/** bootstrap-env: the binding's control plane (the returned kubeconfig, read once by parseBindingResponse) and the --apply-to App Cluster. */
+/** bootstrap-env: the binding's control plane (the returned kubeconfig, read once by parseBindingResponse) and the
+ * --apply-to App Cluster. */
 export interface BootstrapKube {
   controlPlane(connection: Connection, namespace: string, tls: Tls, policy: CallPolicy): BindingNamespace;
   /** Reads the --apply-to kubeconfig (before any network call); InputError when unusable. */
@@ -234,7 +244,9 @@ export const applyKube: ApplyKube = {
   caPem: readCaFile,
   target: (resolved, tls, policy) => {
     const where = `kubeconfig ${resolved.label}`;
-    const noCluster = `${where} has no cluster for context ${JSON.stringify(resolved.context ?? '')}${resolved.context ? '' : ' (no current-context; pass --context)'}`;
+    const noCluster =
+      `${where} has no cluster for context ${JSON.stringify(resolved.context ?? '')}` +
+      `${resolved.context ? '' : ' (no current-context; pass --context)'}`;
     return applyTarget(
       kubeconfigClient({ text: resolved.text, where }, { tls, label: 'cluster', policy, noCluster }).client,
       policy,

@@ -61,7 +61,8 @@ export interface UnbindDeps extends FlowDeps {
   pollMs: number;
 }
 
-/** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6). */
+/** The command's flow: the report on stdout, also when some deletions were refused; then the refusal's error (exit 6).
+ * */
 export async function unbindFlow(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<FlowOutcome> {
   return unbindOutcome(await runUnbind(opts, given), opts.format);
 }
@@ -78,7 +79,8 @@ export function unbindOutcome(report: UnbindReport, format: 'text' | 'json'): Fl
 }
 
 const PURGE_NEEDS_YES =
-  '--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal it needs --yes (nothing was changed)';
+  '--purge deletes the claims (the data services) of this binding and cannot be undone; without a terminal ' +
+  'it needs --yes (nothing was changed)';
 
 /** Connects to the clusters of the options and unbinds, within --timeout. */
 export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<UnbindDeps> = {}): Promise<UnbindReport> {
@@ -142,7 +144,8 @@ export interface UnbindInput {
   pollMs: number;
 }
 
-/** Plans, confirms (--purge) and carries out the unbind; throws (after logging what was done and what remains) when it cannot finish. */
+/** Plans, confirms (--purge) and carries out the unbind; throws (after logging what was done and what remains) when it
+ * cannot finish. */
 export async function unbind(input: UnbindInput): Promise<UnbindReport> {
   const actions = await planUnbind(input);
   await confirmPurge(input, actions);
@@ -161,7 +164,8 @@ async function confirmPurge(input: UnbindInput, actions: PlannedAction[]): Promi
   if (!input.purge || input.dryRun || input.yes || !claims.length) return;
   if (!input.confirm) throw new UsageError(PURGE_NEEDS_YES);
   const ok = await input.confirm(
-    `delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map(itemId).join(', ')}) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `,
+    `delete ${claims.length} claim(s) of binding ${input.clusterNamespace} (${claims.map(itemId).join(', ')}` +
+      `) and its APIServiceNamespaces? This deletes the data services and cannot be undone. [y/N] `,
   );
   if (!ok) throw new DeclinedError('--purge was not confirmed; nothing was changed');
 }
@@ -171,6 +175,7 @@ function logStopped(input: UnbindInput, actions: PlannedAction[]): void {
   const done = actions.filter((a) => a.result === 'deleted' || a.result === 'unmarked' || a.result === 'marked');
   const list = (as: PlannedAction[]) => (as.length ? as.map(actionLabel).join(', ') : 'nothing');
   log.warn(
-    `unbind of ${input.clusterNamespace} stopped${input.dryRun ? ' (dry run)' : ''}: done ${list(done)}; remains ${list(remains)}; re-running the same command continues from there`,
+    `unbind of ${input.clusterNamespace} stopped${input.dryRun ? ' (dry run)' : ''}: done ${list(done)}; ` +
+      `remains ${list(remains)}; re-running the same command continues from there`,
   );
 }

@@ -106,7 +106,8 @@ export function parseManifest(text: string, source: string): ApplyObject[] {
     ) {
       throw new InputError(
         'HELPER_MANIFEST',
-        `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)`,
+        `${source}: document ${i + 1} is not a Kubernetes object (needs apiVersion, kind and metadata.name, ` +
+          `each a non-empty string)`,
       );
     }
     out.push(o as ApplyObject);
@@ -226,7 +227,8 @@ export async function applyInPhases(
       notValidated.push(nv);
       if (!opts.report)
         log.info(
-          `(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new and was only dry-run applied)`,
+          `(dry run) not validated: ${o.kind} ${o.metadata.name} (its ${newCrd ? 'CRD' : 'namespace'} is new ` +
+            `and was only dry-run applied)`,
         );
       else if (opts.onObject) opts.onObject(notValidatedLine(nv));
       else log.info(notValidatedLine(nv));

@@ -39,7 +39,8 @@ export interface RebuiltKubeconfig {
 export type BindingKubeconfigRead = { ok: true; value: RebuiltKubeconfig } | { ok: false; problems: string[] };
 
 const FILES = 'a kubeconfig from the backend may not run programs or read local files';
-/** Why a field that is not allowed is refused, by its name folded (lowercase, no '-' or '_'): the fields clients honour. */
+/** Why a field that is not allowed is refused, by its name folded (lowercase, no '-' or '_'): the fields clients
+ * honour. */
 const REASONS: Record<string, string> = {
   exec: `runs a program: ${FILES}`,
   authprovider: `runs an auth-provider plugin: ${FILES}`,
@@ -75,7 +76,9 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
     return {
       ok: false,
       problems: [
-        `not YAML: a non-printable character or a line break readers disagree on (U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at line ${before.length}, column ${before.at(-1)!.length + 1} (YAML readers, client-go's among them, refuse it)`,
+        `not YAML: a non-printable character or a line break readers disagree on (U+` +
+          `${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}) at line ${before.length}, ` +
+          `column ${before.at(-1)!.length + 1} (YAML readers, client-go's among them, refuse it)`,
       ],
     };
   }
@@ -118,7 +121,8 @@ export function readBindingKubeconfig(text: string): BindingKubeconfigRead {
     problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
   else if (!isDnsLabel(ctx.namespace))
     problems.push(
-      `contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
+      `contexts[${ci}].context.namespace ${JSON.stringify(ctx.namespace.slice(0, 80))} is not a Kubernetes ` +
+        `namespace name (lowercase letters, digits and '-', at most 63)`,
     );
   if (ki < 0)
     problems.push(
@@ -209,11 +213,14 @@ function syntaxProblems(root: YamlNode | null): string[] {
         stack.push([value, join(path, name)]);
         if (isScalar(key) && key.value === '<<')
           problems.push(
-            `${join(path, '<<')}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(value as YamlNode | null)}`,
+            `${join(path, '<<')}: a YAML merge key (client-go merges its keys into the mapping): ` +
+              `${describeMerge(value as YamlNode | null)}`,
           );
         else if (!isScalar(key) || typeof key.value !== 'string')
           problems.push(
-            `${at}: a key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(name.slice(0, 40)) : 'a collection'})`,
+            `${at}: a key that is not a plain string (` +
+              `${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(name.slice(0, 40)) : 'a collection'}` +
+              `)`,
           );
         else stack.push([key, join(path, name)]);
       }
@@ -251,14 +258,21 @@ function mapping(
     const key = pair.key as YamlNode | null;
     if (!isScalar(key) || typeof key.value !== 'string' || key.anchor || key.tag) {
       problems.push(
-        `${path ? `${path}: a` : 'A'} key that is not a plain string (${isAlias(key) ? 'an alias' : isScalar(key) ? JSON.stringify(String(key.value).slice(0, 40)) : 'a collection'})`,
+        `${path ? `${path}: a` : 'A'} key that is not a plain string (` +
+          (isAlias(key)
+            ? 'an alias'
+            : isScalar(key)
+              ? JSON.stringify(String(key.value).slice(0, 40))
+              : 'a collection') +
+          `)`,
       );
       continue;
     }
     const at = join(path, key.value);
     if (key.value === '<<') {
       problems.push(
-        `${at}: a YAML merge key (client-go merges its keys into the mapping): ${describeMerge(pair.value as YamlNode | null)}`,
+        `${at}: a YAML merge key (client-go merges its keys into the mapping): ` +
+          `${describeMerge(pair.value as YamlNode | null)}`,
       );
       continue;
     }
@@ -274,7 +288,10 @@ function mapping(
 /** What a merge key would bring in, by name only (never values). */
 function describeMerge(node: YamlNode | null): string {
   if (isMap(node))
-    return `it would add ${node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ') || 'nothing'}`;
+    return (
+      `it would add ` +
+      `${node.items.map((p) => (isScalar(p.key) ? String(p.key.value) : '?')).join(', ') || 'nothing'}`
+    );
   return isAlias(node) ? 'it would add the fields of an anchored mapping' : "a binding's kubeconfig has none";
 }
 
@@ -386,13 +403,16 @@ function clusterOf(e: Entry, problems: string[]): { server: string; caData?: str
     problems.push(`${e.path}.server: is http://: the credential would travel in clear (https:// only)`);
   else if (url.username || url.password || url.search || url.hash)
     problems.push(
-      `${e.path}.server: carries ${url.username || url.password ? 'credentials' : url.search ? 'a query' : 'a fragment'}; expected https://host[:port][/path]`,
+      `${e.path}.server: carries ` +
+        `${url.username || url.password ? 'credentials' : url.search ? 'a query' : 'a fragment'}; expected ` +
+        `https://host[:port][/path]`,
     );
   const caNode = e.body.get('certificate-authority-data');
   const caData = caNode === undefined ? undefined : stringOf(caNode, `${e.path}.certificate-authority-data`, problems);
   if (caData !== undefined && !pemData(caData, 'CERTIFICATE')) {
     problems.push(
-      `cluster ${JSON.stringify(e.name)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`,
+      `cluster ${JSON.stringify(e.name)} certificate-authority-data is not base64 of a PEM certificate (see ` +
+        `the k8sca pitfall in the Klutch docs)`,
     );
   }
   return { server: server.replace(/\/+$/, ''), caData };

@@ -21,7 +21,8 @@ export const KONNECTOR_NAME = 'konnector';
 export const KONNECTOR_RBAC = 'klutch-bind-konnector';
 export const KUBECONFIG_SECRET = 'kubeconfig';
 export const CLUSTER_BINDING = 'cluster';
-/** Set by the konnector on objects it synced; with it, a konnector deletes the control-plane object once the App Cluster's copy is gone (v1.4.0 status controller). */
+/** Set by the konnector on objects it synced; with it, a konnector deletes the control-plane object once the App
+ * Cluster's copy is gone (v1.4.0 status controller). */
 export const BOUND_ANNOTATION = 'klutch.anynines.com/bound';
 /** The konnector's finalizer on App Cluster objects it synced up (v1.4.0 DownstreamFinalizer). */
 export const SYNCER_FINALIZER = 'klutch.anynines.com/syncer';
@@ -67,13 +68,19 @@ export function crdOwnership(
   if (owners.length)
     return {
       owner: undefined,
-      why: `it is owned by ${owners.map((b) => `APIServiceBinding ${b.metadata?.name ?? ''}`).join(', ')}, which is not this binding's APIServiceBinding of that name`,
+      why:
+        `it is owned by ${owners.map((b) => `APIServiceBinding ${b.metadata?.name ?? ''}`).join(', ')}, which ` +
+        `is not this binding's APIServiceBinding of that name`,
     };
   const ann = crd.metadata?.annotations as Record<string, unknown> | undefined;
   if (ann?.[ORPHANED_FROM_ANNOTATION] === clusterNamespace) return { owner: 'orphaned' };
   return {
     owner: undefined,
-    why: `no APIServiceBinding of this binding owns it${ann?.[ORPHANED_FROM_ANNOTATION] !== undefined ? `, and its ${ORPHANED_FROM_ANNOTATION} names another binding (${String(ann[ORPHANED_FROM_ANNOTATION])})` : `, and no unbind of ${clusterNamespace} recorded it (${ORPHANED_FROM_ANNOTATION})`}`,
+    why:
+      'no APIServiceBinding of this binding owns it' +
+      (ann?.[ORPHANED_FROM_ANNOTATION] !== undefined
+        ? `, and its ${ORPHANED_FROM_ANNOTATION} names another binding (${String(ann[ORPHANED_FROM_ANNOTATION])})`
+        : `, and no unbind of ${clusterNamespace} recorded it (${ORPHANED_FROM_ANNOTATION})`),
   };
 }
 

@@ -29,11 +29,13 @@ export function parseSecretRef(value: string): SecretRef {
   const [namespace, name] = parts as [string, string];
   if (!isDnsLabel(namespace))
     throw new UsageError(
-      `--write-secret ${shown}: namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
+      `--write-secret ${shown}: namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name ` +
+        `(lowercase letters, digits and '-', at most 63)`,
     );
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
     throw new UsageError(
-      `--write-secret ${shown}: name ${JSON.stringify(name)} is not a Kubernetes object name (lowercase letters, digits, '-' and '.', at most 253)`,
+      `--write-secret ${shown}: name ${JSON.stringify(name)} is not a Kubernetes object name (lowercase ` +
+        `letters, digits, '-' and '.', at most 253)`,
     );
   return { namespace, name };
 }
@@ -67,14 +69,16 @@ export async function checkBindingSecret(
     const v = annotations[CLUSTER_ID_ANNOTATION];
     problems.push(
       typeof v === 'string'
-        ? `its annotation ${CLUSTER_ID_ANNOTATION} is ${JSON.stringify(v.slice(0, 100))}, not ${JSON.stringify(clusterID)}`
+        ? `its annotation ${CLUSTER_ID_ANNOTATION} is ${JSON.stringify(v.slice(0, 100))}, not ` +
+            `${JSON.stringify(clusterID)}`
         : `it has no annotation ${CLUSTER_ID_ANNOTATION}`,
     );
   }
   if (problems.length) {
     throw new ClusterError(
       'HELPER_SECRET_FOREIGN',
-      `Secret ${ref.namespace}/${ref.name} on ${c.server} exists and is not this binding's (${problems.join('; ')}); helper does not overwrite it, nothing was written to it`,
+      `Secret ${ref.namespace}/${ref.name} on ${c.server} exists and is not this binding's (` +
+        `${problems.join('; ')}); helper does not overwrite it, nothing was written to it`,
       {
         hint: 'pick another --write-secret name, or delete that Secret if it is an old one of yours',
       },

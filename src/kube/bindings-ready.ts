@@ -62,7 +62,8 @@ export async function waitForBindingsReady(
   if (!names.length) return;
   const server = `App Cluster ${app.host}`;
   log.info(
-    `waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be Ready on the ${server} (its konnector connects them)`,
+    `waiting up to ${Math.round(opts.timeoutMs / 1000)}s for ${names.length} APIServiceBinding(s) to be ` +
+      `Ready on the ${server} (its konnector connects them)`,
   );
   await waitUntil({
     what: `APIServiceBinding(s) ${names.join(', ')} to be Ready on the ${server}`,

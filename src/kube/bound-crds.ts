@@ -85,7 +85,8 @@ export async function checkBoundCrds(
       'HELPER_CRD_FOREIGN',
       `${app.server}: ${foreign.length} bound CRD(s) of the manifest's APIServiceBindings exist and are not ` +
         `this binding's (cluster namespace ${clusterNamespace}); the konnector would refuse them ` +
-        `(ForeignCustomResourceDefinition) and the binding would never be Ready; nothing was applied: ${foreign.join('; ')}`,
+        `(ForeignCustomResourceDefinition) and the binding would never be Ready; nothing was applied: ` +
+        `${foreign.join('; ')}`,
     );
   return out;
 }

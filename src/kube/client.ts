@@ -109,7 +109,8 @@ export class KubeClient implements ObjectClient {
     );
   }
 
-  /** The REST mapping of a kind: the resource table's, else by discovery of its group version (cached; fetched again on a miss). */
+  /** The REST mapping of a kind: the resource table's, else by discovery of its group version (cached; fetched again on
+   * a miss). */
   async mapping(kind: Kind, signal?: AbortSignal): Promise<Mapping> {
     const known = resourceOf(kind);
     if (known) return known;
@@ -135,7 +136,10 @@ export class KubeClient implements ObjectClient {
   /** The path of a kind's collection (namespace when namespaced), or of one object. */
   async pathOf(kind: Kind, namespace: string | undefined, name?: string, signal?: AbortSignal): Promise<string> {
     const m = await this.mapping(kind, signal);
-    return `${groupVersionPath(kind.apiVersion)}${m.namespaced && namespace ? `/namespaces/${seg(namespace)}` : ''}/${m.plural}${name !== undefined ? `/${seg(name)}` : ''}`;
+    return (
+      `${groupVersionPath(kind.apiVersion)}${m.namespaced && namespace ? `/namespaces/${seg(namespace)}` : ''}/` +
+      `${m.plural}${name !== undefined ? `/${seg(name)}` : ''}`
+    );
   }
 
   // ObjectClient: the generic calls status and unbind make, labelled as they name them.
@@ -150,7 +154,9 @@ export class KubeClient implements ObjectClient {
     if (this.wording)
       return { ...this.wording(verb, kind, name, namespace, dryRun), forbiddenHint: this.forbiddenHint };
     return {
-      action: `${verb} ${describeKind(kind)}${name !== undefined ? ` ${JSON.stringify(name)}` : ''}${where(namespace)}${dryRun ? ' (dry run)' : ''}`,
+      action:
+        `${verb} ${describeKind(kind)}${name !== undefined ? ` ${JSON.stringify(name)}` : ''}` +
+        `${where(namespace)}${dryRun ? ' (dry run)' : ''}`,
       short: `${verb} ${kind.kind}`,
       forbiddenHint: this.forbiddenHint,
     };
@@ -364,7 +370,9 @@ export class ControlPlane {
   private label(verb: string, r: Resource, name?: string): Omit<CallLabel, 'server'> & { server: string } {
     return {
       server: `control plane ${this.host}`,
-      action: `${verb} ${r.plural}${name ? ` ${JSON.stringify(name)}` : ''} in namespace ${JSON.stringify(this.namespace)}`,
+      action:
+        `${verb} ${r.plural}${name ? ` ${JSON.stringify(name)}` : ''} in namespace ` +
+        `${JSON.stringify(this.namespace)}`,
       short: `${verb} ${r.plural}`,
       forbiddenHint:
         "the kubeconfig's identity lacks this permission; was the binding created for this cluster namespace?",

@@ -30,7 +30,8 @@ export interface KubeconfigUse {
   describe?: ((why: string) => string) | undefined;
   /** provider: the line above the list of its problems; default `<where> cannot be used:`. */
   heading?: string | undefined;
-  /** The message when the current context names no cluster; default describe('its current context names no cluster'). */
+  /** The message when the current context names no cluster; default describe('its current context names no cluster').
+   * */
   noCluster?: string | undefined;
 }
 

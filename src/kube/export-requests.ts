@@ -23,7 +23,8 @@ const REQUESTS = KINDS.exportRequest;
 
 export interface CreatedRequest {
   name: string;
-  /** created: new object; reused: an equivalent one was already there; replaced: a Failed/different one was recreated. */
+  /** created: new object; reused: an equivalent one was already there; replaced: a Failed/different one was recreated.
+   * */
   action: ExportRequestAction;
 }
 
@@ -167,7 +168,9 @@ export async function waitForExportRequests(
               'HELPER_EXPORT_REQUEST_FAILED',
               `APIServiceExportRequest ${cp.namespace}/${name} failed: ${msg}`,
               {
-                hint: 'the control plane could not export this API; check that its CRD and APIServiceExportTemplate exist on the control plane',
+                hint:
+                  'the control plane could not export this API; check that its CRD and ' +
+                  'APIServiceExportTemplate exist on the control plane',
                 rerunHelps: false,
               },
             );

@@ -1,6 +1,7 @@
 /**
  * A kubeconfig file named by a flag (--kubeconfig, --apply-to), $KUBECONFIG
- * or ~/.kube/config: found (resolveKubeconfig) and read in one place, so every command gives the same error for a missing, oversized or
+ * or ~/.kube/config: found (resolveKubeconfig) and read in one place, so every command gives the same error for a
+ * missing, oversized or
  * non-UTF-8 file, and registers the file's credentials for redaction before
  * anything could print them.
  */
@@ -28,7 +29,8 @@ export function readKubeconfigFile(path: string, flag = '--kubeconfig'): string 
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       'HELPER_KUBECONFIG_READ',
-      `cannot read ${flag} ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err))}`,
+      `cannot read ${flag} ${path}: ` +
+        `${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(err))}`,
     );
   }
   if (raw.byteLength > KUBECONFIG_LIMIT)
@@ -151,7 +153,10 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
       if (text === undefined)
         throw new InputError(
           'HELPER_KUBECONFIG_READ',
-          `${found.error}${opts.env.KUBERNETES_SERVICE_HOST ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)` : ''}`,
+          found.error +
+            (opts.env.KUBERNETES_SERVICE_HOST
+              ? `; no ${IN_CLUSTER} either (${join(dir, 'token')} does not exist, or KUBERNETES_SERVICE_PORT is unset)`
+              : ''),
         );
       return withContext({ text, files: [], source: 'in-cluster', label: IN_CLUSTER, where: IN_CLUSTER }, opts.context);
     }
@@ -164,7 +169,9 @@ export function resolveKubeconfig(opts: ResolveOptions): ResolvedKubeconfig {
   const where = source === flagName ? `${flagName} ${label}` : `kubeconfig ${label} (from ${source})`;
   const r = withContext({ text, files, source, label, where }, opts.context);
   log.debug(
-    `kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); context ${r.context === undefined ? '(none)' : JSON.stringify(r.context)}${opts.context !== undefined ? ' (--context)' : ''}`,
+    `kubeconfig: ${label} (from ${source}${files.length > 1 ? `, ${files.length} files merged` : ''}); ` +
+      `context ${r.context === undefined ? '(none)' : JSON.stringify(r.context)}` +
+      `${opts.context !== undefined ? ' (--context)' : ''}`,
   );
   return r;
 }
@@ -179,7 +186,9 @@ function fallbackFiles(
     const files = listed.filter((p) => existsSync(p));
     if (!files.length)
       return {
-        error: `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix KUBECONFIG`,
+        error:
+          `none of the files in KUBECONFIG exists (${listed.join(delimiter)}); pass ${flagName} FILE or fix ` +
+          `KUBECONFIG`,
       };
     if (files.length < listed.length)
       log.debug(
@@ -230,7 +239,8 @@ function withContext(r: Omit<ResolvedKubeconfig, 'context'>, wanted: string | un
     if (!contexts.includes(wanted)) {
       throw new InputError(
         'HELPER_KUBECONFIG_CONTEXT',
-        `--context ${JSON.stringify(wanted)} is not a context of kubeconfig ${label} (${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`,
+        `--context ${JSON.stringify(wanted)} is not a context of kubeconfig ${label} (` +
+          `${contexts.length ? `contexts: ${contexts.slice(0, 20).join(', ')}` : 'it has no contexts'})`,
       );
     }
     if (wanted !== context) {

@@ -250,7 +250,8 @@ function connectionOf(
   }
   if (cluster.proxyUrl && !/^https?:\/\//i.test(cluster.proxyUrl)) {
     throw new Error(
-      `proxy-url of cluster ${JSON.stringify(cluster.name)} is ${cluster.proxyUrl.split('://')[0]}://...: helper reaches API servers through http:// and https:// proxies only`,
+      `proxy-url of cluster ${JSON.stringify(cluster.name)} is ${cluster.proxyUrl.split('://')[0]}://...: ` +
+        `helper reaches API servers through http:// and https:// proxies only`,
     );
   }
   return trust(
@@ -306,7 +307,8 @@ function pluginCredentials(model: Model, _user: User): () => Promise<PluginCrede
   };
 }
 
-/** What kind of credential a user carries, and a JWT's expiry and subject (its signature is not checked: this is only a report). */
+/** What kind of credential a user carries, and a JWT's expiry and subject (its signature is not checked: this is only a
+ * report). */
 function credentialOf(user: User): CredentialFacts {
   if (user.exec) return { type: 'exec' };
   if (user.authProvider) return { type: 'auth-provider' };
@@ -361,7 +363,9 @@ function providerProblems(text: string, opts: ReadOptions): { problems: string[]
     problems.push(`context ${JSON.stringify(current)} has no namespace (the cluster namespace on the control plane)`);
   else if (!isDnsLabel(namespace))
     problems.push(
-      `context ${JSON.stringify(current)} has namespace ${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
+      `context ${JSON.stringify(current)} has namespace ` +
+        `${JSON.stringify(namespace.length > 80 ? `${namespace.slice(0, 80)}…` : namespace)}, which is not a ` +
+        `Kubernetes namespace name (lowercase letters, digits and '-', at most 63)`,
     );
   const clusterName = typeof c.cluster === 'string' ? c.cluster : '';
   const userName = typeof c.user === 'string' ? c.user : '';
@@ -380,7 +384,8 @@ function providerProblems(text: string, opts: ReadOptions): { problems: string[]
         !Buffer.from(cad, 'base64').toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
     ) {
       problems.push(
-        `cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)`,
+        `cluster ${JSON.stringify(clusterName)} certificate-authority-data is not base64 of a PEM ` +
+          `certificate (see the k8sca pitfall in the Klutch docs)`,
       );
     }
   }
@@ -409,7 +414,8 @@ function isHttpUrl(server: string): boolean {
   }
 }
 
-/** Fields with which the Kubernetes client runs a program (exec, auth-provider cmd-path) or reads a local file, and sends or trusts what it got. */
+/** Fields with which the Kubernetes client runs a program (exec, auth-provider cmd-path) or reads a local file, and
+ * sends or trusts what it got. */
 const LOCAL_FIELDS = {
   users: ['exec', 'auth-provider', 'token-file', 'client-certificate', 'client-key'],
   clusters: ['certificate-authority'],
@@ -424,7 +430,8 @@ function localReferences(doc: Record<string, unknown>): string[] {
       for (const f of fields) {
         if (inner[f] !== undefined)
           problems.push(
-            `${key} ${describe((e as Record<string, unknown>).name)} has ${f}: a kubeconfig from the backend may not run programs or read local files`,
+            `${key} ${describe((e as Record<string, unknown>).name)} has ${f}: a kubeconfig from the backend ` +
+              `may not run programs or read local files`,
           );
       }
     }
@@ -453,7 +460,8 @@ export function isStrictBase64(s: string): boolean {
   return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && Buffer.from(s, 'base64').toString('base64') === s;
 }
 
-/** The one error of a kubeconfig helper cannot use (exit 3), whatever its source (kube/connect.ts words it per input). */
+/** The one error of a kubeconfig helper cannot use (exit 3), whatever its source (kube/connect.ts words it per input).
+ * */
 export function kubeconfigError(message: string, problems: string[] = []): InputError {
   return new InputError('HELPER_KUBECONFIG_INVALID', message, problems);
 }

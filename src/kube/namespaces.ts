@@ -33,7 +33,8 @@ export async function connectedKonnector(cp: ControlPlane, now = Date.now()): Pr
     return hb.fresh ? hb : undefined;
   } catch (err) {
     log.debug(
-      `cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ${(err as Error).message}`,
+      `cannot read ClusterBinding ${cp.namespace}/cluster to see whether a konnector is connected: ` +
+        `${(err as Error).message}`,
     );
     return undefined;
   }
@@ -52,10 +53,15 @@ export async function ensureServiceNamespace(
 ): Promise<NamespaceResult> {
   const start = Date.now();
   const konnector = await connectedKonnector(cp);
-  const fix = `create namespace ${JSON.stringify(name)} on the App Cluster (kubectl create namespace ${name}); its konnector then creates the APIServiceNamespace itself, and create-ns is not needed`;
+  const fix =
+    `create namespace ${JSON.stringify(name)} on the App Cluster (kubectl create namespace ${name}); its ` +
+    `konnector then creates the APIServiceNamespace itself, and create-ns is not needed`;
   if (konnector) {
     log.warn(
-      `a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at once; ${fix}`,
+      `a konnector${konnector.konnectorVersion ? ` ${konnector.konnectorVersion}` : ''} is connected to this ` +
+        `binding (ClusterBinding ${cp.namespace}/cluster heartbeat ${formatAge(konnector.ageMs!)} ago): unless ` +
+        `namespace ${JSON.stringify(name)} exists on its App Cluster, it deletes this APIServiceNamespace at ` +
+        `once; ${fix}`,
     );
   }
   // Not deleted, nor being deleted (the example-backend's finalizer first removes the control-plane namespace).
@@ -64,8 +70,12 @@ export async function ensureServiceNamespace(
     new DeletedError(
       'HELPER_NAMESPACE_DELETED',
       konnector
-        ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: the App Cluster's konnector (connected to this binding) deletes it because namespace ${JSON.stringify(name)} does not exist on the App Cluster`
-        : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose namespace does not exist on the App Cluster`,
+        ? `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited: ` +
+            `the App Cluster's konnector (connected to this binding) deletes it because namespace ` +
+            `${JSON.stringify(name)} does not exist on the App Cluster`
+        : `APIServiceNamespace ${cp.namespace}/${name} was deleted (or is being deleted) while helper waited; ` +
+            `the usual cause is the App Cluster's konnector, which deletes every APIServiceNamespace whose ` +
+            `namespace does not exist on the App Cluster`,
       { hint: fix },
     );
   let created = true;
@@ -103,7 +113,8 @@ export async function ensureServiceNamespace(
   // may set status.namespace first: make sure it survives that reaction time.
   if (konnector) {
     log.info(
-      `a konnector is connected: checking for ${KONNECTOR_SETTLE_MS / 1000}s that it keeps APIServiceNamespace ${cp.namespace}/${name}`,
+      `a konnector is connected: checking for ${KONNECTOR_SETTLE_MS / 1000}s that it keeps ` +
+        `APIServiceNamespace ${cp.namespace}/${name}`,
     );
     const until = Date.now() + KONNECTOR_SETTLE_MS;
     while (Date.now() < until) {
@@ -154,7 +165,9 @@ async function waitForClaimAccess(
       denied?.length
         ? {
             done: false,
-            seen: `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole klutch-binder-${cp.namespace})`,
+            seen:
+              `not allowed yet: ${denied.join(', ')} (the backend has not yet granted them through ClusterRole ` +
+              `klutch-binder-${cp.namespace})`,
           }
         : { done: true, value: undefined },
     timeoutMs: Math.max(0, opts.deadline - Date.now()),

@@ -35,13 +35,15 @@ import type { ObjectClient } from './objects.ts';
 import { KINDS } from './resources.ts';
 
 export interface RebindGuard {
-  /** App Cluster namespaces the binding's APIServiceNamespaces need and the App Cluster lacks: applied before the konnector. */
+  /** App Cluster namespaces the binding's APIServiceNamespaces need and the App Cluster lacks: applied before the
+   * konnector. */
   namespaces: string[];
   /** Claims unmarked (or, dry run, that would be), as `<resource> <namespace>/<name>`. */
   unmarked: string[];
 }
 
-/** Reads the binding on both clusters and unmarks (dryRun: server-side dry run) the claims the konnector would delete. */
+/** Reads the binding on both clusters and unmarks (dryRun: server-side dry run) the claims the konnector would delete.
+ * */
 export async function guardRebind(
   cp: ObjectClient,
   app: ObjectClient,

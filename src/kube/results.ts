@@ -15,7 +15,8 @@ export interface ApplyObject {
 /** What server-side apply did to one object, as kubectl names it: new, changed (new resourceVersion) or not. */
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
-/** One object server-side apply accepted: its phase (1: Namespaces and CRDs, 2: the rest), outcome (none in a dry run). */
+/** One object server-side apply accepted: its phase (1: Namespaces and CRDs, 2: the rest), outcome (none in a dry run).
+ * */
 export interface AppliedItem {
   apiVersion?: string | undefined;
   kind: string;

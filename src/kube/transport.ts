@@ -138,7 +138,8 @@ function safeCause(err: unknown): Error {
   return e;
 }
 
-/** Translates a failure of one API call (HTTP status, network error, bad body) into a ClusterError naming server and action. */
+/** Translates a failure of one API call (HTTP status, network error, bad body) into a ClusterError naming server and
+ * action. */
 export function translateFailure(err: unknown, label: CallLabel): ClusterError {
   if (err instanceof ClusterError) return err;
   const f = apiFailure(err);
@@ -169,7 +170,8 @@ export function translateFailure(err: unknown, label: CallLabel): ClusterError {
   if (big) {
     return new ClusterError(
       'HELPER_CLUSTER_RESPONSE',
-      `${server} answered ${action} with a body over ${describeLimit(big.limit)}, helper's limit for one Kubernetes answer (lists are read in pages of ${LIST_PAGE})`,
+      `${server} answered ${action} with a body over ${describeLimit(big.limit)}, helper's limit for one ` +
+        `Kubernetes answer (lists are read in pages of ${LIST_PAGE})`,
       { cause },
     );
   }
@@ -254,7 +256,8 @@ export async function callApi<T>(
     classify: retryDecision,
     onRetry: ({ attempt: n, delayMs, reason }) =>
       log.warn(
-        `${label.server}: ${short}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${n + 1} of ${policy.attempts})`,
+        `${label.server}: ${short}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${n + 1} ` +
+          `of ${policy.attempts})`,
       ),
   });
 }
@@ -263,7 +266,8 @@ export function isStatus(err: unknown, status: number): boolean {
   return err instanceof ClusterError && err.status === status;
 }
 
-/** The one "2xx answer that is not the object" check: the client takes no 2xx on trust (a proxy's HTML page is a 200 too). */
+/** The one "2xx answer that is not the object" check: the client takes no 2xx on trust (a proxy's HTML page is a 200
+ * too). */
 export function expectObject(v: unknown, what: string, name?: string): KObject {
   const ok =
     typeof v === 'object' &&
@@ -343,7 +347,8 @@ export interface RequestSpec {
   contentType?: string | undefined;
 }
 
-/** The transport and the headers of the credential (a plugin may return a client certificate, which is part of the Agent). */
+/** The transport and the headers of the credential (a plugin may return a client certificate, which is part of the
+ * Agent). */
 async function transportOf(
   conn: Connection,
   dispatcher: Dispatcher | undefined,
@@ -374,7 +379,9 @@ export async function sendRequest(
 ): Promise<unknown> {
   const { dispatcher, headers } = await transportOf(conn, policy.dispatcher);
   const q = spec.query ? Object.entries(spec.query).filter((e): e is [string, string] => e[1] !== undefined) : [];
-  const path = `${new URL(conn.server).pathname.replace(/\/$/, '')}${spec.path}${q.length ? `?${new URLSearchParams(q)}` : ''}`;
+  const path =
+    `${new URL(conn.server).pathname.replace(/\/$/, '')}${spec.path}` +
+    `${q.length ? `?${new URLSearchParams(q)}` : ''}`;
   const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
   const res = await dispatcher.request({
     origin: new URL(conn.server).origin,
@@ -404,7 +411,8 @@ export async function sendRequest(
   }
   if (res.statusCode < 200 || res.statusCode >= 300) {
     const s = (json && parsed && typeof parsed === 'object' ? parsed : {}) as { reason?: unknown; message?: unknown };
-    // A Status object's message; else the server's own short text (a proxy's "unavailable"), as the API server's clients show it.
+    // A Status object's message; else the server's own short text (a proxy's "unavailable"), as the API server's
+    // clients show it.
     // Either is the server's text: control characters (escape sequences, line breaks) are shown escaped.
     const plain = json ? '' : text.trim().slice(0, 300);
     const message =
@@ -445,7 +453,9 @@ export async function openWatch(
   const base = new URL(conn.server);
   const res = await dispatcher.request({
     origin: base.origin,
-    path: `${base.pathname.replace(/\/$/, '')}${collectionPath}?${new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}` })}`,
+    path:
+      `${base.pathname.replace(/\/$/, '')}${collectionPath}?` +
+      `${new URLSearchParams({ watch: 'true', fieldSelector: `metadata.name=${name}` })}`,
     method: 'GET',
     headers: { ...headers, accept: 'application/json' },
     signal,

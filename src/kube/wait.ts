@@ -111,7 +111,8 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
           () =>
             new TimeoutError(
               'HELPER_WAIT_TIMEOUT',
-              `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the last read got no answer); last seen: ${lastSeen}`,
+              `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what} (the ` +
+                `last read got no answer); last seen: ${lastSeen}`,
             ),
         );
       } catch (err) {
@@ -135,7 +136,8 @@ export async function waitUntil<R, O = KObject>(opts: WaitOptions<R, O>): Promis
       if (left <= 0) {
         throw new TimeoutError(
           'HELPER_WAIT_TIMEOUT',
-          `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what}; last seen: ${lastSeen}`,
+          `timed out after ${Math.round((Date.now() - start) / 1000)}s waiting for ${opts.what}; last seen: ` +
+            `${lastSeen}`,
         );
       }
       const interval = watchAlive ? (opts.intervalMs ?? 5000) : (opts.fallbackIntervalMs ?? 1000);

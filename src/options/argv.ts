@@ -12,7 +12,8 @@ import { parseDuration } from '../duration.ts';
 import { UsageError } from '../errors.ts';
 import { log } from '../log.ts';
 
-/** Flag → environment variable. Only flags a pipeline sets once; never --insecure-skip-tls-verify (a forgotten variable must not turn TLS off). */
+/** Flag → environment variable. Only flags a pipeline sets once; never --insecure-skip-tls-verify (a forgotten variable
+ * must not turn TLS off). */
 export const ENV_FLAGS = {
   url: 'HELPER_BIND_URL',
   'ca-file': 'HELPER_CA_FILE',
@@ -222,11 +223,13 @@ export function checkUnknown(s: ParseState): void {
     if (s.subcommands.length) {
       const guess = didYouMean(w, s.subcommands);
       problems.push(
-        `unknown command ${JSON.stringify(s.commands.length ? `${s.commands.join(' ')} ${w}` : w)}${guess ? ` (did you mean ${guess}?)` : ''}; ${where} has: ${s.subcommands.join(', ')}`,
+        `unknown command ${JSON.stringify(s.commands.length ? `${s.commands.join(' ')} ${w}` : w)}` +
+          `${guess ? ` (did you mean ${guess}?)` : ''}; ${where} has: ${s.subcommands.join(', ')}`,
       );
     } else {
       problems.push(
-        `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}: ${where} takes only flags`,
+        `unexpected argument${extra.length > 1 ? 's' : ''} ${extra.map((e) => JSON.stringify(e)).join(' ')}: ` +
+          `${where} takes only flags`,
       );
     }
   }

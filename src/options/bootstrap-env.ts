@@ -55,7 +55,8 @@ function grantOf(argv: Record<string, unknown>, env: NodeJS.ProcessEnv): Asserti
   if (value === 'client_credentials' || value === 'client-credentials') return 'client_credentials';
   if (value === 'jwt-bearer' || value === 'jwt_bearer' || value === JWT_BEARER_GRANT) return 'jwt_bearer';
   throw new UsageError(
-    `${flag !== undefined ? '--grant-type' : 'OIDC_GRANT_TYPE'} ${JSON.stringify(value.slice(0, 100))} is not a grant type helper uses: client_credentials or jwt-bearer (${JWT_BEARER_GRANT})`,
+    `${flag !== undefined ? '--grant-type' : 'OIDC_GRANT_TYPE'} ${JSON.stringify(value.slice(0, 100))} is ` +
+      `not a grant type helper uses: client_credentials or jwt-bearer (${JWT_BEARER_GRANT})`,
   );
 }
 
@@ -214,11 +215,13 @@ export function oidcCredentials(o: OidcOptions, secretFile: SecretFileRead): Oid
   if (!o.clientId) problems.push('OIDC_CLIENT_ID is not set (the client ID of the OIDC client)');
   if (ways > 1)
     problems.push(
-      `more than one way of authenticating is set: ${given.join(', ')}; set exactly one of ${SECRET_NAMES}, ${KEY_NAMES}, ${ASSERTION_NAMES}`,
+      `more than one way of authenticating is set: ${given.join(', ')}; set exactly one of ${SECRET_NAMES}, ` +
+        `${KEY_NAMES}, ${ASSERTION_NAMES}`,
     );
   if (ways === 0)
     problems.push(
-      `no way of authenticating is set: set one of ${SECRET_NAMES}, ${KEY_NAMES} (private_key_jwt), ${ASSERTION_NAMES} (a federated token)`,
+      `no way of authenticating is set: set one of ${SECRET_NAMES}, ${KEY_NAMES} (private_key_jwt), ` +
+        `${ASSERTION_NAMES} (a federated token)`,
     );
   if (o.grant === 'jwt_bearer' && !o.clientAssertionFile)
     problems.push(`the JWT-bearer grant (--grant-type / OIDC_GRANT_TYPE) sends an assertion: set ${ASSERTION_NAMES}`);
@@ -236,13 +239,17 @@ export function oidcCredentials(o: OidcOptions, secretFile: SecretFileRead): Oid
   else if (!URL.canParse(tokenUrl)) {
     const schemeless = /^[A-Za-z0-9.-]+(:\d+)?(\/|$)/.test(tokenUrl);
     problems.push(
-      `OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL${schemeless ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)` : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'}`,
+      `OIDC_TOKEN_URL ${JSON.stringify(tokenUrl.slice(0, 200))} is not a URL` +
+        (schemeless
+          ? `: the scheme is missing (did you mean https://${tokenUrl.slice(0, 200)}?)`
+          : ' (expected e.g. https://idp.example.com/realms/x/protocol/openid-connect/token)'),
     );
   } else if (new URL(tokenUrl).protocol !== 'https:') {
     // --insecure-skip-tls-verify skips certificate checks; it never lets a credential travel in clear.
     const u = new URL(tokenUrl);
     problems.push(
-      `OIDC_TOKEN_URL must be an https:// URL (got ${u.protocol}//${u.host}): plain http would send the client's credential in clear (--insecure-skip-tls-verify does not allow it)`,
+      `OIDC_TOKEN_URL must be an https:// URL (got ${u.protocol}//${u.host}): plain http would send the ` +
+        `client's credential in clear (--insecure-skip-tls-verify does not allow it)`,
     );
   }
   if (problems.length)

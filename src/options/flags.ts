@@ -32,7 +32,8 @@ export function callOptions(kind: keyof typeof RETRIES_DEFAULT) {
           type: 'number',
           default: RETRIES_DEFAULT['bootstrap-env'],
           describe:
-            'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx (env HELPER_RETRIES)',
+            'retries of each token, bind and control-plane call on network errors, timeouts, 429 and 5xx ' +
+            '(env HELPER_RETRIES)',
         },
       } as const)
     : ({
@@ -142,7 +143,8 @@ export const WAIT_BINDINGS_OPTION = {
   type: 'string',
   coerce: (v: unknown) => (v === '' || v === true ? '5m' : v),
   describe:
-    'after applying, wait (bare flag: up to 5m) until every APIServiceBinding in all.yaml is Ready on the App Cluster (its konnector connected them)',
+    'after applying, wait (bare flag: up to 5m) until every APIServiceBinding in all.yaml is Ready on the ' +
+    'App Cluster (its konnector connected them)',
 } as const;
 
 /** The --wait-bindings bound in ms, or undefined when not asked for. */
@@ -174,7 +176,8 @@ export interface OutputChoice {
   deprecations: string[];
 }
 
-/** Resolves -o / --output-file (and a deprecated spelling such as --summary) into a format and a file; UsageError when they clash. */
+/** Resolves -o / --output-file (and a deprecated spelling such as --summary) into a format and a file; UsageError when
+ * they clash. */
 export function resolveOutput(
   argv: Record<string, unknown>,
   formats: readonly string[],
@@ -192,10 +195,12 @@ export function resolveOutput(
     else {
       if (file !== undefined)
         throw new UsageError(
-          `-o ${o} and --output-file ${file}: -o is the output format (${formats.join(', ')}); name the file once, with --output-file`,
+          `-o ${o} and --output-file ${file}: -o is the output format (${formats.join(', ')}); name the file ` +
+            `once, with --output-file`,
         );
       deprecations.push(
-        `-o FILE is deprecated: -o is the output format everywhere (${formats.join(', ')}), as in kubectl; write --output-file ${o}`,
+        `-o FILE is deprecated: -o is the output format everywhere (${formats.join(', ')}), as in kubectl; ` +
+          `write --output-file ${o}`,
       );
       file = o;
     }

@@ -496,7 +496,8 @@ export function klutchCrds(): object[] {
   ];
 }
 
-/** The APIServiceExportTemplate CRD of the bind backend, for the given API group (e.g. example-backend.klutch.anynines.com). */
+/** The APIServiceExportTemplate CRD of the bind backend, for the given API group (e.g.
+ * example-backend.klutch.anynines.com). */
 export function exportTemplateCrd(group: string): object {
   return crd({
     group,

@@ -20,7 +20,8 @@ export function konnectorNamespace(): object {
   };
 }
 
-/** ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment of the konnector (not the Namespace), in apply order. */
+/** ClusterRole, ClusterRoleBinding, ServiceAccount and Deployment of the konnector (not the Namespace), in apply order.
+ * */
 export function konnectorObjects(image: string): object[] {
   const labels = (): Record<string, string> => ({ app: NAME });
   return [

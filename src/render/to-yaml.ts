@@ -91,7 +91,8 @@ function scalar(v: unknown): string {
  */
 const KEYWORDS = new Set(['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null']);
 
-/** Indicators that may not start a plain scalar; `-`, `?` and `:` only when a blank or the end follows (checked apart). */
+/** Indicators that may not start a plain scalar; `-`, `?` and `:` only when a blank or the end follows (checked apart).
+ * */
 const INDICATOR_START = /^[[\]{},#&*!|>'"%@`]/;
 
 /**

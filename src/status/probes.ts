@@ -43,7 +43,8 @@ import {
   type StatusVerdict,
 } from './report.ts';
 
-/** A Pending export request younger than this is still being worked on (the example-backend fails a request after 1 minute). */
+/** A Pending export request younger than this is still being worked on (the example-backend fails a request after 1
+ * minute). */
 export const PENDING_GRACE_MS = 2 * 60_000;
 
 export interface CollectInput {
@@ -118,7 +119,8 @@ const credential: Probe = async (p) => {
         'provider-kubeconfig',
         undefined,
         'missing',
-        `the control plane rejects the kubeconfig's ${cred.type} (401): the binding's ServiceAccount or its cluster namespace ${p.ns} no longer exists, or the token was revoked`,
+        `the control plane rejects the kubeconfig's ${cred.type} (401): the binding's ServiceAccount or its ` +
+          `cluster namespace ${p.ns} no longer exists, or the token was revoked`,
         facts,
       );
       p.stop = true;
@@ -199,7 +201,8 @@ const exportRequests: Probe = async (p) => {
     else
       add(
         'degraded',
-        `${phase}${age !== undefined ? ` for ${humanDuration(age)}` : ''}: the backend has not processed it (is it running?)`,
+        `${phase}${age !== undefined ? ` for ${humanDuration(age)}` : ''}: the backend has not processed it ` +
+          `(is it running?)`,
       );
   }
 };
@@ -391,7 +394,8 @@ const kubeconfigSecret: Probe = async (p) => {
     else
       add(
         'degraded',
-        `points at ${server}, namespace ${namespace}; the provider kubeconfig at ${provider.server}, namespace ${provider.namespace}: another binding`,
+        `points at ${server}, namespace ${namespace}; the provider kubeconfig at ${provider.server}, ` +
+          `namespace ${provider.namespace}: another binding`,
         { server, namespace },
       );
   });
@@ -462,7 +466,8 @@ const boundCrds: Probe = async (p) => {
         add(
           'degraded',
           `not owned by APIServiceBinding ${name}; the konnector v1.4.0 refuses to manage it ` +
-            `(ForeignCustomResourceDefinition); ${foreignCrdAdvice(name, p.ns, crdOwnership(crd, p.bindings, p.ns).owner === 'orphaned')}`,
+            `(ForeignCustomResourceDefinition); ` +
+            `${foreignCrdAdvice(name, p.ns, crdOwnership(crd, p.bindings, p.ns).owner === 'orphaned')}`,
         );
       else add('ok', 'Established, owned by its APIServiceBinding');
     });

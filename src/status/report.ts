@@ -72,7 +72,8 @@ export function statusReport(
   return { verdict, ...where, heartbeat, counts, items };
 }
 
-/** The heartbeat facts of a ClusterBinding at time `now` (the rule itself is kube/heartbeat.ts, shared with create-ns). */
+/** The heartbeat facts of a ClusterBinding at time `now` (the rule itself is kube/heartbeat.ts, shared with create-ns).
+ * */
 export function judgeHeartbeat(cb: KObject, now: number): KonnectorHeartbeat {
   const h = heartbeatOf(cb, now);
   const reported = parseGoDuration((cb.status as { heartbeatInterval?: unknown } | undefined)?.heartbeatInterval);

@@ -29,7 +29,9 @@ export function assertionOf(bytes: Buffer, file: string): string {
       `client assertion file ${file} does not hold a JWT (three base64url parts with a JSON claims set)`,
       [],
       {
-        hint: "OIDC_CLIENT_ASSERTION_FILE is the token the platform issued to this workload, e.g. a projected ServiceAccount token or a CI job's OIDC token",
+        hint:
+          'OIDC_CLIENT_ASSERTION_FILE is the token the platform issued to this workload, e.g. a projected ' +
+          "ServiceAccount token or a CI job's OIDC token",
       },
     );
   }
@@ -86,7 +88,8 @@ export function assertionProblems(
     );
   if (c.nbf !== undefined && c.nbf > now)
     out.push(
-      `the assertion is not valid yet: nbf ${iso(c.nbf)} is ${ago(c.nbf - now)} after this machine's clock (${iso(now)})`,
+      `the assertion is not valid yet: nbf ${iso(c.nbf)} is ${ago(c.nbf - now)} after this machine's clock (` +
+        `${iso(now)})`,
     );
   if (c.exp === undefined) out.push('the assertion has no exp claim');
   if (!c.aud.includes(tokenUrl)) {
@@ -95,7 +98,8 @@ export function assertionProblems(
     out.push(
       grant === 'jwt_bearer'
         ? `the assertion's aud ${JSON.stringify(c.aud)} does not name the token endpoint ${JSON.stringify(tokenUrl)}`
-        : `the assertion's aud is ${JSON.stringify(c.aud)}, not the token endpoint ${JSON.stringify(tokenUrl)}: is it the audience this provider expects?`,
+        : `the assertion's aud is ${JSON.stringify(c.aud)}, not the token endpoint ${JSON.stringify(tokenUrl)}` +
+            `: is it the audience this provider expects?`,
     );
   }
   return out;

@@ -123,7 +123,8 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
     const sends = creds.key ? 'the signed client assertion' : creds.assertion ? 'the assertion' : 'the client secret';
     throw new InputError(
       'HELPER_TOKEN_URL',
-      `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send ${sends} in clear (--insecure-skip-tls-verify does not allow it)`,
+      `OIDC_TOKEN_URL must be an https:// URL (got ${url.protocol}//${url.host}); plain http would send ` +
+        `${sends} in clear (--insecure-skip-tls-verify does not allow it)`,
     );
   }
   const host = url.host;
@@ -142,7 +143,8 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
       classify,
       onRetry: ({ attempt, delayMs, reason }) =>
         log.warn(
-          `token endpoint ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ${attempt + 1} of ${opts.attempts})`,
+          `token endpoint ${host}: ${reason}; retrying in ${(delayMs / 1000).toFixed(1)}s (attempt ` +
+            `${attempt + 1} of ${opts.attempts})`,
         ),
     });
   try {
@@ -154,7 +156,8 @@ export async function fetchToken(creds: ClientCredentials, opts: TokenOptions): 
     } catch (err) {
       if (oauthError(err) !== 'invalid_client') throw err;
       log.debug(
-        `token endpoint ${host} refused HTTP Basic client authentication; retrying with credentials in the request body`,
+        `token endpoint ${host} refused HTTP Basic client authentication; retrying with credentials in the ` +
+          `request body`,
       );
       return await attempt('client_secret_post');
     }
@@ -170,7 +173,8 @@ function notSent(err: unknown): boolean {
   return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|UND_ERR_CONNECT_TIMEOUT/.test(describeCause(err));
 }
 
-/** openid-client's ClientAuth for an assertion someone else signed: client_id, client_assertion_type, client_assertion. */
+/** openid-client's ClientAuth for an assertion someone else signed: client_id, client_assertion_type, client_assertion.
+ * */
 function federatedAssertion(jwt: string): oidc.ClientAuth {
   return (_as, client, body) => {
     body.set('client_id', client.client_id);
@@ -190,7 +194,8 @@ function clientAuth(creds: ClientCredentials, url: URL, method: Method): oidc.Cl
       {
         [oidc.modifyAssertion]: (header, payload) => {
           payload.aud = url.href;
-          // oauth4webapi names an Ed25519 signature by RFC 9864's "Ed25519"; providers know it as "EdDSA" (the same signature).
+          // oauth4webapi names an Ed25519 signature by RFC 9864's "Ed25519"; providers know it as "EdDSA" (the same
+          // signature).
           if (creds.key.alg === 'EdDSA') header.alg = 'EdDSA';
         },
       },
@@ -292,13 +297,15 @@ function timedOut(err: unknown): boolean {
   return err instanceof Error && (err.name === 'TimeoutError' || (err as { code?: string }).code === 'OAUTH_TIMEOUT');
 }
 
+const NETWORK_ERROR = new RegExp(
+  'ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|' +
+    'UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up',
+  'i',
+);
+
 function isNetworkError(err: unknown): boolean {
   const text = describeCause(err);
-  return (
-    /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|UND_ERR_(SOCKET|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT)|other side closed|fetch failed|socket hang up/i.test(
-      text,
-    ) || timedOut(err)
-  );
+  return NETWORK_ERROR.test(text) || timedOut(err);
 }
 
 function isTimeout(err: unknown): boolean {
@@ -318,11 +325,17 @@ function refusalHint(code: string, creds: ClientCredentials): string | undefined
   if (code === 'invalid_target') return 'check OIDC_RESOURCE / --oidc-resource';
   if (code !== 'invalid_client' && code !== 'invalid_grant' && code !== 'unauthorized_client') return undefined;
   if (creds.key)
-    return `check OIDC_CLIENT_ID and that the provider has the public key of ${creds.key.file} registered for the client (its JWKS, with kid ${JSON.stringify(creds.key.kid)} or none; OIDC_CLIENT_KEY_ID sets the kid helper sends)`;
+    return (
+      `check OIDC_CLIENT_ID and that the provider has the public key of ${creds.key.file} registered for the ` +
+      `client (its JWKS, with kid ${JSON.stringify(creds.key.kid)} or none; OIDC_CLIENT_KEY_ID sets the kid ` +
+      `helper sends)`
+    );
   if (creds.assertion) {
     return creds.assertion.grant === 'jwt_bearer'
-      ? "check OIDC_CLIENT_ID, that the client may use the JWT-bearer grant, and that the provider trusts the assertion's issuer and subject"
-      : "check OIDC_CLIENT_ID and that the provider trusts the assertion's issuer and subject for this client (a federated credential)";
+      ? 'check OIDC_CLIENT_ID, that the client may use the JWT-bearer grant, and that the provider trusts the ' +
+          "assertion's issuer and subject"
+      : "check OIDC_CLIENT_ID and that the provider trusts the assertion's issuer and subject for this client " +
+          '(a federated credential)';
   }
   return code === 'invalid_client'
     ? 'check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET (or --client-secret-file)'
@@ -343,7 +356,9 @@ function translateTokenError(
     const desc = err instanceof oidc.ResponseBodyError ? err.error_description : undefined;
     const status = (err as { status?: number }).status;
     const via = creds.clientSecret === undefined ? ` (${describeMethod(creds)})` : '';
-    let message = `token endpoint ${host} refused client ${JSON.stringify(creds.clientId)}${via}: HTTP ${status ?? '?'} ${code}${desc ? ` (${desc})` : ''}`;
+    let message =
+      `token endpoint ${host} refused client ${JSON.stringify(creds.clientId)}${via}: HTTP ${status ?? '?'} ` +
+      `${code}${desc ? ` (${desc})` : ''}`;
     const claims = creds.assertion ? claimsOf(creds.assertion.jwt) : undefined;
     const problems = claims ? assertionProblems(claims, Date.now(), tokenUrl, creds.assertion!.grant) : [];
     if (problems.length) message += `; ${problems.join('; ')}`;
@@ -353,9 +368,12 @@ function translateTokenError(
   if (nt) {
     return new AuthError(
       'HELPER_TOKEN_STATUS',
-      `token endpoint ${host} answered HTTP ${nt.status} (${nt.contentType || 'no content type'}), not an OAuth token response`,
+      `token endpoint ${host} answered HTTP ${nt.status} (${nt.contentType || 'no content type'}), not an ` +
+        `OAuth token response`,
       {
-        hint: "check OIDC_TOKEN_URL: it must be the provider's token endpoint, as token_endpoint in <issuer>/.well-known/openid-configuration names it",
+        hint:
+          "check OIDC_TOKEN_URL: it must be the provider's token endpoint, as token_endpoint in " +
+          '<issuer>/.well-known/openid-configuration names it',
         cause: err,
       },
     );
@@ -389,7 +407,8 @@ function translateTokenError(
   const notJson = (err as { code?: unknown }).code === 'OAUTH_RESPONSE_IS_NOT_JSON';
   return new AuthError('HELPER_TOKEN_FAILED', `token request to ${host} failed: ${describeCause(err)}`, {
     hint: notJson
-      ? "the answer is not JSON: is OIDC_TOKEN_URL the provider's token endpoint (token_endpoint in <issuer>/.well-known/openid-configuration)?"
+      ? "the answer is not JSON: is OIDC_TOKEN_URL the provider's token endpoint (token_endpoint in " +
+        '<issuer>/.well-known/openid-configuration)?'
       : undefined,
     cause: err,
   });

@@ -36,7 +36,9 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'] as const;
 
 function bad(file: string, problem: string): InputError {
   return new InputError('HELPER_CLIENT_KEY', `client key file ${file}: ${problem}`, undefined, {
-    hint: 'OIDC_CLIENT_KEY_FILE / --client-key-file takes an unencrypted PEM private key (RSA, EC P-256 or Ed25519) or a private JWK',
+    hint:
+      'OIDC_CLIENT_KEY_FILE / --client-key-file takes an unencrypted PEM private key (RSA, EC P-256 or ' +
+      'Ed25519) or a private JWK',
   });
 }
 

@@ -121,16 +121,21 @@ export class TokenSource {
     if (this.sent.has(digest)) {
       if (cur && (cur.expiresAt === undefined || cur.expiresAt > now)) {
         log.debug(
-          `client assertion file ${file} still holds the assertion already sent; keeping the current access token until it expires`,
+          `client assertion file ${file} still holds the assertion already sent; keeping the current access ` +
+            `token until it expires`,
         );
         return undefined;
       }
       throw new InputError(
         'HELPER_CLIENT_ASSERTION',
-        `the access token expired and client assertion file ${file} still holds the assertion helper already sent once; it is never sent twice (providers refuse a replayed assertion)`,
+        `the access token expired and client assertion file ${file} still holds the assertion helper already ` +
+          `sent once; it is never sent twice (providers refuse a replayed assertion)`,
         [],
         {
-          hint: 'the platform must replace the file before the access token expires (a projected ServiceAccount token is rotated at 80% of its lifetime: give it a shorter expirationSeconds), or let the provider issue longer-lived access tokens',
+          hint:
+            'the platform must replace the file before the access token expires (a projected ServiceAccount ' +
+            'token is rotated at 80% of its lifetime: give it a shorter expirationSeconds), or let the ' +
+            'provider issue longer-lived access tokens',
         },
       );
     }

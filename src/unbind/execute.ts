@@ -97,7 +97,8 @@ export async function executePlan(input: ExecuteInput, actions: PlannedAction[])
   for (const a of step('kept')) if (!a.result) a.result = 'kept';
 }
 
-/** With --purge: once the claims are gone, the APIServiceNamespaces; none while a claim the kubeconfig may not delete remains. */
+/** With --purge: once the claims are gone, the APIServiceNamespaces; none while a claim the kubeconfig may not delete
+ * remains. */
 async function purgeServiceNamespaces(input: ExecuteInput, actions: PlannedAction[]): Promise<void> {
   const claims = actions.filter((a) => a.step === 'claims');
   const sns = actions.filter((a) => a.step === 'serviceNamespaces');
@@ -123,7 +124,8 @@ async function purgeServiceNamespaces(input: ExecuteInput, actions: PlannedActio
     );
 }
 
-/** After the Deployment is deleted: its pods must be gone before the rest, or a konnector still running could recreate the Secret or re-mark claims. */
+/** After the Deployment is deleted: its pods must be gone before the rest, or a konnector still running could recreate
+ * the Secret or re-mark claims. */
 async function waitKonnectorGone(input: ExecuteInput): Promise<void> {
   const app = input.app!;
   for (;;) {
@@ -133,7 +135,8 @@ async function waitKonnectorGone(input: ExecuteInput): Promise<void> {
     } catch (err) {
       if (!isStatus(err, 403)) throw err;
       log.warn(
-        `${app.server}: the kubeconfig may not list pods in ${KONNECTOR_NS}; not waiting for the konnector's pods to stop`,
+        `${app.server}: the kubeconfig may not list pods in ${KONNECTOR_NS}; not waiting for the konnector's ` +
+          `pods to stop`,
       );
       return;
     }

@@ -157,7 +157,10 @@ export async function planUnbind(input: PlanInput): Promise<PlannedAction[]> {
       undefined,
       'keep',
       'kept',
-      `the cluster namespace stays with its ClusterBinding, ${exports.length} APIServiceExport(s) and the binding's ServiceAccount; a re-bind with the same clusterID reuses it; ${may ? 'to remove it: ' : 'the kubeconfig may not delete it (RBAC); a control-plane admin removes it with: '}kubectl delete namespace ${ns}`,
+      `the cluster namespace stays with its ClusterBinding, ${exports.length} APIServiceExport(s) and the ` +
+        `binding's ServiceAccount; a re-bind with the same clusterID reuses it; ` +
+        (may ? 'to remove it: ' : 'the kubeconfig may not delete it (RBAC); a control-plane admin removes it with: ') +
+        `kubectl delete namespace ${ns}`,
     ),
   );
   return out;
@@ -173,7 +176,8 @@ async function requireBinding(cp: ObjectClient, ns: string): Promise<void> {
     if (!isStatus(err, 403)) throw err;
     throw new InputError(
       'HELPER_UNBIND_NOT_A_BINDING',
-      `cannot tell whether namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} is a binding's cluster namespace: the kubeconfig may not read its ClusterBinding (403); nothing was changed`,
+      `cannot tell whether namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} is a ` +
+        `binding's cluster namespace: the kubeconfig may not read its ClusterBinding (403); nothing was changed`,
       [],
       hint,
     );
@@ -181,13 +185,15 @@ async function requireBinding(cp: ObjectClient, ns: string): Promise<void> {
   if (!cb)
     throw new InputError(
       'HELPER_UNBIND_NOT_A_BINDING',
-      `namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} holds no ClusterBinding "${CLUSTER_BINDING}": it is not a binding's cluster namespace; nothing was changed`,
+      `namespace ${ns} (the kubeconfig's context namespace) on ${cp.server} holds no ClusterBinding "` +
+        `${CLUSTER_BINDING}": it is not a binding's cluster namespace; nothing was changed`,
       [],
       hint,
     );
 }
 
-/** An object already being deleted (e.g. a binding whose CRDs the garbage collector is orphaning) is not deleted again. */
+/** An object already being deleted (e.g. a binding whose CRDs the garbage collector is orphaning) is not deleted again.
+ * */
 const live = (o: KObject | undefined): o is KObject => o !== undefined && !o.metadata?.deletionTimestamp;
 
 /** The App Cluster: the konnector Deployment, its APIServiceBindings (orphaning), its objects, then the bound CRDs. */
@@ -258,7 +264,8 @@ async function boundCrdActions(
       crdAction(
         'keep',
         'kept',
-        `not provably this binding's: ${own.why}; neither it nor its objects are touched${input.deleteCrds ? ' (not deleted despite --delete-crds)' : ''}`,
+        `not provably this binding's: ${own.why}; neither it nor its objects are touched` +
+          `${input.deleteCrds ? ' (not deleted despite --delete-crds)' : ''}`,
       ),
     ];
   }
@@ -273,7 +280,8 @@ async function boundCrdActions(
       crdAction(
         'mark',
         'record',
-        `recorded as this binding's (annotation ${ORPHANED_FROM_ANNOTATION}: ${ns}) before its APIServiceBinding orphans it, so that a later --delete-crds can prove it`,
+        `recorded as this binding's (annotation ${ORPHANED_FROM_ANNOTATION}: ${ns}) before its ` +
+          `APIServiceBinding orphans it, so that a later --delete-crds can prove it`,
         { patch: { metadata: { annotations: { [ORPHANED_FROM_ANNOTATION]: ns } } } },
       ),
     );
@@ -293,7 +301,9 @@ async function boundCrdActions(
         ? 'left on the App Cluster: --purge deletes the claims on the control plane, not their copies here ' +
           '(their CRD is kept); '
         : 'stays on the App Cluster with its CRD (its claim on the control plane is kept); ';
-    const fin = `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting this copy`;
+    const fin =
+      `the konnector's finalizer ${SYNCER_FINALIZER} is removed: with no konnector it would block deleting ` +
+      `this copy`;
     out.push(
       act(
         'app-cluster',
@@ -312,7 +322,11 @@ async function boundCrdActions(
       crdAction(
         'delete',
         'crds',
-        `--delete-crds (${own.owner === 'binding' ? "owned by this binding's APIServiceBinding" : `recorded by an earlier unbind of ${ns}`}): with it go the App Cluster's copies of its objects; the claims on the control plane stay`,
+        '--delete-crds (' +
+          (own.owner === 'binding'
+            ? "owned by this binding's APIServiceBinding"
+            : `recorded by an earlier unbind of ${ns}`) +
+          `): with it go the App Cluster's copies of its objects; the claims on the control plane stay`,
       ),
     );
   else {
@@ -331,7 +345,8 @@ async function boundCrdActions(
   return out;
 }
 
-/** The APIServiceNamespaces: deleted with --purge (after their claims), else kept; one pointing outside the binding is left alone. */
+/** The APIServiceNamespaces: deleted with --purge (after their claims), else kept; one pointing outside the binding is
+ * left alone. */
 function serviceNamespaceActions(
   input: PlanInput,
   list: KObject[],
@@ -359,7 +374,8 @@ function serviceNamespaceActions(
   return { namespaces, actions };
 }
 
-/** The claims: deleted with --purge; else kept, and unmarked when the konnector marked them bound. Refused lists first. */
+/** The claims: deleted with --purge; else kept, and unmarked when the konnector marked them bound. Refused lists first.
+ * */
 async function claimActions(
   input: PlanInput,
   resources: BoundResource[],
@@ -381,7 +397,8 @@ async function claimActions(
           c,
           'unmark',
           'claims',
-          `kept; its annotation ${BOUND_ANNOTATION} is removed, so a re-bind copies it to the App Cluster instead of deleting it`,
+          `kept; its annotation ${BOUND_ANNOTATION} is removed, so a re-bind copies it to the App Cluster ` +
+            `instead of deleting it`,
         );
       else claim(c, 'keep', 'kept', 'kept');
     }
@@ -389,7 +406,8 @@ async function claimActions(
   return out;
 }
 
-/** Lists the claims; a namespace whose claims the kubeconfig may not list is a refused action (named, never skipped silently). */
+/** Lists the claims; a namespace whose claims the kubeconfig may not list is a refused action (named, never skipped
+ * silently). */
 async function claimsOrRefusals(cp: ObjectClient, resources: BoundResource[], namespaces: string[], purge: boolean) {
   const groups: ClaimGroup[] = [];
   const refused: PlannedAction[] = [];

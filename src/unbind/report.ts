@@ -154,12 +154,14 @@ const SUMMARY: readonly UnbindResult[] = [
   'kept',
 ];
 
-/** Text: the table (a header row, one row per action), then the binding and a summary line (the hints go to stderr: flows/unbind.ts). */
+/** Text: the table (a header row, one row per action), then the binding and a summary line (the hints go to stderr:
+ * flows/unbind.ts). */
 export function formatUnbind(r: UnbindReport): string {
   const where = r.appCluster ? `, App Cluster ${r.appCluster.server}` : ' (no --app-kubeconfig: control plane only)';
   const dry = r.dryRun ? ' — dry run: nothing is changed' : '';
   const purge = r.purge ? ', with --purge' : '';
-  const head = `unbind ${r.clusterNamespace}: ${SIDE_TEXT['control-plane']} ${r.controlPlane.server}${where}${dry}${purge}`;
+  const cp = `${SIDE_TEXT['control-plane']} ${r.controlPlane.server}`;
+  const head = `unbind ${r.clusterNamespace}: ${cp}${where}${dry}${purge}`;
   const count = (res: UnbindResult) => r.items.filter((i) => i.verdict === res).length;
   const parts = SUMMARY.filter((x) => count(x)).map((x) => `${count(x)} ${x}`);
   const summary = r.nothingToDo
@@ -213,7 +215,9 @@ export function unbindError(r: UnbindReport): ClusterError | undefined {
       .map(actionLabel)
       .join(', ');
   const skipped = named('skipped');
-  const message = `unbind of ${r.clusterNamespace} is incomplete: the kubeconfig's RBAC refused ${named('refused')}${skipped ? `; not attempted because of that: ${skipped}` : ''}; these remain`;
+  const message =
+    `unbind of ${r.clusterNamespace} is incomplete: the kubeconfig's RBAC refused ${named('refused')}` +
+    `${skipped ? `; not attempted because of that: ${skipped}` : ''}; these remain`;
   return gateError('refused', 'HELPER_UNBIND_REFUSED', message, {
     status: 403,
     hint: 'grant the missing permissions (or run with a kubeconfig that has them) and run the same command again',

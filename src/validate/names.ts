@@ -35,13 +35,16 @@ export function namespaceNameProblems(name: string, clusterNamespace: string): s
   if (!name) return ['the name is empty'];
   if (!DNS1123_LABEL.test(name)) {
     problems.push(
-      `${JSON.stringify(name)} is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+      `${JSON.stringify(name)} is not a DNS-1123 label: use lower-case letters, digits and '-', starting and ` +
+        `ending with a letter or digit`,
     );
   }
   const budget = DNS1123_LABEL_MAX - clusterNamespace.length - 1;
   if (name.length > budget) {
     problems.push(
-      `${JSON.stringify(name)} is ${name.length} characters; the control-plane namespace "${clusterNamespace}-${name}" must be at most 63, so at most ${Math.max(0, budget)} are left for the name (${name.length - budget} too many)`,
+      `${JSON.stringify(name)} is ${name.length} characters; the control-plane namespace "${clusterNamespace}` +
+        `-${name}" must be at most 63, so at most ${Math.max(0, budget)} are left for the name (` +
+        `${name.length - budget} too many)`,
     );
   }
   return problems;

@@ -43,7 +43,8 @@ function capped(problems: string[]): string[] {
   return [...problems.slice(0, MAX_PROBLEMS), `(${problems.length - MAX_PROBLEMS} more problems not shown)`];
 }
 
-/** Parses and validates binding.json; throws InputError (HELPER_BINDING_JSON or HELPER_BINDING_INVALID) naming `source`. */
+/** Parses and validates binding.json; throws InputError (HELPER_BINDING_JSON or HELPER_BINDING_INVALID) naming
+ * `source`. */
 export function validateBinding(raw: Buffer | string, source: string): Binding {
   const text = typeof raw === 'string' ? raw : decodeUtf8(raw, source);
   const value = parseJson(text, source);
@@ -55,7 +56,8 @@ export function validateBinding(raw: Buffer | string, source: string): Binding {
   return value as Binding;
 }
 
-/** Validates the backend's parsed 200 body; throws BackendError HELPER_BACKEND_RESPONSE_INVALID listing every problem. */
+/** Validates the backend's parsed 200 body; throws BackendError HELPER_BACKEND_RESPONSE_INVALID listing every problem.
+ * */
 export function validateBindingResponse(body: unknown): BindingResponse {
   const validate = bindingResponseValidator;
   if (validate(body)) return body;
@@ -117,7 +119,8 @@ function nameLengthProblems(value: unknown): string[] {
     const name = group ? `${resource}.${group}` : resource;
     if (name.length > MAX_OBJECT_NAME) {
       problems.push(
-        `/apis/${i}: the name "<resource>.<group>" is ${name.length} characters; it names the APIServiceBinding and must be at most ${MAX_OBJECT_NAME}`,
+        `/apis/${i}: the name "<resource>.<group>" is ${name.length} characters; it names the ` +
+          `APIServiceBinding and must be at most ${MAX_OBJECT_NAME}`,
       );
     }
   });

@@ -29,7 +29,8 @@ const PG = { group: 'anynines.com', resource: 'postgresqlinstances' };
 const SB = { group: 'anynines.com', resource: 'servicebindings' };
 const unique = () => `answer-${randomBytes(4).toString('hex')}`;
 
-/** A proxy in front of the real backend that changes every 200 answer with `change`; namespaces lists the cluster namespaces of the answers. */
+/** A proxy in front of the real backend that changes every 200 answer with `change`; namespaces lists the cluster
+ * namespaces of the answers. */
 async function tampering(t: Test, change: (a: Answer) => void): Promise<FaultProxy & { namespaces: string[] }> {
   const namespaces: string[] = [];
   const proxy = await startFaultProxy({
@@ -237,7 +238,8 @@ t.test('the same claims accepted in binding.json: bound, Accepted in all.yaml, l
   t.same(
     claims.map(
       (c) =>
-        `${c.resource}:${c.state}${(c.create as { replaceExisting?: boolean } | undefined)?.replaceExisting ? ':replaceExisting' : ''}`,
+        `${c.resource}:${c.state}` +
+        `${(c.create as { replaceExisting?: boolean } | undefined)?.replaceExisting ? ':replaceExisting' : ''}`,
     ),
     ['secrets:Accepted', 'configmaps:Accepted', 'serviceaccounts:Accepted', 'secrets:Accepted:replaceExisting'],
     'every claim Accepted, as the backend sent it',

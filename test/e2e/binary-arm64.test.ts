@@ -33,7 +33,8 @@ const sums = resolve(repoRoot, config.checksums);
 const sysroot = '/usr/aarch64-linux-gnu';
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
 
-/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the artifact). */
+/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the
+ * artifact). */
 function record(args: string[], r: { stdout: string; stderr: string }, artifact = false): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (file)

@@ -33,7 +33,8 @@ const built = resolve(repoRoot, config.output);
 
 if (!existsSync(built)) {
   t.fail(
-    `${config.output} does not exist: build it with "npm run build:binary" (npm test does that before running the tests)`,
+    `${config.output} does not exist: build it with "npm run build:binary" (npm test does that before ` +
+      `running the tests)`,
   );
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'helper-binary-'));

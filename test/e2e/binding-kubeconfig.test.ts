@@ -56,7 +56,8 @@ function bindingFile(dir: string, prefix: string): string {
 }
 
 t.test(
-  'a normal binding: the kubeconfig file and the Secret load with client-go (kubectl), work, and hold only the allow-list',
+  'a normal binding: the kubeconfig file and the Secret load with client-go (kubectl), work, and hold only ' +
+    'the allow-list',
   async (t) => {
     const dir = t.testdir({});
     const kfg = join(dir, 'provider.kfg.yaml');

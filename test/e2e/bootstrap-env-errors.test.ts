@@ -110,7 +110,8 @@ t.test('wrong client secret: exit 4, names the token endpoint, hides the secret'
   t.match(
     r.stderr,
     new RegExp(
-      `token endpoint ${new URL(sb.env.OIDC_TOKEN_URL).host.replace(/\./g, '\\.')} refused client "helper-ci".*invalid_client`,
+      `token endpoint ${new URL(sb.env.OIDC_TOKEN_URL).host.replace(/\./g, '\\.')} refused client ` +
+        `"helper-ci".*invalid_client`,
     ),
   );
   t.match(r.stderr, /hint: check OIDC_CLIENT_ID and OIDC_CLIENT_SECRET/);
@@ -254,7 +255,9 @@ t.test('malformed 200 bodies: exit 5, clear message', async (t) => {
           apiVersion: 'klutch.anynines.com/v1alpha1',
           kind: 'BindingResponse',
           kubeconfig: b64(
-            'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: abcdefgh}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+            'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ' +
+              '"https://127.0.0.1:1"}}]\nusers: [{name: u, user: {token: abcdefgh}}]\ncontexts: [{name: x, ' +
+              'context: {cluster: c, user: u}}]\ncurrent-context: x\n',
           ),
           requests: [
             {
@@ -414,7 +417,8 @@ t.test('token endpoint faults: 503 once is retried; 429 forever gives up with ex
 });
 
 t.test(
-  'bad --apply-to, -o or --write-kubeconfig: exit 3 before any network call (regression: found only after binding and creating the export requests)',
+  'bad --apply-to, -o or --write-kubeconfig: exit 3 before any network call (regression: found only after ' +
+    'binding and creating the export requests)',
   async (t) => {
     const dir = t.testdir({ sub: {} });
     // The token endpoint refuses connections: a check made after the token call would end with exit 4.

@@ -133,7 +133,8 @@ t.test('binds, prints ordered all.yaml, writes the kubeconfig 0600, creates expo
   });
 
   t.test(
-    'all.yaml applies to a new App Cluster with kubectl: exactly the APIServiceBindings fail on the first pass, the second pass is clean',
+    'all.yaml applies to a new App Cluster with kubectl: exactly the APIServiceBindings fail on the first ' +
+      'pass, the second pass is clean',
     async (t) => {
       const yamlFile = join(dir, 'all.yaml');
       writeFileSync(yamlFile, r.stdout);
@@ -291,7 +292,8 @@ t.test("waiting for the export requests: outcomes from Klutch's example-backend"
 });
 
 t.test(
-  'most verbose level and JSON logs: every stderr line is JSON, -vv adds one trace line per HTTP request that -v does not print, no secret in any',
+  'most verbose level and JSON logs: every stderr line is JSON, -vv adds one trace line per HTTP request ' +
+    'that -v does not print, no secret in any',
   async (t) => {
     const dir = t.testdir();
     const { file } = binding(dir, ['postgresqlinstances']);
@@ -335,7 +337,8 @@ t.test(
     t.ok(
       traces.some((m) =>
         new RegExp(
-          `^http: POST ${cp.host.replace(/\./g, '\\.')}/apis/klutch\\.anynines\\.com/v1alpha1/namespaces/[^/]+/apiserviceexportrequests -> 201 in `,
+          `^http: POST ${cp.host.replace(/\./g, '\\.')}` +
+            `/apis/klutch\\.anynines\\.com/v1alpha1/namespaces/[^/]+/apiserviceexportrequests -> 201 in `,
         ).test(m),
       ),
       "the export request's create on the control plane is traced",

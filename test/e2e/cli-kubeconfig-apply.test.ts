@@ -160,14 +160,16 @@ t.test(
     t.match(
       vv.stderr,
       new RegExp(
-        `^trace: http: GET ${host.replace(/\./g, '\\.')}/api/v1/namespaces/default/configmaps/tr-${id} -> (404|200) in \\d+ms$`,
+        `^trace: http: GET ${host.replace(/\./g, '\\.')}/api/v1/namespaces/default/configmaps/tr-${id} -> ` +
+          `(404|200) in \\d+ms$`,
         'm',
       ),
     );
     t.match(
       vv.stderr,
       new RegExp(
-        `^trace: http: PATCH ${host.replace(/\./g, '\\.')}/api/v1/namespaces/default/configmaps/tr-${id} -> 20[01] in \\d+ms$`,
+        `^trace: http: PATCH ${host.replace(/\./g, '\\.')}/api/v1/namespaces/default/configmaps/tr-${id} -> ` +
+          `20[01] in \\d+ms$`,
         'm',
       ),
     );

@@ -42,7 +42,8 @@ t.test('a scheme-less OIDC_TOKEN_URL is an input error naming the variable (exit
   t.equal(r.code, 3, r.stderr);
   t.match(
     r.stderr,
-    `error: cannot request an access token (OIDC client-credentials grant):\n  - OIDC_TOKEN_URL ${JSON.stringify(bare)} is not a URL: the scheme is missing (did you mean https://${bare}?)\n`,
+    `error: cannot request an access token (OIDC client-credentials grant):\n  - OIDC_TOKEN_URL ` +
+      `${JSON.stringify(bare)} is not a URL: the scheme is missing (did you mean https://${bare}?)\n`,
   );
   clean(t, r);
 });
@@ -55,7 +56,8 @@ t.test('a token URL answering 404 text/plain: the status, and a hint at OIDC_TOK
   t.equal(r.code, 4, r.stderr);
   t.match(
     r.stderr,
-    `error: token endpoint ${new URL(backendOrigin).host} answered HTTP 404 (text/plain; charset=utf-8), not an OAuth token response\nhint: check OIDC_TOKEN_URL: it must be the provider's token endpoint`,
+    `error: token endpoint ${new URL(backendOrigin).host} answered HTTP 404 (text/plain; charset=utf-8), not ` +
+      `an OAuth token response\nhint: check OIDC_TOKEN_URL: it must be the provider's token endpoint`,
   );
   t.notMatch(r.stderr, /OAUTH_RESPONSE_IS_NOT_JSON|retrying/, 'not retried, no library code');
   clean(t, r);
@@ -69,7 +71,9 @@ t.test('-u with a path the backend does not serve: 404 with a hint about the pat
   t.equal(r.code, 5, r.stderr);
   t.match(
     r.stderr,
-    `error: backend ${new URL(backendOrigin).host} refused the binding: HTTP 404: 404 page not found\nhint: helper POSTed to /bind/bind-noninteractive (it appends /bind-noninteractive to -u unless -u already contains it); check -u / HELPER_BIND_URL`,
+    `error: backend ${new URL(backendOrigin).host} refused the binding: HTTP 404: 404 page not found\nhint: ` +
+      `helper POSTed to /bind/bind-noninteractive (it appends /bind-noninteractive to -u unless -u already ` +
+      `contains it); check -u / HELPER_BIND_URL`,
   );
   clean(t, r);
 });
@@ -82,7 +86,9 @@ t.test('a --ca-file that does not verify the server: said so, not "pass the CA w
   t.match(
     token.stderr,
     new RegExp(
-      `error: TLS verification of token endpoint \\S+ failed: .*\\nhint: --ca-file ${other.caFile.replace(/[.]/g, '\\.')} was trusted too and does not verify this server's certificate: pass the CA that issued it`,
+      `error: TLS verification of token endpoint \\S+ failed: .*\\nhint: --ca-file ` +
+        `${other.caFile.replace(/[.]/g, '\\.')} was trusted too and does not verify this server's certificate: ` +
+        `pass the CA that issued it`,
     ),
   );
   t.notMatch(token.stderr, /--use-system-ca/, 'no advice to trust the system store instead');
@@ -114,7 +120,8 @@ t.test('a --ca-file that does not verify the server: said so, not "pass the CA w
 t.test(
   'a long wait prints "still waiting (Xs of Ys): ...; last seen: ..." at a steady interval on stderr',
   async (t) => {
-    // keyvalueinstances has no CRD on the control plane: Klutch's example-backend keeps the request Pending, so the wait runs to its end.
+    // keyvalueinstances has no CRD on the control plane: Klutch's example-backend keeps the request Pending, so the
+    // wait runs to its end.
     const r = await runCli(
       [
         'bootstrap-env',

@@ -106,7 +106,8 @@ t.test(
     t.equal(old.code, 0, old.stderr);
     t.match(
       old.stderr,
-      `warn: -o FILE is deprecated: -o is the output format everywhere (yaml), as in kubectl; write --output-file ${join(dir, 'old.yaml')}`,
+      `warn: -o FILE is deprecated: -o is the output format everywhere (yaml), as in kubectl; write ` +
+        `--output-file ${join(dir, 'old.yaml')}`,
     );
     t.equal(mode(join(dir, 'old.yaml')), '600');
     t.match(readFileSync(join(dir, 'old.yaml'), 'utf8'), /kind: APIServiceBinding/);
@@ -146,7 +147,8 @@ t.test(
     t.match(
       r.stdout,
       "error: stdout is a terminal and would show all.yaml with the provider kubeconfig's token: " +
-        'write it with --output-file FILE (mode 0600) or redirect stdout (> FILE, | kubectl apply -f -); nothing was done',
+        'write it with --output-file FILE (mode 0600) or redirect stdout (> FILE, | kubectl apply -f -); ' +
+        'nothing was done',
     );
     t.notMatch(r.stdout, /kind: Secret|apiVersion:|bound to cluster namespace/, 'nothing printed, nothing bound');
     t.notMatch(r.stdout, /run with --help/, 'not a usage mistake of the command line');
@@ -182,7 +184,8 @@ t.test('stdout redirected to a file: tightened to 0600 before anything is writte
   t.equal(mode(out), '600', 'the file is 0600');
   t.match(
     r.stderr,
-    `warn: stdout is the file ${out}, which holds all.yaml with the provider kubeconfig's token: changed its mode from 0644 to 0600; --output-file writes it 0600 from the start`,
+    `warn: stdout is the file ${out}, which holds all.yaml with the provider kubeconfig's token: changed its ` +
+      `mode from 0644 to 0600; --output-file writes it 0600 from the start`,
   );
   t.match(readFileSync(out, 'utf8'), /kind: Secret/);
 
@@ -202,7 +205,8 @@ t.test('stdout redirected to a file: tightened to 0600 before anything is writte
   t.equal(mode(cpOut), '600');
   t.match(
     render.stderr,
-    `stdout is the file ${cpOut}, which holds the control plane's credentials (Secrets): changed its mode from 0644 to 0600`,
+    `stdout is the file ${cpOut}, which holds the control plane's credentials (Secrets): changed its mode ` +
+      `from 0644 to 0600`,
   );
   const renderOld = await runCli(
     [
@@ -226,7 +230,8 @@ t.test('stdout redirected to a file: tightened to 0600 before anything is writte
 });
 
 t.test(
-  'fleet: -o json, --summary deprecated, the text summary keeps every problem with its JSON path; -f DIR without --out-dir',
+  'fleet: -o json, --summary deprecated, the text summary keeps every problem with its JSON path; -f DIR ' +
+    'without --out-dir',
   async (t) => {
     const dir = t.testdir({ bindings: {} });
     bindingFile(join(dir, 'bindings'), 'a.json');

@@ -117,7 +117,8 @@ t.test('--help matches the flags: -o is a format, files go to --output-file, kub
   t.equal(be.code, 0);
   for (const p of [
     '--output-file write all.yaml to this file (atomically, mode 0600) instead of stdout; - is stdout',
-    '-o, --output output format: yaml (all.yaml); for a fleet the summary: text or json. (Deprecated: -o FILE, use --output-file)',
+    '-o, --output output format: yaml (all.yaml); for a fleet the summary: text or json. (Deprecated: -o ' +
+      'FILE, use --output-file)',
     '[deprecated: use -o text|json]',
     '(env HELPER_BIND_URL)',
     '--context context of the --apply-to kubeconfig',
@@ -166,7 +167,9 @@ t.test('completion: the shell as an argument; a real bash completes files after 
   const complete = (line: string) =>
     new Promise<string[]>((resolve, reject) => {
       const words = line.split(' ');
-      const script = `source ${join(dir, 'completion.bash')}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')})\nCOMP_CWORD=${words.length - 1}\n_helper_complete\nprintf '%s\\n' "\${COMPREPLY[@]}"\n`;
+      const script =
+        `source ${join(dir, 'completion.bash')}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}` +
+        `)\nCOMP_CWORD=${words.length - 1}\n_helper_complete\nprintf '%s\\n' "\${COMPREPLY[@]}"\n`;
       const c = spawn('bash', ['-c', script], {
         cwd: join(dir, 'work'),
         env: { PATH: `${join(dir, 'bin')}:${process.env.PATH}`, HOME: dir },

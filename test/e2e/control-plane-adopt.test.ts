@@ -441,7 +441,8 @@ t.test(
     });
 
     await t.test(
-      "--prune deletes only this installation's objects the render no longer has; a second installation's and an older helper's stay",
+      "--prune deletes only this installation's objects the render no longer has; a second installation's " +
+        "and an older helper's stay",
       async (t) => {
         const mine = {
           'app.kubernetes.io/managed-by': 'helper',
@@ -463,7 +464,8 @@ t.test(
           metadata: { name: 'operator-notes', namespace: 'bind' },
           data: { note: 'made by hand' },
         };
-        // A second installation on the same cluster (its own namespace, a Secret beside ours, a ClusterRole), and an object an
+        // A second installation on the same cluster (its own namespace, a Secret beside ours, a ClusterRole), and an
+        // object an
         // older helper labelled with managed-by only: --prune must leave every one of them alone.
         const second = [
           { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bind-second' } },
@@ -502,7 +504,8 @@ t.test(
               ['clusterrole/kube-binder-second'],
             ].map(
               async ([o, ns]) =>
-                `${o} ${(await kubectl(sb.bin, cp.kubeconfig, ['get', o!, ...(ns ? ['-n', ns] : []), '-o', 'jsonpath={.metadata.uid}'])).stdout}`,
+                `${o} ` +
+                `${(await kubectl(sb.bin, cp.kubeconfig, ['get', o!, ...(ns ? ['-n', ns] : []), '-o', 'jsonpath={.metadata.uid}'])).stdout}`,
             ),
           );
         const before = await uids();

@@ -450,7 +450,8 @@ t.test("init's placeholders are refused: exit 3 listing each, nothing rendered o
     t.match(
       r.stderr,
       new RegExp(
-        `error: ${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} still holds 7 placeholder value\\(s\\) from \`helper control-plane init\`; replace each with your own`,
+        `error: ${raw.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} still holds 7 placeholder value\\(s\\) from ` +
+          `\`helper control-plane init\`; replace each with your own`,
       ),
       args[0]!,
     );

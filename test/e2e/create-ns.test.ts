@@ -39,7 +39,8 @@ const dir = t.testdir({});
 const { file: kfg, ns } = await providerKubeconfig(dir);
 
 t.test(
-  "prints the control-plane namespace (made by Klutch's example-backend), the data-loss hint on stderr, and the same name again",
+  "prints the control-plane namespace (made by Klutch's example-backend), the data-loss hint on stderr, and " +
+    'the same name again',
   async (t) => {
     const r = await runCli(['create-ns', '--ca-file', sb.caFile, '--kubeconfig', kfg, '-n', 'team-a']);
     t.equal(r.code, 0, r.stderr);

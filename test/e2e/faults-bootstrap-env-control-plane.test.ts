@@ -187,7 +187,8 @@ async function failed(t: Test, run: Run, code: number, opts: { requestCreated: b
   t.match(
     r.stderr,
     new RegExp(
-      `already done on the control plane: bound "${run.clusterID}" → namespace ${ns} \\(backend 127\\.0\\.0\\.1:\\d+\\)${made}; re-running the same command is safe`,
+      `already done on the control plane: bound "${run.clusterID}" → namespace ${ns} \\(backend ` +
+        `127\\.0\\.0\\.1:\\d+\\)${made}; re-running the same command is safe`,
     ),
     'names the cluster namespace (and the export request when it exists)',
   );
@@ -197,13 +198,16 @@ async function failed(t: Test, run: Run, code: number, opts: { requestCreated: b
 
 const retryLine = (port: string, verb: string, reason: string, of: number) =>
   new RegExp(
-    `control plane 127\\.0\\.0\\.1:${port}: ${verb} ${PLURAL}: ${reason}; retrying in \\d+\\.\\ds \\(attempt 2 of ${of}\\)`,
+    `control plane 127\\.0\\.0\\.1:${port}: ${verb} ${PLURAL}: ${reason}; retrying in \\d+\\.\\ds \\(attempt ` +
+      `2 of ${of}\\)`,
   );
 const target = (ns: string) => `${PLURAL} "${REQUEST.replace(/\./g, '\\.')}" in namespace "${ns}"`;
 
 const status429 = {
   status: 429,
-  body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}',
+  body:
+    '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many ' +
+    'requests","reason":"TooManyRequests","code":429}',
   headers: { 'retry-after': '1', 'content-type': 'application/json' },
 };
 
@@ -247,7 +251,8 @@ t.test('passing faults on the create, once: retried, exit 0', async (t) => {
 });
 
 t.test(
-  'the answer to a create that landed is lost (reset, truncated 201, HTML 201, 17 MiB 200): retried, AlreadyExists counts as success',
+  'the answer to a create that landed is lost (reset, truncated 201, HTML 201, 17 MiB 200): retried, ' +
+    'AlreadyExists counts as success',
   async (t) => {
     const cases: Array<[string, Fault, string]> = [
       ['connection reset after the create', { lose: 'reset' }, 'connection failed'],
@@ -297,7 +302,8 @@ t.test('429 forever: exit 6 after 1 + --retries attempts, naming step, namespace
   t.match(
     run.r.stderr,
     new RegExp(
-      `error: control plane 127\\.0\\.0\\.1:${port} failed to create ${target(ns)}: HTTP 429 TooManyRequests: too many requests`,
+      `error: control plane 127\\.0\\.0\\.1:${port} failed to create ${target(ns)}: HTTP 429 ` +
+        `TooManyRequests: too many requests`,
     ),
   );
   t.equal((run.r.stderr.match(/retrying in 1\.0s/g) ?? []).length, 2, 'Retry-After honoured on each retry');
@@ -373,7 +379,8 @@ t.test('17 MiB application/json junk forever: exit 6, bounded in time and memory
   t.match(
     run.r.stderr,
     new RegExp(
-      `error: control plane 127\\.0\\.0\\.1:${port} answered create ${target(ns)} with a body over 16 MiB \\(16777216 bytes\\), helper's limit for one Kubernetes answer`,
+      `error: control plane 127\\.0\\.0\\.1:${port} answered create ${target(ns)} with a body over 16 MiB ` +
+        `\\(16777216 bytes\\), helper's limit for one Kubernetes answer`,
     ),
   );
   t.ok(run.r.stderr.length < 4000, `the junk is not echoed (${run.r.stderr.length} characters of stderr)`);
@@ -429,7 +436,8 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
   const waited = (run: Run, w: { began: () => number }) => run.ended - w.began();
 
   t.test(
-    'watch and GETs answer 503 for a while: the wait keeps reading (one attempt per read; the wait is the retry) and succeeds',
+    'watch and GETs answer 503 for a while: the wait keeps reading (one attempt per read; the wait is the ' +
+      'retry) and succeeds',
     async (t) => {
       let reads = 0;
       const { proxy, bindUrl, port } = await viaProxy(t, (_n, req) =>
@@ -441,7 +449,8 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
       t.match(
         run.r.stderr,
         new RegExp(
-          `waiting for APIServiceExportRequest ${REQUEST.replace(/\./g, '\\.')}: error: control plane 127\\.0\\.0\\.1:${port} failed to get apiserviceexportrequests .*: HTTP 503: unavailable`,
+          `waiting for APIServiceExportRequest ${REQUEST.replace(/\./g, '\\.')}: error: control plane ` +
+            `127\\.0\\.0\\.1:${port} failed to get apiserviceexportrequests .*: HTTP 503: unavailable`,
         ),
         'the failing reads are shown',
       );
@@ -456,7 +465,8 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
     },
   );
 
-  // The wait ends at --timeout; a read under way then gets a short grace (src/kube/wait.ts), so on time means within 5 s + 3.5 s.
+  // The wait ends at --timeout; a read under way then gets a short grace (src/kube/wait.ts), so on time means within 5
+  // s + 3.5 s.
   const onTime = 8_500;
 
   t.test('watch and GETs answer 503 forever: exit 7 when --timeout runs out', async (t) => {
@@ -469,7 +479,9 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
     t.match(
       run.r.stderr,
       new RegExp(
-        `error: timed out after 5s waiting for APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')} to become Succeeded; last seen: error: control plane 127\\.0\\.0\\.1:${port} failed to get ${target(ns)}: HTTP 503: unavailable`,
+        `error: timed out after 5s waiting for APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')}` +
+          ` to become Succeeded; last seen: error: control plane 127\\.0\\.0\\.1:${port} failed to get ` +
+          `${target(ns)}: HTTP 503: unavailable`,
       ),
     );
     t.ok(waited(run, w) < onTime, `ended on time (${waited(run, w)} ms after the create)`);
@@ -486,7 +498,9 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
     t.match(
       run.r.stderr,
       new RegExp(
-        `error: timed out after 5s waiting for APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')} to become Succeeded; last seen: error: control plane 127\\.0\\.0\\.1:${port} failed to get ${target(ns)}: HTTP 503: unavailable`,
+        `error: timed out after 5s waiting for APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')}` +
+          ` to become Succeeded; last seen: error: control plane 127\\.0\\.0\\.1:${port} failed to get ` +
+          `${target(ns)}: HTTP 503: unavailable`,
       ),
     );
     t.ok(waited(run, w) < onTime, `ended on time (${waited(run, w)} ms after the create)`);
@@ -497,7 +511,8 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
   // timeout, past --timeout (and a watch that failed at once was taken as alive).
 
   t.test(
-    'watch and GETs stall: exit 7 when --timeout runs out (regression: a stalled watch held the wait 30 s past --timeout)',
+    'watch and GETs stall: exit 7 when --timeout runs out (regression: a stalled watch held the wait 30 s ' +
+      'past --timeout)',
     async (t) => {
       const { bindUrl } = await viaProxy(t, (_n, req) => (isRead(req) ? 'stall' : 'forward'));
       const w = watchWait();
@@ -506,7 +521,8 @@ t.test('faults during the export-request wait (--timeout 5s)', async (t) => {
       t.match(
         run.r.stderr,
         new RegExp(
-          `error: timed out after \\d+s waiting for APIServiceExportRequest ${ns}/${REQUEST.replace(/\./g, '\\.')} to become Succeeded`,
+          `error: timed out after \\d+s waiting for APIServiceExportRequest ${ns}/` +
+            `${REQUEST.replace(/\./g, '\\.')} to become Succeeded`,
         ),
       );
       t.ok(waited(run, w) < onTime, `ended on time (${waited(run, w)} ms after the create)`);

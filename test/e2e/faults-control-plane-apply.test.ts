@@ -73,7 +73,9 @@ const passing: Array<[string, Fault]> = [
     '429 with Retry-After',
     {
       status: 429,
-      body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}',
+      body:
+        '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many ' +
+        'requests","reason":"TooManyRequests","code":429}',
       headers: { 'retry-after': '1', 'content-type': 'application/json' },
     },
   ],
@@ -139,7 +141,9 @@ t.test(
     t.match(
       r.stderr,
       new RegExp(
-        `already applied to control plane 127\\.0\\.0\\.1:\\d+: 3 of ${OBJECTS} object\\(s\\) \\(CustomResourceDefinition [^,]+, CustomResourceDefinition [^,]+, CustomResourceDefinition [^,)]+\\); the other ${OBJECTS - 3} were not; re-running the same command is safe`,
+        `already applied to control plane 127\\.0\\.0\\.1:\\d+: 3 of ${OBJECTS} object\\(s\\) ` +
+          `\\(CustomResourceDefinition [^,]+, CustomResourceDefinition [^,]+, CustomResourceDefinition ` +
+          `[^,)]+\\); the other ${OBJECTS - 3} were not; re-running the same command is safe`,
       ),
     );
     t.equal(r.stdout, '');
@@ -159,7 +163,8 @@ t.test('429 forever on the pre-flight reads: exit 6 after 1 + 3 attempts, nothin
 });
 
 t.test(
-  'stall longer than --request-timeout: exit 6 within the bound (regression: a stalled server-side apply hung control-plane apply forever)',
+  'stall longer than --request-timeout: exit 6 within the bound (regression: a stalled server-side apply ' +
+    'hung control-plane apply forever)',
   async (t) => {
     const { kubeconfig, patches } = await viaProxy(t, (n, m) => (m === 'PATCH' && n > 2 ? 'stall' : 'forward'));
     const r = await apply(kubeconfig, ['--request-timeout', '1s', '--retries', '1']);
@@ -238,7 +243,8 @@ t.test('SIGINT during the apply: exit 130, and a line naming the objects already
   t.match(
     r.stderr,
     new RegExp(
-      `already applied to control plane 127\\.0\\.0\\.1:\\d+: 5 of ${OBJECTS} object\\(s\\) \\([^)]+\\); the other ${OBJECTS - 5} were not; re-running the same command is safe and applies the rest`,
+      `already applied to control plane 127\\.0\\.0\\.1:\\d+: 5 of ${OBJECTS} object\\(s\\) \\([^)]+\\); the ` +
+        `other ${OBJECTS - 5} were not; re-running the same command is safe and applies the rest`,
     ),
   );
   t.equal(r.stdout, '');

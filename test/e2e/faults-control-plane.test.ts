@@ -82,7 +82,9 @@ const passing: Array<[string, Fault]> = [
     '429 with Retry-After',
     {
       status: 429,
-      body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}',
+      body:
+        '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many ' +
+        'requests","reason":"TooManyRequests","code":429}',
       headers: { 'retry-after': '1', 'content-type': 'application/json' },
     },
   ],
@@ -140,7 +142,8 @@ t.test('create-ns: 503 forever: exit 6 after 1 try + 3 retries, naming step and 
 });
 
 t.test(
-  'create-ns: stall longer than the request timeout: exit 6 within the bound (regression: the process stayed alive on the stalled socket)',
+  'create-ns: stall longer than the request timeout: exit 6 within the bound (regression: the process stayed ' +
+    'alive on the stalled socket)',
   async (t) => {
     const { kubeconfig, proxy } = await viaProxy(t, () => 'stall');
     const r = await runCli([
@@ -176,12 +179,14 @@ t.test('create-ns: connection refused: exit 6', async (t) => {
 });
 
 t.test(
-  'apply (shared by --apply-to and control-plane apply): 503 once is retried; 503 forever ends with exit 6 naming the object and host',
+  'apply (shared by --apply-to and control-plane apply): 503 once is retried; 503 forever ends with exit 6 ' +
+    'naming the object and host',
   async (t) => {
     const manifest = join(dir, 'cm.yaml');
     writeFileSync(
       manifest,
-      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fault-${randomBytes(3).toString('hex')}\n  namespace: default\ndata:\n  a: b\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fault-${randomBytes(3).toString('hex')}\n  ` +
+        `namespace: default\ndata:\n  a: b\n`,
     );
     const app = readFileSync(sb.app.kubeconfig, 'utf8');
     const proxied = async (script: (n: number, method: string) => Fault) => {
@@ -217,7 +222,9 @@ t.test(
 t.test('create-ns: 429 forever: exit 6 after 1 try + 3 retries, naming HTTP 429', async (t) => {
   const status429 = {
     status: 429,
-    body: '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many requests","reason":"TooManyRequests","code":429}',
+    body:
+      '{"kind":"Status","apiVersion":"v1","status":"Failure","message":"too many ' +
+      'requests","reason":"TooManyRequests","code":429}',
     headers: { 'retry-after': '1', 'content-type': 'application/json' },
   };
   const { kubeconfig, proxy } = await viaProxy(t, (_n, m) => (m === 'POST' ? status429 : 'forward'));
@@ -289,7 +296,8 @@ t.test(
 );
 
 t.test(
-  "create-ns: terminal escapes in a server's error are shown escaped on stderr (regression: they reached the terminal: retitled it, cleared it)",
+  "create-ns: terminal escapes in a server's error are shown escaped on stderr (regression: they reached the " +
+    'terminal: retitled it, cleared it)',
   async (t) => {
     const hostile = 'denied \x1b]0;pwned\x07\x1b[2J\rerror: all fine';
     const status = {

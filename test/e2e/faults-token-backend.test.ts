@@ -145,7 +145,8 @@ t.test('token endpoint: stall longer than --request-timeout: exit 4 within the b
     run,
     4,
     new RegExp(
-      `error: token endpoint 127\\.0\\.0\\.1:${idp.port} did not answer in time \\(gave up after retries\\)\nhint: .*--request-timeout`,
+      `error: token endpoint 127\\.0\\.0\\.1:${idp.port} did not answer in time \\(gave up after ` +
+        `retries\\)\nhint: .*--request-timeout`,
     ),
   );
   t.equal(idp.proxy.seen.length, 2, '1 try + 1 retry');
@@ -172,7 +173,8 @@ t.test('token endpoint: malformed 200 answers: exit 4, not retried, the body is 
         run,
         4,
         new RegExp(
-          `error: token request to 127\\.0\\.0\\.1:${idp.port} failed: ${name.startsWith('17 MiB') ? "response body exceeds 16777216 bytes \\(16 MiB\\), helper's limit for one answer" : ''}`,
+          `error: token request to 127\\.0\\.0\\.1:${idp.port} failed: ` +
+            `${name.startsWith('17 MiB') ? "response body exceeds 16777216 bytes \\(16 MiB\\), helper's limit for one answer" : ''}`,
         ),
       );
       t.equal(idp.proxy.seen.length, 1, 'not retried: the server answered');
@@ -254,7 +256,8 @@ t.test(
       run,
       5,
       new RegExp(
-        `error: backend 127\\.0\\.0\\.1:${be.port} refused the binding: HTTP 400: bad binding \\\\x1b\\]0;pwned\\\\x07\\\\x1b\\[2J done`,
+        `error: backend 127\\.0\\.0\\.1:${be.port} refused the binding: HTTP 400: bad binding ` +
+          `\\\\x1b\\]0;pwned\\\\x07\\\\x1b\\[2J done`,
       ),
     );
     t.notMatch(run.r.stderr, /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, 'no control character on stderr');

@@ -90,9 +90,8 @@ if (missing) {
     }
     const image: Image = unpackImage(t, arch);
     const { config } = image.config;
-    t.comment(
-      `linux/${arch} root filesystem ${(Number(spawnSync('du', ['-sb', image.rootfs], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1e6).toFixed(1)} MB`,
-    );
+    const bytes = Number(spawnSync('du', ['-sb', image.rootfs], { encoding: 'utf8' }).stdout.split('\t')[0]);
+    t.comment(`linux/${arch} root filesystem ${(bytes / 1e6).toFixed(1)} MB`);
 
     t.test(`linux/${arch}: the config runs /helper as 65532 with no environment and the OCI labels`, async (t) => {
       t.equal(image.config.os, 'linux');
@@ -161,7 +160,8 @@ if (missing) {
     });
 
     t.test(
-      `linux/${arch}: --version and an invalid binding in an isolated root, empty environment, uid 65532, no network${emulator ? ' (under qemu)' : ''}`,
+      `linux/${arch}: --version and an invalid binding in an isolated root, empty environment, uid 65532, no ` +
+        `network${emulator ? ' (under qemu)' : ''}`,
       async (t) => {
         const v = await runInImage(image, { args: ['--version'], emulator });
         t.equal(v.code, 0, `${v.command}: ${v.stderr}`);
@@ -184,7 +184,8 @@ if (missing) {
     if (arch === 'arm64') continue;
 
     t.test(
-      "a whole bootstrap-env against the sandbox as README's CI step runs it (docker run --user -v $PWD:/work -w /work)",
+      "a whole bootstrap-env against the sandbox as README's CI step runs it (docker run --user -v " +
+        '$PWD:/work -w /work)',
       async (t) => {
         const sb = await useSandbox(t);
         // The CI job's workspace, owned by the CI user (not the image's), mounted at /work; the

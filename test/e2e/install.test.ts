@@ -49,7 +49,8 @@ function clean(prefix: string): string {
   return dir;
 }
 
-/** Runs a command as a user's shell would: only PATH and HOME (and what is passed), no tap hooks; its output goes to the secret scan. */
+/** Runs a command as a user's shell would: only PATH and HOME (and what is passed), no tap hooks; its output goes to
+ * the secret scan. */
 function sh(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, input = '') {
   const r = spawnSync('env', ['-u', 'NODE_OPTIONS', cmd, ...args], {
     cwd,
@@ -63,7 +64,8 @@ function sh(cmd: string, args: string[], cwd: string, env: Record<string, string
   return r;
 }
 
-/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the artifact). */
+/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the
+ * artifact). */
 function record(args: string[], r: { stdout: string; stderr: string }, artifact = false): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (file)
@@ -130,13 +132,12 @@ t.test('npm pack, npm install -g into a prefix, run', async (t) => {
     files.includes('bin/helper') && files.includes('dist/helper.mjs') && files.includes('schemas/binding.schema.json'),
     'bin, the bundle and the schemas are packed',
   );
+  const PACKED = new RegExp(
+    String.raw`^(bin/helper|dist/helper(-[A-Z0-9]+)?\.mjs|dist/index\.mjs|dist/types/[a-z/.-]+\.d\.ts|` +
+      String.raw`schemas/[a-z-]+\.schema\.json|package\.json|README\.md|LICENSE)$`,
+  );
   t.same(
-    files.filter(
-      (f) =>
-        !/^(bin\/helper|dist\/helper(-[A-Z0-9]+)?\.mjs|dist\/index\.mjs|dist\/types\/[a-z/.-]+\.d\.ts|schemas\/[a-z-]+\.schema\.json|package\.json|README\.md|LICENSE)$/.test(
-          f,
-        ),
-    ),
+    files.filter((f) => !PACKED.test(f)),
     [],
     'nothing else (no executables, sources or tests)',
   );

@@ -99,7 +99,8 @@ t.test('during the POST: SIGTERM → 143', async (t) => {
 
 t.test('during the export-request wait: SIGINT → 130 and a line saying what exists on the control plane', async (t) => {
   const dir = t.testdir({});
-  // keyvalueinstances has no CRD on the control plane: the example-backend keeps its request Pending, so the wait waits.
+  // keyvalueinstances has no CRD on the control plane: the example-backend keeps its request Pending, so the wait
+  // waits.
   const r = await runCli(
     [
       'bootstrap-env',
@@ -127,14 +128,16 @@ t.test('during the export-request wait: SIGINT → 130 and a line saying what ex
     /already done on the control plane: bound "int-[0-9a-f]+" → namespace cluster-\S+ \(backend 127\.0\.0\.1:\d+\); APIServiceExportRequest\(s\) cluster-\S+\/keyvalueinstances\.anynines\.com; re-running the same command is safe/,
   );
   t.equal(r.stdout, '');
-  // The provider kubeconfig is written as soon as the bind succeeded (issue 24, finding 4), and named with its clean-up.
+  // The provider kubeconfig is written as soon as the bind succeeded (issue 24, finding 4), and named with its
+  // clean-up.
   t.same(readdirSync(dir).sort(), ['binding.json', 'k.yaml'], 'no partial all.yaml; the provider kubeconfig');
   t.match(r.stderr, `\`helper unbind --kubeconfig ${join(dir, 'k.yaml')}\` removes its export requests`);
   t.same(jwtsIn(r.stderr), []);
 });
 
 t.test('during the create-ns wait: SIGTERM → 143', async (t) => {
-  // On the sandbox's control plane the example-backend answers within milliseconds; here nothing does, so the wait waits.
+  // On the sandbox's control plane the example-backend answers within milliseconds; here nothing does, so the wait
+  // waits.
   const { kubeconfig: kfg } = await idleControlPlane(t, sb);
   const r = await runCli(
     ['create-ns', '--kubeconfig', kfg, '--ca-file', sb.caFile, '-n', 'team-x', '--timeout', '60s'],

@@ -425,7 +425,8 @@ t.test(
     t.match(
       first.stderr,
       new RegExp(
-        `requesting an access token from 127\\.0\\.0\\.1:\\d+ for client ${hydraClient} \\(JWT-bearer grant from /var/run/secrets/helper/idp/token\\)`,
+        `requesting an access token from 127\\.0\\.0\\.1:\\d+ for client ${hydraClient} \\(JWT-bearer grant ` +
+          `from /var/run/secrets/helper/idp/token\\)`,
       ),
       'the log says which credential was used',
     );
@@ -472,7 +473,8 @@ t.test(
     ]);
     t.same(phases.stdout.split(/\s+/).filter(Boolean), ['Succeeded'], 'the export request Succeeded');
 
-    // --write-secret: the same two results in the Secret of the management cluster, written with the Job's own API token.
+    // --write-secret: the same two results in the Secret of the management cluster, written with the Job's own API
+    // token.
     const [, secretName] = secretRef.split('/') as [string, string];
     const resultSecret = async () =>
       JSON.parse(await mgmt(['get', 'secret', '-n', ns, secretName, '-o', 'json'])) as Obj;
@@ -542,7 +544,9 @@ t.test(
     t.match(
       refusedSecret.stderr,
       new RegExp(
-        `Secret ${secretRef} on cluster 127\\.0\\.0\\.1:\\d+ exists and is not this binding's \\(it has no label app\\.kubernetes\\.io/managed-by=helper; it has no annotation helper\\.klutch\\.anynines\\.com/cluster-id\\); helper does not overwrite it`,
+        `Secret ${secretRef} on cluster 127\\.0\\.0\\.1:\\d+ exists and is not this binding's \\(it has no ` +
+          `label app\\.kubernetes\\.io/managed-by=helper; it has no annotation ` +
+          `helper\\.klutch\\.anynines\\.com/cluster-id\\); helper does not overwrite it`,
       ),
     );
     const untouched = await resultSecret();

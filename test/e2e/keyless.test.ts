@@ -49,7 +49,8 @@ t.teardown(async () => {
 });
 t.comment(`Hydra started in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
 
-// What a platform team configures at Hydra: trust the App Cluster's ServiceAccount issuer (its keys from /openid/v1/jwks).
+// What a platform team configures at Hydra: trust the App Cluster's ServiceAccount issuer (its keys from
+// /openid/v1/jwks).
 const app = async (args: string[]) => {
   const r = await kubectl(sb.bin, sb.app.kubeconfig, args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
@@ -188,9 +189,11 @@ t.test(
 );
 
 t.test(
-  'an assertion file as the client assertion (client-credentials grant) at oidc-provider; the same file again is a replay it refuses',
+  'an assertion file as the client assertion (client-credentials grant) at oidc-provider; the same file ' +
+    'again is a replay it refuses',
   async (t) => {
-    // What a platform hands the workload, here signed with the keyless client's key (iss = sub = the client, aud = the token endpoint).
+    // What a platform hands the workload, here signed with the keyless client's key (iss = sub = the client, aud = the
+    // token endpoint).
     const key = await importPKCS8(readFileSync(sb.oidc.keyless.keyFile, 'utf8'), 'RS256');
     const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') })
       .setProtectedHeader({ alg: 'RS256', kid: sb.oidc.keyless.kid })
@@ -246,13 +249,15 @@ t.test('a fleet of five clusters binds with one key and one token', async (t) =>
 });
 
 t.test(
-  "a fleet with an assertion file while access tokens expire: each token request carries the file's newest assertion, none twice",
+  "a fleet with an assertion file while access tokens expire: each token request carries the file's newest " +
+    'assertion, none twice',
   async (t) => {
     const dir = t.testdir({ bindings: {} });
     const file = join(dir, 'token');
     writeFileSync(file, await saToken());
     const shortLived = await hydra.createJwtBearerClient([sb.oidc.audience], '4s');
-    // A logging proxy in front of Hydra's token endpoint; after each token request the platform replaces the file (write + rename, as the kubelet swaps a projected token).
+    // A logging proxy in front of Hydra's token endpoint; after each token request the platform replaces the file
+    // (write + rename, as the kubelet swaps a projected token).
     const seen: Array<{ digest: string; newest: boolean; status: number }> = [];
     const agent = new Agent({ connect: { ca: caPem } });
     const proxy = createServer(tls, (req, res) => {
@@ -324,7 +329,8 @@ t.test('errors from the real providers: what was used, and what to check', async
   const dir = t.testdir();
 
   t.test(
-    'a key the provider does not know: exit 4 naming private_key_jwt and the key id; a group-readable key file is warned about',
+    'a key the provider does not know: exit 4 naming private_key_jwt and the key id; a group-readable key ' +
+      'file is warned about',
     async (t) => {
       const wrong = join(dir, 'wrong.pem');
       writeFileSync(
@@ -343,7 +349,9 @@ t.test('errors from the real providers: what was used, and what to check', async
       t.match(
         r.stderr,
         new RegExp(
-          `^error: token endpoint 127\\.0\\.0\\.1:\\d+ refused client "${sb.oidc.keyless.clientId}" \\(private_key_jwt, key id "[A-Za-z0-9_-]{43}" \\(ES256\\) from ${wrong}\\): HTTP 401 invalid_client`,
+          `^error: token endpoint 127\\.0\\.0\\.1:\\d+ refused client "${sb.oidc.keyless.clientId}" ` +
+            `\\(private_key_jwt, key id "[A-Za-z0-9_-]{43}" \\(ES256\\) from ${wrong}\\): HTTP 401 ` +
+            `invalid_client`,
           'm',
         ),
       );
@@ -351,7 +359,8 @@ t.test('errors from the real providers: what was used, and what to check', async
       t.match(
         r.stderr,
         new RegExp(
-          `warn: client key file ${wrong} is readable by its group \\(mode 0640\\): it holds a private key; chmod 600 it`,
+          `warn: client key file ${wrong} is readable by its group \\(mode 0640\\): it holds a private key; ` +
+            `chmod 600 it`,
         ),
       );
       t.equal(r.stdout, '');

@@ -134,7 +134,8 @@ async function bindAndPrepare(t: Test, exe: string | undefined, label: string): 
   return { dir, all, kfg, clusterNs, teamNs, app };
 }
 
-/** The konnector's part: bound CRD, the early claim and Secret adopted, a new claim synced up, its status synced down. */
+/** The konnector's part: bound CRD, the early claim and Secret adopted, a new claim synced up, its status synced down.
+ * */
 async function assertRoundTrip(t: Test, b: Bound): Promise<void> {
   const crd = await eventually(
     t,
@@ -279,18 +280,21 @@ t.test('bin/helper: bind, create-ns, early claim, helper apply, konnector, claim
       await new Promise((res) => setTimeout(res, 3000));
       const crashed = k.proc.child.exitCode !== null || k.proc.child.signalCode !== null;
       t.comment(
-        `konnector ${crashed ? 'crashed after the deletion (upstream v1.4.0 bug); restarting it' : 'survived the deletion; restarting it anyway'}`,
+        `konnector ` +
+          `${crashed ? 'crashed after the deletion (upstream v1.4.0 bug); restarting it' : 'survived the deletion; restarting it anyway'}`,
       );
       await k.stop();
       await konnector(t, sb, b.app);
-      // The fix the message gives works: create the namespace on the App Cluster and the konnector makes the APIServiceNamespace itself.
+      // The fix the message gives works: create the namespace on the App Cluster and the konnector makes the
+      // APIServiceNamespace itself.
       t.equal((await kubectl(sb.bin, b.app.kubeconfig, ['create', 'namespace', 'not-on-app'])).code, 0);
       await konnectorMadeNamespace(t, b, 'not-on-app');
     },
   );
 });
 
-/** After `kubectl create namespace NAME` on the App Cluster, the konnector creates the APIServiceNamespace once a bound object is in it. */
+/** After `kubectl create namespace NAME` on the App Cluster, the konnector creates the APIServiceNamespace once a bound
+ * object is in it. */
 async function konnectorMadeNamespace(t: Test, b: Bound, name: string): Promise<void> {
   const c = await kubectl(sb.bin, b.app.kubeconfig, ['create', '-f', '-'], claim(`in-${name}`, name));
   t.equal(c.code, 0, c.stderr);

@@ -135,7 +135,8 @@ t.test('a control plane that stalls: status ends at --timeout with exit 7', asyn
 });
 
 t.test(
-  '403 on everything: status reports each item unreadable (not missing), exit 6; unbind refuses before any change, exit 3',
+  '403 on everything: status reports each item unreadable (not missing), exit 6; unbind refuses before any ' +
+    'change, exit 3',
   async (t) => {
     const f = await viaProxy(t, b.kfg, (_n, _m, path) => forbidden(path));
     const r = await runCli(['status', '--kubeconfig', f, '--ca-file', sb.caFile, '-o', 'json']);
@@ -175,7 +176,8 @@ t.test(
 );
 
 t.test(
-  '403 on deleting APIServiceNamespaces: the purge deletes the claims, names the refusal, exit 6; the next run finishes',
+  '403 on deleting APIServiceNamespaces: the purge deletes the claims, names the refusal, exit 6; the next ' +
+    'run finishes',
   async (t) => {
     const c = await bind('lf403');
     const f = await viaProxy(t, c.kfg, (_n, method, path) =>
@@ -187,7 +189,8 @@ t.test(
     t.match(
       r.stdout,
       new RegExp(
-        `^refused +control-plane +APIServiceNamespace +${c.ns}/team-f\\s+control plane 127\\.0\\.0\\.1:\\d+ refused to ` +
+        `^refused +control-plane +APIServiceNamespace +${c.ns}/team-f\\s+control plane 127\\.0\\.0\\.1:\\d+ ` +
+          `refused to ` +
           'delete APIServiceNamespace',
         'm',
       ),
@@ -195,7 +198,8 @@ t.test(
     t.match(
       r.stderr,
       new RegExp(
-        `error: unbind of ${c.ns} is incomplete: the kubeconfig's RBAC refused APIServiceNamespace ${c.ns}/team-f \\(control plane\\); these remain`,
+        `error: unbind of ${c.ns} is incomplete: the kubeconfig's RBAC refused APIServiceNamespace ${c.ns}` +
+          `/team-f \\(control plane\\); these remain`,
       ),
     );
     t.equal(
@@ -220,7 +224,8 @@ t.test(
 );
 
 t.test(
-  'interrupted mid-unbind (SIGINT while a claim is still being deleted): exit 130, says what remains; re-running finishes',
+  'interrupted mid-unbind (SIGINT while a claim is still being deleted): exit 130, says what remains; ' +
+    're-running finishes',
   async (t) => {
     const c = await bind('lfint');
     // A finalizer keeps the claim in deletion, as Crossplane does while it deprovisions the data service.
@@ -253,7 +258,9 @@ t.test(
     t.match(
       r.stderr,
       new RegExp(
-        `unbind of ${c.ns} stopped: done APIServiceExportRequest ${c.ns}/${CLAIM.replace(/\./g, '\\.')} \\(control plane\\), PostgresqlInstance ${c.teamNs}/db \\(control plane\\); remains APIServiceNamespace ${c.ns}/team-f \\(control plane\\); re-running the same command continues`,
+        `unbind of ${c.ns} stopped: done APIServiceExportRequest ${c.ns}/${CLAIM.replace(/\./g, '\\.')} ` +
+          `\\(control plane\\), PostgresqlInstance ${c.teamNs}/db \\(control plane\\); remains ` +
+          `APIServiceNamespace ${c.ns}/team-f \\(control plane\\); re-running the same command continues`,
       ),
     );
     t.equal(r.stdout, '');
@@ -291,7 +298,8 @@ t.test(
 );
 
 t.test(
-  'kubeconfig conventions: status reads $KUBECONFIG and --context; unbind needs --kubeconfig named (exit 2) and refuses a non-binding namespace (exit 3)',
+  'kubeconfig conventions: status reads $KUBECONFIG and --context; unbind needs --kubeconfig named (exit 2) ' +
+    'and refuses a non-binding namespace (exit 3)',
   async (t) => {
     const s = await runCli(['status', '--ca-file', sb.caFile, '--context', 'default', '-o', 'json'], {
       env: { KUBECONFIG: b.kfg },
@@ -316,7 +324,8 @@ t.test(
     t.match(
       n.stderr,
       new RegExp(
-        `whether namespace ${b.teamNs} .* is a binding's cluster namespace: the kubeconfig may not read its ClusterBinding \\(403\\); nothing was changed`,
+        `whether namespace ${b.teamNs} .* is a binding's cluster namespace: the kubeconfig may not read its ` +
+          `ClusterBinding \\(403\\); nothing was changed`,
       ),
     );
     t.equal(

@@ -308,14 +308,16 @@ t.test(
     t.match(
       r.stdout,
       new RegExp(
-        `^degraded +control-plane +APIServiceExportRequest +${a.clusterNs}/${name.replace(/\./g, '\\.')}\\s+Failed: \\S`,
+        `^degraded +control-plane +APIServiceExportRequest +${a.clusterNs}/${name.replace(/\./g, '\\.')}` +
+          `\\s+Failed: \\S`,
         'm',
       ),
     );
     t.match(
       r.stderr,
       new RegExp(
-        `error: binding ${a.clusterNs} is degraded: APIServiceExportRequest ${a.clusterNs}/${name.replace(/\./g, '\\.')}`,
+        `error: binding ${a.clusterNs} is degraded: APIServiceExportRequest ${a.clusterNs}/` +
+          `${name.replace(/\./g, '\\.')}`,
       ),
     );
     t.equal((await kubectl(sb.bin, a.kfg, ['delete', `apiserviceexportrequests.${KLUTCH}`, name])).code, 0);
@@ -352,7 +354,8 @@ t.test('konnector stopped, heartbeat aged past twice the interval: degraded, nam
 });
 
 t.test(
-  'unbind --dry-run changes nothing and lists what the real unbind then deletes; the real unbind keeps and lists the claims',
+  'unbind --dry-run changes nothing and lists what the real unbind then deletes; the real unbind keeps and ' +
+    'lists the claims',
   async (t) => {
     const before = await versions(a, app1.kubeconfig);
     const dry = await unbind(a, app1.kubeconfig, ['--dry-run', '-o', 'json']);
@@ -437,7 +440,8 @@ t.test(
     t.match(
       text.stderr,
       new RegExp(
-        `^hint: 1 claim\\(s\\) stay on the control plane .*\`helper unbind --kubeconfig ${a.kfg.replace(/[.]/g, '\\.')} --purge --yes\``,
+        `^hint: 1 claim\\(s\\) stay on the control plane .*\`helper unbind --kubeconfig ` +
+          `${a.kfg.replace(/[.]/g, '\\.')} --purge --yes\``,
         'm',
       ),
       'with the command that would delete it (a hint: on stderr, after the report)',
@@ -457,7 +461,8 @@ t.test('a second unbind is a no-op: exit 0, nothing changed', async (t) => {
 });
 
 t.test(
-  're-binding the same App Cluster: after unbind --delete-crds it converges (bound CRDs made again, the kept claim back)',
+  're-binding the same App Cluster: after unbind --delete-crds it converges (bound CRDs made again, the kept ' +
+    'claim back)',
   async (t) => {
     // The other way to re-bind the same App Cluster, when its copies of the claims may go: --delete-crds.
     // (Without it, helper apply hands the kept CRDs back to the new bindings: test/e2e/truth-lifecycle.test.ts.)
@@ -576,7 +581,8 @@ t.test('unbind --purge without --yes and without a terminal: exit 2, nothing cha
 });
 
 t.test(
-  'unbind --purge: the dry run lists the set; --yes deletes claims and APIServiceNamespaces, nothing outside the binding',
+  'unbind --purge: the dry run lists the set; --yes deletes claims and APIServiceNamespaces, nothing outside ' +
+    'the binding',
   async (t) => {
     const before = await versions(a, app2.kubeconfig);
     const dry = await unbind(a, app2.kubeconfig, ['--purge', '--dry-run', '-o', 'json']);

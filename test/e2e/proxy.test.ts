@@ -111,7 +111,8 @@ t.test('create-ns, status, apply and control-plane check go through HTTPS_PROXY'
   const manifest = join(dir, 'cm.yaml');
   writeFileSync(
     manifest,
-    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxied-${randomBytes(3).toString('hex')}\n  namespace: default\ndata:\n  a: b\n`,
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxied-${randomBytes(3).toString('hex')}\n  ` +
+      `namespace: default\ndata:\n  a: b\n`,
   );
   const ap = await runCli(['apply', '-f', manifest, '--kubeconfig', app], { env: env() });
   t.equal(ap.code, 0, ap.stderr);

@@ -130,7 +130,8 @@ t.test('bind, the first App Cluster with its konnector, two claims synced and ma
 });
 
 t.test(
-  'the first App Cluster abandoned without unbind; the same clusterID bound onto a fresh App Cluster: every claim stays and is copied there',
+  'the first App Cluster abandoned without unbind; the same clusterID bound onto a fresh App Cluster: every ' +
+    'claim stays and is copied there',
   async (t) => {
     await k1.stop();
     const b = await bootstrap();
@@ -144,7 +145,8 @@ t.test(
     t.match(
       ap.stderr,
       new RegExp(
-        `unmarked ${CLAIM.replace(/\./g, '\\.')} ${teamNs['team-a']}/late on the control plane: the App Cluster has no copy of it`,
+        `unmarked ${CLAIM.replace(/\./g, '\\.')} ${teamNs['team-a']}/late on the control plane: the App ` +
+          `Cluster has no copy of it`,
       ),
       'the marked claim of team-a unmarked',
     );
@@ -204,7 +206,8 @@ t.test(
     await k2.stop();
 
     await t.test(
-      'unbind --delete-crds: an export named after a CRD the binding does not own leaves that CRD and its objects alone',
+      'unbind --delete-crds: an export named after a CRD the binding does not own leaves that CRD and its ' +
+        'objects alone',
       async (t) => {
         const crd = {
           apiVersion: 'apiextensions.k8s.io/v1',
@@ -248,7 +251,8 @@ t.test(
           spec: { secretName: 'web-tls' },
         };
         t.equal((await kubectl(sb.bin, app2.kubeconfig, ['create', '-f', '-'], JSON.stringify(cert))).code, 0);
-        // On the control plane, as its admin: the same CRD (the example-backend deletes an export whose CRD the control plane
+        // On the control plane, as its admin: the same CRD (the example-backend deletes an export whose CRD the control
+        // plane
         // lacks) and an APIServiceExport of that name in the binding's cluster namespace.
         t.equal(
           (await kubectl(sb.bin, sb.controlPlane.kubeconfig, ['create', '-f', '-'], JSON.stringify(crd))).code,

@@ -123,7 +123,8 @@ t.test('control-plane apply and check: exit 6 naming the control plane; insecure
   tlsFailure(t, apply, 6, /error: TLS verification of control plane 127\.0\.0\.1:\d+ failed: /);
   const check = await runCli(['control-plane', 'check', '--kubeconfig', bad], { env: cpEnv });
   tlsFailure(t, check, 6, /error: TLS verification of control plane 127\.0\.0\.1:\d+ failed: /);
-  // With the flag the check runs (and reports this sandbox control plane as not set up: exit 6 with a report on stdout).
+  // With the flag the check runs (and reports this sandbox control plane as not set up: exit 6 with a report on
+  // stdout).
   const insecure = await runCli(
     ['control-plane', 'check', '--kubeconfig', bad, '--insecure-skip-tls-verify', '-o', 'json'],
     { env: cpEnv },
@@ -183,7 +184,8 @@ t.test(
 );
 
 t.test(
-  'bootstrap-env --insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster, never http:// (issue 20, finding 6)',
+  'bootstrap-env --insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, ' +
+    'each named; never the --apply-to App Cluster, never http:// (issue 20, finding 6)',
   async (t) => {
     const app = await extraCluster(t, sb, 'tls-app');
     const out = t.testdir({});
@@ -216,14 +218,17 @@ t.test(
     t.match(
       r.stderr,
       new RegExp(
-        `^warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint ${host(sb.env.OIDC_TOKEN_URL)}, the backend ${host(sb.bindUrl)} and the control plane the backend names are NOT verified$`,
+        `^warn: --insecure-skip-tls-verify: the TLS certificates of the token endpoint ` +
+          `${host(sb.env.OIDC_TOKEN_URL)}, the backend ${host(sb.bindUrl)} and the control plane the backend ` +
+          `names are NOT verified$`,
         'm',
       ),
     );
     t.match(
       r.stderr,
       new RegExp(
-        `^warn: --insecure-skip-tls-verify: the TLS certificate of the control plane ${host(sb.controlPlane.server)} \\(from the backend's kubeconfig\\) is NOT verified$`,
+        `^warn: --insecure-skip-tls-verify: the TLS certificate of the control plane ` +
+          `${host(sb.controlPlane.server)} \\(from the backend's kubeconfig\\) is NOT verified$`,
         'm',
       ),
     );
@@ -241,7 +246,8 @@ t.test(
     t.equal(plain.code, 3, plain.stderr);
     t.match(
       plain.stderr,
-      `error: -u must be an https:// URL (got http://${new URL(http).host}): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it`,
+      `error: -u must be an https:// URL (got http://${new URL(http).host}): plain http would send the ` +
+        `access token in clear; --insecure-skip-tls-verify does not allow it`,
     );
     t.equal(plain.stdout, '');
   },

@@ -64,7 +64,8 @@ const clusterID = `tofu-${randomBytes(4).toString('hex')}`;
 const outDir = 'helper-out';
 const kfg = join(work, outDir, 'provider.kfg.yaml');
 
-/** The caller's root module: the module from the checkout; helper is HELPER_BIN (as runCli) or bin/helper under the Node that runs the tests. */
+/** The caller's root module: the module from the checkout; helper is HELPER_BIN (as runCli) or bin/helper under the
+ * Node that runs the tests. */
 const writeRoot = (more: Record<string, unknown> = {}): void =>
   writeFileSync(
     join(work, 'main.tf.json'),
@@ -102,14 +103,16 @@ const writeRoot = (more: Record<string, unknown> = {}): void =>
   );
 writeRoot();
 
-/** How helper authenticates, from tofu's environment. By default the keyless client's key file (README "Keyless authentication"). */
+/** How helper authenticates, from tofu's environment. By default the keyless client's key file (README "Keyless
+ * authentication"). */
 type Auth = Record<string, string>;
 const KEY: Auth = {
   OIDC_CLIENT_ID: keyless.clientId,
   OIDC_CLIENT_KEY_FILE: keyless.keyFile,
   OIDC_TOKEN_URL: sb.oidc.tokenUrl,
 };
-/** The keyless client without a key in the environment (the module call passes --client-key-file; destroy needs no token). */
+/** The keyless client without a key in the environment (the module call passes --client-key-file; destroy needs no
+ * token). */
 const CLIENT: Auth = { OIDC_CLIENT_ID: keyless.clientId, OIDC_TOKEN_URL: sb.oidc.tokenUrl };
 const wrong = `wrong-${randomBytes(12).toString('hex')}`;
 /** The one run with a client secret: a wrong one, for the sandbox's secret client. */
@@ -119,7 +122,8 @@ const WRONG_SECRET: Auth = {
   OIDC_TOKEN_URL: sb.oidc.tokenUrl,
 };
 
-/** What must never be in the state or in anything tofu prints: the key's PEM body lines and JWK d, both client secrets. */
+/** What must never be in the state or in anything tofu prints: the key's PEM body lines and JWK d, both client secrets.
+ * */
 const keyPem = readFileSync(keyless.keyFile, 'utf8');
 const keyMaterial = [
   // Every full line of the PEM body (the last, short one could occur anywhere by chance).
@@ -224,7 +228,8 @@ t.test(
     t.match(
       out,
       new RegExp(
-        `token endpoint ${new URL(sb.env.OIDC_TOKEN_URL).host.replace(/\./g, '\\.')} refused client "${sb.env.OIDC_CLIENT_ID}".*invalid_client`,
+        `token endpoint ${new URL(sb.env.OIDC_TOKEN_URL).host.replace(/\./g, '\\.')} refused client "` +
+          `${sb.env.OIDC_CLIENT_ID}".*invalid_client`,
       ),
       "helper's message in tofu's output",
     );
@@ -254,7 +259,8 @@ t.test(
 );
 
 t.test(
-  'tofu apply binds with the key file and no secret: export requests Succeeded, outputs the namespace and the provider kubeconfig, no key or secret in the state',
+  'tofu apply binds with the key file and no secret: export requests Succeeded, outputs the namespace and ' +
+    'the provider kubeconfig, no key or secret in the state',
   async (t) => {
     const r = await tofu(['apply', '-auto-approve']);
     t.equal(r.code, 0, r.stdout + r.stderr);
@@ -325,7 +331,8 @@ t.test('with the konnector connected, helper status is exit 0; a second plan sho
 });
 
 t.test(
-  'tofu destroy unbinds, with no OIDC variable at all: no konnector or APIServiceBindings left on the App Cluster, the claim kept, the credential files gone',
+  'tofu destroy unbinds, with no OIDC variable at all: no konnector or APIServiceBindings left on the App ' +
+    'Cluster, the claim kept, the credential files gone',
   async (t) => {
     // Destroy needs no credential of the provider: unbind works with the provider kubeconfig.
     const r = await tofu(['destroy', '-auto-approve'], {});
@@ -379,7 +386,8 @@ t.test(
 );
 
 t.test(
-  'apply again on the same App Cluster with wait_bindings and an assertion file: waits for the konnector, the kept claim comes back; destroy again',
+  'apply again on the same App Cluster with wait_bindings and an assertion file: waits for the konnector, ' +
+    'the kept claim comes back; destroy again',
   async (t) => {
     writeRoot({ wait_bindings: '5m' });
     // A CI's id_token written to a file, as the client assertion. The sandbox's oidc-provider trusts only the
@@ -407,7 +415,8 @@ t.test(
     t.match(
       r.stdout,
       new RegExp(
-        `\\(local-exec\\): requesting an access token from \\S+ for client ${keyless.clientId} \\(client assertion from ${assertionFile}\\)`,
+        `\\(local-exec\\): requesting an access token from \\S+ for client ${keyless.clientId} \\(client ` +
+          `assertion from ${assertionFile}\\)`,
       ),
       'helper authenticated with the assertion file',
     );

@@ -245,8 +245,10 @@ t.test(
     t.match(advice, `kubectl annotate crd ${CLAIM} ${ORPHANED}=${clusterNs}`, 'the advice names the record to write');
     t.equal((await kubectl(sb.bin, app.kubeconfig, advice.split(/\s+/).slice(1))).code, 0, 'following it');
 
-    // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot know
-    // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was given.
+    // The hint's commands, in backticks, run in order: bootstrap-env is this binding's own command (the hint cannot
+    // know
+    // the binding file or URL), `all.yaml` is the file bootstrap-env wrote, the App Cluster is the one unbind was
+    // given.
     const commands = [...hints.join('\n').matchAll(/`((?:helper|kubectl) [^`]+)`/g)].map((m) => m[1]!);
     const named = `the hint names the commands to run: ${JSON.stringify(commands)}`;
     t.ok(

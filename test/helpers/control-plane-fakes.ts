@@ -5,7 +5,11 @@
 import { CA_PEM } from './certs.ts';
 import { MemoryCluster } from './memory-cluster.ts';
 
-export const VALUES = `backend:\n  host: bind.corp.test\n  externalAddress: https://api.corp.test:6443\n  caCertificate: env:CA\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
+export const VALUES =
+  `backend:\n  host: bind.corp.test\n  externalAddress: https://api.corp.test:6443\n  caCertificate: ` +
+  `env:CA\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: ` +
+  `a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: ` +
+  `env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
 export const ENV = {
   CA: CA_PEM,
   OIDC: 'oidc-secret-not-real',
@@ -13,7 +17,10 @@ export const ENV = {
   SEED: 'a seed of at least sixteen characters',
 };
 export const KUBECONFIG = {
-  text: 'apiVersion: v1\nkind: Config\nclusters: [{name: cp, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: admin, user: {token: abc}}]\ncontexts: [{name: cp, context: {cluster: cp, user: admin}}]\ncurrent-context: cp\n',
+  text:
+    'apiVersion: v1\nkind: Config\nclusters: [{name: cp, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: ' +
+    '[{name: admin, user: {token: abc}}]\ncontexts: [{name: cp, context: {cluster: cp, user: ' +
+    'admin}}]\ncurrent-context: cp\n',
   files: ['cp.kubeconfig'],
   source: '--kubeconfig',
   label: 'cp.kubeconfig',

@@ -105,7 +105,8 @@ const healthy = {
   ],
 };
 
-/** Each object as a working cluster holds it, with what its controllers add (endpoints, the certificate, the claim CRDs). */
+/** Each object as a working cluster holds it, with what its controllers add (endpoints, the certificate, the claim
+ * CRDs). */
 export function running(objects: readonly K8sObject[]): object[] {
   return objects.flatMap((o): object[] => {
     switch (o.kind) {

@@ -21,9 +21,11 @@ export type FaultAnswer =
 export type Fault =
   | 'forward'
   | FaultAnswer
-  /** A lost answer: the request reaches the real server (which acts on it), its answer is dropped and `lose` is sent instead. */
+  /** A lost answer: the request reaches the real server (which acts on it), its answer is dropped and `lose` is sent
+   * instead. */
   | { lose: FaultAnswer }
-  /** A tampered answer: the real server's whole answer, changed by `rewrite` (a hostile or compromised server); same status and headers. */
+  /** A tampered answer: the real server's whole answer, changed by `rewrite` (a hostile or compromised server); same
+   * status and headers. */
   | { rewrite: (body: Buffer) => string | Buffer };
 
 export interface FaultProxy {

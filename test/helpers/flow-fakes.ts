@@ -51,7 +51,8 @@ export function healthyBinding(): { cp: MemoryCluster; app: MemoryCluster } {
           status: 'False',
           reason: 'Unknown',
           message:
-            'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a SchemaInSync condition.',
+            'APIServiceBinding postgresqlinstances.anynines.com in the consumer cluster does not have a ' +
+            'SchemaInSync condition.',
         },
       ],
     },
@@ -148,7 +149,8 @@ export function healthyBinding(): { cp: MemoryCluster; app: MemoryCluster } {
     },
     status: { conditions: [{ type: 'Established', status: 'True' }] },
   });
-  // The App Cluster's copies: one made there (the konnector put its finalizer on it), one adopted from the control plane.
+  // The App Cluster's copies: one made there (the konnector put its finalizer on it), one adopted from the control
+  // plane.
   app.add({
     apiVersion: 'anynines.com/v1',
     kind: 'PostgresqlInstance',

@@ -651,7 +651,8 @@ export function apiGroup(rng: Rng, max = 253): string {
   return widened.length <= max ? widened : first!;
 }
 
-/** The schema's group rule, written out: see apiGroup. The length limit is binding.json's; the BindingResponse has none. */
+/** The schema's group rule, written out: see apiGroup. The length limit is binding.json's; the BindingResponse has
+ * none. */
 export function isApiGroup(s: string, max = 253): boolean {
   if (s === '') return true;
   if (s.length > max) return false;
@@ -677,7 +678,9 @@ export function clusterId(rng: Rng): string {
     case 3:
       return '😀'.repeat(rng.range(1, 253));
     case 4:
-      return `${' '.repeat(rng.int(10))}${charFrom(rng, PRINTABLE.slice(1))}${stringFrom(rng, PRINTABLE, rng.int(240))}`;
+      return (
+        `${' '.repeat(rng.int(10))}${charFrom(rng, PRINTABLE.slice(1))}` + `${stringFrom(rng, PRINTABLE, rng.int(240))}`
+      );
     default:
       return stringFrom(rng, LOWER + DIGITS + '-_.', rng.range(1, 40));
   }
@@ -716,7 +719,10 @@ export interface KubeconfigDoc {
 
 /** A PEM certificate block (its body need not be a real certificate: only the markers are checked). */
 export function pemCertificate(rng: Rng): string {
-  return `-----BEGIN CERTIFICATE-----\n${Buffer.from(stringFrom(rng, PRINTABLE, 48)).toString('base64')}\n-----END CERTIFICATE-----\n`;
+  return (
+    `-----BEGIN CERTIFICATE-----\n${Buffer.from(stringFrom(rng, PRINTABLE, 48)).toString('base64')}\n-----END ` +
+    `CERTIFICATE-----\n`
+  );
 }
 
 function entryName(rng: Rng): string {
@@ -1127,7 +1133,8 @@ export function silenceYamlWarnings(): void {
   }) as typeof process.emitWarning;
 }
 
-/** A valid values file (one data service, secrets as env: references) whose backend.extraArgs is the given YAML flow list body. */
+/** A valid values file (one data service, secrets as env: references) whose backend.extraArgs is the given YAML flow
+ * list body. */
 export const valuesWithExtraArgs = (extraArgs: string) => `backend:
   host: bind.example.com
   extraArgs: [${extraArgs}]

@@ -6,7 +6,8 @@
  * No container runtime can start a container on this machine kind (crun refuses to set the
  * RLIMIT_NOFILE/NPROC it is asked for; cgroups are in hybrid mode), so `runInImage` is the stand-in:
  * `unshare --fork --pid --mount [--net]` and `chroot --userspec=UID:GID` (or, with a working
- * directory, `unshare --root --wd --setuid --setgid`) into the test's own unpacked root filesystem, with an environment of exactly what the caller passes (the image's
+ * directory, `unshare --root --wd --setuid --setgid`) into the test's own unpacked root filesystem, with an environment
+ * of exactly what the caller passes (the image's
  * config has none), the image's entrypoint and user, and, like a runtime, a minimal /dev and the
  * mounts asked for (bind mounts in the private mount namespace; read-only ones remounted so;
  * `readOnlyRoot` remounts the root filesystem read-only, as Kubernetes' readOnlyRootFilesystem).
@@ -189,11 +190,13 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
     if (groups.length) throw new Error('runInImage: groups and workdir together are not supported');
     const [uid, gid] = user.split(':');
     lines.push(
-      `exec ${which('env')} -i ${env.join(' ')} ${which('unshare')} --root=${q(root)} --wd=${q(run.workdir)} --setgid=${gid} --setuid=${uid} ${argv}`,
+      `exec ${which('env')} -i ${env.join(' ')} ${which('unshare')} --root=${q(root)} --wd=${q(run.workdir)} ` +
+        `--setgid=${gid} --setuid=${uid} ${argv}`,
     );
   } else {
     lines.push(
-      `exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ${q(root)} ${argv}`,
+      `exec ${which('env')} -i ${env.join(' ')} ${which('chroot')} --userspec=${user} ${groups.join(' ')} ` +
+        `${q(root)} ${argv}`,
     );
   }
   const script = lines.join('\n');
@@ -207,11 +210,13 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
     '-c',
     script,
   ];
-  const command =
-    `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} ${run.workdir ? `unshare --root=<rootfs> --wd=${run.workdir} --setuid/--setgid ${user}` : `chroot --userspec=${user} ${groups.join(' ')} <rootfs>`} ${[...entrypoint, ...run.args].join(' ')}`.replace(
-      / +/g,
-      ' ',
-    );
+  const command = (
+    `unshare --fork --pid --mount${run.isolateNet === false ? '' : ' --net'} ` +
+    (run.workdir
+      ? `unshare --root=<rootfs> --wd=${run.workdir} --setuid/--setgid ${user}`
+      : `chroot --userspec=${user} ${groups.join(' ')} <rootfs>`) +
+    ` ${[...entrypoint, ...run.args].join(' ')}`
+  ).replace(/ +/g, ' ');
   return new Promise((done, reject) => {
     const child = spawn(unshare[0]!, unshare.slice(1), { env: {}, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -232,7 +237,8 @@ export async function runInImage(image: Image, run: RootRun): Promise<RootResult
   });
 }
 
-/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the artifact). */
+/** Hands what a user saw to the suite-wide secret scan of test/run.ts, as runCli does (stdout left out where it is the
+ * artifact). */
 function record(args: string[], stdout: string, stderr: string): void {
   const file = process.env.HELPER_CLI_CAPTURE;
   if (!file) return;

@@ -1,4 +1,5 @@
-/** The secret scan finds each kind of secret it is meant to find (and names the run, never the value), and passes clean output. */
+/** The secret scan finds each kind of secret it is meant to find (and names the run, never the value), and passes clean
+ * output. */
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ t.test(
       const file = join(dir, 'capture.jsonl');
       writeFileSync(
         file,
-        `${JSON.stringify({ args: ['bootstrap-env', '-f'], stdout: '', stderr: 'ok\n' })}\n${JSON.stringify({ args: ['apply', '-f'], stdout: '', stderr })}\n`,
+        `${JSON.stringify({ args: ['bootstrap-env', '-f'], stdout: '', stderr: 'ok\n' })}\n` +
+          `${JSON.stringify({ args: ['apply', '-f'], stdout: '', stderr })}\n`,
       );
       return scanForSecrets(file, secrets);
     };

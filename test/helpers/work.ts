@@ -200,7 +200,8 @@ export function assertLinear<I, T>(
   t.ok(small.work >= n, `${what}: work at n=${n} is ${small.work}, at least n`);
   t.ok(
     ratio <= maxRatio,
-    `${what}: work grows ${ratio.toFixed(2)}× from n=${n} (${small.work}) to n=${2 * n} (${large.work}), at most ${maxRatio}× (linear)`,
+    `${what}: work grows ${ratio.toFixed(2)}× from n=${n} (${small.work}) to n=${2 * n} (${large.work}), at ` +
+      `most ${maxRatio}× (linear)`,
   );
   return [small, large];
 }

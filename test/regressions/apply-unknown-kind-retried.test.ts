@@ -27,7 +27,8 @@ t.test('not retried; the message names the kind and asks about its CRD', async (
   t.equal((err as ClusterError).code, 'HELPER_CLUSTER_UNKNOWN_KIND');
   t.equal(
     (err as ClusterError).message,
-    'control plane 127.0.0.1:1 cannot apply ProviderConfig pg: it does not serve dataservices.anynines.com/v1 ProviderConfig (is its CustomResourceDefinition installed?)',
+    'control plane 127.0.0.1:1 cannot apply ProviderConfig pg: it does not serve ' +
+      'dataservices.anynines.com/v1 ProviderConfig (is its CustomResourceDefinition installed?)',
   );
   t.equal(retryDecision(err).retry, false);
 });

@@ -37,7 +37,9 @@ t.test('items with toString/valueOf keys are an InputError', async (t) => {
   for (const key of ['toString', 'valueOf']) {
     const text = `{"clusterID":"c","apis":[{"group":"","resource":"ab"},{"group":"","resource":"cd","${key}":false}]}`;
     t.same(problemsOf(text), [`/apis/1: must NOT have additional property "${key}"`], key);
-    const twice = `{"clusterID":"c","apis":[{"group":"","resource":"ab","${key}":"x"},{"${key}":"x","resource":"ab","group":""}]}`;
+    const twice =
+      `{"clusterID":"c","apis":[{"group":"","resource":"ab","${key}":"x"},{"${key}` +
+      `":"x","resource":"ab","group":""}]}`;
     t.match(
       problemsOf(twice),
       [

@@ -41,7 +41,8 @@ const log = [
 t.test('leaf failures with their path and short fields; wrapper points skipped', async (t) => {
   const got = failureSummary(log);
   t.same(got, [
-    'not ok - test/e2e/x.test.ts > first > should be equal (found: 11; wanted: 0; fileName: test/e2e/x.test.ts; lineNumber: 42; diff: -2 +3)',
+    'not ok - test/e2e/x.test.ts > first > should be equal (found: 11; wanted: 0; fileName: ' +
+      'test/e2e/x.test.ts; lineNumber: 42; diff: -2 +3)',
     'not ok - test/e2e/x.test.ts > first',
   ]);
 });

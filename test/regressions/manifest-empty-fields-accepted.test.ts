@@ -21,7 +21,8 @@ for (const [what, doc] of [
       () => parseManifest(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n---\n${doc}`, 'all.yaml'),
       new InputError(
         'HELPER_MANIFEST',
-        'all.yaml: document 2 is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a non-empty string)',
+        'all.yaml: document 2 is not a Kubernetes object (needs apiVersion, kind and metadata.name, each a ' +
+          'non-empty string)',
       ),
     );
   });

@@ -191,7 +191,8 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     issuer: v.issuer,
     jwks: createRemoteJWKSet(new URL(v.jwksUrl), { [customFetch]: jwksFetch }),
   }));
-  /** The verifier for a token: the one its (unverified) `iss` names; with one issuer, that one (its check names the mismatch). */
+  /** The verifier for a token: the one its (unverified) `iss` names; with one issuer, that one (its check names the
+   * mismatch). */
   const verifierFor = (token: string) => {
     if (verifiers.length === 1) return verifiers[0]!;
     let iss: unknown;
@@ -203,7 +204,8 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     const v = verifiers.find((x) => x.issuer === iss);
     if (!v)
       throw unauthorized(
-        `token issuer mismatch: expected one of ${JSON.stringify(verifiers.map((x) => x.issuer))}, got ${JSON.stringify(iss ?? '')}`,
+        `token issuer mismatch: expected one of ${JSON.stringify(verifiers.map((x) => x.issuer))}, got ` +
+          `${JSON.stringify(iss ?? '')}`,
       );
     return v;
   };
@@ -268,11 +270,13 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       if (err instanceof joseErrors.JWTClaimValidationFailed) {
         if (err.claim === 'aud')
           throw unauthorized(
-            `token audience mismatch: expected ${JSON.stringify(opts.audience)}, got ${JSON.stringify(err.payload.aud ?? [])}`,
+            `token audience mismatch: expected ${JSON.stringify(opts.audience)}, got ` +
+              `${JSON.stringify(err.payload.aud ?? [])}`,
           );
         if (err.claim === 'iss')
           throw unauthorized(
-            `token issuer mismatch: expected ${JSON.stringify(verifier.issuer)}, got ${JSON.stringify(err.payload.iss ?? '')}`,
+            `token issuer mismatch: expected ${JSON.stringify(verifier.issuer)}, got ` +
+              `${JSON.stringify(err.payload.iss ?? '')}`,
           );
         throw unauthorized(`token claim ${JSON.stringify(err.claim)} invalid: ${err.reason}`);
       }
@@ -312,7 +316,8 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
     if (missing.length > 0)
       throw new HttpError(
         400,
-        `bad request: no APIServiceExportTemplate for ${missing.map((m) => JSON.stringify(m)).join(', ')}; this backend does not offer ${missing.length === 1 ? 'that API' : 'those APIs'}`,
+        `bad request: no APIServiceExportTemplate for ${missing.map((m) => JSON.stringify(m)).join(', ')}; ` +
+          `this backend does not offer ${missing.length === 1 ? 'that API' : 'those APIs'}`,
       );
     return out;
   }
@@ -369,7 +374,8 @@ export async function startBindBackend(opts: BindBackendOptions): Promise<BindBa
       if (Date.now() >= deadline)
         throw new HttpError(
           500,
-          `timed out after ${TOKEN_WAIT_MS / 1000}s waiting for the ServiceAccount token of ${ns}/${BINDER} (is kube-controller-manager running?)`,
+          `timed out after ${TOKEN_WAIT_MS / 1000}s waiting for the ServiceAccount token of ${ns}/${BINDER} ` +
+            `(is kube-controller-manager running?)`,
         );
       await new Promise((r) => setTimeout(r, 200));
     }

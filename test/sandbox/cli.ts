@@ -69,7 +69,8 @@ async function up(): Promise<void> {
   const log = readFileSync(join(dir, 'daemon.log'), 'utf8');
   if (log.length > shown) process.stderr.write(log.slice(shown));
   process.stderr.write(
-    `sandbox: up in ${((Date.now() - start) / 1000).toFixed(1)}s; environment in ${join(dir, 'sandbox.env')} (source it)\n`,
+    `sandbox: up in ${((Date.now() - start) / 1000).toFixed(1)}s; environment in ${join(dir, 'sandbox.env')} ` +
+      `(source it)\n`,
   );
   process.stdout.write(readFileSync(join(dir, 'sandbox.env'), 'utf8'));
 }

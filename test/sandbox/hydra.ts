@@ -29,9 +29,11 @@ export interface Hydra {
   jwksUrl: string;
   adminUrl: string;
   proc: Proc;
-  /** A client with the JWT-bearer grant and these audiences; no secret (token_endpoint_auth_method none). Returns its client_id. */
+  /** A client with the JWT-bearer grant and these audiences; no secret (token_endpoint_auth_method none). Returns its
+   * client_id. */
   createJwtBearerClient(audience: string[], accessTokenLifespan?: string): Promise<string>;
-  /** Trusts `issuer` for the JWT-bearer grant with every key of its JWKS: for assertions of `subject` only, or of any subject. */
+  /** Trusts `issuer` for the JWT-bearer grant with every key of its JWKS: for assertions of `subject` only, or of any
+   * subject. */
   trustIssuer(issuer: string, jwks: { keys: object[] }, subject?: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -65,7 +67,8 @@ export async function startHydra(opts: {
       'serve:',
       `  public: { host: 127.0.0.1, port: ${pub} }`,
       `  admin: { host: 127.0.0.1, port: ${admin} }`,
-      `  tls: { enabled: true, cert: { path: ${JSON.stringify(opts.tls.certFile)} }, key: { path: ${JSON.stringify(opts.tls.keyFile)} } }`,
+      `  tls: { enabled: true, cert: { path: ${JSON.stringify(opts.tls.certFile)} }, key: { path: ` +
+        `${JSON.stringify(opts.tls.keyFile)} } }`,
       // No telemetry from a test run.
       'sqa: { opt_out: true }',
       `urls: { self: { issuer: ${JSON.stringify(issuer)}, public: ${JSON.stringify(issuer)} } }`,

@@ -145,7 +145,8 @@ async function acquireKonnectorLock(timeoutMs: number): Promise<() => void> {
     }
     if (Date.now() > deadline)
       throw new Error(
-        `another konnector holds ${LOCK_DIR} (pid ${holder ?? 'unknown'}) for more than ${timeoutMs / 1000}s; only one can run per machine (fixed health port :${KONNECTOR_HEALTH_PORT})`,
+        `another konnector holds ${LOCK_DIR} (pid ${holder ?? 'unknown'}) for more than ${timeoutMs / 1000}` +
+          `s; only one can run per machine (fixed health port :${KONNECTOR_HEALTH_PORT})`,
       );
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -158,7 +159,9 @@ async function checkHealthPortFree(): Promise<void> {
     srv.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         new Error(
-          `port ${KONNECTOR_HEALTH_PORT} is taken (${err.code}): the v1.4.0 konnector's health server listens on a fixed :${KONNECTOR_HEALTH_PORT}; stop what uses it (ss -ltnp 'sport = :${KONNECTOR_HEALTH_PORT}') and try again`,
+          `port ${KONNECTOR_HEALTH_PORT} is taken (${err.code}): the v1.4.0 konnector's health server ` +
+            `listens on a fixed :${KONNECTOR_HEALTH_PORT}; stop what uses it (ss -ltnp 'sport = :` +
+            `${KONNECTOR_HEALTH_PORT}') and try again`,
         ),
       ),
     );
@@ -201,7 +204,8 @@ export async function startKonnector(
     ]);
     if (tok.code !== 0)
       throw new Error(
-        `no token for ServiceAccount klutch-bind/konnector on ${app.name} (was all.yaml applied?): ${tok.stderr.trim()}`,
+        `no token for ServiceAccount klutch-bind/konnector on ${app.name} (was all.yaml applied?): ` +
+          `${tok.stderr.trim()}`,
       );
     const kdir = join(dir, `konnector-${app.name}`);
     mkdirSync(kdir, { recursive: true, mode: 0o700 });

@@ -176,7 +176,8 @@ t.test('strictBasicOnly and strictPostOnly', async (t) => {
 });
 
 t.test(
-  'a private_key_jwt client (no secret): a signed assertion gets a JWT for the backend; a replayed one or another key is invalid_client',
+  'a private_key_jwt client (no secret): a signed assertion gets a JWT for the backend; a replayed one or ' +
+    'another key is invalid_client',
   async (t) => {
     const { generateKeyPair, exportJWK, SignJWT } = await import('jose');
     const ca = await createCa(t.testdir());

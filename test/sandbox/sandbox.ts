@@ -9,13 +9,23 @@
  *
  * | part | what it does | code |
  * |---|---|---|
- * | kube-apiserver, kube-controller-manager, etcd | both clusters; ServiceAccount tokens, namespace deletion, GC | Kubernetes 1.37 modules (test/sandbox/kube) |
+ * | kube-apiserver, kube-controller-manager, etcd | both clusters; ServiceAccount tokens, namespace deletion, GC |
+ * Kubernetes 1.37 modules (test/sandbox/kube) |
  * | OIDC provider | client-credentials tokens (JWT, aud klutch-bind) | npm oidc-provider (oidc.ts) |
- * | reference backend | only what the closed anynines backend does and no upstream controller does: verify the bearer JWT, map `<sub>#<clusterID>` to a cluster namespace, its `klutch-binder` ServiceAccount, token, RoleBinding, kubeconfig Secret and ClusterBinding, answer the BindingResponse | this project (bind-backend.ts) |
- * | example-backend | everything Klutch reconciles on the control plane: export requests → APIServiceExports and Succeeded/Failed, APIServiceNamespaces → `<cluster-ns>-<name>` + status.namespace, ClusterBindings → `klutch-binder-<cluster-ns>` RBAC; bootstraps the `klutch-binder` ClusterRole | klutchio bind v1.4.0 (klutch.ts) |
- * | konnector | on demand per App Cluster (startKonnector): bindings Ready, bound CRDs, claims synced both ways, heartbeat | klutchio bind v1.4.0 (klutch.ts) |
- * | CRDs on the control plane | the five klutch.anynines.com CRDs and the export-template CRD | read from the bind module's deploy/crd/ and contrib/deploy/crd/ |
- * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package would install), their templates; keyvalueinstances has a template but no CRD, so its export requests stay Pending (CRDNotFound) and end Failed on the example-backend's first reconcile after a minute | stand-ins written here (no Crossplane) |
+ * | reference backend | only what the closed anynines backend does and no upstream controller does: verify the bearer
+ * JWT, map `<sub>#<clusterID>` to a cluster namespace, its `klutch-binder` ServiceAccount, token, RoleBinding,
+ * kubeconfig Secret and ClusterBinding, answer the BindingResponse | this project (bind-backend.ts) |
+ * | example-backend | everything Klutch reconciles on the control plane: export requests → APIServiceExports and
+ * Succeeded/Failed, APIServiceNamespaces → `<cluster-ns>-<name>` + status.namespace, ClusterBindings →
+ * `klutch-binder-<cluster-ns>` RBAC; bootstraps the `klutch-binder` ClusterRole | klutchio bind v1.4.0 (klutch.ts) |
+ * | konnector | on demand per App Cluster (startKonnector): bindings Ready, bound CRDs, claims synced both ways,
+ * heartbeat | klutchio bind v1.4.0 (klutch.ts) |
+ * | CRDs on the control plane | the five klutch.anynines.com CRDs and the export-template CRD | read from the bind
+ * module's deploy/crd/ and contrib/deploy/crd/ |
+ * | claim CRDs, export templates | postgresqlinstances and servicebindings (what Crossplane's configuration package
+ * would install), their templates; keyvalueinstances has a template but no CRD, so its export requests stay Pending
+ * (CRDNotFound) and end Failed on the example-backend's first reconcile after a minute | stand-ins written here (no
+ * Crossplane) |
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
@@ -51,7 +61,8 @@ export interface SandboxInfo {
     clientId: string;
     clientSecret: string;
     audience: string;
-    /** A second client without a secret: private_key_jwt with the public key of keyFile (PEM, 0600) registered, kid its RFC 7638 thumbprint. */
+    /** A second client without a secret: private_key_jwt with the public key of keyFile (PEM, 0600) registered, kid its
+     * RFC 7638 thumbprint. */
     keyless: { clientId: string; keyFile: string; kid: string };
   };
   bindUrl: string;
@@ -196,7 +207,8 @@ async function keylessClient(
   return { clientId: 'helper-keyless', keyFile, kid, jwks: { keys: [{ ...pub, kid, alg: 'RS256', use: 'sig' }] } };
 }
 
-/** APIs with an export template but no CRD: the example-backend keeps their export requests Pending (CRDNotFound) and fails them on a reconcile after a minute. */
+/** APIs with an export template but no CRD: the example-backend keeps their export requests Pending (CRDNotFound) and
+ * fails them on a reconcile after a minute. */
 export const FAILING_APIS = ['keyvalueinstances'] as const;
 
 /**

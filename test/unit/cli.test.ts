@@ -29,7 +29,9 @@ for (const event of ['unhandledRejection', 'uncaughtException'] as const) {
     t.match(
       stderr,
       new RegExp(
-        `error: unexpected error: ${event === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception'}: socket hang up in a stray callback \\(this is a bug in helper`,
+        `error: unexpected error: ` +
+          `${event === 'unhandledRejection' ? 'unhandled rejection' : 'uncaught exception'}: socket hang up in ` +
+          `a stray callback \\(this is a bug in helper`,
       ),
     );
   });

@@ -1,4 +1,5 @@
-/** http.ts: the https-only rule, --ca-file reading, host names for messages, the dispatcher, proxies and the response limit. */
+/** http.ts: the https-only rule, --ca-file reading, host names for messages, the dispatcher, proxies and the response
+ * limit. */
 import { writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -165,7 +166,8 @@ t.test("proxyFor: the proxy of a target as Go's ProxyFromEnvironment (kubectl) p
 });
 
 t.test(
-  'makeDispatcher: calls go through HTTPS_PROXY as a CONNECT tunnel (TLS to the server still verified); NO_PROXY exempts',
+  'makeDispatcher: calls go through HTTPS_PROXY as a CONNECT tunnel (TLS to the server still verified); ' +
+    'NO_PROXY exempts',
   async (t) => {
     const dir = t.testdir({});
     const ca = await createCa(dir);
@@ -227,7 +229,8 @@ async function answering(
 }
 
 t.test(
-  'limitResponses: a body over the limit fails with ResponseTooLargeError naming host and limit, declared or streamed; compressed answers are not asked for and refused',
+  'limitResponses: a body over the limit fails with ResponseTooLargeError naming host and limit, declared or ' +
+    'streamed; compressed answers are not asked for and refused',
   async (t) => {
     const { origin, seen } = await answering(t, {
       '/small': (res) => res.end('x'.repeat(64)),
@@ -280,7 +283,8 @@ t.test(
 );
 
 t.test(
-  "makeDispatcher bounds every body at RESPONSE_LIMIT (16 MiB): the token request's too (regression: openid-client read whatever came)",
+  "makeDispatcher bounds every body at RESPONSE_LIMIT (16 MiB): the token request's too (regression: " +
+    'openid-client read whatever came)',
   async (t) => {
     t.equal(RESPONSE_LIMIT, 16 * 1024 * 1024);
     const { origin } = await answering(t, {

@@ -18,14 +18,17 @@ t.test('bound clusters and their export requests: one "already done" line', asyn
   t.same(
     j.warnings(),
     [
-      'already done on the control plane: bound "c1" → namespace cluster-a (backend backend:443); re-running the same command is safe and finishes the binding',
+      'already done on the control plane: bound "c1" → namespace cluster-a (backend backend:443); re-running ' +
+        'the same command is safe and finishes the binding',
     ],
     'before any export request',
   );
   j.recordExportRequest('cluster-a/pg.anynines.com');
   j.recordBound({ clusterID: 'c2', clusterNamespace: 'cluster-b', host: 'backend:443' });
   t.same(j.warnings(), [
-    'already done on the control plane: bound "c1" → namespace cluster-a (backend backend:443), "c2" → namespace cluster-b (backend backend:443); APIServiceExportRequest(s) cluster-a/pg.anynines.com; re-running the same command is safe and finishes the binding',
+    'already done on the control plane: bound "c1" → namespace cluster-a (backend backend:443), "c2" → ' +
+      'namespace cluster-b (backend backend:443); APIServiceExportRequest(s) cluster-a/pg.anynines.com; ' +
+      're-running the same command is safe and finishes the binding',
   ]);
   t.same(j.warnings({ summarised: true }), [], "a fleet's summary already lists the bindings");
   t.notOk(j.empty);
@@ -38,7 +41,9 @@ t.test('an apply: n of m, naming the objects applied and how many were not', asy
   record('Namespace klutch-bind');
   record('CustomResourceDefinition a.klutch.anynines.com');
   t.same(j.warnings({ summarised: true }), [
-    'already applied to cluster 127.0.0.1:6443: 2 of 5 object(s) (Namespace klutch-bind, CustomResourceDefinition a.klutch.anynines.com); the other 3 were not; re-running the same command is safe and applies the rest',
+    'already applied to cluster 127.0.0.1:6443: 2 of 5 object(s) (Namespace klutch-bind, ' +
+      'CustomResourceDefinition a.klutch.anynines.com); the other 3 were not; re-running the same command is ' +
+      'safe and applies the rest',
   ]);
   t.equal(j.applied?.objects.length, 2);
 });
@@ -50,7 +55,8 @@ t.test(
     const record = j.startApply('App Cluster 127.0.0.1:7443', 3);
     for (const o of ['Namespace a', 'Namespace b', 'Namespace c']) record(o);
     t.same(j.warnings(), [
-      'all 3 object(s) were applied to App Cluster 127.0.0.1:7443 before the error; re-running the same command is safe',
+      'all 3 object(s) were applied to App Cluster 127.0.0.1:7443 before the error; re-running the same ' +
+        'command is safe',
     ]);
   },
 );

@@ -23,9 +23,8 @@ function modules(dir: string): string[] {
 /** True when, comments removed, every statement is an import type, interface or type declaration. */
 export function typesOnly(text: string): boolean {
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  return !/^\s*(export\s+)?(const|let|var|function|async|class|enum|default)\b|^\s*export\s*\{|^\s*import\s+(?!type\b)/m.test(
-    code,
-  );
+  const declaration = /^\s*(export\s+)?(const|let|var|function|async|class|enum|default)\b/m;
+  return !declaration.test(code) && !/^\s*export\s*\{|^\s*import\s+(?!type\b)/m.test(code);
 }
 
 t.test('typesOnly tells a declaration-only module from one with code', async (t) => {

@@ -41,7 +41,8 @@ t.test(
   'regression: redaction replaced the word "environment" after "password:" ("[REDACTED] variable X is not set")',
   async (t) => {
     const msg =
-      '/dataServices/postgresql/serviceBroker/password: environment variable POSTGRESQL_SERVICE_BROKER_PASSWORD is not set';
+      '/dataServices/postgresql/serviceBroker/password: environment variable ' +
+      'POSTGRESQL_SERVICE_BROKER_PASSWORD is not set';
     t.equal(redact(msg), msg, "a message's own words are never replaced");
     const lines: string[] = [];
     new Logger({ write: (l) => lines.push(l) }).error(msg);
@@ -67,7 +68,8 @@ t.test(
 );
 
 t.test(
-  "control characters a server sent are shown escaped, never sent to the terminal (regression: an error body's OSC and CSI sequences retitled and cleared it)",
+  'control characters a server sent are shown escaped, never sent to the terminal (regression: an error ' +
+    "body's OSC and CSI sequences retitled and cleared it)",
   async (t) => {
     const hostile = 'denied \x1b]0;pwned\x07 \x1b[2J\rfake line \x9b31m \u202eevil\x00';
     const lines: string[] = [];
@@ -79,7 +81,8 @@ t.test(
     t.notMatch(line, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/, 'no control character is written');
     t.equal(
       line,
-      'warn: server said: denied \\x1b]0;pwned\\x07 \\x1b[2J\\rfake line \\x9b31m \\u202eevil\\x00 body=denied \\x1b]0;pwned\\x07 \\x1b[2J\\rfake line \\x9b31m \\u202eevil\\x00\n',
+      'warn: server said: denied \\x1b]0;pwned\\x07 \\x1b[2J\\rfake line \\x9b31m \\u202eevil\\x00 ' +
+        'body=denied \\x1b]0;pwned\\x07 \\x1b[2J\\rfake line \\x9b31m \\u202eevil\\x00\n',
     );
     const json: string[] = [];
     new Logger({ level: 'info', format: 'json', write: (l) => json.push(l) }).error(hostile);
@@ -93,7 +96,8 @@ t.test(
 );
 
 t.test(
-  "escapeControl keeps newlines and tabs (helper's own multi-line messages); serverText escapes them too; forTerminal also redacts",
+  "escapeControl keeps newlines and tabs (helper's own multi-line messages); serverText escapes them too; " +
+    'forTerminal also redacts',
   async (t) => {
     const { escapeControl, forTerminal, serverText } = await import('../../src/log.ts');
     t.equal(escapeControl('a\n\tb\x1b[0m\x07'), 'a\n\tb\\x1b[0m\\x07');

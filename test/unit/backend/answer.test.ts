@@ -112,7 +112,8 @@ t.test("the real template claims pass the default policy, also with the API serv
   t.same(
     r.lines,
     [
-      'info: cluster "c1": APIServiceBinding postgresqlinstances.anynines.com accepts claims secrets (owner Provider), configmaps (owner Provider)',
+      'info: cluster "c1": APIServiceBinding postgresqlinstances.anynines.com accepts claims secrets (owner ' +
+        'Provider), configmaps (owner Provider)',
       'info: cluster "c1": APIServiceBinding servicebindings.anynines.com accepts claims secrets (owner Provider)',
     ],
     'one info line per binding with claims',
@@ -206,7 +207,8 @@ t.test(
     );
     t.equal(
       r.error!.hint,
-      'if you trust them, list their resources in binding.json\'s acceptClaims, e.g. "acceptClaims": ["secrets", "serviceaccounts", "deployments.apps"]',
+      'if you trust them, list their resources in binding.json\'s acceptClaims, e.g. "acceptClaims": ' +
+        '["secrets", "serviceaccounts", "deployments.apps"]',
     );
     t.same(r.lines, [], 'nothing listed as accepted');
   },
@@ -249,8 +251,11 @@ t.test('acceptClaims accepts a claim as sent, marks it, lists its options; unuse
     },
   ]);
   t.same(r.lines, [
-    'info: cluster "c1": APIServiceBinding postgresqlinstances.anynines.com accepts claims secrets (owner Provider), secrets (owner Provider, create.replaceExisting; accepted by acceptClaims), serviceaccounts (owner Provider; accepted by acceptClaims)',
-    'warn: cluster "c1": binding.json\'s acceptClaims names certificates.cert-manager.io, but the backend\'s answer has no claim on it',
+    'info: cluster "c1": APIServiceBinding postgresqlinstances.anynines.com accepts claims secrets (owner ' +
+      'Provider), secrets (owner Provider, create.replaceExisting; accepted by acceptClaims), serviceaccounts ' +
+      '(owner Provider; accepted by acceptClaims)',
+    'warn: cluster "c1": binding.json\'s acceptClaims names certificates.cert-manager.io, but the backend\'s ' +
+      'answer has no claim on it',
   ]);
   const other = quiet(() => checkAnswer(binding([PG], ['serviceaccounts']), [pgRequest([replace])], NS));
   t.match(

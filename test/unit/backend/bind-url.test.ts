@@ -23,13 +23,15 @@ t.test('refuses what would leak the token or is not a URL', async (t) => {
 });
 
 t.test(
-  '--insecure-skip-tls-verify never allows plain http (issue 20, finding 6): it skips certificate checks, it does not turn TLS off',
+  '--insecure-skip-tls-verify never allows plain http (issue 20, finding 6): it skips certificate checks, it ' +
+    'does not turn TLS off',
   async (t) => {
     t.throws(() => bindUrl('http://127.0.0.1:1'), {
       exitCode: 3,
       code: 'HELPER_BIND_URL',
       message:
-        '-u must be an https:// URL (got http://127.0.0.1:1): plain http would send the access token in clear; --insecure-skip-tls-verify does not allow it',
+        '-u must be an https:// URL (got http://127.0.0.1:1): plain http would send the access token in ' +
+        'clear; --insecure-skip-tls-verify does not allow it',
     });
   },
 );

@@ -128,7 +128,8 @@ t.test('a kubeconfig without the cluster namespace is unusable, and says why', a
   t.equal(err.exitCode, ExitCode.backend);
   t.equal(
     err.message,
-    'the kubeconfig in the backend\'s BindingResponse is unusable:\n  - context "cp" has no namespace (the cluster namespace on the control plane)',
+    'the kubeconfig in the backend\'s BindingResponse is unusable:\n  - context "cp" has no namespace (the ' +
+      'cluster namespace on the control plane)',
   );
 });
 

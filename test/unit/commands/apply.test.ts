@@ -11,9 +11,10 @@ t.test('--help lists the flags of apply, on stdout, exit 0', async (t) => {
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'.split(
-      ' ',
-    ),
+    (
+      '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format ' +
+      '--output --quiet --request-timeout --retries --timeout --verbose --version --wait-bindings'
+    ).split(' '),
   );
   // Issue 24 #13: the command's own flags first, the global ones after; no [type] glued onto a description.
   t.ok(r.stdout.indexOf('--file') < r.stdout.indexOf('Global options:'), r.stdout);

@@ -11,9 +11,13 @@ t.test('--help lists the flags of bootstrap-env, on stdout, exit 0', async (t) =
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency --context --fail-fast --file --grant-type --help --insecure-skip-tls-verify --konnector-image --log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet --request-timeout --retries --secret-kubeconfig --summary --timeout --url --verbose --version --wait --wait-bindings --write-kubeconfig --write-secret'.split(
-      ' ',
-    ),
+    (
+      '--apply-to --ca-file --client-assertion-file --client-key-file --client-secret-file --concurrency ' +
+      '--context --fail-fast --file --grant-type --help --insecure-skip-tls-verify --konnector-image ' +
+      '--log-format --oidc-audience --oidc-resource --oidc-scope --out-dir --output --output-file --quiet ' +
+      '--request-timeout --retries --secret-kubeconfig --summary --timeout --url --verbose --version --wait ' +
+      '--wait-bindings --write-kubeconfig --write-secret'
+    ).split(' '),
   );
 });
 

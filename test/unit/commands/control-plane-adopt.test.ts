@@ -11,9 +11,10 @@ t.test('--help lists the flags of control-plane adopt, on stdout, exit 0', async
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --output --output-file --quiet --request-timeout --retries --verbose --version'.split(
-      ' ',
-    ),
+    (
+      '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --output --output-file ' +
+      '--quiet --request-timeout --retries --verbose --version'
+    ).split(' '),
   );
 });
 

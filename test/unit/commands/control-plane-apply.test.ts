@@ -11,9 +11,10 @@ t.test('--help lists the flags of control-plane apply, on stdout, exit 0', async
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format --previous --prune --quiet --request-timeout --retries --seed --timeout --verbose --version'.split(
-      ' ',
-    ),
+    (
+      '--ca-file --context --dry-run --file --help --insecure-skip-tls-verify --kubeconfig --log-format ' +
+      '--previous --prune --quiet --request-timeout --retries --seed --timeout --verbose --version'
+    ).split(' '),
   );
 });
 

@@ -11,9 +11,10 @@ t.test('--help lists the flags of control-plane check, on stdout, exit 0', async
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --require-ready --retries --verbose --version'.split(
-      ' ',
-    ),
+    (
+      '--ca-file --context --file --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet ' +
+      '--request-timeout --require-ready --retries --verbose --version'
+    ).split(' '),
   );
 });
 

@@ -11,9 +11,10 @@ t.test('--help lists the flags of create-ns, on stdout, exit 0', async (t) => {
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --name --output --quiet --request-timeout --retries --timeout --verbose --version'.split(
-      ' ',
-    ),
+    (
+      '--ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --name --output --quiet ' +
+      '--request-timeout --retries --timeout --verbose --version'
+    ).split(' '),
   );
 });
 

@@ -5,7 +5,8 @@ import { PartialError } from '../../../src/errors.ts';
 import { Journal } from '../../../src/journal.ts';
 
 t.test(
-  "argv and env reach the options, the options and the run's signal and journal reach the flow, stdout is printed before the error",
+  "argv and env reach the options, the options and the run's signal and journal reach the flow, stdout is " +
+    'printed before the error',
   async (t) => {
     const printed: string[] = [];
     const run = {

@@ -11,9 +11,10 @@ t.test('--help lists the flags of status, on stdout, exit 0', async (t) => {
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--app-kubeconfig --ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format --output --quiet --request-timeout --retries --timeout --verbose --version'.split(
-      ' ',
-    ),
+    (
+      '--app-kubeconfig --ca-file --context --help --insecure-skip-tls-verify --kubeconfig --log-format ' +
+      '--output --quiet --request-timeout --retries --timeout --verbose --version'
+    ).split(' '),
   );
 });
 

@@ -11,9 +11,11 @@ t.test('--help lists the flags of unbind, on stdout, exit 0', async (t) => {
   t.equal(r.stderr, '');
   t.same(
     helpFlags(r.stdout),
-    '--app-kubeconfig --ca-file --context --delete-crds --dry-run --help --insecure-skip-tls-verify --kubeconfig --log-format --output --purge --quiet --request-timeout --retries --timeout --verbose --version --yes'.split(
-      ' ',
-    ),
+    (
+      '--app-kubeconfig --ca-file --context --delete-crds --dry-run --help --insecure-skip-tls-verify ' +
+      '--kubeconfig --log-format --output --purge --quiet --request-timeout --retries --timeout --verbose ' +
+      '--version --yes'
+    ).split(' '),
   );
 });
 

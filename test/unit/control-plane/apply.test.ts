@@ -130,7 +130,8 @@ t.test(
 );
 
 t.test(
-  "what exists is kept: no label added to an unlabelled object, an existing Namespace not sent, a package under the page's name",
+  'what exists is kept: no label added to an unlabelled object, an existing Namespace not sent, a package ' +
+    "under the page's name",
   async (t) => {
     const objects = rendered();
     const unlabelled = (o: K8sObject) => ({ ...o, metadata: { ...o.metadata, labels: {} } });
@@ -229,7 +230,8 @@ t.test(
 );
 
 t.test(
-  "--prune with a second installation present: only this installation's objects (its label, the render's namespaces) are pruned",
+  "--prune with a second installation present: only this installation's objects (its label, the render's " +
+    'namespaces) are pruned',
   async (t) => {
     const objects = rendered();
     // This installation is the values' backend host (bind.corp.test).

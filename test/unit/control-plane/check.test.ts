@@ -272,7 +272,8 @@ t.test(
 t.test('the probes read the names the rendered objects carry: claim CRD, TLS secret, backend selector', async (t) => {
   const objects = rendered();
   const api = new MemoryCluster('control plane').with(...prerequisites(), ...running(objects));
-  // The claim group of a template, the TLS secret of the Ingress and the Deployment's selector, changed in render's output only.
+  // The claim group of a template, the TLS secret of the Ingress and the Deployment's selector, changed in render's
+  // output only.
   const changed = objects.map((o): K8sObject => {
     if (o.kind === 'APIServiceExportTemplate' && o.metadata.name === 'postgresqlinstances')
       return { ...o, spec: { APIServiceSelector: { group: 'a9s.example', resource: 'postgresqlinstances' } } };

@@ -38,7 +38,8 @@ t.test(
 );
 
 t.test(
-  "diffObject: absent is created; the cluster's defaults and status are no difference; a changed field is named with both values",
+  "diffObject: absent is created; the cluster's defaults and status are no difference; a changed field is " +
+    'named with both values',
   async (t) => {
     t.same(diffObject(deployment, undefined), { object: 'Deployment bind/b', created: true, fields: [] });
     const live = {
@@ -67,7 +68,8 @@ t.test(
 );
 
 t.test(
-  'a port 443 equals "443"; an unnamed list differs as a whole; the label missing on an unlabelled object is no difference',
+  'a port 443 equals "443"; an unnamed list differs as a whole; the label missing on an unlabelled object is ' +
+    'no difference',
   async (t) => {
     const svc: K8sObject = {
       apiVersion: 'v1',

@@ -143,7 +143,8 @@ t.test("the README table of deliberate differences names render's objects and ev
 });
 
 t.test('a rename in render would be caught: the page names are what render must produce', async (t) => {
-  // What the test above relies on, shown on a changed render: a renamed object is "created" and its page twin unmatched.
+  // What the test above relies on, shown on a changed render: a renamed object is "created" and its page twin
+  // unmatched.
   const renamed = rendered.map((o) =>
     o.kind === 'Secret' && o.metadata.name === 'postgresql-service-broker-creds'
       ? { ...o, metadata: { ...o.metadata, name: 'postgresql-service-broker-credentials' } }

@@ -51,7 +51,8 @@ t.test('init prints a values file that passes the schema, for every data service
 });
 
 t.test(
-  "init holds no secret: every credential is an env: reference named after its service and endpoint, and the defaults are the code's",
+  'init holds no secret: every credential is an env: reference named after its service and endpoint, and the ' +
+    "defaults are the code's",
   async (t) => {
     const text = initValues({ dataServices: ['mariadb'] });
     const creds = [...text.matchAll(/^ +(username|password|clientSecret): (.*)$/gm)].map((m) => m[2]);

@@ -18,7 +18,8 @@ contexts: [{ name: cp, context: { cluster: cp, user: admin } }]
 current-context: cp
 `;
 const withData = kubeconfig(
-  `    server: https://api.cp.example.com:6443/\n    certificate-authority-data: ${Buffer.from(CA_PEM).toString('base64')}`,
+  `    server: https://api.cp.example.com:6443/\n    certificate-authority-data: ` +
+    `${Buffer.from(CA_PEM).toString('base64')}`,
 );
 
 t.test('kubeconfigFacts: server and CA of the current context (data or file)', async (t) => {
@@ -59,7 +60,11 @@ t.test('checkCaPem: PEM passes, base64 of PEM is decoded (pitfall 6), anything e
 
 t.test('prepare: external address and CA from values, else the kubeconfig; cookie keys by precedence', async (t) => {
   const dir = t.testdir({});
-  const base = `backend:\n  host: bind.corp.test\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, password: env:P }\n`;
+  const base =
+    `backend:\n  host: bind.corp.test\noidc:\n  issuerUrl: https://idp.corp.test\n  clientSecret: ` +
+    `env:OIDC\ntls:\n  acme: { email: a@corp.test }\ndataServices:\n  search:\n    serviceBroker: { url: ` +
+    `"https://sb", username: u, password: env:P }\n    backupManager: { url: "https://bm", username: u, ` +
+    `password: env:P }\n`;
   const file = join(dir, 'values.yaml');
   writeFileSync(file, base);
   writeFileSync(join(dir, 'ca.pem'), CA_PEM);
@@ -136,7 +141,10 @@ t.test("prepare refuses init's placeholders before it resolves anything (exit 3,
   const file = join(dir, 'values.yaml');
   writeFileSync(
     file,
-    `backend:\n  host: bind.example.com\noidc:\n  issuerUrl: https://idp.example.com\n  clientSecret: env:OIDC\ntls:\n  acme: { email: a@example.com }\ndataServices:\n  search:\n    serviceBroker: { url: "https://sb.corp.test", username: u, password: env:P }\n    backupManager: { url: "https://bm.corp.test", username: u, password: env:P }\n`,
+    `backend:\n  host: bind.example.com\noidc:\n  issuerUrl: https://idp.example.com\n  clientSecret: ` +
+      `env:OIDC\ntls:\n  acme: { email: a@example.com }\ndataServices:\n  search:\n    serviceBroker: { url: ` +
+      `"https://sb.corp.test", username: u, password: env:P }\n    backupManager: { url: ` +
+      `"https://bm.corp.test", username: u, password: env:P }\n`,
   );
   await t.rejects(
     prepare({ valuesFile: file, env: {} }),

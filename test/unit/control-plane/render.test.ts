@@ -20,7 +20,8 @@ oidc:
 tls:
 ${tls}${extra}dataServices:
   postgresql:
-    serviceBroker: { url: "https://pg-sb.example.com", username: env:U, password: env:P, healthCheckEndpoint: /osb_ext/v1/healthy }
+    serviceBroker:
+      { url: "https://pg-sb.example.com", username: env:U, password: env:P, healthCheckEndpoint: /osb_ext/v1/healthy }
     backupManager: { url: "https://pg-bm.example.com", username: env:U, password: env:P, insecureSkipVerify: true }
   keyvalue:
     serviceBroker: { url: "https://kv-sb.example.com", username: env:U, password: env:P }

@@ -63,7 +63,8 @@ t.test('cookie keys from the values file must be base64 of 16, 24 or 32 bytes', 
   writeFileSync(join(dir, 'bm-pass'), 'p');
   t.throws(() => resolveSecrets(s, { env, baseDir: dir }), {
     message:
-      '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand -base64 32)',
+      '/backend/cookieKeys/encryptionKey: not base64 of 16, 24 or 32 bytes (generate one with: openssl rand ' +
+      '-base64 32)',
   });
   const ok = resolveSecrets(s, { env: { ...env, EK: Buffer.alloc(32, 2).toString('base64') }, baseDir: dir });
   t.equal(ok.cookieKeys?.signingKey, env.SK);

@@ -103,13 +103,16 @@ t.test('every problem names its field and line', async (t) => {
     '/backend/host (line 2): must match format "hostname"',
   ]);
   t.same(problemsOf(minimal.replace('env:SB_PASSWORD', 'secret123')), [
-    '/dataServices/postgresql/serviceBroker/password (line 11): must be a reference, env:NAME or file:PATH (the values file holds no secrets)',
+    '/dataServices/postgresql/serviceBroker/password (line 11): must be a reference, env:NAME or file:PATH ' +
+      '(the values file holds no secrets)',
   ]);
   t.same(problemsOf(minimal.replace('  acme:\n    email: ops@example.com\n', '  ingressClass: traefik\n')), [
-    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)",
+    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your " +
+      'own Issuer or ClusterIssuer)',
   ]);
   t.same(problemsOf(minimal.replace('  acme:\n', '  issuer: { kind: Issuer, name: x }\n  acme:\n')), [
-    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your own Issuer or ClusterIssuer)",
+    "/tls (line 6): set exactly one of acme (an ACME Issuer is rendered, e.g. Let's Encrypt) or issuer (your " +
+      'own Issuer or ClusterIssuer)',
   ]);
   t.match(
     problemsOf(minimal.replace('  postgresql:', '  postgres:'))[0],

@@ -74,7 +74,8 @@ t.test('a failure part way: the error, and the journal holds the objects that re
   const d = deps(fakeKube(new MemoryCluster('cp'), new MemoryCluster('App Cluster'), { failAfter: 1 }));
   await t.rejects(apply(applyOptions(argv(), {}), d), { exitCode: 6, message: /ECONNREFUSED/ });
   t.same(d.journal.warnings(), [
-    'already applied to App Cluster 127.0.0.1:7443: 1 of 3 object(s) (Namespace team-a); the other 2 were not; re-running the same command is safe and applies the rest',
+    'already applied to App Cluster 127.0.0.1:7443: 1 of 3 object(s) (Namespace team-a); the other 2 were ' +
+      'not; re-running the same command is safe and applies the rest',
   ]);
 });
 
@@ -118,7 +119,8 @@ t.test(
     t.same(json.counts, { applied: 1, created: 0, configured: 0, unchanged: 0, validated: 1, notValidated: 1 });
     t.equal(
       summaryLine(r, true),
-      '(dry run) 1 object(s) validated by the API server, nothing persisted; 1 not validated (their CRD or namespace is new in this manifest)',
+      '(dry run) 1 object(s) validated by the API server, nothing persisted; 1 not validated (their CRD or ' +
+        'namespace is new in this manifest)',
     );
   },
 );

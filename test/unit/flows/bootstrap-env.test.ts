@@ -286,7 +286,9 @@ t.test(
       { exitCode: 8, message: /Failed/ },
     );
     t.same(journal.warnings(), [
-      `already done on the control plane: bound "c1" → namespace ${NS} (backend backend.test); APIServiceExportRequest(s) ${NS}/postgresqlinstances.anynines.com; re-running the same command is safe and finishes the binding`,
+      `already done on the control plane: bound "c1" → namespace ${NS} (backend backend.test); ` +
+        `APIServiceExportRequest(s) ${NS}/postgresqlinstances.anynines.com; re-running the same command is ` +
+        `safe and finishes the binding`,
     ]);
     t.equal(files.written.size, 0, 'no file is written after a failure');
   },
@@ -313,13 +315,15 @@ t.test('--apply-to that fails part way: the journal holds n of m applied to the 
   t.match(
     w[1],
     new RegExp(
-      `^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) \\(Namespace klutch-bind, `,
+      `^already applied to App Cluster 127\\.0\\.0\\.1:7443: 2 of ${journal.applied!.total} object\\(s\\) ` +
+        `\\(Namespace klutch-bind, `,
     ),
   );
 });
 
 t.test(
-  '--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; never the --apply-to App Cluster (issue 20, finding 6)',
+  '--insecure-skip-tls-verify covers the token endpoint, the backend and the control plane, each named; ' +
+    'never the --apply-to App Cluster (issue 20, finding 6)',
   async (t) => {
     const { agent } = servers(t);
     const cp = new MemoryCluster('cp');
@@ -460,7 +464,8 @@ t.test(
 );
 
 t.test(
-  'credentials: a key file is read, checked and its private parts redacted; others may read it: a warning; a bad assertion file: exit 3',
+  'credentials: a key file is read, checked and its private parts redacted; others may read it: a warning; a ' +
+    'bad assertion file: exit 3',
   async (t) => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }) as string;
@@ -503,7 +508,8 @@ t.test(
 );
 
 t.test(
-  '--write-secret: the provider kubeconfig and all.yaml in a Secret of the management cluster; a re-run leaves it unchanged',
+  '--write-secret: the provider kubeconfig and all.yaml in a Secret of the management cluster; a re-run ' +
+    'leaves it unchanged',
   async (t) => {
     const cp = new MemoryCluster('control plane');
     const kube = fakeKube(cp);
@@ -551,7 +557,8 @@ t.test(
 );
 
 t.test(
-  "--write-secret refuses a Secret of that name that is not this binding's: exit 6 naming it, before the bind, nothing changed",
+  "--write-secret refuses a Secret of that name that is not this binding's: exit 6 naming it, before the " +
+    'bind, nothing changed',
   async (t) => {
     const foreign = [
       {

@@ -1,4 +1,5 @@
-/** control-plane adopt's flow in process on an in-memory ObjectClient (MemoryCluster): a cluster without a backend has nothing to adopt. */
+/** control-plane adopt's flow in process on an in-memory ObjectClient (MemoryCluster): a cluster without a backend has
+ * nothing to adopt. */
 import t from 'tap';
 import { controlPlaneAdopt } from '../../../src/flows/control-plane-adopt.ts';
 import { controlPlaneAdoptOptions } from '../../../src/options/control-plane-adopt.ts';

@@ -1,4 +1,5 @@
-/** control-plane check's flow in process on an in-memory ObjectClient (MemoryCluster): the report for stdout and its verdict. */
+/** control-plane check's flow in process on an in-memory ObjectClient (MemoryCluster): the report for stdout and its
+ * verdict. */
 import t from 'tap';
 import { controlPlaneCheck, runCheck, checkError as verdictError } from '../../../src/flows/control-plane-check.ts';
 import { controlPlaneCheckOptions } from '../../../src/options/control-plane-check.ts';

@@ -1,4 +1,5 @@
-/** control-plane render's flow in process: values from the injected files (stdin), the manifests on stdout or in --output-file. */
+/** control-plane render's flow in process: values from the injected files (stdin), the manifests on stdout or in
+ * --output-file. */
 import t from 'tap';
 import { controlPlaneRender } from '../../../src/flows/control-plane-render.ts';
 import { controlPlaneRenderOptions } from '../../../src/options/control-plane-render.ts';

@@ -58,7 +58,9 @@ t.test('a name that is no DNS label, or too long for the budget: exit 3 before a
 
 t.test('a kubeconfig without a namespace in its context: exit 3 naming the input', async (t) => {
   const text =
-    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://h:6443"}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n';
+    'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://h:6443"}}]\nusers: ' +
+    '[{name: u, user: {token: x}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: ' +
+    'c\n';
   await t.rejects(createNs(createNsOptions(argv(), {}), deps(new MemoryCluster('cp'), { text })), {
     exitCode: 3,
     code: 'HELPER_KUBECONFIG_INVALID',

@@ -1,4 +1,5 @@
-/** The real defaults of a flow's deps: files (stdin as '-', atomic 0600 writes, 0700 dirs), a fresh journal, the clock. */
+/** The real defaults of a flow's deps: files (stdin as '-', atomic 0600 writes, 0700 dirs), a fresh journal, the clock.
+ * */
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';

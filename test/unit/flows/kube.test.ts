@@ -31,7 +31,10 @@ t.test('apply: a context that names no cluster is exit 3 saying so', async (t) =
 
 t.test('apply: a usable kubeconfig gives a target named after its server', async (t) => {
   const dir = t.testdir({
-    kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n',
+    kc:
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ' +
+      '"https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: ' +
+      '{cluster: c, user: u}}]\ncurrent-context: c\n',
   });
   const target = applyKube.target(
     applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }),
@@ -42,7 +45,8 @@ t.test('apply: a usable kubeconfig gives a target named after its server', async
 });
 
 t.test(
-  "bootstrap-env's control plane over an undici MockAgent: export requests are POSTed to the cluster namespace with the binding's token",
+  "bootstrap-env's control plane over an undici MockAgent: export requests are POSTed to the cluster " +
+    "namespace with the binding's token",
   async (t) => {
     const agent = new MockAgent();
     agent.disableNetConnect();
@@ -93,7 +97,8 @@ t.test(
 );
 
 t.test(
-  'apply of a manifest that starts a konnector: a control plane the provider kubeconfig cannot read stops it before anything is applied (exit 6)',
+  'apply of a manifest that starts a konnector: a control plane the provider kubeconfig cannot read stops it ' +
+    'before anything is applied (exit 6)',
   async (t) => {
     const agent = new MockAgent();
     agent.disableNetConnect();
@@ -120,14 +125,19 @@ t.test(
       })
       .persist();
     const dir = t.testdir({
-      kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n',
+      kc:
+        'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ' +
+        '"https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: ' +
+        '{cluster: c, user: u}}]\ncurrent-context: c\n',
     });
     const target = applyKube.target(applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }), tls, {
       ...policy,
       dispatcher: agent,
     });
     const provider =
-      'apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: p, user: {token: not-a-real-token}}]\ncontexts: [{name: p, context: {cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n';
+      'apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: ' +
+      '"https://127.0.0.1:6443"}}]\nusers: [{name: p, user: {token: not-a-real-token}}]\ncontexts: [{name: ' +
+      'p, context: {cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n';
     const objects = [
       {
         apiVersion: 'v1',
@@ -151,7 +161,8 @@ t.test(
 );
 
 t.test(
-  'apply of a manifest that starts a konnector: a Secret kubeconfig that would run a program or read a local file is refused (exit 3), nothing run, read or applied',
+  'apply of a manifest that starts a konnector: a Secret kubeconfig that would run a program or read a local ' +
+    'file is refused (exit 3), nothing run, read or applied',
   async (t) => {
     const agent = new MockAgent();
     agent.disableNetConnect();
@@ -168,7 +179,10 @@ t.test(
         .persist();
     }
     const dir = t.testdir({
-      kc: 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n',
+      kc:
+        'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: ' +
+        '"https://127.0.0.1:7443"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: c, context: ' +
+        '{cluster: c, user: u}}]\ncurrent-context: c\n',
     });
     const ran = join(dir, 'the-program-ran');
     const target = applyKube.target(applyKube.resolve({ flag: join(dir, 'kc'), context: undefined, env: {} }), tls, {
@@ -176,11 +190,17 @@ t.test(
       dispatcher: agent,
     });
     const users = {
-      exec: `{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch ${ran}; echo '{\\"apiVersion\\":\\"client.authentication.k8s.io/v1\\",\\"kind\\":\\"ExecCredential\\",\\"status\\":{\\"token\\":\\"x\\"}}'"]}}`,
+      exec:
+        `{exec: {apiVersion: client.authentication.k8s.io/v1, command: /bin/sh, args: ["-c", "touch ${ran}; ` +
+        `echo ` +
+        `'{\\"apiVersion\\":\\"client.authentication.k8s.io/v1\\",\\"kind\\":\\"ExecCredential\\",\\"status\\":{\\"token\\":\\"x\\"}}'"]}}`,
       'token-file': `{token-file: ${join(dir, 'kc')}}`,
     };
     for (const [field, user] of Object.entries(users)) {
-      const provider = `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: p, user: ${user}}]\ncontexts: [{name: p, context: {cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n`;
+      const provider =
+        `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: ` +
+        `"https://127.0.0.1:6443"}}]\nusers: [{name: p, user: ${user}}]\ncontexts: [{name: p, context: ` +
+        `{cluster: p, user: p, namespace: cluster-abc}}]\ncurrent-context: p\n`;
       const objects = [
         {
           apiVersion: 'v1',

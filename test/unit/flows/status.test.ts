@@ -337,7 +337,8 @@ t.test(
 );
 
 t.test(
-  "the Secret's kubeconfig is read strictly: no local file it names is read; a field outside the allow-list is degraded, named (issue 20, finding 7)",
+  "the Secret's kubeconfig is read strictly: no local file it names is read; a field outside the allow-list " +
+    'is degraded, named (issue 20, finding 7)',
   async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'status-secret-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -419,7 +420,8 @@ t.test(
 );
 
 t.test(
-  "the text report shows a server's control characters escaped (regression: a terminal message's escape sequences reached the terminal)",
+  "the text report shows a server's control characters escaped (regression: a terminal message's escape " +
+    'sequences reached the terminal)',
   async (t) => {
     const { status } = await import('../../../src/flows/status.ts');
     const { statusOptions } = await import('../../../src/options/status.ts');

@@ -130,7 +130,8 @@ t.test(
     t.match(
       text,
       new RegExp(
-        "^marked +app-cluster +CustomResourceDefinition +postgresqlinstances\\.anynines\\.com\\s+recorded as this binding's" +
+        '^marked +app-cluster +CustomResourceDefinition +postgresqlinstances\\.anynines\\.com\\s+recorded as ' +
+          "this binding's" +
           '\\s+\\(annotation\\s+helper\\.klutch\\.anynines\\.com/orphaned-from: cluster-abc\\)',
         'm',
       ),
@@ -380,7 +381,8 @@ t.test('an APIServiceNamespace pointing outside <cluster-ns>-* is left alone, al
 });
 
 t.test(
-  'an orphaning delete leaves the binding until the garbage collector frees its CRD: unbind waits; a run meanwhile does not delete it again',
+  'an orphaning delete leaves the binding until the garbage collector frees its CRD: unbind waits; a run ' +
+    'meanwhile does not delete it again',
   async (t) => {
     const { cp, app } = healthyBinding();
     const origDelete = app.delete.bind(app);
@@ -485,12 +487,14 @@ t.test(
 );
 
 t.test(
-  '--delete-crds: a CRD no APIServiceBinding of this binding owns is kept with its objects and their finalizers, and the report says why',
+  '--delete-crds: a CRD no APIServiceBinding of this binding owns is kept with its objects and their ' +
+    'finalizers, and the report says why',
   async (t) => {
     const { cp, app } = healthyBinding();
     const CERT = { apiVersion: 'cert-manager.io/v1', kind: 'Certificate' };
     const CRD = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition' };
-    // An export named after a CRD the App Cluster has for another reason (cert-manager's), with objects the konnector never made.
+    // An export named after a CRD the App Cluster has for another reason (cert-manager's), with objects the konnector
+    // never made.
     cp.add({
       apiVersion: KLUTCH,
       kind: 'APIServiceExport',
@@ -513,7 +517,8 @@ t.test(
       },
     });
     app.add({ ...CERT, metadata: { name: 'web', namespace: 'team-a', finalizers: ['klutch.anynines.com/syncer'] } });
-    // A CRD named like a binding's API whose owner is an APIServiceBinding of that name, but not this one (another uid: an earlier, deleted binding).
+    // A CRD named like a binding's API whose owner is an APIServiceBinding of that name, but not this one (another uid:
+    // an earlier, deleted binding).
     const stale = app.add({
       ...CRD,
       metadata: {
@@ -717,7 +722,8 @@ t.test('a refused deletion: the report still for stdout, then exit 6', async (t)
 });
 
 t.test(
-  "whether it may ask is the options' interactive, not the flow's own look at the terminal: --purge without it needs --yes",
+  "whether it may ask is the options' interactive, not the flow's own look at the terminal: --purge without " +
+    'it needs --yes',
   async (t) => {
     const { unbindFlow } = await import('../../../src/flows/unbind.ts');
     const { unbindOptions } = await import('../../../src/options/unbind.ts');

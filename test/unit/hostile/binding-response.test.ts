@@ -262,7 +262,8 @@ t.test(`validateBindingResponse and parseBindingResponse: ${CASES} generated bod
       v.error.code !== 'HELPER_BACKEND_RESPONSE_INVALID'
     ) {
       failures.push(
-        `validateBindingResponse threw ${(v.error as Error)?.constructor?.name} ${(v.error as { code?: string }).code}: ${(v.error as Error)?.message?.slice(0, 200)}: ${tag}`,
+        `validateBindingResponse threw ${(v.error as Error)?.constructor?.name} ` +
+          `${(v.error as { code?: string }).code}: ${(v.error as Error)?.message?.slice(0, 200)}: ${tag}`,
       );
     } else if (!want)
       failures.push(`validateBindingResponse rejected a valid body: ${v.error.message.slice(0, 300)}: ${tag}`);
@@ -281,7 +282,8 @@ t.test(`validateBindingResponse and parseBindingResponse: ${CASES} generated bod
       const e = p.error;
       if (!(e instanceof BackendError) || e.exitCode !== 5)
         failures.push(
-          `parseBindingResponse threw ${(e as Error)?.constructor?.name}: ${(e as Error)?.message?.slice(0, 200)}: ${tag}`,
+          `parseBindingResponse threw ${(e as Error)?.constructor?.name}: ` +
+            `${(e as Error)?.message?.slice(0, 200)}: ${tag}`,
         );
       else if (c.mustAccept)
         failures.push(`parseBindingResponse rejected a valid body: ${e.message.slice(0, 300)}: ${tag}`);
@@ -380,7 +382,8 @@ t.test('fixed hostile bodies', async (t) => {
   t.ok(deepFields.ok, 'unknown fields may be 10k deep: the schema allows them');
   assertWithinBudget(t, 'and nothing walks them', deepFields.work, sizeOf(body));
   const polluted = JSON.parse(
-    `{"__proto__":{"polluted":true},"apiVersion":"${API_VERSION}","kind":"BindingResponse","kubeconfig":"${body.kubeconfig as string}","requests":${JSON.stringify(body.requests)}}`,
+    `{"__proto__":{"polluted":true},"apiVersion":"${API_VERSION}","kind":"BindingResponse","kubeconfig":"` +
+      `${body.kubeconfig as string}","requests":${JSON.stringify(body.requests)}}`,
   ) as unknown;
   t.ok(parseBindingResponse(polluted), 'an own __proto__ key is just an unknown field');
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched');

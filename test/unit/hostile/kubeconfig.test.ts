@@ -112,7 +112,8 @@ function oracle(doc: unknown): { ok: true; facts: Facts } | { ok: false; why: st
   };
 }
 
-/** YAML 1.2 §5.1: a stream holds printable characters only (escapes aside); the yaml package is lenient here, js-yaml is not. */
+/** YAML 1.2 §5.1: a stream holds printable characters only (escapes aside); the yaml package is lenient here, js-yaml
+ * is not. */
 function isYamlPrintable(text: string): boolean {
   return /^[\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u.test(text);
 }
@@ -265,7 +266,8 @@ function yamlTrick(rng: Rng, text: string, facts: Facts): { text: string; what: 
     () => `${text}current-context: other\n`,
     () => text.replace(/^kind: .*$/m, 'kind: Config\nkind: Pod'),
     () =>
-      `x-anchor: &ctx ${JSON.stringify(facts.contextName)}\n${text.replace(/^current-context: .*$/m, 'current-context: *ctx')}`,
+      `x-anchor: &ctx ${JSON.stringify(facts.contextName)}\n` +
+      `${text.replace(/^current-context: .*$/m, 'current-context: *ctx')}`,
     () => text.replace(/^current-context: .*$/m, `current-context: !!str ${JSON.stringify(facts.contextName)}`),
     () => text.replace(/^current-context: .*$/m, 'current-context: !!binary aGk='),
     () => text.replace(/^current-context: .*$/m, 'current-context: 2001-12-14'),

@@ -49,10 +49,12 @@ function yamlTrick(rng: Rng, text: string): { text: string; what: string } {
   const tricks: Array<() => string> = [
     () => `${text}---\n${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}`,
     () =>
-      `${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {big: *a${rng.range(1, 3)}}\n`,
+      `${yamlAliasBomb(rng.range(3, 10), rng.range(3, 10))}apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ` +
+      `x}\ndata: {big: *a${rng.range(1, 3)}}\n`,
     () => `base: &b {apiVersion: v1, kind: ConfigMap}\n<<: *b\nmetadata: {name: merged}\n`,
     () =>
-      `apiVersion: v1\nkind: ConfigMap\n<<: ${rng.pick(['x', '[1, 2]', '[x]', '5', 'null', '*nope', '!!binary aGk='])}\nmetadata: {name: m}\n`,
+      `apiVersion: v1\nkind: ConfigMap\n<<: ` +
+      `${rng.pick(['x', '[1, 2]', '[x]', '5', 'null', '*nope', '!!binary aGk='])}\nmetadata: {name: m}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!omap [a: 1, a: 2]\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!set {a, a}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: !!pairs [a: 1, a: 2]\n`,
@@ -67,7 +69,8 @@ function yamlTrick(rng: Rng, text: string): { text: string; what: string } {
     () => `${text}\n...\n%YAML 1.1\n---\n${text}`,
     () => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${rng.pick(NASTY_STRINGS)}}\n`,
     () =>
-      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${rng.pick(['__proto__', 'constructor'])}: {polluted: true}\n`,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n${rng.pick(['__proto__', 'constructor'])}: ` +
+      `{polluted: true}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\n? [complex, key]\n: value\nmetadata: {name: m}\n`,
     () => `apiVersion: v1\nkind: ConfigMap\n? {a: 1}\n: value\nmetadata: {name: m}\n`,
     () => `---\n---\n---\n`,

@@ -153,7 +153,8 @@ function yamlTrick(rng: Rng, doc: Record<string, unknown>): { text: string; what
     () =>
       text.replace(
         /^(\s*)host: .*$/m,
-        `$1host: ${rng.pick(['!!binary aGk=', '!!str 5', '!!int 5', '!custom x', '2001-12-14', '*nope', '&a', '"\\ud800"'])}`,
+        `$1host: ` +
+          `${rng.pick(['!!binary aGk=', '!!str 5', '!!int 5', '!custom x', '2001-12-14', '*nope', '&a', '"\\ud800"'])}`,
       ),
     () => `${text}x-deep: ${deepYamlFlow(rng.range(50, 3000))}`,
     () => `${text}x-deep: ${deepYamlBlock(rng.range(50, 3000))}`,
@@ -165,7 +166,8 @@ function yamlTrick(rng: Rng, doc: Record<string, unknown>): { text: string; what
     () => text.replace(/\n/g, '\r\n'),
     () => text.replace(/^(\s*)host: .*$/m, `$1host: ${rng.pick(NASTY_STRINGS)}`),
     () =>
-      `${text}backend:\n  extraArgs: [${Array.from({ length: rng.range(2, 2000) }, (_, i) => `"--a${i % 7}"`).join(', ')}]\n`,
+      `${text}backend:\n  extraArgs: [` +
+      `${Array.from({ length: rng.range(2, 2000) }, (_, i) => `"--a${i % 7}"`).join(', ')}]\n`,
   ];
   const i = rng.int(tricks.length);
   return { text: tricks[i]!(), what: `yaml trick ${i}` };
@@ -220,7 +222,8 @@ t.test(`parseValues: ${CASES} generated values files (seed ${SEED})`, async (t) 
         !['HELPER_VALUES_YAML', 'HELPER_VALUES_INVALID'].includes(e.code)
       ) {
         return [
-          `threw ${(e as Error)?.constructor?.name} ${(e as { code?: string })?.code}: ${(e as Error)?.message?.slice(0, 200)}`,
+          `threw ${(e as Error)?.constructor?.name} ${(e as { code?: string })?.code}: ` +
+            `${(e as Error)?.message?.slice(0, 200)}`,
         ];
       }
       if (!e.message.startsWith('values.yaml ')) return ['message does not name the source'];

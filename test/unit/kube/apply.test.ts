@@ -15,7 +15,15 @@ metadata: {name: first, namespace: team}
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.example.com}
-spec: {group: example.com, names: {kind: Widget, plural: widgets}, scope: Namespaced, versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, properties: {a: {type: string, enum: [x]}}}}}]}
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, properties: {a: {type: string, enum: [x]}}}}
 ---
 apiVersion: v1
 kind: Namespace
@@ -26,7 +34,8 @@ kind: Widget
 metadata: {name: w, namespace: team}
 `;
 
-/** A tiny API server: objects by path, SSA bumps resourceVersion only when the body changed, CRDs Established on the second read. */
+/** A tiny API server: objects by path, SSA bumps resourceVersion only when the body changed, CRDs Established on the
+ * second read. */
 function server() {
   const store = new Map<string, { rv: number; body: string }>();
   let crdReads = 0;
@@ -134,7 +143,8 @@ t.test('a refused apply names the object and the server; nothing after it is app
     applyInPhases(
       client,
       parseManifest(
-        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: b}\n',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: b}\n---\napiVersion: v1\nkind: ' +
+          'ConfigMap\nmetadata: {name: c, namespace: b}\n',
         'x',
       ),
       { timeoutMs: 1000 },

@@ -55,7 +55,8 @@ t.test('the provider and the App Cluster kubeconfig, each a client with its labe
 });
 
 t.test(
-  'a provider kubeconfig without a namespace, or an App Cluster one without a cluster: InputError naming the input, nothing connected',
+  'a provider kubeconfig without a namespace, or an App Cluster one without a cluster: InputError naming the ' +
+    'input, nothing connected',
   async (t) => {
     const dir = t.testdir({ 'provider.yaml': kubeconfig(''), 'ok.yaml': kubeconfig('cluster-ab12c') });
     writeFileSync(join(dir, 'app.yaml'), 'current-context: none\n');
@@ -136,7 +137,8 @@ t.test('--insecure-skip-tls-verify: the warning names every server it covers (is
   t.equal(
     stderr,
     [
-      'warn: --insecure-skip-tls-verify: the TLS certificates of the control plane cp.test:6443 and the App Cluster app.test:7443 are NOT verified',
+      'warn: --insecure-skip-tls-verify: the TLS certificates of the control plane cp.test:6443 and the App ' +
+        'Cluster app.test:7443 are NOT verified',
       'warn: --insecure-skip-tls-verify: the TLS certificate of the control plane cp.test:6443 is NOT verified',
       '',
     ].join('\n'),

@@ -263,7 +263,9 @@ t.test(
   async (t) => {
     const p = problems(`${kubeconfig()}${Array.from({ length: 2000 }, (_, i) => `a${i}: &x${i} 1`).join('\n')}\n`);
     t.equal(p.length, 21, '20 problems and a note that there are more');
-    const bomb = `${kubeconfig()}a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
+    const bomb =
+      `${kubeconfig()}a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c ` +
+      `[*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n`;
     t.ok(problems(bomb).length > 0, 'an alias bomb is refused without expanding it');
     const deep = `${kubeconfig()}x: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
     t.ok(problems(deep).length > 0, 'a deep value: refused, no stack overflow');

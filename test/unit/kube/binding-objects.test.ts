@@ -1,4 +1,5 @@
-/** The objects of one binding: what an APIServiceExport says, which namespaces and bindings are ours, and the claims listed through an ObjectClient. */
+/** The objects of one binding: what an APIServiceExport says, which namespaces and bindings are ours, and the claims
+ * listed through an ObjectClient. */
 import t from 'tap';
 import {
   boundResource,

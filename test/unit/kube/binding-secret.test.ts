@@ -14,7 +14,8 @@ import {
   type SecretClient,
 } from '../../../src/kube/binding-secret.ts';
 
-/** One namespace's Secrets in memory; apply bumps the resourceVersion only when something changed, and refuses a stale one. */
+/** One namespace's Secrets in memory; apply bumps the resourceVersion only when something changed, and refuses a stale
+ * one. */
 function secrets(initial: KObject[] = []): SecretClient & { objects: Map<string, KObject>; applied: number } {
   const objects = new Map(initial.map((o) => [`${o.metadata?.namespace}/${o.metadata?.name}`, o]));
   let rv = 10;

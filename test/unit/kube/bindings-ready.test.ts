@@ -1,4 +1,5 @@
-/** waitForBindingsReady in process (MockAgent App Cluster): one list per round until every binding of the manifest is Ready; a timeout names each one that is not. */
+/** waitForBindingsReady in process (MockAgent App Cluster): one list per round until every binding of the manifest is
+ * Ready; a timeout names each one that is not. */
 import t from 'tap';
 import { bindingState, waitForBindingsReady } from '../../../src/kube/bindings-ready.ts';
 import { mockApi } from '../../helpers/mock-api.ts';

@@ -83,7 +83,8 @@ t.test("a user's as: goes with every request as Impersonate-User", async (t) => 
 });
 
 t.test(
-  'translation: 401, 403, 409, 5xx and an HTML 200 each name server and action; a plain-text error body is shown (redacted), no token, header or HTML anywhere',
+  'translation: 401, 403, 409, 5xx and an HTML 200 each name server and action; a plain-text error body is ' +
+    'shown (redacted), no token, header or HTML anywhere',
   async (t) => {
     addSecret(TOKEN);
     const a = agent(t);
@@ -120,7 +121,8 @@ t.test(
       code: 'HELPER_CLUSTER_UNAUTHORIZED',
       status: 401,
       message:
-        'control plane api.test:6443 did not accept the kubeconfig\'s credentials (401) when trying to create ConfigMap "a" in namespace "ns"',
+        "control plane api.test:6443 did not accept the kubeconfig's credentials (401) when trying to " +
+        'create ConfigMap "a" in namespace "ns"',
     });
     t.match(errs[1], {
       code: 'HELPER_CLUSTER_FORBIDDEN',
@@ -138,11 +140,14 @@ t.test(
     t.match(errs[4], {
       code: 'HELPER_CLUSTER_RESPONSE',
       message:
-        'control plane api.test:6443 answered create ConfigMap "a" in namespace "ns" with a body that is not a Kubernetes object: the answer is not JSON (content-type text/html)',
+        'control plane api.test:6443 answered create ConfigMap "a" in namespace "ns" with a body that is not ' +
+        'a Kubernetes object: the answer is not JSON (content-type text/html)',
     });
     for (const e of errs) {
       t.ok(e instanceof ClusterError && e.exitCode === 6, 'a ClusterError, exit 6');
-      const all = `${(e as Error).message} ${String(((e as Error).cause as Error | undefined)?.message)} ${JSON.stringify(e)}`;
+      const all =
+        `${(e as Error).message} ${String(((e as Error).cause as Error | undefined)?.message)} ` +
+        `${JSON.stringify(e)}`;
       t.notMatch(all, TOKEN, 'no token anywhere');
       t.notMatch(all, /<html>/, 'no HTML body');
       t.ok((e as Error).cause instanceof Error, 'the cause is kept');
@@ -253,7 +258,8 @@ t.test(
     t.match(err, {
       code: 'HELPER_CLUSTER_UNKNOWN_KIND',
       message:
-        'control plane api.test:6443 cannot apply Thing t: it does not serve example.com/v1 Thing (is its CustomResourceDefinition installed?)',
+        'control plane api.test:6443 cannot apply Thing t: it does not serve example.com/v1 Thing (is its ' +
+        'CustomResourceDefinition installed?)',
     });
     t.same(
       a.pendingInterceptors(),
@@ -400,7 +406,8 @@ t.test(
     await t.rejects(cp.peek(KINDS.serviceNamespace, 'team-a'), {
       code: 'HELPER_CLUSTER_FORBIDDEN',
       message:
-        'control plane api.test:6443 refused to get apiservicenamespaces "team-a" in namespace "cluster-ab12c" (403 Forbidden): no',
+        'control plane api.test:6443 refused to get apiservicenamespaces "team-a" in namespace ' +
+        '"cluster-ab12c" (403 Forbidden): no',
       hint: /was the binding created for this cluster namespace\?/,
     });
     t.equal(cp.collectionPath(KINDS.serviceNamespace), path);
@@ -448,7 +455,8 @@ t.test('watch: events wake the caller, the end is reported once, the signal stop
 });
 
 t.test(
-  "a server's error text is shown with its control characters escaped (regression: ESC, BEL and line breaks of a Status message reached stderr)",
+  "a server's error text is shown with its control characters escaped (regression: ESC, BEL and line breaks " +
+    'of a Status message reached stderr)',
   async (t) => {
     const a = agent(t);
     const pool = a.get(SERVER);
@@ -464,20 +472,23 @@ t.test(
       .catch((e: unknown) => e as ClusterError);
     t.equal(
       (forbidden as ClusterError).message,
-      'control plane api.test:6443 refused to get ConfigMap "a" in namespace "ns" (403 Forbidden): no \\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line',
+      'control plane api.test:6443 refused to get ConfigMap "a" in namespace "ns" (403 Forbidden): no ' +
+        '\\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line',
     );
     const plain = await client(a)
       .get(cm, 'b', 'ns')
       .catch((e: unknown) => e as ClusterError);
     t.equal(
       (plain as ClusterError).message,
-      'control plane api.test:6443 failed to get ConfigMap "b" in namespace "ns": HTTP 400: plain no \\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line',
+      'control plane api.test:6443 failed to get ConfigMap "b" in namespace "ns": HTTP 400: plain no ' +
+        '\\x1b]0;pwned\\x07\\x1b[2J\\nerror: forged line',
     );
   },
 );
 
 t.test(
-  'an answer over 16 MiB is not read past the limit: a malformed answer naming server, action and limit (regression: every body was read whole)',
+  'an answer over 16 MiB is not read past the limit: a malformed answer naming server, action and limit ' +
+    '(regression: every body was read whole)',
   async (t) => {
     const a = agent(t);
     const pool = a.get(SERVER);
@@ -493,7 +504,8 @@ t.test(
       code: 'HELPER_CLUSTER_RESPONSE',
       exitCode: 6,
       message:
-        'control plane api.test:6443 answered get ConfigMap "a" in namespace "ns" with a body over 16 MiB (16777216 bytes), helper\'s limit for one Kubernetes answer (lists are read in pages of 250)',
+        'control plane api.test:6443 answered get ConfigMap "a" in namespace "ns" with a body over 16 MiB ' +
+        "(16777216 bytes), helper's limit for one Kubernetes answer (lists are read in pages of 250)",
     });
     t.equal(retryDecision(err).retry, true, 'retried as a malformed answer');
     const err500 = await client(a)

@@ -51,7 +51,8 @@ t.test('problems: one code, exit 3, the source named in each wording', async (t)
 });
 
 t.test(
-  'a usable kubeconfig: facts, the connection with --ca-file trusted, and a client of the factory with label and policy',
+  'a usable kubeconfig: facts, the connection with --ca-file trusted, and a client of the factory with label ' +
+    'and policy',
   async (t) => {
     const r = readSource(
       { text: usable('cluster-a'), where: 'kc' },

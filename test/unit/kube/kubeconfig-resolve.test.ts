@@ -112,7 +112,8 @@ t.test('KUBECONFIG naming no existing file, and no ~/.kube/config: exit 3 saying
   mkdirSync(home);
   t.equal(
     failure(() => resolveKubeconfig({ env: { HOME: home } })),
-    `no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config (${join(home, '.kube', 'config')} does not exist)`,
+    `no kubeconfig: pass --kubeconfig FILE, set KUBECONFIG, or create ~/.kube/config (` +
+      `${join(home, '.kube', 'config')} does not exist)`,
   );
   t.equal(
     failure(() => resolveKubeconfig({ flagName: '--apply-to', env: { KUBECONFIG: a }, fallback: false })),

@@ -99,7 +99,8 @@ t.test('readKubeconfig: every problem, not only the first', async (t) => {
   t.same(r.problems, [
     'context "default" has no namespace (the cluster namespace on the control plane)',
     'cluster "default" has no valid server URL',
-    'cluster "default" certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall in the Klutch docs)',
+    'cluster "default" certificate-authority-data is not base64 of a PEM certificate (see the k8sca pitfall ' +
+      'in the Klutch docs)',
     'user "nobody" of context "default" is not in users',
   ]);
   t.equal(r.connection, undefined);
@@ -112,10 +113,12 @@ t.test('readKubeconfig: client certificates, basic auth and insecure clusters', 
   const { redact } = await import('../../../src/log.ts');
   const key = '-----BEGIN PRIVATE KEY-----\nSECRETKEYMATERIAL\n-----END PRIVATE KEY-----\n';
   const base = (user: string, cluster = '') =>
-    `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1/"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
+    `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, ` +
+    `cluster: {server: "https://h:1/"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
   const cert = readKubeconfig(
     base(
-      `{client-certificate-data: ${Buffer.from(pem).toString('base64')}, client-key-data: ${Buffer.from(key).toString('base64')}}`,
+      `{client-certificate-data: ${Buffer.from(pem).toString('base64')}, client-key-data: ` +
+        `${Buffer.from(key).toString('base64')}}`,
     ),
   );
   t.same(cert.connection?.auth, { kind: 'client-certificate', certPem: pem, keyPem: key });
@@ -142,7 +145,9 @@ t.test('readKubeconfig: an exec user runs its plugin through client-node, loaded
     args: ['-e', `process.stdout.write(${JSON.stringify(out)})`],
     interactiveMode: 'Never',
   };
-  const text = `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u, namespace: ns}}]\nclusters: [{name: k, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {exec: ${JSON.stringify(exec)}}}]\n`;
+  const text =
+    `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u, namespace: ns}}]\nclusters: ` +
+    `[{name: k, cluster: {server: "https://h:1"}}]\nusers: [{name: u, user: {exec: ${JSON.stringify(exec)}}}]\n`;
   const r = readKubeconfig(text);
   t.equal(r.credential.type, 'exec');
   t.equal(r.connection?.auth.kind, 'plugin');
@@ -156,7 +161,8 @@ t.test(
   async (t) => {
     const { readKubeconfig } = await import('../../../src/kube/kubeconfig.ts');
     const base = (user: string, cluster = '') =>
-      `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, cluster: {server: "https://h:1"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
+      `current-context: c\ncontexts: [{name: c, context: {cluster: k, user: u}}]\nclusters: [{name: k, ` +
+      `cluster: {server: "https://h:1"${cluster}}}]\nusers: [{name: u, user: ${user}}]\n`;
     t.equal(readKubeconfig(base('{token: tok-abc-123456, as: ci-bot}')).connection?.impersonate, 'ci-bot');
     t.equal(readKubeconfig(base('{token: tok-abc-123456}')).connection?.impersonate, undefined);
     t.equal(

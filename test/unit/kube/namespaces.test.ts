@@ -148,7 +148,10 @@ t.test('access never granted: a timeout naming the resource and the ClusterRole'
   await t.rejects(ensureServiceNamespace(new ControlPlane(client, NS), 'team-a', { timeoutMs: 1200 }), {
     exitCode: 7,
     message: new RegExp(
-      `waiting for the kubeconfig's identity to be allowed to create postgresqlinstances\\.anynines\\.com, servicebindings\\.anynines\\.com in namespace ${NS}-team-a; last seen: not allowed yet: servicebindings\\.anynines\\.com \\(the backend has not yet granted them through ClusterRole klutch-binder-${NS}\\)`,
+      `waiting for the kubeconfig's identity to be allowed to create postgresqlinstances\\.anynines\\.com, ` +
+        `servicebindings\\.anynines\\.com in namespace ${NS}-team-a; last seen: not allowed yet: ` +
+        `servicebindings\\.anynines\\.com \\(the backend has not yet granted them through ClusterRole ` +
+        `klutch-binder-${NS}\\)`,
     ),
   });
 });

@@ -1,4 +1,5 @@
-/** ref(): how lines and JSON name an object; mayI(): one SelfSubjectAccessReview. (The ObjectClient interface is implemented by KubeClient, tested in client.test.ts, and by the flows' MemoryCluster.) */
+/** ref(): how lines and JSON name an object; mayI(): one SelfSubjectAccessReview. (The ObjectClient interface is
+ * implemented by KubeClient, tested in client.test.ts, and by the flows' MemoryCluster.) */
 import t from 'tap';
 import type { KObject } from '../../../src/kube/resources.ts';
 import { mayI, ref } from '../../../src/kube/objects.ts';

@@ -49,7 +49,8 @@ t.test(
 );
 
 t.test(
-  'sendRequest: the JSON of a 2xx; a Status answer is HttpStatusError with its reason, message and Retry-After; a non-JSON 2xx is refused',
+  'sendRequest: the JSON of a 2xx; a Status answer is HttpStatusError with its reason, message and ' +
+    'Retry-After; a non-JSON 2xx is refused',
   async (t) => {
     const a = new MockAgent();
     a.disableNetConnect();

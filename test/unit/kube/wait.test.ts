@@ -1,4 +1,5 @@
-/** A wait prints "still waiting (Xs of Ys): ... last seen: ..." at a steady interval, not on every change, and stops when it ends. */
+/** A wait prints "still waiting (Xs of Ys): ... last seen: ..." at a steady interval, not on every change, and stops
+ * when it ends. */
 import t from 'tap';
 import { TimeoutError } from '../../../src/errors.ts';
 import { formatDuration, stillWaitingInterval, waitUntil } from '../../../src/kube/wait.ts';

@@ -1,4 +1,5 @@
-/** bootstrap-env's options: defaults, flags over the environment, every usage error, frozen, and the OIDC problems listed together. */
+/** bootstrap-env's options: defaults, flags over the environment, every usage error, frozen, and the OIDC problems
+ * listed together. */
 import t from 'tap';
 import { bootstrapEnvOptions, oidcCredentials } from '../../../src/options/bootstrap-env.ts';
 import { RETRIES_DEFAULT } from '../../../src/options/flags.ts';

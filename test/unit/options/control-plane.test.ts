@@ -1,4 +1,5 @@
-/** The control-plane sub-verbs' flag group: the cluster options they share, and how their TLS and key flags are worded. */
+/** The control-plane sub-verbs' flag group: the cluster options they share, and how their TLS and key flags are worded.
+ * */
 import t from 'tap';
 import { clusterOptions, KEY_OPTIONS, TLS_OPTIONS } from '../../../src/options/control-plane.ts';
 

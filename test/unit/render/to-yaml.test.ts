@@ -95,7 +95,8 @@ t.test('multi-line strings are block scalars that read back exactly', async (t) 
   t.equal((parse(text.slice(4), { version: '1.1' }) as { v: string }).v, value);
 });
 
-/** The earlier check, kept as the oracle: a plain scalar is ambiguous if the yaml library (YAML 1.1 or 1.2) reads it as anything but that string. */
+/** The earlier check, kept as the oracle: a plain scalar is ambiguous if the yaml library (YAML 1.1 or 1.2) reads it as
+ * anything but that string. */
 function readsAsOther(s: string): boolean {
   for (const version of ['1.1', '1.2'] as const) {
     const doc = parseDocument(s, { version });

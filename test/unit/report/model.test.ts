@@ -1,4 +1,5 @@
-/** The one report model: how items are named, counted, laid out as text and JSON, and how a verdict ends the command. */
+/** The one report model: how items are named, counted, laid out as text and JSON, and how a verdict ends the command.
+ * */
 import t from 'tap';
 import {
   countVerdicts,

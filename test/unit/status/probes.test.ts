@@ -1,4 +1,5 @@
-/** status's probe tables: the order of the report, and a rejected credential ending it (the branches: test/unit/flows/status.test.ts). */
+/** status's probe tables: the order of the report, and a rejected credential ending it (the branches:
+ * test/unit/flows/status.test.ts). */
 import t from 'tap';
 import { collectStatus, PROBES } from '../../../src/status/probes.ts';
 import { healthyBinding, NOW, NS, PROVIDER } from '../../helpers/flow-fakes.ts';

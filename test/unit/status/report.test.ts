@@ -1,4 +1,5 @@
-/** status's report: the verdict from the items, its text, its JSON against schemas/status.schema.json, the error per verdict. */
+/** status's report: the verdict from the items, its text, its JSON against schemas/status.schema.json, the error per
+ * verdict. */
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { newAjv } from '../../../src/validate/ajv.ts';

@@ -1,4 +1,5 @@
-/** A federated assertion: the file's JWT, its claims for explaining a refusal (exp/nbf against the clock, aud against the token endpoint), its digest. */
+/** A federated assertion: the file's JWT, its claims for explaining a refusal (exp/nbf against the clock, aud against
+ * the token endpoint), its digest. */
 import t from 'tap';
 import { assertionOf, assertionProblems, claimsOf, digestOf } from '../../../src/token/assertion.ts';
 
@@ -49,7 +50,8 @@ t.test('problems: expired, not yet valid, aud not the token endpoint; none for a
       'client_credentials',
     ),
     [
-      `the assertion's aud is ["api://AzureADTokenExchange"], not the token endpoint "${URL_}": is it the audience this provider expects?`,
+      `the assertion's aud is ["api://AzureADTokenExchange"], not the token endpoint "${URL_}": is it the ` +
+        `audience this provider expects?`,
     ],
     'as a client assertion the audience varies by provider',
   );

@@ -28,7 +28,8 @@ t.test('plain http is refused before anything is sent, naming the input and what
       exitCode: 3,
       code: 'HELPER_TOKEN_URL',
       message:
-        'OIDC_TOKEN_URL must be an https:// URL (got http://idp.test); plain http would send the client secret in clear (--insecure-skip-tls-verify does not allow it)',
+        'OIDC_TOKEN_URL must be an https:// URL (got http://idp.test); plain http would send the client ' +
+        'secret in clear (--insecure-skip-tls-verify does not allow it)',
     },
   );
   t.same(a.pendingInterceptors(), []);
@@ -115,14 +116,20 @@ t.test(
   "a token request does not load Node's own copy of undici (its fetch classes): the bundled one serves openid-client",
   async (t) => {
     // In a child process: this test process may have loaded Node's copy already.
+    const src = new URL('../../../src/token/client-credentials.ts', import.meta.url).href;
     const script = `
     import { MockAgent } from 'undici';
-    import { fetchToken } from ${JSON.stringify(new URL('../../../src/token/client-credentials.ts', import.meta.url).href)};
+    import { fetchToken } from ${JSON.stringify(src)};
     const a = new MockAgent(); a.disableNetConnect();
-    a.get('https://idp.test').intercept({ path: '/token', method: 'POST' }).reply(200, JSON.stringify({ access_token: 'tok-1', token_type: 'Bearer' }), { headers: { 'content-type': 'application/json' } });
-    const tok = await fetchToken({ clientId: 'c', clientSecret: 's', tokenUrl: 'https://idp.test/token' }, { dispatcher: a, timeoutMs: 1000, attempts: 1 });
+    const body = JSON.stringify({ access_token: 'tok-1', token_type: 'Bearer' });
+    const headers = { headers: { 'content-type': 'application/json' } };
+    a.get('https://idp.test').intercept({ path: '/token', method: 'POST' }).reply(200, body, headers);
+    const client = { clientId: 'c', clientSecret: 's', tokenUrl: 'https://idp.test/token' };
+    const tok = await fetchToken(client, { dispatcher: a, timeoutMs: 1000, attempts: 1 });
     await a.close();
-    process.stdout.write(JSON.stringify({ token: tok.accessToken, nodeUndici: process.moduleLoadList.some((m) => m.includes('internal/deps/undici/undici')), headers: typeof Headers === 'function' && new Headers({ a: '1' }).get('a') }));
+    const nodeUndici = process.moduleLoadList.some((m) => m.includes('internal/deps/undici/undici'));
+    const h = typeof Headers === 'function' && new Headers({ a: '1' }).get('a');
+    process.stdout.write(JSON.stringify({ token: tok.accessToken, nodeUndici, headers: h }));
   `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
@@ -163,7 +170,8 @@ const part = (jwt: string, i: number) =>
   JSON.parse(Buffer.from(jwt.split('.')[i]!, 'base64url').toString()) as Record<string, unknown>;
 
 t.test(
-  'private_key_jwt: a fresh signed assertion per request (aud: the token endpoint, kid, no secret), scope, audience and resource sent',
+  'private_key_jwt: a fresh signed assertion per request (aud: the token endpoint, kid, no secret), scope, ' +
+    'audience and resource sent',
   async (t) => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const key = await loadClientKey(
@@ -218,7 +226,8 @@ t.test('private_key_jwt refused: exit 4 naming the method, the key id and the fi
   t.equal(err?.exitCode, 4);
   t.equal(
     err?.message,
-    'token endpoint idp.test refused client "ci-bot" (private_key_jwt, key id "kid-2" (EdDSA) from ci.pem): HTTP 401 invalid_client (client authentication failed)',
+    'token endpoint idp.test refused client "ci-bot" (private_key_jwt, key id "kid-2" (EdDSA) from ci.pem): ' +
+      'HTTP 401 invalid_client (client authentication failed)',
   );
   t.match(err?.hint, /public key of ci\.pem registered for the client/);
   t.equal(forms.length, 1, 'no fallback to another method');
@@ -226,9 +235,18 @@ t.test('private_key_jwt refused: exit 4 naming the method, the key id and the fi
 });
 
 t.test(
-  'a federated assertion: as the client assertion, or as the JWT-bearer grant (client ID in the body, no client authentication)',
+  'a federated assertion: as the client assertion, or as the JWT-bearer grant (client ID in the body, no ' +
+    'client authentication)',
   async (t) => {
-    const jwt = `${b64({ alg: 'RS256' })}.${b64({ iss: 'https://k8s', sub: 'system:serviceaccount:ci:deployer', aud: 'https://idp.test/token', exp: 9999999999 })}.c2ln`;
+    const jwt =
+      `${b64({ alg: 'RS256' })}.` +
+      b64({
+        iss: 'https://k8s',
+        sub: 'system:serviceaccount:ci:deployer',
+        aud: 'https://idp.test/token',
+        exp: 9999999999,
+      }) +
+      `.c2ln`;
     const { a, forms } = recorder(t, [
       [200, OK],
       [200, OK],
@@ -269,7 +287,8 @@ t.test(
 );
 
 t.test(
-  'a refused assertion: exp, nbf and aud named against the clock and the token endpoint; the assertion never in the message; not resent',
+  'a refused assertion: exp, nbf and aud named against the clock and the token endpoint; the assertion never ' +
+    'in the message; not resent',
   async (t) => {
     const now = Math.floor(Date.now() / 1000);
     const jwt = `${b64({ alg: 'RS256' })}.${b64({ aud: 'https://elsewhere/token', exp: now - 120 })}.c2ln`;

@@ -1,4 +1,5 @@
-/** loadClientKey: PEM and JWK keys of the four algorithms, the kid rules, and every malformed file named (exit 3), never its content. */
+/** loadClientKey: PEM and JWK keys of the four algorithms, the kid rules, and every malformed file named (exit 3),
+ * never its content. */
 import { generateKeyPairSync } from 'node:crypto';
 import t from 'tap';
 import { loadClientKey } from '../../../src/token/client-key.ts';

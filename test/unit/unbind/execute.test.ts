@@ -1,4 +1,5 @@
-/** Carrying out unbind's plan: results per action, dry run, refusals, and the bounded wait (the flow's branches: test/unit/flows/unbind.test.ts). */
+/** Carrying out unbind's plan: results per action, dry run, refusals, and the bounded wait (the flow's branches:
+ * test/unit/flows/unbind.test.ts). */
 import t from 'tap';
 import { log } from '../../../src/log.ts';
 import { actionLabel, executePlan } from '../../../src/unbind/execute.ts';

@@ -85,7 +85,8 @@ const samples: Record<ValidatorName, unknown> = { binding, bindingResponse: resp
 
 const odd: unknown[] = [null, 0, -1, 1.5, true, '', ' ', 'x', 'UPPER', 'a'.repeat(300), '🙂', [], [1], {}, { x: 1 }];
 
-/** Every document obtained from `doc` by one change: a value replaced by an odd one, a key removed, an unknown key added. */
+/** Every document obtained from `doc` by one change: a value replaced by an odd one, a key removed, an unknown key
+ * added. */
 function* mutations(doc: unknown): Generator<unknown> {
   yield doc;
   for (const o of odd) yield o;
