@@ -25,13 +25,19 @@
  */
 import { DeclinedError, TimeoutError, UsageError } from '../errors.ts';
 import { humanDuration } from '../kube/binding-objects.ts';
-import type { ObjectClient } from '../kube/objects.ts';
 import { log } from '../log.ts';
 import type { CallFlags, TlsFlags } from '../options/flags.ts';
 import { formatJson, itemId } from '../report/model.ts';
 import { actionLabel, executePlan } from '../unbind/execute.ts';
 import { planUnbind, type PlannedAction } from '../unbind/plan.ts';
-import { formatUnbind, unbindError, unbindJson, unbindReport, type UnbindReport } from '../unbind/report.ts';
+import {
+  formatUnbind,
+  type UnbindReport,
+  type UnbindWhere,
+  unbindError,
+  unbindJson,
+  unbindReport,
+} from '../unbind/report.ts';
 import { flowDeps, type FlowDeps, type FlowOutcome } from './deps.ts';
 import { bindingKube, type BindingKube } from './kube.ts';
 
@@ -105,7 +111,7 @@ export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<Un
   const signal = AbortSignal.any([deps.signal, deadline.signal]);
   try {
     const c = deps.kube.connect({ ...opts, explicitKubeconfig: true, signal });
-    return await unbind({
+    return await unbindClusters({
       cp: c.cp,
       app: c.app,
       clusterNamespace: c.provider.namespace,
@@ -125,17 +131,9 @@ export async function runUnbind(opts: Readonly<UnbindOptions>, given: Partial<Un
   }
 }
 
-export interface UnbindInput {
-  cp: ObjectClient;
-  app?: ObjectClient | undefined;
-  clusterNamespace: string;
-  /** For the hints (the command that would delete the kept claims). */
-  kubeconfigPath: string;
-  /** For the hints and the kept CRDs' notes (the commands on the App Cluster). */
-  appKubeconfigPath?: string | undefined;
-  purge: boolean;
+/** What carrying out an unbind takes: where (unbind/report.ts's UnbindWhere) and how. */
+export interface UnbindRun extends UnbindWhere {
   deleteCrds?: boolean | undefined;
-  dryRun: boolean;
   yes: boolean;
   confirm?: ((question: string) => Promise<boolean>) | undefined;
   /** Epoch ms by which the waits must end. */
@@ -146,7 +144,7 @@ export interface UnbindInput {
 
 /** Plans, confirms (--purge) and carries out the unbind; throws (after logging what was done and what remains) when it
  * cannot finish. */
-export async function unbind(input: UnbindInput): Promise<UnbindReport> {
+export async function unbindClusters(input: UnbindRun): Promise<UnbindReport> {
   const actions = await planUnbind(input);
   await confirmPurge(input, actions);
   try {
@@ -159,7 +157,7 @@ export async function unbind(input: UnbindInput): Promise<UnbindReport> {
 }
 
 /** --purge without --yes: the claims it deletes, asked once. */
-async function confirmPurge(input: UnbindInput, actions: PlannedAction[]): Promise<void> {
+async function confirmPurge(input: UnbindRun, actions: PlannedAction[]): Promise<void> {
   const claims = actions.filter((a) => a.step === 'claims' && a.op === 'delete');
   if (!input.purge || input.dryRun || input.yes || !claims.length) return;
   if (!input.confirm) throw new UsageError(PURGE_NEEDS_YES);
@@ -170,7 +168,7 @@ async function confirmPurge(input: UnbindInput, actions: PlannedAction[]): Promi
   if (!ok) throw new DeclinedError('--purge was not confirmed; nothing was changed');
 }
 
-function logStopped(input: UnbindInput, actions: PlannedAction[]): void {
+function logStopped(input: UnbindRun, actions: PlannedAction[]): void {
   const remains = actions.filter((a) => a.op !== 'keep' && (a.result === undefined || a.result === 'refused'));
   const done = actions.filter((a) => a.result === 'deleted' || a.result === 'unmarked' || a.result === 'marked');
   const list = (as: PlannedAction[]) => (as.length ? as.map(actionLabel).join(', ') : 'nothing');

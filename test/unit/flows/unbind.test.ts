@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { unbindFlow as viaLib } from '../../helpers/cli-options.ts';
-import { unbind, type UnbindInput } from '../../../src/flows/unbind.ts';
+import { unbindClusters, type UnbindRun } from '../../../src/flows/unbind.ts';
 import {
   formatUnbind,
   unbindError as refusalError,
@@ -19,12 +19,8 @@ import { healthyBinding, NS } from '../../helpers/flow-fakes.ts';
 const KLUTCH = 'klutch.anynines.com/v1alpha1';
 const PG = { apiVersion: 'anynines.com/v1', kind: 'PostgresqlInstance' };
 
-function run(
-  cp: MemoryCluster,
-  app: MemoryCluster | undefined,
-  over: Partial<UnbindInput> = {},
-): Promise<UnbindReport> {
-  return unbind({
+function run(cp: MemoryCluster, app: MemoryCluster | undefined, over: Partial<UnbindRun> = {}): Promise<UnbindReport> {
+  return unbindClusters({
     cp,
     app,
     clusterNamespace: NS,

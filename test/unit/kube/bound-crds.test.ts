@@ -7,7 +7,7 @@
  * with what to do). On the real konnector: test/e2e/truth-lifecycle.test.ts.
  */
 import t from 'tap';
-import { unbind } from '../../../src/flows/unbind.ts';
+import { unbindClusters } from '../../../src/flows/unbind.ts';
 import { crdOwnership, ORPHANED_FROM_ANNOTATION } from '../../../src/kube/binding-objects.ts';
 import { adoptBoundCrds, checkBoundCrds, foreignCrdAdvice, manifestBindings } from '../../../src/kube/bound-crds.ts';
 import type { ApplyObject } from '../../../src/kube/apply.ts';
@@ -30,7 +30,7 @@ const writes = (c: MemoryCluster) => c.calls.filter((x) => x.verb !== 'get' && x
 /** The App Cluster after `helper unbind` without --delete-crds: the CRD orphaned and recorded, its copies there. */
 async function unbound() {
   const b = healthyBinding();
-  await unbind({
+  await unbindClusters({
     cp: b.cp,
     app: b.app,
     clusterNamespace: NS,
