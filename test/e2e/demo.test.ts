@@ -40,8 +40,8 @@ for (let n = 1; n <= 13; n++) t.not(step(n), '', `step ${n} is shown`);
 t.test('10: the healthy binding, both halves, verdict ok', async (t) => {
   const s = step(10);
   t.match(s, /\$ helper status --kubeconfig \S+provider\.kfg\.yaml --app-kubeconfig /);
-  t.match(s, /^ok +control plane +ClusterBinding /m);
-  t.match(s, /^ok +App Cluster +APIServiceBinding postgresqlinstances\.anynines\.com /m);
+  t.match(s, /^ok +control-plane +ClusterBinding /m);
+  t.match(s, /^ok +app-cluster +APIServiceBinding +postgresqlinstances\.anynines\.com(\s|$)/m);
   t.match(s, /^verdict: ok$/m);
 });
 
@@ -50,7 +50,7 @@ t.test('11: the App Cluster abandoned, unbind keeps and lists both claims', asyn
   t.match(s, /\$ helper unbind --kubeconfig \S+provider\.kfg\.yaml/);
   t.notMatch(/\$ helper unbind .*/.exec(s)?.[0] ?? '', /--purge/, 'unbind without --purge');
   for (const name of ['orders-db', 'billing-db'])
-    t.match(s, new RegExp(`^(kept|unmarked) +control plane +PostgresqlInstance \\S+/${name} `, 'm'), `${name} kept`);
+    t.match(s, new RegExp(`^(kept|unmarked) +control-plane +PostgresqlInstance +\\S+/${name}(\\s|$)`, 'm'), `${name} kept`);
   t.match(s, /^orders-db +\S+$/m, 'orders-db still on the control plane');
   t.match(s, /^billing-db +\S+$/m, 'billing-db still on the control plane');
 });

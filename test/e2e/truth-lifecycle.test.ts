@@ -220,7 +220,7 @@ t.test(
     t.notMatch(u.stderr, /^(deleted|unmarked|marked) /m, 'finding 8: no progress line per action on stderr without -v');
     t.match(
       u.stdout,
-      /^deleted +App Cluster +Deployment klutch-bind\/konnector/m,
+      /^deleted +app-cluster +Deployment +klutch-bind\/konnector/m,
       'finding 8: the action in the report',
     );
     t.match(hints.join('\n'), /same App Cluster/i, 'the hint says what to do on the same App Cluster');
