@@ -296,15 +296,15 @@ t.test('a fleet: acceptClaims per cluster; the accepted claims in the JSON summa
   ]);
   t.equal(r.code, 9, r.stderr);
   const summary = JSON.parse(r.stdout) as {
-    clusters: Array<{
+    items: Array<{
       clusterID: string;
       status: string;
       error?: { exitCode: number; message: string };
       acceptedClaims?: unknown[];
     }>;
   };
-  const ok = summary.clusters.find((c) => c.clusterID === accepting)!;
-  const failed = summary.clusters.find((c) => c.clusterID === strict)!;
+  const ok = summary.items.find((c) => c.clusterID === accepting)!;
+  const failed = summary.items.find((c) => c.clusterID === strict)!;
   t.equal(ok.status, 'ok');
   t.same(ok.acceptedClaims, [
     {

@@ -93,7 +93,7 @@ t.test('missing environment: exit 3 naming every missing variable', async (t) =>
 t.test('usage errors: exit 2', async (t) => {
   const r = await runCli(['bootstrap-env', '-u', sb.bindUrl], { env: sb.env });
   t.equal(r.code, 2);
-  t.match(r.stderr, /Missing required argument: (f|file)/);
+  t.match(r.stderr, /missing required flag --file: binding\.json/);
   const bad = await runCli(['bootstrap-env', '-f', 'x', '-u', sb.bindUrl, '--timeout', 'soon'], { env: sb.env });
   t.equal(bad.code, 2);
   t.match(bad.stderr, /--timeout "soon" is not a duration/);
