@@ -134,13 +134,34 @@ export interface LoggerOptions {
   tag?: { key: string; value: string } | undefined;
 }
 
-export class Logger {
+/** The level methods, each one line through log() (the one method a logger or a test's stand-in provides). */
+abstract class LevelMethods {
+  abstract log(level: Level, msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.log('debug', msg, fields);
+  }
+  trace(msg: string, fields?: Record<string, unknown>): void {
+    this.log('trace', msg, fields);
+  }
+}
+
+export class Logger extends LevelMethods {
   level: Level;
   format: LogFormat;
   private readonly write: (line: string) => void;
   private readonly tag: LoggerOptions['tag'];
 
   constructor(opts: LoggerOptions = {}) {
+    super();
     this.level = opts.level ?? 'info';
     this.format = opts.format ?? 'text';
     this.write = opts.write ?? ((line) => process.stderr.write(line));
@@ -170,22 +191,6 @@ export class Logger {
       .join(' ');
     const prefix = `${this.tag ? `[${this.tag.value}] ` : ''}${level === 'info' ? '' : `${level}: `}`;
     this.write(forTerminal(`${prefix}${msg}${extra ? ' ' + extra : ''}`) + '\n');
-  }
-
-  error(msg: string, fields?: Record<string, unknown>): void {
-    this.log('error', msg, fields);
-  }
-  warn(msg: string, fields?: Record<string, unknown>): void {
-    this.log('warn', msg, fields);
-  }
-  info(msg: string, fields?: Record<string, unknown>): void {
-    this.log('info', msg, fields);
-  }
-  debug(msg: string, fields?: Record<string, unknown>): void {
-    this.log('debug', msg, fields);
-  }
-  trace(msg: string, fields?: Record<string, unknown>): void {
-    this.log('trace', msg, fields);
   }
 }
 
@@ -230,7 +235,7 @@ export const silent = (): Logger => new Logger({ level: 'error', write: () => {}
  * The logger every module writes to: the current scope's. cli.ts sets its
  * level and format from --quiet/-v/--log-format (on the process scope's logger).
  */
-class ScopedLog {
+class ScopedLog extends LevelMethods {
   private get target(): Logger {
     return currentScope().logger;
   }
@@ -251,21 +256,6 @@ class ScopedLog {
   }
   log(level: Level, msg: string, fields?: Record<string, unknown>): void {
     this.target.log(level, msg, fields);
-  }
-  error(msg: string, fields?: Record<string, unknown>): void {
-    this.log('error', msg, fields);
-  }
-  warn(msg: string, fields?: Record<string, unknown>): void {
-    this.log('warn', msg, fields);
-  }
-  info(msg: string, fields?: Record<string, unknown>): void {
-    this.log('info', msg, fields);
-  }
-  debug(msg: string, fields?: Record<string, unknown>): void {
-    this.log('debug', msg, fields);
-  }
-  trace(msg: string, fields?: Record<string, unknown>): void {
-    this.log('trace', msg, fields);
   }
 }
 
