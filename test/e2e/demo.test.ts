@@ -50,7 +50,11 @@ t.test('11: the App Cluster abandoned, unbind keeps and lists both claims', asyn
   t.match(s, /\$ helper unbind --kubeconfig \S+provider\.kfg\.yaml/);
   t.notMatch(/\$ helper unbind .*/.exec(s)?.[0] ?? '', /--purge/, 'unbind without --purge');
   for (const name of ['orders-db', 'billing-db'])
-    t.match(s, new RegExp(`^(kept|unmarked) +control-plane +PostgresqlInstance +\\S+/${name}(\\s|$)`, 'm'), `${name} kept`);
+    t.match(
+      s,
+      new RegExp(`^(kept|unmarked) +control-plane +PostgresqlInstance +\\S+/${name}(\\s|$)`, 'm'),
+      `${name} kept`,
+    );
   t.match(s, /^orders-db +\S+$/m, 'orders-db still on the control plane');
   t.match(s, /^billing-db +\S+$/m, 'billing-db still on the control plane');
 });
