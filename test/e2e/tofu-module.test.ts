@@ -342,7 +342,8 @@ t.test(
     t.match(r.stdout, RAN_UNBIND, 'the destroy provisioner ran helper unbind');
     t.match(
       r.stdout,
-      new RegExp(`^kept +control-plane +PostgresqlInstance +${teamNs}/kept`, 'm'),
+      // OpenTofu prefixes each line of the provisioner's output with the resource and (local-exec).
+      new RegExp(`(^|\\(local-exec\\): )kept +control-plane +PostgresqlInstance +${teamNs}/kept`, 'm'),
       "unbind's report lists the kept claim",
     );
     t.equal(

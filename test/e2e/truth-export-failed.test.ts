@@ -119,7 +119,7 @@ t.test('finding 4: the provider kubeconfig is there after that failure (0600), i
   if (mode(kfg) === 'absent') return;
   t.equal(await exportRequests(kfg), 'keyvalueinstances.anynines.com', 'the pending export request is reachable');
   const st = await runCli(['status', '--kubeconfig', kfg, '--ca-file', sb.caFile]);
-  t.match(st.stdout, /APIServiceExportRequest \S+\/keyvalueinstances\.anynines\.com/, 'status reaches it');
+  t.match(st.stdout, /APIServiceExportRequest +\S+\/keyvalueinstances\.anynines\.com/, 'status reaches it');
   const u = await runCli(['unbind', '--kubeconfig', kfg, '--ca-file', sb.caFile]);
   t.equal(u.code, 0, u.stderr);
   t.equal(await exportRequests(kfg), '', 'unbind removed the export request');
