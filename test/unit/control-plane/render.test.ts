@@ -91,7 +91,7 @@ t.test('deterministic: same inputs, same bytes; the order of the values file doe
   const a = toYaml(renderControlPlane(inputs()));
   t.equal(toYaml(renderControlPlane(inputs())), a);
   const reordered = values().replace(
-    / {2}postgresql:\n(.*\n.*\n) {2}keyvalue:\n(.*\n.*\n)/,
+    / {2}postgresql:\n((?: {4}.*\n)+) {2}keyvalue:\n((?: {4}.*\n)+)/,
     '  keyvalue:\n$2  postgresql:\n$1',
   );
   t.not(reordered, values(), 'the fixture really is reordered');
